@@ -1,0 +1,31 @@
+/** lab verify: probe every path and report what was observed. */
+import * as fs from 'fs';
+import { Argv } from 'yargs';
+import { CommonArgs, runningModel, withCommon } from '../common';
+import { verifyLab } from '../../lab/verify';
+import { renderVerifyTable } from '../../report/verify-table';
+import { renderJunit } from '../../report/junit';
+import { pathIds } from '../../probes/registry';
+
+interface VerifyArgs extends CommonArgs {
+  json: boolean;
+  junit?: string;
+  path?: string[];
+}
+
+export const command = 'verify';
+export const describe = 'run live probes over every path of the Kubernetes networking model';
+
+export function builder(y: Argv) {
+  return withCommon(y)
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON document' })
+    .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
+    .option('path', { type: 'string', array: true, describe: `only these paths: ${pathIds().join(', ')}` });
+}
+
+export async function handler(argv: VerifyArgs): Promise<void> {
+  const report = await verifyLab(await runningModel(argv), argv.path);
+  if (argv.junit) fs.writeFileSync(argv.junit, renderJunit(report));
+  console.log(argv.json ? JSON.stringify(report, null, 2) : renderVerifyTable(report, process.stdout.isTTY));
+  if (!report.ok) process.exitCode = 1;
+}

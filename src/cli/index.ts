@@ -1,0 +1,51 @@
+/** The `lab` command line: one thin module per command under cmds/. */
+import yargs from 'yargs';
+import { LabError } from '../errors';
+import * as up from './cmds/up';
+import * as down from './cmds/down';
+import * as status from './cmds/status';
+import * as execCmd from './cmds/exec';
+import * as verify from './cmds/verify';
+import * as images from './cmds/images';
+import * as doctor from './cmds/doctor';
+
+/** Prints an error as a user should see it: message, the fix, and the cause chain with --debug. */
+export function reportError(err: unknown, debug = false): number {
+  if (err instanceof LabError) {
+    console.error(`error: ${err.message}`);
+    if (err.hint) console.error(`fix: ${err.hint}`);
+    if (debug && err.cause) console.error('cause:', err.cause);
+    return err.exitCode;
+  }
+  console.error(debug ? err : `error: ${(err as Error)?.message ?? err}`);
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const debug = argv.includes('--debug');
+  try {
+    await yargs(argv)
+      .scriptName('lab')
+      .parserConfiguration({ 'populate--': true })
+      .option('debug', { type: 'boolean', describe: 'print error causes and stacks', global: true })
+      .command(up)
+      .command(down)
+      .command(status)
+      .command(execCmd)
+      .command(verify)
+      .command(images)
+      .command(doctor)
+      .demandCommand(1, 'say what to do: lab up, lab verify, lab down ... (lab --help lists all)')
+      .strict()
+      .fail((msg, err) => {
+        if (err) throw err;
+        // yargs usage errors are bad input too: exit 2 with the message.
+        console.error(`error: ${msg}\nfix: see lab --help`);
+        process.exit(2);
+      })
+      .help()
+      .parseAsync();
+  } catch (err) {
+    process.exitCode = reportError(err, debug);
+  }
+}

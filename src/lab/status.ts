@@ -1,0 +1,83 @@
+/** The lab as it runs: containers' state and each pod's processes, observed, beside the model. */
+import { LabModel } from '../model/types';
+import { listLabContainers } from '../runtime/containers';
+import { exec } from '../runtime/exec';
+import { RUN_DIR } from '../plan/node';
+
+export interface StatusReport {
+  lab: string;
+  proxy: string;
+  cni: string;
+  containers: Array<{ name: string; container: string; role: string; state: string }>;
+  nodes: Array<{ name: string; ip: string; podCIDR: string; subnet: string; state: string }>;
+  pods: Array<{ name: string; namespace: string; node: string; ip: string; containers: string[]; running: boolean }>;
+  links: Array<{ a: string; b: string }>;
+  services: Array<{ name: string; namespace: string; type: string; clusterIP: string; ports: string[] }>;
+}
+
+/** Per node: `<netns>/<container> <alive 0|1>` for every pid file of its pods. */
+const PROC_SCRIPT = `for f in ${RUN_DIR}/pods/*/*.pid; do [ -e "$f" ] || continue; d=\${f%/*}; c=\${f##*/}; if kill -0 $(cat "$f") 2>/dev/null; then a=1; else a=0; fi; echo "\${d##*/}/\${c%.pid} $a"; done`;
+
+export async function labStatus(model: LabModel): Promise<StatusReport> {
+  const cs = await listLabContainers(model.name);
+  const state = (container: string) => cs.find((c) => c.name === container)?.state ?? 'missing';
+  const alive = new Map<string, boolean>();
+  await Promise.all(
+    model.nodes.map(async (n) => {
+      if (state(n.container) !== 'running') return;
+      const r = await exec(n.container, ['sh', '-c', PROC_SCRIPT]);
+      for (const l of r.stdout.trim().split('\n').filter(Boolean)) {
+        const [k, a] = l.split(' ');
+        alive.set(`${n.name}:${k}`, a === '1');
+      }
+    }),
+  );
+  const containers = cs.map((c) => ({ name: c.labels['k8s-netlab.node'] ?? c.role, container: c.name, role: c.role, state: c.state }));
+  return {
+    lab: model.name,
+    proxy: model.cluster.proxy,
+    cni: model.cluster.cni,
+    containers,
+    nodes: model.nodes.map((n) => ({ name: n.name, ip: n.ip, podCIDR: n.podCIDR, subnet: n.subnet, state: state(n.container) })),
+    pods: model.pods.map((p) => ({
+      name: p.name,
+      namespace: p.namespace,
+      node: p.node,
+      ip: p.ip,
+      containers: p.containers.map((c) => c.name),
+      running: p.containers.every((c) => alive.get(`${p.node}:${p.netns}/${c.name}`) === true),
+    })),
+    links: model.links.map((l) => ({ a: `${l.a.container}:${l.a.iface}`, b: `${l.b.container}:${l.b.iface}` })),
+    services: model.services.map((s) => ({
+      name: s.name,
+      namespace: s.namespace,
+      type: s.type,
+      clusterIP: s.clusterIP,
+      ports: s.ports.map((p) => `${p.name ? p.name + ':' : ''}${p.port}/${p.protocol}${p.nodePort ? `:${p.nodePort}` : ''}`),
+    })),
+  };
+}
+
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd()).join('\n');
+}
+
+export function renderStatus(s: StatusReport): string {
+  const out = [`lab ${s.lab}  proxy ${s.proxy}  cni ${s.cni}`, ''];
+  out.push(table([['NODE', 'STATE', 'IP', 'SUBNET', 'POD CIDR'], ...s.nodes.map((n) => [n.name, n.state, n.ip, n.subnet, n.podCIDR])]));
+  out.push('');
+  out.push(
+    table([
+      ['POD', 'NAMESPACE', 'NODE', 'IP', 'CONTAINERS', 'RUNNING'],
+      ...s.pods.map((p) => [p.name, p.namespace, p.node, p.ip, p.containers.join(','), p.running ? 'yes' : 'NO']),
+    ]),
+  );
+  if (s.services.length) {
+    out.push('');
+    out.push(table([['SERVICE', 'NAMESPACE', 'TYPE', 'CLUSTER-IP', 'PORTS'], ...s.services.map((v) => [v.name, v.namespace, v.type, v.clusterIP, v.ports.join(',')])]));
+  }
+  out.push('');
+  out.push(table([['LINK A', 'LINK B'], ...s.links.map((l) => [l.a, l.b])]));
+  return out.join('\n');
+}

@@ -1,0 +1,70 @@
+/** Brings a lab up from its model: containers, links, node/VPC/pod plumbing. All or nothing. */
+import { LabModel } from '../model/types';
+import { createAndStart, listLabContainers, runToCompletion } from '../runtime/containers';
+import { execScriptOk } from '../runtime/exec';
+import { fabricHelperSpec, nodeSpec, vpcSpec } from '../plan/containers';
+import { renderLinkScript } from '../plan/fabric';
+import { renderNodeBase } from '../plan/node';
+import { renderPodsOnNode } from '../plan/pod';
+import { renderVpc } from '../plan/vpc';
+import { script } from '../plan/shell';
+import { saveModel } from './state';
+import { downLab } from './down';
+import { LabError } from '../errors';
+
+export type Progress = (msg: string) => void;
+
+export async function buildLab(model: LabModel, image: string, progress: Progress): Promise<void> {
+  const t0 = Date.now();
+  const since = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+  const specs = [vpcSpec(model, image), ...model.nodes.map((n) => nodeSpec(model, n, image))];
+  const started = await Promise.all(specs.map((s) => createAndStart(s)));
+  const pids: Record<string, number> = {};
+  specs.forEach((s, i) => (pids[s.name] = started[i].pid));
+  progress(`containers: ${specs.length} started (${since()})`);
+
+  const helper = await runToCompletion(fabricHelperSpec(model, image, renderLinkScript(model.links, pids)));
+  if (helper.exitCode !== 0) throw new LabError(`creating links failed: ${helper.output.trim()}`);
+  progress(`links: ${model.links.length} veth pairs (${since()})`);
+
+  await Promise.all([
+    execScriptOk(model.vpc.container, script(renderVpc(model)), 'vpc router setup'),
+    ...model.nodes.map((n) => execScriptOk(n.container, script(renderNodeBase(model, n)), `node ${n.name} setup`)),
+  ]);
+  progress(`network: vpc router and ${model.nodes.length} nodes configured (${since()})`);
+
+  await Promise.all(
+    model.nodes.map((n) => execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`)),
+  );
+  progress(`pods: ${model.pods.length} running and ready (${since()})`);
+  await saveModel({ ...model, image });
+}
+
+/**
+ * Runs buildLab and guarantees nothing is left half-built: on failure or Ctrl-C everything
+ * carrying the lab's label is removed.
+ */
+export async function upLab(model: LabModel, image: string, progress: Progress): Promise<void> {
+  const existing = await listLabContainers(model.name);
+  if (existing.length > 0) throw new LabError(`lab ${model.name} already has ${existing.length} containers`);
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    progress('interrupted: removing what was created');
+    void downLab(model.name).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await buildLab(model, image, progress);
+  } catch (err) {
+    if (!interrupted) {
+      progress('failed: removing what was created');
+      await downLab(model.name);
+    }
+    throw err;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}

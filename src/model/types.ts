@@ -1,0 +1,181 @@
+/**
+ * The resolved lab model: what `lab up` builds. Produced from a raw topology file by
+ * src/topology/resolve.ts (phase two of loading), stored with the running lab, and read by
+ * every command. Everything here is plain data so plans can be rendered by pure functions.
+ */
+
+export type ProxyMode = 'iptables' | 'nftables' | 'ipvs';
+export type IptablesBackend = 'nft' | 'legacy';
+export type CniMode = 'vpc-routes' | 'host-gw' | 'vxlan' | 'vpc-native';
+
+/** Roles carried in the `k8s-netlab.role` label. */
+export type Role = 'node' | 'vpc' | 'igw' | 'internet' | 'lb' | 'dns' | 'ingress' | 'pod' | 'helper';
+
+export const LABEL_LAB = 'k8s-netlab.lab';
+export const LABEL_ROLE = 'k8s-netlab.role';
+export const LABEL_NODE = 'k8s-netlab.node';
+
+export interface ClusterSettings {
+  /** Cluster-wide pod CIDR, split into one block per node (kind: 10.244.0.0/16, /24 each). */
+  podCIDR: string;
+  /** Prefix length of each node's pod block. */
+  nodePodPrefix: number;
+  serviceCIDR: string;
+  /** Cluster DNS domain (cluster.local). */
+  domain: string;
+  /** The kube-dns Service VIP (10.96.0.10 by default). */
+  dnsIP: string;
+  proxy: ProxyMode;
+  iptablesBackend: IptablesBackend;
+  /** IPVS scheduler when proxy is ipvs. */
+  ipvsScheduler: string;
+  cni: CniMode;
+  /** MTU of the node links; pods get this minus any overlay overhead. */
+  mtu: number;
+  nodePortRange: [number, number];
+}
+
+export interface Subnet {
+  name: string;
+  cidr: string;
+  /** The VPC router's address on this subnet; nodes' default gateway. */
+  gateway: string;
+  /** Bridge name inside the VPC router container that makes this subnet one L2 segment. */
+  bridge: string;
+}
+
+export interface NodeModel {
+  name: string;
+  /** Docker container name: <prefix>-<lab>-<node>. */
+  container: string;
+  labels: Record<string, string>;
+  subnet: string;
+  /** The node's VPC address (eth0). */
+  ip: string;
+  prefixLen: number;
+  gateway: string;
+  podCIDR: string;
+  /** First address of the pod block, held by cbr0: the pods' default gateway. */
+  cbr0IP: string;
+  /** Interface name on the VPC router's side of this node's link. */
+  vpcIface: string;
+  /** Optional public address the Internet gateway maps 1:1 to this node (edge issue). */
+  publicIP?: string;
+}
+
+/** A container of a pod run as a process in the pod's namespace (the lab's netexec server). */
+export interface PodContainer {
+  /** What runs: 'netexec' = the lab's netexec server as a process in the pod netns (the only kind today). */
+  kind?: 'netexec';
+  name: string;
+  image: string;
+  /** The netexec server's HTTP port, if it serves HTTP. */
+  httpPort?: number;
+  /** The netexec server's UDP port, if it serves UDP. */
+  udpPort?: number;
+  /** Address the server binds (0.0.0.0 by default; 127.0.0.1 keeps it inside the pod). */
+  bind: string;
+  ports: ContainerPort[];
+}
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+}
+
+export interface PodModel {
+  name: string;
+  namespace: string;
+  node: string;
+  ip: string;
+  labels: Record<string, string>;
+  /** Network namespace name inside the node container (ip netns). */
+  netns: string;
+  /** Host-side veth name on cbr0 (the peer is eth0 in the pod). */
+  hostVeth: string;
+  containers: PodContainer[];
+  /** Owning Deployment, if any. */
+  owner?: string;
+  hostname?: string;
+  subdomain?: string;
+}
+
+export interface DeploymentModel {
+  name: string;
+  namespace: string;
+  replicas: number;
+  selector: Record<string, string>;
+  /** The raw pod template, kept so scale can create more pods later. */
+  template: unknown;
+}
+
+export interface ServicePortModel {
+  name?: string;
+  protocol: 'TCP' | 'UDP';
+  port: number;
+  /** Resolved numeric target port (named target ports are resolved per endpoint). */
+  targetPort: number | string;
+  nodePort?: number;
+}
+
+export interface ServiceModel {
+  name: string;
+  namespace: string;
+  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+  /** VIP, or 'None' for headless. */
+  clusterIP: string;
+  selector?: Record<string, string>;
+  ports: ServicePortModel[];
+  sessionAffinity: 'None' | 'ClientIP';
+  affinityTimeoutSeconds: number;
+  internalTrafficPolicy: 'Cluster' | 'Local';
+  externalTrafficPolicy: 'Cluster' | 'Local';
+  externalName?: string;
+  healthCheckNodePort?: number;
+  loadBalancerSourceRanges?: string[];
+  publishNotReadyAddresses: boolean;
+}
+
+/** One end of a point-to-point veth link between two lab containers. */
+export interface LinkEnd {
+  container: string;
+  iface: string;
+}
+
+export interface LinkModel {
+  a: LinkEnd;
+  b: LinkEnd;
+  mtu: number;
+}
+
+export interface LabContainer {
+  /** Short name used in targets (`vpc`, `node1`, ...). */
+  name: string;
+  container: string;
+  role: Role;
+}
+
+export interface LabModel {
+  /** Schema version of this stored model. */
+  version: 1;
+  name: string;
+  /** Container name prefix (k8s-netlab). */
+  prefix: string;
+  /** Path of the topology file this model came from, if any. */
+  source?: string;
+  cluster: ClusterSettings;
+  subnets: Subnet[];
+  vpc: LabContainer;
+  nodes: NodeModel[];
+  pods: PodModel[];
+  deployments: DeploymentModel[];
+  services: ServiceModel[];
+  links: LinkModel[];
+  /** Image every lab container runs (tagged by recipe hash). */
+  image?: string;
+  /** Namespaces that exist: the built-in ones plus those the topology declares. */
+  namespaces?: string[];
+  /** Ingress objects as written (networking.k8s.io/v1), for the ingress controller. */
+  ingresses?: unknown[];
+}

@@ -1,0 +1,403 @@
+/**
+ * kube-proxy's iptables mode as pure text: the iptables-restore input one node needs, laid out
+ * like pkg/proxy/iptables/proxier.go syncProxyRules (same chain names, rule order, comments).
+ *
+ * Re-apply scheme (why the base-chain jumps are separate): the restore file only declares KUBE-*
+ * chains. With `iptables-restore --noflush` a declared chain (`:KUBE-X - [0:0]`) is flushed and
+ * rewritten, every other chain (PREROUTING, INPUT, Docker's, the CNI's) is left alone. The jumps
+ * from the base chains into KUBE-* therefore cannot live in the file without being appended again
+ * on every sync, so renderIptablesBootstrap() emits them as check-then-insert commands
+ * (`-C ... || -I ...`), which is what kube-proxy's EnsureRule does each sync.
+ */
+
+import type { IptablesBackend, LabModel } from '../model/types';
+import type { Endpoint, EndpointSlice } from './endpoints';
+import {
+  KUBE_EXT,
+  KUBE_FW,
+  KUBE_SVC,
+  KUBE_SVL,
+  SERVICE_CHAIN_PREFIXES,
+  servicePortChainName,
+  servicePortEndpointChainName,
+} from './hash';
+import { MASQ_MARK, type ProxyOptions, type ServicePortInfo, cidrContains, findNode, servicePortInfos } from './service-ports';
+
+export interface IptablesOptions extends ProxyOptions {
+  /** Add --random-fully to the MASQUERADE rule (kube-proxy does when iptables supports it). */
+  randomFully?: boolean;
+  /** Above this many endpoints kube-proxy drops per-endpoint comments (largeClusterEndpointsThreshold). */
+  largeClusterEndpointsThreshold?: number;
+  /** Chains present after the previous sync; stale KUBE-SVC/SVL/EXT/FW/SEP chains among them are deleted. */
+  previousChains?: Iterable<string>;
+}
+
+/** Rule lines ("-A CHAIN ...") per chain, chains in declaration order. Plain data: JSON-safe. */
+export type IptablesChains = Record<string, string[]>;
+
+export interface IptablesRuleset {
+  filter: IptablesChains;
+  nat: IptablesChains;
+}
+
+const KUBE_SERVICES = 'KUBE-SERVICES';
+const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
+const KUBE_NODEPORTS = 'KUBE-NODEPORTS';
+const KUBE_FORWARD = 'KUBE-FORWARD';
+const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
+const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
+const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
+
+export interface JumpRule {
+  table: 'filter' | 'nat';
+  chain: string;
+  target: string;
+  comment: string;
+  extra: string[];
+}
+
+const NEW = ['-m', 'conntrack', '--ctstate', 'NEW'];
+
+/** kube-proxy's iptablesJumpChains plus the nat POSTROUTING jump. */
+export const IPTABLES_JUMPS: JumpRule[] = [
+  { table: 'filter', chain: 'INPUT', target: KUBE_EXTERNAL_SERVICES, comment: 'kubernetes externally-visible service portals', extra: NEW },
+  { table: 'filter', chain: 'FORWARD', target: KUBE_EXTERNAL_SERVICES, comment: 'kubernetes externally-visible service portals', extra: NEW },
+  { table: 'filter', chain: 'INPUT', target: KUBE_NODEPORTS, comment: 'kubernetes health check service ports', extra: [] },
+  { table: 'filter', chain: 'FORWARD', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: NEW },
+  { table: 'filter', chain: 'OUTPUT', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: NEW },
+  { table: 'filter', chain: 'FORWARD', target: KUBE_FORWARD, comment: 'kubernetes forwarding rules', extra: [] },
+  { table: 'filter', chain: 'INPUT', target: KUBE_PROXY_FIREWALL, comment: 'kubernetes load balancer firewall', extra: NEW },
+  { table: 'filter', chain: 'OUTPUT', target: KUBE_PROXY_FIREWALL, comment: 'kubernetes load balancer firewall', extra: NEW },
+  { table: 'filter', chain: 'FORWARD', target: KUBE_PROXY_FIREWALL, comment: 'kubernetes load balancer firewall', extra: NEW },
+  { table: 'nat', chain: 'OUTPUT', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: [] },
+  { table: 'nat', chain: 'PREROUTING', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: [] },
+  { table: 'nat', chain: 'POSTROUTING', target: KUBE_POSTROUTING, comment: 'kubernetes postrouting rules', extra: [] },
+];
+
+export function iptablesBinary(backend: IptablesBackend): string {
+  return backend === 'legacy' ? 'iptables-legacy' : 'iptables-nft';
+}
+
+export function iptablesRestoreBinary(backend: IptablesBackend): string {
+  return backend === 'legacy' ? 'iptables-legacy-restore' : 'iptables-nft-restore';
+}
+
+/** Shell lines that create the jump chains and insert each base-chain jump once (idempotent). */
+export function renderIptablesBootstrap(backend: IptablesBackend, jumps: JumpRule[] = IPTABLES_JUMPS): string[] {
+  const ipt = iptablesBinary(backend);
+  const lines: string[] = [];
+  const created = new Set<string>();
+  for (const j of jumps) {
+    const key = `${j.table}/${j.target}`;
+    if (!created.has(key)) {
+      created.add(key);
+      lines.push(`${ipt} -w -t ${j.table} -N ${j.target} 2>/dev/null || true`);
+    }
+    const spec = [...j.extra, '-m', 'comment', '--comment', `"${j.comment}"`, '-j', j.target].join(' ');
+    lines.push(
+      `${ipt} -w -t ${j.table} -C ${j.chain} ${spec} 2>/dev/null || ${ipt} -w -t ${j.table} -I ${j.chain} ${spec}`,
+    );
+  }
+  return lines;
+}
+
+/** "%0.10f" of 1/n, as kube-proxy's probability(). */
+export function probability(n: number): string {
+  return (1 / n).toFixed(10);
+}
+
+function quoted(s: string): string {
+  return s.includes(' ') ? `"${s}"` : s;
+}
+
+class Chains {
+  readonly chains: IptablesChains = {};
+  declare(name: string): void {
+    if (!this.chains[name]) this.chains[name] = [];
+  }
+  add(chain: string, ...args: (string | number)[]): void {
+    this.declare(chain);
+    this.chains[chain].push(['-A', chain, ...args].join(' '));
+  }
+}
+
+/** Builds the desired KUBE-* chains of one node. */
+export function buildIptablesRuleset(
+  model: LabModel,
+  nodeName: string,
+  slices: EndpointSlice[],
+  opts: IptablesOptions = {},
+): IptablesRuleset {
+  const node = findNode(model, nodeName);
+  const podCIDR = model.cluster.podCIDR;
+  const infos = servicePortInfos(model, nodeName, slices, opts);
+  const filter = new Chains();
+  const nat = new Chains();
+  for (const c of [KUBE_NODEPORTS, KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_PROXY_FIREWALL]) filter.declare(c);
+  for (const c of [KUBE_NODEPORTS, KUBE_SERVICES, KUBE_MARK_MASQ, KUBE_POSTROUTING]) nat.declare(c);
+
+  const totalEndpoints = infos.reduce((n, i) => n + i.reachableEndpoints.length, 0);
+  const large = totalEndpoints > (opts.largeClusterEndpointsThreshold ?? 1000);
+  // appendServiceCommentLocked: per-endpoint comments go when the cluster is large.
+  const svcComment = (c: string): string[] => (large ? [] : ['-m', 'comment', '--comment', quoted(c)]);
+
+  for (const info of infos) writeServicePort(info, node.ip, podCIDR, filter, nat, svcComment, opts);
+
+  // Must stay last: NodePorts are matched after every service IP.
+  nat.add(
+    KUBE_SERVICES,
+    '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"',
+    '-m addrtype --dst-type LOCAL -j',
+    KUBE_NODEPORTS,
+  );
+  filter.add(KUBE_FORWARD, '-m conntrack --ctstate INVALID -j DROP');
+  filter.add(KUBE_FORWARD, '-m comment --comment "kubernetes forwarding rules"', `-m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`);
+  filter.add(
+    KUBE_FORWARD,
+    '-m comment --comment "kubernetes forwarding conntrack rule"',
+    '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  );
+  nat.add(KUBE_MARK_MASQ, `-j MARK --or-mark ${MASQ_MARK}`);
+  nat.add(KUBE_POSTROUTING, `-m mark ! --mark ${MASQ_MARK}/${MASQ_MARK} -j RETURN`);
+  // The mark must not survive: a re-routed packet (e.g. into a VXLAN tunnel) would be SNAT'd again.
+  nat.add(KUBE_POSTROUTING, `-j MARK --xor-mark ${MASQ_MARK}`);
+  nat.add(
+    KUBE_POSTROUTING,
+    '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE' +
+      (opts.randomFully === false ? '' : ' --random-fully'),
+  );
+  return { filter: filter.chains, nat: nat.chains };
+}
+
+function writeServicePort(
+  info: ServicePortInfo,
+  nodeIP: string,
+  podCIDR: string,
+  filter: Chains,
+  nat: Chains,
+  svcComment: (c: string) => string[],
+  opts: IptablesOptions,
+): void {
+  const { name, protocol: proto } = info;
+  const port = info.port.port;
+  const svcChain = servicePortChainName(KUBE_SVC, name, proto);
+  const svlChain = servicePortChainName(KUBE_SVL, name, proto);
+  const extChain = servicePortChainName(KUBE_EXT, name, proto);
+  const fwChain = servicePortChainName(KUBE_FW, name, proto);
+  const sepName = (e: Endpoint) => servicePortEndpointChainName(name, proto, `${e.ip}:${e.port}`);
+
+  const usesClusterChain = info.clusterEndpoints.length > 0 && info.usesClusterEndpoints;
+  const usesLocalChain = info.localEndpoints.length > 0 && info.usesLocalEndpoints;
+  const internalChain = info.internalPolicyLocal ? svlChain : svcChain;
+  const hasInternal = info.internalPolicyLocal ? info.localEndpoints.length > 0 : info.hasEndpoints;
+  const externalPolicyChain = info.externalPolicyLocal ? svlChain : svcChain;
+  const hasExternal = info.externalPolicyLocal ? info.localEndpoints.length > 0 : info.hasEndpoints;
+  const usesExtChain = info.hasEndpoints && info.externallyAccessible;
+  const usesFwChain = info.hasEndpoints && info.loadBalancerIPs.length > 0 && info.sourceRanges.length > 0;
+  const lbChain = usesFwChain ? fwChain : extChain;
+
+  let internalFilter = { target: '', comment: '' };
+  let externalFilter = { target: '', comment: '' };
+  if (!info.hasEndpoints) {
+    internalFilter = { target: 'REJECT', comment: `"${name} has no endpoints"` };
+    externalFilter = internalFilter;
+  } else {
+    if (!hasInternal) internalFilter = { target: 'DROP', comment: `"${name} has no local endpoints"` };
+    if (!hasExternal) externalFilter = { target: 'DROP', comment: `"${name} has no local endpoints"` };
+  }
+  const match = `-m ${proto} -p ${proto}`;
+
+  // Service IPs and ports captured in KUBE-SERVICES / KUBE-NODEPORTS.
+  if (hasInternal) {
+    nat.add(KUBE_SERVICES, `-m comment --comment "${name} cluster IP"`, match, '-d', info.clusterIP, '--dport', port, '-j', internalChain);
+  } else {
+    filter.add(KUBE_SERVICES, '-m comment --comment', internalFilter.comment, match, '-d', info.clusterIP, '--dport', port, '-j', internalFilter.target);
+  }
+  for (const ip of info.externalIPs) {
+    if (info.hasEndpoints) {
+      nat.add(KUBE_SERVICES, `-m comment --comment "${name} external IP"`, match, '-d', ip, '--dport', port, '-j', extChain);
+    }
+    if (!hasExternal) {
+      filter.add(KUBE_EXTERNAL_SERVICES, '-m comment --comment', externalFilter.comment, match, '-d', ip, '--dport', port, '-j', externalFilter.target);
+    }
+  }
+  for (const ip of info.loadBalancerIPs) {
+    if (info.hasEndpoints) {
+      nat.add(KUBE_SERVICES, `-m comment --comment "${name} loadbalancer IP"`, match, '-d', ip, '--dport', port, '-j', lbChain);
+    }
+    if (usesFwChain) {
+      filter.add(
+        KUBE_PROXY_FIREWALL,
+        `-m comment --comment "${name} traffic not accepted by ${fwChain}"`,
+        match, '-d', ip, '--dport', port, '-j DROP',
+      );
+    }
+  }
+  if (!hasExternal) {
+    for (const ip of info.loadBalancerIPs) {
+      filter.add(KUBE_EXTERNAL_SERVICES, '-m comment --comment', externalFilter.comment, match, '-d', ip, '--dport', port, '-j', externalFilter.target);
+    }
+  }
+  if (info.nodePort) {
+    if (info.hasEndpoints) {
+      nat.add(KUBE_NODEPORTS, '-m comment --comment', name, match, '--dport', info.nodePort, '-j', extChain);
+    }
+    if (!hasExternal) {
+      filter.add(
+        KUBE_EXTERNAL_SERVICES, '-m comment --comment', externalFilter.comment,
+        '-m addrtype --dst-type LOCAL', match, '--dport', info.nodePort, '-j', externalFilter.target,
+      );
+    }
+  }
+  if (info.healthCheckNodePort) {
+    filter.add(
+      KUBE_NODEPORTS, `-m comment --comment "${name} health check node port"`,
+      '-m tcp -p tcp --dport', info.healthCheckNodePort, '-j ACCEPT',
+    );
+  }
+
+  // Per-service chains.
+  if (usesClusterChain) nat.declare(svcChain);
+  if (usesLocalChain) nat.declare(svlChain);
+  if (usesExtChain) {
+    nat.declare(extChain);
+    if (!info.externalPolicyLocal) {
+      // Endpoints may be on another node: SNAT so replies come back through this one.
+      nat.add(extChain, `-m comment --comment "masquerade traffic for ${name} external destinations"`, '-j', KUBE_MARK_MASQ);
+    } else {
+      // Pods and the node itself reach external IPs as if via an outside LB: cluster-wide endpoints.
+      nat.add(extChain, `-m comment --comment "pod traffic for ${name} external destinations"`, '-s', podCIDR, '-j', svcChain);
+      nat.add(extChain, `-m comment --comment "masquerade LOCAL traffic for ${name} external destinations"`, '-m addrtype --src-type LOCAL -j', KUBE_MARK_MASQ);
+      nat.add(extChain, `-m comment --comment "route LOCAL traffic for ${name} external destinations"`, '-m addrtype --src-type LOCAL -j', svcChain);
+    }
+    if (hasExternal) nat.add(extChain, '-j', externalPolicyChain);
+  }
+  if (usesFwChain) {
+    nat.declare(fwChain);
+    const args = `-m comment --comment "${name} loadbalancer IP"`;
+    let allowFromNode = false;
+    for (const cidr of info.sourceRanges) {
+      nat.add(fwChain, args, '-s', cidr, '-j', extChain);
+      if (cidrContains(cidr, nodeIP)) allowFromNode = true;
+    }
+    // A node reaching a VIP-style LB IP bound locally loops back with the LB IP as source.
+    if (allowFromNode) for (const ip of info.loadBalancerIPs) nat.add(fwChain, args, '-s', ip, '-j', extChain);
+    // Falls through un-DNAT'd and is dropped by the filter KUBE-PROXY-FIREWALL rule.
+    nat.add(fwChain, `-m comment --comment "other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL"`);
+  }
+  if (usesClusterChain) {
+    if (opts.masqueradeAll) {
+      nat.add(svcChain, `-m comment --comment "${name} cluster IP"`, match, '-d', info.clusterIP, '--dport', port, '-j', KUBE_MARK_MASQ);
+    } else {
+      // Off-cluster sources routed to a node for a ClusterIP: SNAT so the reply returns here.
+      nat.add(svcChain, `-m comment --comment "${name} cluster IP"`, match, '-d', info.clusterIP, '--dport', port, '!', '-s', podCIDR, '-j', KUBE_MARK_MASQ);
+    }
+    writeServiceToEndpointRules(nat, info, svcChain, info.clusterEndpoints, sepName, svcComment);
+  }
+  if (usesLocalChain) writeServiceToEndpointRules(nat, info, svlChain, info.localEndpoints, sepName, svcComment);
+
+  for (const ep of info.reachableEndpoints) {
+    const sep = sepName(ep);
+    nat.declare(sep);
+    const c = svcComment(name);
+    // Hairpin: a backend reaching itself through the VIP must be SNAT'd or it would answer itself directly.
+    nat.add(sep, ...c, '-s', ep.ip, '-j', KUBE_MARK_MASQ);
+    const affinity = info.affinitySeconds ? ['-m recent --name', sep, '--set'] : [];
+    nat.add(sep, ...c, ...affinity, match, '-j DNAT --to-destination', `${ep.ip}:${ep.port}`);
+  }
+}
+
+function writeServiceToEndpointRules(
+  nat: Chains,
+  info: ServicePortInfo,
+  chain: string,
+  endpoints: Endpoint[],
+  sepName: (e: Endpoint) => string,
+  svcComment: (c: string) => string[],
+): void {
+  if (info.affinitySeconds) {
+    for (const ep of endpoints) {
+      const sep = sepName(ep);
+      nat.add(
+        chain, ...svcComment(`${info.name} -> ${ep.ip}:${ep.port}`),
+        '-m recent --name', sep, '--rcheck --seconds', info.affinitySeconds, '--reap -j', sep,
+      );
+    }
+  }
+  const n = endpoints.length;
+  endpoints.forEach((ep, i) => {
+    const stat = i < n - 1 ? ['-m statistic --mode random --probability', probability(n - i)] : [];
+    nat.add(chain, ...svcComment(`${info.name} -> ${ep.ip}:${ep.port}`), ...stat, '-j', sepName(ep));
+  });
+}
+
+export function isServiceChain(chain: string): boolean {
+  return SERVICE_CHAIN_PREFIXES.some((p) => chain.startsWith(p));
+}
+
+/** Every chain name of a ruleset (what a later sync passes as previousChains). */
+export function iptablesChainNames(r: IptablesRuleset): string[] {
+  return [...Object.keys(r.filter), ...Object.keys(r.nat)];
+}
+
+function writeTable(
+  out: string[],
+  table: string,
+  chains: IptablesChains,
+  include: (chain: string) => boolean,
+  stale: string[],
+): void {
+  out.push(`*${table}`);
+  const names = Object.keys(chains).filter(include);
+  // Declaring a chain in a --noflush restore flushes it; stale chains are flushed then deleted.
+  for (const c of [...names, ...stale]) out.push(`:${c} - [0:0]`);
+  for (const c of names) for (const r of chains[c]) out.push(r);
+  for (const c of stale) out.push(`-X ${c}`);
+  out.push('COMMIT');
+}
+
+function staleChains(current: IptablesChains, previous: Iterable<string>): string[] {
+  const stale = new Set<string>();
+  for (const c of previous) if (isServiceChain(c) && !(c in current)) stale.add(c);
+  return [...stale].sort();
+}
+
+/** iptables-restore --noflush input for a full sync. */
+export function serializeIptables(r: IptablesRuleset, previousChains: Iterable<string> = []): string {
+  const out: string[] = [];
+  writeTable(out, 'filter', r.filter, () => true, []);
+  writeTable(out, 'nat', r.nat, () => true, staleChains(r.nat, previousChains));
+  return out.join('\n') + '\n';
+}
+
+/** Full sync text for one node (stale chains from opts.previousChains are deleted). */
+export function renderIptables(model: LabModel, nodeName: string, slices: EndpointSlice[], opts: IptablesOptions = {}): string {
+  return serializeIptables(buildIptablesRuleset(model, nodeName, slices, opts), opts.previousChains ?? []);
+}
+
+function sameRules(a: string[] | undefined, b: string[]): boolean {
+  return !!a && a.length === b.length && a.every((r, i) => r === b[i]);
+}
+
+/**
+ * Partial sync (kube-proxy's MinimizeIPTablesRestore): the filter table and the top-level nat
+ * chains are always rewritten; per-service chains only when new or changed; chains gone since
+ * `prev` are flushed and deleted. Unchanged service chains are not mentioned, so --noflush keeps them.
+ */
+export function renderIptablesPartial(prev: IptablesRuleset, next: IptablesRuleset): string {
+  const out: string[] = [];
+  writeTable(out, 'filter', next.filter, () => true, []);
+  writeTable(
+    out,
+    'nat',
+    next.nat,
+    (c) => !isServiceChain(c) || !sameRules(prev.nat[c], next.nat[c]),
+    staleChains(next.nat, Object.keys(prev.nat)),
+  );
+  return out.join('\n') + '\n';
+}
+
+/** Names of the service chains a partial sync would rewrite (for reports and tests). */
+export function changedServiceChains(prev: IptablesRuleset, next: IptablesRuleset): string[] {
+  return Object.keys(next.nat).filter((c) => isServiceChain(c) && !sameRules(prev.nat[c], next.nat[c]));
+}

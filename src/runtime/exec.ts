@@ -1,0 +1,80 @@
+/** Runs commands inside lab containers through the engine's exec API; results carry their failure fields. */
+import { PassThrough } from 'stream';
+import { docker } from './docker';
+import { ExecError } from '../errors';
+
+export interface ExecResult {
+  container: string;
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  failed: boolean;
+}
+
+export interface ExecOptions {
+  /** Text fed to the command's standard input (e.g. a script for `sh -s`). */
+  input?: string;
+  env?: string[];
+}
+
+/** Runs argv in the container and collects its output; never throws for a non-zero exit. */
+export async function exec(container: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const c = docker().getContainer(container);
+  const e = await c.exec({
+    Cmd: argv,
+    AttachStdout: true,
+    AttachStderr: true,
+    AttachStdin: opts.input !== undefined,
+    Env: opts.env,
+  });
+  const stream = await e.start({ hijack: true, stdin: opts.input !== undefined });
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const outChunks: Buffer[] = [];
+  const errChunks: Buffer[] = [];
+  out.on('data', (d: Buffer) => outChunks.push(d));
+  err.on('data', (d: Buffer) => errChunks.push(d));
+  docker().modem.demuxStream(stream, out, err);
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+  });
+  if (opts.input !== undefined) {
+    stream.write(opts.input);
+    // Half-close so the command sees EOF on stdin while we keep reading its output.
+    (stream as unknown as { end: () => void }).end();
+  }
+  await done;
+  const info = await e.inspect();
+  const exitCode = info.ExitCode ?? -1;
+  return {
+    container,
+    command: argv.join(' '),
+    exitCode,
+    stdout: Buffer.concat(outChunks).toString('utf8'),
+    stderr: Buffer.concat(errChunks).toString('utf8'),
+    failed: exitCode !== 0,
+  };
+}
+
+/** Runs a shell script (sh -s) in the container. */
+export function execScript(container: string, script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  return exec(container, ['sh', '-s'], { ...opts, input: script });
+}
+
+/** Like exec, but throws ExecError (with stdout/stderr) when the command fails. */
+export async function execOk(container: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const r = await exec(container, argv, opts);
+  if (r.failed) throw new ExecError({ container, command: r.command, exitStatus: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+  return r;
+}
+
+export async function execScriptOk(container: string, script: string, what = 'script'): Promise<ExecResult> {
+  const r = await execScript(container, script);
+  if (r.failed) {
+    throw new ExecError({ container, command: what, exitStatus: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+  }
+  return r;
+}

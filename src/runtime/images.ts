@@ -1,0 +1,192 @@
+/**
+ * The lab image: tagged by recipe hash, built once. Two builders: the Dockerfile (needs the
+ * registry for alpine) and the offline debootstrap script (needs Linux, root, a Debian mirror).
+ */
+import { existsSync, readFileSync } from 'fs';
+import * as path from 'path';
+import execa from 'execa';
+import * as tarfs from 'tar-fs';
+import { docker } from './docker';
+import { EngineError, InputError, LabError } from '../errors';
+import { RECIPE_FILES, recipeTag } from '../images/recipe';
+
+export type ImageBuilder = 'auto' | 'dockerfile' | 'debootstrap';
+
+export interface EnsureImageOptions {
+  builder?: ImageBuilder;
+  onProgress?: (line: string) => void;
+}
+
+/** The Dockerfile's base image; pulled first so an unreachable registry fails fast. */
+const BASE_IMAGE = 'alpine:3.20';
+const PULL_TIMEOUT_MS = 15_000;
+
+let rootCache: string | undefined;
+
+/**
+ * The project root (holds images/ and scripts/). Found by walking up from this file, so it
+ * works from dist/runtime/images.js and from src/runtime/images.ts under ts-jest alike.
+ */
+export function projectRoot(): string {
+  if (rootCache) return rootCache;
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(path.join(dir, RECIPE_FILES.debootstrapScript)) && existsSync(path.join(dir, RECIPE_FILES.netexec))) {
+      rootCache = dir;
+      return dir;
+    }
+    dir = path.dirname(dir);
+  }
+  throw new LabError(`cannot find the project's images/ and scripts/ above ${__dirname}`, {
+    hint: 'run lab from its installed package (images/ and scripts/ ship next to dist/)',
+  });
+}
+
+/** The recipe tag `k8s-netlab/node:<hash>` of the image files as they are now. */
+export function imageTag(): string {
+  const root = projectRoot();
+  const read = (p: string) => readFileSync(path.join(root, p), 'utf8');
+  return recipeTag({
+    dockerfile: read(RECIPE_FILES.dockerfile),
+    debootstrapScript: read(RECIPE_FILES.debootstrapScript),
+    packageList: read(RECIPE_FILES.packageList),
+    netexec: read(RECIPE_FILES.netexec),
+  });
+}
+
+export async function imageExists(tag: string): Promise<boolean> {
+  try {
+    await docker().getImage(tag).inspect();
+    return true;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return false;
+    throw new EngineError(`could not inspect image ${tag}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Returns the lab image's tag, building it first if it does not exist. An existing tag is never rebuilt. */
+export async function ensureImage(opts: EnsureImageOptions = {}): Promise<string> {
+  const tag = imageTag();
+  if (await imageExists(tag)) return tag;
+  const progress = opts.onProgress ?? (() => undefined);
+  // An explicit builder wins; else K8S_NETLAB_IMAGE_BUILDER (e.g. debootstrap on offline hosts); else auto.
+  const builder = pickBuilder(opts.builder, process.env.K8S_NETLAB_IMAGE_BUILDER);
+
+  if (builder === 'dockerfile') {
+    await buildWithDockerfile(tag, progress);
+  } else if (builder === 'debootstrap') {
+    await buildWithDebootstrap(tag, progress);
+  } else {
+    try {
+      await buildWithDockerfile(tag, progress);
+    } catch (err) {
+      progress(`[image] Dockerfile build failed (${firstLine((err as Error).message)}); using the offline debootstrap builder`);
+      await buildWithDebootstrap(tag, progress);
+    }
+  }
+  if (!(await imageExists(tag))) throw new EngineError(`the image build finished but ${tag} does not exist`);
+  return tag;
+}
+
+/** Resolves the builder to use from the option and the environment; unknown env values are an input error. */
+export function pickBuilder(option: ImageBuilder | undefined, env: string | undefined): ImageBuilder {
+  if (option && option !== 'auto') return option;
+  if (env === undefined || env === '') return 'auto';
+  if (env === 'auto' || env === 'dockerfile' || env === 'debootstrap') return env;
+  throw new InputError(`K8S_NETLAB_IMAGE_BUILDER=${env} is not a builder`, { hint: 'use auto, dockerfile or debootstrap' });
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0].trim();
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([p, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Follows an engine JSON progress stream; rejects on the first error it carries. */
+function follow(stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker().modem.followProgress(
+      stream,
+      (err: Error | null, res: Array<{ error?: string }>) => {
+        if (err) return reject(err);
+        const bad = (res ?? []).find((r) => r.error);
+        return bad ? reject(new Error(bad.error)) : resolve();
+      },
+      (ev: { stream?: string; status?: string; progress?: string; error?: string }) => {
+        const text = ev.stream ?? (ev.status ? `${ev.status}${ev.progress ? ' ' + ev.progress : ''}` : ev.error);
+        if (text) for (const l of text.split('\n')) if (l.trim()) onLine(l.trimEnd());
+      },
+    );
+  });
+}
+
+async function buildWithDockerfile(tag: string, progress: (l: string) => void): Promise<void> {
+  const d = docker();
+  const haveBase = await d
+    .getImage(BASE_IMAGE)
+    .inspect()
+    .then(() => true, () => false);
+  if (!haveBase) {
+    progress(`[dockerfile] pulling ${BASE_IMAGE}`);
+    await withTimeout(
+      (async () => follow(await d.pull(BASE_IMAGE), (l) => progress(`[dockerfile] ${l}`)))(),
+      PULL_TIMEOUT_MS,
+      `pull of ${BASE_IMAGE}`,
+    );
+  }
+  // Context is images/ so the Dockerfile can COPY netexec/netexec.py.
+  const context = tarfs.pack(path.join(projectRoot(), 'images'), { entries: ['node', 'netexec'] });
+  progress(`[dockerfile] building ${tag}`);
+  const stream = await d.buildImage(context as unknown as NodeJS.ReadableStream, {
+    t: tag,
+    dockerfile: 'node/Dockerfile',
+    labels: { 'k8s-netlab.builder': 'dockerfile' },
+  });
+  await follow(stream, (l) => progress(`[dockerfile] ${l}`));
+}
+
+function findOnPath(bin: string): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/sbin', '/sbin']);
+  for (const d of dirs) if (d && existsSync(path.join(d, bin))) return path.join(d, bin);
+  return undefined;
+}
+
+async function buildWithDebootstrap(tag: string, progress: (l: string) => void): Promise<void> {
+  const fix = 'run ./scripts/setup-docker.sh as root (it installs debootstrap), or build where the registry answers';
+  if (process.platform !== 'linux') throw new LabError('the offline image builder needs Linux', { hint: fix });
+  if (process.getuid?.() !== 0) throw new LabError('the offline image builder (debootstrap) needs root', { hint: fix });
+  if (!findOnPath('debootstrap')) throw new LabError('debootstrap is not installed', { hint: fix });
+
+  const script = path.join(projectRoot(), RECIPE_FILES.debootstrapScript);
+  progress(`[debootstrap] building ${tag} (about a minute)`);
+  const child = execa('bash', [script, tag], { all: true, reject: false, env: { LC_ALL: 'C' } });
+  let buf = '';
+  const tail: string[] = [];
+  child.all?.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i).trimEnd();
+      buf = buf.slice(i + 1);
+      if (!line) continue;
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      progress(`[debootstrap] ${line}`);
+    }
+  });
+  const res = await child;
+  if (buf.trim()) tail.push(buf.trim());
+  if (res.exitCode !== 0) {
+    throw new LabError(`the debootstrap image build failed (exit ${res.exitCode}):\n${tail.join('\n')}`, { hint: fix });
+  }
+}

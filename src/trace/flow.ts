@@ -1,0 +1,400 @@
+/**
+ * Follows ONE probe across capture points, through NAT, the way conntrack would: a packet
+ * belongs to the flow if it carries the probe's marker, repeats a tuple already known to belong
+ * to it (either direction), is the very same packet seen at another hop (same IP ID, TCP
+ * seq/ack/flags and payload: none of these change under NAT or routing), continues the TCP
+ * connection's sequence spaces, or is an ICMP error quoting one of the flow's tuples. A packet
+ * with known evidence but a new tuple teaches the rewritten tuple. Learning repeats until
+ * nothing new matches, so a SYN (no payload) is found from the marker-bearing request after it.
+ */
+import { createHash } from 'crypto';
+import { DecodedPacket, Frame, IpInfo, L4Info, L4Kind } from './pcap';
+
+export type Direction = 'request' | 'reply';
+
+export interface HopFrames {
+  point: string;
+  pcapFile: string;
+  frames: Frame[];
+}
+
+/** What is known about the probe's first packet, e.g. from the prober (all fields optional). */
+export interface FlowSeed {
+  proto?: L4Kind;
+  src?: string;
+  sport?: number;
+  dst?: string;
+  dport?: number;
+  icmpId?: number;
+  icmpSeq?: number;
+  /** Capture point where the seed is looked for; default: the first point of `order`. */
+  point?: string;
+}
+
+export interface FlowQuery {
+  /** Unique bytes in the probe's payload (HTTP path, UDP payload, ICMP echo data, DNS label). */
+  marker?: string;
+  first?: FlowSeed;
+  /** Expected point order on the request path. */
+  order?: string[];
+}
+
+export interface Encap {
+  kind: 'vxlan';
+  vni: number;
+  outerSrc: string;
+  outerDst: string;
+  outerSport?: number;
+  outerDport?: number;
+  outerTtl: number;
+}
+
+export interface IcmpErrorInfo {
+  type: number;
+  code: number;
+  /** Next-hop MTU of a frag-needed error. */
+  mtu?: number;
+  /** The router or host that sent the error. */
+  from: string;
+  text: string;
+}
+
+export type MatchReason = 'marker' | 'seed' | 'tuple' | 'same-packet' | 'tcp-seq' | 'icmp-quote';
+
+export interface Observation {
+  point: string;
+  pcapFile: string;
+  frame: number;
+  ts: number;
+  sec: number;
+  nsec: number;
+  direction: Direction;
+  proto: L4Kind;
+  src: string;
+  sport?: number;
+  dst: string;
+  dport?: number;
+  ttl: number;
+  ipId: number;
+  len: number;
+  flags?: string;
+  icmpType?: number;
+  icmpCode?: number;
+  icmpId?: number;
+  icmpSeq?: number;
+  encap?: Encap;
+  icmpError?: IcmpErrorInfo;
+  matchedBy: MatchReason;
+  /** Identity of the packet across hops (see fingerprint()). */
+  fingerprint: string;
+}
+
+export interface FlowResult {
+  /** Every packet of the flow at every point, in time order. */
+  observations: Observation[];
+  /** One observation per point and direction: the probe packet, then its reply. */
+  journey: { request: Observation[]; reply: Observation[] };
+  /** Request-direction tuples learned (one per NAT segment). */
+  tuples: string[];
+  warnings: string[];
+}
+
+interface Candidate {
+  hop: HopFrames;
+  hopIndex: number;
+  frame: Frame;
+  pkt: DecodedPacket;
+  ip: IpInfo;
+  l4: L4Info;
+  encap?: Encap;
+  fp: string;
+  key?: string;
+  matched?: Observation;
+}
+
+const TCP_WINDOW = 1 << 20; // bytes of sequence space a probe can plausibly use
+
+export function endpointString(ip: string, port?: number): string {
+  return port === undefined ? ip : `${ip}:${port}`;
+}
+
+/** conntrack-style tuple key; ICMP echo uses its id as both "ports", as conntrack does. */
+function tupleKey(proto: L4Kind, src: string, sport: number | undefined, dst: string, dport: number | undefined): string {
+  return `${proto} ${endpointString(src, sport)} > ${endpointString(dst, dport)}`;
+}
+
+function packetTuple(ip: IpInfo, l4: L4Info, reverse = false): string | undefined {
+  let sport = l4.sport;
+  let dport = l4.dport;
+  if (l4.kind === 'icmp') {
+    if (l4.icmpId === undefined) return undefined;
+    sport = dport = l4.icmpId;
+  }
+  return reverse ? tupleKey(l4.kind, ip.dst, dport, ip.src, sport) : tupleKey(l4.kind, ip.src, sport, ip.dst, dport);
+}
+
+function reverseKey(key: string): string {
+  const [proto, a, , b] = key.split(' ');
+  return `${proto} ${b} > ${a}`;
+}
+
+/** Fields no NAT, router or encapsulation changes: the same packet has the same fingerprint at every hop. */
+function fingerprint(ip: IpInfo, l4: L4Info, payload: Buffer): string {
+  const h = createHash('sha1').update(payload).digest('hex').slice(0, 16);
+  switch (l4.kind) {
+    case 'tcp':
+      return `tcp|${ip.id}|${l4.seq}|${l4.ack}|${l4.flags}|${payload.length}|${h}`;
+    case 'udp':
+      return `udp|${ip.id}|${payload.length}|${h}`;
+    default:
+      // The echo id is left out: SNAT may rewrite it like a port.
+      return `icmp|${ip.id}|${l4.icmpType}|${l4.icmpCode}|${l4.icmpSeq ?? ''}|${payload.length}|${h}`;
+  }
+}
+
+const ICMP_UNREACH: Record<number, string> = {
+  0: 'net unreachable',
+  1: 'host unreachable',
+  2: 'protocol unreachable',
+  3: 'port unreachable',
+  4: 'fragmentation needed',
+  9: 'net prohibited',
+  10: 'host prohibited',
+  13: 'administratively prohibited',
+};
+
+export function icmpErrorText(type: number, code: number, mtu?: number): string {
+  if (type === 3) {
+    const what = ICMP_UNREACH[code] ?? `unreachable code ${code}`;
+    return code === 4 && mtu !== undefined ? `ICMP ${what} (mtu ${mtu})` : `ICMP ${what}`;
+  }
+  if (type === 11) return code === 0 ? 'ICMP time exceeded in transit' : 'ICMP fragment reassembly time exceeded';
+  if (type === 5) return 'ICMP redirect';
+  if (type === 12) return 'ICMP parameter problem';
+  return `ICMP type ${type} code ${code}`;
+}
+
+function isDnsResponse(l4: L4Info, payload: Buffer): boolean {
+  return l4.kind === 'udp' && (l4.sport === 53 || l4.dport === 53) && payload.length >= 3 && (payload[2] & 0x80) !== 0;
+}
+
+function inWindow(v: number | undefined, base: number | undefined): boolean {
+  if (v === undefined || base === undefined) return false;
+  return ((v - base) >>> 0) < TCP_WINDOW;
+}
+
+function seedMatches(seed: FlowSeed, c: Candidate): boolean {
+  if (seed.proto && c.l4.kind !== seed.proto) return false;
+  if (seed.src && c.ip.src !== seed.src) return false;
+  if (seed.dst && c.ip.dst !== seed.dst) return false;
+  if (seed.sport !== undefined && c.l4.sport !== seed.sport) return false;
+  if (seed.dport !== undefined && c.l4.dport !== seed.dport) return false;
+  if (seed.icmpId !== undefined && c.l4.icmpId !== seed.icmpId) return false;
+  if (seed.icmpSeq !== undefined && c.l4.icmpSeq !== seed.icmpSeq) return false;
+  // The seed describes a request: an echo request, a SYN or data, not an ICMP error.
+  if (c.l4.kind === 'icmp' && c.l4.icmpType !== 8) return false;
+  return true;
+}
+
+function compareTime(a: { sec: number; nsec: number }, b: { sec: number; nsec: number }): number {
+  return a.sec - b.sec || a.nsec - b.nsec;
+}
+
+function toCandidates(hops: HopFrames[]): Candidate[] {
+  const out: Candidate[] = [];
+  hops.forEach((hop, hopIndex) => {
+    for (const frame of hop.frames) {
+      let pkt: DecodedPacket = frame;
+      let encap: Encap | undefined;
+      if (frame.inner?.ip && frame.inner.l4 && frame.ip) {
+        encap = {
+          kind: 'vxlan',
+          vni: frame.inner.vni,
+          outerSrc: frame.ip.src,
+          outerDst: frame.ip.dst,
+          outerSport: frame.l4?.sport,
+          outerDport: frame.l4?.dport,
+          outerTtl: frame.ip.ttl,
+        };
+        pkt = frame.inner;
+      }
+      if (!pkt.ip || !pkt.l4) continue;
+      const c: Candidate = { hop, hopIndex, frame, pkt, ip: pkt.ip, l4: pkt.l4, encap, fp: '' };
+      c.key = c.l4.quoted ? undefined : packetTuple(c.ip, c.l4);
+      c.fp = c.l4.quoted ? `icmperr|${c.ip.id}|${c.l4.icmpType}|${c.l4.icmpCode}` : fingerprint(c.ip, c.l4, pkt.payload);
+      out.push(c);
+    }
+  });
+  return out.sort((a, b) => compareTime(a.frame, b.frame) || a.hopIndex - b.hopIndex || a.frame.frame - b.frame.frame);
+}
+
+/** Find the probe's packets at every point and order its journey. */
+export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
+  const marker = query.marker ? Buffer.from(query.marker) : undefined;
+  const order = query.order ?? [];
+  const seedPoint = query.first?.point ?? order[0];
+  const cands = toCandidates(hops);
+  const tupleDir = new Map<string, Direction>();
+  const reqTuples: string[] = [];
+  const fps = new Map<string, Direction>();
+  const ports = new Set<number>();
+  let clientIsn: number | undefined;
+  let serverIsn: number | undefined;
+
+  const learn = (c: Candidate, direction: Direction, matchedBy: MatchReason): void => {
+    const l4 = c.l4;
+    const obs: Observation = {
+      point: c.hop.point,
+      pcapFile: c.hop.pcapFile,
+      frame: c.frame.frame,
+      ts: c.frame.ts,
+      sec: c.frame.sec,
+      nsec: c.frame.nsec,
+      direction,
+      proto: l4.kind,
+      src: c.ip.src,
+      sport: l4.kind === 'icmp' ? undefined : l4.sport,
+      dst: c.ip.dst,
+      dport: l4.kind === 'icmp' ? undefined : l4.dport,
+      ttl: c.ip.ttl,
+      ipId: c.ip.id,
+      len: c.ip.len,
+      flags: l4.flags,
+      icmpType: l4.icmpType,
+      icmpCode: l4.icmpCode,
+      icmpId: l4.icmpId,
+      icmpSeq: l4.icmpSeq,
+      encap: c.encap,
+      matchedBy,
+      fingerprint: c.fp,
+    };
+    if (l4.quoted) {
+      obs.icmpError = { type: l4.icmpType!, code: l4.icmpCode!, mtu: l4.mtu, from: c.ip.src, text: icmpErrorText(l4.icmpType!, l4.icmpCode!, l4.mtu) };
+    }
+    c.matched = obs;
+    if (!fps.has(c.fp)) fps.set(c.fp, direction);
+    if (c.key && !tupleDir.has(c.key)) {
+      tupleDir.set(c.key, direction);
+      tupleDir.set(reverseKey(c.key), direction === 'request' ? 'reply' : 'request');
+      reqTuples.push(direction === 'request' ? c.key : reverseKey(c.key));
+    }
+    if (l4.kind === 'tcp' && !l4.quoted) {
+      ports.add(l4.sport!).add(l4.dport!);
+      if (l4.flags === 'S' && direction === 'request' && clientIsn === undefined) clientIsn = l4.seq;
+      if (l4.flags === 'S.' && direction === 'reply' && serverIsn === undefined) serverIsn = l4.seq;
+    }
+  };
+
+  /** Direction from the packet alone, when its semantics say. */
+  const semanticDirection = (c: Candidate): Direction | undefined => {
+    const l4 = c.l4;
+    if (l4.kind === 'icmp') return l4.icmpType === 8 ? 'request' : l4.icmpType === 0 ? 'reply' : undefined;
+    if (l4.kind === 'tcp') {
+      if (l4.flags === 'S') return 'request';
+      if (l4.flags === 'S.') return 'reply';
+      if (inWindow(l4.seq, clientIsn)) return 'request';
+      if (inWindow(l4.ack, clientIsn)) return 'reply';
+      return undefined;
+    }
+    return isDnsResponse(l4, c.pkt.payload) ? 'reply' : undefined;
+  };
+
+  const tryMatch = (c: Candidate): [Direction, MatchReason] | undefined => {
+    const l4 = c.l4;
+    if (l4.quoted) {
+      const q = l4.quoted;
+      const qkey = q.l4 ? packetTuple(q.ip, q.l4) : undefined;
+      const qdir = qkey ? tupleDir.get(qkey) : undefined;
+      // The error travels against the packet it quotes.
+      if (qdir) return [qdir === 'request' ? 'reply' : 'request', 'icmp-quote'];
+      return undefined;
+    }
+    if (c.key && tupleDir.has(c.key)) {
+      const dir = tupleDir.get(c.key)!;
+      // Same tuple, different ISN: a later connection reusing the port, not our probe.
+      if (l4.kind === 'tcp' && l4.flags === 'S' && clientIsn !== undefined && l4.seq !== clientIsn) return undefined;
+      if (l4.kind === 'tcp' && l4.flags === 'S.' && clientIsn !== undefined && l4.ack !== ((clientIsn + 1) >>> 0)) return undefined;
+      return [dir, 'tuple'];
+    }
+    const fdir = fps.get(c.fp);
+    if (fdir) return [fdir, 'same-packet'];
+    if (marker && c.pkt.payload.includes(marker)) return [semanticDirection(c) ?? 'request', 'marker'];
+    if (l4.kind === 'tcp' && clientIsn !== undefined) {
+      if (l4.flags === 'S' && l4.seq === clientIsn) return ['request', 'tcp-seq'];
+      if (l4.flags === 'S.' && l4.ack === ((clientIsn + 1) >>> 0)) return ['reply', 'tcp-seq'];
+      if (serverIsn !== undefined && (ports.has(l4.sport!) || ports.has(l4.dport!))) {
+        if (inWindow(l4.seq, clientIsn) && inWindow(l4.ack, serverIsn)) return ['request', 'tcp-seq'];
+        if (inWindow(l4.seq, serverIsn) && inWindow(l4.ack, clientIsn)) return ['reply', 'tcp-seq'];
+      }
+    }
+    return undefined;
+  };
+
+  // Seed: the earliest packet at the seed point that fits what the prober knows.
+  if (query.first) {
+    const seed = query.first;
+    const c = cands.find((x) => !x.l4.quoted && (seedPoint === undefined || x.hop.point === seedPoint) && seedMatches(seed, x));
+    if (c) learn(c, 'request', 'seed');
+  }
+
+  for (let pass = 0; pass < 20; pass++) {
+    let changed = false;
+    for (const c of cands) {
+      if (c.matched) continue;
+      const m = tryMatch(c);
+      if (m) {
+        learn(c, m[0], m[1]);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+
+  const observations = cands.filter((c) => c.matched).map((c) => c.matched!);
+  const warnings: string[] = [];
+  const journey = {
+    request: pickJourney(observations, 'request', order, warnings),
+    reply: pickJourney(observations, 'reply', order, warnings),
+  };
+  return { observations, journey, tuples: reqTuples, warnings };
+}
+
+/**
+ * One observation per point: the same packet (fingerprint) as the direction's first
+ * observation where it was seen, else the point's first packet of that direction; ordered by
+ * the expected point order (reversed for replies), with points outside it placed by time.
+ */
+function pickJourney(all: Observation[], dir: Direction, order: string[], warnings: string[]): Observation[] {
+  const obs = all.filter((o) => o.direction === dir);
+  if (obs.length === 0) return [];
+  const rank = (p: string) => {
+    const i = order.indexOf(p);
+    return i < 0 ? undefined : dir === 'request' ? i : order.length - 1 - i;
+  };
+  // The probe packet: the earliest one at the earliest point of the path.
+  const ranked = obs.filter((o) => rank(o.point) !== undefined);
+  const origin = ranked.length ? ranked.reduce((a, b) => (rank(b.point)! < rank(a.point)! ? b : a)) : obs[0];
+  const perPoint = new Map<string, Observation>();
+  for (const o of obs) {
+    const cur = perPoint.get(o.point);
+    if (!cur) perPoint.set(o.point, o);
+    else if (cur.fingerprint !== origin.fingerprint && o.fingerprint === origin.fingerprint) perPoint.set(o.point, o);
+  }
+  const picked = [...perPoint.values()];
+  const inOrder = picked.filter((o) => rank(o.point) !== undefined).sort((a, b) => rank(a.point)! - rank(b.point)!);
+  const others = picked.filter((o) => rank(o.point) === undefined).sort(compareTime);
+  const out = [...inOrder];
+  for (const o of others) {
+    const at = out.findIndex((x) => compareTime(x, o) > 0);
+    out.splice(at < 0 ? out.length : at, 0, o);
+  }
+  // Clocks are shared (one kernel), so a later point seen clearly earlier means a wrong order.
+  for (let i = 1; i < inOrder.length; i++) {
+    const a = inOrder[i - 1];
+    const b = inOrder[i];
+    if (a.fingerprint === b.fingerprint && b.ts < a.ts - 0.001) {
+      warnings.push(`${dir}: ${b.point} saw the packet ${((a.ts - b.ts) * 1000).toFixed(1)} ms before ${a.point}; is the point order right?`);
+    }
+  }
+  return out;
+}

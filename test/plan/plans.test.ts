@@ -1,0 +1,101 @@
+import { renderLinkScript } from '../../src/plan/fabric';
+import { renderNodeBase } from '../../src/plan/node';
+import { netexecArgs, podMtu, renderPod, renderPodsOnNode, renderWaitReady } from '../../src/plan/pod';
+import { renderVpc } from '../../src/plan/vpc';
+import { nodeSpec, vpcSpec, fabricHelperSpec, LAB_CAPS } from '../../src/plan/containers';
+import { q, script } from '../../src/plan/shell';
+import { fixtureModel } from '../fixtures/model';
+
+describe('shell quoting', () => {
+  it('leaves plain words alone and single-quotes the rest', () => {
+    expect(q('10.0.1.0/24')).toBe('10.0.1.0/24');
+    expect(q("it's $HOME")).toBe(`'it'\\''s $HOME'`);
+    expect(script(['true'])).toBe('set -eu\ntrue\n');
+  });
+});
+
+describe('fabric', () => {
+  it('creates each veth straight into both namespaces by PID', () => {
+    const m = fixtureModel();
+    const pids = Object.fromEntries([m.vpc.container, ...m.nodes.map((n) => n.container)].map((c, i) => [c, 100 + i]));
+    const s = renderLinkScript(m.links, pids);
+    expect(s).toContain('ip link add name eth0 netns 101 mtu 1500 type veth peer name v-node1 netns 100 mtu 1500');
+    expect(s.match(/type veth/g)).toHaveLength(3);
+  });
+  it('refuses a link to a container without a PID', () => {
+    const m = fixtureModel();
+    expect(() => renderLinkScript(m.links, {})).toThrow(/no PID/);
+  });
+});
+
+describe('node and pod plumbing', () => {
+  const m = fixtureModel();
+  it('gives the node its VPC address, default route and cbr0 with the pod gateway', () => {
+    const s = renderNodeBase(m, m.nodes[0]).join('\n');
+    expect(s).toContain('ip addr add 10.0.1.11/24 dev eth0');
+    expect(s).toContain('ip route add default via 10.0.1.1 dev eth0');
+    expect(s).toContain('ip link add cbr0 type bridge');
+    expect(s).toContain('ip addr add 10.244.0.1/24 dev cbr0');
+  });
+  it('builds a pod: netns, veth eth0 on cbr0, address from the block, default route via cbr0', () => {
+    const pod = m.pods[0];
+    const s = renderPod(m, m.nodes[0], pod).join('\n');
+    expect(s).toContain('ip netns add pod1');
+    expect(s).toContain(`ip link add ${pod.hostVeth} mtu 1500 type veth peer name eth0 netns pod1`);
+    expect(s).toContain('ip -n pod1 addr add 10.244.0.2/24 dev eth0');
+    expect(s).toContain('ip -n pod1 route add default via 10.244.0.1 dev eth0');
+    expect(s).toContain(`ip link set ${pod.hostVeth} master cbr0 up`);
+    // Two containers: two processes in the same namespace.
+    expect(s.match(/setsid ip netns exec pod1 netexec/g)).toHaveLength(2);
+  });
+  it('runs a localhost-only container bound to 127.0.0.1 and waits for it inside the pod', () => {
+    const pod = m.pods[0];
+    expect(netexecArgs(pod, pod.containers[1])).toEqual(
+      expect.arrayContaining(['--http-port=9090', '--udp-port=0', '--http-bind=127.0.0.1']),
+    );
+    const wait = renderWaitReady(pod).join('\n');
+    expect(wait).toContain('http://10.244.0.2:8080/healthz');
+    expect(wait).toContain('http://127.0.0.1:9090/healthz');
+  });
+  it('places only the node\'s own pods on it', () => {
+    const s = renderPodsOnNode(m, m.nodes[2]).join('\n');
+    expect(s).toContain('ip netns add client');
+    expect(s).not.toContain('ip netns add pod1');
+  });
+  it('lowers the pod MTU by the VXLAN overhead in vxlan mode only', () => {
+    expect(podMtu(m)).toBe(1500);
+    expect(podMtu(fixtureModel({ cni: 'vxlan' }))).toBe(1450);
+  });
+});
+
+describe('vpc router', () => {
+  it('bridges each subnet, attaches nodes and routes every pod block to its node', () => {
+    const s = renderVpc(fixtureModel()).join('\n');
+    expect(s).toContain('ip addr add 10.0.1.1/24 dev br-subnet-a');
+    expect(s).toContain('ip link set v-node2 master br-subnet-a up');
+    expect(s).toContain('ip route add 10.244.1.0/24 via 10.0.1.12');
+    expect(s).toContain('send_redirects');
+  });
+  it('holds no pod routes when the nodes route pods themselves', () => {
+    expect(renderVpc(fixtureModel({ cni: 'host-gw' })).join('\n')).not.toContain('10.244.1.0/24 via');
+  });
+});
+
+describe('container specs', () => {
+  const m = fixtureModel();
+  it('uses explicit capabilities, never privileged, and labels everything', () => {
+    const s = nodeSpec(m, m.nodes[0], 'img');
+    expect(s.capAdd).toEqual(LAB_CAPS);
+    expect(s.lab).toBe('t');
+    expect(s.role).toBe('node');
+    expect(s.sysctls['net.ipv4.ip_forward']).toBe('1');
+    expect(vpcSpec(m, 'img').role).toBe('vpc');
+  });
+  it('gives only the fabric helper the host PID namespace', () => {
+    expect(nodeSpec(m, m.nodes[0], 'img').pidHost).toBeFalsy();
+    const h = fabricHelperSpec(m, 'img', 'true');
+    expect(h.pidHost).toBe(true);
+    expect(h.capAdd).toContain('SYS_PTRACE');
+    expect(h.role).toBe('helper');
+  });
+});
