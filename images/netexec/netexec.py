@@ -11,8 +11,7 @@ import os
 import socket
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 STATE = {"name": "", "ready": True, "verbose": False}
 
@@ -27,79 +26,115 @@ def client_ip(addr):
     return "%s:%d" % (host, port)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like a Go server
-    # Headers and body go out in separate writes; without TCP_NODELAY, Nagle plus the peer's
-    # delayed ACK adds ~40 ms to every response and skews latency probes.
-    disable_nagle_algorithm = True
-    server_version = "netexec"
-    sys_version = ""
-
-    def reply(self, code, body):
-        data = body.encode("utf-8")
-        self.send_response(code)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    def route(self):
-        url = urlsplit(self.path)
-        q = parse_qs(url.query, keep_blank_values=True)
-
-        def arg(k, default=""):
-            return q.get(k, [default])[0]
-
-        path = url.path
-        if path == "/hostname":
-            return self.reply(200, STATE["name"])
-        if path == "/clientip":
-            return self.reply(200, client_ip(self.client_address))
-        if path == "/header":
-            key = arg("key")
-            if not key:
-                return self.reply(400, "missing key")
-            return self.reply(200, self.headers.get(key, ""))
-        if path == "/echo":
-            return self.reply(200, arg("msg"))
-        if path in ("/healthz", "/readyz"):
-            if STATE["ready"]:
-                return self.reply(200, "ok")
-            return self.reply(503, "not ready")
-        if path == "/ready":
-            s = arg("set").lower()
-            if s in ("true", "1"):
-                STATE["ready"] = True
-            elif s in ("false", "0"):
-                STATE["ready"] = False
-            elif s:
-                return self.reply(400, "set must be true or false")
-            return self.reply(200, "ready=%s" % ("true" if STATE["ready"] else "false"))
-        if path == "/shutdown":
-            self.close_connection = True
-            self.reply(200, "shutting down")
-            self.wfile.flush()
-            # Exit the whole process (pod death); os._exit skips waiting for other threads.
-            threading.Timer(0.05, os._exit, args=(0,)).start()
-            return None
-        return self.reply(404, "404 page not found")
-
-    def do_GET(self):
-        self.route()
-
-    do_POST = do_GET
-    do_HEAD = do_GET
-
-    def log_message(self, fmt, *args):
-        if STATE["verbose"]:
-            sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
+REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 503: "Service Unavailable"}
 
 
-class HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
+def route(path, query, headers, peer):
+    """Returns (status, body, exit_after)."""
+    q = parse_qs(query, keep_blank_values=True)
+
+    def arg(k):
+        return q.get(k, [""])[0]
+
+    if path == "/hostname":
+        return 200, STATE["name"], False
+    if path == "/clientip":
+        return 200, client_ip(peer), False
+    if path == "/header":
+        key = arg("key").strip().lower()
+        if not key:
+            return 400, "missing key", False
+        return 200, headers.get(key, ""), False
+    if path == "/echo":
+        return 200, arg("msg"), False
+    if path in ("/healthz", "/readyz"):
+        return (200, "ok", False) if STATE["ready"] else (503, "not ready", False)
+    if path == "/ready":
+        s = arg("set").lower()
+        if s in ("true", "1"):
+            STATE["ready"] = True
+        elif s in ("false", "0"):
+            STATE["ready"] = False
+        elif s:
+            return 400, "set must be true or false", False
+        return 200, "ready=%s" % ("true" if STATE["ready"] else "false"), False
+    if path == "/shutdown":
+        return 200, "shutting down", True
+    return 404, "404 page not found", False
+
+
+def read_head(f):
+    """Reads a request line and headers; None at a clean EOF."""
+    line = f.readline(8192)
+    while line in (b"\r\n", b"\n"):  # stray CRLF between pipelined requests
+        line = f.readline(8192)
+    if not line:
+        return None
+    parts = line.decode("latin-1").split()
+    headers = {}
+    while True:
+        h = f.readline(8192)
+        if h in (b"\r\n", b"\n", b""):
+            break
+        k, _, v = h.decode("latin-1").partition(":")
+        headers.setdefault(k.strip().lower(), v.strip())  # first value wins, like Go's Header.Get
+    return parts, headers
+
+
+def serve_conn(conn, peer):
+    """One HTTP/1.x connection, keep-alive until the client closes or asks to.
+
+    Hand-rolled instead of http.server: that module pulls in email/html/mimetypes and costs
+    ~4 MB more per pod, and there is one server per pod.
+    """
+    try:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        f = conn.makefile("rb")
+        while True:
+            req = read_head(f)
+            if req is None:
+                break
+            parts, headers = req
+            if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                break
+            method, target, version = parts
+            n = int(headers.get("content-length", "0") or "0")
+            if n > 0:
+                f.read(n)
+            conn_hdr = headers.get("connection", "").lower()
+            keep = conn_hdr != "close" if version == "HTTP/1.1" else conn_hdr == "keep-alive"
+            if "chunked" in headers.get("transfer-encoding", "").lower():
+                keep = False  # request bodies are never used; don't parse chunks, just close after
+            path, _, query = target.partition("?")
+            code, body, exit_after = route(path, query, headers, peer)
+            if exit_after:
+                keep = False
+            data = body.encode("utf-8")
+            head = "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n%s\r\n" % (
+                code, REASONS.get(code, ""), len(data), "" if keep else "Connection: close\r\n")
+            conn.sendall(head.encode("latin-1") + (b"" if method == "HEAD" else data))
+            if STATE["verbose"]:
+                sys.stderr.write("%s %s %s %d\n" % (client_ip(peer), method, target, code))
+            if exit_after:
+                # Pod death: exit the whole process, whatever other connections are doing.
+                conn.shutdown(socket.SHUT_RDWR)
+                os._exit(0)
+            if not keep:
+                break
+    except (OSError, ValueError):
+        pass
+    finally:
+        conn.close()
+
+
+def serve_http(srv):
+    while True:
+        try:
+            conn, peer = srv.accept()
+        except OSError:
+            continue
+        threading.Thread(target=serve_conn, args=(conn, peer), daemon=True).start()
 
 
 def family(bind):
@@ -153,9 +188,11 @@ def main(argv=None):
     if udp is not None:
         threading.Thread(target=serve_udp, args=(udp,), daemon=True).start()
     if a.http_port:
-        HTTPServer.address_family = family(a.http_bind)
-        srv = HTTPServer((a.http_bind, a.http_port), Handler)
-        srv.serve_forever()
+        srv = socket.socket(family(a.http_bind), socket.SOCK_STREAM)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((a.http_bind, a.http_port))
+        srv.listen(128)
+        serve_http(srv)
     else:
         threading.Event().wait()
 

@@ -99,6 +99,10 @@ export interface PodModel {
   owner?: string;
   hostname?: string;
   subdomain?: string;
+  /** Pod spec.dnsPolicy (ClusterFirst when absent); `None` means resolv.conf comes from dnsConfig only. */
+  dnsPolicy?: string;
+  /** Pod spec.dnsConfig, merged into (or, with dnsPolicy None, making up) the pod's resolv.conf. */
+  dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
 }
 
 export interface DeploymentModel {

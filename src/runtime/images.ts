@@ -8,7 +8,7 @@ import execa from 'execa';
 import * as tarfs from 'tar-fs';
 import { docker } from './docker';
 import { EngineError, InputError, LabError } from '../errors';
-import { RECIPE_FILES, recipeTag } from '../images/recipe';
+import { IMAGE_REPO, RECIPE_FILES, recipeTag } from '../images/recipe';
 
 export type ImageBuilder = 'auto' | 'dockerfile' | 'debootstrap';
 
@@ -189,4 +189,27 @@ async function buildWithDebootstrap(tag: string, progress: (l: string) => void):
   if (res.exitCode !== 0) {
     throw new LabError(`the debootstrap image build failed (exit ${res.exitCode}):\n${tail.join('\n')}`, { hint: fix });
   }
+}
+
+/** Size and creation time of a local image, or undefined when it does not exist. */
+export async function imageInfo(tag: string): Promise<{ sizeBytes: number; created: string } | undefined> {
+  try {
+    const info = await docker().getImage(tag).inspect();
+    return { sizeBytes: info.Size, created: info.Created };
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw new EngineError(`could not inspect image ${tag}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Every local lab image (any recipe), newest first. */
+export async function listLabImages(): Promise<Array<{ tag: string; sizeBytes: number; created: number; current: boolean }>> {
+  const current = imageTag();
+  const list = await docker().listImages({ filters: { reference: [`${IMAGE_REPO}`] } });
+  const rows = list.flatMap((img) =>
+    (img.RepoTags ?? [])
+      .filter((t) => t.startsWith(`${IMAGE_REPO}:`))
+      .map((t) => ({ tag: t, sizeBytes: img.Size, created: img.Created, current: t === current })),
+  );
+  return rows.sort((a, b) => b.created - a.created);
 }

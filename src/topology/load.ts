@@ -3,186 +3,13 @@
  * the JSON Schema, and return the raw typed topology. Every problem found is collected and thrown
  * together as InputErrors. Synchronous: the files are small and callers need the model up front.
  */
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import { readFileSync } from 'fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'path';
 import YAML from 'yaml';
 import { InputError, InputErrors } from '../errors';
 import type { LabModel } from '../model/types';
-import { closest } from './names';
-import type { KubeObject, RawTopology, SourcedObject, TopologyOverrides } from './raw';
+import type { RawTopology, SourcedObject, TopologyOverrides } from './raw';
 import { resolveTopology } from './resolve';
-import { PATTERN_TEXT, SCHEMA_ID, topologySchema } from './schema';
-
-let validators: { topology: ValidateFunction; object: ValidateFunction } | undefined;
-
-function getValidators(): { topology: ValidateFunction; object: ValidateFunction } {
-  if (!validators) {
-    // allErrors: report every problem at once; verbose: errors carry their schema, for hints.
-    const ajv = new Ajv({ strict: true, allowUnionTypes: true, allErrors: true, verbose: true });
-    const topology = ajv.compile(topologySchema);
-    const object = ajv.getSchema(`${SCHEMA_ID}#/definitions/KubeObject`);
-    if (!object) throw new Error('schema has no KubeObject definition');
-    validators = { topology, object };
-  }
-  return validators;
-}
-
-/** `/nodes/2/labels/kubernetes.io~1hostname` -> `nodes[2].labels["kubernetes.io/hostname"]`. */
-export function pointerToPath(pointer: string, prefix = ''): string {
-  let out = prefix;
-  if (!pointer) return out;
-  for (const raw of pointer.split('/').slice(1)) {
-    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (/^[0-9]+$/.test(seg)) out += `[${seg}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
-
-function join(path: string, key: string): string {
-  if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key)) return path ? `${path}.${key}` : key;
-  return `${path}[${JSON.stringify(key)}]`;
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
-}
-
-/** Turns ajv errors into InputErrors that name the field and say how to fix it. */
-export function schemaErrors(errors: ErrorObject[] | null | undefined, prefix = ''): InputError[] {
-  const out: InputError[] = [];
-  const seen = new Set<string>();
-  for (const e of errors ?? []) {
-    const field = pointerToPath(e.instancePath, prefix);
-    const parent = (e.parentSchema ?? {}) as { properties?: Record<string, { description?: string }>; description?: string };
-    let err: InputError | undefined;
-    switch (e.keyword) {
-      case 'additionalProperties': {
-        const name = String((e.params as { additionalProperty: string }).additionalProperty);
-        const known = Object.keys(parent.properties ?? {});
-        const guess = closest(name, known);
-        err = new InputError(`unknown field "${name}"`, {
-          field: join(field, name),
-          hint: guess ? `did you mean "${guess}"? (known fields: ${known.join(', ')})` : `remove it; known fields here: ${known.join(', ')}`,
-        });
-        break;
-      }
-      case 'required': {
-        const name = String((e.params as { missingProperty: string }).missingProperty);
-        const desc = parent.properties?.[name]?.description;
-        err = new InputError('required field is missing', { field: join(field, name), hint: `add ${name}${desc ? ` (${desc})` : ''}` });
-        break;
-      }
-      case 'enum': {
-        const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
-        const guess = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
-        err = new InputError(`${JSON.stringify(e.data)} is not a valid value`, {
-          field,
-          hint: `use one of: ${allowed.join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`,
-        });
-        break;
-      }
-      case 'const': {
-        const allowed = String((e.params as { allowedValue: unknown }).allowedValue);
-        err = new InputError(`${JSON.stringify(e.data)} is not valid here`, { field, hint: `use ${allowed}` });
-        break;
-      }
-      case 'type': {
-        const want = String((e.params as { type: string | string[] }).type).replace(',', ' or ');
-        err = new InputError(`must be ${want === 'object' ? 'a mapping' : want === 'array' ? 'a list' : `a ${want}`}, got ${typeName(e.data)}`, {
-          field,
-          hint: want === 'string' ? 'quote the value' : `write a ${want === 'object' ? 'mapping (key: value)' : want === 'array' ? 'list' : want}`,
-        });
-        break;
-      }
-      case 'pattern': {
-        const p = String((e.params as { pattern: string }).pattern);
-        const text = PATTERN_TEXT[p];
-        err = new InputError(`${JSON.stringify(e.data)} ${text?.message ?? `does not match ${p}`}`, { field, hint: text?.hint ?? `match ${p}` });
-        break;
-      }
-      case 'minimum':
-      case 'maximum':
-      case 'exclusiveMinimum':
-      case 'exclusiveMaximum': {
-        const min = (parent as { minimum?: number }).minimum;
-        const max = (parent as { maximum?: number }).maximum;
-        const range = min !== undefined && max !== undefined ? `${min}..${max}` : min !== undefined ? `>= ${min}` : `<= ${max}`;
-        err = new InputError(`${JSON.stringify(e.data)} is out of range`, { field, hint: `use a value in ${range}` });
-        break;
-      }
-      case 'minItems':
-        err = new InputError('must not be empty', { field, hint: `add at least ${(e.params as { limit: number }).limit} entry` });
-        break;
-      case 'maxLength':
-        err = new InputError(`${JSON.stringify(e.data)} is too long`, { field, hint: `use at most ${(e.params as { limit: number }).limit} characters` });
-        break;
-      case 'if':
-        // The failing "then" branch reports its own errors.
-        break;
-      default:
-        err = new InputError(e.message ?? 'is invalid', { field, hint: parent.description ? `expected: ${parent.description}` : undefined });
-    }
-    if (err && !seen.has(err.message)) {
-      seen.add(err.message);
-      out.push(err);
-    }
-  }
-  return out;
-}
-
-function yamlErrors(doc: YAML.Document.Parsed, file: string): InputError[] {
-  return doc.errors.map((e) => {
-    const pos = e.linePos?.[0];
-    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-    return new InputError(`${where}: YAML: ${e.message.split('\n')[0]}`, { hint: 'fix the YAML syntax at that line' });
-  });
-}
-
-function readText(file: string, field: string | undefined): string | InputError {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    return new InputError(`cannot read ${file}${code ? ` (${code})` : ''}`, { field, hint: 'check the path (manifest paths are relative to the topology file)', cause });
-  }
-}
-
-/** Validates Kubernetes objects read from elsewhere (a manifest file, a later `apply`). */
-export function validateObject(object: unknown, path: string): InputError[] {
-  const { object: validate } = getValidators();
-  return validate(object) ? [] : schemaErrors(validate.errors, path);
-}
-
-/** Reads a multi-document manifest file; errors are pushed to `errors`. */
-export function readManifest(file: string, displayPath: string, field: string | undefined, errors: InputError[]): SourcedObject[] {
-  const text = readText(file, field);
-  if (text instanceof InputError) {
-    errors.push(text);
-    return [];
-  }
-  const out: SourcedObject[] = [];
-  const docs = YAML.parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
-  if (!Array.isArray(docs)) return out; // empty stream
-  docs.forEach((doc, i) => {
-    const path = `${displayPath}[${i}]`;
-    if (doc.errors.length) {
-      errors.push(...yamlErrors(doc, displayPath));
-      return;
-    }
-    const value = doc.toJS() as unknown;
-    if (value === null || value === undefined) return; // empty document (e.g. a trailing ---)
-    const errs = validateObject(value, path);
-    if (errs.length) errors.push(...errs);
-    else out.push({ object: value as KubeObject, path });
-  });
-  return out;
-}
+import { checkTopology, readManifest, readText, yamlErrors } from './validate';
 
 export interface LoadedTopology {
   raw: RawTopology;
@@ -190,9 +17,15 @@ export interface LoadedTopology {
   objects: SourcedObject[];
   source: string;
   baseDir: string;
+  /** Problems found in manifests (objects with a broken shape are left out of `objects`). */
+  errors: InputError[];
 }
 
-/** Phase one: file -> validated raw topology and its objects. Throws InputErrors. */
+/**
+ * Phase one: file -> raw topology and its objects. Throws InputErrors when the file cannot be
+ * read or parsed or its shape is broken; value problems are left for resolveTopology() to report
+ * together with its own.
+ */
 export function loadRawTopology(file: string): LoadedTopology {
   const source = resolvePath(file);
   const baseDir = dirname(source);
@@ -203,21 +36,21 @@ export function loadRawTopology(file: string): LoadedTopology {
   const value = doc.toJS() as unknown;
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw new InputErrors([new InputError(`${file}: the topology must be a YAML mapping (name:, nodes:, ...)`, { hint: 'see topologies/guide.yaml for an example' })]);
-  const { topology: validate } = getValidators();
-  const errors: InputError[] = validate(value) ? [] : schemaErrors(validate.errors);
-  if (errors.length) throw new InputErrors(errors);
+  // Bad values are reported with the resolver's findings; a broken shape stops here.
+  const check = checkTopology(value);
+  if (check.hard) throw new InputErrors(check.errors);
+  const errors: InputError[] = [];
   const raw = value as RawTopology;
   const objects: SourcedObject[] = (raw.objects ?? []).map((object, i) => ({ object, path: `objects[${i}]` }));
   (raw.manifests ?? []).forEach((m, i) => {
     const abs = isAbsolute(m) ? m : resolvePath(baseDir, m);
     objects.push(...readManifest(abs, m, `manifests[${i}]`, errors));
   });
-  if (errors.length) throw new InputErrors(errors);
-  return { raw, objects, source, baseDir };
+  return { raw, objects, source, baseDir, errors };
 }
 
 /** Loads a topology file into the resolved lab model (synchronous). Throws InputErrors (exit 2). */
 export function loadTopology(file: string, overrides: TopologyOverrides = {}): LabModel {
   const loaded = loadRawTopology(file);
-  return resolveTopology(loaded.raw, { source: loaded.source, baseDir: loaded.baseDir, overrides, objects: loaded.objects });
+  return resolveTopology(loaded.raw, { source: loaded.source, baseDir: loaded.baseDir, overrides, objects: loaded.objects, objectErrors: loaded.errors });
 }

@@ -178,10 +178,13 @@ function isDnsResponse(l4: L4Info, payload: Buffer): boolean {
   return l4.kind === 'udp' && (l4.sport === 53 || l4.dport === 53) && payload.length >= 3 && (payload[2] & 0x80) !== 0;
 }
 
-function inWindow(v: number | undefined, base: number | undefined): boolean {
-  if (v === undefined || base === undefined) return false;
-  return ((v - base) >>> 0) < TCP_WINDOW;
+/** Within a probe's reach of a sequence-space reference, either side, modulo 2^32. */
+function near(v: number | undefined, ref: number | undefined): boolean {
+  if (v === undefined || ref === undefined) return false;
+  return ((v - ref + TCP_WINDOW) >>> 0) < 2 * TCP_WINDOW;
 }
+
+const hasAck = (flags?: string) => flags !== undefined && flags.includes('.');
 
 function seedMatches(seed: FlowSeed, c: Candidate): boolean {
   if (seed.proto && c.l4.kind !== seed.proto) return false;
@@ -238,8 +241,10 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
   const reqTuples: string[] = [];
   const fps = new Map<string, Direction>();
   const ports = new Set<number>();
-  let clientIsn: number | undefined;
-  let serverIsn: number | undefined;
+  // Sequence-space references of the probe's TCP connection (client's and server's): they
+  // survive NAT and tell the probe from another connection reusing the same tuple.
+  let clientRef: number | undefined;
+  let serverRef: number | undefined;
 
   const learn = (c: Candidate, direction: Direction, matchedBy: MatchReason): void => {
     const l4 = c.l4;
@@ -280,9 +285,29 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
     }
     if (l4.kind === 'tcp' && !l4.quoted) {
       ports.add(l4.sport!).add(l4.dport!);
-      if (l4.flags === 'S' && direction === 'request' && clientIsn === undefined) clientIsn = l4.seq;
-      if (l4.flags === 'S.' && direction === 'reply' && serverIsn === undefined) serverIsn = l4.seq;
+      const acked = hasAck(l4.flags);
+      if (direction === 'request') {
+        clientRef ??= l4.seq;
+        if (acked) serverRef ??= l4.ack;
+      } else {
+        if (acked) clientRef ??= l4.ack;
+        // A RST answering a SYN carries seq 0: no server sequence space to learn.
+        if (!l4.flags?.includes('R')) serverRef ??= l4.seq;
+      }
     }
+  };
+
+  /** A TCP segment fits the probe's sequence spaces as far as they are known. */
+  const tcpConsistent = (l4: L4Info, dir: Direction): boolean => {
+    const acked = hasAck(l4.flags);
+    if (dir === 'request') {
+      if (clientRef !== undefined && !near(l4.seq, clientRef)) return false;
+      if (acked && serverRef !== undefined && !near(l4.ack, serverRef)) return false;
+    } else {
+      if (acked && clientRef !== undefined && !near(l4.ack, clientRef)) return false;
+      if (!l4.flags?.includes('R') && serverRef !== undefined && !near(l4.seq, serverRef)) return false;
+    }
+    return true;
   };
 
   /** Direction from the packet alone, when its semantics say. */
@@ -292,8 +317,8 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
     if (l4.kind === 'tcp') {
       if (l4.flags === 'S') return 'request';
       if (l4.flags === 'S.') return 'reply';
-      if (inWindow(l4.seq, clientIsn)) return 'request';
-      if (inWindow(l4.ack, clientIsn)) return 'reply';
+      if (hasAck(l4.flags) && near(l4.ack, clientRef)) return 'reply';
+      if (near(l4.seq, clientRef)) return 'request';
       return undefined;
     }
     return isDnsResponse(l4, c.pkt.payload) ? 'reply' : undefined;
@@ -311,21 +336,18 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
     }
     if (c.key && tupleDir.has(c.key)) {
       const dir = tupleDir.get(c.key)!;
-      // Same tuple, different ISN: a later connection reusing the port, not our probe.
-      if (l4.kind === 'tcp' && l4.flags === 'S' && clientIsn !== undefined && l4.seq !== clientIsn) return undefined;
-      if (l4.kind === 'tcp' && l4.flags === 'S.' && clientIsn !== undefined && l4.ack !== ((clientIsn + 1) >>> 0)) return undefined;
+      // Same tuple, other sequence space: a later connection reusing the port, not our probe.
+      if (l4.kind === 'tcp' && !tcpConsistent(l4, dir)) return undefined;
       return [dir, 'tuple'];
     }
     const fdir = fps.get(c.fp);
     if (fdir) return [fdir, 'same-packet'];
     if (marker && c.pkt.payload.includes(marker)) return [semanticDirection(c) ?? 'request', 'marker'];
-    if (l4.kind === 'tcp' && clientIsn !== undefined) {
-      if (l4.flags === 'S' && l4.seq === clientIsn) return ['request', 'tcp-seq'];
-      if (l4.flags === 'S.' && l4.ack === ((clientIsn + 1) >>> 0)) return ['reply', 'tcp-seq'];
-      if (serverIsn !== undefined && (ports.has(l4.sport!) || ports.has(l4.dport!))) {
-        if (inWindow(l4.seq, clientIsn) && inWindow(l4.ack, serverIsn)) return ['request', 'tcp-seq'];
-        if (inWindow(l4.seq, serverIsn) && inWindow(l4.ack, clientIsn)) return ['reply', 'tcp-seq'];
-      }
+    if (l4.kind === 'tcp' && clientRef !== undefined && (ports.has(l4.sport!) || ports.has(l4.dport!))) {
+      const acked = hasAck(l4.flags);
+      if (l4.flags === 'S' && ((clientRef - l4.seq!) >>> 0) < TCP_WINDOW) return ['request', 'tcp-seq'];
+      if (acked && near(l4.ack, clientRef) && (serverRef === undefined ? l4.flags === 'S.' : near(l4.seq, serverRef))) return ['reply', 'tcp-seq'];
+      if (acked && serverRef !== undefined && near(l4.seq, clientRef) && near(l4.ack, serverRef)) return ['request', 'tcp-seq'];
     }
     return undefined;
   };

@@ -157,6 +157,29 @@ describe('netexec', () => {
     expect((await udp(udpPort, 'echo over udp')).reply).toBe('over udp');
   });
 
+  test('raw HTTP: pipelined requests, a POST body, HEAD, Connection: close, garbage', async () => {
+    const raw = (data: string) =>
+      new Promise<string>((resolve, reject) => {
+        const s = net.connect(httpPort, '127.0.0.1', () => s.end(data));
+        let got = '';
+        s.on('data', (d) => (got += d.toString()));
+        s.on('end', () => resolve(got));
+        s.on('error', reject);
+      });
+    const two = await raw(
+      'POST /echo?msg=a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
+        'GET /hostname HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    expect(two.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    expect(two).toMatch(/Content-Length: 1\r\n\r\naHTTP\/1\.1 200 OK/);
+    expect(two.endsWith('\r\n\r\nweb-7d4b9c-x2x9p')).toBe(true);
+    const head = await raw('HEAD /hostname HTTP/1.0\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(head).toMatch(/Content-Length: 16\r\n/);
+    expect(head.endsWith('\r\n\r\n')).toBe(true);
+    expect(await raw('garbage\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
   test('/shutdown exits the process', async () => {
     const r = await get(httpPort, '/shutdown');
     expect(r.status).toBe(200);

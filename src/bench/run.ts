@@ -1,0 +1,29 @@
+/** npm run bench [-- SUITE...]: runs the suites and writes their sections of BENCHMARKS.md. */
+import * as path from 'path';
+import { writeSection } from './report';
+import { benchLab } from './lab';
+
+const FILE = path.resolve(__dirname, '..', '..', 'BENCHMARKS.md');
+
+const SUITES: Record<string, { title: string; run: () => Promise<string> }> = {
+  lab: { title: 'Lab lifecycle: up, verify, down', run: () => benchLab() },
+};
+
+export async function main(argv: string[]): Promise<void> {
+  const chosen = argv.length ? argv : Object.keys(SUITES);
+  for (const id of chosen) {
+    const s = SUITES[id];
+    if (!s) throw new Error(`unknown suite ${id}; suites: ${Object.keys(SUITES).join(', ')}`);
+    console.log(`bench ${id}: ${s.title}`);
+    const body = await s.run();
+    console.log(body);
+    writeSection(FILE, id, s.title, body);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,304 @@
+/**
+ * kube-proxy's nftables mode as pure text for `nft -f`, laid out like pkg/proxy/nftables
+ * (table `ip kube-proxy`, verdict maps service-ips / service-nodeports, per-service chains
+ * service-<HASH>-ns/svc/proto/port, per-endpoint chains, affinity sets).
+ *
+ * A full sync deletes and re-creates the whole table inside one `nft -f` transaction
+ * (`add table` first so the delete cannot fail on a fresh node): atomic, and nothing of a
+ * previous run survives. An incremental sync only touches what differs between two states:
+ * map/set elements are added or deleted, changed chains are flushed and refilled, stale chains
+ * and affinity sets are deleted.
+ */
+
+import type { LabModel } from '../model/types';
+import type { Endpoint, EndpointSlice } from './endpoints';
+import { nftEndpointChainBase, nftServiceChainBase } from './hash';
+import { MASQ_MARK, type ProxyOptions, type ServicePortInfo, cidrContains, findNode, servicePortInfos } from './service-ports';
+
+export const NFT_TABLE = 'ip kube-proxy';
+
+export interface NftChain {
+  /** Base-chain spec, e.g. "type nat hook prerouting priority -100 ;". */
+  base?: string;
+  comment?: string;
+  rules: string[];
+}
+
+export interface NftElement {
+  /** Map value (verdict); absent for set elements. */
+  value?: string;
+  comment?: string;
+}
+
+/** Desired contents of table ip kube-proxy. Plain data: JSON-safe, comparable between syncs. */
+export interface NftState {
+  chains: Record<string, NftChain>;
+  /** Affinity set name -> timeout in seconds. */
+  affinitySets: Record<string, number>;
+  /** Set or map name -> element key ("172.30.0.41 . tcp . 80") -> element. */
+  elements: Record<string, Record<string, NftElement>>;
+}
+
+const MARK_MASQ = 'mark-for-masquerade';
+const REJECT_CHAIN = 'reject-chain';
+
+/** The fixed sets and maps, in kube-proxy's order (declared on full sync only). */
+const FIXED_CONTAINERS: string[] = [
+  'set cluster-ips { type ipv4_addr ; comment "Active ClusterIPs" ; }',
+  'set nodeport-ips { type ipv4_addr ; comment "IPs that accept NodePort traffic" ; }',
+  'map firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ; }',
+  'map no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ; }',
+  'map no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }',
+  'map service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }',
+  'map service-nodeports { type inet_proto . inet_service : verdict ; comment "NodePort traffic" ; }',
+];
+const CONTAINER_NAMES = FIXED_CONTAINERS.map((c) => c.split(' ')[1]);
+
+function baseChains(serviceCIDR: string): Record<string, NftChain> {
+  const c = (rules: string[], base?: string, comment?: string): NftChain => ({ rules, ...(base ? { base } : {}), ...(comment ? { comment } : {}) });
+  return {
+    'cluster-ips-check': c([
+      'ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"',
+      `ip daddr { ${serviceCIDR} } drop comment "Drop traffic to unallocated ClusterIPs"`,
+    ]),
+    // Filtering runs on pre-DNAT destinations, so these hook in before nat (-100).
+    'filter-prerouting-pre-dnat': c(['ct state new jump firewall-check'], 'type filter hook prerouting priority -110 ;'),
+    'filter-output-pre-dnat': c(['ct state new jump firewall-check'], 'type filter hook output priority -110 ;'),
+    'filter-forward': c(['ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check'], 'type filter hook forward priority 0 ;'),
+    'filter-input': c(['ct state new jump nodeport-endpoints-check', 'ct state new jump service-endpoints-check'], 'type filter hook input priority 0 ;'),
+    'filter-output': c(['ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check'], 'type filter hook output priority 0 ;'),
+    'firewall-check': c(['ip daddr . meta l4proto . th dport vmap @firewall-ips']),
+    [MARK_MASQ]: c([`mark set mark or ${MASQ_MARK}`]),
+    masquerading: c([`mark and ${MASQ_MARK} == 0 return`, `mark set mark xor ${MASQ_MARK}`, 'masquerade fully-random']),
+    'nat-output': c(['jump services'], 'type nat hook output priority -100 ;'),
+    'nat-postrouting': c(['jump masquerading'], 'type nat hook postrouting priority 100 ;'),
+    'nat-prerouting': c(['jump services'], 'type nat hook prerouting priority -100 ;'),
+    'nodeport-endpoints-check': c(['ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports']),
+    [REJECT_CHAIN]: c(['reject'], undefined, 'helper for @no-endpoint-services / @no-endpoint-nodeports'),
+    services: c([
+      'ip daddr . meta l4proto . th dport vmap @service-ips',
+      'ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports',
+    ]),
+    'service-endpoints-check': c(['ip daddr . meta l4proto . th dport vmap @no-endpoint-services']),
+  };
+}
+
+class Builder {
+  readonly state: NftState;
+  constructor(serviceCIDR: string) {
+    this.state = { chains: baseChains(serviceCIDR), affinitySets: {}, elements: {} };
+    for (const n of CONTAINER_NAMES) this.state.elements[n] = {};
+  }
+  chain(name: string): string[] {
+    if (!this.state.chains[name]) this.state.chains[name] = { rules: [] };
+    return this.state.chains[name].rules;
+  }
+  rule(chain: string, ...parts: (string | number)[]): void {
+    this.chain(chain).push(parts.join(' '));
+  }
+  element(container: string, key: string, value?: string, comment?: string): void {
+    this.state.elements[container][key] = { ...(value ? { value } : {}), ...(comment ? { comment } : {}) };
+  }
+}
+
+/** Builds the desired table contents of one node. */
+export function buildNftState(model: LabModel, nodeName: string, slices: EndpointSlice[], opts: ProxyOptions = {}): NftState {
+  const node = findNode(model, nodeName);
+  const b = new Builder(model.cluster.serviceCIDR);
+  // kube-proxy's nftables default --nodeport-addresses is the node's primary IP.
+  b.element('nodeport-ips', node.ip);
+  for (const info of servicePortInfos(model, nodeName, slices, opts)) {
+    writeServicePort(b, info, node.ip, model.cluster.podCIDR, !!opts.masqueradeAll);
+  }
+  return b.state;
+}
+
+function writeServicePort(b: Builder, info: ServicePortInfo, nodeIP: string, podCIDR: string, masqueradeAll: boolean): void {
+  const ns = info.svc.namespace;
+  const svcName = info.svc.name;
+  const portName = info.port.name ?? '';
+  const proto = info.protocol;
+  const port = info.port.port;
+  const base = nftServiceChainBase(ns, svcName, proto, portName);
+  const clusterChain = `service-${base}`;
+  const localChain = `local-${base}`;
+  const externalChain = `external-${base}`;
+  const fwChain = `firewall-${base}`;
+  const epBase = (e: Endpoint) => nftEndpointChainBase(ns, svcName, proto, portName, e.ip, e.port);
+  const epChain = (e: Endpoint) => `endpoint-${epBase(e)}`;
+  const affinitySet = (e: Endpoint) => `affinity-${epBase(e)}`;
+
+  const usesClusterChain = info.clusterEndpoints.length > 0 && info.usesClusterEndpoints;
+  const usesLocalChain = info.localEndpoints.length > 0 && info.usesLocalEndpoints;
+  const internalChain = info.internalPolicyLocal ? localChain : clusterChain;
+  const hasInternal = info.internalPolicyLocal ? info.localEndpoints.length > 0 : info.hasEndpoints;
+  const externalPolicyChain = info.externalPolicyLocal ? localChain : clusterChain;
+  const hasExternal = info.externalPolicyLocal ? info.localEndpoints.length > 0 : info.hasEndpoints;
+  const usesExternalChain = info.hasEndpoints && info.externallyAccessible;
+  const usesFwChain = info.loadBalancerIPs.length > 0 && info.sourceRanges.length > 0;
+
+  let internalVerdict = '';
+  let externalVerdict = '';
+  if (!info.hasEndpoints) {
+    internalVerdict = externalVerdict = `goto ${REJECT_CHAIN}`;
+  } else {
+    if (!hasInternal) internalVerdict = 'drop';
+    if (!hasExternal) externalVerdict = 'drop';
+  }
+  const key = (ip: string) => `${ip} . ${proto} . ${port}`;
+  const comment = info.name;
+
+  b.element('cluster-ips', info.clusterIP);
+  if (hasInternal) b.element('service-ips', key(info.clusterIP), `goto ${internalChain}`);
+  else b.element('no-endpoint-services', key(info.clusterIP), internalVerdict, comment);
+  for (const ip of info.externalIPs) {
+    if (info.hasEndpoints) b.element('service-ips', key(ip), `goto ${externalChain}`);
+    if (!hasExternal) b.element('no-endpoint-services', key(ip), externalVerdict, comment);
+  }
+  for (const ip of info.loadBalancerIPs) {
+    if (info.hasEndpoints) b.element('service-ips', key(ip), `goto ${externalChain}`);
+    if (usesFwChain) b.element('firewall-ips', key(ip), `goto ${fwChain}`);
+    if (!hasExternal) b.element('no-endpoint-services', key(ip), externalVerdict, comment);
+  }
+  if (info.nodePort) {
+    // NodePorts are not subject to loadBalancerSourceRanges (as in Kubernetes).
+    if (info.hasEndpoints) b.element('service-nodeports', `${proto} . ${info.nodePort}`, `goto ${externalChain}`);
+    if (!hasExternal) b.element('no-endpoint-nodeports', `${proto} . ${info.nodePort}`, externalVerdict, comment);
+  }
+
+  if (usesClusterChain) b.chain(clusterChain);
+  if (usesLocalChain) b.chain(localChain);
+  if (hasInternal) {
+    if (masqueradeAll) b.rule(internalChain, 'ip daddr', info.clusterIP, 'jump', MARK_MASQ);
+    // Off-cluster clients routed here for a ClusterIP: SNAT so the reply returns via this node.
+    else b.rule(internalChain, 'ip daddr', info.clusterIP, 'ip saddr !=', podCIDR, 'jump', MARK_MASQ);
+  }
+  if (usesExternalChain) {
+    b.chain(externalChain);
+    if (!info.externalPolicyLocal) {
+      b.rule(externalChain, 'jump', MARK_MASQ);
+    } else {
+      b.rule(externalChain, 'ip saddr', podCIDR, 'goto', clusterChain, 'comment "short-circuit pod traffic"');
+      b.rule(externalChain, 'fib saddr type local jump', MARK_MASQ, 'comment "masquerade local traffic"');
+      b.rule(externalChain, 'fib saddr type local goto', clusterChain, 'comment "short-circuit local traffic"');
+    }
+    if (hasExternal) b.rule(externalChain, 'goto', externalPolicyChain);
+  }
+  if (usesFwChain) {
+    const sources = [...info.sourceRanges];
+    if (info.sourceRanges.some((c) => cidrContains(c, nodeIP))) sources.push(...info.loadBalancerIPs);
+    b.rule(fwChain, 'ip saddr != {', sources.join(', '), '} drop');
+  }
+  if (info.affinitySeconds) {
+    for (const ep of info.reachableEndpoints) b.state.affinitySets[affinitySet(ep)] = info.affinitySeconds;
+  }
+  const toEndpoints = (chain: string, eps: Endpoint[]) => {
+    if (info.affinitySeconds) {
+      for (const ep of eps) b.rule(chain, 'ip saddr', `@${affinitySet(ep)}`, 'goto', epChain(ep));
+    }
+    const vmap = eps.map((ep, i) => `${i} : goto ${epChain(ep)}`).join(' , ');
+    b.rule(chain, 'numgen random mod', eps.length, 'vmap {', vmap, '}');
+  };
+  if (usesClusterChain) toEndpoints(clusterChain, info.clusterEndpoints);
+  if (usesLocalChain) toEndpoints(localChain, info.localEndpoints);
+  for (const ep of info.reachableEndpoints) {
+    const chain = epChain(ep);
+    b.rule(chain, 'ip saddr', ep.ip, 'jump', MARK_MASQ);
+    if (info.affinitySeconds) b.rule(chain, 'update', `@${affinitySet(ep)}`, '{ ip saddr }');
+    b.rule(chain, 'meta l4proto', proto, 'dnat to', `${ep.ip}:${ep.port}`);
+  }
+}
+
+function chainDecl(name: string, c: NftChain): string {
+  const props = [c.base, c.comment ? `comment "${c.comment}" ;` : ''].filter(Boolean).join(' ');
+  return `add chain ${NFT_TABLE} ${name}${props ? ` { ${props} }` : ''}`;
+}
+
+function setDecl(name: string, timeout: number): string {
+  return `add set ${NFT_TABLE} ${name} { type ipv4_addr ; flags dynamic,timeout ; timeout ${timeout}s ; }`;
+}
+
+function elementText(key: string, e: NftElement): string {
+  return `${key}${e.comment ? ` comment "${e.comment}"` : ''}${e.value ? ` : ${e.value}` : ''}`;
+}
+
+function addElement(container: string, key: string, e: NftElement): string {
+  return `add element ${NFT_TABLE} ${container} { ${elementText(key, e)} }`;
+}
+
+function addRules(out: string[], name: string, c: NftChain): void {
+  for (const r of c.rules) out.push(`add rule ${NFT_TABLE} ${name} ${r}`);
+}
+
+/** `nft -f` input for a full sync: drop and re-create the table atomically. */
+export function serializeNft(state: NftState): string {
+  const out: string[] = [
+    `add table ${NFT_TABLE}`,
+    `delete table ${NFT_TABLE}`,
+    `add table ${NFT_TABLE} { comment "rules for kube-proxy" ; }`,
+  ];
+  for (const c of FIXED_CONTAINERS) out.push(`add ${c.split(' ')[0]} ${NFT_TABLE} ${c.slice(c.indexOf(' ') + 1)}`);
+  for (const [name, t] of Object.entries(state.affinitySets)) out.push(setDecl(name, t));
+  for (const [name, c] of Object.entries(state.chains)) out.push(chainDecl(name, c));
+  for (const [name, c] of Object.entries(state.chains)) addRules(out, name, c);
+  for (const [container, elems] of Object.entries(state.elements)) {
+    for (const [key, e] of Object.entries(elems)) out.push(addElement(container, key, e));
+  }
+  return out.join('\n') + '\n';
+}
+
+export function renderNftables(model: LabModel, nodeName: string, slices: EndpointSlice[], opts: ProxyOptions = {}): string {
+  return serializeNft(buildNftState(model, nodeName, slices, opts));
+}
+
+function sameChain(a: NftChain | undefined, b: NftChain): boolean {
+  return !!a && a.base === b.base && a.rules.length === b.rules.length && a.rules.every((r, i) => r === b.rules[i]);
+}
+
+function sameElement(a: NftElement | undefined, b: NftElement): boolean {
+  return !!a && a.value === b.value && a.comment === b.comment;
+}
+
+/**
+ * `nft -f` input moving a node from `prev` to `next` in one transaction. Order matters inside
+ * the transaction: elements pointing at chains go before the chains, rules referencing sets and
+ * chains are flushed before those are deleted, and everything referenced exists before it is used.
+ * Returns an empty string when nothing changed.
+ */
+export function renderNftablesIncremental(prev: NftState, next: NftState): string {
+  const changedSets = new Set(
+    Object.keys(next.affinitySets).filter((s) => s in prev.affinitySets && prev.affinitySets[s] !== next.affinitySets[s]),
+  );
+  const staleSets = Object.keys(prev.affinitySets).filter((s) => !(s in next.affinitySets));
+  const newSets = Object.keys(next.affinitySets).filter((s) => !(s in prev.affinitySets));
+  const refsChangedSet = (c: NftChain) => changedSets.size > 0 && c.rules.some((r) => [...changedSets].some((s) => r.includes(`@${s} `)));
+  const newChains = Object.keys(next.chains).filter((c) => !(c in prev.chains));
+  const changedChains = Object.keys(next.chains).filter(
+    (c) => c in prev.chains && (!sameChain(prev.chains[c], next.chains[c]) || refsChangedSet(next.chains[c])),
+  );
+  const staleChains = Object.keys(prev.chains).filter((c) => !(c in next.chains));
+
+  const out: string[] = [];
+  // 1. elements that go away or change value
+  const addElems: string[] = [];
+  const containers = new Set([...Object.keys(prev.elements), ...Object.keys(next.elements)]);
+  for (const container of containers) {
+    const p = prev.elements[container] ?? {};
+    const n = next.elements[container] ?? {};
+    for (const key of Object.keys(p)) {
+      if (!(key in n) || !sameElement(p[key], n[key])) out.push(`delete element ${NFT_TABLE} ${container} { ${key} }`);
+    }
+    for (const [key, e] of Object.entries(n)) if (!sameElement(p[key], e)) addElems.push(addElement(container, key, e));
+  }
+  // 2. flush what is rewritten or removed (drops their references to chains and sets)
+  for (const c of [...changedChains, ...staleChains]) out.push(`flush chain ${NFT_TABLE} ${c}`);
+  // 3. delete stale chains and sets; re-create sets whose timeout changed
+  for (const c of staleChains) out.push(`delete chain ${NFT_TABLE} ${c}`);
+  for (const s of [...staleSets, ...changedSets]) out.push(`delete set ${NFT_TABLE} ${s}`);
+  // 4. new sets and chains, 5. their rules, 6. new elements
+  for (const s of [...newSets, ...changedSets]) out.push(setDecl(s, next.affinitySets[s]));
+  for (const c of newChains) out.push(chainDecl(c, next.chains[c]));
+  for (const c of [...changedChains, ...newChains]) addRules(out, c, next.chains[c]);
+  out.push(...addElems);
+  return out.length ? out.join('\n') + '\n' : '';
+}

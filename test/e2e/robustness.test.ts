@@ -1,0 +1,91 @@
+/**
+ * Bad input creates nothing and exits 2; Ctrl-C during up leaves nothing behind after down;
+ * two labs run side by side; --all removes every lab.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import execa from 'execa';
+import { GUIDE, LAB_BIN, ROOT, lab, labContainers } from './helpers';
+
+jest.setTimeout(600_000);
+
+function topo(name: string, body: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netlab-'));
+  const file = path.join(dir, `${name}.yaml`);
+  fs.writeFileSync(file, body);
+  return file;
+}
+
+const BAD: Array<[string, string, RegExp]> = [
+  ['unknown field', 'name: bad1\nnodes: [{name: node1}]\nnodez: 1\n', /nodez/],
+  ['bad CIDR', 'name: bad2\ncluster: {podCIDR: 10.244.0.0/33}\nnodes: [{name: node1}]\n', /podCIDR/],
+  ['overlapping CIDRs', 'name: bad3\ncluster: {podCIDR: 10.0.0.0/8}\nvpc: {subnets: [{name: a, cidr: 10.0.1.0/24}]}\nnodes: [{name: node1}]\n', /overlap/i],
+  ['duplicate node', 'name: bad4\nnodes: [{name: node1}, {name: node1}]\n', /node1/],
+  [
+    'pod on a missing node',
+    'name: bad5\nnodes: [{name: node1}]\nobjects:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec: {nodeName: node9, containers: [{name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.47, args: [netexec]}]}\n',
+    /node9/,
+  ],
+];
+
+describe('bad input', () => {
+  it.each(BAD)('%s: exit 2, names the field, creates nothing', async (_what, body, field) => {
+    const name = body.split('\n')[0].split(': ')[1];
+    const r = await lab(['up', '-t', topo(name, body)]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(field);
+    expect(r.stderr).toMatch(/fix|use|remove|choose|did you mean/i);
+    expect(await labContainers(name)).toEqual([]);
+  });
+
+  it('refuses ipvs on a kernel without IP_VS before creating anything, or comes up where it has it', async () => {
+    const r = await lab(['up', '-t', GUIDE, '--name', 'e2e-ipvs', '--proxy', 'ipvs', '--no-verify']);
+    if (r.exitCode === 2) {
+      console.log(`ipvs: ${r.stderr.trim()}`);
+      expect(r.stderr).toMatch(/IP_VS|dummy/);
+      expect(r.stderr).toMatch(/nftables/);
+      expect(await labContainers('e2e-ipvs')).toEqual([]);
+    } else {
+      await lab(['down', '--name', 'e2e-ipvs']);
+      expect(r.exitCode).toBe(0);
+    }
+  });
+
+  it('rejects an unknown mode naming the valid ones', async () => {
+    const r = await lab(['up', '-t', GUIDE, '--name', 'e2e-badmode', '--cni', 'flannelz']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/vxlan/);
+    expect(await labContainers('e2e-badmode')).toEqual([]);
+  });
+});
+
+describe('interrupting up', () => {
+  it('leaves nothing behind once down has run', async () => {
+    const name = 'e2e-interrupt';
+    const child = execa('node', [LAB_BIN, 'up', '-t', GUIDE, '--name', name, '--no-verify'], { cwd: ROOT, reject: false });
+    // Wait until the first containers exist, then press Ctrl-C.
+    for (let i = 0; i < 300 && (await labContainers(name)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    const res = await child;
+    expect(res.exitCode).not.toBe(0);
+    await lab(['down', '--name', name]);
+    expect(await labContainers(name)).toEqual([]);
+  });
+});
+
+describe('labs side by side', () => {
+  it('runs two labs under different names and removes both with --all', async () => {
+    const [a, b] = await Promise.all([
+      lab(['up', '-t', GUIDE, '--name', 'e2e-side-a', '--no-verify']),
+      lab(['up', '-t', GUIDE, '--name', 'e2e-side-b', '--no-verify']),
+    ]);
+    expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
+    const v = await lab(['verify', '--name', 'e2e-side-b', '--path', 'pod-to-pod-cross-node', '--json']);
+    expect(JSON.parse(v.stdout).ok).toBe(true);
+    const down = await lab(['down', '--all']);
+    expect(down.exitCode).toBe(0);
+    expect(await labContainers('e2e-side-a')).toEqual([]);
+    expect(await labContainers('e2e-side-b')).toEqual([]);
+  });
+});
