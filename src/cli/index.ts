@@ -8,6 +8,11 @@ import * as execCmd from './cmds/exec';
 import * as verify from './cmds/verify';
 import * as images from './cmds/images';
 import * as doctor from './cmds/doctor';
+import * as apply from './cmds/apply';
+import * as scale from './cmds/scale';
+import * as deleteCmd from './cmds/delete';
+import * as watch from './cmds/watch';
+import * as rules from './cmds/rules';
 
 /** Prints an error as a user should see it: message, the fix, and the cause chain with --debug. */
 export function reportError(err: unknown, debug = false): number {
@@ -35,6 +40,11 @@ export async function main(argv: string[]): Promise<void> {
       .command(verify)
       .command(images)
       .command(doctor)
+      .command(apply)
+      .command(scale)
+      .command(deleteCmd)
+      .command(watch)
+      .command(rules)
       .demandCommand(1, 'say what to do: lab up, lab verify, lab down ... (lab --help lists all)')
       .strict()
       .fail((msg, err) => {

@@ -5,7 +5,7 @@
  */
 import type { LabModel, PodModel, ServiceModel } from '../model/types';
 import type { EndpointSlice } from '../proxy/endpoints';
-import { formatIp, parseCidrLoose, parseIp } from '../net/ipv4';
+import { formatIp, maskOf, parseCidrLoose, parseIp } from '../net/ipv4';
 
 /** DNS schema version served at dns-version.<zone>. TXT. */
 export const DNS_SCHEMA_VERSION = '1.1.0';
@@ -61,8 +61,10 @@ export function reverseName(ip: string): string {
 export function reverseZoneFor(cidr: string): string {
   const c = parseCidrLoose(cidr);
   if (!c) throw new Error(`not an IPv4 CIDR: ${cidr}`);
-  const octets = Math.max(1, Math.floor(c.prefix / 8));
-  const parts = formatIp(c.address).split('.').slice(0, octets);
+  const octets = Math.floor(c.prefix / 8);
+  // A block shorter than /8 is covered only by in-addr.arpa. itself.
+  if (octets === 0) return 'in-addr.arpa.';
+  const parts = formatIp((c.address & maskOf(c.prefix)) >>> 0).split('.').slice(0, octets);
   return `${parts.reverse().join('.')}.in-addr.arpa.`;
 }
 
@@ -108,7 +110,7 @@ export function builtinServices(model: LabModel): ServiceModel[] {
   const has = (ns: string, name: string) => model.services.some((s) => s.namespace === ns && s.name === name);
   const net = parseCidrLoose(model.cluster.serviceCIDR);
   if (net && !has('default', 'kubernetes')) {
-    out.push({ ...base, name: 'kubernetes', namespace: 'default', clusterIP: formatIp(net.address + 1), ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }] });
+    out.push({ ...base, name: 'kubernetes', namespace: 'default', clusterIP: formatIp(((net.address & maskOf(net.prefix)) >>> 0) + 1), ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }] });
   }
   if (model.cluster.dnsIP && !has('kube-system', 'kube-dns')) {
     out.push({
@@ -148,7 +150,7 @@ export interface ClusterRecords {
 }
 
 function isHeadless(svc: ServiceModel): boolean {
-  return svc.type !== 'ExternalName' && (svc.clusterIP === 'None' || svc.clusterIP === '');
+  return svc.type !== 'ExternalName' && svc.clusterIP === 'None';
 }
 
 /**

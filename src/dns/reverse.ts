@@ -28,7 +28,7 @@ export function reverseZoneRecords(model: LabModel, endpoints: EndpointSlice[], 
   const ttl = opts.ttl ?? DEFAULT_TTL;
   const nsName = opts.nsName ?? defaultNsName(model.cluster.domain);
   const origins = reverseZoneOrigins(model);
-  const byZone = new Map(origins.map((o) => [o, zoneHeader(o, nsName, opts.serial, ttl)]));
+  const byZone = new Map(origins.map((o) => [o, zoneHeader(o, nsName, model.cluster.domain, opts.serial, ttl)]));
   for (const r of clusterRecords(model, endpoints, { ttl, builtins: opts.builtins }).ptr) {
     const zone = origins.find((o) => inZone(r.name, o));
     if (zone) byZone.get(zone)!.push(r);

@@ -21,14 +21,14 @@ export interface ZoneOptions {
 }
 
 /** SOA values CoreDNS's kubernetes plugin uses: refresh 7200, retry 1800, expire 86400, minimum = TTL. */
-export function soaRecord(origin: string, nsName: string, serial: number, ttl: number): RR {
-  const zone = fqdn(origin);
-  return { name: zone, ttl, type: 'SOA', data: `${fqdn(nsName)} hostmaster.${zone === '.' ? '' : zone} ${serial >>> 0} 7200 1800 86400 ${ttl}` };
+export function soaRecord(origin: string, nsName: string, mbox: string, serial: number, ttl: number): RR {
+  if (!Number.isInteger(serial) || serial < 0 || serial > 0xffffffff) throw new Error(`SOA serial ${serial} is not a 32-bit unsigned integer`);
+  return { name: fqdn(origin), ttl, type: 'SOA', data: `${fqdn(nsName)} ${fqdn(mbox)} ${serial} 7200 1800 86400 ${ttl}` };
 }
 
-/** SOA + NS header shared by the forward and reverse zones. */
-export function zoneHeader(origin: string, nsName: string, serial: number, ttl: number): RR[] {
-  return [soaRecord(origin, nsName, serial, ttl), { name: fqdn(origin), ttl, type: 'NS', data: fqdn(nsName) }];
+/** SOA + NS header shared by the forward and reverse zones; the mailbox is hostmaster.<domain>. */
+export function zoneHeader(origin: string, nsName: string, domain: string, serial: number, ttl: number): RR[] {
+  return [soaRecord(origin, nsName, `hostmaster.${domain}`, serial, ttl), { name: fqdn(origin), ttl, type: 'NS', data: fqdn(nsName) }];
 }
 
 export function renderZoneText(origin: string, records: RR[], comment: string): string {
@@ -48,7 +48,7 @@ export function clusterZoneRecords(model: LabModel, endpoints: EndpointSlice[], 
   const origin = fqdn(model.cluster.domain);
   const nsName = fqdn(opts.nsName ?? defaultNsName(model.cluster.domain));
   const nsIP = opts.nsIP ?? model.cluster.dnsIP;
-  const out = zoneHeader(origin, nsName, opts.serial, ttl);
+  const out = zoneHeader(origin, nsName, origin, opts.serial, ttl);
   // Glue for an in-zone name server; an out-of-zone one needs none.
   if (nsName.endsWith(`.${origin}`) && nsIP) out.push({ name: nsName, ttl, type: 'A', data: nsIP });
   out.push({ name: fqdn(`dns-version.${origin}`), ttl, type: 'TXT', data: `"${DNS_SCHEMA_VERSION}"` });

@@ -11,6 +11,7 @@ import { script } from '../plan/shell';
 import { saveModel } from './state';
 import { downLab } from './down';
 import { LabError } from '../errors';
+import { syncProxy } from './proxy';
 
 export type Progress = (msg: string) => void;
 
@@ -37,6 +38,11 @@ export async function buildLab(model: LabModel, image: string, progress: Progres
     model.nodes.map((n) => execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`)),
   );
   progress(`pods: ${model.pods.length} running and ready (${since()})`);
+
+  // Every pod just passed its readiness check, so all are endpoints of the first sync.
+  const sync = await syncProxy(model, { ready: new Set(model.pods.map((p) => `${p.namespace}/${p.name}`)), full: true });
+  const eps = sync.endpoints.reduce((n, s) => n + s.endpoints.length, 0);
+  progress(`kube-proxy (${model.cluster.proxy}): ${model.services.length} services, ${eps} endpoints on ${sync.nodes.length} nodes (${since()})`);
   await saveModel({ ...model, image });
 }
 

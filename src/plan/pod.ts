@@ -23,6 +23,9 @@ export function renderPodNetwork(model: LabModel, node: NodeModel, pod: PodModel
     `ip -n ${ns} link set eth0 up`,
     `ip -n ${ns} route add default via ${node.cbr0IP} dev eth0`,
     `ip link set ${q(pod.hostVeth)} master cbr0 up`,
+    // kubelet's hairpin-veth mode: a pod reaching itself through its Service VIP gets its frame
+    // back out of the port it came in on (br_netfilter DNATs inside the bridge).
+    `bridge link set dev ${q(pod.hostVeth)} hairpin on`,
     // IPv6 off in pods too, so captures hold only the IPv4 paths the lab is about.
     `ip netns exec ${ns} sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6' 2>/dev/null || true`,
     `mkdir -p ${RUN_DIR}/pods/${ns}`,
@@ -71,8 +74,54 @@ export function renderPod(model: LabModel, node: NodeModel, pod: PodModel): stri
   return [...renderPodNetwork(model, node, pod), ...pod.containers.flatMap((c) => renderContainerStart(pod, c))];
 }
 
-/** The node's whole bring-up: base, every pod's network and containers, then readiness. */
-export function renderPodsOnNode(model: LabModel, node: NodeModel): string[] {
-  const pods = model.pods.filter((p) => p.node === node.name);
+/** Brings up the given pods of one node (all of its pods by default), then waits until they are ready. */
+export function renderPodsOnNode(model: LabModel, node: NodeModel, only?: PodModel[]): string[] {
+  const pods = (only ?? model.pods).filter((p) => p.node === node.name);
   return [...pods.flatMap((p) => renderPod(model, node, p)), ...pods.flatMap((p) => renderWaitReady(p))];
+}
+
+/** Deletes a pod as kubelet and the CNI DEL would: stop its processes, drop its namespace (and with it the veth pair). */
+export function renderPodDelete(pod: PodModel): string[] {
+  const dir = `${RUN_DIR}/pods/${pod.netns}`;
+  return [
+    `# delete pod ${pod.namespace}/${pod.name}`,
+    `for f in ${q(dir)}/*.pid; do [ -e "$f" ] && kill $(cat "$f") 2>/dev/null; done; true`,
+    `ip netns pids ${q(pod.netns)} 2>/dev/null | xargs -r kill -9 2>/dev/null || true`,
+    `ip link del ${q(pod.hostVeth)} 2>/dev/null || true`,
+    `ip netns del ${q(pod.netns)} 2>/dev/null || true`,
+    `rm -rf ${q(dir)}`,
+  ];
+}
+
+/**
+ * One line per container of each pod: `<netns> <container> <alive 0|1> <ready 0|1|->`, where
+ * ready is the answer of the server's /healthz (what a kubelet readiness probe asks).
+ */
+export function renderObservePods(pods: PodModel[]): string[] {
+  return pods.flatMap((p) =>
+    p.containers.map((c) => {
+      const pidFile = `${RUN_DIR}/pods/${p.netns}/${c.name}.pid`;
+      const addr = c.bind === '127.0.0.1' ? '127.0.0.1' : p.ip;
+      const ready = c.httpPort
+        ? `if ip netns exec ${q(p.netns)} curl -fs -m 1 -o /dev/null http://${addr}:${c.httpPort}/healthz; then r=1; else r=0; fi`
+        : 'r=-';
+      return `if [ -e ${q(pidFile)} ] && kill -0 $(cat ${q(pidFile)}) 2>/dev/null; then a=1; ${ready}; else a=0; r=0; fi; echo ${q(p.netns)} ${q(c.name)} $a $r`;
+    }),
+  );
+}
+
+export interface ContainerObservation {
+  netns: string;
+  container: string;
+  alive: boolean;
+  /** undefined when the container serves no HTTP to probe. */
+  ready?: boolean;
+}
+
+export function parseObservePods(out: string): ContainerObservation[] {
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length === 4)
+    .map(([netns, container, a, r]) => ({ netns, container, alive: a === '1', ready: r === '-' ? undefined : r === '1' }));
 }

@@ -3,9 +3,21 @@ import { containerToContainer } from './container-to-container';
 import { nodeToPod } from './node-to-pod';
 import { podIpIdentity } from './pod-ip-identity';
 import { podToPodCrossNode, podToPodSameNode } from './pod-to-pod';
+import { podToService } from './pod-to-service';
+import { serviceToPod } from './service-to-pod';
+import { nodePort } from './nodeport';
 import { PathDef } from './types';
 
-export const PATHS: PathDef[] = [containerToContainer, podToPodSameNode, podToPodCrossNode, nodeToPod, podIpIdentity];
+export const PATHS: PathDef[] = [
+  containerToContainer,
+  podToPodSameNode,
+  podToPodCrossNode,
+  nodeToPod,
+  podIpIdentity,
+  podToService,
+  serviceToPod,
+  nodePort,
+];
 
 export function pathIds(): string[] {
   return PATHS.map((p) => p.id);

@@ -72,6 +72,20 @@ export function compareEndpoints(a: Endpoint, b: Endpoint): number {
   return ipNum(a.ip) - ipNum(b.ip) || a.port - b.port;
 }
 
+/** Pods by "namespace\nlabel=value", so a selector does not scan every pod. */
+function indexPods(pods: PodModel[]): Map<string, PodModel[]> {
+  const index = new Map<string, PodModel[]>();
+  for (const p of pods) {
+    for (const [k, v] of Object.entries(p.labels)) {
+      const key = `${p.namespace}\n${k}=${v}`;
+      const list = index.get(key);
+      if (list) list.push(p);
+      else index.set(key, [p]);
+    }
+  }
+  return index;
+}
+
 /** Services that get endpoints: everything with a selector except ExternalName. */
 function hasEndpoints(svc: ServiceModel): boolean {
   return svc.type !== 'ExternalName' && !!svc.selector && Object.keys(svc.selector).length > 0;
@@ -84,11 +98,13 @@ function hasEndpoints(svc: ServiceModel): boolean {
  */
 export function computeEndpoints(model: LabModel, ready: (pod: PodModel) => boolean = () => true): EndpointSlice[] {
   const slices: EndpointSlice[] = [];
+  const index = indexPods(model.pods);
   for (const svc of model.services) {
     if (!hasEndpoints(svc)) continue;
-    const pods = model.pods.filter(
-      (p) => p.namespace === svc.namespace && !!p.ip && selectorMatches(svc.selector!, p.labels),
-    );
+    // Candidates share the selector's first label; the rest of the selector filters them.
+    const [k, v] = Object.entries(svc.selector!)[0];
+    const candidates = index.get(`${svc.namespace}\n${k}=${v}`) ?? [];
+    const pods = candidates.filter((p) => !!p.ip && selectorMatches(svc.selector!, p.labels));
     const readiness = new Map(pods.map((p) => [p.name, svc.publishNotReadyAddresses || ready(p)]));
     for (const sp of svc.ports) {
       const endpoints: Endpoint[] = [];

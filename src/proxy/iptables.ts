@@ -401,3 +401,11 @@ export function renderIptablesPartial(prev: IptablesRuleset, next: IptablesRules
 export function changedServiceChains(prev: IptablesRuleset, next: IptablesRuleset): string[] {
   return Object.keys(next.nat).filter((c) => isServiceChain(c) && !sameRules(prev.nat[c], next.nat[c]));
 }
+
+/** Chain names declared in `iptables-save` output (to seed previousChains after a restart). */
+export function parseIptablesSaveChains(save: string): string[] {
+  return save
+    .split('\n')
+    .filter((l) => l.startsWith(':'))
+    .map((l) => l.slice(1).split(' ')[0]);
+}

@@ -371,6 +371,16 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
   const cluster = resolveCluster(raw, overrides, issues);
   const subnets = resolveSubnets(raw, cluster, issues);
   const nodes = resolveNodes(raw, name, prefix, cluster, subnets, issues);
+  // host-gw installs routes via the other nodes' addresses: they must share one L2 subnet.
+  if (cluster.settings.cni === 'host-gw') {
+    const used = [...new Set(nodes.map((n) => n.subnet).filter((x) => x))];
+    if (used.length > 1)
+      issues.add(
+        overrides.cni !== undefined ? '--cni' : 'cluster.cni',
+        `host-gw needs every node in one subnet, but the nodes are in ${used.join(', ')}`,
+        'put the nodes in one subnet, or use cni vpc-routes or vxlan',
+      );
+  }
   const vpc: LabContainer = { name: 'vpc', container: `${prefix}-${name}-vpc`, role: 'vpc' };
   const links: LinkModel[] = nodes.map((n) => ({
     a: { container: n.container, iface: 'eth0' },

@@ -123,6 +123,15 @@ export class Scheduler {
             hint: `use one of the topology's nodes: ${names.join(', ')}`,
           },
         };
+      // The kubelet re-checks selector and affinity for pods bound by nodeName.
+      if (!eligibleNodes(spec, this.nodes).some((n) => n.name === spec.nodeName))
+        return {
+          error: {
+            field: at(specPath, 'nodeName'),
+            message: `Pod was rejected: Predicate NodeAffinity failed: node ${spec.nodeName} does not match the pod's nodeSelector/affinity`,
+            hint: `drop nodeName, or make spec.nodeSelector / affinity match node ${spec.nodeName}'s labels`,
+          },
+        };
       this.load.set(spec.nodeName, this.podsOn(spec.nodeName) + 1);
       return { node: spec.nodeName };
     }

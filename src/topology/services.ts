@@ -220,7 +220,8 @@ export function resolveServices(inputs: ServiceInput[], ctx: ServiceContext, iss
       namespace,
       type,
       clusterIP: modelIP,
-      ...(type !== 'ExternalName' && s.selector ? { selector: { ...s.selector } } : {}),
+      // An empty selector selects nothing, as no selector does (endpoints managed by hand).
+      ...(type !== 'ExternalName' && s.selector && Object.keys(s.selector).length ? { selector: { ...s.selector } } : {}),
       ports: modelPorts,
       sessionAffinity: affinity,
       affinityTimeoutSeconds: affinity === 'ClientIP' ? timeout ?? DEFAULT_AFFINITY_TIMEOUT : DEFAULT_AFFINITY_TIMEOUT,

@@ -17,6 +17,8 @@ export interface CapturePoint {
   container: string;
   /** Pod name when the point is inside a pod's namespace. */
   pod?: string;
+  /** The pod's Kubernetes namespace when written (`node1/kube-system/coredns:eth0`); default otherwise. */
+  namespace?: string;
   iface: string;
 }
 
@@ -31,8 +33,12 @@ export function splitCapturePoint(s: string): CapturePoint | undefined {
   const [, target, iface] = m;
   if (!IFACE_RE.test(iface) || iface === '.' || iface === '..') return undefined;
   const parts = target.split('/');
-  if (parts.length > 2 || parts.some((p) => !TARGET_PART_RE.test(p))) return undefined;
-  return { point: `${target}:${iface}`, target, container: parts[0], pod: parts[1], iface };
+  // NODE, NODE/POD, NODE/NAMESPACE/POD: the spellings `lab exec` takes.
+  if (parts.length > 3 || parts.some((p) => !TARGET_PART_RE.test(p))) return undefined;
+  const out: CapturePoint = { point: `${target}:${iface}`, target, container: parts[0], pod: parts[parts.length - 1], iface };
+  if (parts.length === 1) out.pod = undefined;
+  if (parts.length === 3) out.namespace = parts[1];
+  return out;
 }
 
 /**
@@ -87,7 +93,7 @@ export function capturePoints(model: LabModel, extra: string[] = []): string[] {
     for (const p of model.pods.filter((x) => x.node === n.name)) out.push(`${n.name}:${p.hostVeth}`);
     out.push(`${n.name}:any`);
   }
-  for (const p of model.pods) out.push(`${p.node}/${p.name}:eth0`);
+  for (const p of model.pods) out.push(`${podTargetId(p)}:eth0`);
   const vpc = model.vpc.name;
   for (const n of model.nodes) out.push(`${vpc}:${n.vpcIface}`);
   for (const s of model.subnets) out.push(`${vpc}:${s.bridge}`);
@@ -95,10 +101,15 @@ export function capturePoints(model: LabModel, extra: string[] = []): string[] {
   return [...new Set(out)];
 }
 
+/** A pod as a capture target: `node1/pod1`, or `node1/kube-system/coredns` outside the default namespace. */
+export function podTargetId(p: { node: string; name: string; namespace: string }): string {
+  return p.namespace === 'default' ? `${p.node}/${p.name}` : `${p.node}/${p.namespace}/${p.name}`;
+}
+
 /** The pod's network namespace for a pod point (what `ip netns exec` takes). */
 export function netnsFor(model: LabModel, p: CapturePoint): string | undefined {
   if (!p.pod) return undefined;
-  const pod = model.pods.find((x) => x.node === p.container && x.name === p.pod);
+  const pod = model.pods.find((x) => x.node === p.container && x.name === p.pod && x.namespace === (p.namespace ?? 'default'));
   if (!pod) throw new InputError(`no pod ${p.pod} on ${p.container}`, { field: 'point', hint: `pods on ${p.container}: ${model.pods.filter((x) => x.node === p.container).map((x) => x.name).join(', ') || 'none'}` });
   return pod.netns;
 }
@@ -116,9 +127,15 @@ export interface TcpdumpOptions {
   netns?: string;
   /** `-Z USER`: some tcpdump builds drop to user tcpdump and then cannot write FILE. */
   user?: string;
+  /**
+   * `--immediate-mode` (default on): without it libpcap's TPACKET_V3 ring hands packets over
+   * in blocks retired after up to 1 s, and a tcpdump stopped right after a probe loses them
+   * ("N packets received by filter, 0 captured").
+   */
+  immediate?: boolean;
 }
 
-/** argv of `tcpdump -i IFACE -U -n -s 262144 -w FILE [-c COUNT] [filter]` (+ netns prefix). */
+/** argv of `tcpdump -i IFACE -U -n -s 262144 --immediate-mode -w FILE [-c COUNT] [filter]` (+ netns prefix). */
 export function tcpdumpArgv(o: TcpdumpOptions): string[] {
   if (!IFACE_RE.test(o.iface)) throw new InputError(`bad interface name "${o.iface}"`, { field: 'iface', hint: 'an interface name has 1-15 characters, no / : or spaces' });
   if (o.count !== undefined && (!Number.isInteger(o.count) || o.count < 1)) {
@@ -126,7 +143,9 @@ export function tcpdumpArgv(o: TcpdumpOptions): string[] {
   }
   const filter = o.filter?.trim();
   if (filter && filter.startsWith('-')) throw new InputError(`capture filter "${filter}" looks like an option`, { field: 'filter', hint: 'give a BPF expression such as "tcp port 80 or icmp"' });
-  const argv = ['tcpdump', '-i', o.iface, '-U', '-n', '-s', String(o.snaplen ?? 262144), '-w', o.file];
+  const argv = ['tcpdump', '-i', o.iface, '-U', '-n', '-s', String(o.snaplen ?? 262144)];
+  if (o.immediate ?? true) argv.push('--immediate-mode');
+  argv.push('-w', o.file);
   if (o.user) argv.push('-Z', o.user);
   if (o.count !== undefined) argv.push('-c', String(o.count));
   if (filter) argv.push(filter);

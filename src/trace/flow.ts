@@ -352,11 +352,13 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
     return undefined;
   };
 
+  let seedMissed = false;
   // Seed: the earliest packet at the seed point that fits what the prober knows.
   if (query.first) {
     const seed = query.first;
     const c = cands.find((x) => !x.l4.quoted && (seedPoint === undefined || x.hop.point === seedPoint) && seedMatches(seed, x));
     if (c) learn(c, 'request', 'seed');
+    else seedMissed = true;
   }
 
   for (let pass = 0; pass < 20; pass++) {
@@ -374,6 +376,8 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
 
   const observations = cands.filter((c) => c.matched).map((c) => c.matched!);
   const warnings: string[] = [];
+  if (seedMissed) warnings.push(`no packet at ${seedPoint ?? 'any point'} matches the first packet given (${JSON.stringify(query.first)})`);
+  if (marker && !observations.some((o) => o.matchedBy === 'marker')) warnings.push(`marker ${query.marker} is in no captured packet`);
   const journey = {
     request: pickJourney(observations, 'request', order, warnings),
     reply: pickJourney(observations, 'reply', order, warnings),

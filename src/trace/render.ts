@@ -41,7 +41,11 @@ export function traceFindings(r: TraceResult): string[] {
   if (r.hops.length === 0) out.push('the probe was not seen at any capture point');
   if (r.missing.length) out.push(`request not seen at: ${r.missing.join(', ')}${r.lastSeen ? ` (last seen at ${r.lastSeen})` : ''}`);
   if (r.hops.length && !r.replied) out.push('no reply seen');
-  else if (r.replied && r.missingReply.length) out.push(`reply not seen at: ${r.missingReply.join(', ')}`);
+  else if (r.replied) {
+    // Points the request never reached are already listed; name only the reply's own gaps.
+    const gaps = r.missingReply.filter((p) => !r.missing.includes(p));
+    if (gaps.length) out.push(`reply not seen at: ${gaps.join(', ')}`);
+  }
   if (r.notCaptured.length) out.push(`not captured: ${r.notCaptured.join(', ')}`);
   for (const w of r.warnings) out.push(`warning: ${w}`);
   return out;
@@ -142,20 +146,51 @@ function changeColor(c: Change): string {
   return '#555';
 }
 
+/** Greedy wrap of a hop's changes into lines that fit `max` pixels; each line keeps its items. */
+function wrapChanges(changes: Change[], max: number): Change[][] {
+  const lines: Change[][] = [];
+  let cur: Change[] = [];
+  let w = 0;
+  for (const c of changes) {
+    const cw = textWidth(c.text + ', ');
+    if (cur.length && w + cw > max) {
+      lines.push(cur);
+      cur = [];
+      w = 0;
+    }
+    cur.push(c);
+    w += cw;
+  }
+  if (cur.length) lines.push(cur);
+  return lines;
+}
+
 /** A sequence diagram: one lifeline per point, one arrow per hop, rewrites highlighted. */
 export function renderTraceSvg(r: TraceResult): string {
   const pts = tracePoints(r);
-  const longest = Math.max(0, ...r.hops.map((h) => Math.max(textWidth(`${h.n}. ${h.src} → ${h.dst}`), textWidth(h.change))));
-  const colW = Math.max(170, Math.min(320, Math.ceil(longest / 2) + 40), ...pts.map((p) => textWidth(p) + 24));
+  const longestLabel = Math.max(0, ...r.hops.map((h) => textWidth(`${h.n}. ${h.src} → ${h.dst}`)));
+  const colW = Math.max(180, Math.ceil(longestLabel) + 30, ...pts.map((p) => Math.ceil(textWidth(p)) + 24));
   const margin = 20;
   const headH = 34;
-  const top = margin + headH + 24;
-  const rowH = 54;
-  const width = margin * 2 + colW * pts.length + 60;
+  const lineH = 13;
+  const top = margin + headH + 30;
+  const width = margin * 2 + colW * pts.length;
   const findings = traceFindings(r);
-  const height = top + rowH * (r.hops.length + 1) + 18 * findings.length + margin;
   const x = (p: string) => margin + colW * pts.indexOf(p) + colW / 2;
   const missing = new Set(r.missing);
+
+  // Lay out rows first: each is label above the arrow, change lines and the citation below.
+  const rows = r.hops.map((h) => ({ h, changeLines: h.changes.length ? wrapChanges(h.changes, colW - 20) : [] as Change[][] }));
+  const rowHeight = (n: number) => 24 + lineH * (Math.max(1, n) + 1) + 6;
+  let y0 = top;
+  const ys = rows.map((row) => {
+    const y = y0 + 14;
+    y0 += rowHeight(row.changeLines.length);
+    return y;
+  });
+  const lifeBottom = y0 + 4;
+  const height = lifeBottom + 24 + 18 * findings.length + margin;
+
   const o: string[] = [];
   o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="${FONT}">`);
   o.push(`<title>${xmlEscape(`Life of a packet: ${r.path}`)}</title>`);
@@ -165,7 +200,6 @@ export function renderTraceSvg(r: TraceResult): string {
   o.push('</defs>');
   o.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`);
   o.push(`<text x="${margin}" y="${margin}" font-size="14" font-weight="bold">${xmlEscape(`Life of a packet: ${r.path}`)}</text>`);
-  const lifeBottom = top + rowH * r.hops.length + 10;
   for (const p of pts) {
     const cx = x(p);
     const miss = missing.has(p);
@@ -179,36 +213,43 @@ export function renderTraceSvg(r: TraceResult): string {
     o.push('</g>');
   }
   let prev: TraceHop | undefined;
-  r.hops.forEach((h, i) => {
-    const y = top + rowH * i + 22;
+  rows.forEach(({ h, changeLines }, i) => {
+    const y = ys[i];
     const reply = h.direction === 'reply';
     const color = reply ? '#2e7d32' : '#222';
     const x2 = x(h.point);
-    const moved = prev && prev.point !== h.point;
+    const moved = prev !== undefined && prev.point !== h.point;
     const x1 = moved ? x(prev!.point) : x2;
-    const mid = moved ? (x1 + x2) / 2 : x2 + 10;
-    const anchor = moved ? 'middle' : 'start';
+    // Text block: centred on an arrow; beside the dot for a sighting without movement
+    // (to the left on the last lifeline so it stays inside the picture).
+    const lastCol = pts.indexOf(h.point) === pts.length - 1 && pts.length > 1;
+    const place = (w: number): number => (moved ? (x1 + x2) / 2 - w / 2 : lastCol ? x2 - 10 - w : x2 + 10);
     o.push(`<g class="hop" data-n="${h.n}" data-direction="${h.direction}" data-point="${xmlEscape(h.point)}">`);
     if (moved) {
       o.push(`<line class="arrow" x1="${x1}" y1="${y}" x2="${x2 + (x2 > x1 ? -4 : 4)}" y2="${y}" stroke="${color}" stroke-width="1.5"${reply ? ' stroke-dasharray="6 3"' : ''} marker-end="url(#arrow-${reply ? 'rep' : 'req'})"/>`);
     }
     o.push(`<circle cx="${x2}" cy="${y}" r="4" fill="${color}"/>`);
-    o.push(`<text x="${mid}" y="${y - 6}" text-anchor="${anchor}" fill="${color}">${xmlEscape(`${h.n}. ${h.src} → ${h.dst}`)}</text>`);
-    // The change line: rewrites in colour on a highlight, the rest grey.
-    let cx = moved ? mid - textWidth(h.change) / 2 : mid;
-    const cy = y + 14;
-    if (h.changes.length === 0) {
-      o.push(`<text x="${cx}" y="${cy}" fill="#888">${xmlEscape(h.change)}</text>`);
-    } else {
-      h.changes.forEach((c, k) => {
-        const t = c.text + (k < h.changes.length - 1 ? ', ' : '');
-        const hl = NAT_KINDS.has(c.kind) || ENCAP_KINDS.has(c.kind) || c.kind === 'icmp-error';
-        if (hl) o.push(`<rect class="highlight" x="${cx - 1}" y="${cy - FONT}" width="${textWidth(c.text) + 2}" height="${FONT + 3}" fill="#fff3c4"/>`);
-        o.push(`<text class="change change-${xmlEscape(c.kind)}" x="${cx}" y="${cy}" fill="${changeColor(c)}"${hl ? ' font-weight="bold"' : ''}>${xmlEscape(t)}</text>`);
-        cx += textWidth(t);
-      });
+    const label = `${h.n}. ${h.src} → ${h.dst}`;
+    o.push(`<text x="${place(textWidth(label))}" y="${y - 6}" fill="${color}">${xmlEscape(label)}</text>`);
+    let ly = y + 14;
+    if (changeLines.length === 0) {
+      o.push(`<text x="${place(textWidth(h.change))}" y="${ly}" fill="#888">${xmlEscape(h.change)}</text>`);
+      ly += lineH;
     }
-    o.push(`<text x="${x2 + (moved && x2 < x1 ? -8 : 8)}" y="${y + 26}" text-anchor="${moved && x2 < x1 ? 'end' : 'start'}" fill="#777" font-size="9">${xmlEscape(citation(h))}</text>`);
+    changeLines.forEach((line, li) => {
+      const isLast = li === changeLines.length - 1;
+      const texts = line.map((c, k) => c.text + (isLast && k === line.length - 1 ? '' : ', '));
+      let cx = place(textWidth(texts.join('')));
+      line.forEach((c, k) => {
+        const hl = NAT_KINDS.has(c.kind) || ENCAP_KINDS.has(c.kind) || c.kind === 'icmp-error';
+        if (hl) o.push(`<rect class="highlight" x="${cx - 1}" y="${ly - FONT}" width="${textWidth(c.text) + 2}" height="${FONT + 3}" fill="#fff3c4"/>`);
+        o.push(`<text class="change change-${xmlEscape(c.kind)}" x="${cx}" y="${ly}" fill="${changeColor(c)}"${hl ? ' font-weight="bold"' : ''}>${xmlEscape(texts[k])}</text>`);
+        cx += textWidth(texts[k]);
+      });
+      ly += lineH;
+    });
+    const cite = citation(h);
+    o.push(`<text class="cite" x="${place(textWidth(cite) * 0.82)}" y="${ly}" fill="#777" font-size="9">${xmlEscape(cite)}</text>`);
     o.push('</g>');
     prev = h;
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { loadRawTopology, loadTopology } from '../../src/topology/load';
+import { resolveTopology } from '../../src/topology/resolve';
 import { AGNHOST, errorAt, errorsOf } from './helpers';
 
 function write(files: Record<string, string>): string {
@@ -148,5 +149,12 @@ objects:
     const m = loadTopology(join(dir, 'lab.yaml'));
     expect(m.ingresses).toHaveLength(1);
     expect((m.ingresses![0] as { spec: { rules: unknown[] } }).spec.rules).toHaveLength(1);
+  });
+
+  it('resolveTopology reads manifests itself when given raw input and a baseDir', () => {
+    const dir = write({ 'm.yaml': `apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n` });
+    const m = resolveTopology({ name: 't', nodes: [{ name: 'n' }], manifests: ['m.yaml'] }, { baseDir: dir });
+    expect(m.services.map((s) => s.name)).toEqual(['web']);
+    expect(m.source).toBeUndefined();
   });
 });

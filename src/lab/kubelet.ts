@@ -1,0 +1,75 @@
+/**
+ * The kubelet's part on a running lab: start and delete pods, observe their processes and
+ * readiness, restart containers that died. One exec per node, nodes in parallel.
+ */
+import { LabModel, PodModel } from '../model/types';
+import { exec, execScriptOk } from '../runtime/exec';
+import { script } from '../plan/shell';
+import {
+  ContainerObservation,
+  parseObservePods,
+  renderContainerStart,
+  renderObservePods,
+  renderPodDelete,
+  renderPodsOnNode,
+} from '../plan/pod';
+
+function byNode(model: LabModel, pods: PodModel[]) {
+  return model.nodes
+    .map((n) => ({ node: n, pods: pods.filter((p) => p.node === n.name) }))
+    .filter((x) => x.pods.length > 0);
+}
+
+export async function startPods(model: LabModel, pods: PodModel[]): Promise<void> {
+  await Promise.all(
+    byNode(model, pods).map(({ node, pods: ps }) =>
+      execScriptOk(node.container, script(renderPodsOnNode(model, node, ps)), `start pods on ${node.name}`),
+    ),
+  );
+}
+
+export async function deletePods(model: LabModel, pods: PodModel[]): Promise<void> {
+  await Promise.all(
+    byNode(model, pods).map(({ node, pods: ps }) =>
+      execScriptOk(node.container, script(ps.flatMap(renderPodDelete)), `delete pods on ${node.name}`),
+    ),
+  );
+}
+
+export interface PodObservation {
+  pod: PodModel;
+  /** Every container's process is running. */
+  alive: boolean;
+  /** Every serving container answers /healthz with 200. */
+  ready: boolean;
+  containers: ContainerObservation[];
+}
+
+export async function observePods(model: LabModel): Promise<PodObservation[]> {
+  const seen = await Promise.all(
+    byNode(model, model.pods).map(async ({ node, pods }) => {
+      const r = await exec(node.container, ['sh', '-c', renderObservePods(pods).join('\n')]);
+      return parseObservePods(r.stdout);
+    }),
+  );
+  const all = seen.flat();
+  return model.pods.map((pod) => {
+    const cs = all.filter((c) => c.netns === pod.netns && pod.containers.some((x) => x.name === c.container));
+    const complete = cs.length === pod.containers.length;
+    return {
+      pod,
+      containers: cs,
+      alive: complete && cs.every((c) => c.alive),
+      ready: complete && cs.every((c) => c.alive && c.ready !== false),
+    };
+  });
+}
+
+/** Restarts the containers of a pod whose processes died (restartPolicy: Always). */
+export async function restartContainers(model: LabModel, obs: PodObservation): Promise<string[]> {
+  const dead = obs.pod.containers.filter((c) => !obs.containers.find((o) => o.container === c.name)?.alive);
+  if (dead.length === 0) return [];
+  const node = model.nodes.find((n) => n.name === obs.pod.node)!;
+  await execScriptOk(node.container, script(dead.flatMap((c) => renderContainerStart(obs.pod, c))), `restart ${obs.pod.name}`);
+  return dead.map((c) => c.name);
+}

@@ -1,0 +1,88 @@
+/**
+ * kube-proxy's sync loop, one pass: endpoints from the pods observed ready, the proxy plan per
+ * node (src/proxy, pure), applied in every node at once. The last applied state is kept in the
+ * node so the next sync, from any command, is partial/incremental as kube-proxy's is.
+ */
+import { LabModel, PodModel } from '../model/types';
+import { computeEndpoints, EndpointSlice } from '../proxy/endpoints';
+import { PROXY_DIR, ProxyState, renderProxyPlan } from '../proxy/plan';
+import { exec, execScriptOk } from '../runtime/exec';
+import { q } from '../plan/shell';
+import { observePods } from './kubelet';
+
+export const STATE_FILE = `${PROXY_DIR}/state.json`;
+
+export interface NodeSync {
+  node: string;
+  partial: boolean;
+  ms: number;
+}
+
+export interface SyncResult {
+  endpoints: EndpointSlice[];
+  nodes: NodeSync[];
+}
+
+/** Pod keys (`ns/name`) whose servers answer /healthz: the "ready" condition of their endpoints. */
+export async function readyPods(model: LabModel): Promise<Set<string>> {
+  const obs = await observePods(model);
+  return new Set(obs.filter((o) => o.ready).map((o) => podKey(o.pod)));
+}
+
+export function podKey(p: Pick<PodModel, 'namespace' | 'name'>): string {
+  return `${p.namespace}/${p.name}`;
+}
+
+/** The script that writes the plan's files and runs its commands, then records the state. */
+export function renderApply(files: Record<string, string>, commands: string[], state: ProxyState): string {
+  const lines = ['set -eu', `mkdir -p ${PROXY_DIR}`];
+  let i = 0;
+  const heredoc = (path: string, content: string) => {
+    // A delimiter that cannot occur in the content.
+    let tag = `K8S_NETLAB_EOF_${i++}`;
+    while (content.includes(tag)) tag += '_';
+    lines.push(`mkdir -p ${q(path.replace(/\/[^/]*$/, ''))}`, `cat > ${q(path)} <<'${tag}'`, content.replace(/\n?$/, ''), tag);
+  };
+  for (const [path, content] of Object.entries(files)) heredoc(path, content);
+  lines.push(...commands);
+  heredoc(STATE_FILE, JSON.stringify(state));
+  return lines.join('\n') + '\n';
+}
+
+async function readState(container: string): Promise<ProxyState | undefined> {
+  const r = await exec(container, ['cat', STATE_FILE]);
+  if (r.failed || !r.stdout.trim()) return undefined;
+  try {
+    return JSON.parse(r.stdout) as ProxyState;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface SyncOptions {
+  /** Ready pods; observed from the pods' /healthz when not given. */
+  ready?: Set<string>;
+  /** Previous state per node (a running control loop keeps it in memory); read from the nodes when not given. */
+  prev?: Map<string, ProxyState>;
+  /** Ignore previous state: a full sync. */
+  full?: boolean;
+}
+
+/** One sync of every node; returns the endpoints used and how each node was synced. */
+export async function syncProxy(model: LabModel, opts: SyncOptions = {}): Promise<SyncResult & { states: Map<string, ProxyState> }> {
+  const ready = opts.ready ?? (await readyPods(model));
+  const endpoints = computeEndpoints(model, (p) => ready.has(podKey(p)));
+  const states = new Map<string, ProxyState>();
+  const nodes = await Promise.all(
+    model.nodes.map(async (n) => {
+      const t0 = Date.now();
+      const prev = opts.full ? undefined : opts.prev ? opts.prev.get(n.name) : await readState(n.container);
+      const usable = prev && prev.mode === model.cluster.proxy ? prev : undefined;
+      const plan = renderProxyPlan(model, n.name, endpoints, model.cluster.proxy, usable);
+      await execScriptOk(n.container, renderApply(plan.files, plan.commands, plan.state), `kube-proxy sync on ${n.name}`);
+      states.set(n.name, plan.state);
+      return { node: n.name, partial: plan.partial, ms: Date.now() - t0 };
+    }),
+  );
+  return { endpoints, nodes, states };
+}

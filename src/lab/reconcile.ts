@@ -1,0 +1,56 @@
+/**
+ * Makes a workload change real on the nodes, in the order Kubernetes does it for a graceful
+ * delete: the pods going away leave the Services' endpoints first (kube-proxy sync without
+ * them), then the kubelet stops them, starts the new pods (waiting for readiness), the model
+ * is stored, and kube-proxy syncs every node with the endpoints that are ready now.
+ */
+import type { LabModel, PodModel } from '../model/types';
+import { deletePods, startPods } from './kubelet';
+import { podKey, readyPods, SyncResult, syncProxy } from './proxy';
+import { saveModel } from './state';
+
+export type Log = (msg: string) => void;
+
+export interface ReconcileResult {
+  sync: SyncResult;
+  ms: number;
+}
+
+function podLine(verb: string, p: PodModel): string {
+  return `pod ${p.namespace}/${p.name} ${verb} (node ${p.node}, ${p.ip})`;
+}
+
+/** Endpoints per service port as `ip:port` lists, for printing. */
+function endpointSummary(sync: SyncResult): string[] {
+  return sync.endpoints
+    .filter((s) => s.endpoints.length > 0)
+    .map((s) => {
+      const ready = s.endpoints.filter((e) => e.ready).map((e) => `${e.ip}:${e.port}`);
+      const name = `${s.namespace}/${s.service}${s.portName ? `:${s.portName}` : ''}`;
+      return `endpoints ${name}: ${ready.length ? ready.join(' ') : '(none ready)'}`;
+    });
+}
+
+export async function reconcile(model: LabModel, next: LabModel, added: PodModel[], removed: PodModel[], log: Log = console.log): Promise<ReconcileResult> {
+  const t0 = Date.now();
+  if (removed.length > 0) {
+    // Terminating pods stop being endpoints before their processes are stopped, so no new
+    // connection is sent to a pod that is going away.
+    const leaving = new Set(removed.map(podKey));
+    const ready = await readyPods(model);
+    for (const k of leaving) ready.delete(k);
+    await syncProxy(model, { ready });
+    await deletePods(model, removed);
+    for (const p of removed) log(podLine('deleted', p));
+  }
+  if (added.length > 0) {
+    await startPods(next, added);
+    for (const p of added) log(podLine('created', p));
+  }
+  await saveModel(next);
+  const sync = await syncProxy(next);
+  const how = sync.nodes.map((n) => `${n.node} ${n.partial ? 'partial' : 'full'} ${n.ms}ms`).join(', ');
+  log(`kube-proxy (${next.cluster.proxy}) synced: ${how}`);
+  for (const l of endpointSummary(sync)) log(l);
+  return { sync, ms: Date.now() - t0 };
+}

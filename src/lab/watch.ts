@@ -1,0 +1,141 @@
+/**
+ * The control loop of a running lab, as a kubelet, the EndpointSlice controller and kube-proxy
+ * run it together: every interval observe every pod (process alive, /healthz ready), restart
+ * containers whose process died (restartPolicy: Always), and when the ready endpoints changed,
+ * sync every node's proxy (incrementally, from the state kept in memory).
+ */
+import type { LabModel } from '../model/types';
+import { computeEndpoints, EndpointSlice, servicePortName } from '../proxy/endpoints';
+import type { ProxyState } from '../proxy/plan';
+import { observePods, restartContainers } from './kubelet';
+import { podKey, syncProxy } from './proxy';
+import { readModel } from './state';
+
+/**
+ * What changed in the ready endpoints between two syncs, one line per service port:
+ * `default/web:http -10.244.0.4:8080 (not ready) +10.244.1.5:8080`. Only ready endpoints count:
+ * they are the ones every proxy mode sends traffic to.
+ */
+export function endpointChanges(before: EndpointSlice[] | undefined, after: EndpointSlice[], model: LabModel): string[] {
+  const ready = (slices: EndpointSlice[] | undefined) => {
+    const m = new Map<string, Set<string>>();
+    for (const s of slices ?? []) m.set(servicePortName(s.namespace, s.service, s.portName), new Set(s.endpoints.filter((e) => e.ready).map((e) => `${e.ip}:${e.port}`)));
+    return m;
+  };
+  const a = ready(before);
+  const b = ready(after);
+  // Why an endpoint left: its pod is still there but failed readiness, or it is gone.
+  const notReady = new Set<string>();
+  const present = new Set<string>();
+  for (const s of after)
+    for (const e of s.endpoints) {
+      present.add(`${e.ip}:${e.port}`);
+      if (!e.ready) notReady.add(`${e.ip}:${e.port}`);
+    }
+  const out: string[] = [];
+  for (const name of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const was = a.get(name) ?? new Set<string>();
+    const now = b.get(name) ?? new Set<string>();
+    const parts: string[] = [];
+    for (const ep of was) if (!now.has(ep)) parts.push(`-${ep} (${notReady.has(ep) ? 'not ready' : present.has(ep) ? 'removed' : b.has(name) ? 'pod deleted' : 'service deleted'})`);
+    for (const ep of now) if (!was.has(ep)) parts.push(`+${ep}`);
+    if (parts.length) out.push(`${name} ${parts.join(' ')}`);
+  }
+  return out;
+}
+
+/** `12:00:01`, local time, for the loop's lines. */
+export function clock(d = new Date()): string {
+  return d.toTimeString().slice(0, 8);
+}
+
+export interface WatchOptions {
+  lab: string;
+  intervalMs: number;
+  /** Run one iteration and return. */
+  once?: boolean;
+  log?: (line: string) => void;
+  /** Set `stopped` to end the loop after the current iteration; `wake` cuts the wait short. */
+  control?: { stopped: boolean; wake?: () => void };
+}
+
+export interface WatchStats {
+  iterations: number;
+  syncs: number;
+  restarts: number;
+}
+
+function sleep(ms: number, control?: WatchOptions['control']): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, Math.max(0, ms));
+    if (control)
+      control.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+  });
+}
+
+export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const say = (l: string) => log(`${clock()} ${l}`);
+  const control = opts.control ?? { stopped: false };
+  const stats: WatchStats = { iterations: 0, syncs: 0, restarts: 0 };
+  const restarts = new Map<string, number>();
+  let states: Map<string, ProxyState> | undefined;
+  let lastModel: string | undefined;
+  let synced: string | undefined;
+  let syncedSlices: EndpointSlice[] | undefined;
+  while (!control.stopped) {
+    const t0 = Date.now();
+    stats.iterations++;
+    try {
+      // Re-read each time: `lab scale` / `lab apply` from another shell change the stored model.
+      const model = await readModel(opts.lab);
+      const text = JSON.stringify(model);
+      if (lastModel !== undefined && text !== lastModel) {
+        say(`model changed (${model.pods.length} pods, ${model.services.length} services): re-reading proxy state from the nodes`);
+        // Another command synced the nodes since: what is in memory is no longer what is applied.
+        states = undefined;
+        synced = undefined;
+      }
+      lastModel = text;
+      const obs = await observePods(model);
+      for (const o of obs) {
+        if (o.alive) continue;
+        try {
+          for (const c of await restartContainers(model, o)) {
+            const k = `${podKey(o.pod)}/${c}`;
+            const n = (restarts.get(k) ?? 0) + 1;
+            restarts.set(k, n);
+            stats.restarts++;
+            say(`kubelet: restarted ${podKey(o.pod)} container ${c} (restart ${n})`);
+          }
+        } catch (err) {
+          say(`kubelet: could not restart ${podKey(o.pod)}: ${(err as Error).message.split('\n')[0]}`);
+        }
+      }
+      const ready = new Set(obs.filter((o) => o.ready).map((o) => podKey(o.pod)));
+      const slices = computeEndpoints(model, (p) => ready.has(podKey(p)));
+      const fingerprint = JSON.stringify(slices);
+      if (fingerprint !== synced) {
+        const changes = endpointChanges(syncedSlices, slices, model);
+        const r = await syncProxy(model, { ready, prev: states });
+        states = r.states;
+        synced = fingerprint;
+        syncedSlices = slices;
+        stats.syncs++;
+        if (stats.syncs === 1) say(`endpoints: initial sync, ${slices.reduce((n, s) => n + s.endpoints.filter((e) => e.ready).length, 0)} ready endpoints`);
+        else for (const c of changes) say(`endpoints: ${c}`);
+        const how = r.nodes.map((n) => `${n.node} ${n.partial ? 'partial' : 'full'} ${n.ms}ms`).join(', ');
+        say(`kube-proxy (${model.cluster.proxy}): synced ${how} (${Date.now() - t0}ms after the observation began)`);
+      }
+    } catch (err) {
+      if (opts.once) throw err;
+      say(`error: ${(err as Error).message.split('\n')[0]} (retrying)`);
+    }
+    if (opts.once) break;
+    await sleep(opts.intervalMs - (Date.now() - t0), control);
+  }
+  return stats;
+}
