@@ -8,6 +8,8 @@ import * as execCmd from './cmds/exec';
 import * as verify from './cmds/verify';
 import * as images from './cmds/images';
 import * as doctor from './cmds/doctor';
+import * as capture from './cmds/capture';
+import * as trace from './cmds/trace';
 import * as apply from './cmds/apply';
 import * as scale from './cmds/scale';
 import * as deleteCmd from './cmds/delete';
@@ -40,6 +42,8 @@ export async function main(argv: string[]): Promise<void> {
       .command(verify)
       .command(images)
       .command(doctor)
+      .command(capture)
+      .command(trace)
       .command(apply)
       .command(scale)
       .command(deleteCmd)
