@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup-docker.sh
+./scripts/setup-test-host.sh
 npm ci --no-audit --no-fund
 node bin/lab.js images build
 npm test

@@ -73,8 +73,9 @@ class CountingSink extends Writable {
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     this.bytes += chunk.length;
-    if (this.dest.write(chunk)) cb();
-    else this.dest.once('drain', () => cb());
+    // A destination that failed (the reader of `-w -` went away) swallows the rest: the capture is being stopped.
+    if (this.dest.destroyed || this.dest.errored) return cb();
+    this.dest.write(chunk, () => cb());
   }
 }
 

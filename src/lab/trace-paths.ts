@@ -10,6 +10,7 @@ import { podTargetId } from '../trace/capture-plan';
 import { curlArgv } from '../probes/parse';
 import { crossNodePairs, publicHttpPort, sameNodePairs, servingPods } from '../probes/select';
 import { computeEndpoints, Endpoint } from '../proxy/endpoints';
+import type { FlowSeed } from '../trace/flow';
 
 export interface TraceBranch {
   /** Which way this branch goes (`backend web-xyz on node2`). */
@@ -37,6 +38,11 @@ export interface TracePlan {
   branches?: TraceBranch[];
   /** BPF filter for every capture: IPv4 only keeps ARP and IPv6 chatter out. */
   filter: string;
+  /**
+   * The probe's first packet as the sender knows it (e.g. a SYN to VIP:80): finds the flow even
+   * when the marker never goes out, because the connection was never answered.
+   */
+  first?: FlowSeed;
 }
 
 export interface TracePathDef {
@@ -49,7 +55,7 @@ export interface TracePathDef {
 /** The lab has no setup for this path (e.g. no NodePort Service). */
 export class PathUnavailable extends InputError {
   constructor(path: string, why: string) {
-    super(`path ${path} cannot be traced in this lab: ${why}`, { field: 'path', hint: 'add what the path needs to the topology, or trace another path' });
+    super(`cannot trace ${path} in this lab: ${why}`, { field: 'path', hint: 'add what the path needs to the topology, or trace another path' });
   }
 }
 
@@ -102,6 +108,11 @@ function dedupe(points: string[]): string[] {
 const echoUrl = (ip: string, port: number, marker: string, what = 'echo') =>
   what === 'echo' ? `http://${ip}:${port}/echo?msg=${marker}` : `http://${ip}:${port}/${what}?trace=${marker}`;
 
+/** An HTTP GET carrying the marker in its URL, and its SYN as the flow's seed. */
+function http(ip: string, port: number, marker: string, what = 'echo'): Pick<TracePlan, 'probe' | 'first' | 'marker'> {
+  return { probe: curlArgv(echoUrl(ip, port, marker, what)), first: { proto: 'tcp', dst: ip, dport: port }, marker };
+}
+
 // ---- paths ----------------------------------------------------------------------------------
 
 const containerToContainer: TracePathDef = {
@@ -115,7 +126,7 @@ const containerToContainer: TracePathDef = {
     const t = podTargetId(pod);
     return {
       path: this.id, title: this.title, from: t, to: `${t} 127.0.0.1:${c.httpPort} (${c.name})`,
-      probe: curlArgv(echoUrl('127.0.0.1', c.httpPort!, marker)), marker, points: [`${t}:lo`], filter: FILTER,
+      ...http('127.0.0.1', c.httpPort!, marker), points: [`${t}:lo`], filter: FILTER,
     };
   },
 };
@@ -129,7 +140,7 @@ const podToPodSameNode: TracePathDef = {
     const [a, b] = pair;
     return {
       path: this.id, title: this.title, from: podTargetId(a), to: podTargetId(b),
-      probe: curlArgv(echoUrl(b.ip, publicHttpPort(b)!, marker)), marker, points: podToPodPoints(model, a, b), filter: FILTER,
+      ...http(b.ip, publicHttpPort(b)!, marker), points: podToPodPoints(model, a, b), filter: FILTER,
     };
   },
 };
@@ -143,7 +154,7 @@ const podToPodCrossNode: TracePathDef = {
     const [a, b] = pair;
     return {
       path: this.id, title: this.title, from: podTargetId(a), to: podTargetId(b),
-      probe: curlArgv(echoUrl(b.ip, publicHttpPort(b)!, marker)), marker, points: podToPodPoints(model, a, b), filter: FILTER,
+      ...http(b.ip, publicHttpPort(b)!, marker), points: podToPodPoints(model, a, b), filter: FILTER,
     };
   },
 };
@@ -159,7 +170,7 @@ const nodeToPod: TracePathDef = {
     const points = pod.node === n.name ? [`${n.name}:cbr0`, `${n.name}:${pod.hostVeth}`, podEth0(pod)] : [...nodeOut(model, n), ...nodeIn(model, nodeOf(model, pod.node)), ...intoPod(pod)];
     return {
       path: this.id, title: this.title, from: n.name, to: podTargetId(pod),
-      probe: curlArgv(echoUrl(pod.ip, publicHttpPort(pod)!, marker)), marker, points, filter: FILTER,
+      ...http(pod.ip, publicHttpPort(pod)!, marker), points, filter: FILTER,
     };
   },
 };
@@ -175,7 +186,7 @@ const podIpIdentity: TracePathDef = {
     if (!pod || !server) throw new PathUnavailable(this.id, 'no pod has a server on another node');
     return {
       path: this.id, title: this.title, from: podTargetId(pod), to: podTargetId(server),
-      probe: curlArgv(echoUrl(server.ip, publicHttpPort(server)!, marker, 'clientip')), marker, points: podToPodPoints(model, pod, server), filter: FILTER,
+      ...http(server.ip, publicHttpPort(server)!, marker, 'clientip'), points: podToPodPoints(model, pod, server), filter: FILTER,
     };
   },
 };
@@ -229,7 +240,7 @@ function servicePlan(id: string, title: string, what: 'echo' | 'clientip'): Trac
       if (!client) throw new PathUnavailable(id, 'no pod to send from that is not a backend of the Service');
       return {
         path: id, title, from: podTargetId(client), to: `Service ${s.svc.namespace}/${s.svc.name} ${s.svc.clusterIP}:${s.port}`,
-        probe: curlArgv(echoUrl(s.svc.clusterIP, s.port, marker, what)), marker,
+        ...http(s.svc.clusterIP, s.port, marker, what),
         points: [podEth0(client), `${client.node}:cbr0`],
         branches: backendBranches(model, client, s.endpoints),
         filter: FILTER,
@@ -270,7 +281,7 @@ const nodePort: TracePathDef = {
         });
         return {
           path: this.id, title: this.title, from: model.vpc.name, to: `${n.name} ${n.ip}:${sp.nodePort} (Service ${svc.namespace}/${svc.name})`,
-          probe: curlArgv(echoUrl(n.ip, sp.nodePort!, marker)), marker,
+          ...http(n.ip, sp.nodePort!, marker),
           points: [vpcSide(model, n), `${n.name}:eth0`], branches, filter: FILTER,
         };
       }

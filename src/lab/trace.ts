@@ -33,6 +33,8 @@ export interface TraceRun {
   result: TraceResult;
   /** The branch the probe took (Service backends), when the path has branches. */
   branch?: TraceBranch;
+  /** The request reached the branch's last point (false: the branch is only the likeliest). */
+  branchReached?: boolean;
   dir: string;
   probe: { exitCode: number; httpStatus?: number; body?: string; stderr: string };
   /** Frames in each pcap, by point. */
@@ -109,14 +111,16 @@ export async function runTrace(model: LabModel, pathId: string, opts: TraceOptio
     pcaps[p] = { file: files[p], frames: readPcap(bufs[p]).frames.length, bytes: o.bytes };
   }
   const analyze = (order: string[]) =>
-    analyzeTrace({ path: plan.path, marker: plan.marker, order, hops: order.map((p) => ({ point: p, pcapFile: files[p], pcap: bufs[p] })) });
+    analyzeTrace({ path: plan.path, marker: plan.marker, first: plan.first, order, hops: order.map((p) => ({ point: p, pcapFile: files[p], pcap: bufs[p] })) });
   let branch: TraceBranch | undefined;
+  let branchReached: boolean | undefined;
   let result: TraceResult;
   if (plan.branches?.length) {
     // Capture every branch, then keep the one the request took (e.g. the backend the DNAT chose).
     const all = analyze(points);
     const seen = new Set(all.hops.filter((h) => h.direction === 'request').map((h) => h.point));
     branch = chooseBranch(plan, (p) => seen.has(p));
+    branchReached = !!branch && seen.has(branch.points[branch.points.length - 1]);
     result = analyze(branchOrder(plan, branch));
   } else {
     result = analyze(plan.points);
@@ -126,6 +130,7 @@ export async function runTrace(model: LabModel, pathId: string, opts: TraceOptio
     plan,
     result,
     branch,
+    branchReached,
     dir: opts.dir,
     probe: probe!,
     pcaps,
@@ -151,7 +156,7 @@ export function traceDocument(run: TraceRun): Record<string, unknown> {
     to: run.plan.to,
     probe: run.plan.probe.join(' '),
     probeResult: { exitCode: run.probe.exitCode, httpStatus: run.probe.httpStatus },
-    branch: run.branch?.label,
+    branch: run.branch ? { label: run.branch.label, reached: run.branchReached } : undefined,
     replied: run.result.replied,
     dir: run.dir,
     pcaps: run.pcaps,

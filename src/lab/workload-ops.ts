@@ -50,23 +50,33 @@ function replicaName(d: DeploymentModel, hash: string, i: number, taken: (name: 
 }
 
 /**
- * Names for `count` new replicas: the lowest replica indexes whose names are free, skipping
- * `avoid` (a pod just deleted gets a replacement with a new name, as a ReplicaSet's would).
+ * Names for `count` new replicas: the lowest replica indexes whose names are free. With
+ * `after` (a pod just deleted) only indexes past that pod's are used, so its replacement gets
+ * a name no pod had recently, as a ReplicaSet's random suffix would.
  */
-function newReplicaNames(model: LabModel, d: DeploymentModel, count: number, avoid: Set<string>): string[] {
+function newReplicaNames(model: LabModel, d: DeploymentModel, count: number, after?: string): string[] {
   const hash = podTemplateHash(d.template);
   const inNs = new Set(model.pods.filter((p) => p.namespace === d.namespace).map((p) => p.name));
   const owned = new Set(model.pods.filter((p) => p.namespace === d.namespace && p.owner === d.name).map((p) => p.name));
-  const used = new Set<string>();
-  const out: string[] = [];
-  for (let i = 0; out.length < count; i++) {
-    // As the loader: a name held by another object in the namespace is rehashed; one of our own replicas is that replica.
-    const name = replicaName(d, hash, i, (n) => used.has(n) || (inNs.has(n) && !owned.has(n)));
-    used.add(name);
-    if (owned.has(name) || avoid.has(name)) continue;
-    out.push(name);
-  }
-  return out;
+  const search = (start: string | undefined): string[] => {
+    const used = new Set<string>();
+    const out: string[] = [];
+    let seen = start === undefined;
+    for (let i = 0; out.length < count; i++) {
+      // The deleted pod's index is not found among the first ones: it came from another naming.
+      if (!seen && i > owned.size + 1000) return search(undefined);
+      // As the loader: a name held by another object in the namespace is rehashed; one of our own replicas is that replica.
+      const name = replicaName(d, hash, i, (n) => used.has(n) || (inNs.has(n) && !owned.has(n)));
+      used.add(name);
+      if (!seen) {
+        seen = name === start;
+        continue;
+      }
+      if (!owned.has(name) && name !== start) out.push(name);
+    }
+    return out;
+  };
+  return search(after);
 }
 
 /**
@@ -135,7 +145,7 @@ export function scaleDeployment(model: LabModel, name: string, namespace: string
   const current = replicasOf(model, d);
   const deployments = model.deployments.map((x) => (x === d ? { ...x, replicas } : x));
   if (replicas >= current.length) {
-    const added = createReplicas(model, d, newReplicaNames(model, d, replicas - current.length, new Set()));
+    const added = createReplicas(model, d, newReplicaNames(model, d, replicas - current.length));
     return { model: { ...model, deployments, pods: [...model.pods, ...added] }, added, removed: [] };
   }
   // The newest pods go first, as a ReplicaSet scaling down prefers the most recently created.
@@ -156,7 +166,7 @@ export function deletePod(model: LabModel, name: string, namespace: string): Wor
   const d = pod.owner ? model.deployments.find((x) => x.name === pod.owner && x.namespace === pod.namespace) : undefined;
   if (!d) return { model: rest, added: [], removed: [pod] };
   // The ReplicaSet sees one replica missing and creates a pod with a new name.
-  const added = createReplicas(rest, d, newReplicaNames(rest, d, 1, new Set([pod.name])), [pod.ip]);
+  const added = createReplicas(rest, d, newReplicaNames(rest, d, 1, pod.name), [pod.ip]);
   return { model: { ...rest, pods: [...rest.pods, ...added] }, added, removed: [pod] };
 }
 

@@ -68,14 +68,18 @@ export function parseCapturePoint(s: string, valid: string[], field = 'point'): 
 export function parseCapturePoints(items: string[], valid: string[], field = 'point'): CapturePoint[] {
   const out: CapturePoint[] = [];
   const errs: string[] = [];
+  const caught: InputError[] = [];
   for (const s of items.flatMap((i) => i.split(',')).map((i) => i.trim()).filter(Boolean)) {
     try {
       const p = parseCapturePoint(s, valid, field);
       if (!out.some((o) => o.point === p.point)) out.push(p);
     } catch (e) {
+      caught.push(e as InputError);
       errs.push((e as InputError).message.replace(`${field}: `, ''));
     }
   }
+  // One bad point keeps its own hint (e.g. the interfaces its target does have).
+  if (caught.length === 1) throw caught[0];
   if (errs.length) throw new InputError(errs.join('; '), { field, hint: `valid points: ${valid.join(', ')}` });
   return out;
 }

@@ -19,6 +19,7 @@ interface TraceArgs extends CommonArgs {
   svg?: string;
   html?: string;
   settle: number;
+  debug?: boolean;
 }
 
 export const command = 'trace <path>';
@@ -54,7 +55,8 @@ export async function handler(argv: TraceArgs): Promise<void> {
     run = await runTrace(model, argv.path, {
       dir: traceDir(model.name, argv.path),
       settleMs: argv.settle,
-      log: argv.json ? undefined : (l) => say(`lab trace: ${l}`),
+      // tcpdump's "listening on" lines only with --debug: the trace waits for all of them anyway.
+      log: argv.json ? undefined : (l) => (/listening on/.test(l) && !argv.debug ? undefined : say(`lab trace: ${l}`)),
       onArmed: (r) => {
         running = r;
         if (stop) for (const c of r) c.stop();
@@ -73,7 +75,8 @@ export async function handler(argv: TraceArgs): Promise<void> {
     process.stdout.write(argv.markdown ? renderTraceMarkdown(run.result) : renderTraceMermaid(run.result));
     say(rel);
   } else {
-    const head = `${run.plan.from} -> ${run.plan.to}${run.branch ? ` via ${run.branch.label}` : ''}`;
+    const via = run.branch ? (run.branchReached ? ` via ${run.branch.label}` : ' (no backend was reached)') : '';
+    const head = `${run.plan.from} -> ${run.plan.to}${via}`;
     process.stdout.write(`${head}\n${renderTraceText(run.result)}`);
     console.log(`files: ${rel} (${Object.keys(run.pcaps).length} pcaps, trace.json/.md/.mmd/.svg/.html); ${run.timings.totalMs} ms`);
   }
