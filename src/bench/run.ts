@@ -2,11 +2,13 @@
 import * as path from 'path';
 import { writeSection } from './report';
 import { benchLab } from './lab';
+import { benchIngress } from './ingress';
 
 const FILE = path.resolve(__dirname, '..', '..', 'BENCHMARKS.md');
 
 const SUITES: Record<string, { title: string; run: () => Promise<string> }> = {
   lab: { title: 'Lab lifecycle: up, verify, down', run: () => benchLab() },
+  ingress: { title: 'Ingress (L7, nginx as the ALB): requests per second and latency from the Internet host', run: () => benchIngress() },
 };
 
 export async function main(argv: string[]): Promise<void> {

@@ -85,7 +85,7 @@ export async function startCapture(req: CaptureRequest, log?: (line: string) => 
   if (!dest) throw new Error('a capture needs a file or a stream');
   const sink = new CountingSink(dest);
   const argv = captureArgv(
-    tcpdumpArgv({ iface: req.point.iface, file: '-', filter: req.filter, count: req.count, netns: req.target.netns }),
+    tcpdumpArgv({ iface: req.point.iface, file: '-', filter: req.filter, count: req.count, netns: req.target.netns, nanos: true }),
     req.safetySeconds,
   );
   let onListen: () => void = () => undefined;

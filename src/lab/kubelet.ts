@@ -13,6 +13,8 @@ import {
   renderPodDelete,
   renderPodsOnNode,
 } from '../plan/pod';
+import { deleteContainerPods, isContainerPod, observeContainerPods, restartContainerPod, startContainerPods } from './container-pods';
+import { prepareDnsPods } from './dns';
 
 function byNode(model: LabModel, pods: PodModel[]) {
   return model.nodes
@@ -21,6 +23,9 @@ function byNode(model: LabModel, pods: PodModel[]) {
 }
 
 export async function startPods(model: LabModel, pods: PodModel[]): Promise<void> {
+  // A DNS pod needs its configs and zones before its servers start.
+  await prepareDnsPods(model, pods);
+  await startContainerPods(model, pods);
   await Promise.all(
     byNode(model, pods).map(({ node, pods: ps }) =>
       execScriptOk(node.container, script(renderPodsOnNode(model, node, ps)), `start pods on ${node.name}`),
@@ -29,6 +34,7 @@ export async function startPods(model: LabModel, pods: PodModel[]): Promise<void
 }
 
 export async function deletePods(model: LabModel, pods: PodModel[]): Promise<void> {
+  await deleteContainerPods(model, pods);
   await Promise.all(
     byNode(model, pods).map(({ node, pods: ps }) =>
       execScriptOk(node.container, script(ps.flatMap(renderPodDelete)), `delete pods on ${node.name}`),
@@ -53,7 +59,14 @@ export async function observePods(model: LabModel): Promise<PodObservation[]> {
     }),
   );
   const all = seen.flat();
+  const engine = new Map((await observeContainerPods(model)).map((o) => [o.pod, o]));
   return model.pods.map((pod) => {
+    const cp = engine.get(pod);
+    if (cp) {
+      // Container pods: the engine's state is the container's (no readiness probe to ask).
+      const name = pod.containers[0].name;
+      return { pod, alive: cp.running, ready: cp.running, containers: [{ netns: pod.netns, container: name, alive: cp.running, ready: cp.running }] };
+    }
     const cs = all.filter((c) => c.netns === pod.netns && pod.containers.some((x) => x.name === c.container));
     const complete = cs.length === pod.containers.length;
     return {
@@ -69,6 +82,7 @@ export async function observePods(model: LabModel): Promise<PodObservation[]> {
 export async function restartContainers(model: LabModel, obs: PodObservation): Promise<string[]> {
   const dead = obs.pod.containers.filter((c) => !obs.containers.find((o) => o.container === c.name)?.alive);
   if (dead.length === 0) return [];
+  if (isContainerPod(obs.pod)) return restartContainerPod(model, obs.pod);
   const node = model.nodes.find((n) => n.name === obs.pod.node)!;
   await execScriptOk(node.container, script(dead.flatMap((c) => renderContainerStart(obs.pod, c))), `restart ${obs.pod.name}`);
   return dead.map((c) => c.name);

@@ -9,6 +9,9 @@ import { PROXY_DIR, ProxyState, renderProxyPlan } from '../proxy/plan';
 import { exec, execScriptOk } from '../runtime/exec';
 import { q } from '../plan/shell';
 import { observePods } from './kubelet';
+import { syncEdge } from './edge';
+import { syncDns } from './dns';
+import { edgeProxyOptions } from '../edge/extras';
 
 export const STATE_FILE = `${PROXY_DIR}/state.json`;
 
@@ -78,11 +81,13 @@ export async function syncProxy(model: LabModel, opts: SyncOptions = {}): Promis
       const t0 = Date.now();
       const prev = opts.full ? undefined : opts.prev ? opts.prev.get(n.name) : await readState(n.container);
       const usable = prev && prev.mode === model.cluster.proxy ? prev : undefined;
-      const plan = renderProxyPlan(model, n.name, endpoints, model.cluster.proxy, usable);
+      const plan = renderProxyPlan(model, n.name, endpoints, model.cluster.proxy, usable, edgeProxyOptions(model));
       await execScriptOk(n.container, renderApply(plan.files, plan.commands, plan.state), `kube-proxy sync on ${n.name}`);
       states.set(n.name, plan.state);
       return { node: n.name, partial: plan.partial, ms: Date.now() - t0 };
     }),
   );
+  await syncEdge(model, endpoints);
+  await syncDns(model, endpoints);
   return { endpoints, nodes, states };
 }

@@ -8,6 +8,8 @@ import type { LabModel, PodModel } from '../model/types';
 import { deletePods, startPods } from './kubelet';
 import { podKey, readyPods, SyncResult, syncProxy } from './proxy';
 import { saveModel } from './state';
+import { execScriptOk } from '../runtime/exec';
+import { q } from '../plan/shell';
 
 export type Log = (msg: string) => void;
 
@@ -31,6 +33,27 @@ function endpointSummary(sync: SyncResult): string[] {
     });
 }
 
+/**
+ * Forgets the link-layer addresses cached for these pod IPs, in a node and in every pod
+ * namespace on it. A pod created on an address another pod held seconds ago has a new MAC,
+ * and a neighbour entry still REACHABLE with the old one would swallow its traffic for up to
+ * base_reachable_time (about 30 s).
+ */
+export function renderNeighFlush(ips: string[]): string {
+  const lines = ['for ns in $(ip netns list 2>/dev/null | cut -d" " -f1); do'];
+  for (const ip of ips) lines.push(`  ip -n "$ns" neigh flush to ${q(ip)} 2>/dev/null || true`);
+  lines.push('done');
+  for (const ip of ips) lines.push(`ip neigh flush to ${q(ip)} 2>/dev/null || true`);
+  return lines.join('\n') + '\n';
+}
+
+async function flushNeighbours(model: LabModel, pods: PodModel[]): Promise<void> {
+  const ips = pods.map((p) => p.ip).filter(Boolean);
+  if (ips.length === 0) return;
+  const containers = [model.vpc.container, ...model.nodes.map((n) => n.container)];
+  await Promise.all(containers.map((c) => execScriptOk(c, renderNeighFlush(ips), 'flush neighbour entries')));
+}
+
 export async function reconcile(model: LabModel, next: LabModel, added: PodModel[], removed: PodModel[], log: Log = console.log): Promise<ReconcileResult> {
   const t0 = Date.now();
   if (removed.length > 0) {
@@ -41,10 +64,12 @@ export async function reconcile(model: LabModel, next: LabModel, added: PodModel
     for (const k of leaving) ready.delete(k);
     await syncProxy(model, { ready });
     await deletePods(model, removed);
+    await flushNeighbours(model, removed);
     for (const p of removed) log(podLine('deleted', p));
   }
   if (added.length > 0) {
     await startPods(next, added);
+    await flushNeighbours(next, added);
     for (const p of added) log(podLine('created', p));
   }
   await saveModel(next);

@@ -3,6 +3,9 @@ import { LabModel } from '../model/types';
 import { listLabContainers } from '../runtime/containers';
 import { exec } from '../runtime/exec';
 import { RUN_DIR } from '../plan/node';
+import { isContainerPod } from '../plan/pod';
+import { containerPodName } from '../plan/container-pod';
+import { EdgeStatus, edgeStatus, renderEdgeStatus } from './edge-status';
 
 export interface StatusReport {
   lab: string;
@@ -13,6 +16,8 @@ export interface StatusReport {
   pods: Array<{ name: string; namespace: string; node: string; ip: string; containers: string[]; running: boolean }>;
   links: Array<{ a: string; b: string }>;
   services: Array<{ name: string; namespace: string; type: string; clusterIP: string; ports: string[] }>;
+  /** The emulated Internet, when the lab has one (see edgeStatus). */
+  edge?: EdgeStatus;
 }
 
 /** Per node: `<netns>/<container> <alive 0|1>` for every pid file of its pods. */
@@ -45,9 +50,11 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       node: p.node,
       ip: p.ip,
       containers: p.containers.map((c) => c.name),
-      running: p.containers.every((c) => alive.get(`${p.node}:${p.netns}/${c.name}`) === true),
+      // A container pod runs in its own engine container (src/lab/container-pods.ts).
+      running: isContainerPod(p) ? state(containerPodName(model, p)) === 'running' : p.containers.every((c) => alive.get(`${p.node}:${p.netns}/${c.name}`) === true),
     })),
     links: model.links.map((l) => ({ a: `${l.a.container}:${l.a.iface}`, b: `${l.b.container}:${l.b.iface}` })),
+    ...(model.edge ? { edge: edgeStatus(model) } : {}),
     services: model.services.map((s) => ({
       name: s.name,
       namespace: s.namespace,
@@ -77,6 +84,7 @@ export function renderStatus(s: StatusReport): string {
     out.push('');
     out.push(table([['SERVICE', 'NAMESPACE', 'TYPE', 'CLUSTER-IP', 'PORTS'], ...s.services.map((v) => [v.name, v.namespace, v.type, v.clusterIP, v.ports.join(',')])]));
   }
+  if (s.edge) out.push('', ...renderEdgeStatus(s.edge));
   out.push('');
   out.push(table([['LINK A', 'LINK B'], ...s.links.map((l) => [l.a, l.b])]));
   return out.join('\n');

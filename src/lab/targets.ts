@@ -12,7 +12,8 @@ export interface Target {
 }
 
 export function labContainers(model: LabModel): Array<{ name: string; container: string }> {
-  return [model.vpc, ...model.nodes.map((n) => ({ name: n.name, container: n.container }))];
+  const edge = model.edge ? [model.edge.igw, model.edge.internet, model.edge.lb].map((c) => ({ name: c.name, container: c.container })) : [];
+  return [model.vpc, ...model.nodes.map((n) => ({ name: n.name, container: n.container })), ...edge];
 }
 
 export function podTarget(model: LabModel, pod: PodModel): Target {

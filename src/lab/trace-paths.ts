@@ -4,13 +4,15 @@
  * Pure: model in, plan out. A new path is one entry in TRACE_PATHS.
  */
 import { randomBytes } from 'crypto';
-import { LabModel, NodeModel, PodModel, ServiceModel } from '../model/types';
+import { EdgeAttachment, LabModel, NodeModel, PodModel, ServiceModel } from '../model/types';
+import { ingressRoutes } from '../ingress/parse';
 import { InputError } from '../errors';
 import { podTargetId } from '../trace/capture-plan';
 import { curlArgv } from '../probes/parse';
 import { crossNodePairs, publicHttpPort, sameNodePairs, servingPods } from '../probes/select';
 import { computeEndpoints, Endpoint } from '../proxy/endpoints';
 import type { FlowSeed } from '../trace/flow';
+import { podMtu } from '../plan/cni';
 
 export interface TraceBranch {
   /** Which way this branch goes (`backend web-xyz on node2`). */
@@ -88,17 +90,25 @@ function nodeIn(model: LabModel, n: NodeModel): string[] {
   return [vpcSide(model, n), `${n.name}:eth0`, ...overlay(model, n)];
 }
 
-/** Node root namespace to a pod of the same node: cbr0, then the pod's eth0. */
-function intoPod(p: PodModel): string[] {
-  return [`${p.node}:cbr0`, podEth0(p)];
+/**
+ * Where a pod's traffic meets its node: cbr0, or the pod's own veth in vpc-native mode (no
+ * bridge there: each veth is routed).
+ */
+function podSide(model: LabModel, p: PodModel): string {
+  return model.cluster.cni === 'vpc-native' ? `${p.node}:${p.hostVeth}` : `${p.node}:cbr0`;
 }
 
-/** Points from a pod (its eth0 and its node's cbr0 already passed) to a pod on `to`'s node. */
+/** Node root namespace to a pod of the same node: cbr0 (or its veth), then the pod's eth0. */
+function intoPod(model: LabModel, p: PodModel): string[] {
+  return [podSide(model, p), podEth0(p)];
+}
+
+/** Every point from pod a's eth0 to pod b's eth0. */
 function podToPodPoints(model: LabModel, a: PodModel, b: PodModel): string[] {
-  if (a.node === b.node) return [podEth0(a), `${a.node}:${a.hostVeth}`, `${a.node}:cbr0`, `${b.node}:${b.hostVeth}`, podEth0(b)];
+  if (a.node === b.node) return dedupe([podEth0(a), `${a.node}:${a.hostVeth}`, podSide(model, a), `${b.node}:${b.hostVeth}`, podEth0(b)]);
   const na = nodeOf(model, a.node);
   const nb = nodeOf(model, b.node);
-  return [podEth0(a), `${a.node}:cbr0`, ...nodeOut(model, na), ...nodeIn(model, nb), ...intoPod(b)];
+  return [podEth0(a), podSide(model, a), ...nodeOut(model, na), ...nodeIn(model, nb), ...intoPod(model, b)];
 }
 
 function dedupe(points: string[]): string[] {
@@ -167,7 +177,7 @@ const nodeToPod: TracePathDef = {
     const n = model.nodes.find((x) => serving.some((p) => p.node !== x.name)) ?? model.nodes[0];
     const pod = serving.find((p) => p.node !== n?.name) ?? serving[0];
     if (!n || !pod) throw new PathUnavailable(this.id, 'no pod with an HTTP server');
-    const points = pod.node === n.name ? [`${n.name}:cbr0`, `${n.name}:${pod.hostVeth}`, podEth0(pod)] : [...nodeOut(model, n), ...nodeIn(model, nodeOf(model, pod.node)), ...intoPod(pod)];
+    const points = pod.node === n.name ? dedupe([podSide(model, pod), `${n.name}:${pod.hostVeth}`, podEth0(pod)]) : [...nodeOut(model, n), ...nodeIn(model, nodeOf(model, pod.node)), ...intoPod(model, pod)];
     return {
       path: this.id, title: this.title, from: n.name, to: podTargetId(pod),
       ...http(pod.ip, publicHttpPort(pod)!, marker), points, filter: FILTER,
@@ -187,6 +197,27 @@ const podIpIdentity: TracePathDef = {
     return {
       path: this.id, title: this.title, from: podTargetId(pod), to: podTargetId(server),
       ...http(server.ip, publicHttpPort(server)!, marker, 'clientip'), points: podToPodPoints(model, pod, server), filter: FILTER,
+    };
+  },
+};
+
+const podMtuPath: TracePathDef = {
+  id: 'pod-mtu',
+  title: 'a do-not-fragment ping that fills the pod MTU exactly crosses to a pod on another node',
+  plan(model, marker) {
+    const pair = crossNodePairs(model)[0];
+    if (!pair) throw new PathUnavailable(this.id, 'no two nodes run a pod');
+    const [a, b] = pair;
+    // ping -p repeats at most 16 pattern bytes through the payload: a 16-byte marker fits whole.
+    const short = `k8s-trace-${marker.slice(-6)}`;
+    const size = podMtu(model) - 28;
+    return {
+      path: this.id, title: this.title, from: podTargetId(a), to: `${podTargetId(b)} (${size + 28}-byte packets, DF)`,
+      probe: ['ping', '-M', 'do', '-c', '1', '-W', '2', '-s', String(size), '-p', Buffer.from(short).toString('hex'), b.ip],
+      marker: short,
+      first: { proto: 'icmp', dst: b.ip },
+      points: podToPodPoints(model, a, b),
+      filter: FILTER,
     };
   },
 };
@@ -221,10 +252,11 @@ function backendBranches(model: LabModel, client: PodModel, endpoints: Endpoint[
   return endpoints.map((e) => {
     const pod = model.pods.find((p) => p.name === e.podName && p.ip === e.ip);
     const podPoint = pod ? podEth0(pod) : undefined;
+    const side = pod ? podSide(model, pod) : `${e.node}:cbr0`;
     const points =
       e.node === client.node
-        ? [podPoint ?? `${e.node}:cbr0`]
-        : [...nodeOut(model, nc), ...nodeIn(model, nodeOf(model, e.node)), `${e.node}:cbr0`, ...(podPoint ? [podPoint] : [])];
+        ? [podPoint ?? side]
+        : [...nodeOut(model, nc), ...nodeIn(model, nodeOf(model, e.node)), side, ...(podPoint ? [podPoint] : [])];
     return { label: `backend ${e.podName} (${e.ip}:${e.port}) on ${e.node}`, points };
   });
 }
@@ -241,7 +273,7 @@ function servicePlan(id: string, title: string, what: 'echo' | 'clientip'): Trac
       return {
         path: id, title, from: podTargetId(client), to: `Service ${s.svc.namespace}/${s.svc.name} ${s.svc.clusterIP}:${s.port}`,
         ...http(s.svc.clusterIP, s.port, marker, what),
-        points: [podEth0(client), `${client.node}:cbr0`],
+        points: [podEth0(client), podSide(model, client)],
         branches: backendBranches(model, client, s.endpoints),
         filter: FILTER,
       };
@@ -257,7 +289,7 @@ const podToService = servicePlan(
 
 const serviceToPod = servicePlan(
   'service-to-pod',
-  'through a Service to a backend pod, which sees the client pod\'s own address (DNAT only, no SNAT)',
+  'replies from a backend reach the caller with the VIP as source (conntrack un-DNAT on the client\'s node)',
   'clientip',
 );
 
@@ -276,7 +308,8 @@ const nodePort: TracePathDef = {
         const branches = endpoints.map((e) => {
           const pod = model.pods.find((p) => p.name === e.podName && p.ip === e.ip);
           const tail = pod ? [podEth0(pod)] : [];
-          const points = e.node === n.name ? [`${n.name}:cbr0`, ...tail] : [...nodeIn(model, nodeOf(model, e.node)), `${e.node}:cbr0`, ...tail];
+          const side = pod ? podSide(model, pod) : `${e.node}:cbr0`;
+          const points = e.node === n.name ? [side, ...tail] : [...nodeIn(model, nodeOf(model, e.node)), side, ...tail];
           return { label: `backend ${e.podName} (${e.ip}:${e.port}) on ${e.node}`, points };
         });
         return {
@@ -290,8 +323,183 @@ const nodePort: TracePathDef = {
   },
 };
 
+// ---- edge: the Internet host, gateway, load balancer, ingress ---------------------------------
+
+function edgeOf(model: LabModel, id: string) {
+  if (!model.edge) throw new PathUnavailable(id, 'the topology has no edge: section (Internet gateway, load balancer)');
+  return model.edge;
+}
+
+const attPoint = (a: EdgeAttachment) => `${a.name}:${a.iface}`;
+const attVpcSide = (model: LabModel, a: EdgeAttachment) => `${model.vpc.name}:${a.vpcIface}`;
+
+/** From the Internet host through the gateway into the VPC router, then out to an edge container `to`. */
+function fromInternet(model: LabModel, id: string, to?: EdgeAttachment): string[] {
+  const e = edgeOf(model, id);
+  const pts = [`${e.internet.name}:${e.internet.iface}`, `${e.igw.name}:${e.igw.internetIface}`, attPoint(e.igw), attVpcSide(model, e.igw)];
+  return to ? [...pts, attVpcSide(model, to), attPoint(to)] : pts;
+}
+
+/**
+ * From the VPC router into every node that may take the request (`entry`), and from there to
+ * every endpoint: one branch per (node, endpoint). A node without the endpoint forwards it back
+ * out of its eth0 to the endpoint's node (seen as a second sighting at the same points).
+ */
+function viaNodesToEndpoints(model: LabModel, entry: NodeModel[], endpoints: Endpoint[]): TraceBranch[] {
+  const out: TraceBranch[] = [];
+  for (const n of entry) {
+    for (const e of endpoints) {
+      const pod = model.pods.find((p) => p.name === e.podName && p.ip === e.ip);
+      const m = nodeOf(model, e.node);
+      const side = pod ? podSide(model, pod) : `${m.name}:cbr0`;
+      const points = dedupe([vpcSide(model, n), `${n.name}:eth0`, ...(m.name !== n.name ? nodeIn(model, m) : []), side, ...(pod ? [podEth0(pod)] : [])]);
+      out.push({ label: `node ${n.name}, backend ${e.podName} (${e.ip}:${e.port}) on ${e.node}`, points });
+    }
+  }
+  return out;
+}
+
+function readyEndpoints(model: LabModel, svc: ServiceModel, port: number, protocol: 'TCP' | 'UDP'): Endpoint[] {
+  const slice = computeEndpoints(model).find((x) => x.namespace === svc.namespace && x.service === svc.name && x.port === port && x.protocol === protocol);
+  return (slice?.endpoints ?? []).filter((e) => e.ready);
+}
+
+const podToInternet: TracePathDef = {
+  id: 'pod-to-internet',
+  title: 'a pod reaches a host on the Internet: masqueraded on its node, NATed again at the Internet gateway',
+  plan(model, marker) {
+    const e = edgeOf(model, this.id);
+    const pod = servingPods(model).find((p) => !p.namespace.startsWith('kube-')) ?? model.pods[0];
+    if (!pod) throw new PathUnavailable(this.id, 'no pod to send from');
+    const n = nodeOf(model, pod.node);
+    const igwSide = attVpcSide(model, e.igw);
+    return {
+      path: this.id, title: this.title, from: podTargetId(pod), to: `internet ${e.internet.ip}:80`,
+      ...http(e.internet.ip, 80, marker, 'trace'),
+      points: [podEth0(pod), podSide(model, pod), ...nodeOut(model, n), igwSide, attPoint(e.igw), `${e.igw.name}:${e.igw.internetIface}`, `${e.internet.name}:${e.internet.iface}`],
+      filter: FILTER,
+    };
+  },
+};
+
+const loadBalancerToService: TracePathDef = {
+  id: 'loadbalancer-to-service',
+  title: 'from the Internet to a LoadBalancer IP: the load balancer DNATs to a node NodePort, kube-proxy to a pod',
+  plan(model, marker) {
+    const e = edgeOf(model, this.id);
+    for (const svc of model.services.filter((x) => x.type === 'LoadBalancer' && x.loadBalancerIP)) {
+      for (const sp of svc.ports.filter((p) => p.protocol === 'TCP' && p.nodePort)) {
+        const endpoints = readyEndpoints(model, svc, sp.port, 'TCP');
+        if (!endpoints.length) continue;
+        return {
+          path: this.id, title: this.title, from: e.internet.name, to: `LoadBalancer ${svc.loadBalancerIP}:${sp.port} (Service ${svc.namespace}/${svc.name})`,
+          ...http(svc.loadBalancerIP!, sp.port, marker),
+          points: fromInternet(model, this.id, e.lb),
+          branches: viaNodesToEndpoints(model, model.nodes, endpoints),
+          filter: FILTER,
+        };
+      }
+    }
+    throw new PathUnavailable(this.id, 'no LoadBalancer Service with an external IP, a TCP port and ready endpoints');
+  },
+};
+
+const ingressToService: TracePathDef = {
+  id: 'ingress-to-service',
+  title: 'from the Internet through the ingress (an L7 proxy: a second connection) to a node NodePort and a pod',
+  plan(model, marker) {
+    const e = edgeOf(model, this.id);
+    const routes = ingressRoutes(model);
+    for (const h of routes.hosts) {
+      for (const rule of h.paths) {
+        const svc = model.services.find((x) => x.namespace === rule.backend.namespace && x.name === rule.backend.service);
+        const endpoints = svc ? readyEndpoints(model, svc, rule.backend.port, 'TCP') : [];
+        if (!endpoints.length) continue;
+        const host = h.host === '' ? 'trace.example' : h.host.startsWith('*.') ? `trace${h.host.slice(1)}` : h.host;
+        const base = rule.pathType === 'Exact' ? rule.path : rule.path === '/' ? '/echo' : `${rule.path}/echo`;
+        const url = `http://${e.ingressIP}${base}?msg=${marker}`;
+        const argv = curlArgv(url);
+        return {
+          path: this.id, title: this.title, from: e.internet.name, to: `ingress ${e.ingressIP} Host ${host} -> ${rule.backend.namespace}/${rule.backend.service}`,
+          probe: [...argv.slice(0, -1), '-H', `Host: ${host}`, url],
+          marker,
+          first: { proto: 'tcp', dst: e.ingressIP, dport: 80 },
+          points: fromInternet(model, this.id, e.ingress),
+          branches: viaNodesToEndpoints(model, model.nodes, endpoints),
+          filter: FILTER,
+        };
+      }
+    }
+    throw new PathUnavailable(this.id, 'no Ingress rule with a Service that has ready endpoints');
+  },
+};
+
+const outsideToNodePort: TracePathDef = {
+  id: 'outside-to-nodeport',
+  title: "from the Internet to a node's public IP and NodePort: the gateway maps it to the node, kube-proxy to a pod",
+  plan(model, marker) {
+    const e = edgeOf(model, this.id);
+    for (const svc of model.services) {
+      for (const sp of svc.ports.filter((p) => p.nodePort && p.protocol === 'TCP')) {
+        const endpoints = readyEndpoints(model, svc, sp.port, 'TCP');
+        const publicNodes = model.nodes.filter((n) => n.publicIP);
+        if (!endpoints.length || !publicNodes.length) continue;
+        // A node without a local endpoint, so the request is forwarded (and SNATed) to another node.
+        const n = publicNodes.find((x) => !endpoints.some((ep) => ep.node === x.name)) ?? publicNodes[0];
+        return {
+          path: this.id, title: this.title, from: e.internet.name, to: `${n.name} public ${n.publicIP}:${sp.nodePort} (Service ${svc.namespace}/${svc.name})`,
+          ...http(n.publicIP!, sp.nodePort!, marker),
+          points: fromInternet(model, this.id),
+          branches: viaNodesToEndpoints(model, [n], endpoints),
+          filter: FILTER,
+        };
+      }
+    }
+    throw new PathUnavailable(this.id, 'no node with a public IP and a NodePort Service with ready endpoints');
+  },
+};
+
+const dns: TracePathDef = {
+  id: 'dns',
+  title: 'a pod asks the cluster DNS (the kube-dns Service VIP, DNATed to a coredns pod) for a name',
+  plan(model, marker) {
+    const svc = model.services.find((x) => x.clusterIP === model.cluster.dnsIP);
+    const port = svc?.ports.find((p) => p.protocol === 'UDP' && p.port === 53);
+    const endpoints = svc && port ? readyEndpoints(model, svc, 53, 'UDP') : [];
+    if (!svc || !endpoints.length) throw new PathUnavailable(this.id, `no Service at the cluster DNS address ${model.cluster.dnsIP} with ready UDP 53 endpoints`);
+    const client = pickClient(model, endpoints);
+    if (!client) throw new PathUnavailable(this.id, 'no pod to ask from');
+    // The marker is a label of the name asked: it travels in the query and comes back in the answer.
+    const name = `${marker}.default.svc.${model.cluster.domain}`;
+    return {
+      path: this.id, title: this.title, from: podTargetId(client), to: `${model.cluster.dnsIP}:53 (Service ${svc.namespace}/${svc.name})`,
+      probe: ['dig', '+tries=1', '+time=2', `@${model.cluster.dnsIP}`, name, 'A'],
+      marker,
+      first: { proto: 'udp', dst: model.cluster.dnsIP, dport: 53 },
+      points: [podEth0(client), podSide(model, client)],
+      branches: backendBranches(model, client, endpoints),
+      filter: FILTER,
+    };
+  },
+};
+
 /** Every traceable path. IDs match `lab verify`'s (src/probes/registry.ts). */
-export const TRACE_PATHS: TracePathDef[] = [containerToContainer, podToPodSameNode, podToPodCrossNode, nodeToPod, podIpIdentity, podToService, serviceToPod, nodePort];
+export const TRACE_PATHS: TracePathDef[] = [
+  containerToContainer,
+  podToPodSameNode,
+  podToPodCrossNode,
+  podMtuPath,
+  nodeToPod,
+  podIpIdentity,
+  podToService,
+  serviceToPod,
+  nodePort,
+  ingressToService,
+  dns,
+  podToInternet,
+  outsideToNodePort,
+  loadBalancerToService,
+];
 
 export function tracePathIds(): string[] {
   return TRACE_PATHS.map((p) => p.id);
@@ -315,14 +523,16 @@ export function branchOrder(plan: TracePlan, branch?: TraceBranch): string[] {
 }
 
 /**
- * The branch the probe took, from which points saw the request: the one whose last point saw
- * it, else the one with most sightings (ties: the first). Undefined without branches.
+ * The branch the probe took, from which points saw the request: one whose last point saw it,
+ * with most sightings (ties: the first). Undefined without branches.
  */
 export function chooseBranch(plan: TracePlan, sawRequest: (point: string) => boolean): TraceBranch | undefined {
   const bs = plan.branches ?? [];
   if (!bs.length) return undefined;
-  const reached = bs.find((b) => b.points.length > 0 && sawRequest(b.points[b.points.length - 1]));
-  if (reached) return reached;
+  // Branches may share their last point (one backend behind several entry nodes): among those
+  // that reached it, the one with most points seen; likewise among all when none did.
+  const reached = bs.filter((b) => b.points.length > 0 && sawRequest(b.points[b.points.length - 1]));
+  const pool = reached.length ? reached : bs;
   const score = (b: TraceBranch) => b.points.filter((p) => !plan.points.includes(p) && sawRequest(p)).length;
-  return bs.reduce((best, b) => (score(b) > score(best) ? b : best), bs[0]);
+  return pool.reduce((best, b) => (score(b) > score(best) ? b : best), pool[0]);
 }

@@ -12,13 +12,18 @@ import { saveModel } from './state';
 import { downLab } from './down';
 import { LabError } from '../errors';
 import { syncProxy } from './proxy';
+import { prepareDnsPods } from './dns';
+import { startContainerPods } from './container-pods';
+import { syncIngress } from './ingress';
+import { edgeSpecs } from '../edge/containers';
+import { setupEdge } from './edge';
 
 export type Progress = (msg: string) => void;
 
 export async function buildLab(model: LabModel, image: string, progress: Progress): Promise<void> {
   const t0 = Date.now();
   const since = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
-  const specs = [vpcSpec(model, image), ...model.nodes.map((n) => nodeSpec(model, n, image))];
+  const specs = [vpcSpec(model, image), ...model.nodes.map((n) => nodeSpec(model, n, image)), ...edgeSpecs(model, image)];
   const started = await Promise.all(specs.map((s) => createAndStart(s)));
   const pids: Record<string, number> = {};
   specs.forEach((s, i) => (pids[s.name] = started[i].pid));
@@ -33,16 +38,24 @@ export async function buildLab(model: LabModel, image: string, progress: Progres
     ...model.nodes.map((n) => execScriptOk(n.container, script(renderNodeBase(model, n)), `node ${n.name} setup`)),
   ]);
   progress(`network: vpc router and ${model.nodes.length} nodes configured (${since()})`);
+  if (model.edge) {
+    await setupEdge(model);
+    progress(`edge: internet gateway, internet host ${model.edge.internet.ip}, load balancer configured (${since()})`);
+  }
 
+  await prepareDnsPods(model, model.pods);
   await Promise.all(
     model.nodes.map((n) => execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`)),
   );
+  await startContainerPods(model, model.pods, image);
   progress(`pods: ${model.pods.length} running and ready (${since()})`);
 
   // Every pod just passed its readiness check, so all are endpoints of the first sync.
   const sync = await syncProxy(model, { ready: new Set(model.pods.map((p) => `${p.namespace}/${p.name}`)), full: true });
   const eps = sync.endpoints.reduce((n, s) => n + s.endpoints.length, 0);
   progress(`kube-proxy (${model.cluster.proxy}): ${model.services.length} services, ${eps} endpoints on ${sync.nodes.length} nodes (${since()})`);
+  // The L7 ingress (the guide's ALB): nginx in the ingress container, routing to the NodePorts just synced.
+  await syncIngress(model, { image, log: (m) => progress(`${m} (${since()})`) });
   await saveModel({ ...model, image });
 }
 

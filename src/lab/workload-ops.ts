@@ -129,8 +129,29 @@ function createReplicas(model: LabModel, d: DeploymentModel, names: string[], ho
       owner: d.name,
       ...(spec.hostname ? { hostname: spec.hostname } : {}),
       ...(spec.subdomain ? { subdomain: spec.subdomain } : {}),
+      ...podDns(spec),
     } satisfies PodModel;
   });
+}
+
+/** spec.dnsPolicy / spec.dnsConfig in the model's form, as the loader copies them (validated when the file was loaded). */
+function podDns(spec: RawPodSpec): Pick<PodModel, 'dnsPolicy' | 'dnsConfig'> {
+  const out: Pick<PodModel, 'dnsPolicy' | 'dnsConfig'> = {};
+  if (typeof spec.dnsPolicy === 'string') out.dnsPolicy = spec.dnsPolicy;
+  const cfg = spec.dnsConfig as { nameservers?: unknown; searches?: unknown; options?: unknown } | undefined;
+  if (cfg && typeof cfg === 'object') {
+    const strs = (v: unknown) => (Array.isArray(v) ? v.map(String) : undefined);
+    const dc: NonNullable<PodModel['dnsConfig']> = {};
+    if (strs(cfg.nameservers)) dc.nameservers = strs(cfg.nameservers);
+    if (strs(cfg.searches)) dc.searches = strs(cfg.searches);
+    if (Array.isArray(cfg.options))
+      dc.options = cfg.options.map((o) => {
+        const x = (o ?? {}) as { name?: unknown; value?: unknown };
+        return { name: String(x.name ?? ''), ...(x.value !== undefined ? { value: String(x.value) } : {}) };
+      });
+    out.dnsConfig = dc;
+  }
+  return out;
 }
 
 /** Pods owned by the Deployment, oldest first (model.pods keeps creation order). */
@@ -175,7 +196,7 @@ function podIdentity(p: PodModel): string {
   const labels = Object.keys(p.labels)
     .sort()
     .map((k) => [k, p.labels[k]]);
-  return JSON.stringify([p.node, p.ip, p.containers, labels, p.hostname ?? '', p.subdomain ?? '']);
+  return JSON.stringify([p.node, p.ip, p.containers, labels, p.hostname ?? '', p.subdomain ?? '', p.dnsPolicy ?? '', p.dnsConfig ?? null]);
 }
 
 /**
@@ -187,6 +208,9 @@ export function applyTopology(running: LabModel, wanted: LabModel): ApplyChange 
   const fixed = diffModels(running, wanted).filter((l) => l.startsWith('cluster.') || l.startsWith('node '));
   if (running.subnets.map((s) => `${s.name} ${s.cidr}`).join() !== wanted.subnets.map((s) => `${s.name} ${s.cidr}`).join())
     fixed.push(`vpc.subnets: running ${running.subnets.map((s) => s.cidr).join(', ')}, file ${wanted.subnets.map((s) => s.cidr).join(', ')}`);
+  // The edge (gateway, Internet host, load balancer) is containers and links too.
+  if (JSON.stringify(running.edge ?? null) !== JSON.stringify(wanted.edge ?? null))
+    fixed.push(running.edge ? (wanted.edge ? 'edge: the file\'s edge section differs from the running one' : 'edge: running, not in the file') : 'edge: in the file, not running');
   if (fixed.length) {
     const file = wanted.source ?? 'FILE';
     throw new InputError(`nodes and cluster settings of a running lab cannot change; the file differs:\n${fixed.map((d) => `  - ${d}`).join('\n')}`, {

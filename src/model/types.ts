@@ -25,6 +25,8 @@ export interface ClusterSettings {
   domain: string;
   /** The kube-dns Service VIP (10.96.0.10 by default). */
   dnsIP: string;
+  /** Cluster DNS (the coredns Deployment and kube-dns Service) added by the loader; false opts out. Absent means true. */
+  dns?: boolean;
   proxy: ProxyMode;
   iptablesBackend: IptablesBackend;
   /** IPVS scheduler when proxy is ipvs. */
@@ -65,10 +67,20 @@ export interface NodeModel {
 
 /** A container of a pod run as a process in the pod's namespace (the lab's netexec server). */
 export interface PodContainer {
-  /** What runs: 'netexec' = the lab's netexec server as a process in the pod netns (the only kind today). */
-  kind?: 'netexec';
+  /**
+   * What runs: 'netexec' = the lab's netexec server as a process in the pod netns (the default);
+   * 'dns' = the offline cluster DNS server (knotd + unbound) as processes in the pod netns;
+   * 'container' = a real Docker container of `image` whose network namespace is plumbed onto
+   * the node's cbr0 like a pod's (a "container pod", see src/lab/container-pods.ts).
+   */
+  kind?: 'netexec' | 'dns' | 'container';
   name: string;
   image: string;
+  /** kind 'container': Kubernetes `command` (the image's ENTRYPOINT is replaced) and `args` (its CMD). */
+  command?: string[];
+  args?: string[];
+  /** kind 'container': environment as NAME=value. */
+  env?: string[];
   /** The netexec server's HTTP port, if it serves HTTP. */
   httpPort?: number;
   /** The netexec server's UDP port, if it serves UDP. */
@@ -139,6 +151,54 @@ export interface ServiceModel {
   healthCheckNodePort?: number;
   loadBalancerSourceRanges?: string[];
   publishNotReadyAddresses: boolean;
+  /** LoadBalancer: the address the cloud load balancer took from edge.loadBalancerPool (status.loadBalancer.ingress[0].ip). */
+  loadBalancerIP?: string;
+}
+
+/**
+ * A lab container at the edge of the VPC (igw, lb, ingress): one /30 link from the VPC router's
+ * transit range, the container's default route pointing back at the VPC router.
+ */
+export interface EdgeAttachment {
+  /** Short name (`igw`, `lb`, `ingress`). */
+  name: string;
+  container: string;
+  role: Role;
+  /** Interface in the container facing the VPC router, and its address. */
+  iface: string;
+  ip: string;
+  /** The VPC router's side of the link. */
+  vpcIface: string;
+  vpcIP: string;
+  prefixLen: number;
+}
+
+/** The emulated Internet: gateway, Internet host, cloud load balancer (edge issue). */
+export interface EdgeModel {
+  /** Public range: node public IPs, the load balancer pool and the ingress address live here. */
+  publicCIDR: string;
+  /** The Internet network between the gateway and the Internet host. */
+  internetCIDR: string;
+  /** Range the VPC router's links to edge containers are cut from (one /30 each). */
+  transitCIDR: string;
+  /** Where LoadBalancer Services get their external IP. */
+  loadBalancerPool: string;
+  /** Public address reserved for the ingress container. */
+  ingressIP: string;
+  /** Where nodes without a public IP are NATed (the gateway's own public address). */
+  natIP: string;
+  igw: EdgeAttachment & { internetIface: string; internetIP: string };
+  lb: EdgeAttachment;
+  /** Address plan for the ingress container; attach it with attachEdgeContainer (src/lab/edge.ts). */
+  ingress: EdgeAttachment;
+  internet: LabContainer & {
+    iface: string;
+    ip: string;
+    gateway: string;
+    /** A second client address, on another network the gateway routes to the host (source-range tests). */
+    otherClientIP: string;
+    otherClientCIDR: string;
+  };
 }
 
 /** One end of a point-to-point veth link between two lab containers. */
@@ -182,4 +242,8 @@ export interface LabModel {
   namespaces?: string[];
   /** Ingress objects as written (networking.k8s.io/v1), for the ingress controller. */
   ingresses?: unknown[];
+  /** The emulated Internet and cloud load balancer, when the topology has an `edge:` section. */
+  edge?: EdgeModel;
+  /** DNS server on the Internet host answering names outside the cluster (for cluster DNS forwarding). */
+  internetDns?: string;
 }

@@ -1,6 +1,7 @@
 /** A node container's root namespace: eth0 on the VPC, the cbr0 bridge for its pod block. */
 import { LabModel, NodeModel } from '../model/types';
 import { q } from './shell';
+import { podMtu, renderCniNode, usesBridge } from './cni';
 
 export const LOG_DIR = '/var/log/k8s-netlab';
 export const RUN_DIR = '/run/k8s-netlab';
@@ -11,19 +12,28 @@ export function prefixOf(cidr: string): number {
 
 /** Lines that give the node its VPC address and the cbr0 bridge (the kubenet layout). */
 export function renderNodeBase(model: LabModel, node: NodeModel): string[] {
+  const bridge = usesBridge(model);
   return [
-    `# node ${node.name}: eth0 on subnet ${node.subnet}, pod block ${node.podCIDR} on cbr0`,
+    bridge
+      ? `# node ${node.name}: eth0 on subnet ${node.subnet}, pod block ${node.podCIDR} on cbr0`
+      : `# node ${node.name}: eth0 on subnet ${node.subnet}, pod addresses ${node.podCIDR} of the subnet routed per veth`,
     `mkdir -p ${LOG_DIR}/pods ${RUN_DIR}/pods /etc/netns`,
     'ip link set lo up',
     `ip addr add ${node.ip}/${node.prefixLen} dev eth0`,
     'ip link set eth0 up',
     `ip route add default via ${node.gateway} dev eth0`,
-    'ip link add cbr0 type bridge',
-    `ip link set cbr0 mtu ${model.cluster.mtu}`,
-    `ip addr add ${node.cbr0IP}/${prefixOf(node.podCIDR)} dev cbr0`,
-    'ip link set cbr0 up',
+    ...(bridge
+      ? [
+          'ip link add cbr0 type bridge',
+          // The pod MTU: an overlay's overhead comes off it, and node -> pod traffic leaves through cbr0.
+          `ip link set cbr0 mtu ${podMtu(model)}`,
+          `ip addr add ${node.cbr0IP}/${prefixOf(node.podCIDR)} dev cbr0`,
+          'ip link set cbr0 up',
+        ]
+      : []),
     // Bridged replies between pods of one node must pass conntrack for Service un-DNAT (kubenet requires this).
     `if [ -w /proc/sys/net/bridge/bridge-nf-call-iptables ]; then echo 1 > /proc/sys/net/bridge/bridge-nf-call-iptables; fi`,
     `echo ${q(node.name)} > ${RUN_DIR}/node-name`,
+    ...renderCniNode(model, node),
   ];
 }

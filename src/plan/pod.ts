@@ -6,18 +6,30 @@
 import { LabModel, NodeModel, PodContainer, PodModel } from '../model/types';
 import { LOG_DIR, prefixOf, RUN_DIR } from './node';
 import { q } from './shell';
+import { renderDnsAlive, renderDnsReady, renderDnsStart, renderDnsWaitReady } from './dns-pod';
+import { renderPodResolvConf } from './resolv';
+import { podMtu, renderVpcNativePod, VPC_NATIVE_GATEWAY } from './cni';
 
-export function podMtu(model: LabModel): number {
-  return model.cluster.cni === 'vxlan' ? model.cluster.mtu - 50 : model.cluster.mtu;
-}
+export { podMtu };
 
 export function renderPodNetwork(model: LabModel, node: NodeModel, pod: PodModel): string[] {
   const ns = q(pod.netns);
   const mtu = podMtu(model);
+  if (model.cluster.cni === 'vpc-native') {
+    return [
+      `# pod ${pod.namespace}/${pod.name}: VPC address ${pod.ip}/32 via ${pod.hostVeth}, gateway ${VPC_NATIVE_GATEWAY}`,
+      `ip netns add ${ns}`,
+      ...renderVpcNativePod(pod, mtu),
+      `ip netns exec ${ns} sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6' 2>/dev/null || true`,
+      `mkdir -p ${RUN_DIR}/pods/${ns}`,
+    ];
+  }
   return [
     `# pod ${pod.namespace}/${pod.name}: ${pod.ip} via ${pod.hostVeth} on cbr0`,
     `ip netns add ${ns}`,
     `ip link add ${q(pod.hostVeth)} mtu ${mtu} type veth peer name eth0 netns ${ns}`,
+    // `mtu` before `type veth` sets the host end only: the pod's end needs its own.
+    `ip -n ${ns} link set eth0 mtu ${mtu}`,
     `ip -n ${ns} link set lo up`,
     `ip -n ${ns} addr add ${pod.ip}/${prefixOf(node.podCIDR)} dev eth0`,
     `ip -n ${ns} link set eth0 up`,
@@ -46,6 +58,7 @@ export function netexecArgs(pod: PodModel, c: PodContainer): string[] {
 
 /** Starts one container as a process in the pod's namespace; its pid file lets the kubelet part watch it. */
 export function renderContainerStart(pod: PodModel, c: PodContainer): string[] {
+  if (c.kind === 'dns') return renderDnsStart(pod, c);
   const ns = q(pod.netns);
   const log = `${LOG_DIR}/pods/${pod.netns}_${c.name}.log`;
   const pidFile = `${RUN_DIR}/pods/${pod.netns}/${c.name}.pid`;
@@ -60,6 +73,7 @@ export function renderContainerStart(pod: PodModel, c: PodContainer): string[] {
 export function renderWaitReady(pod: PodModel, timeoutTenths = 100): string[] {
   const lines: string[] = [];
   for (const c of pod.containers) {
+    if (c.kind === 'dns') lines.push(...renderDnsWaitReady(pod, timeoutTenths));
     if (!c.httpPort) continue;
     const addr = c.bind === '127.0.0.1' ? '127.0.0.1' : pod.ip;
     lines.push(
@@ -71,12 +85,17 @@ export function renderWaitReady(pod: PodModel, timeoutTenths = 100): string[] {
 }
 
 export function renderPod(model: LabModel, node: NodeModel, pod: PodModel): string[] {
-  return [...renderPodNetwork(model, node, pod), ...pod.containers.flatMap((c) => renderContainerStart(pod, c))];
+  return [...renderPodNetwork(model, node, pod), ...renderPodResolvConf(model, pod), ...pod.containers.flatMap((c) => renderContainerStart(pod, c))];
+}
+
+/** A container pod runs in a Docker container of its own (src/lab/container-pods.ts), not as processes in the node. */
+export function isContainerPod(pod: PodModel): boolean {
+  return pod.containers.some((c) => c.kind === 'container');
 }
 
 /** Brings up the given pods of one node (all of its pods by default), then waits until they are ready. */
 export function renderPodsOnNode(model: LabModel, node: NodeModel, only?: PodModel[]): string[] {
-  const pods = (only ?? model.pods).filter((p) => p.node === node.name);
+  const pods = (only ?? model.pods).filter((p) => p.node === node.name && !isContainerPod(p));
   return [...pods.flatMap((p) => renderPod(model, node, p)), ...pods.flatMap((p) => renderWaitReady(p))];
 }
 
@@ -90,6 +109,7 @@ export function renderPodDelete(pod: PodModel): string[] {
     `ip link del ${q(pod.hostVeth)} 2>/dev/null || true`,
     `ip netns del ${q(pod.netns)} 2>/dev/null || true`,
     `rm -rf ${q(dir)}`,
+    `rm -rf ${q(`/etc/netns/${pod.netns}`)}`,
   ];
 }
 
@@ -98,10 +118,12 @@ export function renderPodDelete(pod: PodModel): string[] {
  * ready is the answer of the server's /healthz (what a kubelet readiness probe asks).
  */
 export function renderObservePods(pods: PodModel[]): string[] {
-  return pods.flatMap((p) =>
+  // Container pods are observed through the engine (src/lab/container-pods.ts).
+  return pods.filter((p) => !isContainerPod(p)).flatMap((p) =>
     p.containers.map((c) => {
       const pidFile = `${RUN_DIR}/pods/${p.netns}/${c.name}.pid`;
       const addr = c.bind === '127.0.0.1' ? '127.0.0.1' : p.ip;
+      if (c.kind === 'dns') return `if ${renderDnsAlive(p, c)}; then a=1; if ${renderDnsReady(p)}; then r=1; else r=0; fi; else a=0; r=0; fi; echo ${q(p.netns)} ${q(c.name)} $a $r`;
       const ready = c.httpPort
         ? `if ip netns exec ${q(p.netns)} curl -fs -m 1 -o /dev/null http://${addr}:${c.httpPort}/healthz; then r=1; else r=0; fi`
         : 'r=-';

@@ -5,8 +5,9 @@
 import { LabModel, PodModel } from '../model/types';
 import { podTarget, Target } from '../lab/targets';
 import { curlArgv, describeCurlFailure, hostOf, parseCurl, parseLearnedMacs, parsePing, parseRouteGet } from './parse';
-import { crossNodePairs, publicHttpPort, routersBetween, sameNodePairs } from './select';
+import { crossNodeDevice, crossNodePairs, podIngressDevice, publicHttpPort, routersBetween, sameNodePairs } from './select';
 import { PathDef, Probe, ProbeRunner } from './types';
+import { judgeVxlan, parseVxlanCapture, renderVxlanCapture, VxlanEvidence } from './vxlan-evidence';
 
 const PING_COUNT = 3;
 
@@ -54,8 +55,24 @@ function sameNodeProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
     to: tb.id,
     async run(r) {
       const x = await exchange(r, ta, b);
-      // The bridge must have learned both pods' MACs on their veths: the frames crossed cbr0.
       const node = { id: a.node, container: ta.container };
+      if (model.cluster.cni === 'vpc-native') {
+        // No bridge: the node routes between the two veths (one router), by b's /32 route.
+        const route = parseRouteGet((await r.run(node, ['ip', 'route', 'get', b.ip, 'from', a.ip, 'iif', a.hostVeth])).stdout);
+        let reason = judge(x, a, b, 64 - routersBetween(model, a, b));
+        if (!reason && route.dev !== b.hostVeth) reason = `node ${a.node} routes ${b.ip} via ${route.dev}, not ${b.name}'s veth ${b.hostVeth}`;
+        return {
+          path: this.path, name, from: ta.id, to: tb.id, ok: !reason, reason,
+          evidence: {
+            ping: `${x.ping.received}/${x.ping.transmitted} replies from ${x.ping.from.join(',')}`,
+            replyTtl: x.ping.ttls[0],
+            answeredBy: x.answeredBy,
+            serverSawClient: x.serverSawClient,
+            nodeRoute: `${b.ip} dev ${route.dev ?? '-'}`,
+          },
+        };
+      }
+      // The bridge must have learned both pods' MACs on their veths: the frames crossed cbr0.
       const [macA, macB, fdb] = await Promise.all([
         r.run(ta, ['cat', '/sys/class/net/eth0/address']),
         r.run(tb, ['cat', '/sys/class/net/eth0/address']),
@@ -96,12 +113,24 @@ function crossNodeProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
       const before = Number((await r.run(node, counter)).stdout);
       const x = await exchange(r, ta, b);
       const after = Number((await r.run(node, counter)).stdout);
-      // Which way the kernel of a's node sends a packet from a to b (as forwarded from cbr0).
-      const route = parseRouteGet((await r.run(node, ['ip', 'route', 'get', b.ip, 'from', a.ip, 'iif', 'cbr0'])).stdout);
+      // Which way the kernel of a's node sends a packet from a to b (as forwarded from cbr0, or a's veth).
+      const iif = podIngressDevice(model, a);
+      const route = parseRouteGet((await r.run(node, ['ip', 'route', 'get', b.ip, 'from', a.ip, 'iif', iif])).stdout);
+      const dev = crossNodeDevice(model);
+      // vxlan: the packet must leave eth0 wrapped: outer node addresses, UDP 8472, inner pod addresses.
+      let vxlan: VxlanEvidence | undefined;
+      const nodeA = model.nodes.find((n) => n.name === a.node)!;
+      const nodeB = model.nodes.find((n) => n.name === b.node)!;
+      const expect = { outerSrc: nodeA.ip, outerDst: nodeB.ip, innerSrc: a.ip, innerDst: b.ip };
+      if (model.cluster.cni === 'vxlan') {
+        const cap = await r.sh(node, renderVxlanCapture({ netns: a.netns, srcNodeIp: nodeA.ip, dstNodeIp: nodeB.ip, dstPodIp: b.ip }));
+        vxlan = parseVxlanCapture(cap.stdout, expect);
+      }
       // Each router on the way back (b's node, the VPC router, a's node...) takes one off b's TTL of 64.
       let reason = judge(x, a, b, 64 - routersBetween(model, a, b));
-      if (!reason && route.dev !== 'eth0') reason = `node ${a.node} routes ${b.ip} via ${route.dev}, not eth0`;
+      if (!reason && route.dev !== dev) reason = `node ${a.node} routes ${b.ip} via ${route.dev}, not ${dev}`;
       if (!reason && after - before < PING_COUNT) reason = `eth0 of ${a.node} sent only ${after - before} packets during the probe`;
+      if (!reason && vxlan) reason = judgeVxlan(vxlan, expect);
       return {
         path: this.path, name, from: ta.id, to: tb.id, ok: !reason, reason,
         evidence: {
@@ -112,6 +141,19 @@ function crossNodeProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
           serverSawClient: x.serverSawClient,
           nodeRoute: `${b.ip} via ${route.via ?? '-'} dev ${route.dev ?? '-'}`,
           eth0TxPackets: after - before,
+          ...(vxlan
+            ? {
+                encapsulation: {
+                  frames: vxlan.frames,
+                  outer: vxlan.outer,
+                  udpPort: vxlan.udpPort,
+                  vni: vxlan.vni,
+                  inner: vxlan.inner,
+                  innerProto: vxlan.innerProto,
+                  ...(vxlan.error ? { error: vxlan.error } : {}),
+                },
+              }
+            : {}),
         },
       };
     },
@@ -126,6 +168,6 @@ export const podToPodSameNode: PathDef = {
 
 export const podToPodCrossNode: PathDef = {
   id: 'pod-to-pod-cross-node',
-  title: 'pods on different nodes talk through eth0 and the VPC route',
+  title: 'pods on different nodes talk through eth0 (VPC route, host-gw route, VXLAN overlay or VPC-native address)',
   probes: (model) => crossNodePairs(model).map(([a, b]) => crossNodeProbe(model, a, b)),
 };

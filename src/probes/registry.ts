@@ -3,20 +3,31 @@ import { containerToContainer } from './container-to-container';
 import { nodeToPod } from './node-to-pod';
 import { podIpIdentity } from './pod-ip-identity';
 import { podToPodCrossNode, podToPodSameNode } from './pod-to-pod';
+import { podMtuPath } from './pod-mtu';
 import { podToService } from './pod-to-service';
 import { serviceToPod } from './service-to-pod';
 import { nodePort } from './nodeport';
+import { ingressToService } from './ingress';
+import { dnsPath } from './dns';
+import { podToInternet } from './pod-to-internet';
+import { loadBalancerToService, outsideToNodePort } from './loadbalancer';
 import { PathDef } from './types';
 
 export const PATHS: PathDef[] = [
   containerToContainer,
   podToPodSameNode,
   podToPodCrossNode,
+  podMtuPath,
   nodeToPod,
   podIpIdentity,
   podToService,
   serviceToPod,
   nodePort,
+  ingressToService,
+  dnsPath,
+  podToInternet,
+  outsideToNodePort,
+  loadBalancerToService,
 ];
 
 export function pathIds(): string[] {

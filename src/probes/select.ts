@@ -35,10 +35,37 @@ export function crossNodePairs(model: LabModel, maxPairs = 12): Array<[PodModel,
 }
 
 /**
- * Routers a packet crosses between two pods on different nodes: both nodes, plus the VPC router
- * when the pod route lives there (vpc-routes). host-gw and vxlan go node to node.
+ * Routers that decrement a pod's TTL between two pods (the reply TTL is 64 minus this):
+ *   vpc-routes  a's node, the VPC router (it holds the pod route), b's node: 3
+ *   host-gw     a's node, b's node (straight over the subnet): 2
+ *   vxlan       a's node, b's node: the VPC carries the outer packet, the inner TTL is untouched: 2
+ *   vpc-native  a's node, b's node (proxy ARP on one subnet), plus the VPC router between two
+ *               subnets; on one node, the node itself (pods are routed per veth, no bridge): 1
+ * On one node with a cbr0 bridge: 0 (switched).
  */
 export function routersBetween(model: LabModel, a: PodModel, b: PodModel): number {
-  if (a.node === b.node) return 0;
-  return model.cluster.cni === 'vpc-routes' ? 3 : 2;
+  const cni = model.cluster.cni;
+  if (a.node === b.node) return cni === 'vpc-native' ? 1 : 0;
+  if (cni === 'vpc-routes') return 3;
+  if (cni === 'vpc-native') return subnetOf(model, a) !== subnetOf(model, b) ? 3 : 2;
+  return 2;
+}
+
+function subnetOf(model: LabModel, p: PodModel): string | undefined {
+  return model.nodes.find((n) => n.name === p.node)?.subnet;
+}
+
+/** The interface a node sends a packet for another node's pod out of: flannel.1 in vxlan mode, else eth0. */
+export function crossNodeDevice(model: LabModel): string {
+  return model.cluster.cni === 'vxlan' ? 'flannel.1' : 'eth0';
+}
+
+/** The interface a pod's packets enter its node by: the pod's veth in vpc-native mode, else cbr0. */
+export function podIngressDevice(model: LabModel, p: PodModel): string {
+  return model.cluster.cni === 'vpc-native' ? p.hostVeth : 'cbr0';
+}
+
+/** Cross-node pod pairs whose nodes sit in different subnets (what host-gw cannot route). */
+export function crossesSubnets(model: LabModel, a: PodModel, b: PodModel): boolean {
+  return subnetOf(model, a) !== subnetOf(model, b);
 }

@@ -15,6 +15,14 @@ export interface ContainerSpec {
   capAdd: string[];
   sysctls: Record<string, string>;
   cmd: string[];
+  /** Replaces the image's ENTRYPOINT (a container pod's Kubernetes `command`). */
+  entrypoint?: string[];
+  /** Use the image's own CMD instead of `cmd` (a container pod without `args`). */
+  imageCmd?: boolean;
+  /** resolv.conf of the container (engine DNS options), for container pods. */
+  dns?: { servers: string[]; search: string[]; options: string[] };
+  /** Docker's default capabilities only, nothing unmasked (container pods run user images). */
+  plain?: boolean;
   env?: string[];
   /** Share the host PID namespace (only the short-lived fabric helper does). */
   pidHost?: boolean;
@@ -33,15 +41,17 @@ export async function createAndStart(spec: ContainerSpec): Promise<{ id: string;
       name: spec.name,
       Hostname: spec.hostname.slice(0, 63),
       Image: spec.image,
-      Cmd: spec.cmd,
+      Cmd: spec.imageCmd ? undefined : spec.cmd,
+      ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
       Env: spec.env,
       Labels: { [LABEL_LAB]: spec.lab, [LABEL_ROLE]: spec.role, ...spec.labels },
       NetworkDisabled: false,
       HostConfig: {
         NetworkMode: 'none',
         CapAdd: spec.capAdd,
-        SecurityOpt: SECURITY_OPTS,
-        ...UNMASKED,
+        SecurityOpt: spec.plain ? undefined : SECURITY_OPTS,
+        ...(spec.plain ? {} : UNMASKED),
+        ...(spec.dns ? { Dns: spec.dns.servers, DnsSearch: spec.dns.search, DnsOptions: spec.dns.options } : {}),
         Sysctls: spec.sysctls,
         PidMode: spec.pidHost ? 'host' : undefined,
         Binds: spec.binds,

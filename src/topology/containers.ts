@@ -1,14 +1,15 @@
 /**
- * Pod containers -> PodContainer. Today every container runs as a process in the pod's network
- * namespace, and the only program the lab can run that way is its netexec server (agnhost's
- * `netexec`), so other images are rejected here. PodContainer.kind leaves room for real
- * container pods later.
+ * Pod containers -> PodContainer. agnhost/netexec containers run as netexec processes in the
+ * pod's network namespace (kind netexec); image k8s-netlab/dns is the lab's cluster DNS server,
+ * also processes (kind dns); any other image runs as a container pod (kind container: a real
+ * Docker container whose namespace is plumbed onto the node's pod network), one per pod.
  */
 import type { ContainerPort, PodContainer } from '../model/types';
 import { isIp } from '../net/ipv4';
 import { Issues, at } from './issues';
 import { dns1123LabelProblem, portNameProblem } from './names';
 import type { RawContainer, RawPodSpec } from './raw';
+import { DNS_IMAGE } from './cluster-dns';
 
 export const NETEXEC_DEFAULTS = { httpPort: 8080, udpPort: 8081, bind: '0.0.0.0' };
 const NETEXEC_FLAGS = ['--http-port', '--udp-port', '--http-bind', '--udp-bind'];
@@ -99,6 +100,24 @@ function parseNetexecFlags(flags: string[], path: string, issues: Issues): { htt
   return ok ? { httpPort, udpPort, bind: httpBind } : undefined;
 }
 
+/** `env: [{name, value}]` -> NAME=value (valueFrom is not supported: no API server to read it from). */
+function containerEnv(env: unknown, path: string, issues: Issues): string[] {
+  if (env === undefined) return [];
+  if (!Array.isArray(env)) {
+    issues.add(path, 'must be a list of {name, value}', 'write env: [{name: FOO, value: bar}]');
+    return [];
+  }
+  const out: string[] = [];
+  env.forEach((e, i) => {
+    const x = (e ?? {}) as { name?: unknown; value?: unknown; valueFrom?: unknown };
+    if (typeof x.name !== 'string' || !/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(x.name))
+      issues.add(at(path, `[${i}].name`), `"${String(x.name)}" is not a valid environment variable name`, 'use letters, digits, _, - and ., not starting with a digit');
+    else if (x.valueFrom !== undefined) issues.add(at(path, `[${i}].valueFrom`), 'valueFrom is not supported by the lab', 'give the value inline with value:');
+    else out.push(`${x.name}=${x.value === undefined ? '' : String(x.value)}`);
+  });
+  return out;
+}
+
 /** Resolves a pod spec's containers; problems go to `issues` under `specPath`. */
 export function resolveContainers(spec: RawPodSpec, specPath: string, issues: Issues): PodContainer[] {
   const out: PodContainer[] = [];
@@ -126,12 +145,41 @@ export function resolveContainers(spec: RawPodSpec, specPath: string, issues: Is
     });
 
     const flags = netexecArgs(c);
-    if (flags === undefined) {
+    if (flags === undefined && repository(c.image).includes('agnhost')) {
+      // agnhost stands for the lab's own netexec; its other subcommands are not emulated.
       issues.add(
         at(path, 'image'),
-        `image "${c.image}" cannot run in the lab yet: only agnhost netexec containers are supported as process containers`,
+        `image "${c.image}" cannot run in the lab: of agnhost, only the netexec subcommand is supported`,
         'use image registry.k8s.io/e2e-test-images/agnhost:2.47 with args [netexec, --http-port=8080, --udp-port=8081] (or image k8s-netlab/netexec with netexec flags)',
       );
+      return;
+    }
+    if (flags === undefined && repository(c.image) === DNS_IMAGE) {
+      // The lab's offline cluster DNS server (knotd + unbound), run as processes in the pod netns.
+      out.push({ kind: 'dns', name: c.name, image: c.image, bind: '0.0.0.0', ports });
+      return;
+    }
+    if (flags === undefined) {
+      // Any other image: a container pod (a Docker container plumbed onto the node's pod network).
+      if (spec.containers.length > 1) {
+        issues.add(
+          at(path, 'image'),
+          `image "${c.image}" runs as a container pod, and a container pod holds exactly one container (this pod has ${spec.containers.length})`,
+          'put this container in a pod of its own, or use agnhost netexec containers (processes in one pod namespace) for multi-container pods',
+        );
+        return;
+      }
+      const env = containerEnv(c.env, at(path, 'env'), issues);
+      out.push({
+        kind: 'container',
+        name: c.name,
+        image: c.image,
+        ...(c.command ? { command: [...c.command] } : {}),
+        ...(c.args ? { args: [...c.args] } : {}),
+        ...(env.length ? { env } : {}),
+        bind: '0.0.0.0',
+        ports,
+      });
       return;
     }
     const parsed = parseNetexecFlags(flags, at(path, 'args'), issues);

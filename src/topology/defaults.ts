@@ -15,6 +15,7 @@ export const CLUSTER_DEFAULTS = {
   serviceCIDR: '10.96.0.0/16',
   domain: 'cluster.local',
   dnsIP: '10.96.0.10',
+  dns: true,
   proxy: 'iptables' as ProxyMode,
   iptablesBackend: 'nft' as IptablesBackend,
   ipvsScheduler: 'rr',
@@ -47,3 +48,23 @@ export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'External
 export const MTU_MIN = 576;
 export const MTU_MAX = 9216;
 export const DEFAULT_AFFINITY_TIMEOUT = 10800;
+
+/**
+ * The `edge:` section (emulated Internet, cloud load balancer). Documentation ranges (RFC 5737)
+ * for everything public, the shared address space (RFC 6598) for the VPC router's edge links.
+ */
+export const EDGE_DEFAULTS = {
+  /** Node public IPs (from .10 up), the gateway's own address (.1), the LB pool and the ingress address. */
+  publicCIDR: '203.0.113.0/24',
+  /** The "Internet" network between the gateway (.1) and the Internet host. */
+  internetCIDR: '198.51.100.0/24',
+  internetHost: '198.51.100.10',
+  /** A second client network on the Internet host (.10), for loadBalancerSourceRanges tests. */
+  otherClientCIDR: '192.0.2.0/24',
+  /** Cut into /30 links: VPC router <-> igw, lb, ingress. */
+  transitCIDR: '100.64.0.0/28',
+  loadBalancerPool: '203.0.113.128/26',
+  ingressIP: '203.0.113.200',
+  /** Give every node without publicIP one from publicCIDR. */
+  nodePublicIPs: true,
+};

@@ -11,6 +11,8 @@ export interface RawCluster {
   serviceCIDR?: string;
   domain?: string;
   dnsIP?: string;
+  /** Cluster DNS add-on (coredns Deployment + kube-dns Service); false opts out. */
+  dns?: boolean;
   proxy?: string;
   iptablesBackend?: string;
   ipvsScheduler?: string;
@@ -34,6 +36,18 @@ export interface RawNode {
   publicIP?: string;
 }
 
+/** The `edge:` section: the emulated Internet (see EDGE_DEFAULTS). */
+export interface RawEdge {
+  publicCIDR?: string;
+  internetCIDR?: string;
+  internetHost?: string;
+  otherClientCIDR?: string;
+  transitCIDR?: string;
+  loadBalancerPool?: string;
+  ingressIP?: string;
+  nodePublicIPs?: boolean;
+}
+
 export interface RawTopology {
   name: string;
   prefix?: string;
@@ -42,6 +56,7 @@ export interface RawTopology {
   nodes: RawNode[];
   manifests?: string[];
   objects?: KubeObject[];
+  edge?: RawEdge;
 }
 
 export interface ObjectMeta {
@@ -143,6 +158,7 @@ export interface RawService {
     externalName?: string;
     publishNotReadyAddresses?: boolean;
     allocateLoadBalancerNodePorts?: boolean;
+    loadBalancerIP?: string;
     [k: string]: unknown;
   };
   [k: string]: unknown;
@@ -178,4 +194,6 @@ export interface TopologyOverrides {
   proxy?: ProxyMode;
   cni?: CniMode;
   iptablesBackend?: IptablesBackend;
+  /** `lab up --force`: build host-gw across subnets anyway (its cross-subnet routes then fail). */
+  force?: boolean;
 }

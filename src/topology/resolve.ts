@@ -42,6 +42,11 @@ import { closest, dns1123LabelProblem, dns1123SubdomainProblem, shortIfName } fr
 import type { RawNode, RawSubnet, RawTopology, SourcedObject, TopologyOverrides } from './raw';
 import { checkTopology, readManifest } from './validate';
 import { checkLabels, resolveWorkloads } from './workloads';
+import { clusterDnsObjects, declaresClusterDns } from './cluster-dns';
+import { assignLoadBalancerIPs, assignNodePublicIPs, edgeLinks, resolveEdge } from './edge';
+import { allocateVpcNativeBlocks, coveringCidr } from './vpc-native';
+import { VPC_NATIVE_GATEWAY } from '../plan/cni';
+import { parseIngresses } from '../ingress/parse';
 
 export interface ResolveOptions {
   /** Path of the topology file (stored in the model). */
@@ -137,6 +142,7 @@ function resolveCluster(raw: RawTopology, overrides: TopologyOverrides, issues: 
       serviceCIDR: c.serviceCIDR,
       domain: c.domain,
       dnsIP: c.dnsIP,
+      dns: c.dns !== false,
       proxy: proxy as ProxyMode,
       iptablesBackend: backend as IptablesBackend,
       ipvsScheduler: c.ipvsScheduler,
@@ -343,6 +349,27 @@ function resolveNodes(raw: RawTopology, lab: string, prefix: string, cluster: Cl
   });
 }
 
+/**
+ * vpc-native: pods take addresses of their node's subnet. Each node's podCIDR becomes its block of
+ * the subnet, the pods' gateway is the link-local 169.254.1.1, and the cluster CIDR kube-proxy uses
+ * to tell pod traffic apart is the VPC range (the covering CIDR of the subnets), as on EKS.
+ */
+function applyVpcNative(raw: RawTopology, cluster: ClusterPlan, subnets: SubnetPlan[], nodes: NodeModel[], issues: Issues): void {
+  const fieldBase = raw.vpc?.subnets?.length ? 'vpc.subnets' : 'vpc.subnets (default)';
+  const blocks = allocateVpcNativeBlocks(
+    subnets.map((s, i) => ({ name: s.subnet.name, cidr: s.subnet.cidr, net: s.net, gateway: s.gateway, field: `${fieldBase}[${i}].cidr` })),
+    nodes,
+    issues,
+  );
+  for (const n of nodes) {
+    const b = blocks.get(n.name);
+    n.podCIDR = b ? formatCidr(b) : '';
+    n.cbr0IP = VPC_NATIVE_GATEWAY;
+  }
+  const vpcCidr = coveringCidr(subnets.map((s) => s.net).filter((x): x is Cidr => !!x));
+  if (vpcCidr) cluster.settings.podCIDR = vpcCidr;
+}
+
 /** Phase two: raw topology -> resolved LabModel. Throws InputErrors listing every problem. */
 export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): LabModel {
   const issues = new Issues();
@@ -374,25 +401,48 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
   // host-gw installs routes via the other nodes' addresses: they must share one L2 subnet.
   if (cluster.settings.cni === 'host-gw') {
     const used = [...new Set(nodes.map((n) => n.subnet).filter((x) => x))];
-    if (used.length > 1)
+    if (used.length > 1 && !overrides.force)
       issues.add(
         overrides.cni !== undefined ? '--cni' : 'cluster.cni',
         `host-gw needs every node in one subnet, but the nodes are in ${used.join(', ')}`,
-        'put the nodes in one subnet, or use cni vpc-routes or vxlan',
+        'put the nodes in one subnet, or use cni vpc-routes or vxlan (or lab up --force to build it anyway and watch the cross-subnet paths fail)',
       );
   }
+  if (cluster.settings.cni === 'vpc-native') applyVpcNative(raw, cluster, subnets, nodes, issues);
   const vpc: LabContainer = { name: 'vpc', container: `${prefix}-${name}-vpc`, role: 'vpc' };
   const links: LinkModel[] = nodes.map((n) => ({
     a: { container: n.container, iface: 'eth0' },
     b: { container: vpc.container, iface: n.vpcIface },
     mtu: cluster.settings.mtu,
   }));
+  // The cluster DNS add-on, as kubeadm installs it (unless opted out or declared by the topology).
+  if (cluster.settings.dns && !declaresClusterDns(objects)) objects = [...objects, ...clusterDnsObjects(cluster.settings.dnsIP)];
   const work = resolveWorkloads(
     objects,
     nodes,
     { serviceNet: cluster.serviceNet, dnsIP: cluster.settings.dnsIP, nodePortRange: cluster.nodePortRange },
     issues,
+    { vpcNative: cluster.settings.cni === 'vpc-native' },
   );
+  // The emulated Internet (edge issue): node public IPs, LoadBalancer IPs from the pool.
+  const edge = resolveEdge(
+    raw.edge,
+    {
+      lab: name,
+      prefix,
+      taken: [
+        ...subnets.map((s) => ({ what: `subnet ${s.subnet.name}`, net: s.net })),
+        { what: 'cluster.podCIDR', net: cluster.podNet },
+        { what: 'cluster.serviceCIDR', net: cluster.serviceNet },
+      ],
+    },
+    issues,
+  );
+  const edgeNodes = edge ? assignNodePublicIPs(nodes, edge, raw.edge, issues) : nodes;
+  const edgeServices = assignLoadBalancerIPs(work.services, edge, objects, issues);
+  if (edge) links.push(...edgeLinks(edge, vpc.container, cluster.settings.mtu));
+  // Ingresses (src/ingress): every backend a NodePort Service port, no two rules colliding.
+  issues.push(...parseIngresses(objects.filter((o) => o.object.kind === 'Ingress'), edgeServices).errors);
   // The resolver re-checks some values the schema already flagged: keep the schema's report.
   const flagged = new Set(issues.list.slice(0, schemaCount).map((e) => e.field));
   const all = issues.list.filter((e, i) => i < schemaCount || e.field === undefined || !flagged.has(e.field));
@@ -406,13 +456,14 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
     cluster: cluster.settings,
     subnets: subnets.map((s) => s.subnet),
     vpc,
-    nodes,
+    nodes: edgeNodes,
     pods: work.pods,
     deployments: work.deployments,
-    services: work.services,
+    services: edgeServices,
     links,
     namespaces: work.namespaces,
     ingresses: work.ingresses,
+    ...(edge ? { edge, internetDns: edge.internet.ip } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { writeFileSync } from 'fs';
 import {
   CLUSTER_DEFAULTS,
   CNI_MODES,
+  EDGE_DEFAULTS,
   IPTABLES_BACKENDS,
   IPVS_SCHEDULERS,
   PROXY_MODES,
@@ -145,7 +146,7 @@ const container = obj(
   'A container of the pod. Today the lab runs netexec servers as processes in the pod network namespace: image *agnhost* with args starting `netexec`, or image netexec / k8s-netlab/netexec with netexec flags as args (--http-port, default 8080; --udp-port, default 8081, 0 disables; --http-bind/--udp-bind, default 0.0.0.0, 127.0.0.1 keeps it inside the pod).',
   {
     name: str('Container name, unique in the pod (DNS-1123 label).', { pattern: DNS1123_LABEL_PATTERN, maxLength: 63 }),
-    image: str('Image; must be an agnhost or netexec image (see above).'),
+    image: str('Image: agnhost/netexec images run as netexec processes (see above); any other image runs as a container pod (a Docker container plumbed onto the node pod network; at most one container per such pod).'),
     command: strList('Entrypoint; for agnhost, [/agnhost, netexec, ...flags] is accepted like args.'),
     args: strList('Arguments: for agnhost `netexec` then flags; for netexec images the flags.'),
     ports: d('Ports the container exposes.', { type: 'array', items: containerPort }),
@@ -404,6 +405,9 @@ export const topologySchema: Schema = {
       serviceCIDR: str(`Service ClusterIP range (default ${CLUSTER_DEFAULTS.serviceCIDR}).`, { pattern: CIDR_PATTERN }),
       domain: str(`Cluster DNS domain (default ${CLUSTER_DEFAULTS.domain}).`),
       dnsIP: str(`ClusterIP of the cluster DNS Service, inside serviceCIDR (default ${CLUSTER_DEFAULTS.dnsIP}).`, { pattern: IP_PATTERN }),
+      dns: bool(
+        'Cluster DNS add-on (default true): the loader adds, as kubeadm does, Deployment kube-system/coredns (k8s-app: kube-dns; knotd + unbound serving the cluster zone) and Service kube-system/kube-dns on dnsIP (53 UDP/TCP), and every pod gets a resolv.conf pointing at it. false leaves both out.',
+      ),
       proxy: d(`kube-proxy mode (default ${CLUSTER_DEFAULTS.proxy}).`, { type: 'string', enum: [...PROXY_MODES] }),
       iptablesBackend: d(`iptables backend of the nodes (default ${CLUSTER_DEFAULTS.iptablesBackend}).`, {
         type: 'string',
@@ -453,6 +457,19 @@ export const topologySchema: Schema = {
         ['name'],
       ),
     }),
+    edge: obj(
+      'The emulated Internet (optional): an Internet gateway container with 1:1 NAT for node public IPs, an Internet host (HTTP "what is my IP" echo, DNS for names outside the cluster) and a cloud load balancer container for type LoadBalancer Services. `edge: {}` takes every default. No lab container has a route out of the machine.',
+      {
+        publicCIDR: str(`Public range: node public IPs (from .10 up), the gateway's own address (.1), the load balancer pool and the ingress address (default ${EDGE_DEFAULTS.publicCIDR}).`, { pattern: CIDR_PATTERN }),
+        internetCIDR: str(`The Internet network between the gateway (.1) and the Internet host (default ${EDGE_DEFAULTS.internetCIDR}).`, { pattern: CIDR_PATTERN }),
+        internetHost: str(`Address of the Internet host (default ${EDGE_DEFAULTS.internetHost}).`, { pattern: IP_PATTERN }),
+        otherClientCIDR: str(`A second client network the Internet host also holds (.10), to test loadBalancerSourceRanges (default ${EDGE_DEFAULTS.otherClientCIDR}).`, { pattern: CIDR_PATTERN }),
+        transitCIDR: str(`Range cut into /30 links between the VPC router and the gateway, load balancer and ingress (default ${EDGE_DEFAULTS.transitCIDR}).`, { pattern: CIDR_PATTERN }),
+        loadBalancerPool: str(`Block of publicCIDR LoadBalancer Services take their external IP from (default ${EDGE_DEFAULTS.loadBalancerPool}); spec.loadBalancerIP must be inside it.`, { pattern: CIDR_PATTERN }),
+        ingressIP: str(`Public address of the ingress container (default ${EDGE_DEFAULTS.ingressIP}).`, { pattern: IP_PATTERN }),
+        nodePublicIPs: bool(`Give every node without publicIP an address from publicCIDR (default ${EDGE_DEFAULTS.nodePublicIPs}); nodes without one reach the Internet through the gateway's own address.`),
+      },
+    ),
     manifests: strList('Files of Kubernetes objects (multi-document YAML), relative to this file.'),
     objects: d('Kubernetes objects, inline.', { type: 'array', items: { $ref: '#/definitions/KubeObject' } }),
   },

@@ -127,7 +127,8 @@ export function resolveServices(inputs: ServiceInput[], ctx: ServiceContext, iss
           `Invalid value: "${clusterIP}": provided IP is not in the valid range. The range of valid IPs is ${rangeText}`,
           `pick an address inside cluster.serviceCIDR ${rangeText}, or leave clusterIP out to have one allocated`,
         );
-      else if (r === 'allocated')
+      // The dnsIP is reserved for kube-system/kube-dns: that Service (the DNS add-on) takes it.
+      else if (r === 'allocated' && !(namespace === 'kube-system' && name === 'kube-dns' && clusterIP === ctx.dnsIP))
         issues.add(
           spec(path, 'clusterIP'),
           `Invalid value: "${clusterIP}": provided IP is already allocated`,

@@ -20,6 +20,7 @@ import {
 } from './names';
 import type { KubeObject, ObjectMeta, RawDeployment, RawPod, RawPodSpec, RawService, SourcedObject } from './raw';
 import { Scheduler, checkPlacement } from './scheduler';
+import { podDnsProblems } from '../dns/validate';
 import { ServiceContext, ServiceInput, resolveServices } from './services';
 
 export interface Workloads {
@@ -72,7 +73,12 @@ function namespaceOf(meta: ObjectMeta): string {
   return meta.namespace ?? 'default';
 }
 
-export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], svcCtx: ServiceContext, issues: Issues): Workloads {
+/** How pod addresses are handed out: `vpc-native` blocks are shares of a VPC subnet, not cbr0 blocks. */
+export interface WorkloadOptions {
+  vpcNative?: boolean;
+}
+
+export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], svcCtx: ServiceContext, issues: Issues, opts: WorkloadOptions = {}): Workloads {
   const namespaces = [...BUILTIN_NAMESPACES];
   const declared = new Set<string>();
   // Namespaces first: objects may come before the Namespace that holds them, as with kubectl apply -f dir.
@@ -233,7 +239,7 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
     }
   }
 
-  const pods = placePods(drafts, nodes, issues);
+  const pods = placePods(drafts, nodes, issues, opts);
   const resolvedServices = resolveServices(services, svcCtx, issues);
   return { namespaces, pods, deployments, services: resolvedServices, ingresses };
 }
@@ -245,10 +251,32 @@ function checkPodDns(spec: RawPodSpec, specPath: string, issues: Issues): void {
     const problem = dns1123LabelProblem(v);
     if (problem) issues.add(at(specPath, f), problem, 'use a DNS-1123 label');
   }
+  // dnsPolicy / dnsConfig as the apiserver validates them (src/dns/validate.ts).
+  for (const p of podDnsProblems(podDnsOf(spec))) issues.add(at(specPath, p.field.replace(/^spec\.?/, '')), p.message, p.hint);
+}
+
+/** spec.dnsPolicy and spec.dnsConfig of a raw pod spec, in the model's form. */
+function podDnsOf(spec: RawPodSpec): Pick<PodModel, 'dnsPolicy' | 'dnsConfig'> {
+  const out: Pick<PodModel, 'dnsPolicy' | 'dnsConfig'> = {};
+  if (typeof spec.dnsPolicy === 'string') out.dnsPolicy = spec.dnsPolicy;
+  const cfg = spec.dnsConfig as { nameservers?: unknown; searches?: unknown; options?: unknown } | undefined;
+  if (cfg && typeof cfg === 'object') {
+    const strs = (v: unknown) => (Array.isArray(v) ? v.map(String) : undefined);
+    const dc: NonNullable<PodModel['dnsConfig']> = {};
+    if (strs(cfg.nameservers)) dc.nameservers = strs(cfg.nameservers);
+    if (strs(cfg.searches)) dc.searches = strs(cfg.searches);
+    if (Array.isArray(cfg.options))
+      dc.options = cfg.options.map((o) => {
+        const x = (o ?? {}) as { name?: unknown; value?: unknown };
+        return { name: String(x.name ?? ''), ...(x.value !== undefined ? { value: String(x.value) } : {}) };
+      });
+    out.dnsConfig = dc;
+  }
+  return out;
 }
 
 /** Scheduler + per-node host-local IPAM + netns/veth names. */
-function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues): PodModel[] {
+function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues, opts: WorkloadOptions = {}): PodModel[] {
   const scheduler = new Scheduler(nodes);
   const ipam = new Map<string, HostLocalIpam>();
   for (const n of nodes) {
@@ -298,11 +326,20 @@ function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues): PodM
       ...(d.owner ? { owner: d.owner } : {}),
       ...(d.spec.hostname ? { hostname: d.spec.hostname } : {}),
       ...(d.spec.subdomain ? { subdomain: d.spec.subdomain } : {}),
+      ...podDnsOf(d.spec),
     });
   }
   for (const [node, e] of exhausted) {
     const pool = ipam.get(node)!;
     const n = nodes.find((x) => x.name === node)!;
+    if (opts.vpcNative) {
+      issues.add(
+        e.first,
+        `node ${node}: vpc-native gives it ${n.podCIDR} of subnet ${n.subnet} for its pods, ${pool.capacity} pod addresses, but ${pool.capacity + e.count} pods are placed there`,
+        `use a larger subnet for ${n.subnet} (each node gets an equal share of it), spread the pods over more nodes, or use another cni mode`,
+      );
+      continue;
+    }
     issues.add(
       e.first,
       `node ${node}: its pod block ${n.podCIDR} holds ${pool.capacity} pod addresses (cbr0 takes ${pool.gateway}) but ${pool.capacity + e.count} pods are placed there`,

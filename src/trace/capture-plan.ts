@@ -92,7 +92,9 @@ export function parseCapturePoints(items: string[], valid: string[], field = 'po
 export function capturePoints(model: LabModel, extra: string[] = []): string[] {
   const out: string[] = [];
   for (const n of model.nodes) {
-    out.push(`${n.name}:eth0`, `${n.name}:cbr0`);
+    // vpc-native routes each pod veth: no cbr0 there.
+    out.push(`${n.name}:eth0`);
+    if (model.cluster.cni !== 'vpc-native') out.push(`${n.name}:cbr0`);
     if (model.cluster.cni === 'vxlan') out.push(`${n.name}:flannel.1`);
     for (const p of model.pods.filter((x) => x.node === n.name)) out.push(`${n.name}:${p.hostVeth}`);
     out.push(`${n.name}:any`);
@@ -107,13 +109,13 @@ export function capturePoints(model: LabModel, extra: string[] = []): string[] {
 
 /** A pod as a capture target: `node1/pod1`, or `node1/kube-system/coredns` outside the default namespace. */
 export function podTargetId(p: { node: string; name: string; namespace: string }): string {
-  return p.namespace === 'default' ? `${p.node}/${p.name}` : `${p.node}/${p.namespace}/${p.name}`;
+  return !p.namespace || p.namespace === 'default' ? `${p.node}/${p.name}` : `${p.node}/${p.namespace}/${p.name}`;
 }
 
 /** The pod's network namespace for a pod point (what `ip netns exec` takes). */
 export function netnsFor(model: LabModel, p: CapturePoint): string | undefined {
   if (!p.pod) return undefined;
-  const pod = model.pods.find((x) => x.node === p.container && x.name === p.pod && x.namespace === (p.namespace ?? 'default'));
+  const pod = model.pods.find((x) => x.node === p.container && x.name === p.pod && (x.namespace ?? 'default') === (p.namespace ?? 'default'));
   if (!pod) throw new InputError(`no pod ${p.pod} on ${p.container}`, { field: 'point', hint: `pods on ${p.container}: ${model.pods.filter((x) => x.node === p.container).map((x) => x.name).join(', ') || 'none'}` });
   return pod.netns;
 }
@@ -137,6 +139,11 @@ export interface TcpdumpOptions {
    * ("N packets received by filter, 0 captured").
    */
   immediate?: boolean;
+  /**
+   * `--time-stamp-precision=nano`: the trace orders a packet's sightings by the shared kernel
+   * clock, and hops through a veth pair can be less than a microsecond apart.
+   */
+  nanos?: boolean;
 }
 
 /** argv of `tcpdump -i IFACE -U -n -s 262144 --immediate-mode -w FILE [-c COUNT] [filter]` (+ netns prefix). */
@@ -149,6 +156,7 @@ export function tcpdumpArgv(o: TcpdumpOptions): string[] {
   if (filter && filter.startsWith('-')) throw new InputError(`capture filter "${filter}" looks like an option`, { field: 'filter', hint: 'give a BPF expression such as "tcp port 80 or icmp"' });
   const argv = ['tcpdump', '-i', o.iface, '-U', '-n', '-s', String(o.snaplen ?? 262144)];
   if (o.immediate ?? true) argv.push('--immediate-mode');
+  if (o.nanos) argv.push('--time-stamp-precision=nano');
   argv.push('-w', o.file);
   if (o.user) argv.push('-Z', o.user);
   if (o.count !== undefined) argv.push('-c', String(o.count));

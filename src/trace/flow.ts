@@ -240,13 +240,19 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
   const tupleDir = new Map<string, Direction>();
   const reqTuples: string[] = [];
   const fps = new Map<string, Direction>();
-  const ports = new Set<number>();
-  // Sequence-space references of the probe's TCP connection (client's and server's): they
-  // survive NAT and tell the probe from another connection reusing the same tuple.
-  let clientRef: number | undefined;
-  let serverRef: number | undefined;
+  // Sequence-space references of each TCP connection of the flow (client's and server's): they
+  // survive NAT and tell the probe from another connection reusing the same tuple. A proxy
+  // (ingress) carries the probe on a second connection with its own sequence spaces.
+  interface Conn {
+    client?: number;
+    server?: number;
+    ports: Set<number>;
+  }
+  const conns: Conn[] = [];
+  const connOfKey = new Map<string, number>();
+  const connOfFp = new Map<string, number>();
 
-  const learn = (c: Candidate, direction: Direction, matchedBy: MatchReason): void => {
+  const learn = (c: Candidate, direction: Direction, matchedBy: MatchReason, conn?: number): void => {
     const l4 = c.l4;
     const obs: Observation = {
       point: c.hop.point,
@@ -284,21 +290,30 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
       reqTuples.push(direction === 'request' ? c.key : reverseKey(c.key));
     }
     if (l4.kind === 'tcp' && !l4.quoted) {
-      ports.add(l4.sport!).add(l4.dport!);
+      const i = conn ?? conns.push({ ports: new Set() }) - 1;
+      const k = conns[i];
+      if (c.key && !connOfKey.has(c.key)) {
+        connOfKey.set(c.key, i);
+        connOfKey.set(reverseKey(c.key), i);
+      }
+      if (!connOfFp.has(c.fp)) connOfFp.set(c.fp, i);
+      k.ports.add(l4.sport!).add(l4.dport!);
       const acked = hasAck(l4.flags);
       if (direction === 'request') {
-        clientRef ??= l4.seq;
-        if (acked) serverRef ??= l4.ack;
+        k.client ??= l4.seq;
+        if (acked) k.server ??= l4.ack;
       } else {
-        if (acked) clientRef ??= l4.ack;
+        if (acked) k.client ??= l4.ack;
         // A RST answering a SYN carries seq 0: no server sequence space to learn.
-        if (!l4.flags?.includes('R')) serverRef ??= l4.seq;
+        if (!l4.flags?.includes('R')) k.server ??= l4.seq;
       }
     }
   };
 
   /** A TCP segment fits the probe's sequence spaces as far as they are known. */
-  const tcpConsistent = (l4: L4Info, dir: Direction): boolean => {
+  const tcpConsistent = (l4: L4Info, dir: Direction, conn: number | undefined): boolean => {
+    if (conn === undefined) return true;
+    const { client: clientRef, server: serverRef } = conns[conn];
     const acked = hasAck(l4.flags);
     if (dir === 'request') {
       if (clientRef !== undefined && !near(l4.seq, clientRef)) return false;
@@ -317,14 +332,17 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
     if (l4.kind === 'tcp') {
       if (l4.flags === 'S') return 'request';
       if (l4.flags === 'S.') return 'reply';
-      if (hasAck(l4.flags) && near(l4.ack, clientRef)) return 'reply';
-      if (near(l4.seq, clientRef)) return 'request';
+      // A packet of a connection already known by its sequence numbers.
+      for (const k of conns) {
+        if (hasAck(l4.flags) && near(l4.ack, k.client)) return 'reply';
+        if (near(l4.seq, k.client)) return 'request';
+      }
       return undefined;
     }
     return isDnsResponse(l4, c.pkt.payload) ? 'reply' : undefined;
   };
 
-  const tryMatch = (c: Candidate): [Direction, MatchReason] | undefined => {
+  const tryMatch = (c: Candidate): [Direction, MatchReason, number?] | undefined => {
     const l4 = c.l4;
     if (l4.quoted) {
       const q = l4.quoted;
@@ -336,18 +354,23 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
     }
     if (c.key && tupleDir.has(c.key)) {
       const dir = tupleDir.get(c.key)!;
-      // Same tuple, other sequence space: a later connection reusing the port, not our probe.
-      if (l4.kind === 'tcp' && !tcpConsistent(l4, dir)) return undefined;
-      return [dir, 'tuple'];
+      const conn = connOfKey.get(c.key);
+      // Same tuple, other sequence space: a later connection reusing the port, not our probe
+      // (unless it is the same packet or carries the marker, checked next).
+      if (l4.kind !== 'tcp' || tcpConsistent(l4, dir, conn)) return [dir, 'tuple', conn];
     }
     const fdir = fps.get(c.fp);
-    if (fdir) return [fdir, 'same-packet'];
+    if (fdir) return [fdir, 'same-packet', connOfFp.get(c.fp)];
     if (marker && c.pkt.payload.includes(marker)) return [semanticDirection(c) ?? 'request', 'marker'];
-    if (l4.kind === 'tcp' && clientRef !== undefined && (ports.has(l4.sport!) || ports.has(l4.dport!))) {
+    if (l4.kind === 'tcp') {
       const acked = hasAck(l4.flags);
-      if (l4.flags === 'S' && ((clientRef - l4.seq!) >>> 0) < TCP_WINDOW) return ['request', 'tcp-seq'];
-      if (acked && near(l4.ack, clientRef) && (serverRef === undefined ? l4.flags === 'S.' : near(l4.seq, serverRef))) return ['reply', 'tcp-seq'];
-      if (acked && serverRef !== undefined && near(l4.seq, clientRef) && near(l4.ack, serverRef)) return ['request', 'tcp-seq'];
+      for (let i = 0; i < conns.length; i++) {
+        const { client: clientRef, server: serverRef, ports } = conns[i];
+        if (clientRef === undefined || !(ports.has(l4.sport!) || ports.has(l4.dport!))) continue;
+        if (l4.flags === 'S' && ((clientRef - l4.seq!) >>> 0) < TCP_WINDOW) return ['request', 'tcp-seq', i];
+        if (acked && near(l4.ack, clientRef) && (serverRef === undefined ? l4.flags === 'S.' : near(l4.seq, serverRef))) return ['reply', 'tcp-seq', i];
+        if (acked && serverRef !== undefined && near(l4.seq, clientRef) && near(l4.ack, serverRef)) return ['request', 'tcp-seq', i];
+      }
     }
     return undefined;
   };
@@ -367,7 +390,7 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
       if (c.matched) continue;
       const m = tryMatch(c);
       if (m) {
-        learn(c, m[0], m[1]);
+        learn(c, m[0], m[1], m[2]);
         changed = true;
       }
     }
@@ -377,7 +400,8 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
   const observations = cands.filter((c) => c.matched).map((c) => c.matched!);
   const warnings: string[] = [];
   if (seedMissed) warnings.push(`no packet at ${seedPoint ?? 'any point'} matches the first packet given (${JSON.stringify(query.first)})`);
-  if (marker && !observations.some((o) => o.matchedBy === 'marker')) warnings.push(`marker ${query.marker} is in no captured packet`);
+  // Packets matched by tuple or seed first still count: the marker only has to be in one of the flow's packets.
+  if (marker && !cands.some((c) => c.matched && c.pkt.payload.includes(marker))) warnings.push(`marker ${query.marker} is in no captured packet of the flow`);
   const journey = {
     request: pickJourney(observations, 'request', order, warnings),
     reply: pickJourney(observations, 'reply', order, warnings),
@@ -407,6 +431,20 @@ function pickJourney(all: Observation[], dir: Direction, order: string[], warnin
     else if (cur.fingerprint !== origin.fingerprint && o.fingerprint === origin.fingerprint) perPoint.set(o.point, o);
   }
   const picked = [...perPoint.values()];
+  // A point the packet crosses twice with different addresses (NodePort: in on eth0, DNATed and
+  // SNATed back out of eth0 to the backend's node) is shown twice; then the journey follows the
+  // shared kernel clock, the expected order breaking ties.
+  const tuple = (o: Observation) => `${endpointString(o.src, o.sport)}>${endpointString(o.dst, o.dport)}`;
+  const revisits: Observation[] = [];
+  for (const o of obs) {
+    const first = perPoint.get(o.point)!;
+    if (o === first || o.fingerprint !== first.fingerprint || tuple(o) === tuple(first)) continue;
+    if (!revisits.some((r) => r.point === o.point && tuple(r) === tuple(o))) revisits.push(o);
+  }
+  if (revisits.length) {
+    const r = (o: Observation) => rank(o.point) ?? Number.MAX_SAFE_INTEGER;
+    return [...picked, ...revisits].sort((a, b) => compareTime(a, b) || r(a) - r(b));
+  }
   const inOrder = picked.filter((o) => rank(o.point) !== undefined).sort((a, b) => rank(a.point)! - rank(b.point)!);
   const others = picked.filter((o) => rank(o.point) === undefined).sort(compareTime);
   const out = [...inOrder];

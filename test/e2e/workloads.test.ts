@@ -12,6 +12,8 @@ import YAML from 'yaml';
 import { GUIDE, LAB_BIN, ROOT, lab } from './helpers';
 
 const NAME = 'e2e-workloads';
+/** The topology to start from and to derive apply files from (the guide unless WL_TOPOLOGY names another). */
+const BASE = process.env.WL_TOPOLOGY ?? GUIDE;
 jest.setTimeout(600_000);
 
 interface StatusPod {
@@ -67,7 +69,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 
 /** A copy of guide.yaml with `edit` applied. */
 function guideVariant(edit: (doc: any) => void): string {
-  const doc = YAML.parse(fs.readFileSync(GUIDE, 'utf8'));
+  const doc = YAML.parse(fs.readFileSync(BASE, 'utf8'));
   edit(doc);
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-workloads-')), 'guide.yaml');
   fs.writeFileSync(file, YAML.stringify(doc));
@@ -77,7 +79,7 @@ function guideVariant(edit: (doc: any) => void): string {
 describe('workloads of a running lab', () => {
   beforeAll(async () => {
     await lab(['down', '--name', NAME]);
-    const up = await lab(['up', '-t', GUIDE, '--name', NAME, '--no-verify']);
+    const up = await lab(['up', '-t', BASE, '--name', NAME, '--no-verify']);
     if (up.exitCode !== 0) console.log(up.stdout, up.stderr);
     expect(up.exitCode).toBe(0);
   });

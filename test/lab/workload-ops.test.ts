@@ -75,7 +75,8 @@ describe('scaleDeployment', () => {
   });
 
   it('removes the most recently created pods when scaling down', () => {
-    const up = scaleDeployment(guide(), 'web', 'default', 4);
+    const m = guide();
+    const up = scaleDeployment(m, 'web', 'default', 4);
     const down = scaleDeployment(up.model, 'web', 'default', 1);
     expect(down.added).toEqual([]);
     expect(down.removed.map((p) => p.name)).toEqual(webPods(up.model).slice(1).map((p) => p.name));
@@ -83,7 +84,8 @@ describe('scaleDeployment', () => {
     const zero = scaleDeployment(down.model, 'web', 'default', 0);
     expect(webPods(zero.model)).toEqual([]);
     // The non-Deployment pods are untouched.
-    expect(zero.model.pods.map((p) => p.name)).toEqual(['pod1', 'pod2', 'pod3', 'pod4', 'client']);
+    expect(zero.model.pods).toEqual(m.pods.filter((p) => p.owner !== 'web'));
+    expect(zero.model.pods.map((p) => p.name)).toEqual(expect.arrayContaining(['pod1', 'pod2', 'pod3', 'pod4', 'client']));
   });
 
   it('after scaling down and up again reuses the first free replica names and free addresses', () => {
@@ -205,8 +207,8 @@ describe('applyTopology', () => {
     });
     const wanted = loadTopology(file);
     const r = applyTopology(running, wanted);
-    // Without pod4 the scheduler places the web replicas differently: those whose node or address moved are recreated too.
-    const moved = webPods(running).filter((p) => {
+    // Without pod4 the scheduler places the replicas differently: those whose node or address moved are recreated too.
+    const moved = running.pods.filter((p) => p.owner).filter((p) => {
       const w = wanted.pods.find((q) => q.name === p.name)!;
       return w.node !== p.node || w.ip !== p.ip;
     });
@@ -259,5 +261,12 @@ describe('applyTopology', () => {
       expect(err.hint).toContain('lab down');
       expect(err.hint).toContain('lab up -t');
     }
+  });
+
+  it('refuses a file that adds or drops the edge', () => {
+    const running = guide();
+    const wanted = { ...guide(), edge: { publicCIDR: '203.0.113.0/24' } as unknown as LabModel['edge'] };
+    expect(() => applyTopology(running, wanted)).toThrow(/edge: in the file, not running/);
+    expect(() => applyTopology(wanted, guide())).toThrow(/edge: running, not in the file/);
   });
 });

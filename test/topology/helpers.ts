@@ -25,8 +25,9 @@ export function service(name: string, spec: Record<string, unknown>, meta: Recor
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, ...meta }, spec } as KubeObject;
 }
 
+/** A small topology; the cluster DNS add-on is off unless `over.cluster.dns` says otherwise, so pod lists stay the test's own. */
 export function topo(over: Partial<RawTopology> = {}): RawTopology {
-  return { name: 't', nodes: [{ name: 'node1' }, { name: 'node2' }, { name: 'node3' }], ...over };
+  return { name: 't', nodes: [{ name: 'node1' }, { name: 'node2' }, { name: 'node3' }], ...over, cluster: { dns: false, ...(over.cluster ?? {}) } };
 }
 
 export function resolve(raw: RawTopology, opts: ResolveOptions = {}) {

@@ -31,7 +31,12 @@ describe('loadTopology: files, YAML and schema', () => {
       ['10.0.1.11', '10.244.1.0/24'],
     ]);
     expect(m.cluster.nodePortRange).toEqual([30000, 32767]);
-    expect(m.pods).toEqual([]);
+    // Only the cluster DNS add-on's pods (kubeadm's coredns Deployment, two replicas).
+    expect(m.pods.map((p) => [p.namespace, p.owner])).toEqual([
+      ['kube-system', 'coredns'],
+      ['kube-system', 'coredns'],
+    ]);
+    expect(m.cluster.dns).toBe(true);
   });
 
   it('reads manifests relative to the topology file, multi-document', () => {
@@ -51,7 +56,7 @@ spec:
     });
     const m = loadTopology(join(dir, 'labs/lab.yaml'));
     expect(m.namespaces).toContain('team');
-    expect(m.pods.map((p) => [p.namespace, p.name, p.netns])).toEqual([['team', 'p', 'team.p']]);
+    expect(m.pods.filter((p) => p.namespace !== 'kube-system').map((p) => [p.namespace, p.name, p.netns])).toEqual([['team', 'p', 'team.p']]);
   });
 
   it('reports errors inside manifests with the file and document index', () => {
@@ -154,7 +159,7 @@ objects:
   it('resolveTopology reads manifests itself when given raw input and a baseDir', () => {
     const dir = write({ 'm.yaml': `apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n` });
     const m = resolveTopology({ name: 't', nodes: [{ name: 'n' }], manifests: ['m.yaml'] }, { baseDir: dir });
-    expect(m.services.map((s) => s.name)).toEqual(['web']);
+    expect(m.services.map((s) => s.name)).toEqual(['web', 'kube-dns']);
     expect(m.source).toBeUndefined();
   });
 });

@@ -210,7 +210,7 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
       resolve(
         topo({
           objects: [
-            pod('a', { containers: [{ name: 'c', image: 'nginx:1.25' }] }),
+            pod('a', { containers: [{ name: 'c', image: 'nginx:1.25' }, netexec('n')] }),
             pod('b', { containers: [netexec('c'), netexec('c', ['netexec', '--http-port=9090', '--udp-port=0'])] }),
             pod('c', { containers: [netexec('x'), netexec('y', ['netexec', '--http-port=8080', '--udp-port=0', '--http-bind=127.0.0.1'])] }),
             pod('d', { containers: [netexec('x', ['netexec', '--http-port=70000', '--shutdown-delay=1'])] }),
@@ -219,7 +219,7 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
         }),
       ),
     );
-    expect(errorAt(errs, 'objects[0].spec.containers[0].image').message).toMatch(/only agnhost netexec containers are supported/);
+    expect(errorAt(errs, 'objects[0].spec.containers[0].image').message).toMatch(/container pod holds exactly one container \(this pod has 2\)/);
     expect(errorAt(errs, 'objects[1].spec.containers[1].name').message).toBe('objects[1].spec.containers[1].name: Duplicate value: "c"');
     expect(errorAt(errs, 'objects[2].spec.containers[1].args').message).toMatch(/containers "x" and "y" both listen on TCP port 8080/);
     const d = errs.filter((e) => e.field === 'objects[3].spec.containers[0].args').map((e) => e.message);

@@ -142,7 +142,7 @@ describe('pod -> ClusterIP service (TCP, DNAT at node1, routed by vpc)', () => {
     expect(r.hops).toEqual([]);
     expect(r.missing).toEqual(P);
     expect(r.lastSeen).toBeUndefined();
-    expect(r.warnings).toEqual(['marker k8s-netlab-trace-other is in no captured packet']);
+    expect(r.warnings).toEqual(['marker k8s-netlab-trace-other is in no captured packet of the flow']);
     const s = analyzeTrace({ path: 'p', hops: sc.hops(), order: P, first: { proto: 'udp', dport: 4444 } });
     expect(s.hops).toEqual([]);
     expect(s.warnings[0]).toMatch(/^no packet at node1\/pod1:eth0 matches the first packet given/);

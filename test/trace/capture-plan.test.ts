@@ -83,6 +83,7 @@ describe('tcpdump command', () => {
   it('builds the documented command line', () => {
     expect(tcpdumpArgv({ iface: 'cbr0', file: '/tmp/node1@cbr0.pcap' })).toEqual(['tcpdump', '-i', 'cbr0', '-U', '-n', '-s', '262144', '--immediate-mode', '-w', '/tmp/node1@cbr0.pcap']);
     expect(tcpdumpArgv({ iface: 'cbr0', file: 'f', immediate: false })).toEqual(['tcpdump', '-i', 'cbr0', '-U', '-n', '-s', '262144', '-w', 'f']);
+    expect(tcpdumpArgv({ iface: 'cbr0', file: '-', nanos: true })).toEqual(['tcpdump', '-i', 'cbr0', '-U', '-n', '-s', '262144', '--immediate-mode', '--time-stamp-precision=nano', '-w', '-']);
     expect(tcpdumpArgv({ iface: 'eth0', file: '-', count: 10, filter: 'tcp port 80 or icmp', netns: 'pod-default-pod1' })).toEqual([
       'ip', 'netns', 'exec', 'pod-default-pod1',
       'tcpdump', '-i', 'eth0', '-U', '-n', '-s', '262144', '--immediate-mode', '-w', '-', '-c', '10', 'tcp port 80 or icmp',

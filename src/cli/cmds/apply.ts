@@ -32,8 +32,8 @@ export async function handler(argv: CommonArgs): Promise<void> {
   const change = applyTopology(running, wanted);
   const log = (m: string) => console.log(`[${running.name}] ${m}`);
   if (change.added.length === 0 && change.removed.length === 0 && change.changedServices.length === 0) {
-    log('the lab already matches the file; nothing to change');
-    // Deployments or namespaces may still differ in ways that need no pod change: store them.
+    // Still stored and synced below: Deployments or namespaces may differ in ways that move no pod.
+    log('no pod or Service changes');
   }
   for (const s of change.changedServices) log(`service ${s} changed`);
   const r = await reconcile(running, change.model, change.added, change.removed, log);

@@ -19,6 +19,7 @@ interface UpArgs extends CommonArgs {
   cni?: string;
   'iptables-backend'?: string;
   verify: boolean;
+  force?: boolean;
 }
 
 export const command = 'up';
@@ -29,7 +30,8 @@ export function builder(y: Argv) {
     .option('proxy', { type: 'string', describe: 'kube-proxy mode: iptables | nftables | ipvs (overrides the file)' })
     .option('cni', { type: 'string', describe: 'pod network: vpc-routes | host-gw | vxlan | vpc-native (overrides the file)' })
     .option('iptables-backend', { type: 'string', describe: 'iptables backend: nft | legacy' })
-    .option('verify', { type: 'boolean', default: true, describe: 'run lab verify once the lab is up (--no-verify skips)' });
+    .option('verify', { type: 'boolean', default: true, describe: 'run lab verify once the lab is up (--no-verify skips)' })
+    .option('force', { type: 'boolean', default: false, describe: 'build a host-gw lab whose nodes span subnets anyway (its cross-subnet paths will fail)' });
 }
 
 export async function handler(argv: UpArgs): Promise<void> {
@@ -40,9 +42,12 @@ export async function handler(argv: UpArgs): Promise<void> {
     proxy: argv.proxy as ProxyMode | undefined,
     cni: argv.cni as CniMode | undefined,
     iptablesBackend: argv['iptables-backend'] as IptablesBackend | undefined,
+    ...(argv.force ? { force: true } : {}),
   });
   await pingEngine();
   const log = (m: string) => console.log(`[${model.name}] ${m}`);
+  if (model.cluster.cni === 'host-gw' && new Set(model.nodes.map((n) => n.subnet)).size > 1)
+    console.error(`[${model.name}] warning: --force: host-gw across subnets ${[...new Set(model.nodes.map((n) => n.subnet))].join(', ')}; routes to nodes of another subnet cannot be delivered (their ARP goes unanswered), so cross-subnet paths will fail`);
   const existing = await listLabContainers(model.name);
   if (existing.length > 0) {
     const running = await readModel(model.name);

@@ -1,0 +1,107 @@
+/**
+ * Container pods on a running lab (see src/plan/container-pod.ts): create the Docker container,
+ * hand its network namespace to the node, plumb it like any pod; observe, restart and delete them.
+ * `lab exec node1/<pod> -- cmd` runs the node's tools in the pod's network namespace (ip netns
+ * exec), as `kubectl debug` would with a debug container: the pod's image may have no shell.
+ */
+import { LabModel, PodModel } from '../model/types';
+import { LabError } from '../errors';
+import { docker } from '../runtime/docker';
+import { containerPid, createAndStart, listLabContainers, removeContainers, runToCompletion } from '../runtime/containers';
+import { execScriptOk } from '../runtime/exec';
+import { fabricHelperSpec } from '../plan/containers';
+import { isContainerPod } from '../plan/pod';
+import { containerPodName, containerPodSpec, podContainer, renderAttachNetns, renderContainerPodDetach, renderContainerPodNetwork } from '../plan/container-pod';
+import { script } from '../plan/shell';
+
+export { isContainerPod };
+
+function nodeOf(model: LabModel, pod: PodModel) {
+  const node = model.nodes.find((n) => n.name === pod.node);
+  if (!node) throw new LabError(`pod ${pod.namespace}/${pod.name} is on unknown node ${pod.node}`);
+  return node;
+}
+
+function helperImage(model: LabModel, image?: string): string {
+  const img = image ?? model.image;
+  if (!img) throw new LabError('the lab model has no image: cannot run the fabric helper');
+  return img;
+}
+
+/** Attaches the running containers' namespaces to their nodes (one helper run) and plumbs them. */
+async function attachAndPlumb(model: LabModel, pods: PodModel[], pids: Map<string, number>, image: string): Promise<void> {
+  const nodePids = new Map<string, number>();
+  for (const n of new Set(pods.map((p) => p.node))) nodePids.set(n, await containerPid(nodeOf(model, pods.find((p) => p.node === n)!).container));
+  const text = pods.map((p) => renderAttachNetns(p, pids.get(containerPodName(model, p))!, nodePids.get(p.node)!)).join('');
+  const helper = await runToCompletion(fabricHelperSpec(model, image, text));
+  if (helper.exitCode !== 0) throw new LabError(`attaching container pods to their nodes failed: ${helper.output.trim()}`);
+  const byNode = new Map<string, PodModel[]>();
+  for (const p of pods) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
+  await Promise.all(
+    [...byNode].map(([n, ps]) => {
+      const node = nodeOf(model, ps[0]);
+      return execScriptOk(node.container, script(ps.flatMap((p) => renderContainerPodNetwork(model, node, p))), `container pods on ${n}`);
+    }),
+  );
+}
+
+/** Creates, starts and plumbs container pods (any stale container of the same name is replaced). */
+export async function startContainerPods(model: LabModel, pods: PodModel[], image?: string): Promise<void> {
+  const cps = pods.filter(isContainerPod);
+  if (!cps.length) return;
+  const img = helperImage(model, image);
+  const names = new Set(cps.map((p) => containerPodName(model, p)));
+  const stale = (await listLabContainers(model.name)).filter((c) => names.has(c.name));
+  await removeContainers(stale.map((c) => c.id));
+  const pids = new Map<string, number>();
+  await Promise.all(
+    cps.map(async (p) => {
+      const { pid } = await createAndStart(containerPodSpec(model, p));
+      pids.set(containerPodName(model, p), pid);
+    }),
+  );
+  await attachAndPlumb(model, cps, pids, img);
+}
+
+export interface ContainerPodState {
+  pod: PodModel;
+  running: boolean;
+  /** Engine state (running, exited, ...) or `missing`. */
+  state: string;
+}
+
+export async function observeContainerPods(model: LabModel): Promise<ContainerPodState[]> {
+  const cps = model.pods.filter(isContainerPod);
+  if (!cps.length) return [];
+  const listed = new Map((await listLabContainers(model.name)).map((c) => [c.name, c.state]));
+  return cps.map((pod) => {
+    const state = listed.get(containerPodName(model, pod)) ?? 'missing';
+    return { pod, running: state === 'running', state };
+  });
+}
+
+/** restartPolicy Always: the container starts again in a new network namespace, plumbed afresh. */
+export async function restartContainerPod(model: LabModel, pod: PodModel, image?: string): Promise<string[]> {
+  const node = nodeOf(model, pod);
+  await execScriptOk(node.container, script(renderContainerPodDetach(pod)), `detach ${pod.name}`);
+  const name = containerPodName(model, pod);
+  let pid: number;
+  try {
+    await docker().getContainer(name).start();
+    pid = await containerPid(name);
+  } catch {
+    await removeContainers([name]);
+    pid = (await createAndStart(containerPodSpec(model, pod))).pid;
+  }
+  await attachAndPlumb(model, [pod], new Map([[name, pid]]), helperImage(model, image));
+  return [podContainer(pod).name];
+}
+
+export async function deleteContainerPods(model: LabModel, pods: PodModel[]): Promise<void> {
+  const cps = pods.filter(isContainerPod);
+  if (!cps.length) return;
+  await removeContainers(cps.map((p) => containerPodName(model, p)));
+  const byNode = new Map<string, PodModel[]>();
+  for (const p of cps) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
+  await Promise.all([...byNode].map(([n, ps]) => execScriptOk(nodeOf(model, ps[0]).container, script(ps.flatMap(renderContainerPodDetach)), `delete container pods on ${n}`)));
+}

@@ -1,0 +1,87 @@
+/**
+ * The ingress container (the guide's ALB): container spec (its network, a /30 transit link to
+ * the VPC router with the public ingress address on lo, is the edge's attachEdgeContainer), the
+ * config, and the script that installs a rendered nginx.conf: checked with `nginx -t` first (a bad config leaves
+ * the running one untouched), then started, or reloaded gracefully (`nginx -s reload`: old
+ * workers finish their requests, new connections go to the new workers).
+ */
+import type { EdgeModel, LabModel } from '../model/types';
+import type { ContainerSpec } from '../runtime/containers';
+import { q } from './shell';
+import { ingressRoutes } from '../ingress/parse';
+import { renderNginxConf, renderedHash, STATUS_PORT } from '../ingress/nginx';
+import type { IngressRoutes } from '../ingress/types';
+
+export const INGRESS_DIR = '/etc/k8s-netlab/ingress';
+export const INGRESS_CONF = `${INGRESS_DIR}/nginx.conf`;
+export const INGRESS_RUN_DIR = '/run/k8s-netlab-ingress';
+export const INGRESS_ACCESS_LOG = '/var/log/k8s-netlab-ingress/access.log';
+
+/** The edge's ingress slot, or undefined when the lab has no emulated Internet. */
+export function ingressAttachment(model: LabModel): EdgeModel['ingress'] | undefined {
+  return model.edge?.ingress;
+}
+
+/**
+ * Least privilege: NET_ADMIN for its own address and routes; nginx binds :80 and drops its
+ * workers to www-data with Docker's default capabilities.
+ */
+export function ingressSpec(model: LabModel, image: string): ContainerSpec {
+  const att = model.edge!.ingress;
+  return {
+    name: att.container,
+    hostname: 'ingress',
+    image,
+    lab: model.name,
+    role: 'ingress',
+    capAdd: ['NET_ADMIN'],
+    sysctls: { 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1' },
+    cmd: ['sleep', 'infinity'],
+  };
+}
+
+/**
+ * Installs `conf` and makes nginx run it, then waits until the status server answers `hash`
+ * (the new workers are serving). Exit 3 = the config was rejected (nothing changed).
+ */
+export function renderIngressApply(conf: string, hash: string, statusUrl: string): string {
+  let tag = 'K8S_NETLAB_INGRESS_EOF';
+  while (conf.includes(tag)) tag += '_';
+  const next = `${INGRESS_CONF}.next`;
+  return [
+    'set -eu',
+    `mkdir -p ${INGRESS_DIR} ${INGRESS_RUN_DIR} ${q(INGRESS_ACCESS_LOG.replace(/\/[^/]*$/, ''))}`,
+    `cat > ${next} <<'${tag}'`,
+    conf.replace(/\n?$/, ''),
+    tag,
+    // A config nginx rejects never replaces the running one.
+    `if ! out=$(nginx -t -q -e stderr -c ${next} 2>&1); then echo "nginx rejected the rendered config: $out" >&2; exit 3; fi`,
+    `mv ${next} ${INGRESS_CONF}`,
+    `pid=${INGRESS_RUN_DIR}/nginx.pid`,
+    `if [ -e "$pid" ] && kill -0 "$(cat "$pid")" 2>/dev/null; then nginx -e stderr -c ${INGRESS_CONF} -s reload; echo reloaded; else nginx -e stderr -c ${INGRESS_CONF}; echo started; fi`,
+    `i=0; until [ "$(curl -s -m 1 ${q(statusUrl)})" = ${q(hash)} ]; do i=$((i+1)); [ $i -lt 100 ] || { echo "nginx does not serve config ${hash} after 10s" >&2; tail -n 20 ${INGRESS_RUN_DIR}/error.log >&2; exit 1; }; sleep 0.1; done`,
+  ].join('\n') + '\n';
+}
+
+export interface IngressConfig {
+  routes: IngressRoutes;
+  conf: string;
+  /** What the status server answers once nginx runs this config. */
+  hash: string;
+  /** URL of the status server's /config-hash inside the ingress container. */
+  statusUrl: string;
+}
+
+/** The ingress controller's whole config for a lab; throws InputErrors when an Ingress is bad. */
+export function ingressConfig(model: LabModel): IngressConfig {
+  const routes = ingressRoutes(model);
+  const statusListen = `127.0.0.1:${STATUS_PORT}`;
+  const conf = renderNginxConf(
+    routes,
+    model.nodes.map((n) => ({ ip: n.ip })),
+    { listen: '80', runDir: INGRESS_RUN_DIR, statusListen },
+  );
+  const hash = renderedHash(conf);
+  if (!hash) throw new Error('rendered nginx config has no status server');
+  return { routes, conf, hash, statusUrl: `http://${statusListen}/config-hash` };
+}

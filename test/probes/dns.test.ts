@@ -1,0 +1,101 @@
+import { loadTopology } from '../../src/topology/load';
+import { computeEndpoints } from '../../src/proxy/endpoints';
+import { dnsChecks, dnsClients, dnsPath, parseConntrackDnat, renderDigScript, splitDigOutputs } from '../../src/probes/dns';
+import { renderDnsZones } from '../../src/plan/dns-pod';
+import type { ProbeRunner } from '../../src/probes/types';
+import type { ExecResult } from '../../src/runtime/exec';
+
+const m = loadTopology('topologies/guide.yaml');
+
+describe('dns probe: choices', () => {
+  it('asks from pods in two namespaces on different nodes', () => {
+    const cs = dnsClients(m);
+    expect(cs).toHaveLength(2);
+    expect(new Set(cs.map((c) => c.namespace)).size).toBe(2);
+    expect(cs[0].node).not.toBe(cs[1].node);
+  });
+  it('covers service A by short name, SRV, headless A and SRV, PTR of the VIP, ExternalName, pod A and hostname A', () => {
+    const client = dnsClients(m)[1];
+    const checks = dnsChecks(m, client);
+    const whats = checks.map((c) => c.what).join('\n');
+    for (const re of [/^service A /m, /^SRV /m, /^headless A /m, /^headless SRV /m, /^PTR of VIP 10\.96\.0\.10/m, /^ExternalName CNAME /m, /^pod A /m, /^hostname A /m]) expect(whats).toMatch(re);
+    const headless = checks.find((c) => c.what.startsWith('headless A'))!;
+    expect(headless).toMatchObject({ ask: 'db', search: true, fqdn: 'db.team-a.svc.cluster.local.' });
+    const script = renderDigScript(checks);
+    expect(script).toContain("dig +notcp +search +noall +comments +answer +time=2 +tries=2 db A");
+    expect(script).toContain("dig +tcp +search +noall +comments +answer +time=2 +tries=2 db A");
+  });
+  it('parses conntrack DNAT entries of the VIP', () => {
+    const out = [
+      'udp      17 29 src=10.244.1.5 dst=10.96.0.10 sport=40000 dport=53 src=10.244.0.7 dst=10.244.1.5 sport=53 dport=40000 mark=0 use=1',
+      'tcp      6 118 TIME_WAIT src=10.244.1.5 dst=10.96.0.10 sport=40001 dport=53 src=10.244.2.6 dst=10.244.1.5 sport=53 dport=40001 [ASSURED] mark=0 use=1',
+      'tcp      6 118 TIME_WAIT src=10.244.1.5 dst=10.96.1.1 sport=1 dport=80 src=10.244.2.6 dst=10.244.1.5 sport=80 dport=1 mark=0 use=1',
+    ].join('\n');
+    expect(parseConntrackDnat(out, '10.96.0.10')).toEqual([
+      { proto: 'udp', from: '10.244.1.5', to: '10.244.0.7' },
+      { proto: 'tcp', from: '10.244.1.5', to: '10.244.2.6' },
+    ]);
+  });
+});
+
+/** A fake lab answering from the rendered zones: the probe must pass on right answers and fail on wrong ones. */
+function fakeRunner(mutate: (answer: string) => string, ctIp?: string): ProbeRunner {
+  const dns = m.pods.filter((p) => p.namespace === 'kube-system');
+  const zones = renderDnsZones(m, dns[0], computeEndpoints(m, () => true));
+  const res = (stdout: string): ExecResult => ({ container: 'x', command: 'sh', exitCode: 0, stdout, stderr: '', failed: false });
+  return {
+    async run() {
+      return res('');
+    },
+    async sh(t, script) {
+      if (script.includes("echo '@@ cluster.local.'"))
+        return res(Object.entries(zones).map(([p, text]) => `@@ ${/db\.(.*)$/.exec(p)![1]}.\n${text.replace(/4294967295/g, '7')}`).join('\n'));
+      if (script.startsWith('conntrack')) {
+        const ip = t.id && /-s (\S+)/.exec(script)![1];
+        const to = ctIp ?? dns[0].ip;
+        return res(`udp 17 29 src=${ip} dst=10.96.0.10 sport=1 dport=53 src=${to} dst=${ip} sport=53 dport=1\ntcp 6 100 TIME_WAIT src=${ip} dst=10.96.0.10 sport=2 dport=53 src=${to} dst=${ip} sport=53 dport=2\n`);
+      }
+      // dig: answer each question from the zone records as dig would print them.
+      const out: string[] = [];
+      for (const line of script.split('\n')) {
+        const mk = /^echo '(@@ \d+ \S+)'/.exec(line);
+        if (mk) out.push(mk[1]);
+        const d = /^dig .* (\S+) (\S+) 2>&1/.exec(line);
+        if (!d) continue;
+        const client = dnsClients(m).find((c) => t.id.endsWith(c.name))!;
+        const check = dnsChecks(m, client).find((c) => c.ask === d[1].replace(/^'|'$/g, '') && c.type === d[2])!;
+        const text = Object.values(zones).join('\n');
+        const recs = text.split('\n').filter((l) => l.startsWith(`${check.fqdn} `) && (l.includes(` IN ${check.type} `) || l.includes(' IN CNAME ')));
+        out.push(mutate(`;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 1\n;; flags: qr aa rd; QUERY: 1, ANSWER: ${recs.length}\n;; ANSWER SECTION:\n${recs.join('\n')}`));
+      }
+      return res(out.join('\n') + '\n');
+    },
+  };
+}
+
+describe('dns probe: verdicts', () => {
+  it('passes when every answer matches the served zones and conntrack shows the DNAT to a DNS pod', async () => {
+    const probes = dnsPath.probes(m);
+    expect(probes).toHaveLength(2);
+    for (const p of probes) {
+      const r = await p.run(fakeRunner((a) => a));
+      expect(r.reason).toBeUndefined();
+      expect(r.ok).toBe(true);
+    }
+  });
+  it('fails on a wrong address, and when the VIP was not DNATed to a DNS pod', async () => {
+    const p = dnsPath.probes(m)[0];
+    const wrong = await p.run(fakeRunner((a) => a.replace(/IN A 10\.96\.\d+\.\d+/, 'IN A 10.96.9.9')));
+    expect(wrong.ok).toBe(false);
+    expect(wrong.reason).toMatch(/unexpected .*10\.96\.9\.9/);
+    const nodnat = await p.run(fakeRunner((a) => a, '10.244.9.9'));
+    expect(nodnat.ok).toBe(false);
+    expect(nodnat.reason).toMatch(/DNAT'd to non-DNS addresses: 10\.244\.9\.9/);
+  });
+  it('splits dig outputs by marker', () => {
+    expect([...splitDigOutputs("@@ 0 +tcp\nA\n@@ 1 +notcp\nB\n").entries()]).toEqual([
+      ['0 +tcp', 'A\n'],
+      ['1 +notcp', 'B\n\n'],
+    ]);
+  });
+});
