@@ -2,13 +2,17 @@
 import * as path from 'path';
 import { writeSection } from './report';
 import { benchLab } from './lab';
+import { benchEdge } from './edge';
 import { benchIngress } from './ingress';
+import { benchDns } from './dns';
 
 const FILE = path.resolve(__dirname, '..', '..', 'BENCHMARKS.md');
 
 const SUITES: Record<string, { title: string; run: () => Promise<string> }> = {
   lab: { title: 'Lab lifecycle: up, verify, down', run: () => benchLab() },
+  edge: { title: 'Edge: L4 LoadBalancer from the Internet host', run: () => benchEdge() },
   ingress: { title: 'Ingress (L7, nginx as the ALB): requests per second and latency from the Internet host', run: () => benchIngress() },
+  dns: { title: 'Cluster DNS: queries per second through the kube-dns VIP and reload latency, 1,000 Services', run: () => benchDns() },
 };
 
 export async function main(argv: string[]): Promise<void> {

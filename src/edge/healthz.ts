@@ -117,5 +117,7 @@ export function renderHealthzSync(model: LabModel, node: NodeModel, slices: Endp
     'K8S_NETLAB_HEALTHZ_EOF',
     `mv ${HEALTHZ_CONFIG}.tmp ${HEALTHZ_CONFIG}`,
     startOnce(`${EDGE_DIR}/healthz.pid`, `python3 ${HEALTHZ_SERVER} ${HEALTHZ_CONFIG}`, `${EDGE_DIR}/healthz.log`),
+    // Ready when every health port answers (python takes a moment to start on a busy machine).
+    `i=0; until ${[conf.proxyPort, ...conf.services.map((x) => x.port)].map((p) => `curl -s -m 1 -o /dev/null http://127.0.0.1:${p}/healthz`).join(' && ')}; do i=$((i+1)); [ $i -lt 100 ] || { echo "kube-proxy health server did not start" >&2; cat ${EDGE_DIR}/healthz.log >&2; exit 1; }; sleep 0.1; done`,
   ];
 }

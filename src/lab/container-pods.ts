@@ -13,6 +13,7 @@ import { fabricHelperSpec } from '../plan/containers';
 import { isContainerPod } from '../plan/pod';
 import { containerPodName, containerPodSpec, podContainer, renderAttachNetns, renderContainerPodDetach, renderContainerPodNetwork } from '../plan/container-pod';
 import { script } from '../plan/shell';
+import { renderNeighFlush } from './reconcile';
 
 export { isContainerPod };
 
@@ -94,6 +95,8 @@ export async function restartContainerPod(model: LabModel, pod: PodModel, image?
     pid = (await createAndStart(containerPodSpec(model, pod))).pid;
   }
   await attachAndPlumb(model, [pod], new Map([[name, pid]]), helperImage(model, image));
+  // The new eth0 has a new MAC: neighbours on the node still holding the old one would swallow traffic.
+  await execScriptOk(node.container, renderNeighFlush([pod.ip]), `flush neighbours of ${pod.name}`);
   return [podContainer(pod).name];
 }
 

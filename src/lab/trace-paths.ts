@@ -524,7 +524,8 @@ export function branchOrder(plan: TracePlan, branch?: TraceBranch): string[] {
 
 /**
  * The branch the probe took, from which points saw the request: one whose last point saw it,
- * with most sightings (ties: the first). Undefined without branches.
+ * with fewest points missed, then most seen (ties: the first); when none reached its end, the
+ * one seen furthest. Undefined without branches.
  */
 export function chooseBranch(plan: TracePlan, sawRequest: (point: string) => boolean): TraceBranch | undefined {
   const bs = plan.branches ?? [];
@@ -533,6 +534,11 @@ export function chooseBranch(plan: TracePlan, sawRequest: (point: string) => boo
   // that reached it, the one with most points seen; likewise among all when none did.
   const reached = bs.filter((b) => b.points.length > 0 && sawRequest(b.points[b.points.length - 1]));
   const pool = reached.length ? reached : bs;
-  const score = (b: TraceBranch) => b.points.filter((p) => !plan.points.includes(p) && sawRequest(p)).length;
-  return pool.reduce((best, b) => (score(b) > score(best) ? b : best), pool[0]);
+  const own = (b: TraceBranch) => b.points.filter((p) => !plan.points.includes(p));
+  // Fewest points the request skipped first (a detour through another node that did not
+  // happen), then most points seen.
+  const unseen = (b: TraceBranch) => own(b).filter((p) => !sawRequest(p)).length;
+  const seen = (b: TraceBranch) => own(b).length - unseen(b);
+  const better = (a: TraceBranch, b: TraceBranch) => (reached.length ? unseen(a) - unseen(b) || seen(b) - seen(a) : seen(b) - seen(a));
+  return pool.reduce((best, b) => (better(b, best) < 0 ? b : best), pool[0]);
 }

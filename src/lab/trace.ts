@@ -110,8 +110,15 @@ export async function runTrace(model: LabModel, pathId: string, opts: TraceOptio
     const o = outcomes.find((x) => x.point === p)!;
     pcaps[p] = { file: files[p], frames: readPcap(bufs[p]).frames.length, bytes: o.bytes };
   }
-  const analyze = (order: string[]) =>
-    analyzeTrace({ path: plan.path, marker: plan.marker, first: plan.first, order, hops: order.map((p) => ({ point: p, pcapFile: files[p], pcap: bufs[p] })) });
+  // The marker alone first: a seed such as "SYN to node:30080" also fits other traffic (the load
+  // balancer's health checks). The seed is the fallback for a probe whose marker never went out
+  // (a connection nobody answered).
+  const analyze = (order: string[]) => {
+    const input = { path: plan.path, marker: plan.marker, order, hops: order.map((p) => ({ point: p, pcapFile: files[p], pcap: bufs[p] })) };
+    const byMarker = analyzeTrace(input);
+    if (byMarker.hops.length > 0 || !plan.first) return byMarker;
+    return analyzeTrace({ ...input, first: plan.first });
+  };
   let branch: TraceBranch | undefined;
   let branchReached: boolean | undefined;
   let result: TraceResult;

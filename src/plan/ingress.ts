@@ -5,7 +5,7 @@
  * the running one untouched), then started, or reloaded gracefully (`nginx -s reload`: old
  * workers finish their requests, new connections go to the new workers).
  */
-import type { EdgeModel, LabModel } from '../model/types';
+import type { LabModel } from '../model/types';
 import type { ContainerSpec } from '../runtime/containers';
 import { q } from './shell';
 import { ingressRoutes } from '../ingress/parse';
@@ -16,11 +16,6 @@ export const INGRESS_DIR = '/etc/k8s-netlab/ingress';
 export const INGRESS_CONF = `${INGRESS_DIR}/nginx.conf`;
 export const INGRESS_RUN_DIR = '/run/k8s-netlab-ingress';
 export const INGRESS_ACCESS_LOG = '/var/log/k8s-netlab-ingress/access.log';
-
-/** The edge's ingress slot, or undefined when the lab has no emulated Internet. */
-export function ingressAttachment(model: LabModel): EdgeModel['ingress'] | undefined {
-  return model.edge?.ingress;
-}
 
 /**
  * Least privilege: NET_ADMIN for its own address and routes; nginx binds :80 and drops its

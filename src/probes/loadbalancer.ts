@@ -59,14 +59,26 @@ function lbTarget(model: LabModel): Target {
   return { id: 'lb', container: model.edge!.lb.container };
 }
 
-/** The LB's health state once it is fresh (the checker runs every second; right after up it may not have run yet). */
-async function lbState(r: ProbeRunner, model: LabModel, entry: string, waitSec = 10): Promise<LbState | undefined> {
-  const script = `i=0; while [ $i -lt ${waitSec * 5} ]; do if [ -s ${LB_STATE} ] && grep -q ${q(`"${entry}"`)} ${LB_STATE}; then now=$(date +%s); u=$(sed -n 's/.*"updated": \\([0-9]*\\).*/\\1/p' ${LB_STATE}); if [ $((now - u)) -le 3 ]; then cat ${LB_STATE}; exit 0; fi; fi; i=$((i+1)); sleep 0.2; done; cat ${LB_STATE} 2>/dev/null; exit 1`;
-  const res = await r.sh(lbTarget(model), script);
-  try {
-    return JSON.parse(res.stdout) as LbState;
-  } catch {
-    return undefined;
+/**
+ * The LB's health state once it is fresh and names a healthy node for `entry` (the checker runs
+ * every second; right after `lab up` the nodes' health servers may still be starting). After
+ * `waitSec` the last state read is returned as it is, for the probe to judge.
+ */
+async function lbState(r: ProbeRunner, model: LabModel, entry: string, waitSec = 12): Promise<LbState | undefined> {
+  const t0 = Date.now();
+  let last: LbState | undefined;
+  for (;;) {
+    const res = await r.sh(lbTarget(model), `date +%s; cat ${LB_STATE} 2>/dev/null`);
+    const [now, ...rest] = res.stdout.split('\n');
+    try {
+      last = JSON.parse(rest.join('\n')) as LbState;
+    } catch {
+      last = undefined;
+    }
+    const fresh = last && Number(now) - last.updated <= 3;
+    if (fresh && (last!.services[entry]?.healthy.length ?? 0) > 0) return last;
+    if (Date.now() - t0 > waitSec * 1000) return last;
+    await new Promise((ok) => setTimeout(ok, 300));
   }
 }
 
@@ -152,6 +164,7 @@ function localDropProbe(model: LabModel, ref: ServicePortRef, node: NodeModel): 
     to: `${node.publicIP}:${ref.port.nodePort}`,
     async run(r) {
       const lb = lbTarget(model);
+      await lbState(r, model, entryName(ref));
       const [h, c] = await Promise.all([
         r.run(lb, ['curl', '-s', '-m', '2', '-w', '\n__CODE__ %{http_code}', `http://${node.ip}:${hc}/healthz`]),
         r.run(internetTarget(model), curlArgv(`http://${node.publicIP}:${ref.port.nodePort}/hostname`, 2)),

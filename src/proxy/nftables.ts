@@ -101,19 +101,54 @@ class Builder {
   }
 }
 
+/**
+ * kube-proxy picks an endpoint with one anonymous verdict map per service chain
+ * (`numgen random mod N vmap { 0 : goto A , 1 : goto B }`). The kernel binds each new anonymous
+ * set by scanning the table's sets and the transaction (nf_tables_set_alloc_name,
+ * nft_set_lookup_byid): quadratic, 60-130 s of kernel time for one 10,000-service `nft -f`
+ * (vs ~2 s without them). Above this many such chains the same choice is made by a rule cascade,
+ * `numgen random mod (N-i) == 0 goto E_i`, each endpoint 1/N as iptables' statistic cascade.
+ */
+export const NFT_VMAP_LIMIT = 1000;
+
+export interface NftOptions extends ProxyOptions {
+  /** Most service chains that pick endpoints with an anonymous vmap (default NFT_VMAP_LIMIT). */
+  vmapLimit?: number;
+}
+
 /** Builds the desired table contents of one node. */
-export function buildNftState(model: LabModel, nodeName: string, slices: EndpointSlice[], opts: ProxyOptions = {}): NftState {
+export function buildNftState(model: LabModel, nodeName: string, slices: EndpointSlice[], opts: NftOptions = {}): NftState {
   const node = findNode(model, nodeName);
   const b = new Builder(model.cluster.serviceCIDR);
   // kube-proxy's nftables default --nodeport-addresses is the node's primary IP.
   b.element('nodeport-ips', node.ip);
-  for (const info of servicePortInfos(model, nodeName, slices, opts)) {
-    writeServicePort(b, info, node.ip, model.cluster.podCIDR, !!opts.masqueradeAll);
+  const infos = servicePortInfos(model, nodeName, slices, opts);
+  const pickers = infos.reduce(
+    (n, i) => n + (i.clusterEndpoints.length > 0 && i.usesClusterEndpoints ? 1 : 0) + (i.localEndpoints.length > 0 && i.usesLocalEndpoints ? 1 : 0),
+    0,
+  );
+  const cascade = pickers > (opts.vmapLimit ?? NFT_VMAP_LIMIT);
+  for (const info of infos) {
+    writeServicePort(b, info, node.ip, model.cluster.podCIDR, !!opts.masqueradeAll, cascade);
   }
   return b.state;
 }
 
-function writeServicePort(b: Builder, info: ServicePortInfo, nodeIP: string, podCIDR: string, masqueradeAll: boolean): void {
+/** Rules choosing one of `targets` uniformly: one vmap, or a numgen cascade (see NFT_VMAP_LIMIT). */
+export function endpointPickRules(targets: string[], cascade: boolean): string[] {
+  if (!cascade) return [`numgen random mod ${targets.length} vmap { ${targets.map((t, i) => `${i} : goto ${t}`).join(' , ')} }`];
+  const n = targets.length;
+  return targets.map((t, i) => (i < n - 1 ? `numgen random mod ${n - i} == 0 goto ${t}` : `goto ${t}`));
+}
+
+function writeServicePort(
+  b: Builder,
+  info: ServicePortInfo,
+  nodeIP: string,
+  podCIDR: string,
+  masqueradeAll: boolean,
+  cascade: boolean,
+): void {
   const ns = info.svc.namespace;
   const svcName = info.svc.name;
   const portName = info.port.name ?? '';
@@ -196,8 +231,7 @@ function writeServicePort(b: Builder, info: ServicePortInfo, nodeIP: string, pod
     if (info.affinitySeconds) {
       for (const ep of eps) b.rule(chain, 'ip saddr', `@${affinitySet(ep)}`, 'goto', epChain(ep));
     }
-    const vmap = eps.map((ep, i) => `${i} : goto ${epChain(ep)}`).join(' , ');
-    b.rule(chain, 'numgen random mod', eps.length, 'vmap {', vmap, '}');
+    for (const r of endpointPickRules(eps.map(epChain), cascade)) b.rule(chain, r);
   };
   if (usesClusterChain) toEndpoints(clusterChain, info.clusterEndpoints);
   if (usesLocalChain) toEndpoints(localChain, info.localEndpoints);
@@ -247,7 +281,7 @@ export function serializeNft(state: NftState): string {
   return out.join('\n') + '\n';
 }
 
-export function renderNftables(model: LabModel, nodeName: string, slices: EndpointSlice[], opts: ProxyOptions = {}): string {
+export function renderNftables(model: LabModel, nodeName: string, slices: EndpointSlice[], opts: NftOptions = {}): string {
   return serializeNft(buildNftState(model, nodeName, slices, opts));
 }
 

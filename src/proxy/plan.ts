@@ -76,7 +76,9 @@ export function renderProxyPlan(
     case 'iptables': {
       const next = buildIptablesRuleset(model, nodeName, slices, opts);
       const partial = prev?.mode === 'iptables' && !!prev.iptables;
-      const text = partial ? renderIptablesPartial(prev!.iptables!, next) : serializeIptables(next, opts.previousChains ?? []);
+      const text = partial
+        ? renderIptablesPartial(prev!.iptables!, next, { backend })
+        : serializeIptables(next, opts.previousChains ?? [], { backend });
       const file = `${PROXY_DIR}/iptables.rules`;
       return {
         files: { [file]: text },

@@ -16,7 +16,7 @@ const NAME = 'e2e-dns';
 
 async function digShort(target: string, args: string[]): Promise<string[]> {
   const r = await lab(['exec', '--name', NAME, target, '--', 'dig', '+short', '+time=1', '+tries=1', ...args]);
-  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith(';')).sort();
 }
 
 describe('cluster DNS', () => {

@@ -59,7 +59,8 @@ describe('edge', () => {
   it('no lab container has a route out of the machine: only lab veths and lo exist, no default route off the lab', async () => {
     const model = await readModel(NAME);
     const containers = [model.vpc.container, ...model.nodes.map((n) => n.container), model.edge!.igw.container, model.edge!.internet.container, model.edge!.lb.container];
-    const ifaceNames = new Set(model.links.flatMap((l) => [l.a.iface, l.b.iface]));
+    // Edge attachments made after up (the ingress) add their own /30 link.
+    const ifaceNames = new Set([...model.links.flatMap((l) => [l.a.iface, l.b.iface]), model.edge!.ingress.vpcIface]);
     for (const c of containers) {
       const r = await exec(c, ['sh', '-c', "ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//'"]);
       for (const i of r.stdout.trim().split('\n')) {

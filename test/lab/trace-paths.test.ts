@@ -216,6 +216,10 @@ describe('edge paths', () => {
     // Two branches end at pod3; the one whose entry node saw the request wins.
     const seen = new Set([...plan.points, ...viaNode3ToPod3.points]);
     expect(chooseBranch(plan, (p) => seen.has(p))).toBe(viaNode3ToPod3);
+    // Sent straight to pod3's own node: the branch without the detour, though it sees fewer points.
+    const direct = plan.branches!.find((b) => b.label.startsWith('node node2') && b.label.includes('pod3'))!;
+    const seenDirect = new Set([...plan.points, ...direct.points]);
+    expect(chooseBranch(plan, (p) => seenDirect.has(p))).toBe(direct);
   });
 
   it('ingress-to-service sends the rule\'s Host to the ingress address', () => {

@@ -101,7 +101,7 @@ describe('loadbalancer-to-service', () => {
   function lbLab(entry: string, lbIP: string, nodes: typeof model.nodes, clientSeen: string) {
     return runner((t, cmd) => {
       if (cmd.includes('lb-state.json'))
-        return res(JSON.stringify({ updated: 1, services: { [entry]: { healthy: nodes.map((n) => n.name), checks: {} } } }));
+        return res('1\n' + JSON.stringify({ updated: 1, services: { [entry]: { healthy: nodes.map((n) => n.name), checks: {} } } }));
       if (cmd.includes('/hostname') && cmd.includes('while')) {
         const k = Number(/-lt (\d+)/.exec(cmd)![1]);
         return res(Array.from({ length: k }, (_, i) => `0 ${50000 + i} 200 ${pods[i % 2].name}`).join('\n'));

@@ -1,5 +1,12 @@
 import { computeEndpoints } from '../../src/proxy/endpoints';
-import { buildNftState, renderNftables, renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables';
+import {
+  NFT_VMAP_LIMIT,
+  buildNftState,
+  endpointPickRules,
+  renderNftables,
+  renderNftablesIncremental,
+  serializeNft,
+} from '../../src/proxy/nftables';
 import { backend, model, node, overallScenario, service } from './fixtures';
 
 // kube-proxy's expected transaction for TestOverallNFTablesRules (pkg/proxy/nftables/proxier_test.go),
@@ -268,5 +275,59 @@ describe('renderNftablesIncremental', () => {
   it('serializeNft round-trips the state it was given', () => {
     const s = state();
     expect(serializeNft(s)).toContain('add set ip kube-proxy affinity-');
+  });
+});
+
+describe('endpoint choice above NFT_VMAP_LIMIT: numgen cascade instead of anonymous vmaps', () => {
+  it('one vmap below the limit (kube-proxy layout)', () => {
+    expect(endpointPickRules(['e0', 'e1'], false)).toEqual(['numgen random mod 2 vmap { 0 : goto e0 , 1 : goto e1 }']);
+  });
+
+  it('a cascade giving each endpoint 1/n, the last unconditional', () => {
+    for (const n of [1, 2, 3, 5]) {
+      const targets = Array.from({ length: n }, (_, i) => `e${i}`);
+      const rules = endpointPickRules(targets, true);
+      expect(rules).toHaveLength(n);
+      expect(rules[n - 1]).toBe(`goto e${n - 1}`);
+      // P(reach rule i) * P(rule i matches) must be 1/n for every endpoint
+      let reach = 1;
+      rules.forEach((r, i) => {
+        const m = /^numgen random mod (\d+) == 0 goto (\S+)$/.exec(r);
+        const p = m ? 1 / Number(m[1]) : 1;
+        expect(m ? m[2] : r.slice('goto '.length)).toBe(targets[i]);
+        expect(reach * p).toBeCloseTo(1 / n, 12);
+        reach *= 1 - p;
+      });
+      expect(reach).toBeCloseTo(0, 12);
+    }
+  });
+
+  const nodes = [node('n1', '192.168.0.2', '10.244.1.0/24')];
+  const lab = (n: number) => {
+    const svcs = Array.from({ length: n }, (_, i) => service('default', `s${i}`, `10.96.0.${i + 10}`, [{ port: 80 }]));
+    const pods = svcs.flatMap((s, i) => [
+      backend('default', s.name, `p${i}a`, 'n1', `10.244.1.${2 * i + 2}`),
+      backend('default', s.name, `p${i}b`, 'n1', `10.244.1.${2 * i + 3}`),
+    ]);
+    return model(nodes, svcs, pods, '10.244.0.0/16');
+  };
+  const serviceRules = (st: ReturnType<typeof buildNftState>) =>
+    Object.entries(st.chains).filter(([c]) => /^service-[A-Z2-7]{8}-/.test(c)).map(([, c]) => c.rules);
+
+  it('switches every service chain once the count exceeds the limit, and nothing else', () => {
+    const l = lab(4);
+    const eps = computeEndpoints(l);
+    const atLimit = buildNftState(l, 'n1', eps, { vmapLimit: 4 });
+    const over = buildNftState(l, 'n1', eps, { vmapLimit: 3 });
+    for (const rules of serviceRules(atLimit)) expect(rules[rules.length - 1]).toMatch(/^numgen random mod 2 vmap \{ 0 : goto endpoint-.* , 1 : goto endpoint-.* \}$/);
+    for (const rules of serviceRules(over)) {
+      expect(rules.slice(-2)).toEqual([expect.stringMatching(/^numgen random mod 2 == 0 goto endpoint-/), expect.stringMatching(/^goto endpoint-/)]);
+    }
+    expect(serializeNft(over)).not.toContain('vmap {');
+    // maps, elements, endpoint chains identical
+    expect(over.elements).toEqual(atLimit.elements);
+    for (const c of Object.keys(atLimit.chains).filter((c) => !/^service-[A-Z2-7]{8}-/.test(c))) expect(over.chains[c]).toEqual(atLimit.chains[c]);
+    expect(NFT_VMAP_LIMIT).toBeGreaterThan(0);
+    expect(serviceRules(buildNftState(l, 'n1', eps))[0].join('\n')).toContain('vmap {'); // default limit is above 4
   });
 });
