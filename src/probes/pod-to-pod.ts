@@ -5,7 +5,7 @@
 import { LabModel, PodModel } from '../model/types';
 import { podTarget, Target } from '../lab/targets';
 import { curlArgv, describeCurlFailure, hostOf, parseCurl, parseLearnedMacs, parsePing, parseRouteGet } from './parse';
-import { crossNodeDevice, crossNodePairs, podIngressDevice, publicHttpPort, routersBetween, sameNodePairs } from './select';
+import { crossesSubnets, crossNodeDevice, crossNodePairs, podIngressDevice, publicHttpPort, routersBetween, sameNodePairs } from './select';
 import { PathDef, Probe, ProbeRunner } from './types';
 import { judgeVxlan, parseVxlanCapture, renderVxlanCapture, VxlanEvidence } from './vxlan-evidence';
 
@@ -131,6 +131,9 @@ function crossNodeProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
       if (!reason && route.dev !== dev) reason = `node ${a.node} routes ${b.ip} via ${route.dev}, not ${dev}`;
       if (!reason && after - before < PING_COUNT) reason = `eth0 of ${a.node} sent only ${after - before} packets during the probe`;
       if (!reason && vxlan) reason = judgeVxlan(vxlan, expect);
+      // host-gw forced across subnets: say why, not just that it failed.
+      if (reason && model.cluster.cni === 'host-gw' && crossesSubnets(model, a, b))
+        reason += ` (host-gw across subnets: ${a.node} routes ${nodeB.podCIDR} via ${nodeB.ip}, which is not on its L2 segment ${nodeA.subnet}, so its ARP goes unanswered)`;
       return {
         path: this.path, name, from: ta.id, to: tb.id, ok: !reason, reason,
         evidence: {

@@ -193,7 +193,9 @@ export const podToService: PathDef = {
       } else if (ref.svc.sessionAffinity === 'ClientIP') {
         if (clients[0]) probes.push(affinityProbe(model, ref, clients[0]));
       } else {
-        for (const c of clients) probes.push(spreadProbe(model, ref, c));
+        // Every node's client for the first plain service; one client for each further one.
+        const first = !probes.some((p) => p.name.includes('reaches every ready backend'));
+        for (const c of first ? clients : clients.slice(0, 1)) probes.push(spreadProbe(model, ref, c));
       }
     }
     // Hairpin once: the first plain service with a backend.

@@ -50,7 +50,8 @@ function returnProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Pr
     async run(r) {
       // Capture the SYN-ACK as it enters the client pod while one request is made.
       const script = [
-        `tcpdump -l -n -i eth0 -c 1 'tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack) and src port ${ref.port.port}' > /tmp/synack.$$ 2>/dev/null &`,
+        // timeout: when no SYN-ACK ever arrives (path broken) tcpdump -c 1 would wait forever.
+        `timeout 6 tcpdump -l -n -i eth0 -c 1 'tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack) and src port ${ref.port.port}' > /tmp/synack.$$ 2>/dev/null &`,
         'p=$!; i=0; while [ $i -lt 30 ] && ! grep -q . /proc/$p/net/packet 2>/dev/null; do i=$((i+1)); sleep 0.05; done; sleep 0.2',
         `curl -s -m 3 -w '\\n__CURL__ %{http_code} %{remote_ip}:%{remote_port} %{local_ip}:%{local_port}' http://${vip}/hostname`,
         'echo; wait $p 2>/dev/null; echo "__SYNACK__ $(cat /tmp/synack.$$)"; rm -f /tmp/synack.$$',

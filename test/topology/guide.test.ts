@@ -24,7 +24,9 @@ describe('topologies/guide.yaml', () => {
     }
     expect(new Set(m.nodes.map((n) => n.ip)).size).toBe(3);
     expect(m.vpc).toEqual({ name: 'vpc', container: 'k8s-netlab-guide-vpc', role: 'vpc' });
-    expect(m.links).toHaveLength(3);
+    // One link per node to the VPC router, then the edge: vpc-igw, vpc-lb, igw-internet.
+    expect(m.links.filter((l) => l.b.container === 'k8s-netlab-guide-vpc' && l.a.iface === 'eth0')).toHaveLength(3);
+    expect(m.links).toHaveLength(6);
     expect(m.links[0]).toEqual({ a: { container: 'k8s-netlab-guide-node1', iface: 'eth0' }, b: { container: 'k8s-netlab-guide-vpc', iface: m.nodes[0].vpcIface }, mtu: 1500 });
   });
 
@@ -64,17 +66,20 @@ describe('topologies/guide.yaml', () => {
     ]);
   });
 
-  it('has the ClusterIP Service web on 80/TCP (http) and 81/UDP', () => {
-    expect(m.services).toHaveLength(1);
-    const web = m.services[0];
-    expect(web.type).toBe('ClusterIP');
+  it('has the Service web (LoadBalancer, NodePort 30080) on 80/TCP (http) and 81/UDP, and the cluster DNS Service', () => {
+    const web = m.services.find((s) => s.name === 'web')!;
+    expect(web.type).toBe('LoadBalancer');
     expect(cidrContainsIp(m.cluster.serviceCIDR, web.clusterIP)).toBe(true);
     expect(['10.96.0.0', '10.96.0.1', m.cluster.dnsIP]).not.toContain(web.clusterIP);
     expect(web.ports).toEqual([
-      { name: 'http', protocol: 'TCP', port: 80, targetPort: 'http' },
-      { name: 'udp', protocol: 'UDP', port: 81, targetPort: 8081 },
+      { name: 'http', protocol: 'TCP', port: 80, targetPort: 'http', nodePort: 30080 },
+      { name: 'udp', protocol: 'UDP', port: 81, targetPort: 8081, nodePort: expect.any(Number) },
     ]);
     expect(web.selector).toEqual({ app: 'web' });
+    const dns = m.services.find((s) => s.namespace === 'kube-system' && s.name === 'kube-dns')!;
+    expect(dns.clusterIP).toBe(m.cluster.dnsIP);
+    const vips = m.services.filter((s) => s.clusterIP !== 'None').map((s) => s.clusterIP);
+    expect(new Set(vips).size).toBe(vips.length);
   });
 
   it('is deterministic across runs', () => {

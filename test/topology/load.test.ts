@@ -149,6 +149,10 @@ objects:
     kind: Ingress
     metadata: {name: ing}
     spec: {rules: [{host: foo.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]}
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: web}
+    spec: {type: NodePort, ports: [{port: 80}]}
 `,
     });
     const m = loadTopology(join(dir, 'lab.yaml'));
