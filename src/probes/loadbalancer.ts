@@ -8,6 +8,7 @@
  *   loadBalancerSourceRanges: a client outside the ranges is dropped, one inside is served.
  * outside-to-nodeport: the Internet host reaches a NodePort on every node's public IP.
  */
+import { nodeAddresses } from './select';
 import { LabModel, NodeModel } from '../model/types';
 import { Target } from '../lab/targets';
 import { LB_STATE } from '../edge/lb';
@@ -126,7 +127,7 @@ function spreadProbe(model: LabModel, ref: ServicePortRef): Probe {
       const backends = ref.endpoints.map((e) => e.podName);
       const failed = sweep.filter((l) => l.exit !== 0 || l.code !== 200).length;
       const missing = backends.filter((b) => !answered[b]);
-      const nodeAddrs = new Set(model.nodes.flatMap((n) => [n.ip, n.cbr0IP]));
+      const nodeAddrs = new Set(nodeAddresses(model));
       let reason: string | undefined;
       if (!state) reason = 'the load balancer reports no health state (checker not running?)';
       else if (healthy.length === 0) reason = `the load balancer has no healthy node: ${JSON.stringify(state.services[entryName(ref)]?.checks ?? {})}`;
@@ -262,7 +263,7 @@ function outsideNodePortProbe(model: LabModel, ref: ServicePortRef, node: NodeMo
       const [h, c] = await Promise.all([r.run(t, curlArgv(`${url}/hostname`)), r.run(t, curlArgv(`${url}/clientip`))]);
       const ho = parseCurl(h.stdout, h.exitCode);
       const seen = hostOf(parseCurl(c.stdout, c.exitCode).body);
-      const nodeAddrs = new Set(model.nodes.flatMap((n) => [n.ip, n.cbr0IP]));
+      const nodeAddrs = new Set(nodeAddresses(model));
       let reason: string | undefined;
       if (ho.status !== 200) reason = `no answer: ${describeCurlFailure(ho)}`;
       else if (!ref.endpoints.some((e) => e.podName === ho.body)) reason = `answered by "${ho.body}", not a backend`;

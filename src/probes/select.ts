@@ -1,5 +1,6 @@
 /** Choosing which pods a probe uses: pure, so the choice is testable. */
 import { LabModel, PodModel } from '../model/types';
+import { vtepAddress } from '../plan/cni';
 
 /** The port a pod serves HTTP on to other pods (not a localhost-only one). */
 export function publicHttpPort(pod: PodModel): number | undefined {
@@ -68,4 +69,12 @@ export function podIngressDevice(model: LabModel, p: PodModel): string {
 /** Cross-node pod pairs whose nodes sit in different subnets (what host-gw cannot route). */
 export function crossesSubnets(model: LabModel, a: PodModel, b: PodModel): boolean {
   return subnetOf(model, a) !== subnetOf(model, b);
+}
+
+/**
+ * Addresses a node may put as the source of traffic it masquerades: eth0, cbr0, and in vxlan mode
+ * flannel.1 (the pod block's .0), which the kernel picks for packets routed into the overlay.
+ */
+export function nodeAddresses(model: LabModel): string[] {
+  return model.nodes.flatMap((n) => [n.ip, n.cbr0IP, ...(model.cluster.cni === 'vxlan' ? [vtepAddress(n)] : [])]);
 }

@@ -34,9 +34,12 @@ export function parseConntrack(out: string): ConntrackEntry[] {
 }
 
 /** Parses tcpdump -n lines `IP a.b.c.d.P > e.f.g.h.Q: Flags [S.]` into (src, dst) of the SYN-ACK. */
-export function parseSynAck(out: string): { src: string; dst: string } | undefined {
-  const m = /IP ([0-9.]+)\.(\d+) > ([0-9.]+)\.(\d+): Flags \[S\.\]/.exec(out);
-  return m ? { src: `${m[1]}:${m[2]}`, dst: `${m[3]}:${m[4]}` } : undefined;
+export function parseSynAck(out: string, dport?: number): { src: string; dst: string } | undefined {
+  // Other probes of the same pod may be talking to other VIPs at once: keep the SYN-ACK to our port.
+  for (const m of out.matchAll(/IP ([0-9.]+)\.(\d+) > ([0-9.]+)\.(\d+): Flags \[S\.\]/g)) {
+    if (dport === undefined || !Number.isFinite(dport) || Number(m[4]) === dport) return { src: `${m[1]}:${m[2]}`, dst: `${m[3]}:${m[4]}` };
+  }
+  return undefined;
 }
 
 function returnProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Probe {
@@ -50,17 +53,17 @@ function returnProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Pr
     async run(r) {
       // Capture the SYN-ACK as it enters the client pod while one request is made.
       const script = [
-        // timeout: when no SYN-ACK ever arrives (path broken) tcpdump -c 1 would wait forever.
-        `timeout 6 tcpdump -l -n -i eth0 -c 1 'tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack) and src port ${ref.port.port}' > /tmp/synack.$$ 2>/dev/null &`,
+        // Every SYN-ACK during the request (the one to curl's port is picked after); timeout bounds a broken path.
+        `timeout 6 tcpdump -l -n -i eth0 'tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack) and src port ${ref.port.port}' > /tmp/synack.$$ 2>/dev/null &`,
         'p=$!; i=0; while [ $i -lt 30 ] && ! grep -q . /proc/$p/net/packet 2>/dev/null; do i=$((i+1)); sleep 0.05; done; sleep 0.2',
         `curl -s -m 3 -w '\\n__CURL__ %{http_code} %{remote_ip}:%{remote_port} %{local_ip}:%{local_port}' http://${vip}/hostname`,
-        'echo; wait $p 2>/dev/null; echo "__SYNACK__ $(cat /tmp/synack.$$)"; rm -f /tmp/synack.$$',
+        'echo; sleep 0.2; kill $p 2>/dev/null; wait $p 2>/dev/null; echo "__SYNACK__ $(cat /tmp/synack.$$)"; rm -f /tmp/synack.$$',
       ].join('\n');
       const res = await r.sh(t, script);
       const [curlPart, synPart = ''] = res.stdout.split('__SYNACK__');
       const o = parseCurl(curlPart.replace(/\n$/, ''), 0);
-      const synAck = parseSynAck(synPart);
       const localPort = Number(o.local?.split(':')[1]);
+      const synAck = parseSynAck(synPart, localPort);
       // conntrack on the client's node: original destination the VIP, reply source the pod.
       const node = { id: client.node, container: t.container };
       const ct = parseConntrack((await r.run(node, ['conntrack', '-L', '-p', 'tcp', '--orig-port-src', String(localPort)])).stdout).find(

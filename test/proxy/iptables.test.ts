@@ -9,6 +9,7 @@ import {
   renderIptablesBootstrap,
   renderIptablesPartial,
   NFT_CHAIN_LIST_LIMIT,
+  IPTABLES_JUMPS,
   serializeIptables,
 } from '../../src/proxy/iptables';
 import { backend, model, node, overallScenario, service } from './fixtures';
@@ -274,7 +275,22 @@ describe('renderIptablesBootstrap', () => {
       'iptables-nft -w -t filter -C FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES 2>/dev/null || iptables-nft -w -t filter -I FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
     );
     expect(lines.filter((l) => l.includes('-N KUBE-SERVICES'))).toHaveLength(2); // filter and nat
-    expect(renderIptablesBootstrap('legacy').every((l) => l.startsWith('iptables-legacy '))).toBe(true);
+  });
+
+  it('legacy: reads each table once (iptables-save) and falls back to -C before any -I', () => {
+    const lines = renderIptablesBootstrap('legacy');
+    expect(lines.filter((l) => l.includes('iptables-legacy-save'))).toEqual([
+      expect.stringMatching(/^KUBE_SAVE_filter=\$\(iptables-legacy-save -t filter \| /),
+      expect.stringMatching(/^KUBE_SAVE_nat=\$\(iptables-legacy-save -t nat \| /),
+    ]);
+    expect(lines).toContain(
+      `printf '%s\\n' "$KUBE_SAVE_nat" | grep -qxF -- '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES' || ` +
+        'iptables-legacy -w -t nat -C PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES 2>/dev/null || ' +
+        'iptables-legacy -w -t nat -I PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+    );
+    expect(lines.filter((l) => l.includes(' -I '))).toHaveLength(IPTABLES_JUMPS.length);
+    expect(lines.filter((l) => l.includes(' -I ')).every((l) => l.includes(' -C '))).toBe(true);
+    expect(lines.some((l) => l.includes('iptables-nft'))).toBe(false);
   });
 });
 

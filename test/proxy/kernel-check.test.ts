@@ -8,7 +8,13 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { computeEndpoints } from '../../src/proxy/endpoints';
-import { buildIptablesRuleset, renderIptablesBootstrap, renderIptablesPartial, serializeIptables } from '../../src/proxy/iptables';
+import {
+  NFT_CHAIN_LIST_LIMIT,
+  buildIptablesRuleset,
+  renderIptablesBootstrap,
+  renderIptablesPartial,
+  serializeIptables,
+} from '../../src/proxy/iptables';
 import { renderIpvs } from '../../src/proxy/ipvs';
 import { buildNftState, renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables';
 import { backend, model, node, overallScenario, service } from './fixtures';
@@ -113,6 +119,42 @@ describe('rendered rules accepted by the kernel (fresh netns)', () => {
     // the listed table has exactly the chains of the next state
     const listed = [...r.out.matchAll(/^\s*chain (\S+) \{/gm)].map((m) => m[1]).sort();
     expect(listed).toEqual(Object.keys(next.chains).sort());
+  });
+
+  // Past NFT_CHAIN_LIST_LIMIT the nat section starts with -Z (see src/proxy/iptables.ts).
+  skipIf(!tools.iptablesNft, 'iptables-nft-restore not usable')('iptables (nft): a large restore with -Z, re-applied, then partial', () => {
+    const n = Math.ceil(NFT_CHAIN_LIST_LIMIT / 2) + 10;
+    const many = Array.from({ length: n }, (_, i) => service('default', `s${i}`, `10.96.${1 + (i >> 8)}.${i & 255}`, [{ port: 80, targetPort: 8080 }]));
+    const pods = many.map((s, i) => backend('default', s.name, `p${i}`, 'n1', `10.244.1.${(i % 250) + 2}`));
+    const big = model(nodes, many, pods, '10.244.0.0/16');
+    const eps = computeEndpoints(big);
+    const prev = buildIptablesRuleset(big, 'n1', eps);
+    const moved = eps.map((s, i) => (i === n - 1 ? { ...s, endpoints: [{ ...s.endpoints[0], ip: '10.244.1.254' }] } : s));
+    const next = buildIptablesRuleset(big, 'n1', moved);
+    const full = serializeIptables(prev, [], { backend: 'nft' });
+    expect(full).toMatch(/^\*nat\n-Z\n/m);
+    const r = inNetns(
+      { 'full.rules': full, 'partial.rules': renderIptablesPartial(prev, next, { backend: 'nft' }) },
+      `iptables-nft-restore -w --noflush full.rules; iptables-nft-restore -w --noflush full.rules
+       iptables-nft-restore -w --noflush partial.rules
+       iptables-nft-save -t nat > after; grep -c '^:KUBE-SEP-' after; grep -c '^-A KUBE-SERVICES ' after; grep -c -- '--to-destination 10.244.1.254:8080' after`,
+    );
+    expect(r.status).toBe(0);
+    expect(r.out.trim().split('\n').slice(-3)).toEqual([String(n), String(n + 1), '1']); // + the NodePort rule
+  });
+
+  skipIf(!tools.nft, 'nft not usable')('nftables: the numgen cascade (above NFT_VMAP_LIMIT) applies, re-applies, and updates', () => {
+    const prev = buildNftState(before, 'n1', computeEndpoints(before), { vmapLimit: 0 });
+    const next = buildNftState(after, 'n1', computeEndpoints(after), { vmapLimit: 0 });
+    const r = inNetns(
+      { 'full.nft': serializeNft(prev), 'inc.nft': renderNftablesIncremental(prev, next) },
+      `nft -f full.nft && nft -f full.nft && nft -f inc.nft
+       nft list table ip kube-proxy`,
+    );
+    expect(r.status).toBe(0);
+    expect(r.out).not.toContain('vmap {');
+    expect(r.out).toMatch(/numgen random mod 2 (== )?0 goto endpoint-/);
+    expect(r.out).toContain('10.244.2.7:8080');
   });
 
   skipIf(!tools.ipset || !tools.iptablesNft, 'ipset not usable')('ipvs: ipset restore, then the iptables rules that match those sets', () => {

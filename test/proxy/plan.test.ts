@@ -1,5 +1,6 @@
 import { computeEndpoints } from '../../src/proxy/endpoints';
 import { PROXY_DIR, renderProxyPlan } from '../../src/proxy/plan';
+import { renderIptablesBootstrap } from '../../src/proxy/iptables';
 import { backend, model, node, service } from './fixtures';
 
 const nodes = [node('n1', '192.168.0.2', '10.244.1.0/24')];
@@ -17,7 +18,8 @@ describe('renderProxyPlan', () => {
     expect(plan.files[file]).toContain('*nat');
     const restoreAt = plan.commands.indexOf(`iptables-legacy-restore -w --noflush ${file}`);
     expect(restoreAt).toBeGreaterThan(-1);
-    expect(plan.commands.slice(restoreAt + 1).every((c) => c.startsWith('iptables-legacy -w '))).toBe(true);
+    expect(plan.commands.slice(restoreAt + 1)).toEqual(renderIptablesBootstrap('legacy'));
+    expect(plan.commands.some((c) => c.includes('iptables-nft'))).toBe(false);
     expect(plan.partial).toBe(false);
     expect(plan.state.iptables).toBeDefined();
     // JSON-safe state, usable as prev after a round trip
