@@ -7,8 +7,10 @@
 import { LabModel, PodModel } from '../model/types';
 import { LabError } from '../errors';
 import { docker } from '../runtime/docker';
-import { containerPid, createAndStart, listLabContainers, removeContainers, runToCompletion } from '../runtime/containers';
-import { execScriptOk } from '../runtime/exec';
+import { containerPid, createAndStart, demuxLogs, listLabContainers, removeContainers, runToCompletion } from '../runtime/containers';
+import { exec, execScript, execScriptOk } from '../runtime/exec';
+import { isCoreDnsPod, parseCoreDnsObserve, renderCoreDnsObserve, renderCoreDnsWaitReady } from '../plan/coredns-pod';
+import { removeCoreDnsFiles } from './dns';
 import { fabricHelperSpec } from '../plan/containers';
 import { isContainerPod } from '../plan/pod';
 import { containerPodName, containerPodSpec, podContainer, renderAttachNetns, renderContainerPodDetach, renderContainerPodNetwork } from '../plan/container-pod';
@@ -62,6 +64,30 @@ export async function startContainerPods(model: LabModel, pods: PodModel[], imag
     }),
   );
   await attachAndPlumb(model, cps, pids, img);
+  await waitCoreDnsReady(model, cps);
+}
+
+async function logTail(name: string, lines = 10): Promise<string> {
+  try {
+    const buf = (await docker().getContainer(name).logs({ stdout: true, stderr: true, follow: false, tail: lines })) as unknown as Buffer;
+    return demuxLogs(buf).trim();
+  } catch (e) {
+    return `(no logs: ${(e as Error).message})`;
+  }
+}
+
+/** CoreDNS pods: wait until the ready plugin answers, as the kubelet's readinessProbe would (asked from the node). */
+async function waitCoreDnsReady(model: LabModel, pods: PodModel[]): Promise<void> {
+  const dns = pods.filter(isCoreDnsPod);
+  await Promise.all(
+    dns.map(async (p) => {
+      const r = await execScript(nodeOf(model, p).container, script(renderCoreDnsWaitReady(p)));
+      if (r.failed) {
+        const name = containerPodName(model, p);
+        throw new LabError(`${r.stderr.trim() || `pod ${p.name}: CoreDNS not ready`}\n${name} logs:\n${await logTail(name)}`);
+      }
+    }),
+  );
 }
 
 export interface ContainerPodState {
@@ -69,16 +95,39 @@ export interface ContainerPodState {
   running: boolean;
   /** Engine state (running, exited, ...) or `missing`. */
   state: string;
+  /** Readiness, for pods that have a probe (CoreDNS: GET :8181/ready from the node); else undefined. */
+  ready?: boolean;
+}
+
+/** CoreDNS pods' readiness, one exec per node holding running ones. */
+async function coreDnsReadiness(model: LabModel, pods: PodModel[]): Promise<Map<PodModel, boolean>> {
+  const out = new Map<PodModel, boolean>();
+  const byNode = new Map<string, PodModel[]>();
+  for (const p of pods) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
+  await Promise.all(
+    [...byNode].map(async ([, ps]) => {
+      let seen = new Map<string, boolean>();
+      try {
+        seen = parseCoreDnsObserve((await exec(nodeOf(model, ps[0]).container, ['sh', '-c', renderCoreDnsObserve(ps)])).stdout);
+      } catch {
+        // A node that does not answer has no ready pods.
+      }
+      for (const p of ps) out.set(p, seen.get(p.netns) === true);
+    }),
+  );
+  return out;
 }
 
 export async function observeContainerPods(model: LabModel): Promise<ContainerPodState[]> {
   const cps = model.pods.filter(isContainerPod);
   if (!cps.length) return [];
   const listed = new Map((await listLabContainers(model.name)).map((c) => [c.name, c.state]));
-  return cps.map((pod) => {
+  const states = cps.map((pod) => {
     const state = listed.get(containerPodName(model, pod)) ?? 'missing';
     return { pod, running: state === 'running', state };
   });
+  const probed = await coreDnsReadiness(model, states.filter((s) => s.running && isCoreDnsPod(s.pod)).map((s) => s.pod));
+  return states.map((s) => (isCoreDnsPod(s.pod) ? { ...s, ready: probed.get(s.pod) ?? false } : s));
 }
 
 /** restartPolicy Always: the container starts again in a new network namespace, plumbed afresh. */
@@ -104,6 +153,7 @@ export async function deleteContainerPods(model: LabModel, pods: PodModel[]): Pr
   const cps = pods.filter(isContainerPod);
   if (!cps.length) return;
   await removeContainers(cps.map((p) => containerPodName(model, p)));
+  removeCoreDnsFiles(model, cps);
   const byNode = new Map<string, PodModel[]>();
   for (const p of cps) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
   await Promise.all([...byNode].map(([n, ps]) => execScriptOk(nodeOf(model, ps[0]).container, script(ps.flatMap(renderContainerPodDetach)), `delete container pods on ${n}`)));

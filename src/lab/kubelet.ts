@@ -63,9 +63,10 @@ export async function observePods(model: LabModel): Promise<PodObservation[]> {
   return model.pods.map((pod) => {
     const cp = engine.get(pod);
     if (cp) {
-      // Container pods: the engine's state is the container's (no readiness probe to ask).
+      // Container pods: the engine's state is the container's; ready is the probe's answer where there is one (CoreDNS /ready).
       const name = pod.containers[0].name;
-      return { pod, alive: cp.running, ready: cp.running, containers: [{ netns: pod.netns, container: name, alive: cp.running, ready: cp.running }] };
+      const ready = cp.running && (cp.ready ?? true);
+      return { pod, alive: cp.running, ready, containers: [{ netns: pod.netns, container: name, alive: cp.running, ready }] };
     }
     const cs = all.filter((c) => c.netns === pod.netns && pod.containers.some((x) => x.name === c.container));
     const complete = cs.length === pod.containers.length;

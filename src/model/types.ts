@@ -15,6 +15,23 @@ export const LABEL_LAB = 'k8s-netlab.lab';
 export const LABEL_ROLE = 'k8s-netlab.role';
 export const LABEL_NODE = 'k8s-netlab.node';
 
+/** cluster.dnsServer: CoreDNS when its image can be had (auto), CoreDNS or nothing, or the offline server (knotd + unbound). */
+export type DnsServerSetting = 'auto' | 'coredns' | 'offline';
+
+/** The cluster DNS server chosen at `lab up` (src/topology/dns-server.ts chooseDnsServer). */
+export interface DnsServerChoice {
+  /** What was asked for. */
+  requested: DnsServerSetting;
+  /** What the DNS pods run. */
+  server: 'coredns' | 'offline';
+  /** Why, in words (`image coredns/coredns:1.11.3 present locally`, `... unavailable: ... no such host`). */
+  reason: string;
+  /** coredns: the image of the DNS pods. */
+  image?: string;
+  /** coredns: absolute host directory holding one directory per DNS pod (Corefile, zones/), bind-mounted read-only at /etc/coredns. */
+  filesDir?: string;
+}
+
 export interface ClusterSettings {
   /** Cluster-wide pod CIDR, split into one block per node (kind: 10.244.0.0/16, /24 each). */
   podCIDR: string;
@@ -27,6 +44,8 @@ export interface ClusterSettings {
   dnsIP: string;
   /** Cluster DNS (the coredns Deployment and kube-dns Service) added by the loader; false opts out. Absent means true. */
   dns?: boolean;
+  /** Which server the cluster DNS pods run, as asked (cluster.dnsServer / lab up --dns-server); absent means auto. What runs is LabModel.dnsServer. */
+  dnsServer?: DnsServerSetting;
   proxy: ProxyMode;
   iptablesBackend: IptablesBackend;
   /** IPVS scheduler when proxy is ipvs. */
@@ -246,4 +265,6 @@ export interface LabModel {
   edge?: EdgeModel;
   /** DNS server on the Internet host answering names outside the cluster (for cluster DNS forwarding). */
   internetDns?: string;
+  /** The cluster DNS server chosen at `lab up` (absent on labs from before the choice existed: offline). */
+  dnsServer?: DnsServerChoice;
 }

@@ -13,6 +13,7 @@ import type { ContainerSpec } from '../runtime/containers';
 import { renderPodNetwork, renderPodDelete } from './pod';
 import { podResolvConf, renderPodResolvConf, resolvOptions } from './resolv';
 import { q, script } from './shell';
+import { coreDnsBinds, isCoreDnsPod } from './coredns-pod';
 
 export const LABEL_POD = 'k8s-netlab.pod';
 
@@ -45,6 +46,8 @@ export function containerPodSpec(model: LabModel, pod: PodModel): ContainerSpec 
     ...(c.command ? { entrypoint: c.command } : {}),
     ...(c.env ? { env: c.env } : {}),
     ...(resolv !== undefined ? { dns: resolvOptions(resolv) } : {}),
+    // A CoreDNS pod reads its Corefile and zones from the host (src/plan/coredns-pod.ts), read-only.
+    ...(isCoreDnsPod(pod) ? { binds: coreDnsBinds(model, pod) } : {}),
     plain: true,
   };
 }

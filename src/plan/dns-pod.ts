@@ -13,14 +13,16 @@ import { renderReverseZones } from '../dns/reverse';
 import { renderClusterZone } from '../dns/zone';
 import { LOG_DIR, RUN_DIR } from './node';
 import { q } from './shell';
+import { isCoreDnsPod } from '../topology/dns-server';
 
 /** Directory of a DNS pod's configs, zones and knot state (in the node container). */
 export function dnsDir(pod: Pick<PodModel, 'netns'>): string {
   return `${RUN_DIR}/pods/${pod.netns}/dns`;
 }
 
+/** A cluster DNS pod: the offline server (kind 'dns') or a CoreDNS container pod (src/plan/coredns-pod.ts). */
 export function isDnsPod(pod: PodModel): boolean {
-  return pod.containers.some((c) => c.kind === 'dns');
+  return pod.containers.some((c) => c.kind === 'dns') || isCoreDnsPod(pod);
 }
 
 /** Zone origins every DNS pod serves: the cluster domain, then the reverse zones. */
@@ -127,7 +129,8 @@ export function renderDnsWaitReady(pod: PodModel, timeoutTenths = 100): string[]
   ];
 }
 
-function heredoc(path: string, content: string, tag: string): string[] {
+/** Shell lines writing `content` to `path` verbatim (quoted heredoc, tag made unique against the content). */
+export function heredoc(path: string, content: string, tag: string): string[] {
   let t = tag;
   while (content.includes(t)) t += '_';
   return [`cat > ${q(path)} <<'${t}'`, content.replace(/\n?$/, ''), t];
@@ -160,12 +163,7 @@ export function renderDnsSync(model: LabModel, pod: PodModel, c: PodContainer, e
   let i = 0;
   for (const [path, text] of Object.entries(zones)) lines.push(...heredoc(`${path}.new`, text, `K8S_NETLAB_ZONE_${i++}`));
   lines.push(
-    `prev=$(cat ${q(`${dir}/serial`)} 2>/dev/null || echo 0)`,
-    `s=${opts.serial}`,
-    'if [ "$s" -le "$prev" ]; then s=$((prev + 1)); fi',
-    // RFC 1982 wrap is not needed: serials start from the clock in 100 ms units since 2025.
-    ...Object.keys(zones).map((p) => `sed -i 's/ ${SERIAL_TOKEN} 7200 1800 86400 / '"$s"' 7200 1800 86400 /' ${q(`${p}.new`)} && mv ${q(`${p}.new`)} ${q(p)}`),
-    'echo "$s" > ' + q(`${dir}/serial`),
+    ...renderSerialSwap(dir, Object.keys(zones), opts.serial),
     `cmp -s ${q(`${dir}/new/knot.conf`)} ${q(`${dir}/knot.conf`)} || mv ${q(`${dir}/new/knot.conf`)} ${q(`${dir}/knot.conf`)}`,
     'uchanged=0',
     `if ! cmp -s ${q(`${dir}/new/unbound.conf`)} ${q(`${dir}/unbound.conf`)}; then mv ${q(`${dir}/new/unbound.conf`)} ${q(`${dir}/unbound.conf`)}; uchanged=1; fi`,
@@ -179,6 +177,30 @@ export function renderDnsSync(model: LabModel, pod: PodModel, c: PodContainer, e
   }
   lines.push('echo "serial=$s"');
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Lines that pick the serial (max(candidate, served + 1), served = `<dir>/serial`), put it into each
+ * `<zone>.new` in place of SERIAL_TOKEN, move the zones into place and record the serial in `$s`
+ * and `<dir>/serial`. Shared by the offline pods and the CoreDNS pods' copies (src/plan/coredns-pod.ts).
+ */
+export function renderSerialSwap(dir: string, zonePaths: string[], candidate: number): string[] {
+  return [
+    `prev=$(cat ${q(`${dir}/serial`)} 2>/dev/null || echo 0)`,
+    `s=${candidate}`,
+    'if [ "$s" -le "$prev" ]; then s=$((prev + 1)); fi',
+    // RFC 1982 wrap is not needed: serials start from the clock in 100 ms units since 2025.
+    ...zonePaths.map((p) => `sed -i 's/ ${SERIAL_TOKEN} 7200 1800 86400 / '"$s"' 7200 1800 86400 /' ${q(`${p}.new`)} && mv ${q(`${p}.new`)} ${q(p)}`),
+    'echo "$s" > ' + q(`${dir}/serial`),
+  ];
+}
+
+/** The same substitution in TypeScript: the zone text with `serial` in place of SERIAL_TOKEN (sed's first match per line). */
+export function applySerial(text: string, serial: number): string {
+  return text
+    .split('\n')
+    .map((l) => l.replace(` ${SERIAL_TOKEN} 7200 1800 86400 `, ` ${serial} 7200 1800 86400 `))
+    .join('\n');
 }
 
 /** Serial candidate from the clock: 100 ms units since 2025-01-01 (fits 32 bits until 2038). */

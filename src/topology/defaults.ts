@@ -1,11 +1,14 @@
 /** Defaults and allowed values of the topology file, shared by the schema and the resolver. */
-import type { CniMode, IptablesBackend, ProxyMode } from '../model/types';
+import type { CniMode, DnsServerSetting, IptablesBackend, ProxyMode } from '../model/types';
 
 export const DEFAULT_PREFIX = 'k8s-netlab';
 
 export const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables', 'ipvs'];
 export const IPTABLES_BACKENDS: readonly IptablesBackend[] = ['nft', 'legacy'];
 export const CNI_MODES: readonly CniMode[] = ['vpc-routes', 'host-gw', 'vxlan', 'vpc-native'];
+/** cluster.dnsServer / lab up --dns-server (chosen at lab up: src/topology/dns-server.ts). */
+export const DNS_SERVERS: readonly DnsServerSetting[] = ['auto', 'coredns', 'offline'];
+export const DEFAULT_DNS_SERVER: DnsServerSetting = 'auto';
 /** Schedulers the kernel's IPVS offers (ip_vs_<name> modules) and kube-proxy accepts. */
 export const IPVS_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'mh'] as const;
 

@@ -13,6 +13,8 @@ export interface RawCluster {
   dnsIP?: string;
   /** Cluster DNS add-on (coredns Deployment + kube-dns Service); false opts out. */
   dns?: boolean;
+  /** Cluster DNS server: auto | coredns | offline (default auto). */
+  dnsServer?: string;
   proxy?: string;
   iptablesBackend?: string;
   ipvsScheduler?: string;
@@ -196,4 +198,8 @@ export interface TopologyOverrides {
   iptablesBackend?: IptablesBackend;
   /** `lab up --force`: build host-gw across subnets anyway (its cross-subnet routes then fail). */
   force?: boolean;
+  /** `lab up --dns-server`: the cluster DNS server asked for (auto | coredns | offline), validated like cluster.dnsServer. */
+  dnsServer?: string;
+  /** The server chosen at lab up: 'coredns' renders the DNS add-on's pods as CoreDNS container pods. */
+  dnsServerChoice?: 'coredns' | 'offline';
 }

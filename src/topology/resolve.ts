@@ -7,7 +7,7 @@
  */
 import { isAbsolute, resolve as resolvePath } from 'path';
 import { InputError, InputErrors } from '../errors';
-import type { ClusterSettings, CniMode, IptablesBackend, ProxyMode, LabContainer, LabModel, LinkModel, NodeModel, Subnet } from '../model/types';
+import type { ClusterSettings, CniMode, DnsServerSetting, IptablesBackend, ProxyMode, LabContainer, LabModel, LinkModel, NodeModel, Subnet } from '../model/types';
 import {
   Cidr,
   cidrProblem,
@@ -28,6 +28,7 @@ import {
   CLUSTER_DEFAULTS,
   CNI_MODES,
   DEFAULT_PREFIX,
+  DNS_SERVERS,
   DEFAULT_SUBNET,
   IPTABLES_BACKENDS,
   IPVS_SCHEDULERS,
@@ -43,6 +44,7 @@ import type { RawNode, RawSubnet, RawTopology, SourcedObject, TopologyOverrides 
 import { checkTopology, readManifest } from './validate';
 import { checkLabels, resolveWorkloads } from './workloads';
 import { clusterDnsObjects, declaresClusterDns } from './cluster-dns';
+import { coreDnsObjects } from './dns-server';
 import { assignLoadBalancerIPs, assignNodePublicIPs, edgeLinks, resolveEdge } from './edge';
 import { allocateVpcNativeBlocks, coveringCidr } from './vpc-native';
 import { VPC_NATIVE_GATEWAY } from '../plan/cni';
@@ -94,6 +96,9 @@ function resolveCluster(raw: RawTopology, overrides: TopologyOverrides, issues: 
   enumCheck(cni, CNI_MODES, fieldOf('cni', 'cni'), issues);
   enumCheck(backend, IPTABLES_BACKENDS, fieldOf('iptablesBackend', 'iptablesBackend'), issues);
   enumCheck(c.ipvsScheduler, IPVS_SCHEDULERS, 'cluster.ipvsScheduler', issues);
+  // Asked for here, decided at lab up (src/topology/dns-server.ts); absent means auto.
+  const dnsServer = overrides.dnsServer ?? raw.cluster?.dnsServer;
+  if (dnsServer !== undefined) enumCheck(String(dnsServer), DNS_SERVERS, overrides.dnsServer !== undefined ? '--dns-server' : 'cluster.dnsServer', issues);
 
   const podNet = cidrField(c.podCIDR, 'cluster.podCIDR', issues, CLUSTER_DEFAULTS.podCIDR);
   const serviceNet = cidrField(c.serviceCIDR, 'cluster.serviceCIDR', issues, CLUSTER_DEFAULTS.serviceCIDR);
@@ -143,6 +148,7 @@ function resolveCluster(raw: RawTopology, overrides: TopologyOverrides, issues: 
       domain: c.domain,
       dnsIP: c.dnsIP,
       dns: c.dns !== false,
+      ...(dnsServer !== undefined ? { dnsServer: dnsServer as DnsServerSetting } : {}),
       proxy: proxy as ProxyMode,
       iptablesBackend: backend as IptablesBackend,
       ipvsScheduler: c.ipvsScheduler,
@@ -417,6 +423,8 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
   }));
   // The cluster DNS add-on, as kubeadm installs it (unless opted out or declared by the topology).
   if (cluster.settings.dns && !declaresClusterDns(objects)) objects = [...objects, ...clusterDnsObjects(cluster.settings.dnsIP)];
+  // CoreDNS chosen at lab up: the DNS Deployment's pods run coredns/coredns as container pods.
+  if (overrides.dnsServerChoice === 'coredns') objects = coreDnsObjects(objects);
   const work = resolveWorkloads(
     objects,
     nodes,

@@ -11,6 +11,8 @@ import { writeFileSync } from 'fs';
 import {
   CLUSTER_DEFAULTS,
   CNI_MODES,
+  DEFAULT_DNS_SERVER,
+  DNS_SERVERS,
   EDGE_DEFAULTS,
   IPTABLES_BACKENDS,
   IPVS_SCHEDULERS,
@@ -407,6 +409,10 @@ export const topologySchema: Schema = {
       dnsIP: str(`ClusterIP of the cluster DNS Service, inside serviceCIDR (default ${CLUSTER_DEFAULTS.dnsIP}).`, { pattern: IP_PATTERN }),
       dns: bool(
         'Cluster DNS add-on (default true): the loader adds, as kubeadm does, Deployment kube-system/coredns (k8s-app: kube-dns; knotd + unbound serving the cluster zone) and Service kube-system/kube-dns on dnsIP (53 UDP/TCP), and every pod gets a resolv.conf pointing at it. false leaves both out.',
+      ),
+      dnsServer: d(
+        `Server the cluster DNS pods run (default ${DEFAULT_DNS_SERVER}), decided at lab up (lab up --dns-server overrides): coredns = the coredns/coredns:1.11.3 image (file plugin serving the rendered zones, reloaded within 1 s), and lab up fails (exit 2) when that image is neither present nor pullable; offline = knotd + unbound from the lab image (no registry needed); auto = coredns when its image is present locally or can be pulled within a few seconds, else offline. Both serve the same records.`,
+        { type: 'string', enum: [...DNS_SERVERS] },
       ),
       proxy: d(`kube-proxy mode (default ${CLUSTER_DEFAULTS.proxy}).`, { type: 'string', enum: [...PROXY_MODES] }),
       iptablesBackend: d(`iptables backend of the nodes (default ${CLUSTER_DEFAULTS.iptablesBackend}).`, {

@@ -13,6 +13,12 @@ import { diffModels } from '../../lab/diff';
 import { preflight } from '../../lab/preflight';
 import { CniMode, IptablesBackend, ProxyMode } from '../../model/types';
 import { LabError } from '../../errors';
+import * as path from 'path';
+import { rmSync } from 'fs';
+import { coreDnsAvailability } from '../../runtime/coredns-image';
+import { chooseDnsServer, COREDNS_IMAGE, describeDnsServer, needsCoreDnsImage, requestedDnsServer } from '../../topology/dns-server';
+import { isDnsPod } from '../../plan/dns-pod';
+import { labDir } from '../../lab/lab-dir';
 
 interface UpArgs extends CommonArgs {
   proxy?: string;
@@ -20,6 +26,7 @@ interface UpArgs extends CommonArgs {
   'iptables-backend'?: string;
   verify: boolean;
   force?: boolean;
+  'dns-server'?: string;
 }
 
 export const command = 'up';
@@ -31,19 +38,25 @@ export function builder(y: Argv) {
     .option('cni', { type: 'string', describe: 'pod network: vpc-routes | host-gw | vxlan | vpc-native (overrides the file)' })
     .option('iptables-backend', { type: 'string', describe: 'iptables backend: nft | legacy' })
     .option('verify', { type: 'boolean', default: true, describe: 'run lab verify once the lab is up (--no-verify skips)' })
-    .option('force', { type: 'boolean', default: false, describe: 'build a host-gw lab whose nodes span subnets anyway (its cross-subnet paths will fail)' });
+    .option('force', { type: 'boolean', default: false, describe: 'build a host-gw lab whose nodes span subnets anyway (its cross-subnet paths will fail)' })
+    .option('dns-server', {
+      type: 'string',
+      describe: `cluster DNS server: auto (coredns when ${COREDNS_IMAGE} is present or pullable, else offline) | coredns (exit 2 when the image cannot be had) | offline (knotd + unbound) (overrides the file)`,
+    });
 }
 
 export async function handler(argv: UpArgs): Promise<void> {
   const file = argv.topology ?? GUIDE_TOPOLOGY;
   // Validate everything before touching the engine: bad input creates nothing.
-  const model = await loadTopology(file, {
+  const overrides = {
     name: argv.name,
     proxy: argv.proxy as ProxyMode | undefined,
     cni: argv.cni as CniMode | undefined,
     iptablesBackend: argv['iptables-backend'] as IptablesBackend | undefined,
     ...(argv.force ? { force: true } : {}),
-  });
+    ...(argv['dns-server'] !== undefined ? { dnsServer: argv['dns-server'] } : {}),
+  };
+  let model = await loadTopology(file, overrides);
   await pingEngine();
   const log = (m: string) => console.log(`[${model.name}] ${m}`);
   if (model.cluster.cni === 'host-gw' && new Set(model.nodes.map((n) => n.subnet)).size > 1)
@@ -51,6 +64,8 @@ export async function handler(argv: UpArgs): Promise<void> {
   const existing = await listLabContainers(model.name);
   if (existing.length > 0) {
     const running = await readModel(model.name);
+    // A CoreDNS lab's DNS pods were rendered as CoreDNS at its lab up: compare like with like.
+    if (running.dnsServer?.server === 'coredns') model = loadTopology(file, { ...overrides, dnsServerChoice: 'coredns' });
     const diffs = diffModels(running, model);
     if (diffs.length > 0) {
       throw new LabError(`lab ${model.name} is already running and differs from ${file}:\n${diffs.map((d) => `  - ${d}`).join('\n')}`, {
@@ -59,11 +74,32 @@ export async function handler(argv: UpArgs): Promise<void> {
     }
     log('already running and matches the topology; nothing to do');
   } else {
+    // The cluster DNS server, decided before anything is created: an explicit coredns whose image
+    // cannot be had stops here (exit 2); auto falls back to the offline server.
+    if (model.pods.some(isDnsPod)) {
+      const requested = requestedDnsServer(model.cluster.dnsServer);
+      const available = needsCoreDnsImage(requested) ? await coreDnsAvailability(COREDNS_IMAGE, { onProgress: (l) => log(`dns: ${l}`) }) : undefined;
+      const choice = chooseDnsServer(requested, available, argv['dns-server'] !== undefined ? '--dns-server' : 'cluster.dnsServer');
+      if (choice.server === 'coredns') {
+        model = loadTopology(file, { ...overrides, dnsServerChoice: 'coredns' });
+        choice.filesDir = path.join(labDir(model.name), 'coredns');
+        // Files of an earlier lab of this name (down leaves them) must not shadow this one's serials.
+        rmSync(choice.filesDir, { recursive: true, force: true });
+      }
+      model = { ...model, dnsServer: choice };
+      log(describeDnsServer(choice));
+    }
     const image = await ensureImage({ onProgress: (l) => log(`image: ${l}`) });
     await preflight(model, image);
     const t0 = Date.now();
     log(`starting from ${file}: ${model.nodes.length} nodes, ${model.pods.length} pods, proxy ${model.cluster.proxy}, cni ${model.cluster.cni}`);
-    await upLab(model, image, log);
+    try {
+      await upLab(model, image, log);
+    } catch (err) {
+      // upLab removed the containers; the CoreDNS pods' host files go with them.
+      if (model.dnsServer?.filesDir) rmSync(model.dnsServer.filesDir, { recursive: true, force: true });
+      throw err;
+    }
     log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
   if (!argv.verify) return;

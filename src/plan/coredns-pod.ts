@@ -1,0 +1,111 @@
+/**
+ * CoreDNS cluster DNS pods (cluster.dnsServer coredns): container pods of coredns/coredns run
+ * with `-conf /etc/coredns/Corefile`. The image has no shell, so its files come from the host:
+ * ./lab-<name>/coredns/<pod>/ (Corefile, zones/db.*), bind-mounted read-only at /etc/coredns and
+ * rewritten (each file replaced by rename) on every DNS sync; the file plugin's `reload 1s` sees
+ * the higher SOA serial and loads the zone. The same texts, with the same serial, are written
+ * into the pod's directory in its node, where the offline pods keep theirs, so the dns probe and
+ * `lab exec` read what CoreDNS serves. Readiness is CoreDNS's `ready` plugin (:8181/ready),
+ * asked from the node. Pure: paths, file texts, scripts.
+ */
+import * as path from 'path';
+import type { LabModel, PodModel } from '../model/types';
+import type { EndpointSlice } from '../proxy/endpoints';
+import { LabError } from '../errors';
+import { renderCorefile, zoneFileName, zoneFiles, ZoneFile } from '../dns/config';
+import { COREDNS_CONF_DIR, COREDNS_READY_PORT } from '../topology/dns-server';
+import { applySerial, dnsDir, dnsOrigins, heredoc, renderDnsZones, renderSerialSwap } from './dns-pod';
+import { q } from './shell';
+
+export { isCoreDnsPod } from '../topology/dns-server';
+
+/** Host directory holding one CoreDNS pod's Corefile and zones (under model.dnsServer.filesDir). */
+export function coreDnsPodDir(model: LabModel, pod: Pick<PodModel, 'name'>): string {
+  const dir = model.dnsServer?.filesDir;
+  if (!dir) throw new LabError(`lab ${model.name} runs CoreDNS pods but its model has no dnsServer.filesDir`, { hint: `recreate the lab: lab down --name ${model.name} && lab up` });
+  return path.join(dir, pod.name);
+}
+
+/** Zone files as CoreDNS opens them (inside its container), cluster zone first. */
+export function coreDnsZoneFiles(model: LabModel): ZoneFile[] {
+  return zoneFiles(`${COREDNS_CONF_DIR}/zones`, dnsOrigins(model));
+}
+
+const PLACEHOLDER_UPSTREAM = '127.0.0.1:9';
+
+/**
+ * The pod's Corefile: the file plugin per cluster zone, the rest forwarded to the lab's Internet
+ * DNS (model.internetDns). Without one, names outside the cluster zones are refused at once (as
+ * the offline server's `local-zone "." refuse`): nothing is ever forwarded off the machine.
+ */
+export function renderPodCorefile(model: LabModel): string {
+  const zones = coreDnsZoneFiles(model);
+  if (model.internetDns) return renderCorefile({ zones, upstream: [model.internetDns] });
+  const text = renderCorefile({ zones, upstream: [PLACEHOLDER_UPSTREAM] });
+  const fwd = `    forward . ${PLACEHOLDER_UPSTREAM}`;
+  const refuse = ['    # No Internet DNS server in this lab: refuse names outside the cluster zones.', '    template ANY ANY {', '        rcode REFUSED', '    }'].join('\n');
+  return text.replace(fwd, refuse);
+}
+
+/** Relative path (under the pod's directory) of each file CoreDNS reads, e.g. `zones/db.cluster.local`. */
+export function coreDnsRelPath(zone: Pick<ZoneFile, 'origin'>): string {
+  return `zones/${zoneFileName(zone.origin)}`;
+}
+
+/**
+ * The files of one CoreDNS pod, keyed by path relative to its directory: `Corefile` and the zones
+ * with `serial` in their SOA. Byte for byte what renderCoreDnsSync writes into the node with the
+ * same serial.
+ */
+export function renderCoreDnsFiles(model: LabModel, pod: PodModel, endpoints: EndpointSlice[], serial: number): Record<string, string> {
+  const out: Record<string, string> = { Corefile: renderPodCorefile(model) };
+  for (const [p, text] of Object.entries(renderDnsZones(model, pod, endpoints))) out[`zones/${path.posix.basename(p)}`] = applySerial(text, serial);
+  return out;
+}
+
+/**
+ * The node's copy (in dnsDir, where the offline pods keep their files): Corefile and zones
+ * written under the pod's lock, the serial chosen as for the offline pods (max(candidate, the
+ * copy's serial + 1)) and printed as `serial=<n>`; the caller then writes the host files with it.
+ */
+export function renderCoreDnsSync(model: LabModel, pod: PodModel, endpoints: EndpointSlice[], candidate: number): string {
+  const dir = dnsDir(pod);
+  const zones = renderDnsZones(model, pod, endpoints);
+  const lines = ['set -eu', `mkdir -p ${q(`${dir}/zones`)}`, `exec 9> ${q(`${dir}/lock`)}`, 'flock 9'];
+  lines.push(...heredoc(`${dir}/Corefile`, renderPodCorefile(model), 'K8S_NETLAB_COREFILE'));
+  let i = 0;
+  for (const [p, text] of Object.entries(zones)) lines.push(...heredoc(`${p}.new`, text, `K8S_NETLAB_ZONE_${i++}`));
+  lines.push(...renderSerialSwap(dir, Object.keys(zones), candidate), 'echo "serial=$s"');
+  return lines.join('\n') + '\n';
+}
+
+/** The container's mounts: the pod's host directory, read-only, at /etc/coredns. */
+export function coreDnsBinds(model: LabModel, pod: PodModel): string[] {
+  return [`${coreDnsPodDir(model, pod)}:${COREDNS_CONF_DIR}:ro`];
+}
+
+/** Shell test run in the node: CoreDNS's ready plugin answers 200 on the pod's address. */
+export function renderCoreDnsReady(pod: Pick<PodModel, 'ip'>): string {
+  return `curl -fs -m 1 -o /dev/null http://${pod.ip}:${COREDNS_READY_PORT}/ready`;
+}
+
+/** Waits (up to timeoutTenths/10 s) until CoreDNS reports ready. */
+export function renderCoreDnsWaitReady(pod: Pick<PodModel, 'ip' | 'name'>, timeoutTenths = 150): string[] {
+  return [
+    `i=0; until ${renderCoreDnsReady(pod)}; do i=$((i+1)); if [ $i -ge ${timeoutTenths} ]; then echo "pod ${pod.name}: CoreDNS not ready (http://${pod.ip}:${COREDNS_READY_PORT}/ready)" >&2; exit 1; fi; sleep 0.1; done`,
+  ];
+}
+
+/** One line per pod, `<netns> <ready 0|1>` (run in the node holding them). */
+export function renderCoreDnsObserve(pods: PodModel[]): string {
+  return pods.map((p) => `if ${renderCoreDnsReady(p)}; then echo ${q(p.netns)} 1; else echo ${q(p.netns)} 0; fi`).join('\n') + '\n';
+}
+
+export function parseCoreDnsObserve(out: string): Map<string, boolean> {
+  const m = new Map<string, boolean>();
+  for (const l of out.split('\n')) {
+    const f = l.trim().split(/\s+/);
+    if (f.length === 2 && (f[1] === '0' || f[1] === '1')) m.set(f[0], f[1] === '1');
+  }
+  return m;
+}

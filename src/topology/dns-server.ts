@@ -1,0 +1,95 @@
+/**
+ * Which server the cluster DNS pods run, decided once at `lab up` (cluster.dnsServer or
+ * --dns-server): CoreDNS (the coredns/coredns image, file plugin) when asked for or, with auto,
+ * when its image is present or can be pulled; otherwise the offline server (knotd + unbound from
+ * the lab image). Both serve the same rendered zone files. Pure: the engine's answer about the
+ * image comes in as `CoreDnsAvailability` (src/runtime/coredns-image.ts asks).
+ */
+import { InputError } from '../errors';
+import type { DnsServerChoice, DnsServerSetting, PodModel } from '../model/types';
+import type { SourcedObject } from './raw';
+import { DNS_DEPLOYMENT, DNS_IMAGE, DNS_NAMESPACE } from './cluster-dns';
+import { DEFAULT_DNS_SERVER } from './defaults';
+
+/** The CoreDNS image the DNS pods run (the version kubeadm 1.31 installs). */
+export const COREDNS_IMAGE = 'coredns/coredns:1.11.3';
+/** Where the Corefile and zones are mounted in the CoreDNS container (as kubeadm's ConfigMap volume). */
+export const COREDNS_CONF_DIR = '/etc/coredns';
+/** The container's args, as kubeadm's coredns Deployment has them. */
+export const COREDNS_ARGS: readonly string[] = ['-conf', `${COREDNS_CONF_DIR}/Corefile`];
+/** CoreDNS `ready` plugin: 200 on /ready once every plugin is ready (kubeadm's readinessProbe). */
+export const COREDNS_READY_PORT = 8181;
+export const COREDNS_HEALTH_PORT = 8080;
+
+/** What the engine said about the CoreDNS image. */
+export interface CoreDnsAvailability {
+  available: boolean;
+  /** present = in the local image store; pulled = just pulled; unavailable = neither. */
+  how: 'present' | 'pulled' | 'unavailable';
+  /** Words for progress and errors (the pull's error when unavailable). */
+  reason: string;
+}
+
+/** The setting in force: the flag over the file over the default. */
+export function requestedDnsServer(setting: DnsServerSetting | undefined): DnsServerSetting {
+  return setting ?? DEFAULT_DNS_SERVER;
+}
+
+/** True when the image must be looked at (and maybe pulled) to decide. */
+export function needsCoreDnsImage(requested: DnsServerSetting): boolean {
+  return requested !== 'offline';
+}
+
+/**
+ * The choice. `available` is what the engine said (not needed for offline). An explicit
+ * `coredns` whose image cannot be had is an input error (exit 2) raised before anything is
+ * created; `field` names where it was asked for (`--dns-server` or `cluster.dnsServer`).
+ */
+export function chooseDnsServer(requested: DnsServerSetting, available: CoreDnsAvailability | undefined, field = 'cluster.dnsServer'): DnsServerChoice {
+  if (requested === 'offline') return { requested, server: 'offline', reason: 'offline asked for (knotd + unbound from the lab image)' };
+  if (!available) throw new Error(`chooseDnsServer: ${requested} needs the CoreDNS image's availability`);
+  if (available.available) return { requested, server: 'coredns', reason: available.reason, image: COREDNS_IMAGE };
+  if (requested === 'coredns')
+    throw new InputError(`coredns requested, but coredns image unavailable: ${available.reason}`, {
+      field,
+      hint: `use --dns-server offline (or auto, or cluster.dnsServer: offline) for the offline DNS server built into the lab image, or make ${COREDNS_IMAGE} available (docker pull / docker load) first`,
+    });
+  return { requested, server: 'offline', reason: `coredns image unavailable: ${available.reason}; using the offline server (knotd + unbound)` };
+}
+
+/** One line for `lab up` progress and `lab status`. */
+export function describeDnsServer(c: DnsServerChoice): string {
+  const what = c.server === 'coredns' ? `coredns (${c.image ?? COREDNS_IMAGE}, file plugin)` : 'offline (knotd + unbound)';
+  return `dns server ${what}, asked ${c.requested}: ${c.reason}`;
+}
+
+function isOfflineDnsImage(image: unknown): boolean {
+  return typeof image === 'string' && (image === DNS_IMAGE || image.startsWith(`${DNS_IMAGE}:`));
+}
+
+/**
+ * The objects with the cluster DNS Deployment (kube-system/coredns running the lab's offline DNS
+ * image) turned into CoreDNS: image coredns/coredns, args `-conf /etc/coredns/Corefile`. The pods
+ * then resolve as container pods (src/plan/container-pod.ts). Everything else is returned as is;
+ * the input is not changed.
+ */
+export function coreDnsObjects(objects: SourcedObject[]): SourcedObject[] {
+  return objects.map((o) => {
+    const obj = o.object as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: { template?: { spec?: { containers?: Array<Record<string, unknown>> } } } };
+    if (obj.kind !== 'Deployment' || obj.metadata?.namespace !== DNS_NAMESPACE || obj.metadata?.name !== DNS_DEPLOYMENT) return o;
+    const containers = obj.spec?.template?.spec?.containers;
+    if (!containers?.some((c) => isOfflineDnsImage(c.image))) return o;
+    const copy = JSON.parse(JSON.stringify(obj)) as typeof obj;
+    for (const c of copy.spec!.template!.spec!.containers!) {
+      if (!isOfflineDnsImage(c.image)) continue;
+      c.image = COREDNS_IMAGE;
+      c.args = [...COREDNS_ARGS];
+    }
+    return { ...o, object: copy as SourcedObject['object'] };
+  });
+}
+
+/** A pod that runs CoreDNS as the cluster DNS: a container pod of COREDNS_IMAGE with COREDNS_ARGS (what coreDnsObjects renders). */
+export function isCoreDnsPod(pod: PodModel): boolean {
+  return pod.containers.some((c) => c.kind === 'container' && c.image === COREDNS_IMAGE && JSON.stringify(c.args ?? []) === JSON.stringify(COREDNS_ARGS));
+}
