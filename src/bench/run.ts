@@ -7,6 +7,7 @@ import { benchProxy } from './proxy';
 import { benchEdge } from './edge';
 import { benchIngress } from './ingress';
 import { benchDns } from './dns';
+import { benchTrace } from './trace';
 
 const FILE = path.resolve(__dirname, '..', '..', 'BENCHMARKS.md');
 
@@ -20,6 +21,7 @@ const SUITES: Record<string, { title: string; run: () => Promise<string> }> = {
   },
   edge: { title: 'Edge: L4 LoadBalancer from the Internet host', run: () => benchEdge() },
   ingress: { title: 'Ingress (L7, nginx as the ALB): requests per second and latency from the Internet host', run: () => benchIngress() },
+  trace: { title: 'lab trace: time per path, frames, drops', run: () => benchTrace() },
   dns: { title: 'Cluster DNS: queries per second through the kube-dns VIP and reload latency, 1,000 Services', run: () => benchDns() },
 };
 

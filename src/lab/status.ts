@@ -4,6 +4,7 @@ import { listLabContainers } from '../runtime/containers';
 import { exec } from '../runtime/exec';
 import { RUN_DIR } from '../plan/node';
 import { isContainerPod } from '../plan/pod';
+import { isDnsPod } from '../plan/dns-pod';
 import { containerPodName } from '../plan/container-pod';
 import { EdgeStatus, edgeStatus, renderEdgeStatus } from './edge-status';
 
@@ -11,6 +12,8 @@ export interface StatusReport {
   lab: string;
   proxy: string;
   cni: string;
+  /** The cluster DNS server chosen at lab up (coredns | offline), with why; absent when the lab has no cluster DNS. */
+  dnsServer?: { server: string; requested: string; reason: string };
   containers: Array<{ name: string; container: string; role: string; state: string }>;
   nodes: Array<{ name: string; ip: string; podCIDR: string; subnet: string; state: string }>;
   pods: Array<{ name: string; namespace: string; node: string; ip: string; containers: string[]; running: boolean }>;
@@ -22,6 +25,12 @@ export interface StatusReport {
 
 /** Per node: `<netns>/<container> <alive 0|1>` for every pid file of its pods. */
 const PROC_SCRIPT = `for f in ${RUN_DIR}/pods/*/*.pid; do [ -e "$f" ] || continue; d=\${f%/*}; c=\${f##*/}; if kill -0 $(cat "$f") 2>/dev/null; then a=1; else a=0; fi; echo "\${d##*/}/\${c%.pid} $a"; done`;
+
+/** Labs from before the choice existed ran the offline server whenever they had DNS pods. */
+function dnsServerOf(model: LabModel): Pick<StatusReport, 'dnsServer'> {
+  if (model.dnsServer) return { dnsServer: { server: model.dnsServer.server, requested: model.dnsServer.requested, reason: model.dnsServer.reason } };
+  return model.pods.some(isDnsPod) ? { dnsServer: { server: 'offline', requested: 'offline', reason: 'lab started before the DNS server choice existed' } } : {};
+}
 
 export async function labStatus(model: LabModel): Promise<StatusReport> {
   const cs = await listLabContainers(model.name);
@@ -42,6 +51,7 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
     lab: model.name,
     proxy: model.cluster.proxy,
     cni: model.cluster.cni,
+    ...dnsServerOf(model),
     containers,
     nodes: model.nodes.map((n) => ({ name: n.name, ip: n.ip, podCIDR: n.podCIDR, subnet: n.subnet, state: state(n.container) })),
     pods: model.pods.map((p) => ({
@@ -71,7 +81,8 @@ function table(rows: string[][]): string {
 }
 
 export function renderStatus(s: StatusReport): string {
-  const out = [`lab ${s.lab}  proxy ${s.proxy}  cni ${s.cni}`, ''];
+  const out = [`lab ${s.lab}  proxy ${s.proxy}  cni ${s.cni}${s.dnsServer ? `  dns ${s.dnsServer.server}` : ''}`, ''];
+  if (s.dnsServer) out.splice(1, 0, `dns server: ${s.dnsServer.server} (asked ${s.dnsServer.requested}: ${s.dnsServer.reason})`);
   out.push(table([['NODE', 'STATE', 'IP', 'SUBNET', 'POD CIDR'], ...s.nodes.map((n) => [n.name, n.state, n.ip, n.subnet, n.podCIDR])]));
   out.push('');
   out.push(

@@ -253,6 +253,7 @@ export function applyTopology(running: LabModel, wanted: LabModel): ApplyChange 
     links: running.links,
     pods,
     ...(running.image ? { image: running.image } : {}),
+    ...(running.dnsServer ? { dnsServer: running.dnsServer } : {}),
   };
   return { model, added, removed, changedServices };
 }

@@ -27,6 +27,12 @@ async function present(image: string): Promise<boolean> {
   }
 }
 
+/** `Get "https://...": dial tcp: lookup x on y:53: no such host` -> `no such host`. */
+export function lastWords(s: string): string {
+  const parts = s.split(/:\s+/).map((x) => x.trim()).filter(Boolean);
+  return parts[parts.length - 1] ?? s;
+}
+
 function firstLine(s: string): string {
   return (s.split('\n').find((l) => l.trim()) ?? s).trim();
 }
@@ -63,7 +69,9 @@ export async function coreDnsAvailability(image = COREDNS_IMAGE, opts: CoreDnsIm
   try {
     await Promise.race([pull(image, opts.onProgress ?? (() => undefined)), timeout]);
   } catch (err) {
-    return { available: false, how: 'unavailable', reason: `image ${image} is not present locally and its pull failed: ${firstLine((err as Error).message)}` };
+    // The reason keeps the engine's last words ("no such host"); auto prints it as progress, not as a failure.
+    const detail = firstLine((err as Error).message);
+    return { available: false, how: 'unavailable', reason: `image ${image} is not present locally and cannot be pulled: ${lastWords(detail)}`, detail };
   } finally {
     clearTimeout(timer);
   }

@@ -8,11 +8,18 @@
 import { InputError } from '../errors';
 import type { DnsServerChoice, DnsServerSetting, PodModel } from '../model/types';
 import type { SourcedObject } from './raw';
-import { DNS_DEPLOYMENT, DNS_IMAGE, DNS_NAMESPACE } from './cluster-dns';
+import { DNS_DEPLOYMENT, DNS_IMAGE, DNS_NAMESPACE, DNS_SELECTOR } from './cluster-dns';
 import { DEFAULT_DNS_SERVER } from './defaults';
 
 /** The CoreDNS image the DNS pods run (the version kubeadm 1.31 installs). */
 export const COREDNS_IMAGE = 'coredns/coredns:1.11.3';
+/** Environment variable naming another CoreDNS image (a registry mirror, e.g. registry.k8s.io/coredns/coredns:v1.11.3). */
+export const COREDNS_IMAGE_ENV = 'K8S_NETLAB_COREDNS_IMAGE';
+
+/** The CoreDNS image to use: $K8S_NETLAB_COREDNS_IMAGE when set, else COREDNS_IMAGE. */
+export function coreDnsImage(env: Record<string, string | undefined> = process.env): string {
+  return env[COREDNS_IMAGE_ENV]?.trim() || COREDNS_IMAGE;
+}
 /** Where the Corefile and zones are mounted in the CoreDNS container (as kubeadm's ConfigMap volume). */
 export const COREDNS_CONF_DIR = '/etc/coredns';
 /** The container's args, as kubeadm's coredns Deployment has them. */
@@ -26,8 +33,10 @@ export interface CoreDnsAvailability {
   available: boolean;
   /** present = in the local image store; pulled = just pulled; unavailable = neither. */
   how: 'present' | 'pulled' | 'unavailable';
-  /** Words for progress and errors (the pull's error when unavailable). */
+  /** Words for progress and errors (the pull error's last words when unavailable). */
   reason: string;
+  /** The engine's whole message, when a pull was refused (shown with an explicit coredns that cannot run). */
+  detail?: string;
 }
 
 /** The setting in force: the flag over the file over the default. */
@@ -45,14 +54,14 @@ export function needsCoreDnsImage(requested: DnsServerSetting): boolean {
  * `coredns` whose image cannot be had is an input error (exit 2) raised before anything is
  * created; `field` names where it was asked for (`--dns-server` or `cluster.dnsServer`).
  */
-export function chooseDnsServer(requested: DnsServerSetting, available: CoreDnsAvailability | undefined, field = 'cluster.dnsServer'): DnsServerChoice {
+export function chooseDnsServer(requested: DnsServerSetting, available: CoreDnsAvailability | undefined, field = 'cluster.dnsServer', image = COREDNS_IMAGE): DnsServerChoice {
   if (requested === 'offline') return { requested, server: 'offline', reason: 'offline asked for (knotd + unbound from the lab image)' };
   if (!available) throw new Error(`chooseDnsServer: ${requested} needs the CoreDNS image's availability`);
-  if (available.available) return { requested, server: 'coredns', reason: available.reason, image: COREDNS_IMAGE };
+  if (available.available) return { requested, server: 'coredns', reason: available.reason, image };
   if (requested === 'coredns')
-    throw new InputError(`coredns requested, but coredns image unavailable: ${available.reason}`, {
+    throw new InputError(`coredns requested, but coredns image unavailable: ${available.reason}${available.detail ? `\n  engine: ${available.detail}` : ''}`, {
       field,
-      hint: `use --dns-server offline (or auto, or cluster.dnsServer: offline) for the offline DNS server built into the lab image, or make ${COREDNS_IMAGE} available (docker pull / docker load) first`,
+      hint: `use --dns-server offline (or auto, or cluster.dnsServer: offline) for the offline DNS server built into the lab image, or make ${image} available (docker pull / docker load) first`,
     });
   return { requested, server: 'offline', reason: `coredns image unavailable: ${available.reason}; using the offline server (knotd + unbound)` };
 }
@@ -73,7 +82,7 @@ function isOfflineDnsImage(image: unknown): boolean {
  * then resolve as container pods (src/plan/container-pod.ts). Everything else is returned as is;
  * the input is not changed.
  */
-export function coreDnsObjects(objects: SourcedObject[]): SourcedObject[] {
+export function coreDnsObjects(objects: SourcedObject[], image = COREDNS_IMAGE): SourcedObject[] {
   return objects.map((o) => {
     const obj = o.object as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: { template?: { spec?: { containers?: Array<Record<string, unknown>> } } } };
     if (obj.kind !== 'Deployment' || obj.metadata?.namespace !== DNS_NAMESPACE || obj.metadata?.name !== DNS_DEPLOYMENT) return o;
@@ -82,14 +91,19 @@ export function coreDnsObjects(objects: SourcedObject[]): SourcedObject[] {
     const copy = JSON.parse(JSON.stringify(obj)) as typeof obj;
     for (const c of copy.spec!.template!.spec!.containers!) {
       if (!isOfflineDnsImage(c.image)) continue;
-      c.image = COREDNS_IMAGE;
+      c.image = image;
       c.args = [...COREDNS_ARGS];
     }
     return { ...o, object: copy as SourcedObject['object'] };
   });
 }
 
-/** A pod that runs CoreDNS as the cluster DNS: a container pod of COREDNS_IMAGE with COREDNS_ARGS (what coreDnsObjects renders). */
+/**
+ * A pod that runs CoreDNS as the cluster DNS, as coreDnsObjects renders it: in kube-system,
+ * labelled k8s-app=kube-dns, a container pod whose args are exactly COREDNS_ARGS (whatever the
+ * image's registry or tag, so a mirror works).
+ */
 export function isCoreDnsPod(pod: PodModel): boolean {
-  return pod.containers.some((c) => c.kind === 'container' && c.image === COREDNS_IMAGE && JSON.stringify(c.args ?? []) === JSON.stringify(COREDNS_ARGS));
+  if (pod.namespace !== DNS_NAMESPACE || pod.labels['k8s-app'] !== DNS_SELECTOR['k8s-app']) return false;
+  return pod.containers.some((c) => c.kind === 'container' && JSON.stringify(c.args ?? []) === JSON.stringify(COREDNS_ARGS));
 }

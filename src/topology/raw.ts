@@ -202,4 +202,6 @@ export interface TopologyOverrides {
   dnsServer?: string;
   /** The server chosen at lab up: 'coredns' renders the DNS add-on's pods as CoreDNS container pods. */
   dnsServerChoice?: 'coredns' | 'offline';
+  /** With dnsServerChoice coredns: the image its pods run (default coredns/coredns:1.11.3). */
+  coreDnsImage?: string;
 }

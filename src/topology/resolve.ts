@@ -424,7 +424,7 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
   // The cluster DNS add-on, as kubeadm installs it (unless opted out or declared by the topology).
   if (cluster.settings.dns && !declaresClusterDns(objects)) objects = [...objects, ...clusterDnsObjects(cluster.settings.dnsIP)];
   // CoreDNS chosen at lab up: the DNS Deployment's pods run coredns/coredns as container pods.
-  if (overrides.dnsServerChoice === 'coredns') objects = coreDnsObjects(objects);
+  if (overrides.dnsServerChoice === 'coredns') objects = coreDnsObjects(objects, overrides.coreDnsImage);
   const work = resolveWorkloads(
     objects,
     nodes,

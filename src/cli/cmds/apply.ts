@@ -28,7 +28,8 @@ export async function handler(argv: CommonArgs): Promise<void> {
     const inFile = (raw.cluster as Record<string, unknown> | undefined)?.[k];
     if (inFile !== undefined && inFile !== v) console.log(`note: the file sets cluster.${k}: ${String(inFile)}; the lab runs ${v} (chosen at lab up), which stays`);
   }
-  const wanted = loadTopology(argv.topology, { name: running.name, ...kept });
+  // The DNS server too: a CoreDNS lab's DNS pods stay CoreDNS pods.
+  const wanted = loadTopology(argv.topology, { name: running.name, ...kept, ...(running.cluster.dnsServer ? { dnsServer: running.cluster.dnsServer } : {}), ...(running.dnsServer?.server === 'coredns' ? { dnsServerChoice: 'coredns' as const, coreDnsImage: running.dnsServer.image } : {}) });
   const change = applyTopology(running, wanted);
   const log = (m: string) => console.log(`[${running.name}] ${m}`);
   if (change.added.length === 0 && change.removed.length === 0 && change.changedServices.length === 0) {

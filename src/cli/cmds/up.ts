@@ -14,9 +14,9 @@ import { preflight } from '../../lab/preflight';
 import { CniMode, IptablesBackend, ProxyMode } from '../../model/types';
 import { LabError } from '../../errors';
 import * as path from 'path';
-import { rmSync } from 'fs';
+import { rmdirSync, rmSync } from 'fs';
 import { coreDnsAvailability } from '../../runtime/coredns-image';
-import { chooseDnsServer, COREDNS_IMAGE, describeDnsServer, needsCoreDnsImage, requestedDnsServer } from '../../topology/dns-server';
+import { chooseDnsServer, COREDNS_IMAGE, coreDnsImage, describeDnsServer, needsCoreDnsImage, requestedDnsServer } from '../../topology/dns-server';
 import { isDnsPod } from '../../plan/dns-pod';
 import { labDir } from '../../lab/lab-dir';
 
@@ -41,7 +41,7 @@ export function builder(y: Argv) {
     .option('force', { type: 'boolean', default: false, describe: 'build a host-gw lab whose nodes span subnets anyway (its cross-subnet paths will fail)' })
     .option('dns-server', {
       type: 'string',
-      describe: `cluster DNS server: auto (coredns when ${COREDNS_IMAGE} is present or pullable, else offline) | coredns (exit 2 when the image cannot be had) | offline (knotd + unbound) (overrides the file)`,
+      describe: `cluster DNS server: auto (coredns when ${COREDNS_IMAGE} is present or pullable, else offline) | coredns (exit 2 when the image cannot be had) | offline (knotd + unbound) (overrides the file); K8S_NETLAB_COREDNS_IMAGE names another CoreDNS image`,
     });
 }
 
@@ -65,7 +65,7 @@ export async function handler(argv: UpArgs): Promise<void> {
   if (existing.length > 0) {
     const running = await readModel(model.name);
     // A CoreDNS lab's DNS pods were rendered as CoreDNS at its lab up: compare like with like.
-    if (running.dnsServer?.server === 'coredns') model = loadTopology(file, { ...overrides, dnsServerChoice: 'coredns' });
+    if (running.dnsServer?.server === 'coredns') model = loadTopology(file, { ...overrides, dnsServerChoice: 'coredns', coreDnsImage: running.dnsServer.image });
     const diffs = diffModels(running, model);
     if (diffs.length > 0) {
       throw new LabError(`lab ${model.name} is already running and differs from ${file}:\n${diffs.map((d) => `  - ${d}`).join('\n')}`, {
@@ -78,10 +78,11 @@ export async function handler(argv: UpArgs): Promise<void> {
     // cannot be had stops here (exit 2); auto falls back to the offline server.
     if (model.pods.some(isDnsPod)) {
       const requested = requestedDnsServer(model.cluster.dnsServer);
-      const available = needsCoreDnsImage(requested) ? await coreDnsAvailability(COREDNS_IMAGE, { onProgress: (l) => log(`dns: ${l}`) }) : undefined;
-      const choice = chooseDnsServer(requested, available, argv['dns-server'] !== undefined ? '--dns-server' : 'cluster.dnsServer');
+      const image = coreDnsImage();
+      const available = needsCoreDnsImage(requested) ? await coreDnsAvailability(image, { onProgress: (l) => log(`dns: ${l}`) }) : undefined;
+      const choice = chooseDnsServer(requested, available, argv['dns-server'] !== undefined ? '--dns-server' : 'cluster.dnsServer', image);
       if (choice.server === 'coredns') {
-        model = loadTopology(file, { ...overrides, dnsServerChoice: 'coredns' });
+        model = loadTopology(file, { ...overrides, dnsServerChoice: 'coredns', coreDnsImage: image });
         choice.filesDir = path.join(labDir(model.name), 'coredns');
         // Files of an earlier lab of this name (down leaves them) must not shadow this one's serials.
         rmSync(choice.filesDir, { recursive: true, force: true });
@@ -97,7 +98,15 @@ export async function handler(argv: UpArgs): Promise<void> {
       await upLab(model, image, log);
     } catch (err) {
       // upLab removed the containers; the CoreDNS pods' host files go with them.
-      if (model.dnsServer?.filesDir) rmSync(model.dnsServer.filesDir, { recursive: true, force: true });
+      if (model.dnsServer?.filesDir) {
+        rmSync(model.dnsServer.filesDir, { recursive: true, force: true });
+        // The lab directory too, when nothing else (captures, traces) is in it.
+        try {
+          rmdirSync(path.dirname(model.dnsServer.filesDir));
+        } catch {
+          // not empty, or already gone
+        }
+      }
       throw err;
     }
     log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);

@@ -1,0 +1,206 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import execa from 'execa';
+import { resolveTopology } from '../../src/topology/resolve';
+import { computeEndpoints } from '../../src/proxy/endpoints';
+import type { LabModel, PodModel } from '../../src/model/types';
+import { LABEL_LAB, LABEL_NODE, LABEL_ROLE } from '../../src/model/types';
+import { LabError } from '../../src/errors';
+import { applySerial, dnsDir, dnsZoneFiles, renderSerialSwap, SERIAL_TOKEN } from '../../src/plan/dns-pod';
+import { containerPodSpec, LABEL_POD } from '../../src/plan/container-pod';
+import { parseZone } from '../../src/dns/parse-zone';
+import {
+  coreDnsBinds,
+  coreDnsPodDir,
+  coreDnsZoneFiles,
+  parseCoreDnsObserve,
+  renderCoreDnsFiles,
+  renderCoreDnsObserve,
+  renderCoreDnsSync,
+  renderCoreDnsWaitReady,
+  renderPodCorefile,
+} from '../../src/plan/coredns-pod';
+import { COREDNS_IMAGE } from '../../src/topology/dns-server';
+
+const created: unknown[] = [];
+jest.mock('../../src/runtime/docker', () => ({
+  docker: () => ({
+    createContainer: async (opts: unknown) => {
+      created.push(opts);
+      return { id: 'x', start: async () => undefined, inspect: async () => ({ State: { Pid: 42 } }) };
+    },
+  }),
+}));
+// Imported after the mock so createAndStart talks to the fake engine.
+import { createAndStart } from '../../src/runtime/containers';
+
+const AG = 'registry.k8s.io/e2e-test-images/agnhost:2.47';
+const FILES = '/srv/lab-cdns/coredns';
+
+function model(edge: boolean): LabModel {
+  const m = resolveTopology(
+    {
+      name: 'cdns',
+      nodes: [{ name: 'node1' }, { name: 'node2' }],
+      ...(edge ? { edge: {} } : {}),
+      objects: [
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', labels: { app: 'a' } }, spec: { containers: [{ name: 'w', image: AG, args: ['netexec'] }] } },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' }, spec: { selector: { app: 'a' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'h' }, spec: { clusterIP: 'None', selector: { app: 'a' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+      ],
+    } as never,
+    { overrides: { dnsServerChoice: 'coredns' } },
+  );
+  return { ...m, dnsServer: { requested: 'coredns', server: 'coredns', reason: 'test', image: COREDNS_IMAGE, filesDir: FILES } };
+}
+
+const withEdge = model(true);
+const noEdge = model(false);
+const pod = (m: LabModel): PodModel => m.pods.find((p) => p.namespace === 'kube-system')!;
+const eps = (m: LabModel) => computeEndpoints(m, () => true);
+
+describe('CoreDNS Corefile', () => {
+  it('serves each cluster zone from its file with reload 1s, forwards the rest to the Internet DNS, ready on :8181', () => {
+    const c = renderPodCorefile(withEdge);
+    for (const z of coreDnsZoneFiles(withEdge)) {
+      const origin = z.origin.slice(0, -1);
+      expect(c).toContain(`${origin}:53 {\n    errors\n    log\n    file /etc/coredns/zones/db.${origin} ${origin} {\n        reload 1s\n    }\n}`);
+    }
+    expect(coreDnsZoneFiles(withEdge).map((z) => z.origin)).toEqual(['cluster.local.', '244.10.in-addr.arpa.', '96.10.in-addr.arpa.']);
+    expect(c).toContain(`    forward . ${withEdge.internetDns}\n`);
+    expect(c).toMatch(/\.:53 \{[^}]*health :8080\n    ready :8181\n/);
+    expect(c).not.toMatch(/\bcache\b/);
+  });
+
+  it('without an Internet DNS server refuses other names instead of forwarding anywhere', () => {
+    const c = renderPodCorefile(noEdge);
+    expect(noEdge.internetDns).toBeUndefined();
+    expect(c).not.toContain('forward');
+    expect(c).toContain('    template ANY ANY {\n        rcode REFUSED\n    }\n}');
+    expect(c).toContain('ready :8181');
+  });
+});
+
+describe('CoreDNS pod files', () => {
+  const m = withEdge;
+  const p = pod(m);
+
+  it('lives in the pod directory under the lab\'s coredns dir, mounted read-only at /etc/coredns', () => {
+    expect(coreDnsPodDir(m, p)).toBe(`${FILES}/${p.name}`);
+    expect(coreDnsBinds(m, p)).toEqual([`${FILES}/${p.name}:/etc/coredns:ro`]);
+    const { dnsServer, ...bare } = m;
+    expect(dnsServer).toBeDefined();
+    expect(() => coreDnsPodDir(bare, p)).toThrow(LabError);
+  });
+
+  it('renders the Corefile and every zone with the given serial in its SOA', () => {
+    const files = renderCoreDnsFiles(m, p, eps(m), 777001);
+    expect(Object.keys(files)).toEqual(['Corefile', 'zones/db.cluster.local', 'zones/db.244.10.in-addr.arpa', 'zones/db.96.10.in-addr.arpa']);
+    expect(files.Corefile).toBe(renderPodCorefile(m));
+    for (const [rel, text] of Object.entries(files).filter(([k]) => k.startsWith('zones/'))) {
+      expect(text).not.toContain(String(SERIAL_TOKEN));
+      const origin = `${rel.slice('zones/db.'.length)}.`;
+      const soa = parseZone(text, { origin }).records.find((r) => r.type === 'SOA');
+      expect(soa?.data.split(' ')[2]).toBe('777001');
+    }
+    const a = m.services.find((s) => s.name === 'a')!;
+    expect(files['zones/db.cluster.local']).toContain(`a.default.svc.cluster.local. 5 IN A ${a.clusterIP}`);
+  });
+
+  it('only ready endpoints are in the headless/pod records it serves (readiness is respected)', () => {
+    const a = m.pods.find((x) => x.name === 'a')!;
+    const none = renderCoreDnsFiles(m, p, computeEndpoints(m, () => false), 5);
+    const all = renderCoreDnsFiles(m, p, eps(m), 5);
+    expect(all['zones/db.cluster.local']).toContain(`h.default.svc.cluster.local. 5 IN A ${a.ip}`);
+    expect(none['zones/db.cluster.local']).not.toContain(`h.default.svc.cluster.local. 5 IN A ${a.ip}`);
+  });
+
+  it('the node copy holds the same texts (with the token the serial step replaces) at the paths the dns probe reads', () => {
+    const s = renderCoreDnsSync(m, p, eps(m), 1234);
+    expect(s).toContain(`exec 9> ${dnsDir(p)}/lock`);
+    expect(s).toContain(`cat > ${dnsDir(p)}/Corefile <<'K8S_NETLAB_COREFILE'`);
+    for (const f of dnsZoneFiles(m, p)) expect(s).toContain(`cat > ${f.path}.new <<`);
+    expect(s).toContain('s=1234');
+    expect(s).toMatch(/echo "serial=\$s"\n$/);
+    expect(s).not.toMatch(/knot|unbound/);
+    // What the heredoc holds, with the serial applied, is what the host file gets.
+    const files = renderCoreDnsFiles(m, p, eps(m), 99);
+    const body = s.split(`cat > ${dnsZoneFiles(m, p)[0].path}.new <<'K8S_NETLAB_ZONE_0'\n`)[1].split('\nK8S_NETLAB_ZONE_0\n')[0];
+    expect(applySerial(body + '\n', 99)).toBe(files['zones/db.cluster.local']);
+  });
+
+  it('the serial step picks max(candidate, served + 1) and swaps it in, as applySerial does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cdns-serial-'));
+    const zone = join(dir, 'db.x');
+    const text = `x. 5 IN SOA ns.x. h.x. ${SERIAL_TOKEN} 7200 1800 86400 5\nx. 5 IN TXT "${SERIAL_TOKEN}"\n`;
+    const run = async (candidate: number) => {
+      writeFileSync(`${zone}.new`, text);
+      const r = await execa('bash', ['-c', ['set -eu', ...renderSerialSwap(dir, [zone], candidate), 'echo "serial=$s"'].join('\n')]);
+      return Number(/serial=(\d+)/.exec(r.stdout)![1]);
+    };
+    expect(await run(100)).toBe(100);
+    expect(readFileSync(zone, 'utf8')).toBe(applySerial(text, 100));
+    expect(readFileSync(zone, 'utf8')).toContain(` 100 7200 1800 86400 `);
+    expect(await run(50)).toBe(101); // candidate not above the served serial: served + 1
+    expect(await run(500)).toBe(500);
+    expect(readFileSync(join(dir, 'serial'), 'utf8').trim()).toBe('500');
+    expect(readFileSync(zone, 'utf8')).toContain(`TXT "${SERIAL_TOKEN}"`); // only the SOA's serial field is replaced
+  });
+
+  it('readiness: GET :8181/ready on the pod address, asked from the node', () => {
+    expect(renderCoreDnsWaitReady(p, 20).join('\n')).toContain(`curl -fs -m 1 -o /dev/null http://${p.ip}:8181/ready`);
+    expect(renderCoreDnsWaitReady(p, 20).join('\n')).toContain('-ge 20');
+    const out = renderCoreDnsObserve([p]);
+    expect(out).toContain(`http://${p.ip}:8181/ready; then echo ${p.netns} 1; else echo ${p.netns} 0; fi`);
+    expect(parseCoreDnsObserve(`${p.netns} 1\nother 0\ngarbage\n`)).toEqual(new Map([[p.netns, true], ['other', false]]));
+  });
+});
+
+describe('CoreDNS container spec', () => {
+  const m = withEdge;
+  const p = pod(m);
+  const spec = containerPodSpec(m, p);
+
+  it('runs coredns/coredns with -conf /etc/coredns/Corefile, its files mounted read-only, labelled as a pod of the lab', () => {
+    expect(spec.image).toBe('coredns/coredns:1.11.3');
+    expect(spec.cmd).toEqual(['-conf', '/etc/coredns/Corefile']);
+    expect(spec.imageCmd).toBe(false);
+    expect(spec.entrypoint).toBeUndefined(); // the image's /coredns entrypoint
+    expect(spec.binds).toEqual([`${FILES}/${p.name}:/etc/coredns:ro`]);
+    expect(spec.lab).toBe('cdns');
+    expect(spec.role).toBe('pod');
+    expect(spec.labels).toEqual({ [LABEL_NODE]: p.node, [LABEL_POD]: `kube-system/${p.name}` });
+    expect(spec.name).toBe(`k8s-netlab-cdns-pod-kube-system-${p.name}`);
+  });
+
+  it('least privilege: no added capabilities, Docker\'s default seccomp/AppArmor, no host PID, no sysctls', () => {
+    expect(spec.capAdd).toEqual([]);
+    expect(spec.plain).toBe(true);
+    expect(spec.pidHost).toBeUndefined();
+    expect(spec.sysctls).toEqual({});
+    // dnsPolicy Default (as kubeadm's coredns): the node's resolver, the lab's Internet DNS.
+    expect(spec.dns).toEqual({ servers: [m.internetDns], search: [], options: [] });
+  });
+
+  it('reaches the engine with network none, the read-only bind and nothing privileged', async () => {
+    created.length = 0;
+    await createAndStart(spec);
+    const o = created[0] as { Image: string; Cmd: string[]; Labels: Record<string, string>; HostConfig: Record<string, unknown> };
+    expect(o.Image).toBe(COREDNS_IMAGE);
+    expect(o.Cmd).toEqual(['-conf', '/etc/coredns/Corefile']);
+    expect(o.Labels).toMatchObject({ [LABEL_LAB]: 'cdns', [LABEL_ROLE]: 'pod' });
+    expect(o.HostConfig.NetworkMode).toBe('none');
+    expect(o.HostConfig.CapAdd).toEqual([]);
+    expect(o.HostConfig.SecurityOpt).toBeUndefined();
+    expect(o.HostConfig.MaskedPaths).toBeUndefined();
+    expect(o.HostConfig.Privileged).toBeUndefined();
+    expect(o.HostConfig.PidMode).toBeUndefined();
+    expect(o.HostConfig.Binds).toEqual([`${FILES}/${p.name}:/etc/coredns:ro`]);
+  });
+
+  it('other container pods get no CoreDNS mount', () => {
+    const other = { ...p, containers: [{ ...p.containers[0], image: 'busybox:1.36', args: ['sleep', '1'] }] };
+    expect(containerPodSpec(m, other).binds).toBeUndefined();
+  });
+});
