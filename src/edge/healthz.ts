@@ -50,6 +50,11 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def server_bind(self):
+        # HTTPServer.server_bind looks up the host's FQDN: in a lab container that is a DNS timeout.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "lab", self.server_address[1]
+
 def handler(port):
     class H(http.server.BaseHTTPRequestHandler):
         def do_GET(self):

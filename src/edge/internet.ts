@@ -49,6 +49,11 @@ class Echo(http.server.BaseHTTPRequestHandler):
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def server_bind(self):
+        # HTTPServer.server_bind looks up the host's FQDN: in a lab container that is a DNS timeout.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "lab", self.server_address[1]
     request_queue_size = 512
 
 Server(("0.0.0.0", int(sys.argv[1])), Echo).serve_forever()

@@ -51,7 +51,9 @@ export async function createAndStart(spec: ContainerSpec): Promise<{ id: string;
         CapAdd: spec.capAdd,
         SecurityOpt: spec.plain ? undefined : SECURITY_OPTS,
         ...(spec.plain ? {} : UNMASKED),
-        ...(spec.dns ? { Dns: spec.dns.servers, DnsSearch: spec.dns.search, DnsOptions: spec.dns.options } : {}),
+        // Lab containers have no way out, so a lookup must fail at once (127.0.0.1 refuses) rather
+        // than wait for the host's resolvers; pods get their cluster resolver instead.
+        ...(spec.dns ? { Dns: spec.dns.servers, DnsSearch: spec.dns.search, DnsOptions: spec.dns.options } : { Dns: ['127.0.0.1'] }),
         Sysctls: spec.sysctls,
         PidMode: spec.pidHost ? 'host' : undefined,
         Binds: spec.binds,

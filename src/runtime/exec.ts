@@ -20,6 +20,17 @@ export interface ExecOptions {
 
 /** Runs argv in the container and collects its output; never throws for a non-zero exit. */
 export async function exec(container: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const t0 = Date.now();
+  const r = await execOnce(container, argv, opts);
+  // K8S_NETLAB_DEBUG_EXEC=1: every exec with its duration, to see where a slow command spends time.
+  if (process.env.K8S_NETLAB_DEBUG_EXEC) {
+    const what = (opts.input ?? argv.join(' ')).split('\n').find((l) => l.trim() && !l.startsWith('set -')) ?? '';
+    process.stderr.write(`exec ${Date.now() - t0}ms ${container} exit=${r.exitCode}: ${what.slice(0, 120)}\n`);
+  }
+  return r;
+}
+
+async function execOnce(container: string, argv: string[], opts: ExecOptions): Promise<ExecResult> {
   const c = docker().getContainer(container);
   const e = await c.exec({
     Cmd: argv,
