@@ -13,7 +13,7 @@ import { Issues } from '../topology/issues';
 import { deploymentPodName, hostVethName, netnsName, safeSuffix } from '../topology/names';
 import type { ObjectMeta, RawPodSpec } from '../topology/raw';
 import { Scheduler } from '../topology/scheduler';
-import { podTemplateHash } from '../topology/workloads';
+import { podDnsOf, podTemplateHash } from '../topology/workloads';
 import { diffModels } from './diff';
 
 export interface WorkloadChange {
@@ -129,29 +129,9 @@ function createReplicas(model: LabModel, d: DeploymentModel, names: string[], ho
       owner: d.name,
       ...(spec.hostname ? { hostname: spec.hostname } : {}),
       ...(spec.subdomain ? { subdomain: spec.subdomain } : {}),
-      ...podDns(spec),
+      ...podDnsOf(spec),
     } satisfies PodModel;
   });
-}
-
-/** spec.dnsPolicy / spec.dnsConfig in the model's form, as the loader copies them (validated when the file was loaded). */
-function podDns(spec: RawPodSpec): Pick<PodModel, 'dnsPolicy' | 'dnsConfig'> {
-  const out: Pick<PodModel, 'dnsPolicy' | 'dnsConfig'> = {};
-  if (typeof spec.dnsPolicy === 'string') out.dnsPolicy = spec.dnsPolicy;
-  const cfg = spec.dnsConfig as { nameservers?: unknown; searches?: unknown; options?: unknown } | undefined;
-  if (cfg && typeof cfg === 'object') {
-    const strs = (v: unknown) => (Array.isArray(v) ? v.map(String) : undefined);
-    const dc: NonNullable<PodModel['dnsConfig']> = {};
-    if (strs(cfg.nameservers)) dc.nameservers = strs(cfg.nameservers);
-    if (strs(cfg.searches)) dc.searches = strs(cfg.searches);
-    if (Array.isArray(cfg.options))
-      dc.options = cfg.options.map((o) => {
-        const x = (o ?? {}) as { name?: unknown; value?: unknown };
-        return { name: String(x.name ?? ''), ...(x.value !== undefined ? { value: String(x.value) } : {}) };
-      });
-    out.dnsConfig = dc;
-  }
-  return out;
 }
 
 /** Pods owned by the Deployment, oldest first (model.pods keeps creation order). */

@@ -256,7 +256,7 @@ function checkPodDns(spec: RawPodSpec, specPath: string, issues: Issues): void {
 }
 
 /** spec.dnsPolicy and spec.dnsConfig of a raw pod spec, in the model's form. */
-function podDnsOf(spec: RawPodSpec): Pick<PodModel, 'dnsPolicy' | 'dnsConfig'> {
+export function podDnsOf(spec: RawPodSpec): Pick<PodModel, 'dnsPolicy' | 'dnsConfig'> {
   const out: Pick<PodModel, 'dnsPolicy' | 'dnsConfig'> = {};
   if (typeof spec.dnsPolicy === 'string') out.dnsPolicy = spec.dnsPolicy;
   const cfg = spec.dnsConfig as { nameservers?: unknown; searches?: unknown; options?: unknown } | undefined;
