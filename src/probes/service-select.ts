@@ -57,7 +57,20 @@ export function clientsPerNode(model: LabModel, ref: ServicePortRef): PodModel[]
 /** How many requests make missing one of n equally likely backends improbable (< 1e-4). */
 export function requestsFor(backends: number): number {
   if (backends <= 1) return 10;
-  return Math.max(20, Math.ceil(Math.log(1e-4 / backends) / Math.log(1 - 1 / backends)));
+  return Math.min(MAX_REQUESTS, Math.max(20, Math.ceil(Math.log(1e-4 / backends) / Math.log(1 - 1 / backends))));
+}
+
+/** Beyond this many requests a probe samples: with many backends, seeing every one would take thousands. */
+export const MAX_REQUESTS = 300;
+
+/**
+ * How many distinct backends K uniform requests must reach before the spread is believable: all of
+ * them when K covers every backend with near certainty, else 80% of the expected n(1-(1-1/n)^K).
+ */
+export function distinctNeeded(backends: number, k: number): number {
+  const certain = backends <= 1 || Math.ceil(Math.log(1e-4 / backends) / Math.log(1 - 1 / backends)) <= k;
+  if (certain) return backends;
+  return Math.floor(0.8 * backends * (1 - Math.pow(1 - 1 / backends, k)));
 }
 
 export function targetPortOf(pod: PodModel, port: ServicePortModel): number | undefined {

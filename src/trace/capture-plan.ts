@@ -139,6 +139,8 @@ export interface TcpdumpOptions {
    * ("N packets received by filter, 0 captured").
    */
   immediate?: boolean;
+  /** Kernel capture buffer in KiB (tcpdump -B); 16 MiB by default. */
+  bufferKiB?: number;
   /**
    * `--time-stamp-precision=nano`: the trace orders a packet's sightings by the shared kernel
    * clock, and hops through a veth pair can be less than a microsecond apart.
@@ -156,6 +158,9 @@ export function tcpdumpArgv(o: TcpdumpOptions): string[] {
   if (filter && filter.startsWith('-')) throw new InputError(`capture filter "${filter}" looks like an option`, { field: 'filter', hint: 'give a BPF expression such as "tcp port 80 or icmp"' });
   const argv = ['tcpdump', '-i', o.iface, '-U', '-n', '-s', String(o.snaplen ?? 262144)];
   if (o.immediate ?? true) argv.push('--immediate-mode');
+  // A larger kernel buffer (KiB) than libpcap's 2 MiB default, so bursts (health checks, MTU-sized
+  // pings on the same wire) are not dropped while tcpdump writes.
+  argv.push('-B', String(o.bufferKiB ?? 16384));
   if (o.nanos) argv.push('--time-stamp-precision=nano');
   argv.push('-w', o.file);
   if (o.user) argv.push('-Z', o.user);

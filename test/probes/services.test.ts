@@ -1,6 +1,6 @@
 import { parseConntrack, parseSynAck } from '../../src/probes/service-to-pod';
 import { parseHttpSweep, parseUdpSweep, renderHttpSweep, renderUdpSweep, tally } from '../../src/probes/sweep';
-import { clientsPerNode, httpServicePorts, requestsFor, udpServicePorts } from '../../src/probes/service-select';
+import { clientsPerNode, distinctNeeded, httpServicePorts, requestsFor, udpServicePorts } from '../../src/probes/service-select';
 import { podToService } from '../../src/probes/pod-to-service';
 import { nodePort } from '../../src/probes/nodeport';
 import { loadTopology } from '../../src/topology/load';
@@ -30,6 +30,13 @@ describe('observations of service traffic', () => {
     expect(tally(parseUdpSweep('0 200 web-a\n1 0 \n'))).toEqual({ 'web-a': 1, '(failed: curl exit 1)': 1 });
     expect(renderHttpSweep('http://10.96.0.1/hostname', 5)).toContain('-lt 5');
     expect(renderUdpSweep('10.96.0.1', 81, 'hostname', 3)).toContain('range(3)');
+  });
+  it('samples when backends are many: 80% of the expected distinct backends', () => {
+    expect(requestsFor(200)).toBe(300);
+    expect(distinctNeeded(2, 20)).toBe(2);
+    const need = distinctNeeded(200, 300);
+    expect(need).toBe(Math.floor(0.8 * 200 * (1 - Math.pow(199 / 200, 300))));
+    expect(need).toBeGreaterThan(120);
   });
   it('sends enough requests to see every backend', () => {
     expect(requestsFor(1)).toBe(10);

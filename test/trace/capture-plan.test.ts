@@ -81,16 +81,16 @@ describe('capture points', () => {
 
 describe('tcpdump command', () => {
   it('builds the documented command line', () => {
-    expect(tcpdumpArgv({ iface: 'cbr0', file: '/tmp/node1@cbr0.pcap' })).toEqual(['tcpdump', '-i', 'cbr0', '-U', '-n', '-s', '262144', '--immediate-mode', '-w', '/tmp/node1@cbr0.pcap']);
-    expect(tcpdumpArgv({ iface: 'cbr0', file: 'f', immediate: false })).toEqual(['tcpdump', '-i', 'cbr0', '-U', '-n', '-s', '262144', '-w', 'f']);
-    expect(tcpdumpArgv({ iface: 'cbr0', file: '-', nanos: true })).toEqual(['tcpdump', '-i', 'cbr0', '-U', '-n', '-s', '262144', '--immediate-mode', '--time-stamp-precision=nano', '-w', '-']);
+    expect(tcpdumpArgv({ iface: 'cbr0', file: '/tmp/node1@cbr0.pcap' })).toEqual(['tcpdump', '-i', 'cbr0', '-U', '-n', '-s', '262144', '--immediate-mode', '-B', '16384', '-w', '/tmp/node1@cbr0.pcap']);
+    expect(tcpdumpArgv({ iface: 'cbr0', file: 'f', immediate: false })).toEqual(['tcpdump', '-i', 'cbr0', '-U', '-n', '-s', '262144', '-B', '16384', '-w', 'f']);
+    expect(tcpdumpArgv({ iface: 'cbr0', file: '-', nanos: true })).toEqual(['tcpdump', '-i', 'cbr0', '-U', '-n', '-s', '262144', '--immediate-mode', '-B', '16384', '--time-stamp-precision=nano', '-w', '-']);
     expect(tcpdumpArgv({ iface: 'eth0', file: '-', count: 10, filter: 'tcp port 80 or icmp', netns: 'pod-default-pod1' })).toEqual([
       'ip', 'netns', 'exec', 'pod-default-pod1',
-      'tcpdump', '-i', 'eth0', '-U', '-n', '-s', '262144', '--immediate-mode', '-w', '-', '-c', '10', 'tcp port 80 or icmp',
+      'tcpdump', '-i', 'eth0', '-U', '-n', '-s', '262144', '--immediate-mode', '-B', '16384', '-w', '-', '-c', '10', 'tcp port 80 or icmp',
     ]);
     expect(tcpdumpArgv({ iface: 'any', file: 'x', user: 'root' })).toContain('-Z');
     expect(tcpdumpCommand({ iface: 'eth0', file: '/tmp/a b.pcap', filter: "host 10.0.0.1 and not port 22" })).toBe(
-      "tcpdump -i eth0 -U -n -s 262144 --immediate-mode -w '/tmp/a b.pcap' 'host 10.0.0.1 and not port 22'",
+      "tcpdump -i eth0 -U -n -s 262144 --immediate-mode -B 16384 -w '/tmp/a b.pcap' 'host 10.0.0.1 and not port 22'",
     );
     expect(shellQuote(["it's"])).toBe("'it'\\''s'");
   });
