@@ -11,7 +11,7 @@ const inner = (src: string, dst: string, seq = 1) => ethPacket({ src, dst, ttl: 
 describe('VXLAN encapsulation evidence', () => {
   it('renders a capture of outer UDP 8472 between the two nodes around a ping from the pod', () => {
     const s = renderVxlanCapture({ netns: 'pod1', srcNodeIp: '10.0.1.10', dstNodeIp: '10.0.1.11', dstPodIp: '10.244.1.2' });
-    expect(s).toContain("tcpdump -i eth0 -U -n -s 256 --immediate-mode -w \"$d/c.pcap\" -Z root 'udp port 8472 and src host 10.0.1.10 and dst host 10.0.1.11'");
+    expect(s).toContain("tcpdump -i eth0 -U -n -s 256 --immediate-mode -B 16384 -w \"$d/c.pcap\" -Z root 'udp port 8472 and src host 10.0.1.10 and dst host 10.0.1.11'");
     expect(s).toContain('ip netns exec pod1 ping -c 2 -i 0.2 -W 2 10.244.1.2');
     expect(s.indexOf('listening')).toBeLessThan(s.indexOf('ip netns exec'));
     expect(s).toContain('base64');
