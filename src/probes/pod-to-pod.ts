@@ -35,6 +35,16 @@ async function exchange(r: ProbeRunner, from: Target, to: PodModel): Promise<Exc
   };
 }
 
+/** What every pod-to-pod probe reports: the replies, their TTL, who answered, which client it saw. */
+function observed(x: Exchange): Record<string, unknown> {
+  return {
+    ping: `${x.ping.received}/${x.ping.transmitted} replies from ${x.ping.from.join(',')}`,
+    replyTtl: x.ping.ttls[0],
+    answeredBy: x.answeredBy,
+    serverSawClient: x.serverSawClient,
+  };
+}
+
 function judge(x: Exchange, a: PodModel, b: PodModel, expectedTtl: number): string | undefined {
   if (x.ping.received === 0) return `ping: 0/${x.ping.transmitted} replies${x.ping.error ? ` (${x.ping.error})` : ''}`;
   if (x.http.status !== 200) return `HTTP /hostname: ${describeCurlFailure(x.http)}`;
@@ -64,10 +74,7 @@ function sameNodeProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
         return {
           path: this.path, name, from: ta.id, to: tb.id, ok: !reason, reason,
           evidence: {
-            ping: `${x.ping.received}/${x.ping.transmitted} replies from ${x.ping.from.join(',')}`,
-            replyTtl: x.ping.ttls[0],
-            answeredBy: x.answeredBy,
-            serverSawClient: x.serverSawClient,
+            ...observed(x),
             nodeRoute: `${b.ip} dev ${route.dev ?? '-'}`,
           },
         };
@@ -87,10 +94,7 @@ function sameNodeProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
       return {
         path: this.path, name, from: ta.id, to: tb.id, ok: !reason, reason,
         evidence: {
-          ping: `${x.ping.received}/${x.ping.transmitted} replies from ${x.ping.from.join(',')}`,
-          replyTtl: x.ping.ttls[0],
-          answeredBy: x.answeredBy,
-          serverSawClient: x.serverSawClient,
+          ...observed(x),
           cbr0LearnedMacs: macs.filter((m) => learned.includes(m.toLowerCase())),
         },
       };
@@ -137,11 +141,8 @@ function crossNodeProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
       return {
         path: this.path, name, from: ta.id, to: tb.id, ok: !reason, reason,
         evidence: {
-          ping: `${x.ping.received}/${x.ping.transmitted} replies from ${x.ping.from.join(',')}`,
-          replyTtl: x.ping.ttls[0],
+          ...observed(x),
           routersOnPath: x.ping.ttls[0] !== undefined ? 64 - x.ping.ttls[0] : undefined,
-          answeredBy: x.answeredBy,
-          serverSawClient: x.serverSawClient,
           nodeRoute: `${b.ip} via ${route.via ?? '-'} dev ${route.dev ?? '-'}`,
           eth0TxPackets: after - before,
           ...(vxlan

@@ -21,7 +21,7 @@ import {
   servicePortChainName,
   servicePortEndpointChainName,
 } from './hash';
-import { MASQ_MARK, type ProxyOptions, type ServicePortInfo, cidrContains, findNode, servicePortInfos } from './service-ports';
+import { MASQ_MARK, type ProxyOptions, type ServicePortInfo, chainUse, cidrContains, findNode, servicePortInfos } from './service-ports';
 
 export interface IptablesOptions extends ProxyOptions {
   /** Add --random-fully to the MASQUERADE rule (kube-proxy does when iptables supports it). */
@@ -203,13 +203,9 @@ function writeServicePort(
   const fwChain = servicePortChainName(KUBE_FW, name, proto);
   const sepName = (e: Endpoint) => servicePortEndpointChainName(name, proto, `${e.ip}:${e.port}`);
 
-  const usesClusterChain = info.clusterEndpoints.length > 0 && info.usesClusterEndpoints;
-  const usesLocalChain = info.localEndpoints.length > 0 && info.usesLocalEndpoints;
+  const { usesClusterChain, usesLocalChain, hasInternal, hasExternal, usesExternalChain: usesExtChain } = chainUse(info);
   const internalChain = info.internalPolicyLocal ? svlChain : svcChain;
-  const hasInternal = info.internalPolicyLocal ? info.localEndpoints.length > 0 : info.hasEndpoints;
   const externalPolicyChain = info.externalPolicyLocal ? svlChain : svcChain;
-  const hasExternal = info.externalPolicyLocal ? info.localEndpoints.length > 0 : info.hasEndpoints;
-  const usesExtChain = info.hasEndpoints && info.externallyAccessible;
   const usesFwChain = info.hasEndpoints && info.loadBalancerIPs.length > 0 && info.sourceRanges.length > 0;
   const lbChain = usesFwChain ? fwChain : extChain;
 

@@ -13,7 +13,7 @@
 import type { LabModel } from '../model/types';
 import type { Endpoint, EndpointSlice } from './endpoints';
 import { nftEndpointChainBase, nftServiceChainBase } from './hash';
-import { MASQ_MARK, type ProxyOptions, type ServicePortInfo, cidrContains, findNode, servicePortInfos } from './service-ports';
+import { MASQ_MARK, type ProxyOptions, type ServicePortInfo, chainUse, cidrContains, findNode, servicePortInfos } from './service-ports';
 
 export const NFT_TABLE = 'ip kube-proxy';
 
@@ -163,13 +163,9 @@ function writeServicePort(
   const epChain = (e: Endpoint) => `endpoint-${epBase(e)}`;
   const affinitySet = (e: Endpoint) => `affinity-${epBase(e)}`;
 
-  const usesClusterChain = info.clusterEndpoints.length > 0 && info.usesClusterEndpoints;
-  const usesLocalChain = info.localEndpoints.length > 0 && info.usesLocalEndpoints;
+  const { usesClusterChain, usesLocalChain, hasInternal, hasExternal, usesExternalChain } = chainUse(info);
   const internalChain = info.internalPolicyLocal ? localChain : clusterChain;
-  const hasInternal = info.internalPolicyLocal ? info.localEndpoints.length > 0 : info.hasEndpoints;
   const externalPolicyChain = info.externalPolicyLocal ? localChain : clusterChain;
-  const hasExternal = info.externalPolicyLocal ? info.localEndpoints.length > 0 : info.hasEndpoints;
-  const usesExternalChain = info.hasEndpoints && info.externallyAccessible;
   const usesFwChain = info.loadBalancerIPs.length > 0 && info.sourceRanges.length > 0;
 
   let internalVerdict = '';

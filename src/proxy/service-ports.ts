@@ -53,6 +53,30 @@ export interface ServicePortInfo {
   hasEndpoints: boolean;
 }
 
+/**
+ * Which per-service chains a mode needs for one service port on this node, and whether the
+ * internal and external traffic policies have endpoints to send to (the same decisions in
+ * iptables and nftables mode; only the chain names differ).
+ */
+export interface ChainUse {
+  usesClusterChain: boolean;
+  usesLocalChain: boolean;
+  hasInternal: boolean;
+  hasExternal: boolean;
+  usesExternalChain: boolean;
+}
+
+export function chainUse(info: ServicePortInfo): ChainUse {
+  const local = info.localEndpoints.length > 0;
+  return {
+    usesClusterChain: info.clusterEndpoints.length > 0 && info.usesClusterEndpoints,
+    usesLocalChain: local && info.usesLocalEndpoints,
+    hasInternal: info.internalPolicyLocal ? local : info.hasEndpoints,
+    hasExternal: info.externalPolicyLocal ? local : info.hasEndpoints,
+    usesExternalChain: info.hasEndpoints && info.externallyAccessible,
+  };
+}
+
 export function findNode(model: LabModel, nodeName: string): NodeModel {
   const node = model.nodes.find((n) => n.name === nodeName);
   if (!node) {
