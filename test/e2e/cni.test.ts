@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { GUIDE, ROOT, lab, labContainers } from './helpers';
+import { GUIDE, ROOT, lab, labContainers, labName } from './helpers';
 
 jest.setTimeout(1_800_000);
 
@@ -54,15 +54,15 @@ async function status(name: string): Promise<{ nodes: Array<{ name: string; ip: 
 }
 
 const CASES: Array<{ topology: string; cni: string; name: string }> = [
-  { topology: GUIDE, cni: 'vpc-routes', name: 'e2e-cni-vpc-routes' },
-  { topology: GUIDE, cni: 'host-gw', name: 'e2e-cni-host-gw' },
-  { topology: GUIDE, cni: 'vxlan', name: 'e2e-cni-vxlan' },
-  { topology: GUIDE, cni: 'vpc-native', name: 'e2e-cni-vpc-native' },
-  { topology: TWO_AZ, cni: 'vpc-routes', name: 'e2e-cni-az-vpc-routes' },
-  { topology: TWO_AZ, cni: 'vxlan', name: 'e2e-cni-az-vxlan' },
+  { topology: GUIDE, cni: 'vpc-routes', name: labName('e2e-cni-vpc-routes') },
+  { topology: GUIDE, cni: 'host-gw', name: labName('e2e-cni-host-gw') },
+  { topology: GUIDE, cni: 'vxlan', name: labName('e2e-cni-vxlan') },
+  { topology: GUIDE, cni: 'vpc-native', name: labName('e2e-cni-vpc-native') },
+  { topology: TWO_AZ, cni: 'vpc-routes', name: labName('e2e-cni-az-vpc-routes') },
+  { topology: TWO_AZ, cni: 'vxlan', name: labName('e2e-cni-az-vxlan') },
 ];
 
-const ALL_NAMES = [...CASES.map((c) => c.name), 'e2e-cni-az-host-gw', 'e2e-cni-bad'];
+const ALL_NAMES = [...CASES.map((c) => c.name), labName('e2e-cni-az-host-gw'), labName('e2e-cni-bad')];
 
 describe('pod network modes', () => {
   beforeAll(async () => {
@@ -116,7 +116,7 @@ describe('pod network modes', () => {
   });
 
   it('host-gw on two subnets: refused (exit 2, nothing created); with --force the cross-subnet paths fail', async () => {
-    const name = 'e2e-cni-az-host-gw';
+    const name = labName('e2e-cni-az-host-gw');
     const refused = await lab(['up', '-t', TWO_AZ, '--cni', 'host-gw', '--name', name, '--no-verify']);
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toMatch(/host-gw needs every node in one subnet, but the nodes are in az-a, az-b/);
@@ -149,7 +149,7 @@ describe('pod network modes', () => {
   });
 
   it('bad input exits 2 with a clear message and creates nothing', async () => {
-    const name = 'e2e-cni-bad';
+    const name = labName('e2e-cni-bad');
     const unknown = await lab(['up', '--cni', 'calico', '--name', name, '--no-verify']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toMatch(/--cni: "calico" is not a valid value/);

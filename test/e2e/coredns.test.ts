@@ -12,13 +12,13 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { GUIDE, lab, labContainers, ROOT } from './helpers';
+import { GUIDE, lab, labContainers, ROOT, labName } from './helpers';
 import { coreDnsAvailability } from '../../src/runtime/coredns-image';
 import { COREDNS_IMAGE, CoreDnsAvailability } from '../../src/topology/dns-server';
 
 jest.setTimeout(900_000);
-const NAME = 'e2e-coredns';
-const AUTO = 'e2e-coredns-auto';
+const NAME = labName('e2e-coredns');
+const AUTO = labName('e2e-coredns-auto');
 
 let avail: CoreDnsAvailability;
 

@@ -8,11 +8,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { GUIDE, lab, labContainers } from './helpers';
+import { GUIDE, lab, labContainers, labName } from './helpers';
 import { imageTag } from '../../src/runtime/images';
 
 jest.setTimeout(600_000);
-const NAME = 'e2e-dns';
+const NAME = labName('e2e-dns');
 
 async function digShort(target: string, args: string[]): Promise<string[]> {
   const r = await lab(['exec', '--name', NAME, target, '--', 'dig', '+short', '+time=1', '+tries=1', ...args]);

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { GUIDE, hostNetworkState, lab, labContainers } from './helpers';
+import { GUIDE, hostNetworkState, lab, labContainers, labName } from './helpers';
 import { readModel } from '../../src/lab/state';
 import { syncProxy } from '../../src/lab/proxy';
 import { exec } from '../../src/runtime/exec';
@@ -14,7 +14,7 @@ import { LB_STATE } from '../../src/edge/lb';
 
 jest.setTimeout(600_000);
 
-const NAME = 'e2e-edge';
+const NAME = labName('e2e-edge');
 const PATHS = ['pod-to-internet', 'outside-to-nodeport', 'loadbalancer-to-service'];
 let before = '';
 

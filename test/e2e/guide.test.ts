@@ -2,9 +2,9 @@
  * The guide lab end to end, as a user runs it: up, verify (every probe of the lab-engine paths),
  * status, exec, down; the host's network state is unchanged afterwards.
  */
-import { GUIDE, hostNetworkState, lab, labContainers } from './helpers';
+import { GUIDE, hostNetworkState, lab, labContainers, labName } from './helpers';
 
-const NAME = 'e2e-guide';
+const NAME = labName('e2e-guide');
 jest.setTimeout(600_000);
 
 describe('guide lab', () => {

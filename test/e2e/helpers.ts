@@ -45,3 +45,11 @@ export async function hostNetworkState(): Promise<string> {
   ]);
   return parts.join('\n');
 }
+
+/**
+ * An e2e lab name, with K8S_NETLAB_E2E_PREFIX in front when set, so that several checkouts can run
+ * their end-to-end tests on one Docker engine at once without touching each other's labs.
+ */
+export function labName(name: string): string {
+  return `${process.env.K8S_NETLAB_E2E_PREFIX ?? ''}${name}`;
+}

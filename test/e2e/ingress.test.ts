@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import YAML from 'yaml';
-import { GUIDE, lab, labContainers } from './helpers';
+import { GUIDE, lab, labContainers, labName } from './helpers';
 import { readModel } from '../../src/lab/state';
 import { syncIngress } from '../../src/lab/ingress';
 import { exec } from '../../src/runtime/exec';
@@ -17,8 +17,8 @@ import type { LabModel } from '../../src/model/types';
 
 jest.setTimeout(600_000);
 
-const NAME = 'e2e-ingress';
-const BAD = 'e2e-ingress-bad';
+const NAME = labName('e2e-ingress');
+const BAD = labName('e2e-ingress-bad');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-ingress-'));
 
 /** The guide with extra objects appended (written next to the guide so manifests resolve). */

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import execa from 'execa';
-import { GUIDE, LAB_BIN, ROOT, lab, labContainers } from './helpers';
+import { GUIDE, LAB_BIN, ROOT, lab, labContainers, labName } from './helpers';
 
 jest.setTimeout(600_000);
 
@@ -40,29 +40,29 @@ describe('bad input', () => {
   });
 
   it('refuses ipvs on a kernel without IP_VS before creating anything, or comes up where it has it', async () => {
-    const r = await lab(['up', '-t', GUIDE, '--name', 'e2e-ipvs', '--proxy', 'ipvs', '--no-verify']);
+    const r = await lab(['up', '-t', GUIDE, '--name', labName('e2e-ipvs'), '--proxy', 'ipvs', '--no-verify']);
     if (r.exitCode === 2) {
       console.log(`ipvs: ${r.stderr.trim()}`);
       expect(r.stderr).toMatch(/IP_VS|dummy/);
       expect(r.stderr).toMatch(/nftables/);
-      expect(await labContainers('e2e-ipvs')).toEqual([]);
+      expect(await labContainers(labName('e2e-ipvs'))).toEqual([]);
     } else {
-      await lab(['down', '--name', 'e2e-ipvs']);
+      await lab(['down', '--name', labName('e2e-ipvs')]);
       expect(r.exitCode).toBe(0);
     }
   });
 
   it('rejects an unknown mode naming the valid ones', async () => {
-    const r = await lab(['up', '-t', GUIDE, '--name', 'e2e-badmode', '--cni', 'flannelz']);
+    const r = await lab(['up', '-t', GUIDE, '--name', labName('e2e-badmode'), '--cni', 'flannelz']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/vxlan/);
-    expect(await labContainers('e2e-badmode')).toEqual([]);
+    expect(await labContainers(labName('e2e-badmode'))).toEqual([]);
   });
 });
 
 describe('interrupting up', () => {
   it('leaves nothing behind once down has run', async () => {
-    const name = 'e2e-interrupt';
+    const name = labName('e2e-interrupt');
     const child = execa('node', [LAB_BIN, 'up', '-t', GUIDE, '--name', name, '--no-verify'], { cwd: ROOT, reject: false });
     // Wait until the first containers exist, then press Ctrl-C.
     for (let i = 0; i < 300 && (await labContainers(name)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
@@ -77,15 +77,15 @@ describe('interrupting up', () => {
 describe('labs side by side', () => {
   it('runs two labs under different names and removes both with --all', async () => {
     const [a, b] = await Promise.all([
-      lab(['up', '-t', GUIDE, '--name', 'e2e-side-a', '--no-verify']),
-      lab(['up', '-t', GUIDE, '--name', 'e2e-side-b', '--no-verify']),
+      lab(['up', '-t', GUIDE, '--name', labName('e2e-side-a'), '--no-verify']),
+      lab(['up', '-t', GUIDE, '--name', labName('e2e-side-b'), '--no-verify']),
     ]);
     expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
-    const v = await lab(['verify', '--name', 'e2e-side-b', '--path', 'pod-to-pod-cross-node', '--json']);
+    const v = await lab(['verify', '--name', labName('e2e-side-b'), '--path', 'pod-to-pod-cross-node', '--json']);
     expect(JSON.parse(v.stdout).ok).toBe(true);
     const down = await lab(['down', '--all']);
     expect(down.exitCode).toBe(0);
-    expect(await labContainers('e2e-side-a')).toEqual([]);
-    expect(await labContainers('e2e-side-b')).toEqual([]);
+    expect(await labContainers(labName('e2e-side-a'))).toEqual([]);
+    expect(await labContainers(labName('e2e-side-b'))).toEqual([]);
   });
 });

@@ -2,13 +2,13 @@
  * Services in each proxy mode the kernel has: the same probes pass, and the node holds the rules
  * in the layout of that mode (iptables chains, the nftables table).
  */
-import { GUIDE, lab } from './helpers';
+import { GUIDE, lab, labName } from './helpers';
 
 jest.setTimeout(600_000);
 
 const MODES: Array<{ name: string; args: string[]; rules: [string[], RegExp] }> = [
-  { name: 'e2e-svc-nft', args: ['--proxy', 'nftables'], rules: [['nft', 'list', 'table', 'ip', 'kube-proxy'], /numgen random mod 2 vmap/] },
-  { name: 'e2e-svc-legacy', args: ['--proxy', 'iptables', '--iptables-backend', 'legacy'], rules: [['iptables-legacy-save', '-t', 'nat'], /-m statistic --mode random --probability 0\.5/] },
+  { name: labName('e2e-svc-nft'), args: ['--proxy', 'nftables'], rules: [['nft', 'list', 'table', 'ip', 'kube-proxy'], /numgen random mod 2 vmap/] },
+  { name: labName('e2e-svc-legacy'), args: ['--proxy', 'iptables', '--iptables-backend', 'legacy'], rules: [['iptables-legacy-save', '-t', 'nat'], /-m statistic --mode random --probability 0\.5/] },
 ];
 
 describe.each(MODES)('proxy mode $args', ({ name, args, rules }) => {

@@ -7,12 +7,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import execa from 'execa';
-import { GUIDE, LAB_BIN, lab, ROOT } from './helpers';
+import { GUIDE, LAB_BIN, lab, ROOT, labName } from './helpers';
 import { PATHS } from '../../src/probes/registry';
 import { tracePathIds } from '../../src/lab/trace-paths';
 import { readPcap } from '../../src/trace/pcap';
 
-const NAME = 'e2e-trace';
+const NAME = labName('e2e-trace');
 const CONTAINERS = ['node1', 'node2', 'node3', 'vpc'];
 jest.setTimeout(600_000);
 

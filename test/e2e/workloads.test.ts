@@ -9,9 +9,9 @@ import * as os from 'os';
 import * as path from 'path';
 import execa from 'execa';
 import YAML from 'yaml';
-import { GUIDE, LAB_BIN, ROOT, lab } from './helpers';
+import { GUIDE, LAB_BIN, ROOT, lab, labName } from './helpers';
 
-const NAME = 'e2e-workloads';
+const NAME = labName('e2e-workloads');
 /** The topology to start from and to derive apply files from (the guide unless WL_TOPOLOGY names another). */
 const BASE = process.env.WL_TOPOLOGY ?? GUIDE;
 jest.setTimeout(600_000);
