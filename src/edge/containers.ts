@@ -4,7 +4,7 @@
  */
 import type { EdgeAttachment, LabModel, Role } from '../model/types';
 import type { ContainerSpec } from '../runtime/containers';
-import { LAB_CAPS } from '../plan/containers';
+import { privilegesFor } from '../plan/security';
 import { q } from '../plan/shell';
 
 const SYSCTLS = {
@@ -14,7 +14,7 @@ const SYSCTLS = {
 };
 
 export function edgeSpec(model: LabModel, name: string, container: string, role: Role, image: string): ContainerSpec {
-  return { name: container, hostname: name, image, lab: model.name, role, capAdd: LAB_CAPS, sysctls: SYSCTLS, cmd: ['sleep', 'infinity'] };
+  return { name: container, hostname: name, image, lab: model.name, role, privileges: privilegesFor(role), sysctls: SYSCTLS, cmd: ['sleep', 'infinity'] };
 }
 
 /** igw, internet host, lb: created with the nodes, before the fabric step. */

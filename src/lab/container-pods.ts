@@ -36,7 +36,7 @@ async function attachAndPlumb(model: LabModel, pods: PodModel[], pids: Map<strin
   const nodePids = new Map<string, number>();
   for (const n of new Set(pods.map((p) => p.node))) nodePids.set(n, await containerPid(nodeOf(model, pods.find((p) => p.node === n)!).container));
   const text = pods.map((p) => renderAttachNetns(p, pids.get(containerPodName(model, p))!, nodePids.get(p.node)!)).join('');
-  const helper = await runToCompletion(fabricHelperSpec(model, image, text));
+  const helper = await runToCompletion(fabricHelperSpec(model, image, text, 'attach'));
   if (helper.exitCode !== 0) throw new LabError(`attaching container pods to their nodes failed: ${helper.output.trim()}`);
   const byNode = new Map<string, PodModel[]>();
   for (const p of pods) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);

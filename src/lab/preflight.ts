@@ -57,5 +57,5 @@ export function checkFeatures(model: LabModel, f: KernelFeatures): void {
 
 export async function preflight(model: LabModel, image: string): Promise<void> {
   const { probeKernel } = await import('../runtime/kernel');
-  checkFeatures(model, await probeKernel(image));
+  checkFeatures(model, await probeKernel(image, model.name));
 }

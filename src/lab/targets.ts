@@ -1,6 +1,7 @@
 /** Targets as `lab exec` takes them: NODE, NODE/POD, NODE/NAMESPACE/POD, POD, or a lab container such as `vpc`. */
 import { LabModel, PodModel } from '../model/types';
 import { InputError } from '../errors';
+import { DROP_SYS_ADMIN } from '../plan/security';
 
 export interface Target {
   /** Canonical spelling: `node1`, `node1/pod1`, `vpc`. */
@@ -54,4 +55,14 @@ export function resolveTarget(model: LabModel, spec: string): Target {
 /** argv that runs a command inside the target (in the pod's namespace when it is a pod). */
 export function targetArgv(t: Target, argv: string[]): string[] {
   return t.netns ? ['ip', 'netns', 'exec', t.netns, ...argv] : argv;
+}
+
+/**
+ * argv of `lab exec`: in a node, and in a pod (which runs in its node), the user's command never
+ * holds the node's CAP_SYS_ADMIN. That capability is for the lab's own `ip netns` plumbing; with
+ * it a shell could mount a fresh /proc and write host-wide sysctls (src/plan/security.ts).
+ */
+export function userArgv(model: LabModel, t: Target, argv: string[]): string[] {
+  const inNode = t.netns !== undefined || model.nodes.some((n) => n.container === t.container);
+  return targetArgv(t, inNode ? [...DROP_SYS_ADMIN, ...argv] : argv);
 }

@@ -13,6 +13,7 @@ import type { ContainerSpec } from '../runtime/containers';
 import { renderPodNetwork, renderPodDelete } from './pod';
 import { podResolvConf, renderPodResolvConf, resolvOptions } from './resolv';
 import { q, script } from './shell';
+import { privilegesFor } from './security';
 import { coreDnsBinds, isCoreDnsPod } from './coredns-pod';
 
 export const LABEL_POD = 'k8s-netlab.pod';
@@ -39,7 +40,7 @@ export function containerPodSpec(model: LabModel, pod: PodModel): ContainerSpec 
     lab: model.name,
     role: 'pod',
     labels: { [LABEL_NODE]: pod.node, [LABEL_POD]: `${pod.namespace}/${pod.name}` },
-    capAdd: [],
+    privileges: privilegesFor('pod'),
     sysctls: {},
     cmd: c.args ?? [],
     imageCmd: c.args === undefined,
@@ -48,7 +49,6 @@ export function containerPodSpec(model: LabModel, pod: PodModel): ContainerSpec 
     ...(resolv !== undefined ? { dns: resolvOptions(resolv) } : {}),
     // A CoreDNS pod reads its Corefile and zones from the host (src/plan/coredns-pod.ts), read-only.
     ...(isCoreDnsPod(pod) ? { binds: coreDnsBinds(model, pod) } : {}),
-    plain: true,
   };
 }
 

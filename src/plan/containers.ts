@@ -1,9 +1,7 @@
 /** Container specs for the lab: least privilege, network mode none, labelled for cleanup. */
 import { LabModel, LABEL_NODE, NodeModel } from '../model/types';
 import type { ContainerSpec } from '../runtime/containers';
-
-/** NET_ADMIN for links/rules, NET_RAW for ping/tcpdump, SYS_ADMIN for `ip netns` mounts. */
-export const LAB_CAPS = ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN'];
+import { HelperJob, privilegesFor } from './security';
 
 const ROUTER_SYSCTLS = {
   'net.ipv4.ip_forward': '1',
@@ -23,7 +21,7 @@ export function nodeSpec(model: LabModel, node: NodeModel, image: string): Conta
     lab: model.name,
     role: 'node',
     labels: { [LABEL_NODE]: node.name },
-    capAdd: LAB_CAPS,
+    privileges: privilegesFor('node'),
     sysctls: ROUTER_SYSCTLS,
     cmd: IDLE,
   };
@@ -36,21 +34,28 @@ export function vpcSpec(model: LabModel, image: string): ContainerSpec {
     image,
     lab: model.name,
     role: 'vpc',
-    capAdd: LAB_CAPS,
+    privileges: privilegesFor('vpc'),
     sysctls: ROUTER_SYSCTLS,
     cmd: IDLE,
   };
 }
 
-/** The short-lived helper that plugs veths into other containers' namespaces (needs their PIDs). */
-export function fabricHelperSpec(model: LabModel, image: string, script: string): ContainerSpec {
+/** Label naming a helper's job (its capabilities follow from it, src/plan/security.ts). */
+export const LABEL_HELPER_JOB = 'k8s-netlab.helper';
+
+/**
+ * The short-lived helper that plugs veths into other containers' namespaces (needs their PIDs,
+ * hence the host PID namespace); it carries the lab label, so an interrupt or `lab down` removes it.
+ */
+export function fabricHelperSpec(model: LabModel, image: string, script: string, job: HelperJob = 'links'): ContainerSpec {
   return {
     name: `${model.prefix}-${model.name}-fabric-${process.pid}-${Date.now() % 100000}`,
     hostname: 'fabric',
     image,
     lab: model.name,
     role: 'helper',
-    capAdd: ['NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE'],
+    labels: { [LABEL_HELPER_JOB]: job },
+    privileges: privilegesFor('helper', job),
     sysctls: {},
     cmd: ['sh', '-c', script],
     pidHost: true,

@@ -14,6 +14,7 @@ import { renderClusterZone } from '../dns/zone';
 import { LOG_DIR, RUN_DIR } from './node';
 import { q } from './shell';
 import { isCoreDnsPod } from '../topology/dns-server';
+import { DROP_SYS_ADMIN } from './security';
 
 /** Directory of a DNS pod's configs, zones and knot state (in the node container). */
 export function dnsDir(pod: Pick<PodModel, 'netns'>): string {
@@ -84,7 +85,7 @@ function startLine(pod: PodModel, c: PodContainer, proc: 'knotd' | 'unbound'): s
   const log = `${LOG_DIR}/pods/${pod.netns}_${c.name}.${proc}.log`;
   const argv = proc === 'knotd' ? ['knotd', '-c', `${dir}/knot.conf`] : ['unbound', '-d', '-c', `${dir}/unbound.conf`];
   return [
-    `setsid ip netns exec ${q(pod.netns)} ${argv.map(q).join(' ')} >> ${q(log)} 2>&1 < /dev/null &`,
+    `setsid ip netns exec ${q(pod.netns)} ${[...DROP_SYS_ADMIN, ...argv].map(q).join(' ')} >> ${q(log)} 2>&1 < /dev/null &`,
     `echo $! > ${q(pidFile(pod, c, proc))}`,
   ];
 }

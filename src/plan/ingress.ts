@@ -8,6 +8,7 @@
 import type { LabModel } from '../model/types';
 import type { ContainerSpec } from '../runtime/containers';
 import { q } from './shell';
+import { privilegesFor } from './security';
 import { ingressRoutes } from '../ingress/parse';
 import { renderNginxConf, renderedHash, STATUS_PORT } from '../ingress/nginx';
 import type { IngressRoutes } from '../ingress/types';
@@ -17,10 +18,7 @@ export const INGRESS_CONF = `${INGRESS_DIR}/nginx.conf`;
 export const INGRESS_RUN_DIR = '/run/k8s-netlab-ingress';
 export const INGRESS_ACCESS_LOG = '/var/log/k8s-netlab-ingress/access.log';
 
-/**
- * Least privilege: NET_ADMIN for its own address and routes; nginx binds :80 and drops its
- * workers to www-data with Docker's default capabilities.
- */
+/** Least privilege (src/plan/security.ts): NET_ADMIN for its own address and routes; nginx binds :80 and drops its workers to www-data. */
 export function ingressSpec(model: LabModel, image: string): ContainerSpec {
   const att = model.edge!.ingress;
   return {
@@ -29,7 +27,7 @@ export function ingressSpec(model: LabModel, image: string): ContainerSpec {
     image,
     lab: model.name,
     role: 'ingress',
-    capAdd: ['NET_ADMIN'],
+    privileges: privilegesFor('ingress'),
     sysctls: { 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1' },
     cmd: ['sleep', 'infinity'],
   };

@@ -9,6 +9,7 @@ import { q } from './shell';
 import { renderDnsAlive, renderDnsReady, renderDnsStart, renderDnsWaitReady } from './dns-pod';
 import { renderPodResolvConf } from './resolv';
 import { podMtu, renderVpcNativePod, VPC_NATIVE_GATEWAY } from './cni';
+import { DROP_SYS_ADMIN } from './security';
 
 export { podMtu };
 
@@ -64,7 +65,8 @@ export function renderContainerStart(pod: PodModel, c: PodContainer): string[] {
   const pidFile = `${RUN_DIR}/pods/${pod.netns}/${c.name}.pid`;
   const argv = netexecArgs(pod, c).map(q).join(' ');
   return [
-    `POD_NAME=${q(pod.name)} setsid ip netns exec ${ns} ${argv} > ${q(log)} 2>&1 < /dev/null &`,
+    // The pod's process never holds the node's CAP_SYS_ADMIN (src/plan/security.ts).
+    `POD_NAME=${q(pod.name)} setsid ip netns exec ${ns} ${DROP_SYS_ADMIN.join(' ')} ${argv} > ${q(log)} 2>&1 < /dev/null &`,
     `echo $! > ${q(pidFile)}`,
   ];
 }

@@ -1,7 +1,8 @@
 /** Lab containers: created with network mode none and least privilege, found and removed by label. */
 import { docker } from './docker';
-import { EngineError } from '../errors';
+import { EngineError, LabError } from '../errors';
 import { LABEL_LAB, LABEL_ROLE, Role } from '../model/types';
+import type { Privileges } from '../plan/security';
 
 /** What a lab container needs; rendered by the pure layer, created here. */
 export interface ContainerSpec {
@@ -11,8 +12,8 @@ export interface ContainerSpec {
   lab: string;
   role: Role;
   labels?: Record<string, string>;
-  /** Capabilities beyond Docker's default set (never --privileged). */
-  capAdd: string[];
+  /** Capabilities, seccomp/AppArmor and read-only paths of the role (src/plan/security.ts; never --privileged). */
+  privileges: Privileges;
   sysctls: Record<string, string>;
   cmd: string[];
   /** Replaces the image's ENTRYPOINT (a container pod's Kubernetes `command`). */
@@ -21,8 +22,6 @@ export interface ContainerSpec {
   imageCmd?: boolean;
   /** resolv.conf of the container (engine DNS options), for container pods. */
   dns?: { servers: string[]; search: string[]; options: string[] };
-  /** Docker's default capabilities only, nothing unmasked (container pods run user images). */
-  plain?: boolean;
   env?: string[];
   /** Share the host PID namespace (only the short-lived fabric helper does). */
   pidHost?: boolean;
@@ -30,12 +29,53 @@ export interface ContainerSpec {
   autoRemove?: boolean;
 }
 
-/** Security options every lab container runs with: explicit caps instead of --privileged. */
-export const SECURITY_OPTS = ['seccomp=unconfined', 'apparmor=unconfined'];
-/** The API form of `--security-opt systempaths=unconfined`: /proc and /sys unmasked, so sysctls can be set per namespace. */
-const UNMASKED = { MaskedPaths: [] as string[], ReadonlyPaths: [] as string[] };
+/**
+ * HostConfig of a role's privileges: explicit capabilities, Docker's default seccomp profile (no
+ * `seccomp=` option), the engine's default masked paths (MaskedPaths unset), a private cgroup
+ * namespace (the engine's default is the host's on cgroup v1), no host PID unless asked.
+ */
+export function securityHostConfig(p: Privileges, pidHost = false): Record<string, unknown> {
+  return {
+    CapDrop: p.capDrop.length ? p.capDrop : undefined,
+    CapAdd: p.capAdd.length ? p.capAdd : undefined,
+    SecurityOpt: p.securityOpt.length ? p.securityOpt : undefined,
+    ...(p.readonlyPaths ? { ReadonlyPaths: p.readonlyPaths } : {}),
+    CgroupnsMode: 'private',
+    Privileged: false,
+    PidMode: pidHost ? 'host' : undefined,
+  };
+}
 
-export async function createAndStart(spec: ContainerSpec): Promise<{ id: string; pid: number }> {
+/**
+ * Creations in flight: an interrupt waits for them before it removes the lab, so a container
+ * created just after the removal listed the lab's containers is not left behind.
+ */
+const inFlight = new Set<Promise<unknown>>();
+let stopped: string | undefined;
+
+/** After an interrupt: no new container is created (a creation throws), and in-flight ones settle. */
+export async function stopCreating(reason: string): Promise<void> {
+  stopped = reason;
+  while (inFlight.size) await Promise.allSettled([...inFlight]);
+}
+
+function track<T>(p: Promise<T>): Promise<T> {
+  inFlight.add(p);
+  const done = () => inFlight.delete(p);
+  p.then(done, done);
+  return p;
+}
+
+function checkNotStopped(name: string): void {
+  if (stopped) throw new LabError(`not creating ${name}: ${stopped}`);
+}
+
+export function createAndStart(spec: ContainerSpec): Promise<{ id: string; pid: number }> {
+  checkNotStopped(spec.name);
+  return track(createAndStartNow(spec));
+}
+
+async function createAndStartNow(spec: ContainerSpec): Promise<{ id: string; pid: number }> {
   try {
     const c = await docker().createContainer({
       name: spec.name,
@@ -48,14 +88,11 @@ export async function createAndStart(spec: ContainerSpec): Promise<{ id: string;
       NetworkDisabled: false,
       HostConfig: {
         NetworkMode: 'none',
-        CapAdd: spec.capAdd,
-        SecurityOpt: spec.plain ? undefined : SECURITY_OPTS,
-        ...(spec.plain ? {} : UNMASKED),
+        ...securityHostConfig(spec.privileges, spec.pidHost),
         // Lab containers have no way out, so a lookup must fail at once (127.0.0.1 refuses) rather
         // than wait for the host's resolvers; pods get their cluster resolver instead.
         ...(spec.dns ? { Dns: spec.dns.servers, DnsSearch: spec.dns.search, DnsOptions: spec.dns.options } : { Dns: ['127.0.0.1'] }),
         Sysctls: spec.sysctls,
-        PidMode: spec.pidHost ? 'host' : undefined,
         Binds: spec.binds,
         AutoRemove: spec.autoRemove ?? false,
         Init: true,
@@ -108,12 +145,25 @@ export async function removeContainers(ids: string[]): Promise<void> {
 
 export async function containerPid(name: string): Promise<number> {
   const info = await docker().getContainer(name).inspect();
-  if (!info.State.Running) throw new EngineError(`container ${name} is not running (state ${info.State.Status})`);
+  if (!info.State.Running) throw notRunning(name, info.State.Status, info.Config?.Labels?.[LABEL_LAB]);
   return info.State.Pid;
 }
 
-/** Runs a short-lived container to completion and returns its output (for the fabric helper and probes of the kernel). */
-export async function runToCompletion(spec: ContainerSpec): Promise<{ exitCode: number; output: string }> {
+/** A stopped lab container: which one, and the two ways out. */
+export function notRunning(name: string, state: string, lab?: string): LabError {
+  const l = lab ? ` --name ${lab}` : '';
+  return new LabError(`container ${name}${lab ? ` of lab ${lab}` : ''} is not running (state ${state})`, {
+    hint: `repair the lab with: lab up${l} (it rebuilds a lab with a stopped container), or remove it with: lab down${l}`,
+  });
+}
+
+/** Runs a short-lived container to completion and returns its output (the fabric helper). */
+export function runToCompletion(spec: ContainerSpec): Promise<{ exitCode: number; output: string }> {
+  checkNotStopped(spec.name);
+  return track(runToCompletionNow(spec));
+}
+
+async function runToCompletionNow(spec: ContainerSpec): Promise<{ exitCode: number; output: string }> {
   const c = await docker().createContainer({
     name: spec.name,
     Image: spec.image,
@@ -121,10 +171,7 @@ export async function runToCompletion(spec: ContainerSpec): Promise<{ exitCode: 
     Labels: { [LABEL_LAB]: spec.lab, [LABEL_ROLE]: spec.role, ...spec.labels },
     HostConfig: {
       NetworkMode: 'none',
-      CapAdd: spec.capAdd,
-      SecurityOpt: SECURITY_OPTS,
-      ...UNMASKED,
-      PidMode: spec.pidHost ? 'host' : undefined,
+      ...securityHostConfig(spec.privileges, spec.pidHost),
       Binds: spec.binds,
     },
   });

@@ -2,6 +2,8 @@
 import { PassThrough } from 'stream';
 import { docker } from './docker';
 import { ExecError } from '../errors';
+import { notRunning } from './containers';
+import { LABEL_LAB } from '../model/types';
 
 export interface ExecResult {
   container: string;
@@ -30,7 +32,24 @@ export async function exec(container: string, argv: string[], opts: ExecOptions 
   return r;
 }
 
+/** The engine's 409 for an exec into a stopped container becomes an error naming it and the fix. */
+export async function explainExecFailure(container: string, err: unknown): Promise<never> {
+  if ((err as { statusCode?: number }).statusCode === 409) {
+    const info = await docker().getContainer(container).inspect().catch(() => undefined);
+    if (info && !info.State.Running) throw notRunning(container, info.State.Status, info.Config?.Labels?.[LABEL_LAB]);
+  }
+  throw err;
+}
+
 async function execOnce(container: string, argv: string[], opts: ExecOptions): Promise<ExecResult> {
+  try {
+    return await execOnceRaw(container, argv, opts);
+  } catch (err) {
+    return explainExecFailure(container, err);
+  }
+}
+
+async function execOnceRaw(container: string, argv: string[], opts: ExecOptions): Promise<ExecResult> {
   const c = docker().getContainer(container);
   const e = await c.exec({
     Cmd: argv,

@@ -6,7 +6,8 @@
 import { PassThrough } from 'stream';
 import { randomBytes } from 'crypto';
 import { docker } from './docker';
-import { SECURITY_OPTS } from './containers';
+import { securityHostConfig } from './containers';
+import { privilegesFor } from '../plan/security';
 import { EngineError } from '../errors';
 import { LABEL_LAB, LABEL_ROLE } from '../model/types';
 
@@ -181,7 +182,7 @@ export function modeRequirements(features: KernelFeatures): ModeRequirement[] {
 const PROBE_TIMEOUT_MS = 60_000;
 
 /** Runs the probe helper once and returns kernel features and the image's tool check. */
-export async function probeLab(image: string): Promise<ProbeResult> {
+export async function probeLab(image: string, lab = 'kernel-probe'): Promise<ProbeResult> {
   const d = docker();
   const name = `k8s-netlab-kernel-probe-${process.pid}-${randomBytes(3).toString('hex')}`;
   let c;
@@ -190,12 +191,13 @@ export async function probeLab(image: string): Promise<ProbeResult> {
       name,
       Image: image,
       Cmd: ['sh', '-c', renderProbeScript()],
-      Labels: { [LABEL_LAB]: 'kernel-probe', [LABEL_ROLE]: 'helper' },
+      // A lab's preflight labels it with the lab, so an interrupt or `lab down` removes it.
+      Labels: { [LABEL_LAB]: lab, [LABEL_ROLE]: 'helper' },
       NetworkDisabled: false,
       HostConfig: {
         NetworkMode: 'none',
-        CapAdd: ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN'],
-        SecurityOpt: SECURITY_OPTS,
+        // What the lab's routers have (NET_ADMIN over its own namespace), nothing more.
+        ...securityHostConfig(privilegesFor('vpc')),
         AutoRemove: true,
       },
     });
@@ -233,6 +235,6 @@ export async function probeLab(image: string): Promise<ProbeResult> {
 }
 
 /** The kernel features a lab container can use on this host. */
-export async function probeKernel(image: string): Promise<KernelFeatures> {
-  return (await probeLab(image)).features;
+export async function probeKernel(image: string, lab?: string): Promise<KernelFeatures> {
+  return (await probeLab(image, lab)).features;
 }

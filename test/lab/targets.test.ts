@@ -1,4 +1,4 @@
-import { resolveTarget, targetArgv, validTargets } from '../../src/lab/targets';
+import { resolveTarget, targetArgv, userArgv, validTargets } from '../../src/lab/targets';
 import { diffModels } from '../../src/lab/diff';
 import { checkFeatures } from '../../src/lab/preflight';
 import { runProbes, selectProbes } from '../../src/lab/verify';
@@ -77,5 +77,14 @@ describe('verify', () => {
       fakeRunner(() => ({})),
     );
     expect(res[0]).toMatchObject({ ok: false, reason: 'probe error: engine gone' });
+  });
+});
+
+describe('lab exec argv', () => {
+  const m = fixtureModel();
+  it('drops CAP_SYS_ADMIN in nodes and pods, not in the VPC (which never has it)', () => {
+    expect(userArgv(m, resolveTarget(m, 'node1'), ['sh'])).toEqual(['setpriv', '--bounding-set=-sys_admin', '--', 'sh']);
+    expect(userArgv(m, resolveTarget(m, 'pod3'), ['ip', 'a'])).toEqual(['ip', 'netns', 'exec', 'pod3', 'setpriv', '--bounding-set=-sys_admin', '--', 'ip', 'a']);
+    expect(userArgv(m, resolveTarget(m, 'vpc'), ['ip', 'r'])).toEqual(['ip', 'r']);
   });
 });

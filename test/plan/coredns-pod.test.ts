@@ -175,8 +175,7 @@ describe('CoreDNS container spec', () => {
   });
 
   it('least privilege: no added capabilities, Docker\'s default seccomp/AppArmor, no host PID, no sysctls', () => {
-    expect(spec.capAdd).toEqual([]);
-    expect(spec.plain).toBe(true);
+    expect(spec.privileges).toEqual({ capDrop: [], capAdd: [], securityOpt: [] });
     expect(spec.pidHost).toBeUndefined();
     expect(spec.sysctls).toEqual({});
     // dnsPolicy Default (as kubeadm's coredns): the node's resolver, the lab's Internet DNS.
@@ -191,10 +190,13 @@ describe('CoreDNS container spec', () => {
     expect(o.Cmd).toEqual(['-conf', '/etc/coredns/Corefile']);
     expect(o.Labels).toMatchObject({ [LABEL_LAB]: 'cdns', [LABEL_ROLE]: 'pod' });
     expect(o.HostConfig.NetworkMode).toBe('none');
-    expect(o.HostConfig.CapAdd).toEqual([]);
+    expect(o.HostConfig.CapAdd).toBeUndefined();
+    expect(o.HostConfig.CapDrop).toBeUndefined();
     expect(o.HostConfig.SecurityOpt).toBeUndefined();
     expect(o.HostConfig.MaskedPaths).toBeUndefined();
-    expect(o.HostConfig.Privileged).toBeUndefined();
+    expect(o.HostConfig.ReadonlyPaths).toBeUndefined();
+    expect(o.HostConfig.CgroupnsMode).toBe('private');
+    expect(o.HostConfig.Privileged).toBe(false);
     expect(o.HostConfig.PidMode).toBeUndefined();
     expect(o.HostConfig.Binds).toEqual([`${FILES}/${p.name}:/etc/coredns:ro`]);
   });

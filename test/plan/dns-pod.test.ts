@@ -31,8 +31,8 @@ describe('DNS pod plan', () => {
 
   it('starts knotd and unbound in the pod netns, each only when not running', () => {
     const lines = renderDnsStart(dns, c).join('\n');
-    expect(lines).toMatch(/if ! \{ \[ -e \S+coredns\.knotd\.pid \].*setsid ip netns exec kube-system\.coredns-\S+ knotd -c \S+\/dns\/knot\.conf/);
-    expect(lines).toMatch(/setsid ip netns exec kube-system\.coredns-\S+ unbound -d -c \S+\/dns\/unbound\.conf/);
+    expect(lines).toMatch(/if ! \{ \[ -e \S+coredns\.knotd\.pid \].*setsid ip netns exec kube-system\.coredns-\S+ setpriv --bounding-set=-sys_admin -- knotd -c \S+\/dns\/knot\.conf/);
+    expect(lines).toMatch(/setsid ip netns exec kube-system\.coredns-\S+ setpriv --bounding-set=-sys_admin -- unbound -d -c \S+\/dns\/unbound\.conf/);
     // Node start script: the DNS pod's servers start and it waits for knot + unbound readiness.
     const node = m.nodes.find((n) => n.name === dns.node)!;
     expect(renderPodsOnNode(m, node).join('\n')).toMatch(/knotc -s \S+knot\.sock -t 1 status/);
@@ -94,7 +94,8 @@ describe('container pod plan', () => {
   });
   it('engine spec: its image, args as CMD, no network, pod resolv.conf, labelled with lab/role/node', () => {
     const s = containerPodSpec(m, box);
-    expect(s).toMatchObject({ name: 'k8s-netlab-d-pod-default-box', image: 'busybox:1.36', cmd: ['sleep', '3600'], imageCmd: false, role: 'pod', lab: 'd', plain: true });
+    expect(s).toMatchObject({ name: 'k8s-netlab-d-pod-default-box', image: 'busybox:1.36', cmd: ['sleep', '3600'], imageCmd: false, role: 'pod', lab: 'd' });
+    expect(s.privileges).toEqual({ capDrop: [], capAdd: [], securityOpt: [] });
     expect(s.labels).toEqual({ 'k8s-netlab.node': 'node2', 'k8s-netlab.pod': 'default/box' });
     expect(s.dns?.servers).toEqual(['10.96.0.10']);
   });

@@ -2,7 +2,7 @@ import { renderLinkScript } from '../../src/plan/fabric';
 import { renderNodeBase } from '../../src/plan/node';
 import { netexecArgs, podMtu, renderPod, renderPodsOnNode, renderWaitReady } from '../../src/plan/pod';
 import { renderVpc } from '../../src/plan/vpc';
-import { nodeSpec, vpcSpec, fabricHelperSpec, LAB_CAPS } from '../../src/plan/containers';
+import { nodeSpec, vpcSpec, fabricHelperSpec } from '../../src/plan/containers';
 import { q, script } from '../../src/plan/shell';
 import { fixtureModel } from '../fixtures/model';
 
@@ -46,7 +46,7 @@ describe('node and pod plumbing', () => {
     expect(s).toContain('ip -n pod1 route add default via 10.244.0.1 dev eth0');
     expect(s).toContain(`ip link set ${pod.hostVeth} master cbr0 up`);
     // Two containers: two processes in the same namespace.
-    expect(s.match(/setsid ip netns exec pod1 netexec/g)).toHaveLength(2);
+    expect(s.match(/setsid ip netns exec pod1 setpriv --bounding-set=-sys_admin -- netexec/g)).toHaveLength(2);
   });
   it('runs a localhost-only container bound to 127.0.0.1 and waits for it inside the pod', () => {
     const pod = m.pods[0];
@@ -85,7 +85,9 @@ describe('container specs', () => {
   const m = fixtureModel();
   it('uses explicit capabilities, never privileged, and labels everything', () => {
     const s = nodeSpec(m, m.nodes[0], 'img');
-    expect(s.capAdd).toEqual(LAB_CAPS);
+    expect(s.privileges.capDrop).toEqual(['ALL']);
+    expect(s.privileges.capAdd).toEqual(expect.arrayContaining(['NET_ADMIN', 'SYS_ADMIN']));
+    expect(vpcSpec(m, 'img').privileges.capAdd).not.toContain('SYS_ADMIN');
     expect(s.lab).toBe('t');
     expect(s.role).toBe('node');
     expect(s.sysctls['net.ipv4.ip_forward']).toBe('1');
@@ -95,7 +97,10 @@ describe('container specs', () => {
     expect(nodeSpec(m, m.nodes[0], 'img').pidHost).toBeFalsy();
     const h = fabricHelperSpec(m, 'img', 'true');
     expect(h.pidHost).toBe(true);
-    expect(h.capAdd).toContain('SYS_PTRACE');
+    expect(h.privileges.capAdd).toContain('NET_ADMIN');
+    expect(h.privileges.capAdd).not.toContain('SYS_ADMIN');
+    expect(h.privileges.capAdd).not.toContain('SYS_PTRACE');
+    expect(fabricHelperSpec(m, 'img', 'true', 'attach').privileges.capAdd).toContain('SYS_ADMIN');
     expect(h.role).toBe('helper');
   });
 });

@@ -1,7 +1,7 @@
 /** lab exec TARGET -- CMD...: run a command in a node, a pod's namespace, or a lab container. */
 import { Argv } from 'yargs';
 import { CommonArgs, runningModel, withCommon } from '../common';
-import { resolveTarget, targetArgv } from '../../lab/targets';
+import { resolveTarget, userArgv } from '../../lab/targets';
 import { execStream } from '../../runtime/exec-stream';
 import { InputError } from '../../errors';
 
@@ -24,5 +24,5 @@ export async function handler(argv: ExecArgs & { '--'?: string[] }): Promise<voi
   if (cmd.length === 0) throw new InputError('no command given', { field: 'cmd', hint: 'e.g. lab exec node1/pod1 -- ip addr' });
   const model = await runningModel(argv);
   const t = resolveTarget(model, argv.target);
-  process.exitCode = await execStream(t.container, targetArgv(t, cmd));
+  process.exitCode = await execStream(t.container, userArgv(model, t, cmd));
 }
