@@ -5,6 +5,20 @@ import { LabModel } from '../model/types';
 import { loadTopology } from '../topology/load';
 import { pickLab, readModel } from '../lab/state';
 import { pingEngine } from '../runtime/docker';
+import { checkLabName } from '../lab/origin';
+
+/**
+ * Every --name on the command line (before `--`), checked before any command runs: an empty or
+ * invalid name is exit 2 naming --name and the fix, never "no name given".
+ */
+export function checkNameArgs(argv: string[]): void {
+  const end = argv.indexOf('--');
+  const args = end >= 0 ? argv.slice(0, end) : argv;
+  args.forEach((a, i) => {
+    if (a === '--name') checkLabName(i + 1 < args.length ? args[i + 1] : '');
+    else if (a.startsWith('--name=')) checkLabName(a.slice('--name='.length));
+  });
+}
 
 export interface CommonArgs {
   name?: string;
@@ -13,7 +27,10 @@ export interface CommonArgs {
 
 export function withCommon<T>(y: Argv<T>): Argv<T & CommonArgs> {
   return y
-    .option('name', { type: 'string', describe: 'lab name (default: the name in the topology file, or the only running lab)' })
+    .option('name', {
+      type: 'string',
+      describe: 'lab name (default: the name in the topology file, or the only running lab when you started it)',
+    })
     .option('topology', { alias: 't', type: 'string', describe: 'topology file (YAML)' }) as Argv<T & CommonArgs>;
 }
 
@@ -25,5 +42,5 @@ export const GUIDE_TOPOLOGY = path.join(PROJECT_ROOT, 'topologies', 'guide.yaml'
 export async function runningModel(args: CommonArgs): Promise<LabModel> {
   await pingEngine();
   const fromFile = args.topology ? (await loadTopology(args.topology)).name : undefined;
-  return readModel(await pickLab(args.name, fromFile));
+  return readModel(await pickLab(args.name, fromFile, GUIDE_TOPOLOGY));
 }

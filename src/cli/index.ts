@@ -1,6 +1,7 @@
 /** The `lab` command line: one thin module per command under cmds/. */
 import yargs from 'yargs';
 import { LabError } from '../errors';
+import { checkNameArgs } from './common';
 import * as up from './cmds/up';
 import * as down from './cmds/down';
 import * as status from './cmds/status';
@@ -31,6 +32,7 @@ export function reportError(err: unknown, debug = false): number {
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
   try {
+    checkNameArgs(argv);
     await yargs(argv)
       .scriptName('lab')
       .parserConfiguration({ 'populate--': true })

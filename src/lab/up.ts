@@ -1,6 +1,6 @@
 /** Brings a lab up from its model: containers, links, node/VPC/pod plumbing. All or nothing. */
 import { LabModel } from '../model/types';
-import { createAndStart, listLabContainers, runToCompletion } from '../runtime/containers';
+import { createAndStart, listLabContainers, runToCompletion, stopCreating } from '../runtime/containers';
 import { execScriptOk } from '../runtime/exec';
 import { fabricHelperSpec, nodeSpec, vpcSpec } from '../plan/containers';
 import { renderLinkScript } from '../plan/fabric';
@@ -20,10 +20,11 @@ import { setupEdge } from './edge';
 
 export type Progress = (msg: string) => void;
 
-export async function buildLab(model: LabModel, image: string, progress: Progress): Promise<void> {
+export async function buildLab(model: LabModel, image: string, progress: Progress, origin: Record<string, string> = {}): Promise<void> {
   const t0 = Date.now();
   const since = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
-  const specs = [vpcSpec(model, image), ...model.nodes.map((n) => nodeSpec(model, n, image)), ...edgeSpecs(model, image)];
+  const vpc = vpcSpec(model, image);
+  const specs = [{ ...vpc, labels: { ...vpc.labels, ...origin } }, ...model.nodes.map((n) => nodeSpec(model, n, image)), ...edgeSpecs(model, image)];
   const started = await Promise.all(specs.map((s) => createAndStart(s)));
   const pids: Record<string, number> = {};
   specs.forEach((s, i) => (pids[s.name] = started[i].pid));
@@ -59,31 +60,51 @@ export async function buildLab(model: LabModel, image: string, progress: Progres
   await saveModel({ ...model, image });
 }
 
+export interface UpOptions {
+  /** Labels recording who started the lab from which file (src/lab/origin.ts), on the VPC. */
+  origin?: Record<string, string>;
+  /** Runs first, under the same interrupt guard (the kernel preflight's helper carries the lab label). */
+  before?: () => Promise<void>;
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Removes everything of the lab after an interrupt: first no new container may be created and
+ * the creations in flight settle (a helper created just after the listing would be missed),
+ * then every container carrying the lab label goes, listed again until none is left.
+ */
+export async function cleanUpInterrupted(lab: string): Promise<void> {
+  await stopCreating(`lab up of ${lab} was interrupted`);
+  for (let i = 0; i < 5; i++) if ((await downLab(lab)) === 0) break;
+}
+
 /**
  * Runs buildLab and guarantees nothing is left half-built: on failure or Ctrl-C everything
  * carrying the lab's label is removed.
  */
-export async function upLab(model: LabModel, image: string, progress: Progress): Promise<void> {
+export async function upLab(model: LabModel, image: string, progress: Progress, opts: UpOptions = {}): Promise<void> {
   const existing = await listLabContainers(model.name);
   if (existing.length > 0) throw new LabError(`lab ${model.name} already has ${existing.length} containers`);
   let interrupted = false;
-  const onSignal = () => {
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return; // the clean-up is running; it exits when done
     interrupted = true;
-    progress('interrupted: removing what was created');
-    void downLab(model.name).finally(() => process.exit(130));
+    progress(`${sig}: removing what was created`);
+    void cleanUpInterrupted(model.name)
+      .catch((e) => progress(`clean-up failed: ${(e as Error).message}; remove the rest with: lab down --name ${model.name}`))
+      .finally(() => process.exit(sig === 'SIGINT' ? 130 : sig === 'SIGHUP' ? 129 : 143));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  for (const s of SIGNALS) process.on(s, onSignal);
   try {
-    await buildLab(model, image, progress);
+    if (opts.before) await opts.before();
+    await buildLab(model, image, progress, opts.origin);
   } catch (err) {
-    if (!interrupted) {
-      progress('failed: removing what was created');
-      await downLab(model.name);
-    }
+    if (interrupted) await new Promise(() => undefined); // the signal handler finishes and exits
+    progress('failed: removing what was created');
+    await downLab(model.name);
     throw err;
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    if (!interrupted) for (const s of SIGNALS) process.removeListener(s, onSignal);
   }
 }

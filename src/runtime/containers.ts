@@ -158,13 +158,10 @@ export function notRunning(name: string, state: string, lab?: string): LabError 
 }
 
 /** Runs a short-lived container to completion and returns its output (the fabric helper). */
-export function runToCompletion(spec: ContainerSpec): Promise<{ exitCode: number; output: string }> {
+export async function runToCompletion(spec: ContainerSpec): Promise<{ exitCode: number; output: string }> {
   checkNotStopped(spec.name);
-  return track(runToCompletionNow(spec));
-}
-
-async function runToCompletionNow(spec: ContainerSpec): Promise<{ exitCode: number; output: string }> {
-  const c = await docker().createContainer({
+  // Only the creation is waited for by an interrupt; the clean-up then removes the running helper.
+  const c = await track(docker().createContainer({
     name: spec.name,
     Image: spec.image,
     Cmd: spec.cmd,
@@ -174,7 +171,7 @@ async function runToCompletionNow(spec: ContainerSpec): Promise<{ exitCode: numb
       ...securityHostConfig(spec.privileges, spec.pidHost),
       Binds: spec.binds,
     },
-  });
+  }));
   try {
     await c.start();
     const res = (await c.wait()) as { StatusCode: number };

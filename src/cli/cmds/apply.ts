@@ -1,6 +1,6 @@
 /** lab apply -t FILE: bring a running lab's pods, Deployments and Services to what the file says. */
 import { Argv } from 'yargs';
-import { CommonArgs, withCommon } from '../common';
+import { CommonArgs, GUIDE_TOPOLOGY, withCommon } from '../common';
 import { loadRawTopology, loadTopology } from '../../topology/load';
 import { pingEngine } from '../../runtime/docker';
 import { pickLab, readModel } from '../../lab/state';
@@ -21,7 +21,7 @@ export async function handler(argv: CommonArgs): Promise<void> {
   const raw = loadRawTopology(argv.topology).raw;
   loadTopology(argv.topology, { name: argv.name });
   await pingEngine();
-  const running = await readModel(await pickLab(argv.name, raw.name));
+  const running = await readModel(await pickLab(argv.name, raw.name, GUIDE_TOPOLOGY));
   // Proxy mode, CNI and iptables backend were chosen at lab up (file or flag) and stay.
   const kept = { proxy: running.cluster.proxy, cni: running.cluster.cni, iptablesBackend: running.cluster.iptablesBackend };
   for (const [k, v] of Object.entries(kept)) {

@@ -1,10 +1,11 @@
 /** lab down: remove a lab (or every lab) by label; nothing there is success. */
 import { Argv } from 'yargs';
-import { CommonArgs, withCommon } from '../common';
+import { CommonArgs, GUIDE_TOPOLOGY, withCommon } from '../common';
 import { pingEngine } from '../../runtime/docker';
-import { downLab } from '../../lab/down';
-import { runningLabs } from '../../lab/state';
+import { downAllLabs, downLab } from '../../lab/down';
+import { pickLab, runningLabs } from '../../lab/state';
 import { loadTopology } from '../../topology/load';
+import { InputError } from '../../errors';
 
 interface DownArgs extends CommonArgs {
   all: boolean;
@@ -18,24 +19,20 @@ export function builder(y: Argv) {
 }
 
 export async function handler(argv: DownArgs): Promise<void> {
+  if (argv.all && (argv.name !== undefined || argv.topology !== undefined))
+    throw new InputError('--all removes every lab; it does not combine with --name or --topology', { field: '--all', hint: 'drop --all to remove one lab' });
   await pingEngine();
-  let lab: string | undefined;
-  if (!argv.all) {
-    lab = argv.name ?? (argv.topology ? (await loadTopology(argv.topology)).name : undefined);
-    if (!lab) {
-      const labs = await runningLabs();
-      if (labs.length === 0) {
-        console.log('no lab is running; nothing to remove');
-        return;
-      }
-      if (labs.length > 1) {
-        console.log(`several labs are running (${labs.join(', ')}): say which with --name, or use --all`);
-        process.exitCode = 2;
-        return;
-      }
-      lab = labs[0];
-    }
+  if (argv.all) {
+    const n = await downAllLabs();
+    console.log(n ? `removed ${n} containers of every lab` : 'nothing to remove for any lab');
+    return;
   }
+  if (argv.name === undefined && argv.topology === undefined && (await runningLabs()).length === 0) {
+    console.log('no lab is running; nothing to remove');
+    return;
+  }
+  // --name, else the topology's name, else the only lab when this user or the guide started it.
+  const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology).name : undefined, GUIDE_TOPOLOGY);
   const n = await downLab(lab);
-  console.log(n ? `removed ${n} containers of ${lab ?? 'every lab'}` : `nothing to remove for ${lab ?? 'any lab'}`);
+  console.log(n ? `removed ${n} containers of ${lab}` : `nothing to remove for ${lab}`);
 }

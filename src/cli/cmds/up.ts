@@ -11,7 +11,11 @@ import { verifyLab } from '../../lab/verify';
 import { renderVerifyTable } from '../../report/verify-table';
 import { diffModels } from '../../lab/diff';
 import { preflight } from '../../lab/preflight';
-import { CniMode, IptablesBackend, ProxyMode } from '../../model/types';
+import { CniMode, IptablesBackend, LabModel, ProxyMode } from '../../model/types';
+import type { TopologyOverrides } from '../../topology/raw';
+import { lockLab } from '../../lab/lock';
+import { downLab } from '../../lab/down';
+import { currentUser, LABEL_TOPOLOGY, LABEL_USER } from '../../lab/origin';
 import { LabError } from '../../errors';
 import * as path from 'path';
 import { rmdirSync, rmSync } from 'fs';
@@ -59,9 +63,26 @@ export async function handler(argv: UpArgs): Promise<void> {
   let model = await loadTopology(file, overrides);
   await pingEngine();
   const log = (m: string) => console.log(`[${model.name}] ${m}`);
+  // One `lab up` of a name at a time; the lock dies with this process (src/lab/lock.ts).
+  const lock = await lockLab(model.name);
+  try {
+    await upLocked(argv, file, overrides, model, log);
+  } finally {
+    lock.release();
+  }
+}
+
+async function upLocked(argv: UpArgs, file: string, overrides: TopologyOverrides, model: LabModel, log: (m: string) => void): Promise<void> {
   if (model.cluster.cni === 'host-gw' && new Set(model.nodes.map((n) => n.subnet)).size > 1)
     console.error(`[${model.name}] warning: --force: host-gw across subnets ${[...new Set(model.nodes.map((n) => n.subnet))].join(', ')}; routes to nodes of another subnet cannot be delivered (their ARP goes unanswered), so cross-subnet paths will fail`);
-  const existing = await listLabContainers(model.name);
+  let existing = await listLabContainers(model.name);
+  // A lab with a stopped container cannot work (its links died with it): rebuild it.
+  const stopped = existing.filter((c) => c.state !== 'running' && c.role !== 'helper');
+  if (stopped.length > 0) {
+    log(`containers stopped: ${stopped.map((c) => `${c.name} (${c.state})`).join(', ')}; rebuilding the lab`);
+    await downLab(model.name);
+    existing = [];
+  }
   if (existing.length > 0) {
     const running = await readModel(model.name);
     // A CoreDNS lab's DNS pods were rendered as CoreDNS at its lab up: compare like with like.
@@ -91,11 +112,17 @@ export async function handler(argv: UpArgs): Promise<void> {
       log(describeDnsServer(choice));
     }
     const image = await ensureImage({ onProgress: (l) => log(`image: ${l}`) });
-    await preflight(model, image);
     const t0 = Date.now();
-    log(`starting from ${file}: ${model.nodes.length} nodes, ${model.pods.length} pods, proxy ${model.cluster.proxy}, cni ${model.cluster.cni}`);
+    const m = model;
+    const origin = { [LABEL_USER]: currentUser(), [LABEL_TOPOLOGY]: path.resolve(file) };
     try {
-      await upLab(model, image, log);
+      await upLab(model, image, log, {
+        origin,
+        before: async () => {
+          await preflight(m, image);
+          log(`starting from ${file}: ${m.nodes.length} nodes, ${m.pods.length} pods, proxy ${m.cluster.proxy}, cni ${m.cluster.cni}`);
+        },
+      });
     } catch (err) {
       // upLab removed the containers; the CoreDNS pods' host files go with them.
       if (model.dnsServer?.filesDir) {

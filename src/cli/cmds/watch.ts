@@ -1,6 +1,6 @@
 /** lab watch: the kubelet, endpoints controller and kube-proxy loop of a running lab, until Ctrl-C. */
 import { Argv } from 'yargs';
-import { CommonArgs, withCommon } from '../common';
+import { CommonArgs, GUIDE_TOPOLOGY, withCommon } from '../common';
 import { pingEngine } from '../../runtime/docker';
 import { loadTopology } from '../../topology/load';
 import { pickLab, readModel } from '../../lab/state';
@@ -25,7 +25,7 @@ export async function handler(argv: WatchArgs): Promise<void> {
   if (!(argv.interval > 0) || argv.interval > 3600)
     throw new InputError(`must be a number of seconds above 0, got ${argv.interval}`, { field: '--interval', hint: 'e.g. --interval 0.5' });
   await pingEngine();
-  const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology).name : undefined);
+  const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology).name : undefined, GUIDE_TOPOLOGY);
   await readModel(lab); // fails early, with its hint, when the lab is not running
   const control: { stopped: boolean; wake?: () => void } = { stopped: false };
   const stop = () => {
