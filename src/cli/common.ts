@@ -23,6 +23,7 @@ export function checkNameArgs(argv: string[]): void {
 export interface CommonArgs {
   name?: string;
   topology?: string;
+  'allow-outside'?: boolean;
 }
 
 export function withCommon<T>(y: Argv<T>): Argv<T & CommonArgs> {
@@ -31,7 +32,11 @@ export function withCommon<T>(y: Argv<T>): Argv<T & CommonArgs> {
       type: 'string',
       describe: 'lab name (default: the name in the topology file, or the only running lab when you started it)',
     })
-    .option('topology', { alias: 't', type: 'string', describe: 'topology file (YAML)' }) as Argv<T & CommonArgs>;
+    .option('topology', { alias: 't', type: 'string', describe: 'topology file (YAML)' })
+    .option('allow-outside', {
+      type: 'boolean',
+      describe: "read manifests outside the topology file's directory tree (they are refused by default)",
+    }) as Argv<T & CommonArgs>;
 }
 
 /** The project root, found from this compiled file (dist/cli) or its source (src/cli). */
@@ -41,6 +46,6 @@ export const GUIDE_TOPOLOGY = path.join(PROJECT_ROOT, 'topologies', 'guide.yaml'
 /** The running lab a command means, and its stored model. */
 export async function runningModel(args: CommonArgs): Promise<LabModel> {
   await pingEngine();
-  const fromFile = args.topology ? (await loadTopology(args.topology)).name : undefined;
+  const fromFile = args.topology ? loadTopology(args.topology, { allowOutside: args['allow-outside'] }).name : undefined;
   return readModel(await pickLab(args.name, fromFile, GUIDE_TOPOLOGY));
 }

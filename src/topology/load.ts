@@ -9,7 +9,8 @@ import { InputError, InputErrors } from '../errors';
 import type { LabModel } from '../model/types';
 import type { RawTopology, SourcedObject, TopologyOverrides } from './raw';
 import { resolveTopology } from './resolve';
-import { checkTopology, readManifest, readText, yamlErrors } from './validate';
+import { checkTopology, docToJS, readManifest, readText, yamlErrors } from './validate';
+import { newPolicy } from './read-limits';
 
 export interface LoadedTopology {
   raw: RawTopology;
@@ -26,14 +27,17 @@ export interface LoadedTopology {
  * read or parsed or its shape is broken; value problems are left for resolveTopology() to report
  * together with its own.
  */
-export function loadRawTopology(file: string): LoadedTopology {
+export function loadRawTopology(file: string, opts: { allowOutside?: boolean } = {}): LoadedTopology {
   const source = resolvePath(file);
   const baseDir = dirname(source);
-  const text = readText(source, undefined);
+  // One budget for the whole load; manifests must lie under the topology's directory (read-limits.ts).
+  const policy = newPolicy();
+  const text = readText(source, undefined, policy);
   if (text instanceof InputError) throw new InputErrors([text]);
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) throw new InputErrors(yamlErrors(doc, file));
-  const value = doc.toJS() as unknown;
+  const value = docToJS(doc, file, undefined);
+  if (value instanceof InputError) throw new InputErrors([value]);
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw new InputErrors([new InputError(`${file}: the topology must be a YAML mapping (name:, nodes:, ...)`, { hint: 'see topologies/guide.yaml for an example' })]);
   // Bad values are reported with the resolver's findings; a broken shape stops here.
@@ -44,13 +48,13 @@ export function loadRawTopology(file: string): LoadedTopology {
   const objects: SourcedObject[] = (raw.objects ?? []).map((object, i) => ({ object, path: `objects[${i}]` }));
   (raw.manifests ?? []).forEach((m, i) => {
     const abs = isAbsolute(m) ? m : resolvePath(baseDir, m);
-    objects.push(...readManifest(abs, m, `manifests[${i}]`, errors));
+    objects.push(...readManifest(abs, m, `manifests[${i}]`, errors, { within: opts.allowOutside ? undefined : baseDir, budget: policy.budget }));
   });
   return { raw, objects, source, baseDir, errors };
 }
 
 /** Loads a topology file into the resolved lab model (synchronous). Throws InputErrors (exit 2). */
 export function loadTopology(file: string, overrides: TopologyOverrides = {}): LabModel {
-  const loaded = loadRawTopology(file);
+  const loaded = loadRawTopology(file, { allowOutside: overrides.allowOutside });
   return resolveTopology(loaded.raw, { source: loaded.source, baseDir: loaded.baseDir, overrides, objects: loaded.objects, objectErrors: loaded.errors });
 }

@@ -204,4 +204,6 @@ export interface TopologyOverrides {
   dnsServerChoice?: 'coredns' | 'offline';
   /** With dnsServerChoice coredns: the image its pods run (default coredns/coredns:1.11.3). */
   coreDnsImage?: string;
+  /** `--allow-outside`: manifests may lie outside the topology file's directory tree. */
+  allowOutside?: boolean;
 }

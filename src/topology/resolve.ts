@@ -42,6 +42,7 @@ import { Issues } from './issues';
 import { closest, dns1123LabelProblem, dns1123SubdomainProblem, shortIfName } from './names';
 import type { RawNode, RawSubnet, RawTopology, SourcedObject, TopologyOverrides } from './raw';
 import { checkTopology, readManifest } from './validate';
+import { newPolicy } from './read-limits';
 import { checkLabels, resolveWorkloads } from './workloads';
 import { clusterDnsObjects, declaresClusterDns } from './cluster-dns';
 import { coreDnsObjects } from './dns-server';
@@ -388,8 +389,9 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
   let objects = opts.objects;
   if (!objects) {
     objects = (raw.objects ?? []).map((object, i) => ({ object, path: `objects[${i}]` }));
+    const policy = newPolicy(overrides.allowOutside ? undefined : baseDir);
     (raw.manifests ?? []).forEach((m, i) => {
-      objects!.push(...readManifest(isAbsolute(m) ? m : resolvePath(baseDir, m), m, `manifests[${i}]`, issues.list));
+      objects!.push(...readManifest(isAbsolute(m) ? m : resolvePath(baseDir, m), m, `manifests[${i}]`, issues.list, policy));
     });
   }
   const schemaCount = issues.count;

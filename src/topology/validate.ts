@@ -3,12 +3,12 @@
  * (`nodes[2].subnet`) and the fix ("did you mean ..."), and manifest files are read and checked.
  */
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import { readFileSync } from 'fs';
 import YAML from 'yaml';
 import { InputError } from '../errors';
 import { closest } from './names';
 import type { KubeObject, SourcedObject } from './raw';
 import { PATTERN_TEXT, SCHEMA_ID, topologySchema } from './schema';
+import { MAX_ALIAS_COUNT, MAX_DOCUMENTS, newPolicy, readBounded, ReadPolicy } from './read-limits';
 
 let validators: { topology: ValidateFunction; object: ValidateFunction } | undefined;
 
@@ -140,12 +140,24 @@ export function yamlErrors(doc: YAML.Document.Parsed, file: string): InputError[
   });
 }
 
-export function readText(file: string, field: string | undefined): string | InputError {
+/** Reads a topology or manifest file within the limits of src/topology/read-limits.ts. */
+export function readText(file: string, field: string | undefined, policy: ReadPolicy = newPolicy()): string | InputError {
+  return readBounded(file, field, policy);
+}
+
+/**
+ * A parsed YAML document as plain data, its aliases expanded at most MAX_ALIAS_COUNT times; an
+ * alias bomb is an InputError naming the file (and field), not a crash.
+ */
+export function docToJS(doc: YAML.Document.Parsed, file: string, field: string | undefined): unknown {
   try {
-    return readFileSync(file, 'utf8');
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    return new InputError(`cannot read ${file}${code ? ` (${code})` : ''}`, { field, hint: 'check the path (manifest paths are relative to the topology file)', cause });
+    return new InputError(`${file}: YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} alias uses in one document)`, {
+      field,
+      hint: 'write the repeated parts out, or use fewer aliases (*name)',
+      cause,
+    });
   }
 }
 
@@ -180,8 +192,8 @@ export function validateObject(object: unknown, path: string): SchemaCheck {
 }
 
 /** Reads a multi-document manifest file; errors are pushed to `errors` (objects with a broken shape are dropped). */
-export function readManifest(file: string, displayPath: string, field: string | undefined, errors: InputError[]): SourcedObject[] {
-  const text = readText(file, field);
+export function readManifest(file: string, displayPath: string, field: string | undefined, errors: InputError[], policy: ReadPolicy = newPolicy()): SourcedObject[] {
+  const text = readText(file, field, policy);
   if (text instanceof InputError) {
     errors.push(text);
     return [];
@@ -189,14 +201,27 @@ export function readManifest(file: string, displayPath: string, field: string | 
   const out: SourcedObject[] = [];
   const docs = YAML.parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
   if (!Array.isArray(docs)) return out; // empty stream
+  if (docs.length > MAX_DOCUMENTS) {
+    errors.push(new InputError(`${displayPath} holds ${docs.length} YAML documents, more than ${MAX_DOCUMENTS}`, { field, hint: 'split it; a lab needs far fewer objects' }));
+    return out;
+  }
   docs.forEach((doc, i) => {
     const path = `${displayPath}[${i}]`;
     if (doc.errors.length) {
       errors.push(...yamlErrors(doc, displayPath));
       return;
     }
-    const value = doc.toJS() as unknown;
+    const value = docToJS(doc, displayPath, path);
+    if (value instanceof InputError) {
+      errors.push(value);
+      return;
+    }
     if (value === null || value === undefined) return; // empty document (e.g. a trailing ---)
+    // Never echo what the file holds (it may not be a manifest at all): its path and the fix only.
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      errors.push(new InputError(`${displayPath}: document ${i} is not a Kubernetes object (a YAML mapping with apiVersion, kind and metadata)`, { field: path, hint: 'check that the path names a manifest' }));
+      return;
+    }
     const check = validateObject(value, path);
     errors.push(...check.errors);
     if (!check.hard) out.push({ object: value as KubeObject, path });

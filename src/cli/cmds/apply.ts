@@ -18,8 +18,9 @@ export function builder(y: Argv) {
 export async function handler(argv: CommonArgs): Promise<void> {
   if (!argv.topology) throw new InputError('no topology file given', { field: '--topology', hint: 'lab apply -t FILE' });
   // Bad input stops here, before anything is read from or done to the lab.
-  const raw = loadRawTopology(argv.topology).raw;
-  loadTopology(argv.topology, { name: argv.name });
+  const allowOutside = argv['allow-outside'];
+  const raw = loadRawTopology(argv.topology, { allowOutside }).raw;
+  loadTopology(argv.topology, { name: argv.name, allowOutside });
   await pingEngine();
   const running = await readModel(await pickLab(argv.name, raw.name, GUIDE_TOPOLOGY));
   // Proxy mode, CNI and iptables backend were chosen at lab up (file or flag) and stay.
@@ -29,7 +30,7 @@ export async function handler(argv: CommonArgs): Promise<void> {
     if (inFile !== undefined && inFile !== v) console.log(`note: the file sets cluster.${k}: ${String(inFile)}; the lab runs ${v} (chosen at lab up), which stays`);
   }
   // The DNS server too: a CoreDNS lab's DNS pods stay CoreDNS pods.
-  const wanted = loadTopology(argv.topology, { name: running.name, ...kept, ...(running.cluster.dnsServer ? { dnsServer: running.cluster.dnsServer } : {}), ...(running.dnsServer?.server === 'coredns' ? { dnsServerChoice: 'coredns' as const, coreDnsImage: running.dnsServer.image } : {}) });
+  const wanted = loadTopology(argv.topology, { allowOutside, name: running.name, ...kept, ...(running.cluster.dnsServer ? { dnsServer: running.cluster.dnsServer } : {}), ...(running.dnsServer?.server === 'coredns' ? { dnsServerChoice: 'coredns' as const, coreDnsImage: running.dnsServer.image } : {}) });
   const change = applyTopology(running, wanted);
   const log = (m: string) => console.log(`[${running.name}] ${m}`);
   if (change.added.length === 0 && change.removed.length === 0 && change.changedServices.length === 0) {

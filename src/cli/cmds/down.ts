@@ -32,7 +32,7 @@ export async function handler(argv: DownArgs): Promise<void> {
     return;
   }
   // --name, else the topology's name, else the only lab when this user or the guide started it.
-  const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology).name : undefined, GUIDE_TOPOLOGY);
+  const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined, GUIDE_TOPOLOGY);
   const n = await downLab(lab);
   console.log(n ? `removed ${n} containers of ${lab}` : `nothing to remove for ${lab}`);
 }

@@ -59,6 +59,7 @@ export async function handler(argv: UpArgs): Promise<void> {
     iptablesBackend: argv['iptables-backend'] as IptablesBackend | undefined,
     ...(argv.force ? { force: true } : {}),
     ...(argv['dns-server'] !== undefined ? { dnsServer: argv['dns-server'] } : {}),
+    ...(argv['allow-outside'] ? { allowOutside: true } : {}),
   };
   let model = await loadTopology(file, overrides);
   await pingEngine();

@@ -25,7 +25,7 @@ export async function handler(argv: WatchArgs): Promise<void> {
   if (!(argv.interval > 0) || argv.interval > 3600)
     throw new InputError(`must be a number of seconds above 0, got ${argv.interval}`, { field: '--interval', hint: 'e.g. --interval 0.5' });
   await pingEngine();
-  const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology).name : undefined, GUIDE_TOPOLOGY);
+  const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined, GUIDE_TOPOLOGY);
   await readModel(lab); // fails early, with its hint, when the lab is not running
   const control: { stopped: boolean; wake?: () => void } = { stopped: false };
   const stop = () => {
