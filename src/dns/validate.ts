@@ -39,6 +39,9 @@ export function externalNameProblem(name: string): string | undefined {
   return dns1123SubdomainProblem(typeof name === 'string' ? name.replace(/\.$/, '') : name);
 }
 
+/** One resolv.conf token: printable ASCII without spaces. */
+const RESOLV_TOKEN = /^[\x21-\x7e]+$/;
+
 const POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
 
 /** spec.dnsPolicy and spec.dnsConfig checks (apiserver validateDNSPolicy / validatePodDNSConfig). */
@@ -62,7 +65,16 @@ export function podDnsProblems(pod: Pick<PodModel, 'dnsPolicy' | 'dnsConfig'>, f
     if (p) out.push({ field: `${field}.dnsConfig.searches[${i}]`, message: p, hint: 'use a domain such as my.dns.search.suffix' });
   });
   (cfg?.options ?? []).forEach((o, i) => {
-    if (!o || typeof o.name !== 'string' || o.name.length === 0) out.push({ field: `${field}.dnsConfig.options[${i}].name`, message: 'Required value: must not be empty', hint: 'name the option, e.g. ndots' });
+    if (!o || typeof o.name !== 'string' || o.name.length === 0) {
+      out.push({ field: `${field}.dnsConfig.options[${i}].name`, message: 'Required value: must not be empty', hint: 'name the option, e.g. ndots' });
+      return;
+    }
+    // The kubelet writes `options name[:value]` on one line of resolv.conf; whitespace or a control
+    // character would end the option (a newline even starts a new line, e.g. a rogue nameserver).
+    if (!RESOLV_TOKEN.test(o.name) || o.name.includes(':'))
+      out.push({ field: `${field}.dnsConfig.options[${i}].name`, message: `${JSON.stringify(o.name)} is not a resolv.conf option name (no spaces, control characters or ':')`, hint: 'use an option name such as ndots, timeout, attempts, edns0' });
+    if (o.value !== undefined && (typeof o.value !== 'string' || !RESOLV_TOKEN.test(o.value)))
+      out.push({ field: `${field}.dnsConfig.options[${i}].value`, message: `${JSON.stringify(o.value)} is not a resolv.conf option value (no spaces or control characters)`, hint: 'use a value such as "2" (ndots: "2")' });
   });
   return out;
 }
