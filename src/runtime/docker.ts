@@ -15,10 +15,22 @@ export async function pingEngine(): Promise<void> {
   try {
     await docker().ping();
   } catch (err) {
-    const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-    throw new EngineError(`no Docker engine answers at ${where}`, {
-      hint: 'start one (on Debian/Ubuntu as root: ./scripts/setup-docker.sh), or point DOCKER_HOST at a running engine',
+    throw engineUnreachable(err);
+  }
+}
+
+/** Why the engine did not answer: no access to its socket is not the same as no engine. */
+export function engineUnreachable(err: unknown, dockerHost = process.env.DOCKER_HOST): EngineError {
+  const where = dockerHost ?? 'unix:///var/run/docker.sock';
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new EngineError(`permission denied on the Docker socket ${where.replace(/^unix:\/\//, '')}: a Docker engine is there, but this user may not use it`, {
+      hint: 'add your user to the docker group (sudo usermod -aG docker $USER, then log in again), or run lab with sudo',
       cause: err,
     });
   }
+  return new EngineError(`no Docker engine answers at ${where}${code ? ` (${code})` : ''}`, {
+    hint: 'start one (on Debian/Ubuntu as root: ./scripts/setup-docker.sh), or point DOCKER_HOST at a running engine',
+    cause: err,
+  });
 }
