@@ -59,6 +59,12 @@ export async function stopCreating(reason: string): Promise<void> {
   while (inFlight.size) await Promise.allSettled([...inFlight]);
 }
 
+/** A creation an interrupt must wait for (any container the lab creates outside this file). */
+export function trackCreation<T>(name: string, create: () => Promise<T>): Promise<T> {
+  checkNotStopped(name);
+  return track(create());
+}
+
 function track<T>(p: Promise<T>): Promise<T> {
   inFlight.add(p);
   const done = () => inFlight.delete(p);

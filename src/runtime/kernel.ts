@@ -6,7 +6,7 @@
 import { PassThrough } from 'stream';
 import { randomBytes } from 'crypto';
 import { docker } from './docker';
-import { securityHostConfig } from './containers';
+import { securityHostConfig, trackCreation } from './containers';
 import { privilegesFor } from '../plan/security';
 import { EngineError } from '../errors';
 import { LABEL_LAB, LABEL_ROLE } from '../model/types';
@@ -187,7 +187,7 @@ export async function probeLab(image: string, lab = 'kernel-probe'): Promise<Pro
   const name = `k8s-netlab-kernel-probe-${process.pid}-${randomBytes(3).toString('hex')}`;
   let c;
   try {
-    c = await d.createContainer({
+    c = await trackCreation(name, () => d.createContainer({
       name,
       Image: image,
       Cmd: ['sh', '-c', renderProbeScript()],
@@ -200,7 +200,7 @@ export async function probeLab(image: string, lab = 'kernel-probe'): Promise<Pro
         ...securityHostConfig(privilegesFor('vpc')),
         AutoRemove: true,
       },
-    });
+    }));
   } catch (err) {
     throw new EngineError(`could not create the kernel probe helper from ${image}: ${(err as Error).message}`, { cause: err });
   }

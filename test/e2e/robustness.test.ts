@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import execa from 'execa';
+import Docker from 'dockerode';
 import { GUIDE, LAB_BIN, ROOT, lab, labContainers, labName } from './helpers';
 
 jest.setTimeout(600_000);
@@ -71,6 +72,60 @@ describe('interrupting up', () => {
     expect(res.exitCode).not.toBe(0);
     await lab(['down', '--name', name]);
     expect(await labContainers(name)).toEqual([]);
+  });
+});
+
+/** Every container of a lab, by its label and by its name (a helper without the label would show here). */
+async function leftovers(name: string): Promise<string[]> {
+  const byLabel = await labContainers(name);
+  const all = await new Docker().listContainers({ all: true });
+  const byName = all.map((c) => c.Names[0]).filter((n) => n.startsWith(`/k8s-netlab-${name}-`));
+  return [...new Set([...byLabel, ...byName])];
+}
+
+/**
+ * Ctrl-C at ten points of `lab up`: before the kernel preflight's helper finishes, while the
+ * containers are created, while the `--pid host` fabric helper runs, during node, edge, pod,
+ * kube-proxy and ingress setup. The up's own clean-up must leave nothing (no `lab down` here).
+ */
+const INTERRUPT_POINTS: Array<[string, RegExp, number]> = [
+  ['during the kernel preflight', /preflight: /, 0],
+  ['as containers are created', /starting from/, 0],
+  ['while containers start', /starting from/, 400],
+  ['as the fabric helper is created', /containers: \d+ started/, 0],
+  ['while the fabric helper runs', /containers: \d+ started/, 120],
+  ['during node and VPC setup', /links: /, 0],
+  ['during edge setup', /network: /, 0],
+  ['while pods start', /edge: /, 300],
+  ['during the kube-proxy sync', /pods: \d+ running/, 0],
+  ['during the ingress setup', /kube-proxy \(/, 0],
+];
+
+describe('interrupting up at ten points', () => {
+  it.each(INTERRUPT_POINTS)('Ctrl-C %s leaves nothing behind', async (_what, after, delay) => {
+    const name = labName('e2e-sigint');
+    const child = execa('node', [LAB_BIN, 'up', '-t', GUIDE, '--name', name, '--no-verify'], { cwd: ROOT, reject: false, env: { K8S_NETLAB_DEBUG_EXEC: '1' } });
+    let seen = '';
+    let sent = false;
+    const fire = () => {
+      if (sent || !after.test(seen)) return;
+      sent = true;
+      setTimeout(() => child.kill('SIGINT'), delay);
+    };
+    child.stdout!.on('data', (b: Buffer) => {
+      seen += b.toString();
+      fire();
+    });
+    const res = await child;
+    expect(sent).toBe(true);
+    if (res.exitCode === 0) {
+      // The signal came after up had finished: nothing to clean up by the up itself.
+      await lab(['down', '--name', name]);
+    } else {
+      expect({ exit: res.exitCode, signal: res.signal, out: res.stdout.slice(-300) }).toEqual({ exit: 130, signal: undefined, out: res.stdout.slice(-300) });
+      expect(res.stdout).toMatch(/SIGINT: removing what was created/);
+    }
+    expect(await leftovers(name)).toEqual([]);
   });
 });
 

@@ -77,10 +77,13 @@ async function upLocked(argv: UpArgs, file: string, overrides: TopologyOverrides
   if (model.cluster.cni === 'host-gw' && new Set(model.nodes.map((n) => n.subnet)).size > 1)
     console.error(`[${model.name}] warning: --force: host-gw across subnets ${[...new Set(model.nodes.map((n) => n.subnet))].join(', ')}; routes to nodes of another subnet cannot be delivered (their ARP goes unanswered), so cross-subnet paths will fail`);
   let existing = await listLabContainers(model.name);
-  // A lab with a stopped container cannot work (its links died with it): rebuild it.
-  const stopped = existing.filter((c) => c.state !== 'running' && c.role !== 'helper');
-  if (stopped.length > 0) {
-    log(`containers stopped: ${stopped.map((c) => `${c.name} (${c.state})`).join(', ')}; rebuilding the lab`);
+  // A lab with a stopped container cannot work (its links died with it), and containers without a
+  // running VPC are what a crashed up left: rebuild. We hold the lock, so no other up builds it now.
+  const stopped = existing.filter((c) => c.state !== 'running' || c.role === 'helper');
+  const noVpc = existing.length > 0 && !existing.some((c) => c.role === 'vpc' && c.state === 'running');
+  if (stopped.length > 0 || noVpc) {
+    const why = stopped.length ? `containers stopped or left over: ${stopped.map((c) => `${c.name} (${c.role}, ${c.state})`).join(', ')}` : 'no running VPC container (a crashed lab up?)';
+    log(`${why}; rebuilding the lab`);
     await downLab(model.name);
     existing = [];
   }
@@ -120,6 +123,7 @@ async function upLocked(argv: UpArgs, file: string, overrides: TopologyOverrides
       await upLab(model, image, log, {
         origin,
         before: async () => {
+          log('preflight: probing the kernel from a helper container');
           await preflight(m, image);
           log(`starting from ${file}: ${m.nodes.length} nodes, ${m.pods.length} pods, proxy ${m.cluster.proxy}, cni ${m.cluster.cni}`);
         },
