@@ -215,6 +215,8 @@ export async function probeLab(image: string, lab = 'kernel-probe'): Promise<Pro
   });
   // Wait for removal (AutoRemove) registered before start, so the exit can't be missed.
   const removed = c.wait({ condition: 'removed' });
+  // Should the start fail (an interrupt removed the helper), this wait must not become an unhandled rejection.
+  removed.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   try {
     await c.start();

@@ -144,3 +144,42 @@ describe('labs side by side', () => {
     expect(await labContainers(labName('e2e-side-b'))).toEqual([]);
   });
 });
+
+describe('one lab up per name, and a stopped container', () => {
+  const name = labName('e2e-race');
+  afterAll(async () => {
+    await lab(['down', '--name', name]);
+  });
+
+  it('two lab up of one name at once: one builds, the other says wait or pick another name (never lab down)', async () => {
+    const [a, b] = await Promise.all([
+      lab(['up', '-t', GUIDE, '--name', name, '--no-verify']),
+      new Promise((r) => setTimeout(r, 300)).then(() => lab(['up', '-t', GUIDE, '--name', name, '--no-verify'])),
+    ]);
+    const runs = [a, b];
+    const winners = runs.filter((r) => r.exitCode === 0);
+    const losers = runs.filter((r) => r.exitCode !== 0);
+    // The later one may also arrive after the first finished: then it finds the lab up and matching.
+    expect(winners.length).toBeGreaterThanOrEqual(1);
+    for (const l of losers) {
+      expect(l.stderr).toMatch(/another `lab up` of lab .* is in progress/);
+      expect(l.stderr).toMatch(/wait for it to finish, or pick another name/);
+      expect(l.stderr).not.toMatch(/lab down/);
+    }
+    expect((await labContainers(name)).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('a stopped node is named with the fix instead of a raw HTTP 409, and lab up repairs the lab', async () => {
+    await execa('docker', ['stop', '-t', '1', `k8s-netlab-${name}-node1`]);
+    const r = await lab(['exec', '--name', name, 'node1', '--', 'true']);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).not.toMatch(/HTTP code 409/);
+    expect(r.stderr).toMatch(new RegExp(`container k8s-netlab-${name}-node1 of lab ${name} is not running \\(state exited\\)`));
+    expect(r.stderr).toMatch(new RegExp(`lab up --name ${name}.*lab down --name ${name}`));
+    const up = await lab(['up', '-t', GUIDE, '--name', name, '--no-verify']);
+    expect(up.exitCode).toBe(0);
+    expect(up.stdout).toMatch(/rebuilding the lab/);
+    const ok = await lab(['exec', '--name', name, 'node1', '--', 'true']);
+    expect(ok.exitCode).toBe(0);
+  });
+});
