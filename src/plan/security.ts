@@ -55,14 +55,15 @@ export const HELPER_CAPS: Record<HelperJob, Record<string, string>> = {
 
 /**
  * AppArmor: docker-default denies every mount and every write under /proc/sys except
- * /proc/sys/kernel/shm* (`deny @{PROC}/sys/[^k]** w`). Nodes mount (ip netns) and every router
- * writes per-interface sysctls under /proc/sys/net once its links exist, so those roles run
- * unconfined; a lab-specific profile would have to be loaded into the host kernel
- * (apparmor_parser as root), a host change the lab never makes. The ingress container needs
- * neither and keeps the engine's default profile (docker-default where AppArmor is enabled;
- * this CI host has no AppArmor, so only the other layers are exercised here).
+ * /proc/sys/kernel/shm* (`deny @{PROC}/sys/[^k]** w`). Nodes mount (ip netns), the VPC, gateway
+ * and LB write per-interface rp_filter under /proc/sys/net once their links exist, and the
+ * helpers mount and open other containers' namespaces, so those roles run unconfined; a
+ * lab-specific profile would have to be loaded into the host kernel (apparmor_parser as root), a
+ * host change the lab never makes. The Internet host and the ingress container need neither and
+ * keep the engine's default profile (docker-default where AppArmor is enabled; this CI host has
+ * no AppArmor, so only the other layers are exercised here).
  */
-const APPARMOR_UNCONFINED: ReadonlySet<string> = new Set(['node', 'vpc', 'igw', 'internet', 'lb', 'dns', 'helper']);
+const APPARMOR_UNCONFINED: ReadonlySet<string> = new Set(['node', 'vpc', 'igw', 'lb', 'dns', 'helper']);
 
 /** Docker's default read-only paths, with /proc/sys split so /proc/sys/net stays writable. */
 export const PROC_SYS_READONLY = ['abi', 'crypto', 'debug', 'dev', 'fs', 'fscache', 'kernel', 'sunrpc', 'user', 'vm'].map((d) => `/proc/sys/${d}`);

@@ -41,3 +41,11 @@ describe('capability table per role', () => {
     expect(securityHostConfig(privilegesFor('ingress')).SecurityOpt).toBeUndefined();
   });
 });
+
+describe('AppArmor per role', () => {
+  it('only the roles that mount or write /proc/sys/net at run time are unconfined', () => {
+    expect(privilegesFor('internet').securityOpt).toEqual([]);
+    expect(privilegesFor('ingress').securityOpt).toEqual([]);
+    for (const r of ['node', 'vpc', 'igw', 'lb', 'helper'] as const) expect(privilegesFor(r).securityOpt).toEqual(['apparmor=unconfined']);
+  });
+});
