@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from
 import { tmpdir } from 'os';
 import { join } from 'path';
 import execa from 'execa';
-import { GUIDE, lab, labContainers, ROOT, labName } from './helpers';
+import { GUIDE, LAB_BIN, lab, labContainers, ROOT, labName } from './helpers';
 import { resolveCoreDnsImage } from '../../src/runtime/coredns-image';
 import { CoreDnsAvailability } from '../../src/topology/dns-server';
 
@@ -247,6 +247,43 @@ describe('cluster DNS served by CoreDNS', () => {
     expect(doc.probes.filter((p: { ok: boolean }) => !p.ok)).toEqual([]);
     await lab(['down', '--name', AUTO]);
     expect(await labContainers(AUTO)).toEqual([]);
+  });
+
+  it('auto with no CoreDNS image to be had falls back to knotd + unbound, and status says it is the fallback', async () => {
+    // An image name no registry has and nothing builds: what auto sees where neither a registry nor Go is there.
+    const env = { ...process.env, K8S_NETLAB_COREDNS_IMAGE: 'k8s-netlab/no-such-coredns:0' };
+    const run = (args: string[]) => execa('node', [LAB_BIN, ...args], { cwd: ROOT, env, reject: false, timeout: 300_000 });
+    const name = labName('e2e-coredns-fallback');
+    const dir = mkdtempSync(join(tmpdir(), 'e2e-coredns-fb-'));
+    const f = join(dir, 'fb.yaml');
+    writeFileSync(
+      f,
+      [
+        `name: ${name}`,
+        'nodes: [{name: node1}, {name: node2}]',
+        'objects:',
+        '  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node1, containers: [{name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.47", args: [netexec]}]}}',
+        '  - apiVersion: v1',
+        '    kind: Service',
+        '    metadata: {name: web}',
+        '    spec: {selector: {app: web}, ports: [{name: http, port: 80}]}',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const up = await run(['up', '-t', f, '--no-verify']);
+      expect(up.exitCode).toBe(0);
+      expect(up.stdout).toContain('dns server offline fallback (knotd + unbound), asked auto: coredns image unavailable: image k8s-netlab/no-such-coredns:0 is not present locally and cannot be pulled');
+      const st = await run(['status', '--name', name]);
+      expect(st.stdout.split('\n')[1]).toMatch(/^dns server: offline fallback \(knotd \+ unbound\) \(asked auto: coredns image unavailable: /);
+      const v = await run(['verify', '--name', name, '--json', '--path', 'dns']);
+      const doc = JSON.parse(v.stdout);
+      expect(doc.probes.length).toBeGreaterThan(0);
+      expect(doc.probes.filter((p: { ok: boolean }) => !p.ok)).toEqual([]);
+    } finally {
+      await run(['down', '--name', name]);
+    }
+    expect(await labContainers(name)).toEqual([]);
   });
 
   it('an unknown --dns-server value exits 2 naming the flag', async () => {
