@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Offline builder of the lab image: no container registry needed, only a Debian mirror.
 #   usage: scripts/build-image-debootstrap.sh OUT_TAG
+#          scripts/build-image-debootstrap.sh --base OUT_TAG
 # Builds a Debian bookworm minbase root with images/node/packages.debian plus netexec,
-# slims it, and imports it into the local engine as OUT_TAG. Safe to run concurrently
-# (each run uses its own temp dir). Needs Linux, root, debootstrap and a Docker engine.
+# slims it, and imports it into the local engine as OUT_TAG. With --base, the bare minbase
+# root only (apt pointed at the same mirror): a local stand-in for debian:bookworm-slim, to
+# build images/node/Dockerfile from (--build-arg BASE=OUT_TAG) where no registry answers.
+# Safe to run concurrently (each run uses its own temp dir). Needs Linux, root, debootstrap
+# and a Docker engine.
 set -euo pipefail
 
+BASE_ONLY=0
+if [ "${1:-}" = "--base" ]; then
+  BASE_ONLY=1
+  shift
+fi
 TAG="${1:-}"
 if [ -z "$TAG" ]; then
-  echo "usage: $0 OUT_TAG" >&2
+  echo "usage: $0 [--base] OUT_TAG" >&2
   exit 2
 fi
 
@@ -46,6 +55,8 @@ MIRROR="$(mirror)"
 
 INCLUDE="$(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$PKG_LIST" | grep -v '^$' | paste -sd, -)"
 [ -n "$INCLUDE" ] || die "empty package list $PKG_LIST"
+INCLUDE_ARG=(--include="$INCLUDE")
+[ "$BASE_ONLY" = 0 ] || INCLUDE_ARG=()
 
 WORK="$(mktemp -d "${TMPDIR:-/var/tmp}/k8s-netlab-image.XXXXXX")"
 cleanup() { rm -rf --one-file-system "$WORK"; }
@@ -53,11 +64,11 @@ trap cleanup EXIT INT TERM
 DIR="$WORK/rootfs"
 
 echo "debootstrap $SUITE from $MIRROR into $DIR"
-echo "packages: $INCLUDE"
+[ "$BASE_ONLY" = 1 ] && echo "packages: minbase only (a base image)" || echo "packages: $INCLUDE"
 start=$(date +%s)
-debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$DIR" "$MIRROR"
+debootstrap --variant=minbase "${INCLUDE_ARG[@]}" "$SUITE" "$DIR" "$MIRROR"
 
-install -m 0755 "$NETEXEC" "$DIR/usr/local/bin/netexec"
+[ "$BASE_ONLY" = 1 ] || install -m 0755 "$NETEXEC" "$DIR/usr/local/bin/netexec"
 
 # Slim: nothing in the lab reads caches, docs, manuals or translations.
 rm -rf "$DIR"/var/cache/apt/*.bin "$DIR"/var/cache/apt/archives/*.deb "$DIR"/var/cache/apt/archives/partial/* \
@@ -66,7 +77,7 @@ rm -rf "$DIR"/var/cache/apt/*.bin "$DIR"/var/cache/apt/archives/*.deb "$DIR"/var
   "$DIR"/usr/share/locale/* "$DIR"/debootstrap
 # Keep (and complete) the stdlib bytecode: every pod runs netexec, and without .pyc files each
 # start recompiles its imports and keeps several MB more memory.
-chroot "$DIR" python3 -m compileall -q -j 0 /usr/lib/python3.11 >/dev/null 2>&1 || true
+[ "$BASE_ONLY" = 1 ] || chroot "$DIR" python3 -m compileall -q -j 0 /usr/lib/python3.11 >/dev/null 2>&1 || true
 # The engine provides these per container; don't bake the build host's into the image.
 rm -f "$DIR"/etc/resolv.conf "$DIR"/etc/hostname
 : >"$DIR"/etc/hosts
@@ -75,6 +86,6 @@ echo "importing as $TAG"
 tar -C "$DIR" --numeric-owner -c . | docker import \
   --change 'CMD ["sleep","infinity"]' \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-  --change 'LABEL k8s-netlab.builder=debootstrap' \
+  --change "LABEL k8s-netlab.builder=debootstrap$([ "$BASE_ONLY" = 1 ] && echo -base)" \
   - "$TAG" >/dev/null
 echo "built $TAG in $(($(date +%s) - start)) s ($(docker image inspect -f '{{.Size}}' "$TAG" | awk '{printf "%.0f MB", $1/1e6}'))"

@@ -1,4 +1,6 @@
 /** The `lab` command line: one thin module per command under cmds/. */
+import { readFileSync } from 'fs';
+import * as path from 'path';
 import yargs from 'yargs';
 import { LabError } from '../errors';
 import { checkNameArgs } from './common';
@@ -16,6 +18,12 @@ import * as scale from './cmds/scale';
 import * as deleteCmd from './cmds/delete';
 import * as watch from './cmds/watch';
 import * as rules from './cmds/rules';
+import { PROJECT_ROOT } from './common';
+
+/** The installed package's version (package.json ships with it). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 /** Prints an error as a user should see it: message, the fix, and the cause chain with --debug. */
 export function reportError(err: unknown, debug = false): number {
@@ -51,6 +59,8 @@ export async function main(argv: string[]): Promise<void> {
       .command(deleteCmd)
       .command(watch)
       .command(rules)
+      .completion('completion', 'print a bash/zsh completion script (lab completion >> ~/.bashrc)')
+      .version(packageVersion())
       .demandCommand(1, 'say what to do: lab up, lab verify, lab down ... (lab --help lists all)')
       .strict()
       .fail((msg, err) => {

@@ -9,8 +9,8 @@ import { formatIp, maskOf, parseCidrLoose, parseIp } from '../net/ipv4';
 
 /** DNS schema version served at dns-version.<zone>. TXT. */
 export const DNS_SCHEMA_VERSION = '1.1.0';
-/** The CoreDNS kubernetes plugin's default TTL. */
-export const DEFAULT_TTL = 5;
+/** kubeadm sets `ttl 30` in the kubernetes plugin (its default is 5): cmd/kubeadm/app/phases/addons/dns/manifests.go. */
+export const DEFAULT_TTL = 30;
 
 export type RRType = 'SOA' | 'NS' | 'A' | 'AAAA' | 'TXT' | 'SRV' | 'CNAME' | 'PTR' | 'MX';
 

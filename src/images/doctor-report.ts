@@ -12,6 +12,8 @@ export interface DoctorReport {
     /** The image the kernel was probed with, if not `tag` (an older lab image). */
     probedWith?: string;
   };
+  /** The CoreDNS image labs would run (looked for, neither pulled nor built): its tag, or why none. */
+  coredns?: { image?: string; reason: string };
   kernel?: { features: KernelFeatures; modes: ModeRequirement[] };
   /** Why the kernel was not probed. */
   kernelSkipped?: string;
@@ -53,6 +55,8 @@ export function formatDoctorReport(r: DoctorReport, featureOrder: FeatureName[],
     const n = Object.keys(r.image.tools).length;
     out.push(missing.length === 0 ? `tools    all ${n} answer` : `tools    MISSING ${missing.join(', ')} (of ${n}); rebuild the image`);
   }
+  if (r.coredns)
+    out.push(r.coredns.image ? `coredns  ${r.coredns.image} present` : `coredns  no image present (${r.coredns.reason}); \`lab images build\` pulls or builds one, else labs use the offline DNS fallback`);
 
   if (!r.kernel) {
     out.push(`kernel   not probed: ${r.kernelSkipped ?? 'unknown reason'}`);

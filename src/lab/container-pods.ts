@@ -76,12 +76,12 @@ async function logTail(name: string, lines = 10): Promise<string> {
   }
 }
 
-/** CoreDNS pods: wait until the ready plugin answers, as the kubelet's readinessProbe would (asked from the node). */
+/** CoreDNS pods: wait until every zone is loaded (an authoritative SOA answer per zone, asked from the node). */
 async function waitCoreDnsReady(model: LabModel, pods: PodModel[]): Promise<void> {
   const dns = pods.filter(isCoreDnsPod);
   await Promise.all(
     dns.map(async (p) => {
-      const r = await execScript(nodeOf(model, p).container, script(renderCoreDnsWaitReady(p)));
+      const r = await execScript(nodeOf(model, p).container, script(renderCoreDnsWaitReady(model, p)));
       if (r.failed) {
         const name = containerPodName(model, p);
         throw new LabError(`${r.stderr.trim() || `pod ${p.name}: CoreDNS not ready`}\n${name} logs:\n${await logTail(name)}`);
@@ -95,7 +95,7 @@ export interface ContainerPodState {
   running: boolean;
   /** Engine state (running, exited, ...) or `missing`. */
   state: string;
-  /** Readiness, for pods that have a probe (CoreDNS: GET :8181/ready from the node); else undefined. */
+  /** Readiness, for pods that have a probe (CoreDNS: every zone's SOA answered, asked from the node); else undefined. */
   ready?: boolean;
 }
 
@@ -108,7 +108,7 @@ async function coreDnsReadiness(model: LabModel, pods: PodModel[]): Promise<Map<
     [...byNode].map(async ([, ps]) => {
       let seen = new Map<string, boolean>();
       try {
-        seen = parseCoreDnsObserve((await exec(nodeOf(model, ps[0]).container, ['sh', '-c', renderCoreDnsObserve(ps)])).stdout);
+        seen = parseCoreDnsObserve((await exec(nodeOf(model, ps[0]).container, ['sh', '-c', renderCoreDnsObserve(model, ps)])).stdout);
       } catch {
         // A node that does not answer has no ready pods.
       }

@@ -1,4 +1,5 @@
 /** The lab as it runs: containers' state and each pod's processes, observed, beside the model. */
+import { isFallback } from '../topology/dns-server';
 import { LabModel } from '../model/types';
 import { listLabContainers } from '../runtime/containers';
 import { exec } from '../runtime/exec';
@@ -13,7 +14,7 @@ export interface StatusReport {
   proxy: string;
   cni: string;
   /** The cluster DNS server chosen at lab up (coredns | offline), with why; absent when the lab has no cluster DNS. */
-  dnsServer?: { server: string; requested: string; reason: string };
+  dnsServer?: { server: string; requested: string; reason: string; image?: string; fallback?: boolean };
   containers: Array<{ name: string; container: string; role: string; state: string }>;
   nodes: Array<{ name: string; ip: string; podCIDR: string; subnet: string; state: string }>;
   pods: Array<{ name: string; namespace: string; node: string; ip: string; containers: string[]; running: boolean }>;
@@ -28,7 +29,8 @@ const PROC_SCRIPT = `for f in ${RUN_DIR}/pods/*/*.pid; do [ -e "$f" ] || continu
 
 /** Labs from before the choice existed ran the offline server whenever they had DNS pods. */
 function dnsServerOf(model: LabModel): Pick<StatusReport, 'dnsServer'> {
-  if (model.dnsServer) return { dnsServer: { server: model.dnsServer.server, requested: model.dnsServer.requested, reason: model.dnsServer.reason } };
+  const c = model.dnsServer;
+  if (c) return { dnsServer: { server: c.server, requested: c.requested, reason: c.reason, ...(c.image && c.server === 'coredns' ? { image: c.image } : {}), ...(isFallback(c) ? { fallback: true } : {}) } };
   return model.pods.some(isDnsPod) ? { dnsServer: { server: 'offline', requested: 'offline', reason: 'lab started before the DNS server choice existed' } } : {};
 }
 
@@ -82,7 +84,9 @@ function table(rows: string[][]): string {
 
 export function renderStatus(s: StatusReport): string {
   const out = [`lab ${s.lab}  proxy ${s.proxy}  cni ${s.cni}${s.dnsServer ? `  dns ${s.dnsServer.server}` : ''}`, ''];
-  if (s.dnsServer) out.splice(1, 0, `dns server: ${s.dnsServer.server} (asked ${s.dnsServer.requested}: ${s.dnsServer.reason})`);
+  const d = s.dnsServer;
+  // Say which server answers, and when it is only the fallback for a CoreDNS that could not be had.
+  if (d) out.splice(1, 0, `dns server: ${d.server}${d.image ? ` ${d.image}` : ''}${d.fallback ? ' fallback (knotd + unbound)' : ''} (asked ${d.requested}: ${d.reason})`);
   out.push(table([['NODE', 'STATE', 'IP', 'SUBNET', 'POD CIDR'], ...s.nodes.map((n) => [n.name, n.state, n.ip, n.subnet, n.podCIDR])]));
   out.push('');
   out.push(

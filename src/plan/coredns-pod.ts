@@ -5,15 +5,15 @@
  * rewritten (each file replaced by rename) on every DNS sync; the file plugin's `reload 1s` sees
  * the higher SOA serial and loads the zone. The same texts, with the same serial, are written
  * into the pod's directory in its node, where the offline pods keep theirs, so the dns probe and
- * `lab exec` read what CoreDNS serves. Readiness is CoreDNS's `ready` plugin (:8181/ready),
- * asked from the node. Pure: paths, file texts, scripts.
+ * `lab exec` read what CoreDNS serves. Readiness is every zone loaded: an authoritative SOA
+ * answer per zone, asked from the node. Pure: paths, file texts, scripts.
  */
 import * as path from 'path';
 import type { LabModel, PodModel } from '../model/types';
 import type { EndpointSlice } from '../proxy/endpoints';
 import { LabError } from '../errors';
 import { renderCorefile, zoneFileName, zoneFiles, ZoneFile } from '../dns/config';
-import { COREDNS_CONF_DIR, COREDNS_READY_PORT } from '../topology/dns-server';
+import { COREDNS_CONF_DIR } from '../topology/dns-server';
 import { applySerial, dnsDir, dnsOrigins, heredoc, renderDnsZones, renderSerialSwap } from './dns-pod';
 import { q } from './shell';
 
@@ -31,20 +31,13 @@ export function coreDnsZoneFiles(model: LabModel): ZoneFile[] {
   return zoneFiles(`${COREDNS_CONF_DIR}/zones`, dnsOrigins(model));
 }
 
-const PLACEHOLDER_UPSTREAM = '127.0.0.1:9';
-
 /**
  * The pod's Corefile: the file plugin per cluster zone, the rest forwarded to the lab's Internet
  * DNS (model.internetDns). Without one, names outside the cluster zones are refused at once (as
  * the offline server's `local-zone "." refuse`): nothing is ever forwarded off the machine.
  */
 export function renderPodCorefile(model: LabModel): string {
-  const zones = coreDnsZoneFiles(model);
-  if (model.internetDns) return renderCorefile({ zones, upstream: [model.internetDns] });
-  const text = renderCorefile({ zones, upstream: [PLACEHOLDER_UPSTREAM] });
-  const fwd = `    forward . ${PLACEHOLDER_UPSTREAM}`;
-  const refuse = ['    # No Internet DNS server in this lab: refuse names outside the cluster zones.', '    template ANY ANY {', '        rcode REFUSED', '    }'].join('\n');
-  return text.replace(fwd, refuse);
+  return renderCorefile({ zones: coreDnsZoneFiles(model), upstream: model.internetDns ? [model.internetDns] : [], domain: model.cluster.domain });
 }
 
 /** Relative path (under the pod's directory) of each file CoreDNS reads, e.g. `zones/db.cluster.local`. */
@@ -84,21 +77,32 @@ export function coreDnsBinds(model: LabModel, pod: PodModel): string[] {
   return [`${coreDnsPodDir(model, pod)}:${COREDNS_CONF_DIR}:ro`];
 }
 
-/** Shell test run in the node: CoreDNS's ready plugin answers 200 on the pod's address. */
-export function renderCoreDnsReady(pod: Pick<PodModel, 'ip'>): string {
-  return `curl -fs -m 1 -o /dev/null http://${pod.ip}:${COREDNS_READY_PORT}/ready`;
+/**
+ * Shell function run in the node: zone $2 is loaded on server $1 when an SOA query for it gets an
+ * authoritative NOERROR answer holding the zone's SOA. The file plugin answers SERVFAIL for a zone
+ * it has not loaded, so this is stricter than the ready plugin (which only says it listens).
+ */
+export const SOA_READY_FN = `soa_ok() { o=$(dig +norec +time=1 +tries=1 @"$1" "$2" SOA 2>/dev/null) || return 1; case "$o" in *"status: NOERROR"*"flags: qr aa"*) ;; *) return 1 ;; esac; printf '%s\\n' "$o" | grep -Eq "^$2[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+SOA[[:space:]]"; }`;
+
+/** Shell test (needs SOA_READY_FN): every zone of the pod's Corefile loaded and answered. */
+export function renderCoreDnsReady(model: LabModel, pod: Pick<PodModel, 'ip'>): string {
+  return coreDnsZoneFiles(model)
+    .map((z) => `soa_ok ${pod.ip} ${q(z.origin)}`)
+    .join(' && ');
 }
 
-/** Waits (up to timeoutTenths/10 s) until CoreDNS reports ready. */
-export function renderCoreDnsWaitReady(pod: Pick<PodModel, 'ip' | 'name'>, timeoutTenths = 150): string[] {
+/** Waits (up to timeoutTenths/10 s) until every zone is loaded. */
+export function renderCoreDnsWaitReady(model: LabModel, pod: Pick<PodModel, 'ip' | 'name'>, timeoutTenths = 150): string[] {
+  const zones = coreDnsZoneFiles(model).map((z) => z.origin).join(' ');
   return [
-    `i=0; until ${renderCoreDnsReady(pod)}; do i=$((i+1)); if [ $i -ge ${timeoutTenths} ]; then echo "pod ${pod.name}: CoreDNS not ready (http://${pod.ip}:${COREDNS_READY_PORT}/ready)" >&2; exit 1; fi; sleep 0.1; done`,
+    SOA_READY_FN,
+    `i=0; until ${renderCoreDnsReady(model, pod)}; do i=$((i+1)); if [ $i -ge ${timeoutTenths} ]; then echo "pod ${pod.name}: CoreDNS not ready: no authoritative SOA from ${pod.ip} for every zone (${zones})" >&2; exit 1; fi; sleep 0.1; done`,
   ];
 }
 
 /** One line per pod, `<netns> <ready 0|1>` (run in the node holding them). */
-export function renderCoreDnsObserve(pods: PodModel[]): string {
-  return pods.map((p) => `if ${renderCoreDnsReady(p)}; then echo ${q(p.netns)} 1; else echo ${q(p.netns)} 0; fi`).join('\n') + '\n';
+export function renderCoreDnsObserve(model: LabModel, pods: PodModel[]): string {
+  return [SOA_READY_FN, ...pods.map((p) => `if ${renderCoreDnsReady(model, p)}; then echo ${q(p.netns)} 1; else echo ${q(p.netns)} 0; fi`)].join('\n') + '\n';
 }
 
 export function parseCoreDnsObserve(out: string): Map<string, boolean> {

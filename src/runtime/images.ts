@@ -1,6 +1,8 @@
 /**
- * The lab image: tagged by recipe hash, built once. Two builders: the Dockerfile (needs the
- * registry for alpine) and the offline debootstrap script (needs Linux, root, a Debian mirror).
+ * The lab image: tagged by recipe hash, built once. Two builders of one recipe
+ * (images/node/packages.debian on Debian bookworm): the Dockerfile (needs the registry for
+ * debian:bookworm-slim, or a local base) and the offline debootstrap script (needs Linux, root,
+ * a Debian mirror).
  */
 import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
@@ -17,8 +19,10 @@ export interface EnsureImageOptions {
   onProgress?: (line: string) => void;
 }
 
-/** The Dockerfile's base image; pulled first so an unreachable registry fails fast. */
-const BASE_IMAGE = 'alpine:3.20';
+/** The Dockerfile's default base image (its ARG BASE); pulled first so an unreachable registry fails fast. */
+export const BASE_IMAGE = 'debian:bookworm-slim';
+/** Environment variable naming a lab image to run instead of the recipe's tag (it must exist). */
+export const NODE_IMAGE_ENV = 'K8S_NETLAB_NODE_IMAGE';
 const PULL_TIMEOUT_MS = 15_000;
 
 let rootCache: string | undefined;
@@ -66,6 +70,11 @@ export async function imageExists(tag: string): Promise<boolean> {
 
 /** Returns the lab image's tag, building it first if it does not exist. An existing tag is never rebuilt. */
 export async function ensureImage(opts: EnsureImageOptions = {}): Promise<string> {
+  const asked = process.env[NODE_IMAGE_ENV]?.trim();
+  if (asked) {
+    if (await imageExists(asked)) return asked;
+    throw new LabError(`${NODE_IMAGE_ENV}=${asked}: no such image`, { hint: `build it first, or unset ${NODE_IMAGE_ENV} to use the recipe's image (lab images build)` });
+  }
   const tag = imageTag();
   if (await imageExists(tag)) return tag;
   const progress = opts.onProgress ?? (() => undefined);
@@ -130,27 +139,42 @@ function follow(stream: NodeJS.ReadableStream, onLine: (line: string) => void): 
   });
 }
 
-async function buildWithDockerfile(tag: string, progress: (l: string) => void): Promise<void> {
+export interface DockerfileBuildOptions {
+  /** Base image (the Dockerfile's ARG BASE); default debian:bookworm-slim, pulled when absent. */
+  base?: string;
+  labels?: Record<string, string>;
+}
+
+/**
+ * docker build of images/node/Dockerfile (context images/). The build runs in the host's network
+ * namespace: apt-get needs the Debian mirror, and an engine started with --iptables=false (as
+ * scripts/setup-docker.sh starts it) gives the default bridge no way out.
+ */
+export async function buildWithDockerfile(tag: string, progress: (l: string) => void, opts: DockerfileBuildOptions = {}): Promise<void> {
   const d = docker();
+  const base = opts.base ?? BASE_IMAGE;
   const haveBase = await d
-    .getImage(BASE_IMAGE)
+    .getImage(base)
     .inspect()
     .then(() => true, () => false);
   if (!haveBase) {
-    progress(`[dockerfile] pulling ${BASE_IMAGE}`);
+    if (opts.base) throw new LabError(`base image ${base} does not exist`, { hint: 'build it first (scripts/build-image-debootstrap.sh --base TAG)' });
+    progress(`[dockerfile] pulling ${base}`);
     await withTimeout(
-      (async () => follow(await d.pull(BASE_IMAGE), (l) => progress(`[dockerfile] ${l}`)))(),
+      (async () => follow(await d.pull(base), (l) => progress(`[dockerfile] ${l}`)))(),
       PULL_TIMEOUT_MS,
-      `pull of ${BASE_IMAGE}`,
+      `pull of ${base}`,
     );
   }
   // Context is images/ so the Dockerfile can COPY netexec/netexec.py.
   const context = tarfs.pack(path.join(projectRoot(), 'images'), { entries: ['node', 'netexec'] });
-  progress(`[dockerfile] building ${tag}`);
+  progress(`[dockerfile] building ${tag} from ${base}`);
   const stream = await d.buildImage(context as unknown as NodeJS.ReadableStream, {
     t: tag,
     dockerfile: 'node/Dockerfile',
-    labels: { 'k8s-netlab.builder': 'dockerfile' },
+    buildargs: { BASE: base },
+    networkmode: 'host',
+    labels: { 'k8s-netlab.builder': 'dockerfile', ...(opts.labels ?? {}) },
   });
   await follow(stream, (l) => progress(`[dockerfile] ${l}`));
 }

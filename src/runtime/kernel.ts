@@ -71,6 +71,16 @@ export const IMAGE_TOOLS: Record<string, string> = {
   nginx: 'command -v nginx',
   knotd: 'command -v knotd',
   dnsmasq: 'command -v dnsmasq',
+  // The offline DNS fallback, its reload, and what the dns bench and the lab's scripts run.
+  knotc: 'knotc --version',
+  unbound: 'unbound -V',
+  dnsperf: 'command -v dnsperf',
+  flock: 'flock -V',
+  nsenter: 'nsenter -V',
+  setsid: 'command -v setsid',
+  timeout: 'timeout --version',
+  sysctl: 'sysctl -V',
+  ethtool: 'ethtool --version',
 };
 
 /** Shell commands per feature; each runs in the helper's own (network mode none) namespace. */

@@ -31,8 +31,10 @@ export const COREDNS_HEALTH_PORT = 8080;
 /** What the engine said about the CoreDNS image. */
 export interface CoreDnsAvailability {
   available: boolean;
-  /** present = in the local image store; pulled = just pulled; unavailable = neither. */
-  how: 'present' | 'pulled' | 'unavailable';
+  /** present = in the local image store; pulled = just pulled; built = just built from the Go module; unavailable = none. */
+  how: 'present' | 'pulled' | 'built' | 'unavailable';
+  /** The image that can be had (coredns/coredns, or the lab's own build k8s-netlab/coredns:<hash>). */
+  image?: string;
   /** Words for progress and errors (the pull error's last words when unavailable). */
   reason: string;
   /** The engine's whole message, when a pull was refused (shown with an explicit coredns that cannot run). */
@@ -57,18 +59,23 @@ export function needsCoreDnsImage(requested: DnsServerSetting): boolean {
 export function chooseDnsServer(requested: DnsServerSetting, available: CoreDnsAvailability | undefined, field = 'cluster.dnsServer', image = COREDNS_IMAGE): DnsServerChoice {
   if (requested === 'offline') return { requested, server: 'offline', reason: 'offline asked for (knotd + unbound from the lab image)' };
   if (!available) throw new Error(`chooseDnsServer: ${requested} needs the CoreDNS image's availability`);
-  if (available.available) return { requested, server: 'coredns', reason: available.reason, image };
+  if (available.available) return { requested, server: 'coredns', reason: available.reason, image: available.image ?? image };
   if (requested === 'coredns')
     throw new InputError(`coredns requested, but coredns image unavailable: ${available.reason}${available.detail ? `\n  engine: ${available.detail}` : ''}`, {
       field,
-      hint: `use --dns-server offline (or auto, or cluster.dnsServer: offline) for the offline DNS server built into the lab image, or make ${image} available (docker pull / docker load) first`,
+      hint: `use --dns-server offline (or auto, or cluster.dnsServer: offline) for the offline DNS server built into the lab image, or make ${image} available (docker pull / docker load), or install Go >= 1.21 so the lab builds its own (lab images build)`,
     });
   return { requested, server: 'offline', reason: `coredns image unavailable: ${available.reason}; using the offline server (knotd + unbound)` };
 }
 
+/** The offline server running because CoreDNS could not be had (not because it was asked for). */
+export function isFallback(c: Pick<DnsServerChoice, 'requested' | 'server'>): boolean {
+  return c.server === 'offline' && c.requested !== 'offline';
+}
+
 /** One line for `lab up` progress and `lab status`. */
 export function describeDnsServer(c: DnsServerChoice): string {
-  const what = c.server === 'coredns' ? `coredns (${c.image ?? COREDNS_IMAGE}, file plugin)` : 'offline (knotd + unbound)';
+  const what = c.server === 'coredns' ? `coredns (${c.image ?? COREDNS_IMAGE}, file plugin)` : `offline${isFallback(c) ? ' fallback' : ''} (knotd + unbound)`;
   return `dns server ${what}, asked ${c.requested}: ${c.reason}`;
 }
 

@@ -16,24 +16,32 @@ describe('zoneFiles', () => {
 });
 
 describe('renderCorefile', () => {
-  const text = renderCorefile({ zones, upstream: ['203.0.113.53', '203.0.113.54:5353'] });
-  it('serves each zone with the file plugin, reloading within 1s', () => {
-    expect(text).toContain('cluster.local:53 {\n    errors\n    log\n    file /etc/k8s-netlab/dns/db.cluster.local cluster.local {\n        reload 1s\n    }\n}');
+  const text = renderCorefile({ zones, upstream: ['203.0.113.53', '203.0.113.54:5353'], domain: 'cluster.local' });
+  const cache = '    cache 30 {\n        disable success cluster.local\n        disable denial cluster.local\n    }\n';
+  it('serves each zone with the file plugin, reloading within 1s, with loadbalance and reload, no cache (it would rewrite the zone\'s TTLs)', () => {
+    expect(text).toContain(`cluster.local:53 {\n    errors\n    log\n    file /etc/k8s-netlab/dns/db.cluster.local cluster.local {\n        reload 1s\n    }\n    loadbalance\n    reload\n}`);
     expect(text).toContain('file /etc/k8s-netlab/dns/db.96.10.in-addr.arpa 96.10.in-addr.arpa {');
     expect(text.match(/reload 1s/g)).toHaveLength(3);
   });
-  it('forwards the rest to the lab upstream, with health and ready, and no cache', () => {
-    expect(text).toContain('.:53 {\n    errors\n    log\n    health :8080\n    ready :8181\n    forward . 203.0.113.53 203.0.113.54:5353\n}');
-    expect(text).not.toMatch(/\bcache\b/);
+  it('forwards the rest to the lab upstream, as kubeadm: health with lameduck, ready, cache 30 (cluster domain kept out), loop, reload', () => {
+    expect(text).toContain(`.:53 {\n    errors\n    log\n    health :8080 {\n        lameduck 5s\n    }\n    ready :8181\n    forward . 203.0.113.53 203.0.113.54:5353 {\n        max_concurrent 1000\n    }\n${cache}    loop\n    reload\n    loadbalance\n}`);
+    // Only the forwarding block caches; every block re-reads a changed Corefile.
+    expect(text.split(cache)).toHaveLength(2);
+    expect(text.match(/^    reload$/gm)).toHaveLength(4);
     expect(text).not.toContain('resolv.conf');
+  });
+  it('without an upstream refuses other names and forwards nowhere', () => {
+    const t = renderCorefile({ zones, upstream: [], domain: 'cluster.local' });
+    expect(t).not.toContain('forward');
+    expect(t).not.toContain('loop');
+    expect(t).toContain('    template ANY ANY {\n        rcode REFUSED\n    }\n    reload\n    loadbalance\n}');
   });
   it('braces balance', () => {
     expect(text.split('{').length).toBe(text.split('}').length);
   });
   it('refuses upstreams that are not IP literals (never the host resolvers)', () => {
-    expect(() => renderCorefile({ zones, upstream: ['/etc/resolv.conf'] })).toThrow(InputError);
-    expect(() => renderCorefile({ zones, upstream: ['dns.google'] })).toThrow(/not an IPv4/);
-    expect(() => renderCorefile({ zones, upstream: [] })).toThrow(/no upstream/);
+    expect(() => renderCorefile({ zones, upstream: ['/etc/resolv.conf'], domain: 'cluster.local' })).toThrow(InputError);
+    expect(() => renderCorefile({ zones, upstream: ['dns.google'], domain: 'cluster.local' })).toThrow(/not an IPv4/);
     expect(parseUpstream('10.0.0.1:5300')).toEqual({ ip: '10.0.0.1', port: 5300 });
     expect(() => parseUpstream('10.0.0.1:70000')).toThrow();
   });

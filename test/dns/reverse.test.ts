@@ -41,7 +41,7 @@ describe('renderReverseZones', () => {
       '8.2.244.10.in-addr.arpa. 10-244-2-8.db.default.svc.cluster.local.',
     ]);
     for (const o of Object.keys(recs)) {
-      expect(recs[o][0]).toMatchObject({ name: o, type: 'SOA', data: `ns.dns.cluster.local. hostmaster.cluster.local. 3 7200 1800 86400 5` });
+      expect(recs[o][0]).toMatchObject({ name: o, type: 'SOA', data: `ns.dns.cluster.local. hostmaster.cluster.local. 3 7200 1800 86400 30` });
       expect(recs[o][1]).toMatchObject({ name: o, type: 'NS', data: 'ns.dns.cluster.local.' });
     }
   });

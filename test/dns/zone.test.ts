@@ -19,7 +19,7 @@ const at = (records: { name: string; type: string; data: string }[], name: strin
 describe('renderClusterZone', () => {
   it('has SOA, NS with glue and the dns-version TXT', () => {
     const { records } = zoneOf();
-    expect(records[0]).toEqual({ name: 'cluster.local.', ttl: 5, type: 'SOA', data: 'ns.dns.cluster.local. hostmaster.cluster.local. 42 7200 1800 86400 5' });
+    expect(records[0]).toEqual({ name: 'cluster.local.', ttl: 30, type: 'SOA', data: 'ns.dns.cluster.local. hostmaster.cluster.local. 42 7200 1800 86400 30' });
     expect(at(records, 'cluster.local.', 'NS')).toEqual(['ns.dns.cluster.local.']);
     expect(at(records, 'ns.dns.cluster.local.', 'A')).toEqual(['10.96.0.10']);
     expect(at(records, 'dns-version.cluster.local.', 'TXT')).toEqual(['"1.1.0"']);

@@ -48,3 +48,11 @@ test('all features: all modes work', () => {
   expect(text).toMatch(/all modes work on this host/);
   expect(text).not.toMatch(/NO /);
 });
+
+test('names the CoreDNS image labs would run, or says there is none and what follows', () => {
+  const base: DoctorReport = { engine, image: { tag: 'k8s-netlab/node:abc', present: true }, kernelSkipped: 'x' };
+  expect(formatDoctorReport({ ...base, coredns: { image: 'k8s-netlab/coredns:0123456789ab', reason: 'present' } }, FEATURES, FEATURE_NEEDS)).toMatch(/^coredns +k8s-netlab\/coredns:0123456789ab present$/m);
+  const none = formatDoctorReport({ ...base, coredns: { reason: 'image coredns/coredns:1.11.3 is not present locally (pull not tried)' } }, FEATURES, FEATURE_NEEDS);
+  expect(none).toMatch(/^coredns +no image present \(image coredns\/coredns:1\.11\.3 is not present locally \(pull not tried\)\); `lab images build` pulls or builds one, else labs use the offline DNS fallback$/m);
+  expect(formatDoctorReport(base, FEATURES, FEATURE_NEEDS)).not.toMatch(/^coredns/m);
+});

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { spawnSync } from 'child_process';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import execa from 'execa';
@@ -65,19 +66,18 @@ describe('CoreDNS Corefile', () => {
     const c = renderPodCorefile(withEdge);
     for (const z of coreDnsZoneFiles(withEdge)) {
       const origin = z.origin.slice(0, -1);
-      expect(c).toContain(`${origin}:53 {\n    errors\n    log\n    file /etc/coredns/zones/db.${origin} ${origin} {\n        reload 1s\n    }\n}`);
+      expect(c).toContain(`${origin}:53 {\n    errors\n    log\n    file /etc/coredns/zones/db.${origin} ${origin} {\n        reload 1s\n    }\n    loadbalance\n    reload\n}`);
     }
     expect(coreDnsZoneFiles(withEdge).map((z) => z.origin)).toEqual(['cluster.local.', '244.10.in-addr.arpa.', '96.10.in-addr.arpa.']);
-    expect(c).toContain(`    forward . ${withEdge.internetDns}\n`);
-    expect(c).toMatch(/\.:53 \{[^}]*health :8080\n    ready :8181\n/);
-    expect(c).not.toMatch(/\bcache\b/);
+    expect(c).toContain(`    forward . ${withEdge.internetDns} {\n        max_concurrent 1000\n    }\n`);
+    expect(c).toMatch(/\.:53 \{\n    errors\n    log\n    health :8080 \{\n        lameduck 5s\n    \}\n    ready :8181\n/);
   });
 
   it('without an Internet DNS server refuses other names instead of forwarding anywhere', () => {
     const c = renderPodCorefile(noEdge);
     expect(noEdge.internetDns).toBeUndefined();
     expect(c).not.toContain('forward');
-    expect(c).toContain('    template ANY ANY {\n        rcode REFUSED\n    }\n}');
+    expect(c).toContain('    template ANY ANY {\n        rcode REFUSED\n    }\n    reload\n    loadbalance\n}');
     expect(c).toContain('ready :8181');
   });
 });
@@ -105,15 +105,15 @@ describe('CoreDNS pod files', () => {
       expect(soa?.data.split(' ')[2]).toBe('777001');
     }
     const a = m.services.find((s) => s.name === 'a')!;
-    expect(files['zones/db.cluster.local']).toContain(`a.default.svc.cluster.local. 5 IN A ${a.clusterIP}`);
+    expect(files['zones/db.cluster.local']).toContain(`a.default.svc.cluster.local. 30 IN A ${a.clusterIP}`);
   });
 
   it('only ready endpoints are in the headless/pod records it serves (readiness is respected)', () => {
     const a = m.pods.find((x) => x.name === 'a')!;
     const none = renderCoreDnsFiles(m, p, computeEndpoints(m, () => false), 5);
     const all = renderCoreDnsFiles(m, p, eps(m), 5);
-    expect(all['zones/db.cluster.local']).toContain(`h.default.svc.cluster.local. 5 IN A ${a.ip}`);
-    expect(none['zones/db.cluster.local']).not.toContain(`h.default.svc.cluster.local. 5 IN A ${a.ip}`);
+    expect(all['zones/db.cluster.local']).toContain(`h.default.svc.cluster.local. 30 IN A ${a.ip}`);
+    expect(none['zones/db.cluster.local']).not.toContain(`h.default.svc.cluster.local. 30 IN A ${a.ip}`);
   });
 
   it('the node copy holds the same texts (with the token the serial step replaces) at the paths the dns probe reads', () => {
@@ -148,12 +148,42 @@ describe('CoreDNS pod files', () => {
     expect(readFileSync(zone, 'utf8')).toContain(`TXT "${SERIAL_TOKEN}"`); // only the SOA's serial field is replaced
   });
 
-  it('readiness: GET :8181/ready on the pod address, asked from the node', () => {
-    expect(renderCoreDnsWaitReady(p, 20).join('\n')).toContain(`curl -fs -m 1 -o /dev/null http://${p.ip}:8181/ready`);
-    expect(renderCoreDnsWaitReady(p, 20).join('\n')).toContain('-ge 20');
-    const out = renderCoreDnsObserve([p]);
-    expect(out).toContain(`http://${p.ip}:8181/ready; then echo ${p.netns} 1; else echo ${p.netns} 0; fi`);
+  it('readiness: an SOA query per zone to the pod address, asked from the node', () => {
+    const wait = renderCoreDnsWaitReady(m, p, 20).join('\n');
+    for (const z of coreDnsZoneFiles(m)) expect(wait).toContain(`soa_ok ${p.ip} ${z.origin}`);
+    expect(wait).toContain('-ge 20');
+    expect(wait).not.toContain('8181');
+    const out = renderCoreDnsObserve(m, [p]);
+    expect(out).toContain(`; then echo ${p.netns} 1; else echo ${p.netns} 0; fi`);
     expect(parseCoreDnsObserve(`${p.netns} 1\nother 0\ngarbage\n`)).toEqual(new Map([[p.netns, true], ['other', false]]));
+  });
+});
+
+describe('CoreDNS readiness check, run by sh against a fake dig', () => {
+  const m = withEdge;
+  const p = pod(m);
+  const dir = mkdtempSync(join(tmpdir(), 'coredns-ready-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** dig answers each zone as `answers(zone)` says: authoritative SOA, SERVFAIL, or a non-authoritative SOA. */
+  function run(answers: (zone: string) => 'aa' | 'servfail' | 'noaa'): string {
+    const dig = join(dir, 'dig');
+    const byZone = coreDnsZoneFiles(m).map((z) => {
+      const kind = answers(z.origin);
+      const status = kind === 'servfail' ? 'SERVFAIL' : 'NOERROR';
+      const flags = kind === 'aa' ? 'qr aa' : 'qr rd ra';
+      const answer = kind === 'servfail' ? '' : `${z.origin}\t\t30\tIN\tSOA\tns.dns.cluster.local. hostmaster.cluster.local. 7 7200 1800 86400 30`;
+      return `  ${z.origin}) printf '%s\\n' ';; ->>HEADER<<- opcode: QUERY, status: ${status}, id: 1' ';; flags: ${flags}; QUERY: 1, ANSWER: 1' '${answer}' ;;`;
+    });
+    writeFileSync(dig, ['#!/bin/sh', 'for a in "$@"; do z=$a; case $a in *.) break ;; esac; done', 'case "$z" in', ...byZone, '  *) exit 9 ;;', 'esac', ''].join('\n'), { mode: 0o755 });
+    const r = spawnSync('sh', ['-c', renderCoreDnsObserve(m, [p])], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8' });
+    return r.stdout.trim();
+  }
+  it('ready when every zone answers its SOA authoritatively', () => {
+    expect(run(() => 'aa')).toBe(`${p.netns} 1`);
+  });
+  it('not ready when one zone is not loaded (SERVFAIL), or answered without aa (not from its zone file)', () => {
+    expect(run((z) => (z === '96.10.in-addr.arpa.' ? 'servfail' : 'aa'))).toBe(`${p.netns} 0`);
+    expect(run((z) => (z === 'cluster.local.' ? 'noaa' : 'aa'))).toBe(`${p.netns} 0`);
   });
 });
 

@@ -42,8 +42,8 @@ describe('DNS pod plan', () => {
   it('sync script writes zones with a serial above the served one, then reloads knot', () => {
     const s = renderDnsSync(m, dns, c, computeEndpoints(m, () => true), { serial: 1234 });
     expect(s).toContain(`${dnsDir(dns)}/zones/db.cluster.local.new`);
-    expect(s).toContain(`a.default.svc.cluster.local. 5 IN A ${m.services[0].clusterIP}`);
-    expect(s).toContain(`IN SOA ns.dns.cluster.local. hostmaster.cluster.local. ${SERIAL_TOKEN} 7200 1800 86400 5`);
+    expect(s).toContain(`a.default.svc.cluster.local. 30 IN A ${m.services[0].clusterIP}`);
+    expect(s).toContain(`IN SOA ns.dns.cluster.local. hostmaster.cluster.local. ${SERIAL_TOKEN} 7200 1800 86400 30`);
     expect(s).toMatch(/s=1234\nif \[ "\$s" -le "\$prev" \]; then s=\$\(\(prev \+ 1\)\); fi/);
     expect(s).toMatch(/knotc -s \S+knot\.sock -b zone-reload cluster\.local\. 244\.10\.in-addr\.arpa\. 96\.10\.in-addr\.arpa\./);
     expect(s).toContain('flock 9');

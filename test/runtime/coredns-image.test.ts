@@ -1,3 +1,4 @@
+import { existsSync } from 'fs';
 import { PassThrough } from 'stream';
 import { EngineError } from '../../src/errors';
 
@@ -32,7 +33,7 @@ jest.mock('../../src/runtime/docker', () => ({
     },
   }),
 }));
-import { coreDnsAvailability, lastWords } from '../../src/runtime/coredns-image';
+import { coreDnsAvailability, coreDnsLocalTag, findGo, lastWords, resolveCoreDnsImage } from '../../src/runtime/coredns-image';
 import { COREDNS_IMAGE } from '../../src/topology/dns-server';
 
 beforeEach(() => {
@@ -45,7 +46,7 @@ beforeEach(() => {
 describe('CoreDNS image availability', () => {
   it('present locally: no pull', async () => {
     engine.images.add(COREDNS_IMAGE);
-    expect(await coreDnsAvailability()).toEqual({ available: true, how: 'present', reason: `image ${COREDNS_IMAGE} present locally` });
+    expect(await coreDnsAvailability()).toEqual({ available: true, how: 'present', reason: `image ${COREDNS_IMAGE} present locally`, image: COREDNS_IMAGE });
     expect(engine.pulls).toBe(0);
   });
 
@@ -68,7 +69,7 @@ describe('CoreDNS image availability', () => {
         s.end();
       }, 10);
     };
-    expect(await coreDnsAvailability()).toEqual({ available: true, how: 'pulled', reason: `image ${COREDNS_IMAGE} pulled` });
+    expect(await coreDnsAvailability()).toEqual({ available: true, how: 'pulled', reason: `image ${COREDNS_IMAGE} pulled`, image: COREDNS_IMAGE });
   });
 
   it('a pull that hangs is given up after the timeout', async () => {
@@ -94,5 +95,50 @@ describe('lastWords', () => {
   it('keeps what follows the last colon', () => {
     expect(lastWords('a: b: no such host')).toBe('no such host');
     expect(lastWords('plain')).toBe('plain');
+  });
+});
+
+describe('resolveCoreDnsImage: which CoreDNS image a lab runs', () => {
+  const noGo = { PATH: '/nonexistent' };
+  it('coredns/coredns when present, before anything else', async () => {
+    engine.images.add(COREDNS_IMAGE);
+    engine.images.add(coreDnsLocalTag());
+    expect(await resolveCoreDnsImage({ env: noGo })).toMatchObject({ available: true, how: 'present', image: COREDNS_IMAGE });
+    expect(engine.pulls).toBe(0);
+  });
+  it('else the lab\'s own build (k8s-netlab/coredns:<recipe hash>) when present, without a pull', async () => {
+    engine.images.add(coreDnsLocalTag());
+    const a = await resolveCoreDnsImage({ env: noGo });
+    expect(a).toMatchObject({ available: true, how: 'present', image: coreDnsLocalTag() });
+    expect(a.image).toMatch(/^k8s-netlab\/coredns:[0-9a-f]{12}$/);
+    expect(engine.pulls).toBe(0);
+  });
+  it('else a pull of coredns/coredns', async () => {
+    engine.pull = (image, cb) => {
+      const s = new PassThrough();
+      cb(null, s);
+      setTimeout(() => {
+        engine.images.add(image);
+        s.end();
+      }, 10);
+    };
+    expect(await resolveCoreDnsImage({ env: noGo })).toMatchObject({ available: true, how: 'pulled', image: COREDNS_IMAGE });
+  });
+  it('else, without Go, unavailable saying both reasons', async () => {
+    const a = await resolveCoreDnsImage({ env: noGo, findGo: () => undefined });
+    expect(a.available).toBe(false);
+    expect(a.reason).toMatch(/cannot be pulled: no such host; no Go toolchain to build k8s-netlab\/coredns:[0-9a-f]{12} from the CoreDNS Go module$/);
+  });
+  it('build: false does not build', async () => {
+    expect(await resolveCoreDnsImage({ env: noGo, build: false, findGo: () => undefined })).toMatchObject({ available: false });
+  });
+  it('K8S_NETLAB_COREDNS_IMAGE: that image only', async () => {
+    engine.images.add(coreDnsLocalTag());
+    engine.images.add('mirror/coredns:1');
+    expect(await resolveCoreDnsImage({ env: { K8S_NETLAB_COREDNS_IMAGE: 'mirror/coredns:1' } })).toMatchObject({ available: true, image: 'mirror/coredns:1' });
+    expect(await resolveCoreDnsImage({ env: { K8S_NETLAB_COREDNS_IMAGE: 'other/coredns:2', PATH: '/nonexistent' } })).toMatchObject({ available: false });
+  });
+  it('finds go on PATH', () => {
+    expect(findGo({ PATH: '/nonexistent' })).toBe(existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   });
 });

@@ -15,6 +15,7 @@ import {
   CoreDnsAvailability,
   coreDnsImage,
   describeDnsServer,
+  isFallback,
   isCoreDnsPod,
   needsCoreDnsImage,
   requestedDnsServer,
@@ -91,7 +92,16 @@ describe('choosing the cluster DNS server', () => {
 
   it('describes the choice for progress and status', () => {
     expect(describeDnsServer(chooseDnsServer('auto', present))).toBe(`dns server coredns (${COREDNS_IMAGE}, file plugin), asked auto: ${present.reason}`);
-    expect(describeDnsServer(chooseDnsServer('auto', missing))).toMatch(/^dns server offline \(knotd \+ unbound\), asked auto: coredns image unavailable: .*no such host/);
+    expect(describeDnsServer(chooseDnsServer('auto', missing))).toMatch(/^dns server offline fallback \(knotd \+ unbound\), asked auto: coredns image unavailable: .*no such host/);
+    expect(describeDnsServer(chooseDnsServer('offline', undefined))).toMatch(/^dns server offline \(knotd \+ unbound\), asked offline/);
+  });
+
+  it('runs the image that could be had (the lab\'s own build when that is what was found)', () => {
+    const local = { available: true, how: 'present' as const, reason: 'built', image: 'k8s-netlab/coredns:0123456789ab' };
+    expect(chooseDnsServer('auto', local).image).toBe('k8s-netlab/coredns:0123456789ab');
+    expect(isFallback(chooseDnsServer('auto', missing))).toBe(true);
+    expect(isFallback(chooseDnsServer('offline', undefined))).toBe(false);
+    expect(isFallback(chooseDnsServer('auto', local))).toBe(false);
   });
 });
 

@@ -4,6 +4,7 @@ import { docker, pingEngine } from '../../runtime/docker';
 import { imageInfo, imageTag, listLabImages } from '../../runtime/images';
 import { FEATURES, FEATURE_NEEDS, modeRequirements, probeLab } from '../../runtime/kernel';
 import { DoctorReport, formatDoctorReport } from '../../images/doctor-report';
+import { resolveCoreDnsImage } from '../../runtime/coredns-image';
 
 export const command = 'doctor';
 export const describe = 'Check the Docker engine, the lab image and the kernel features each CNI/proxy mode needs';
@@ -30,6 +31,9 @@ export async function runDoctor(): Promise<DoctorReport> {
     return report;
   }
 
+  // Only looked for: doctor neither pulls nor builds.
+  const dns = await resolveCoreDnsImage({ pull: false, build: false });
+  report.coredns = dns.available ? { image: dns.image, reason: dns.reason } : { reason: dns.reason };
   const info = await imageInfo(tag);
   report.image.present = info !== undefined;
   report.image.sizeBytes = info?.sizeBytes;

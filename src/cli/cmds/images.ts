@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { ensureImage, imageExists, imageTag, ImageBuilder, listLabImages } from '../../runtime/images';
 import { pingEngine } from '../../runtime/docker';
+import { resolveCoreDnsImage } from '../../runtime/coredns-image';
 
 export const command = 'images <action>';
 export const describe = 'Build or list the lab image (k8s-netlab/node:<recipe hash>)';
@@ -17,7 +18,7 @@ const NOISY = /^\[debootstrap\] I: (Retrieving|Validating|Extracting|Unpacking|C
 
 const build = {
   command: 'build',
-  describe: 'Build the lab image if its tag does not exist yet (never rebuilds an existing tag)',
+  describe: 'Build the lab image, and the CoreDNS image where coredns/coredns cannot be pulled, if their tags do not exist yet (never rebuilds an existing tag)',
   builder: (y: Argv) =>
     y
       .option('builder', {
@@ -27,26 +28,35 @@ const build = {
       .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'show every builder line' }),
   handler: async (argv: ImagesArgs) => {
     await pingEngine();
-    const tag = imageTag();
-    if (await imageExists(tag)) {
-      console.log(`${tag} already exists`);
-      return;
-    }
+    await buildNode(argv);
+    // The cluster DNS: coredns/coredns where a registry answers, else built from CoreDNS's Go module.
     const started = Date.now();
-    let hidden = 0;
-    const built = await ensureImage({
-      builder: argv.builder,
-      onProgress: (line) => {
-        if (!argv.verbose && NOISY.test(line)) {
-          if (++hidden % 50 === 0) console.log(`[debootstrap] ... ${hidden} package steps`);
-          return;
-        }
-        console.log(line);
-      },
-    });
-    console.log(`built ${built} in ${Math.round((Date.now() - started) / 1000)} s`);
+    const dns = await resolveCoreDnsImage({ onProgress: (l) => console.log(`[coredns] ${l}`) });
+    if (!dns.available) console.log(`[coredns] no CoreDNS image: ${dns.reason}${dns.detail ? `\n${dns.detail}` : ''}; labs will use the offline DNS fallback (knotd + unbound)`);
+    else console.log(`[coredns] ${dns.reason}${dns.how === 'built' ? ` in ${Math.round((Date.now() - started) / 1000)} s` : ''}`);
   },
 };
+
+async function buildNode(argv: ImagesArgs): Promise<void> {
+  const tag = imageTag();
+  if (await imageExists(tag)) {
+    console.log(`${tag} already exists`);
+    return;
+  }
+  const started = Date.now();
+  let hidden = 0;
+  const built = await ensureImage({
+    builder: argv.builder,
+    onProgress: (line) => {
+      if (!argv.verbose && NOISY.test(line)) {
+        if (++hidden % 50 === 0) console.log(`[debootstrap] ... ${hidden} package steps`);
+        return;
+      }
+      console.log(line);
+    },
+  });
+  console.log(`built ${built} in ${Math.round((Date.now() - started) / 1000)} s`);
+}
 
 const tag = {
   command: 'tag',

@@ -19,7 +19,7 @@ import { currentUser, LABEL_TOPOLOGY, LABEL_USER } from '../../lab/origin';
 import { LabError } from '../../errors';
 import * as path from 'path';
 import { rmdirSync, rmSync } from 'fs';
-import { coreDnsAvailability } from '../../runtime/coredns-image';
+import { resolveCoreDnsImage } from '../../runtime/coredns-image';
 import { chooseDnsServer, COREDNS_IMAGE, coreDnsImage, describeDnsServer, needsCoreDnsImage, requestedDnsServer } from '../../topology/dns-server';
 import { isDnsPod } from '../../plan/dns-pod';
 import { labDir } from '../../lab/lab-dir';
@@ -45,7 +45,7 @@ export function builder(y: Argv) {
     .option('force', { type: 'boolean', default: false, describe: 'build a host-gw lab whose nodes span subnets anyway (its cross-subnet paths will fail)' })
     .option('dns-server', {
       type: 'string',
-      describe: `cluster DNS server: auto (coredns when ${COREDNS_IMAGE} is present or pullable, else offline) | coredns (exit 2 when the image cannot be had) | offline (knotd + unbound) (overrides the file); K8S_NETLAB_COREDNS_IMAGE names another CoreDNS image`,
+      describe: `cluster DNS server: auto (coredns: ${COREDNS_IMAGE} when present or pullable, else built from the CoreDNS Go module where Go is installed; else the offline fallback) | coredns (exit 2 when no CoreDNS image can be had) | offline (knotd + unbound) (overrides the file); K8S_NETLAB_COREDNS_IMAGE names another CoreDNS image`,
     });
 }
 
@@ -103,11 +103,10 @@ async function upLocked(argv: UpArgs, file: string, overrides: TopologyOverrides
     // cannot be had stops here (exit 2); auto falls back to the offline server.
     if (model.pods.some(isDnsPod)) {
       const requested = requestedDnsServer(model.cluster.dnsServer);
-      const image = coreDnsImage();
-      const available = needsCoreDnsImage(requested) ? await coreDnsAvailability(image, { onProgress: (l) => log(`dns: ${l}`) }) : undefined;
-      const choice = chooseDnsServer(requested, available, argv['dns-server'] !== undefined ? '--dns-server' : 'cluster.dnsServer', image);
+      const available = needsCoreDnsImage(requested) ? await resolveCoreDnsImage({ onProgress: (l) => log(`dns: ${l}`) }) : undefined;
+      const choice = chooseDnsServer(requested, available, argv['dns-server'] !== undefined ? '--dns-server' : 'cluster.dnsServer', coreDnsImage());
       if (choice.server === 'coredns') {
-        model = loadTopology(file, { ...overrides, dnsServerChoice: 'coredns', coreDnsImage: image });
+        model = loadTopology(file, { ...overrides, dnsServerChoice: 'coredns', coreDnsImage: choice.image });
         choice.filesDir = path.join(labDir(model.name), 'coredns');
         // Files of an earlier lab of this name (down leaves them) must not shadow this one's serials.
         rmSync(choice.filesDir, { recursive: true, force: true });
