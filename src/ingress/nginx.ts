@@ -5,6 +5,8 @@
  *   Exact  /p -> `location = /p`
  *   Prefix /p -> `location /p/` + `location = /p` (element semantics: /p, /p/, /p/x but not /px)
  *   Prefix /  -> `location /`
+ *   ImplementationSpecific /p -> `location /p` (string prefix, as ingress-nginx; yields to an
+ *   identical Prefix location)
  * nginx takes an exact location first, else the longest prefix: the same choice as matchIngress().
  * Upstreams are every node's <nodeIP>:<nodePort> (instance targets, nodes with or without a
  * backend pod), with passive health checks and keepalive.
@@ -71,9 +73,16 @@ export function renderLocations(rules: PathRule[], fallback: BackendRef | undefi
   const exact = new Set(rules.filter((r) => r.pathType === 'Exact').map((r) => r.path));
   let root = false;
   const sorted = [...rules].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.pathType < b.pathType ? -1 : 1));
+  // Prefix rules' prefix locations: an ImplementationSpecific rule rendering the same one yields to it.
+  const prefixLocations = new Set(rules.filter((r) => r.pathType === 'Prefix').map((r) => (r.path === '/' ? '/' : `${r.path}/`)));
   for (const r of sorted) {
     const why = `# ${r.pathType} ${r.path} (Ingress ${r.ingress})`;
-    if (r.pathType === 'Exact') {
+    if (r.pathType === 'ImplementationSpecific') {
+      // ingress-nginx: a plain prefix location on the path as written (a string prefix).
+      if (prefixLocations.has(r.path)) continue;
+      if (r.path === '/') root = true;
+      out.push(...block(`location ${quote(r.path)}`, [why, ...proxyTo(r.backend)], indent));
+    } else if (r.pathType === 'Exact') {
       out.push(...block(`location = ${quote(r.path)}`, [why, ...proxyTo(r.backend)], indent));
     } else if (r.path === '/') {
       root = true;
@@ -88,13 +97,13 @@ export function renderLocations(rules: PathRule[], fallback: BackendRef | undefi
   // and nothing else claims `/p` exactly; Kubernetes routes `/p` by the remaining rules instead.
   const exactDone = new Set([...exact, ...sorted.filter((r) => r.pathType === 'Prefix').map((r) => r.path)]);
   for (const r of sorted) {
-    if (r.pathType !== 'Exact' || r.path === '/' || !r.path.endsWith('/')) continue;
+    if (r.pathType === 'Prefix' || r.path === '/' || !r.path.endsWith('/')) continue;
     const bare = r.path.slice(0, -1);
     if (exactDone.has(bare)) continue;
     exactDone.add(bare);
     const win = selectPath(rules, bare);
     const target = win?.backend ?? fallback;
-    const why = `# ${bare}: not matched by Exact ${r.path}; routed as the matcher does (no 301 to ${r.path})`;
+    const why = `# ${bare}: not matched by ${r.pathType} ${r.path}; routed as the matcher does (no 301 to ${r.path})`;
     out.push(...block(`location = ${quote(bare)}`, target ? [why, ...proxyTo(target)] : [why, 'return 404;'], indent));
   }
   if (!root) {

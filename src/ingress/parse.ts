@@ -214,8 +214,7 @@ export function parseIngresses(sources: IngressSource[], services: ServiceModel[
           return;
         }
         let pathType: PathType | undefined;
-        if (p.pathType === 'Exact' || p.pathType === 'Prefix') pathType = p.pathType;
-        else if (p.pathType === 'ImplementationSpecific') pathType = 'Prefix';
+        if (p.pathType === 'Exact' || p.pathType === 'Prefix' || p.pathType === 'ImplementationSpecific') pathType = p.pathType;
         else if (p.pathType === undefined) add(`${pf}.pathType`, 'Required value: pathType must be specified', 'set pathType: Prefix or pathType: Exact');
         else add(`${pf}.pathType`, `Unsupported value: ${JSON.stringify(p.pathType)}`, 'use one of: Exact, Prefix, ImplementationSpecific');
         const rawPath = p.path === undefined ? '/' : p.path;

@@ -4,8 +4,13 @@
  * Pure data, produced by src/ingress/parse.ts, read by the matcher and the nginx renderer.
  */
 
-/** ImplementationSpecific is treated as Prefix (as ingress-nginx does without regex paths). */
-export type PathType = 'Exact' | 'Prefix';
+/**
+ * ImplementationSpecific is matched as ingress-nginx does (without use-regex): an nginx prefix
+ * location on the path as written, i.e. a string prefix (/foo matches /foobar); only Prefix gets
+ * the element-wise `/foo/` + `= /foo` pair (internal/ingress/controller/controller.go
+ * updateServerLocations, "only Prefix locations could require an additional location block").
+ */
+export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 
 /** A Service port an Ingress sends to, resolved to its NodePort (ALB "instance" target mode). */
 export interface BackendRef {

@@ -27,8 +27,8 @@ describe('parseIngresses', () => {
       ['/', 'Prefix', 'web', 30080],
       ['/login', 'Exact', 'api', 30081],
     ]);
-    // ImplementationSpecific is Prefix; a Prefix path loses its trailing slash.
-    expect(routes.hosts[1].paths[0]).toMatchObject({ path: '/api', pathType: 'Prefix', field: 'objects[0].spec.rules[1].http.paths[0]' });
+    // ImplementationSpecific keeps its path as written (ingress-nginx's plain prefix location).
+    expect(routes.hosts[1].paths[0]).toMatchObject({ path: '/api/', pathType: 'ImplementationSpecific', field: 'objects[0].spec.rules[1].http.paths[0]' });
     expect(routes.defaultBackend?.backend).toMatchObject({ service: 'fallback', port: 80, nodePort: 30082 });
   });
 
