@@ -1,5 +1,5 @@
 /** The lab as it runs: containers' state and each pod's processes, observed, beside the model. */
-import { LabModel } from '../model/types';
+import { LabModel, ServiceModel } from '../model/types';
 import { listLabContainers } from '../runtime/containers';
 import { exec } from '../runtime/exec';
 import { RUN_DIR } from '../plan/node';
@@ -18,9 +18,21 @@ export interface StatusReport {
   nodes: Array<{ name: string; ip: string; podCIDR: string; subnet: string; state: string }>;
   pods: Array<{ name: string; namespace: string; node: string; ip: string; containers: string[]; running: boolean }>;
   links: Array<{ a: string; b: string }>;
-  services: Array<{ name: string; namespace: string; type: string; clusterIP: string; ports: string[] }>;
+  services: Array<{ name: string; namespace: string; type: string; clusterIP: string; externalIP: string; ports: string[] }>;
   /** The emulated Internet, when the lab has one (see edgeStatus). */
   edge?: EdgeStatus;
+}
+
+/**
+ * kubectl get services' EXTERNAL-IP column (kubectl's printers, getServiceExternalIP): a
+ * LoadBalancer shows its status.loadBalancer IP (here: the one the edge's cloud load balancer
+ * gave it), or `<pending>` until it has one, as on a cluster without a cloud controller;
+ * ExternalName shows its name; the rest `<none>` (the lab models no spec.externalIPs).
+ */
+export function serviceExternalIP(s: Pick<ServiceModel, 'type' | 'loadBalancerIP' | 'externalName'>): string {
+  if (s.type === 'LoadBalancer') return s.loadBalancerIP ?? '<pending>';
+  if (s.type === 'ExternalName') return s.externalName ?? '<none>';
+  return '<none>';
 }
 
 /** Per node: `<netns>/<container> <alive 0|1>` for every pid file of its pods. */
@@ -70,6 +82,7 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       namespace: s.namespace,
       type: s.type,
       clusterIP: s.clusterIP,
+      externalIP: serviceExternalIP(s),
       ports: s.ports.map((p) => `${p.name ? p.name + ':' : ''}${p.port}/${p.protocol}${p.nodePort ? `:${p.nodePort}` : ''}`),
     })),
   };
@@ -93,7 +106,12 @@ export function renderStatus(s: StatusReport): string {
   );
   if (s.services.length) {
     out.push('');
-    out.push(table([['SERVICE', 'NAMESPACE', 'TYPE', 'CLUSTER-IP', 'PORTS'], ...s.services.map((v) => [v.name, v.namespace, v.type, v.clusterIP, v.ports.join(',')])]));
+    out.push(
+      table([
+        ['SERVICE', 'NAMESPACE', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORTS'],
+        ...s.services.map((v) => [v.name, v.namespace, v.type, v.clusterIP, v.externalIP, v.ports.join(',')]),
+      ]),
+    );
   }
   if (s.edge) out.push('', ...renderEdgeStatus(s.edge));
   out.push('');
