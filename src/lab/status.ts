@@ -7,6 +7,7 @@ import { isContainerPod } from '../plan/pod';
 import { isDnsPod } from '../plan/dns-pod';
 import { containerPodName } from '../plan/container-pod';
 import { EdgeStatus, edgeStatus, renderEdgeStatus } from './edge-status';
+import { observePods } from './kubelet';
 
 export interface StatusReport {
   lab: string;
@@ -16,7 +17,8 @@ export interface StatusReport {
   dnsServer?: { server: string; requested: string; reason: string };
   containers: Array<{ name: string; container: string; role: string; state: string }>;
   nodes: Array<{ name: string; ip: string; podCIDR: string; subnet: string; state: string }>;
-  pods: Array<{ name: string; namespace: string; node: string; ip: string; containers: string[]; running: boolean }>;
+  /** ready: `<ready containers>/<containers>` as kubectl's READY column. */
+  pods: Array<{ name: string; namespace: string; node: string; ip: string; containers: string[]; running: boolean; ready: string }>;
   links: Array<{ a: string; b: string }>;
   services: Array<{ name: string; namespace: string; type: string; clusterIP: string; externalIP: string; ports: string[] }>;
   /** The emulated Internet, when the lab has one (see edgeStatus). */
@@ -58,6 +60,13 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       }
     }),
   );
+  // Readiness as the kubelet would report it: probes run once (src/plan/probe.ts).
+  const observed = new Map((await observePods(model).catch(() => [])).map((o) => [o.pod, o]));
+  const readyOf = (p: LabModel['pods'][number]): string => {
+    const o = observed.get(p);
+    const n = o ? o.containers.filter((c) => c.alive && c.ready !== false).length : 0;
+    return `${Math.min(n, p.containers.length)}/${p.containers.length}`;
+  };
   const containers = cs.map((c) => ({ name: c.labels['k8s-netlab.node'] ?? c.role, container: c.name, role: c.role, state: c.state }));
   return {
     lab: model.name,
@@ -74,6 +83,7 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       containers: p.containers.map((c) => c.name),
       // A container pod runs in its own engine container (src/lab/container-pods.ts).
       running: isContainerPod(p) ? state(containerPodName(model, p)) === 'running' : p.containers.every((c) => alive.get(`${p.node}:${p.netns}/${c.name}`) === true),
+      ready: readyOf(p),
     })),
     links: model.links.map((l) => ({ a: `${l.a.container}:${l.a.iface}`, b: `${l.b.container}:${l.b.iface}` })),
     ...(model.edge ? { edge: edgeStatus(model) } : {}),
@@ -100,8 +110,8 @@ export function renderStatus(s: StatusReport): string {
   out.push('');
   out.push(
     table([
-      ['POD', 'NAMESPACE', 'NODE', 'IP', 'CONTAINERS', 'RUNNING'],
-      ...s.pods.map((p) => [p.name, p.namespace, p.node, p.ip, p.containers.join(','), p.running ? 'yes' : 'NO']),
+      ['POD', 'NAMESPACE', 'NODE', 'IP', 'CONTAINERS', 'READY', 'RUNNING'],
+      ...s.pods.map((p) => [p.name, p.namespace, p.node, p.ip, p.containers.join(','), p.ready, p.running ? 'yes' : 'NO']),
     ]),
   );
   if (s.services.length) {
