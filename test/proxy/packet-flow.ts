@@ -109,7 +109,7 @@ set -eu
 pids=""
 trap 'kill $pids 2>/dev/null || true' EXIT
 ns() { unshare --net sleep 600 & eval "P_$1=$!"; pids="$pids $!"; }
-at() { p=$(eval echo \$P_$1); shift; nsenter --net=/proc/$p/ns/net "$@"; }
+at() { _pid=$(eval echo \$P_$1); shift; nsenter --net=/proc/$_pid/ns/net "$@"; }
 ip link set lo up
 sysctl -qw net.ipv4.ip_forward=1
 for n in n2 ext a1 b1 b2; do ns $n; done
