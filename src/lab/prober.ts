@@ -5,7 +5,8 @@
  * successes or failureThreshold consecutive failures. Until the startup probe has succeeded the
  * other two do not run and the container is not ready; readiness starts as failure, liveness as
  * success; failureThreshold liveness (or startup) failures restart the container, which starts
- * its probes over. The container's start is when the watch first saw it running or restarted it.
+ * its probes over. A container the watch finds running counts as started long ago (its initial
+ * delay is over, as after a kubelet restart); one the watch restarts starts then.
  */
 import type { ContainerProbes, ProbeKind } from '../model/probe';
 

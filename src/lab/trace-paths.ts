@@ -325,7 +325,7 @@ const nodePort: TracePathDef = {
 
 const localhostNodePort: TracePathDef = {
   id: 'localhost-nodeport',
-  title: "from a node to 127.0.0.1:<nodePort> (iptables mode: route_localnet, DNAT'd off lo and masqueraded)",
+  title: "from a node to 127.0.0.1:<nodePort> (iptables mode: route_localnet, DNAT'd in OUTPUT and masqueraded)",
   plan(model, marker) {
     if (model.cluster.proxy !== 'iptables') {
       throw new PathUnavailable(this.id, `kube-proxy's ${model.cluster.proxy} mode serves no NodePorts on 127.0.0.1 (the connection is refused on lo: nothing to follow)`);
@@ -347,7 +347,9 @@ const localhostNodePort: TracePathDef = {
         return {
           path: this.id, title: this.title, from: n.name, to: `127.0.0.1:${sp.nodePort} on ${n.name} (Service ${svc.namespace}/${svc.name})`,
           ...http('127.0.0.1', sp.nodePort!, marker),
-          points: [`${n.name}:lo`], branches, filter: FILTER,
+          // OUTPUT's DNAT happens before routing: the request never crosses lo, it leaves through
+          // cbr0 (a local backend) or eth0 (a remote one), so every point is a branch's.
+          points: [], branches, filter: FILTER,
         };
       }
     }

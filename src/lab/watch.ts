@@ -107,11 +107,16 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       }
       lastModel = text;
       const obs = await observePods(model, { probes: false });
+      const restartedNow = new Set<string>();
       for (const o of obs) {
         if (o.alive) continue;
         try {
           for (const c of await restartContainers(model, o)) {
             const k = `${podKey(o.pod)}/${c}`;
+            // Its probes start over from this start (initialDelaySeconds counts from here).
+            const probes = o.pod.containers.find((x) => x.name === c)?.probes;
+            if (probes) probeStates.set(k, newProbeState(probes, Date.now()));
+            restartedNow.add(k);
             const n = (restarts.get(k) ?? 0) + 1;
             restarts.set(k, n);
             stats.restarts++;
@@ -128,11 +133,14 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         for (const c of o.pod.containers) {
           if (!c.probes) continue;
           const k = `${podKey(o.pod)}/${c.name}`;
+          if (restartedNow.has(k)) continue; // just started again: probed from the next iteration
           if (!o.containers.find((x) => x.container === c.name)?.alive) {
-            probeStates.delete(k); // restarted below or next time: its probes start over
+            probeStates.delete(k); // not running (could not be restarted): its probes start over
             continue;
           }
-          const st = probeStates.get(k) ?? newProbeState(c.probes, now);
+          // A container running before this watch began started long enough ago for its
+          // initialDelaySeconds (as for a restarted kubelet: the delay counts from container start).
+          const st = probeStates.get(k) ?? newProbeState(c.probes, 0);
           probeStates.set(k, st);
           for (const kind of dueProbes(c.probes, st, now)) due.push({ pod: o.pod, container: c, kind });
         }

@@ -93,7 +93,7 @@ export function capturePoints(model: LabModel, extra: string[] = []): string[] {
   const out: string[] = [];
   for (const n of model.nodes) {
     // vpc-native routes each pod veth: no cbr0 there.
-    out.push(`${n.name}:eth0`, `${n.name}:lo`);
+    out.push(`${n.name}:eth0`);
     if (model.cluster.cni !== 'vpc-native') out.push(`${n.name}:cbr0`);
     if (model.cluster.cni === 'vxlan') out.push(`${n.name}:flannel.1`);
     for (const p of model.pods.filter((x) => x.node === n.name)) out.push(`${n.name}:${p.hostVeth}`);

@@ -50,7 +50,7 @@ describe('capture points from the model and from ip -o link', () => {
     };
     const idx = indexCapturePoints(m, containers, listings);
     // The model's points come first and stay valid.
-    expect(idx.points.slice(0, 3)).toEqual(['node1:eth0', 'node1:lo', 'node1:cbr0']);
+    expect(idx.points.slice(0, 2)).toEqual(['node1:eth0', 'node1:cbr0']);
     for (const p of ['node2/pod3:eth0', 'vpc:v-node2', 'vpc:br-subnet-a']) expect(idx.points).toContain(p);
     // Observed: kube-ipvs0 on node1, the pod's lo, a new igw container and its interfaces.
     for (const p of ['node1:kube-ipvs0', 'node1/pod1:lo', 'igw:pub0', 'igw:eth0', 'igw:any']) expect(idx.points).toContain(p);

@@ -67,8 +67,8 @@ describe('capture points', () => {
     } as unknown as LabModel;
     const pts = capturePoints(model, ['igw:eth0']);
     expect(pts).toEqual([
-      'node1:eth0', 'node1:lo', 'node1:cbr0', 'node1:flannel.1', 'node1:veth1a2b3c4d', 'node1:any',
-      'node2:eth0', 'node2:lo', 'node2:cbr0', 'node2:flannel.1', 'node2:any',
+      'node1:eth0', 'node1:cbr0', 'node1:flannel.1', 'node1:veth1a2b3c4d', 'node1:any',
+      'node2:eth0', 'node2:cbr0', 'node2:flannel.1', 'node2:any',
       'node1/pod1:eth0',
       'vpc:v-node1', 'vpc:v-node2', 'vpc:br-nodes', 'vpc:any', 'igw:eth0',
     ]);
