@@ -12,6 +12,14 @@
  */
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 
+/**
+ * Per-Ingress annotation choosing how the lab's L7 load balancer reaches a backend Service:
+ * `nodeport` (the default: every node's NodePort, as an ALB in instance mode) or `endpoints`
+ * (the Service's ready pod endpoints directly, as ingress-nginx and an ALB in IP mode do; the
+ * Service may then be a ClusterIP; nginx follows endpoint changes on every kube-proxy sync).
+ */
+export const BACKEND_MODE_ANNOTATION = 'k8s-netlab.dev/backend-mode';
+
 /** A Service port an Ingress sends to, resolved to its NodePort (ALB "instance" target mode). */
 export interface BackendRef {
   namespace: string;
@@ -20,6 +28,8 @@ export interface BackendRef {
   port: number;
   portName?: string;
   nodePort: number;
+  /** 'endpoints': to the ready endpoints (pod IP:targetPort); absent: to every node's NodePort. */
+  mode?: 'endpoints';
 }
 
 export interface PathRule {
@@ -53,7 +63,7 @@ export interface IngressRoutes {
 
 /** Upstream name of a backend: `<ns>_<svc>_<port>` ('_' never occurs in DNS labels, so names are unique). */
 export function upstreamName(b: BackendRef): string {
-  return `${b.namespace}_${b.service}_${b.port}`;
+  return `${b.namespace}_${b.service}_${b.port}${b.mode === 'endpoints' ? '_endpoints' : ''}`;
 }
 
 export function backendLabel(b: BackendRef): string {

@@ -393,6 +393,16 @@ function viaNodesToEndpoints(model: LabModel, entry: NodeModel[], endpoints: End
   return out;
 }
 
+/** Endpoints mode: nginx connects to the pod IP itself, routed by the VPC router to the pod's node. */
+function directToEndpoints(model: LabModel, endpoints: Endpoint[]): TraceBranch[] {
+  return endpoints.map((e) => {
+    const pod = model.pods.find((p) => p.name === e.podName && p.ip === e.ip);
+    const m = nodeOf(model, e.node);
+    const points = dedupe([...nodeIn(model, m), ...(pod ? intoPod(model, pod) : [`${m.name}:cbr0`])]);
+    return { label: `backend ${e.podName} (${e.ip}:${e.port}) on ${e.node}, straight from nginx`, points };
+  });
+}
+
 function readyEndpoints(model: LabModel, svc: ServiceModel, port: number, protocol: 'TCP' | 'UDP'): Endpoint[] {
   const slice = computeEndpoints(model).find((x) => x.namespace === svc.namespace && x.service === svc.name && x.port === port && x.protocol === protocol);
   return (slice?.endpoints ?? []).filter((e) => e.ready);
@@ -440,7 +450,7 @@ const loadBalancerToService: TracePathDef = {
 
 const ingressToService: TracePathDef = {
   id: 'ingress-to-service',
-  title: 'from the Internet through the ingress (an L7 proxy: a second connection) to a node NodePort and a pod',
+  title: 'from the Internet through the ingress (an L7 proxy: a second connection) to a node NodePort (or, endpoints mode, straight to the pod)',
   plan(model, marker) {
     const e = edgeOf(model, this.id);
     const routes = ingressRoutes(model);
@@ -459,7 +469,8 @@ const ingressToService: TracePathDef = {
           marker,
           first: { proto: 'tcp', dst: e.ingressIP, dport: 80 },
           points: fromInternet(model, this.id, e.ingress),
-          branches: viaNodesToEndpoints(model, model.nodes, endpoints),
+          // nodeport: a second connection to a NodePort on some node; endpoints: to the pod itself
+          branches: rule.backend.mode === 'endpoints' ? directToEndpoints(model, endpoints) : viaNodesToEndpoints(model, model.nodes, endpoints),
           filter: FILTER,
         };
       }

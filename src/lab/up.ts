@@ -62,7 +62,7 @@ export async function buildLab(model: LabModel, image: string, progress: Progres
   const eps = sync.endpoints.reduce((n, s) => n + s.endpoints.length, 0);
   progress(`kube-proxy (${model.cluster.proxy}): ${model.services.length} services, ${eps} endpoints on ${sync.nodes.length} nodes (${since()})`);
   // The L7 ingress (the guide's ALB): nginx in the ingress container, routing to the NodePorts just synced.
-  await syncIngress(model, { image, log: (m) => progress(`${m} (${since()})`) });
+  await syncIngress(model, { image, slices: sync.endpoints, log: (m) => progress(`${m} (${since()})`) });
   await saveModel({ ...model, image });
 }
 

@@ -58,7 +58,7 @@ describe('parseIngresses', () => {
     expect(byField['objects[1].spec.rules[0].http.paths[1].backend.service.port.number'].message).toMatch(/has no TCP port 8080/);
     expect(byField['objects[1].spec.rules[0].http.paths[1].backend.service.port.number'].hint).toMatch(/80 \(name http\)/);
     expect(byField['objects[1].spec.rules[0].http.paths[2].backend.service.name'].message).toMatch(/type ClusterIP/);
-    expect(byField['objects[1].spec.rules[0].http.paths[2].backend.service.name'].hint).toBe('set type: NodePort on Service internal');
+    expect(byField['objects[1].spec.rules[0].http.paths[2].backend.service.name'].hint).toMatch(/^set type: NodePort on Service internal, or annotate the Ingress k8s-netlab.dev\/backend-mode: endpoints/);
     expect(byField['objects[1].spec.rules[0].http.paths[3].backend.service.port.name'].message).toMatch(/port named "metrics"/);
   });
 
