@@ -4,7 +4,7 @@
 # iptables-restore/nft/ipset (proxy rules), tcpdump/tshark (pcap parsing), knot/unbound/dig (zones),
 # nginx (ingress config). Without them those tests skip, so CI installs them. Debian/Ubuntu, root.
 set -euo pipefail
-PKGS=(iptables nftables ipset ipvsadm tcpdump knot unbound dnsmasq-base bind9-dnsutils bind9-utils nginx-light util-linux tshark)
+PKGS=(iptables nftables conntrack ipset ipvsadm tcpdump knot unbound dnsmasq-base bind9-dnsutils bind9-utils nginx-light util-linux tshark)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

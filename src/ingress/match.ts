@@ -3,8 +3,9 @@
  * host: exact name beats a wildcard (`*.foo.com` = exactly one more label), which beats rules
  * without a host; then, within the chosen host, the longest matching path wins, Exact beats
  * Prefix of equal length, Prefix matches whole path elements (/foo matches /foo, /foo/, /foo/bar,
- * not /foobar); nothing matched -> the default backend, else 404. The nginx renderer must route
- * the same way (checked by a differential test against real nginx).
+ * not /foobar); ImplementationSpecific is ingress-nginx's plain prefix location (/foo matches
+ * /foobar); nothing matched -> the default backend, else 404. The nginx renderer must route the
+ * same way (checked by a differential test against real nginx).
  */
 import type { BackendRef, HostRules, IngressRoutes, PathRule } from './types';
 
@@ -36,6 +37,7 @@ export function wildcardMatches(pattern: string, host: string): boolean {
 /** Does a rule path match the request path? (rule paths are normalized by parse: Prefix without trailing slash) */
 export function pathMatches(rule: Pick<PathRule, 'path' | 'pathType'>, path: string): boolean {
   if (rule.pathType === 'Exact') return rule.path === path;
+  if (rule.pathType === 'ImplementationSpecific') return path.startsWith(rule.path);
   if (rule.path === '/') return true;
   // Element-wise prefix: every element of the rule equals the request's element at that place.
   return path === rule.path || path.startsWith(`${rule.path}/`);
@@ -51,17 +53,36 @@ export function selectHost(routes: IngressRoutes, host: string): HostRules | und
   );
 }
 
+/**
+ * How nginx ranks a matching rule, as ingress-nginx renders it: exact locations (`= /p`: Exact,
+ * and the exact half of a Prefix) first, Exact before Prefix; then the longest prefix location
+ * (`/p/` for Prefix /p, `/` for Prefix /, the path as written for ImplementationSpecific), Prefix
+ * before ImplementationSpecific when both render the same location.
+ */
+function rank(r: PathRule, path: string): [number, number, number] {
+  if (r.pathType === 'Exact') return [2, r.path.length, 1];
+  if (r.pathType === 'Prefix') {
+    if (r.path !== '/' && path === r.path) return [2, r.path.length, 0];
+    return [1, r.path === '/' ? 1 : r.path.length + 1, 1];
+  }
+  return [1, r.path.length, 0];
+}
+
+function better(a: [number, number, number], b: [number, number, number]): boolean {
+  return a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
+}
+
 /** The path rule of a host entry that wins for `path`, or undefined. */
 export function selectPath(rules: PathRule[], path: string): PathRule | undefined {
   let best: PathRule | undefined;
+  let bestRank: [number, number, number] = [0, 0, 0];
   for (const r of rules) {
     if (!pathMatches(r, path)) continue;
-    if (
-      !best ||
-      r.path.length > best.path.length ||
-      (r.path.length === best.path.length && r.pathType === 'Exact' && best.pathType === 'Prefix')
-    )
+    const k = rank(r, path);
+    if (!best || better(k, bestRank)) {
       best = r;
+      bestRank = k;
+    }
   }
   return best;
 }

@@ -5,6 +5,8 @@
  *   Exact  /p -> `location = /p`
  *   Prefix /p -> `location /p/` + `location = /p` (element semantics: /p, /p/, /p/x but not /px)
  *   Prefix /  -> `location /`
+ *   ImplementationSpecific /p -> `location /p` (string prefix, as ingress-nginx; yields to an
+ *   identical Prefix location)
  * nginx takes an exact location first, else the longest prefix: the same choice as matchIngress().
  * Upstreams are every node's <nodeIP>:<nodePort> (instance targets, nodes with or without a
  * backend pod), with passive health checks and keepalive.
@@ -12,6 +14,7 @@
 import { createHash } from 'crypto';
 import type { BackendRef, HostRules, IngressRoutes, PathRule } from './types';
 import { backendLabel, upstreamName } from './types';
+import type { EndpointSlice } from '../proxy/endpoints';
 import { selectPath } from './match';
 
 export interface NginxOptions {
@@ -34,9 +37,13 @@ export interface NginxOptions {
    * /config-hash answering the hash of the rest of the config, so a reload can be confirmed.
    */
   statusListen?: string;
+  /** EndpointSlices, for backends in endpoints mode (their ready endpoints are the upstream servers). */
+  endpoints?: EndpointSlice[];
 }
 
 export const STATUS_PORT = 10254;
+/** A local server answering 503 "no endpoints": the upstream of an endpoints-mode backend with none ready. */
+export const NO_ENDPOINTS_PORT = 10255;
 
 export const DEFAULT_RUN_DIR = '/run/k8s-netlab-ingress';
 
@@ -58,7 +65,8 @@ export function serverName(host: string): string {
 }
 
 function proxyTo(b: BackendRef): string[] {
-  return [`# ${backendLabel(b)} via NodePort ${b.nodePort}`, `proxy_pass http://${upstreamName(b)};`];
+  const via = b.mode === 'endpoints' ? 'to its ready endpoints' : `via NodePort ${b.nodePort}`;
+  return [`# ${backendLabel(b)} ${via}`, `proxy_pass http://${upstreamName(b)};`];
 }
 
 function block(head: string, body: string[], indent: string): string[] {
@@ -71,9 +79,16 @@ export function renderLocations(rules: PathRule[], fallback: BackendRef | undefi
   const exact = new Set(rules.filter((r) => r.pathType === 'Exact').map((r) => r.path));
   let root = false;
   const sorted = [...rules].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.pathType < b.pathType ? -1 : 1));
+  // Prefix rules' prefix locations: an ImplementationSpecific rule rendering the same one yields to it.
+  const prefixLocations = new Set(rules.filter((r) => r.pathType === 'Prefix').map((r) => (r.path === '/' ? '/' : `${r.path}/`)));
   for (const r of sorted) {
     const why = `# ${r.pathType} ${r.path} (Ingress ${r.ingress})`;
-    if (r.pathType === 'Exact') {
+    if (r.pathType === 'ImplementationSpecific') {
+      // ingress-nginx: a plain prefix location on the path as written (a string prefix).
+      if (prefixLocations.has(r.path)) continue;
+      if (r.path === '/') root = true;
+      out.push(...block(`location ${quote(r.path)}`, [why, ...proxyTo(r.backend)], indent));
+    } else if (r.pathType === 'Exact') {
       out.push(...block(`location = ${quote(r.path)}`, [why, ...proxyTo(r.backend)], indent));
     } else if (r.path === '/') {
       root = true;
@@ -88,13 +103,13 @@ export function renderLocations(rules: PathRule[], fallback: BackendRef | undefi
   // and nothing else claims `/p` exactly; Kubernetes routes `/p` by the remaining rules instead.
   const exactDone = new Set([...exact, ...sorted.filter((r) => r.pathType === 'Prefix').map((r) => r.path)]);
   for (const r of sorted) {
-    if (r.pathType !== 'Exact' || r.path === '/' || !r.path.endsWith('/')) continue;
+    if (r.pathType === 'Prefix' || r.path === '/' || !r.path.endsWith('/')) continue;
     const bare = r.path.slice(0, -1);
     if (exactDone.has(bare)) continue;
     exactDone.add(bare);
     const win = selectPath(rules, bare);
     const target = win?.backend ?? fallback;
-    const why = `# ${bare}: not matched by Exact ${r.path}; routed as the matcher does (no 301 to ${r.path})`;
+    const why = `# ${bare}: not matched by ${r.pathType} ${r.path}; routed as the matcher does (no 301 to ${r.path})`;
     out.push(...block(`location = ${quote(bare)}`, target ? [why, ...proxyTo(target)] : [why, 'return 404;'], indent));
   }
   if (!root) {
@@ -112,9 +127,28 @@ export function routeBackends(routes: IngressRoutes): BackendRef[] {
   return [...seen.keys()].sort().map((k) => seen.get(k)!);
 }
 
+/** Ready endpoints (ip:port) of an endpoints-mode backend, from the EndpointSlices. */
+export function backendEndpoints(b: BackendRef, slices: EndpointSlice[]): string[] {
+  const s = slices.find((x) => x.namespace === b.namespace && x.service === b.service && x.portName === (b.portName ?? '') && x.protocol === 'TCP' && x.port === b.port);
+  return (s?.endpoints ?? []).filter((e) => e.ready).map((e) => `${e.ip}:${e.port}`);
+}
+
 export function renderUpstream(b: BackendRef, nodes: UpstreamNode[], opts: NginxOptions = {}): string[] {
   const maxFails = opts.maxFails ?? 2;
   const failTimeout = opts.failTimeout ?? '10s';
+  if (b.mode === 'endpoints') {
+    // ingress-nginx sends to the endpoints itself (no kube-proxy, no NodePort); none ready -> 503.
+    const eps = backendEndpoints(b, opts.endpoints ?? []);
+    return block(
+      `upstream ${upstreamName(b)}`,
+      [
+        `# Service ${backendLabel(b)}: its ${eps.length} ready endpoint(s), updated on every endpoint change`,
+        ...(eps.length ? eps.map((e) => `server ${e} max_fails=${maxFails} fail_timeout=${failTimeout};`) : [`server 127.0.0.1:${NO_ENDPOINTS_PORT};`]),
+        `keepalive ${opts.keepalive ?? 32};`,
+      ],
+      '  ',
+    );
+  }
   return block(
     `upstream ${upstreamName(b)}`,
     [
@@ -174,7 +208,11 @@ export function renderNginxConf(routes: IngressRoutes, nodes: UpstreamNode[], op
     '  proxy_next_upstream error timeout;',
     '  proxy_next_upstream_tries 3;',
   ];
-  for (const b of routeBackends(routes)) lines.push(...renderUpstream(b, nodes, opts));
+  const backends = routeBackends(routes);
+  for (const b of backends) lines.push(...renderUpstream(b, nodes, opts));
+  if (backends.some((b) => b.mode === 'endpoints' && backendEndpoints(b, opts.endpoints ?? []).length === 0)) {
+    lines.push('  # endpoints-mode backends without a ready endpoint answer here', ...block('server', [`listen 127.0.0.1:${NO_ENDPOINTS_PORT};`, 'return 503 "no endpoints\\n";'], '  '));
+  }
   const hostless = routes.hosts.find((h) => h.host === '');
   lines.push(...renderServer(hostless, routes, opts));
   for (const h of routes.hosts) if (h.host !== '') lines.push(...renderServer(h, routes, opts));

@@ -7,7 +7,7 @@
  */
 import { InputError, InputErrors } from '../errors';
 import type { LabModel, ServiceModel, ServicePortModel } from '../model/types';
-import { backendLabel, BackendRef, DefaultBackend, HostRules, IngressRoutes, PathRule, PathType } from './types';
+import { BACKEND_MODE_ANNOTATION, backendLabel, BackendRef, DefaultBackend, HostRules, IngressRoutes, PathRule, PathType } from './types';
 
 export interface IngressSource {
   object: unknown;
@@ -69,7 +69,7 @@ function portList(svc: ServiceModel): string {
 }
 
 /** Resolves `backend` (an IngressBackend) to a Service NodePort; problems go to errors. */
-function resolveBackend(raw: unknown, field: string, ns: string, services: ServiceModel[], errors: InputError[]): BackendRef | undefined {
+function resolveBackend(raw: unknown, field: string, ns: string, services: ServiceModel[], errors: InputError[], mode: 'nodeport' | 'endpoints' = 'nodeport'): BackendRef | undefined {
   const add = (f: string, msg: string, hint: string) => errors.push(new InputError(msg, { field: f, hint }));
   if (!isObj(raw)) {
     add(field, 'Required value: a backend is required', 'write backend: {service: {name: web, port: {number: 80}}}');
@@ -122,11 +122,18 @@ function resolveBackend(raw: unknown, field: string, ns: string, services: Servi
     add(portField, `service ${ns}/${name} has no TCP ${asked}`, `use one of its ports: ${portList(svc)}`);
     return undefined;
   }
+  if (mode === 'endpoints') {
+    if (svc.type === 'ExternalName' || svc.clusterIP === 'None' || !svc.selector) {
+      add(`${field}.service.name`, `service ${ns}/${name} has no selector-made endpoints for the ingress to send to`, `point the backend at a Service with a selector`);
+      return undefined;
+    }
+    return { namespace: ns, service: name, port: sp.port, ...(sp.name ? { portName: sp.name } : {}), nodePort: sp.nodePort ?? 0, mode: 'endpoints' };
+  }
   if (svc.type !== 'NodePort' && svc.type !== 'LoadBalancer') {
     add(
       `${field}.service.name`,
       `service ${ns}/${name} is type ${svc.type}: the lab's ingress (like an ALB in instance mode) reaches Services through their NodePort on every node`,
-      `set type: NodePort on Service ${name}`,
+      `set type: NodePort on Service ${name}, or annotate the Ingress ${BACKEND_MODE_ANNOTATION}: endpoints (nginx to the pods, as ingress-nginx)`,
     );
     return undefined;
   }
@@ -137,7 +144,7 @@ function resolveBackend(raw: unknown, field: string, ns: string, services: Servi
   return { namespace: ns, service: name, port: sp.port, ...(sp.name ? { portName: sp.name } : {}), nodePort: sp.nodePort };
 }
 
-const sameBackend = (a: BackendRef, b: BackendRef) => a.namespace === b.namespace && a.service === b.service && a.port === b.port;
+const sameBackend = (a: BackendRef, b: BackendRef) => a.namespace === b.namespace && a.service === b.service && a.port === b.port && a.mode === b.mode;
 
 /** Parses and checks every Ingress; routes hold what was valid, errors everything that was not. */
 export function parseIngresses(sources: IngressSource[], services: ServiceModel[]): ParsedIngresses {
@@ -153,6 +160,10 @@ export function parseIngresses(sources: IngressSource[], services: ServiceModel[
     const meta = isObj(object.metadata) ? object.metadata : {};
     const ns = typeof meta.namespace === 'string' ? meta.namespace : 'default';
     const id = `${ns}/${String(meta.name ?? '')}`;
+    const modeRaw = isObj(meta.annotations) ? meta.annotations[BACKEND_MODE_ANNOTATION] : undefined;
+    if (modeRaw !== undefined && modeRaw !== 'nodeport' && modeRaw !== 'endpoints')
+      add(`${base}.metadata.annotations.${BACKEND_MODE_ANNOTATION}`, `Unsupported value: ${JSON.stringify(modeRaw)}`, 'use nodeport (every node\'s NodePort, the default) or endpoints (the pods directly)');
+    const mode = modeRaw === 'endpoints' ? 'endpoints' : 'nodeport';
     const spec = object.spec;
     if (spec === undefined || spec === null) {
       add(`${base}.spec`, 'Required value: an Ingress needs spec.rules or spec.defaultBackend', 'add spec.rules (hosts and paths) or spec.defaultBackend');
@@ -173,7 +184,7 @@ export function parseIngresses(sources: IngressSource[], services: ServiceModel[
     }
     if (spec.defaultBackend !== undefined) {
       const f = `${base}.spec.defaultBackend`;
-      const b = resolveBackend(spec.defaultBackend, f, ns, services, errors);
+      const b = resolveBackend(spec.defaultBackend, f, ns, services, errors, mode);
       if (b && defaultBackend && !sameBackend(b, defaultBackend.backend))
         add(
           f,
@@ -214,8 +225,7 @@ export function parseIngresses(sources: IngressSource[], services: ServiceModel[
           return;
         }
         let pathType: PathType | undefined;
-        if (p.pathType === 'Exact' || p.pathType === 'Prefix') pathType = p.pathType;
-        else if (p.pathType === 'ImplementationSpecific') pathType = 'Prefix';
+        if (p.pathType === 'Exact' || p.pathType === 'Prefix' || p.pathType === 'ImplementationSpecific') pathType = p.pathType;
         else if (p.pathType === undefined) add(`${pf}.pathType`, 'Required value: pathType must be specified', 'set pathType: Prefix or pathType: Exact');
         else add(`${pf}.pathType`, `Unsupported value: ${JSON.stringify(p.pathType)}`, 'use one of: Exact, Prefix, ImplementationSpecific');
         const rawPath = p.path === undefined ? '/' : p.path;
@@ -230,7 +240,7 @@ export function parseIngresses(sources: IngressSource[], services: ServiceModel[
             pathOk = false;
           }
         }
-        const backend = resolveBackend(p.backend, `${pf}.backend`, ns, services, errors);
+        const backend = resolveBackend(p.backend, `${pf}.backend`, ns, services, errors, mode);
         if (!pathType || !pathOk || !backend) return;
         const path = pathType === 'Prefix' ? normalizePrefix(rawPath as string) : (rawPath as string);
         const r: PathRule = { path, pathType, backend, ingress: id, field: pf };

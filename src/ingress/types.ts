@@ -4,8 +4,21 @@
  * Pure data, produced by src/ingress/parse.ts, read by the matcher and the nginx renderer.
  */
 
-/** ImplementationSpecific is treated as Prefix (as ingress-nginx does without regex paths). */
-export type PathType = 'Exact' | 'Prefix';
+/**
+ * ImplementationSpecific is matched as ingress-nginx does (without use-regex): an nginx prefix
+ * location on the path as written, i.e. a string prefix (/foo matches /foobar); only Prefix gets
+ * the element-wise `/foo/` + `= /foo` pair (internal/ingress/controller/controller.go
+ * updateServerLocations, "only Prefix locations could require an additional location block").
+ */
+export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
+
+/**
+ * Per-Ingress annotation choosing how the lab's L7 load balancer reaches a backend Service:
+ * `nodeport` (the default: every node's NodePort, as an ALB in instance mode) or `endpoints`
+ * (the Service's ready pod endpoints directly, as ingress-nginx and an ALB in IP mode do; the
+ * Service may then be a ClusterIP; nginx follows endpoint changes on every kube-proxy sync).
+ */
+export const BACKEND_MODE_ANNOTATION = 'k8s-netlab.dev/backend-mode';
 
 /** A Service port an Ingress sends to, resolved to its NodePort (ALB "instance" target mode). */
 export interface BackendRef {
@@ -15,6 +28,8 @@ export interface BackendRef {
   port: number;
   portName?: string;
   nodePort: number;
+  /** 'endpoints': to the ready endpoints (pod IP:targetPort); absent: to every node's NodePort. */
+  mode?: 'endpoints';
 }
 
 export interface PathRule {
@@ -48,7 +63,7 @@ export interface IngressRoutes {
 
 /** Upstream name of a backend: `<ns>_<svc>_<port>` ('_' never occurs in DNS labels, so names are unique). */
 export function upstreamName(b: BackendRef): string {
-  return `${b.namespace}_${b.service}_${b.port}`;
+  return `${b.namespace}_${b.service}_${b.port}${b.mode === 'endpoints' ? '_endpoints' : ''}`;
 }
 
 export function backendLabel(b: BackendRef): string {

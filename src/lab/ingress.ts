@@ -11,6 +11,7 @@ import { exec, execScript } from '../runtime/exec';
 import { ingressConfig, ingressSpec, renderIngressApply } from '../plan/ingress';
 import { attachEdgeContainer } from './edge';
 import { LabError } from '../errors';
+import type { EndpointSlice } from '../proxy/endpoints';
 
 export interface IngressSync {
   /** Why nothing was done (no edge section, or no Ingress and no controller running). */
@@ -28,6 +29,10 @@ export interface IngressSyncOptions {
   /** Lab image for a new container (model.image when absent). */
   image?: string;
   log?: (msg: string) => void;
+  /** The endpoints kube-proxy just synced (endpoints-mode upstreams follow them). */
+  slices?: EndpointSlice[];
+  /** Leave nginx alone when it already serves this config (the per-sync refresh). */
+  onlyIfChanged?: boolean;
 }
 
 /**
@@ -54,9 +59,14 @@ export async function syncIngress(model: LabModel, opts: IngressSyncOptions = {}
     return { skipped: 'no edge section', created: false, hosts: 0, paths: 0, ms: Date.now() - t0 };
   }
   // Rendered (and validated) before anything is touched.
-  const cfg = ingressConfig(model);
+  const cfg = ingressConfig(model, opts.slices);
   const running = (await listLabContainers(model.name)).some((c) => c.role === 'ingress');
   if (!running && !(model.ingresses ?? []).length) return { skipped: 'no Ingress objects', created: false, hosts: 0, paths: 0, ms: Date.now() - t0 };
+  if (opts.onlyIfChanged && !running) return { skipped: 'ingress not started yet', created: false, hosts: 0, paths: 0, ms: Date.now() - t0 };
+  if (opts.onlyIfChanged) {
+    const now = await exec(model.edge.ingress.container, ['curl', '-s', '-m', '2', cfg.statusUrl]);
+    if (now.stdout.trim() === cfg.hash) return { created: false, hosts: cfg.routes.hosts.length, paths: 0, hash: cfg.hash, ms: Date.now() - t0 };
+  }
   const image = opts.image ?? model.image;
   if (!image) throw new LabError('no lab image recorded in the model: cannot start the ingress container');
   const created = await ensureIngressContainer(model, image);

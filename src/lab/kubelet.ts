@@ -2,9 +2,11 @@
  * The kubelet's part on a running lab: start and delete pods, observe their processes and
  * readiness, restart containers that died. One exec per node, nodes in parallel.
  */
-import { LabModel, PodModel } from '../model/types';
+import { LabModel, PodContainer, PodModel } from '../model/types';
+import type { ProbeKind } from '../model/probe';
+import { parseProbeRuns, ProbeRun, renderContainerKill, renderProbe, renderReadyOnce } from '../plan/probe';
 import { exec, execScriptOk } from '../runtime/exec';
-import { script } from '../plan/shell';
+import { q, script } from '../plan/shell';
 import {
   ContainerObservation,
   parseObservePods,
@@ -51,13 +53,18 @@ export interface PodObservation {
   containers: ContainerObservation[];
 }
 
-export async function observePods(model: LabModel): Promise<PodObservation[]> {
+/**
+ * Every pod's processes and readiness. With `probes` (the default) readiness/startup probes run
+ * once (src/plan/probe.ts renderReadyOnce); `lab watch` passes false and runs its own prober.
+ */
+export async function observePods(model: LabModel, opts: { probes?: boolean } = {}): Promise<PodObservation[]> {
   const seen = await Promise.all(
     byNode(model, model.pods).map(async ({ node, pods }) => {
-      const r = await exec(node.container, ['sh', '-c', renderObservePods(pods).join('\n')]);
+      const r = await exec(node.container, ['sh', '-c', renderObservePods(pods, opts).join('\n')]);
       return parseObservePods(r.stdout);
     }),
   );
+  const probedContainerPods = opts.probes === false ? new Map<PodModel, boolean>() : await readyOnceContainerPods(model);
   const all = seen.flat();
   const engine = new Map((await observeContainerPods(model)).map((o) => [o.pod, o]));
   return model.pods.map((pod) => {
@@ -65,7 +72,7 @@ export async function observePods(model: LabModel): Promise<PodObservation[]> {
     if (cp) {
       // Container pods: the engine's state is the container's; ready is the probe's answer where there is one (CoreDNS /ready).
       const name = pod.containers[0].name;
-      const ready = cp.running && (cp.ready ?? true);
+      const ready = cp.running && (cp.ready ?? true) && probedContainerPods.get(pod) !== false;
       return { pod, alive: cp.running, ready, containers: [{ netns: pod.netns, container: name, alive: cp.running, ready }] };
     }
     const cs = all.filter((c) => c.netns === pod.netns && pod.containers.some((x) => x.name === c.container));
@@ -87,4 +94,43 @@ export async function restartContainers(model: LabModel, obs: PodObservation): P
   const node = model.nodes.find((n) => n.name === obs.pod.node)!;
   await execScriptOk(node.container, script(dead.flatMap((c) => renderContainerStart(obs.pod, c))), `restart ${obs.pod.name}`);
   return dead.map((c) => c.name);
+}
+
+/** Container pods with a readiness/startup probe: run it once from their node (as for netexec pods). */
+async function readyOnceContainerPods(model: LabModel): Promise<Map<PodModel, boolean>> {
+  const out = new Map<PodModel, boolean>();
+  const pods = model.pods.filter((p) => isContainerPod(p) && renderReadyOnce(p, p.containers[0]));
+  await Promise.all(
+    byNode(model, pods).map(async ({ node, pods: ps }) => {
+      const r = await exec(node.container, ['sh', '-c', ps.map((p) => `${renderReadyOnce(p, p.containers[0])}; echo READY ${q(p.netns)} $r`).join('\n')]);
+      for (const p of ps) out.set(p, new RegExp(`^READY ${p.netns} 1$`, 'm').test(r.stdout));
+    }),
+  );
+  return out;
+}
+
+/** Runs the given probes, one exec per node, and returns what each observed. */
+export async function runProbes(model: LabModel, due: Array<{ pod: PodModel; container: PodContainer; kind: ProbeKind }>): Promise<Array<ProbeRun & { pod: PodModel }>> {
+  const pods = [...new Set(due.map((d) => d.pod))];
+  const runs = await Promise.all(
+    byNode(model, pods).map(async ({ node, pods: ps }) => {
+      const lines = due.filter((d) => ps.includes(d.pod)).map((d) => renderProbe(d.pod, d.container, d.kind, d.container.probes![d.kind]!));
+      const r = await exec(node.container, ['sh', '-c', lines.join('\n')]);
+      return parseProbeRuns(r.stdout).flatMap((run) => {
+        const pod = ps.find((p) => p.netns === run.netns);
+        return pod ? [{ ...run, pod }] : [];
+      });
+    }),
+  );
+  return runs.flat();
+}
+
+/** Restarts one running container (a liveness or startup probe gave up): stop it, start it again. */
+export async function restartContainer(model: LabModel, pod: PodModel, c: PodContainer): Promise<void> {
+  if (isContainerPod(pod)) {
+    await restartContainerPod(model, pod);
+    return;
+  }
+  const node = model.nodes.find((n) => n.name === pod.node)!;
+  await execScriptOk(node.container, script([renderContainerKill(pod, c), ...renderContainerStart(pod, c)]), `restart ${pod.name}/${c.name}`);
 }

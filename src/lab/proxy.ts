@@ -12,6 +12,8 @@ import { observePods } from './kubelet';
 import { syncEdge } from './edge';
 import { syncDns } from './dns';
 import { edgeProxyOptions } from '../edge/extras';
+import { usesEndpointsMode } from '../plan/ingress';
+import { syncIngress } from './ingress';
 
 export const STATE_FILE = `${PROXY_DIR}/state.json`;
 
@@ -90,5 +92,8 @@ export async function syncProxy(model: LabModel, opts: SyncOptions = {}): Promis
   );
   await syncEdge(model, endpoints);
   await syncDns(model, endpoints);
+  // ingress-nginx watches endpoints: an endpoints-mode Ingress follows every change (nginx reloads
+  // only when its upstreams changed).
+  if (model.edge && usesEndpointsMode(model)) await syncIngress(model, { slices: endpoints, onlyIfChanged: true });
   return { endpoints, nodes, states };
 }

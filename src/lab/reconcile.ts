@@ -79,6 +79,6 @@ export async function reconcile(model: LabModel, next: LabModel, added: PodModel
   log(`kube-proxy (${next.cluster.proxy}) synced: ${how}`);
   for (const l of endpointSummary(sync)) log(l);
   // The L7 ingress (nginx, as the guide's ALB) follows Ingress and Service changes: graceful reload.
-  await syncIngress(next, { log });
+  await syncIngress(next, { log, slices: sync.endpoints });
   return { sync, ms: Date.now() - t0 };
 }

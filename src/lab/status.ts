@@ -1,6 +1,6 @@
 /** The lab as it runs: containers' state and each pod's processes, observed, beside the model. */
 import { isFallback } from '../topology/dns-server';
-import { LabModel } from '../model/types';
+import { LabModel, ServiceModel } from '../model/types';
 import { listLabContainers } from '../runtime/containers';
 import { exec } from '../runtime/exec';
 import { RUN_DIR } from '../plan/node';
@@ -8,6 +8,7 @@ import { isContainerPod } from '../plan/pod';
 import { isDnsPod } from '../plan/dns-pod';
 import { containerPodName } from '../plan/container-pod';
 import { EdgeStatus, edgeStatus, renderEdgeStatus } from './edge-status';
+import { observePods } from './kubelet';
 
 export interface StatusReport {
   lab: string;
@@ -17,11 +18,24 @@ export interface StatusReport {
   dnsServer?: { server: string; requested: string; reason: string; image?: string; fallback?: boolean };
   containers: Array<{ name: string; container: string; role: string; state: string }>;
   nodes: Array<{ name: string; ip: string; podCIDR: string; subnet: string; state: string }>;
-  pods: Array<{ name: string; namespace: string; node: string; ip: string; containers: string[]; running: boolean }>;
+  /** ready: `<ready containers>/<containers>` as kubectl's READY column. */
+  pods: Array<{ name: string; namespace: string; node: string; ip: string; containers: string[]; running: boolean; ready: string }>;
   links: Array<{ a: string; b: string }>;
-  services: Array<{ name: string; namespace: string; type: string; clusterIP: string; ports: string[] }>;
+  services: Array<{ name: string; namespace: string; type: string; clusterIP: string; externalIP: string; ports: string[] }>;
   /** The emulated Internet, when the lab has one (see edgeStatus). */
   edge?: EdgeStatus;
+}
+
+/**
+ * kubectl get services' EXTERNAL-IP column (kubectl's printers, getServiceExternalIP): a
+ * LoadBalancer shows its status.loadBalancer IP (here: the one the edge's cloud load balancer
+ * gave it), or `<pending>` until it has one, as on a cluster without a cloud controller;
+ * ExternalName shows its name; the rest `<none>` (the lab models no spec.externalIPs).
+ */
+export function serviceExternalIP(s: Pick<ServiceModel, 'type' | 'loadBalancerIP' | 'externalName'>): string {
+  if (s.type === 'LoadBalancer') return s.loadBalancerIP ?? '<pending>';
+  if (s.type === 'ExternalName') return s.externalName ?? '<none>';
+  return '<none>';
 }
 
 /** Per node: `<netns>/<container> <alive 0|1>` for every pid file of its pods. */
@@ -48,6 +62,13 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       }
     }),
   );
+  // Readiness as the kubelet would report it: probes run once (src/plan/probe.ts).
+  const observed = new Map((await observePods(model).catch(() => [])).map((o) => [o.pod, o]));
+  const readyOf = (p: LabModel['pods'][number]): string => {
+    const o = observed.get(p);
+    const n = o ? o.containers.filter((c) => c.alive && c.ready !== false).length : 0;
+    return `${Math.min(n, p.containers.length)}/${p.containers.length}`;
+  };
   const containers = cs.map((c) => ({ name: c.labels['k8s-netlab.node'] ?? c.role, container: c.name, role: c.role, state: c.state }));
   return {
     lab: model.name,
@@ -64,6 +85,7 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       containers: p.containers.map((c) => c.name),
       // A container pod runs in its own engine container (src/lab/container-pods.ts).
       running: isContainerPod(p) ? state(containerPodName(model, p)) === 'running' : p.containers.every((c) => alive.get(`${p.node}:${p.netns}/${c.name}`) === true),
+      ready: readyOf(p),
     })),
     links: model.links.map((l) => ({ a: `${l.a.container}:${l.a.iface}`, b: `${l.b.container}:${l.b.iface}` })),
     ...(model.edge ? { edge: edgeStatus(model) } : {}),
@@ -72,6 +94,7 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       namespace: s.namespace,
       type: s.type,
       clusterIP: s.clusterIP,
+      externalIP: serviceExternalIP(s),
       ports: s.ports.map((p) => `${p.name ? p.name + ':' : ''}${p.port}/${p.protocol}${p.nodePort ? `:${p.nodePort}` : ''}`),
     })),
   };
@@ -91,13 +114,18 @@ export function renderStatus(s: StatusReport): string {
   out.push('');
   out.push(
     table([
-      ['POD', 'NAMESPACE', 'NODE', 'IP', 'CONTAINERS', 'RUNNING'],
-      ...s.pods.map((p) => [p.name, p.namespace, p.node, p.ip, p.containers.join(','), p.running ? 'yes' : 'NO']),
+      ['POD', 'NAMESPACE', 'NODE', 'IP', 'CONTAINERS', 'READY', 'RUNNING'],
+      ...s.pods.map((p) => [p.name, p.namespace, p.node, p.ip, p.containers.join(','), p.ready, p.running ? 'yes' : 'NO']),
     ]),
   );
   if (s.services.length) {
     out.push('');
-    out.push(table([['SERVICE', 'NAMESPACE', 'TYPE', 'CLUSTER-IP', 'PORTS'], ...s.services.map((v) => [v.name, v.namespace, v.type, v.clusterIP, v.ports.join(',')])]));
+    out.push(
+      table([
+        ['SERVICE', 'NAMESPACE', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORTS'],
+        ...s.services.map((v) => [v.name, v.namespace, v.type, v.clusterIP, v.externalIP, v.ports.join(',')]),
+      ]),
+    );
   }
   if (s.edge) out.push('', ...renderEdgeStatus(s.edge));
   out.push('');

@@ -323,6 +323,40 @@ const nodePort: TracePathDef = {
   },
 };
 
+const localhostNodePort: TracePathDef = {
+  id: 'localhost-nodeport',
+  title: "from a node to 127.0.0.1:<nodePort> (iptables mode: route_localnet, DNAT'd in OUTPUT and masqueraded)",
+  plan(model, marker) {
+    if (model.cluster.proxy !== 'iptables') {
+      throw new PathUnavailable(this.id, `kube-proxy's ${model.cluster.proxy} mode serves no NodePorts on 127.0.0.1 (the connection is refused on lo: nothing to follow)`);
+    }
+    const slices = computeEndpoints(model);
+    for (const svc of model.services) {
+      for (const sp of svc.ports.filter((p) => p.nodePort && p.protocol === 'TCP')) {
+        const slice = slices.find((x) => x.namespace === svc.namespace && x.service === svc.name && x.port === sp.port && x.protocol === 'TCP');
+        const endpoints = (slice?.endpoints ?? []).filter((e) => e.ready);
+        if (!endpoints.length) continue;
+        const n = model.nodes[0];
+        const branches = endpoints.map((e) => {
+          const pod = model.pods.find((p) => p.name === e.podName && p.ip === e.ip);
+          const tail = pod ? [podEth0(pod)] : [];
+          const side = pod ? podSide(model, pod) : `${e.node}:cbr0`;
+          const points = e.node === n.name ? [side, ...tail] : [`${n.name}:eth0`, ...nodeIn(model, nodeOf(model, e.node)), side, ...tail];
+          return { label: `backend ${e.podName} (${e.ip}:${e.port}) on ${e.node}`, points };
+        });
+        return {
+          path: this.id, title: this.title, from: n.name, to: `127.0.0.1:${sp.nodePort} on ${n.name} (Service ${svc.namespace}/${svc.name})`,
+          ...http('127.0.0.1', sp.nodePort!, marker),
+          // OUTPUT's DNAT happens before routing: the request never crosses lo, it leaves through
+          // cbr0 (a local backend) or eth0 (a remote one), so every point is a branch's.
+          points: [], branches, filter: FILTER,
+        };
+      }
+    }
+    throw new PathUnavailable(this.id, 'no NodePort Service with a TCP port and ready endpoints');
+  },
+};
+
 // ---- edge: the Internet host, gateway, load balancer, ingress ---------------------------------
 
 function edgeOf(model: LabModel, id: string) {
@@ -357,6 +391,16 @@ function viaNodesToEndpoints(model: LabModel, entry: NodeModel[], endpoints: End
     }
   }
   return out;
+}
+
+/** Endpoints mode: nginx connects to the pod IP itself, routed by the VPC router to the pod's node. */
+function directToEndpoints(model: LabModel, endpoints: Endpoint[]): TraceBranch[] {
+  return endpoints.map((e) => {
+    const pod = model.pods.find((p) => p.name === e.podName && p.ip === e.ip);
+    const m = nodeOf(model, e.node);
+    const points = dedupe([...nodeIn(model, m), ...(pod ? intoPod(model, pod) : [`${m.name}:cbr0`])]);
+    return { label: `backend ${e.podName} (${e.ip}:${e.port}) on ${e.node}, straight from nginx`, points };
+  });
 }
 
 function readyEndpoints(model: LabModel, svc: ServiceModel, port: number, protocol: 'TCP' | 'UDP'): Endpoint[] {
@@ -406,7 +450,7 @@ const loadBalancerToService: TracePathDef = {
 
 const ingressToService: TracePathDef = {
   id: 'ingress-to-service',
-  title: 'from the Internet through the ingress (an L7 proxy: a second connection) to a node NodePort and a pod',
+  title: 'from the Internet through the ingress (an L7 proxy: a second connection) to a node NodePort (or, endpoints mode, straight to the pod)',
   plan(model, marker) {
     const e = edgeOf(model, this.id);
     const routes = ingressRoutes(model);
@@ -425,7 +469,8 @@ const ingressToService: TracePathDef = {
           marker,
           first: { proto: 'tcp', dst: e.ingressIP, dport: 80 },
           points: fromInternet(model, this.id, e.ingress),
-          branches: viaNodesToEndpoints(model, model.nodes, endpoints),
+          // nodeport: a second connection to a NodePort on some node; endpoints: to the pod itself
+          branches: rule.backend.mode === 'endpoints' ? directToEndpoints(model, endpoints) : viaNodesToEndpoints(model, model.nodes, endpoints),
           filter: FILTER,
         };
       }
@@ -494,6 +539,7 @@ export const TRACE_PATHS: TracePathDef[] = [
   podToService,
   serviceToPod,
   nodePort,
+  localhostNodePort,
   ingressToService,
   dns,
   podToInternet,

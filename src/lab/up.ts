@@ -11,7 +11,7 @@ import { script } from '../plan/shell';
 import { saveModel } from './state';
 import { downLab } from './down';
 import { LabError } from '../errors';
-import { syncProxy } from './proxy';
+import { podKey, readyPods, syncProxy } from './proxy';
 import { prepareDnsPods } from './dns';
 import { startContainerPods } from './container-pods';
 import { syncIngress } from './ingress';
@@ -51,12 +51,19 @@ export async function buildLab(model: LabModel, image: string, progress: Progres
   await startContainerPods(model, model.pods, image);
   progress(`pods: ${model.pods.length} running and ready (${since()})`);
 
-  // Every pod just passed its readiness check, so all are endpoints of the first sync.
-  const sync = await syncProxy(model, { ready: new Set(model.pods.map((p) => `${p.namespace}/${p.name}`)), full: true });
+  // Every pod just passed the lab's start-up check; pods with a readiness (or startup) probe must
+  // also pass it, as the kubelet reports a pod ready only then (src/plan/probe.ts).
+  const probed = model.pods.some((p) => p.containers.some((c) => c.probes?.readiness || c.probes?.startup));
+  const ready = probed ? await readyPods(model) : new Set(model.pods.map((p) => podKey(p)));
+  if (probed) {
+    const notReady = model.pods.filter((p) => !ready.has(podKey(p))).map((p) => podKey(p));
+    if (notReady.length) progress(`pods not ready (readiness probe failing), kept out of the endpoints: ${notReady.join(', ')}`);
+  }
+  const sync = await syncProxy(model, { ready, full: true });
   const eps = sync.endpoints.reduce((n, s) => n + s.endpoints.length, 0);
   progress(`kube-proxy (${model.cluster.proxy}): ${model.services.length} services, ${eps} endpoints on ${sync.nodes.length} nodes (${since()})`);
   // The L7 ingress (the guide's ALB): nginx in the ingress container, routing to the NodePorts just synced.
-  await syncIngress(model, { image, log: (m) => progress(`${m} (${since()})`) });
+  await syncIngress(model, { image, slices: sync.endpoints, log: (m) => progress(`${m} (${since()})`) });
   await saveModel({ ...model, image });
 }
 

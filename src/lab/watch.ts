@@ -1,13 +1,17 @@
 /**
  * The control loop of a running lab, as a kubelet, the EndpointSlice controller and kube-proxy
- * run it together: every interval observe every pod (process alive, /healthz ready), restart
- * containers whose process died (restartPolicy: Always), and when the ready endpoints changed,
- * sync every node's proxy (incrementally, from the state kept in memory).
+ * run it together: every interval observe every pod (process alive, /healthz ready), run the
+ * containers' startup/liveness/readiness probes that are due (src/lab/prober.ts), restart
+ * containers whose process died or whose liveness probe gave up (restartPolicy: Always), and when
+ * the ready endpoints changed, sync every node's proxy (incrementally, from the state in memory).
  */
 import type { LabModel } from '../model/types';
 import { computeEndpoints, EndpointSlice, servicePortName } from '../proxy/endpoints';
 import type { ProxyState } from '../proxy/plan';
-import { observePods, restartContainers } from './kubelet';
+import { observePods, restartContainer, restartContainers, runProbes } from './kubelet';
+import { ContainerProbeState, dueProbes, newProbeState, probeReady, recordProbe } from './prober';
+import type { PodContainer, PodModel } from '../model/types';
+import type { ProbeKind } from '../model/probe';
 import { podKey, syncProxy } from './proxy';
 import { readModel } from './state';
 
@@ -86,6 +90,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   let lastModel: string | undefined;
   let synced: string | undefined;
   let syncedSlices: EndpointSlice[] | undefined;
+  // The kubelet's probe workers, per `ns/pod/container` (src/lab/prober.ts).
+  const probeStates = new Map<string, ContainerProbeState>();
   while (!control.stopped) {
     const t0 = Date.now();
     stats.iterations++;
@@ -100,12 +106,17 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         synced = undefined;
       }
       lastModel = text;
-      const obs = await observePods(model);
+      const obs = await observePods(model, { probes: false });
+      const restartedNow = new Set<string>();
       for (const o of obs) {
         if (o.alive) continue;
         try {
           for (const c of await restartContainers(model, o)) {
             const k = `${podKey(o.pod)}/${c}`;
+            // Its probes start over from this start (initialDelaySeconds counts from here).
+            const probes = o.pod.containers.find((x) => x.name === c)?.probes;
+            if (probes) probeStates.set(k, newProbeState(probes, Date.now()));
+            restartedNow.add(k);
             const n = (restarts.get(k) ?? 0) + 1;
             restarts.set(k, n);
             stats.restarts++;
@@ -115,7 +126,54 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           say(`kubelet: could not restart ${podKey(o.pod)}: ${(err as Error).message.split('\n')[0]}`);
         }
       }
-      const ready = new Set(obs.filter((o) => o.ready).map((o) => podKey(o.pod)));
+      // Probes: run the ones due, count results, restart on liveness/startup failure.
+      const now = Date.now();
+      const due: Array<{ pod: PodModel; container: PodContainer; kind: ProbeKind }> = [];
+      for (const o of obs) {
+        for (const c of o.pod.containers) {
+          if (!c.probes) continue;
+          const k = `${podKey(o.pod)}/${c.name}`;
+          if (restartedNow.has(k)) continue; // just started again: probed from the next iteration
+          if (!o.containers.find((x) => x.container === c.name)?.alive) {
+            probeStates.delete(k); // not running (could not be restarted): its probes start over
+            continue;
+          }
+          // A container running before this watch began started long enough ago for its
+          // initialDelaySeconds (as for a restarted kubelet: the delay counts from container start).
+          const st = probeStates.get(k) ?? newProbeState(c.probes, 0);
+          probeStates.set(k, st);
+          for (const kind of dueProbes(c.probes, st, now)) due.push({ pod: o.pod, container: c, kind });
+        }
+      }
+      for (const run of due.length ? await runProbes(model, due) : []) {
+        const c = run.pod.containers.find((x) => x.name === run.container)!;
+        const k = `${podKey(run.pod)}/${c.name}`;
+        const st = probeStates.get(k)!;
+        const before = probeReady(c.probes!, st);
+        const action = recordProbe(c.probes!, st, run.kind, run.ok, run.detail, Date.now());
+        const after = probeReady(c.probes!, st);
+        if (run.kind === 'readiness' && before !== after) say(`kubelet: ${k} readiness probe ${run.ok ? 'succeeded' : `failed (${run.detail})`}: ${after ? 'ready' : 'not ready'}`);
+        if (action) {
+          try {
+            await restartContainer(model, run.pod, c);
+            const n = (restarts.get(k) ?? 0) + 1;
+            restarts.set(k, n);
+            stats.restarts++;
+            probeStates.set(k, newProbeState(c.probes!, Date.now()));
+            say(`kubelet: ${action.restart}: restarted ${k} (restart ${n})`);
+          } catch (err) {
+            say(`kubelet: could not restart ${k}: ${(err as Error).message.split('\n')[0]}`);
+          }
+        }
+      }
+      const podReady = (o: (typeof obs)[number]): boolean =>
+        o.alive &&
+        o.pod.containers.every((c) => {
+          const st = probeStates.get(`${podKey(o.pod)}/${c.name}`);
+          const byProbe = c.probes && st ? probeReady(c.probes, st) : c.probes && (c.probes.readiness || c.probes.startup) ? false : undefined;
+          return byProbe ?? o.containers.find((x) => x.container === c.name)?.ready !== false;
+        });
+      const ready = new Set(obs.filter(podReady).map((o) => podKey(o.pod)));
       const slices = computeEndpoints(model, (p) => ready.has(podKey(p)));
       const fingerprint = JSON.stringify(slices);
       if (fingerprint !== synced) {

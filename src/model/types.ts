@@ -107,7 +107,11 @@ export interface PodContainer {
   /** Address the server binds (0.0.0.0 by default; 127.0.0.1 keeps it inside the pod). */
   bind: string;
   ports: ContainerPort[];
+  /** startupProbe / livenessProbe / readinessProbe, run by the lab's kubelet (src/plan/probe.ts). */
+  probes?: ContainerProbes;
 }
+
+import type { ContainerProbes } from './probe';
 
 export interface ContainerPort {
   name?: string;

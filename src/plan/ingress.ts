@@ -11,7 +11,9 @@ import { q } from './shell';
 import { privilegesFor } from './security';
 import { ingressRoutes } from '../ingress/parse';
 import { renderNginxConf, renderedHash, STATUS_PORT } from '../ingress/nginx';
-import type { IngressRoutes } from '../ingress/types';
+import { BACKEND_MODE_ANNOTATION, type IngressRoutes } from '../ingress/types';
+import { computeEndpoints, type EndpointSlice } from '../proxy/endpoints';
+import { InputError } from '../errors';
 
 export const INGRESS_DIR = '/etc/k8s-netlab/ingress';
 export const INGRESS_CONF = `${INGRESS_DIR}/nginx.conf`;
@@ -65,14 +67,32 @@ export interface IngressConfig {
   statusUrl: string;
 }
 
-/** The ingress controller's whole config for a lab; throws InputErrors when an Ingress is bad. */
-export function ingressConfig(model: LabModel): IngressConfig {
+/** Ingresses annotated for endpoints mode (BACKEND_MODE_ANNOTATION). */
+export function usesEndpointsMode(model: Pick<LabModel, 'ingresses'>): boolean {
+  return (model.ingresses ?? []).some((i) => {
+    const a = (i as { metadata?: { annotations?: Record<string, unknown> } }).metadata?.annotations;
+    return a?.[BACKEND_MODE_ANNOTATION] === 'endpoints';
+  });
+}
+
+/**
+ * The ingress controller's whole config for a lab; throws InputErrors when an Ingress is bad.
+ * `slices` (the endpoints kube-proxy just synced) feed endpoints-mode upstreams; without them
+ * every pod counts as ready (lab up has just waited for them).
+ */
+export function ingressConfig(model: LabModel, slices?: EndpointSlice[]): IngressConfig {
   const routes = ingressRoutes(model);
+  if (usesEndpointsMode(model) && model.cluster.cni !== 'vpc-routes' && model.cluster.cni !== 'vpc-native') {
+    throw new InputError(`an Ingress in endpoints mode needs pod IPs the VPC can route to; cni ${model.cluster.cni} keeps them inside the cluster`, {
+      field: `metadata.annotations.${BACKEND_MODE_ANNOTATION}`,
+      hint: 'use cni vpc-routes or vpc-native (as an ALB in IP mode needs the VPC CNI), or leave the Ingress in nodeport mode',
+    });
+  }
   const statusListen = `127.0.0.1:${STATUS_PORT}`;
   const conf = renderNginxConf(
     routes,
     model.nodes.map((n) => ({ ip: n.ip })),
-    { listen: '80', runDir: INGRESS_RUN_DIR, statusListen },
+    { listen: '80', runDir: INGRESS_RUN_DIR, statusListen, endpoints: slices ?? computeEndpoints(model) },
   );
   const hash = renderedHash(conf);
   if (!hash) throw new Error('rendered nginx config has no status server');

@@ -10,6 +10,7 @@ import { renderDnsAlive, renderDnsReady, renderDnsStart, renderDnsWaitReady } fr
 import { renderPodResolvConf } from './resolv';
 import { podMtu, renderVpcNativePod, VPC_NATIVE_GATEWAY } from './cni';
 import { DROP_SYS_ADMIN } from './security';
+import { renderReadyOnce } from './probe';
 
 export { podMtu };
 
@@ -119,16 +120,17 @@ export function renderPodDelete(pod: PodModel): string[] {
  * One line per container of each pod: `<netns> <container> <alive 0|1> <ready 0|1|->`, where
  * ready is the answer of the server's /healthz (what a kubelet readiness probe asks).
  */
-export function renderObservePods(pods: PodModel[]): string[] {
+export function renderObservePods(pods: PodModel[], opts: { probes?: boolean } = {}): string[] {
   // Container pods are observed through the engine (src/lab/container-pods.ts).
   return pods.filter((p) => !isContainerPod(p)).flatMap((p) =>
     p.containers.map((c) => {
       const pidFile = `${RUN_DIR}/pods/${p.netns}/${c.name}.pid`;
       const addr = c.bind === '127.0.0.1' ? '127.0.0.1' : p.ip;
       if (c.kind === 'dns') return `if ${renderDnsAlive(p, c)}; then a=1; if ${renderDnsReady(p)}; then r=1; else r=0; fi; else a=0; r=0; fi; echo ${q(p.netns)} ${q(c.name)} $a $r`;
-      const ready = c.httpPort
-        ? `if ip netns exec ${q(p.netns)} curl -fs -m 1 -o /dev/null http://${addr}:${c.httpPort}/healthz; then r=1; else r=0; fi`
-        : 'r=-';
+      // A container with a readiness (or startup) probe is ready when it passes (src/plan/probe.ts).
+      const ready =
+        (opts.probes === false ? undefined : renderReadyOnce(p, c)) ??
+        (c.httpPort ? `if ip netns exec ${q(p.netns)} curl -fs -m 1 -o /dev/null http://${addr}:${c.httpPort}/healthz; then r=1; else r=0; fi` : 'r=-');
       return `if [ -e ${q(pidFile)} ] && kill -0 $(cat ${q(pidFile)}) 2>/dev/null; then a=1; ${ready}; else a=0; r=0; fi; echo ${q(p.netns)} ${q(c.name)} $a $r`;
     }),
   );

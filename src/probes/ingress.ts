@@ -17,6 +17,7 @@ import type { Target } from '../lab/targets';
 
 export const XFF_REQUEST = '/header?key=X-Forwarded-For';
 const NAME_REQUEST = '/hostname';
+const PEER_REQUEST = '/clientip';
 
 /** A concrete host name for a rule host: `*.apps.example.com` -> `probe.apps.example.com`. */
 export function concreteHost(host: string): string {
@@ -43,6 +44,8 @@ interface Check {
   /** Requests sent and what the answer must be. */
   name?: { request: string; want: BackendRef | 'notfound' };
   xff?: { request: string };
+  /** The TCP peer the backend saw: the ingress itself (endpoints mode) or a node (NodePort + kube-proxy SNAT). */
+  peer?: { request: string; backend: BackendRef };
 }
 
 function makeProbe(model: LabModel, title: string, host: string, rule: string, check: Check): Probe {
@@ -60,6 +63,20 @@ function makeProbe(model: LabModel, title: string, host: string, rule: string, c
         check.name ? ask(r, from, e.ingressIP, host, check.name.request) : undefined,
         check.xff ? ask(r, from, e.ingressIP, host, check.xff.request) : undefined,
       ]);
+      if (check.peer) {
+        const c = await ask(r, from, e.ingressIP, host, check.peer.request);
+        const seen = c.status === 200 ? c.body.replace(/:\d+$/, '') : undefined;
+        const endpointsMode = check.peer.backend.mode === 'endpoints';
+        // Expected from the mode, not from the rendered config: nginx's own address towards the
+        // VPC, or (NodePort, externalTrafficPolicy Cluster) the address of a node that SNATs.
+        const nodeAddrs = model.nodes.flatMap((n) => [n.ip, n.cbr0IP]);
+        evidence.backendMode = endpointsMode ? 'endpoints' : 'nodeport';
+        evidence.observedPeer = seen;
+        evidence.expectedPeer = endpointsMode ? e.ingress.ip : 'a node address';
+        if (!seen) reasons.push(`${check.peer.request}: no answer: ${describeCurlFailure(c)}`);
+        else if (endpointsMode && seen !== e.ingress.ip) reasons.push(`backend saw the connection from ${seen}, not from the ingress ${e.ingress.ip}: not sent straight to the endpoint`);
+        else if (!endpointsMode && !nodeAddrs.includes(seen)) reasons.push(`backend saw the connection from ${seen}, not from a node: not through a NodePort`);
+      }
       if (check.name && n) {
         const want = check.name.want;
         evidence.request = check.name.request;
@@ -94,6 +111,7 @@ export function ingressProbes(model: LabModel, routes: IngressRoutes): Probe[] {
       const check: Check = {};
       if (sameRule(matchIngress(routes, host, NAME_REQUEST), rule)) check.name = { request: NAME_REQUEST, want: rule.backend };
       if (sameRule(matchIngress(routes, host, XFF_REQUEST), rule)) check.xff = { request: XFF_REQUEST };
+      if (rule.backend.mode === 'endpoints' && sameRule(matchIngress(routes, host, PEER_REQUEST), rule)) check.peer = { request: PEER_REQUEST, backend: rule.backend };
       if (!check.name && !check.xff) continue; // no netexec endpoint is routed by this rule: nothing identifies its answer
       const label = `${h.host || '(any host)'} ${rule.pathType} ${rule.path} -> ${backendLabel(rule.backend)}`;
       probes.push(makeProbe(model, label, host, `${rule.pathType} ${rule.path}`, check));
@@ -118,7 +136,7 @@ function e(model: LabModel): string {
 
 export const ingressToService: PathDef = {
   id: 'ingress-to-service',
-  title: 'from the Internet, the ingress routes each host/path to its Service (NodePort) and sets X-Forwarded-For',
+  title: 'from the Internet, the ingress routes each host/path to its Service (NodePort, or straight to its endpoints in endpoints mode) and sets X-Forwarded-For',
   probes(model) {
     if (!model.edge || !(model.ingresses ?? []).length) return [];
     return ingressProbes(model, ingressRoutes(model));

@@ -7,6 +7,7 @@ import { podMtuPath } from './pod-mtu';
 import { podToService } from './pod-to-service';
 import { serviceToPod } from './service-to-pod';
 import { nodePort } from './nodeport';
+import { localhostNodePort } from './localhost-nodeport';
 import { ingressToService } from './ingress';
 import { dnsPath } from './dns';
 import { podToInternet } from './pod-to-internet';
@@ -23,6 +24,7 @@ export const PATHS: PathDef[] = [
   podToService,
   serviceToPod,
   nodePort,
+  localhostNodePort,
   ingressToService,
   dnsPath,
   podToInternet,

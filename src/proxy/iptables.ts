@@ -30,6 +30,12 @@ export interface IptablesOptions extends ProxyOptions {
   largeClusterEndpointsThreshold?: number;
   /** Chains present after the previous sync; stale KUBE-SVC/SVL/EXT/FW/SEP chains among them are deleted. */
   previousChains?: Iterable<string>;
+  /**
+   * --iptables-localhost-nodeports (default true): NodePorts answer on 127.0.0.0/8 too, which needs
+   * route_localnet=1 (PROXY_LOCALNET_SYSCTLS) and the KUBE-FIREWALL martian rule. False writes
+   * `! -d 127.0.0.0/8` on the NodePort jump instead. kubernetes v1.26+ pkg/proxy/iptables/proxier.go.
+   */
+  localhostNodePorts?: boolean;
 }
 
 /** Rule lines ("-A CHAIN ...") per chain, chains in declaration order. Plain data: JSON-safe. */
@@ -47,6 +53,8 @@ const KUBE_FORWARD = 'KUBE-FORWARD';
 const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
 const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
 const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
+/** kubelet's anti-martian chain, duplicated by kube-proxy (kubeletFirewallChain) when it sets route_localnet. */
+export const KUBE_FIREWALL = 'KUBE-FIREWALL';
 
 export interface JumpRule {
   table: 'filter' | 'nat';
@@ -72,6 +80,9 @@ export const IPTABLES_JUMPS: JumpRule[] = [
   { table: 'nat', chain: 'OUTPUT', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: [] },
   { table: 'nat', chain: 'PREROUTING', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: [] },
   { table: 'nat', chain: 'POSTROUTING', target: KUBE_POSTROUTING, comment: 'kubernetes postrouting rules', extra: [] },
+  // iptablesKubeletJumpChains: no comment, as kubelet writes them (kubelet_network_linux.go).
+  { table: 'filter', chain: 'INPUT', target: KUBE_FIREWALL, comment: '', extra: [] },
+  { table: 'filter', chain: 'OUTPUT', target: KUBE_FIREWALL, comment: '', extra: [] },
 ];
 
 export function iptablesBinary(backend: IptablesBackend): string {
@@ -111,7 +122,8 @@ export function renderIptablesBootstrap(backend: IptablesBackend, jumps: JumpRul
       const create = `${ipt} -w -t ${j.table} -N ${j.target} 2>/dev/null || true`;
       lines.push(legacy ? `${inSave(j.table, `grep -q '^:${j.target} '`)} || ${create}` : create);
     }
-    const spec = [...j.extra, '-m', 'comment', '--comment', `"${j.comment}"`, '-j', j.target].join(' ');
+    const comment = j.comment ? ['-m', 'comment', '--comment', `"${j.comment}"`] : [];
+    const spec = [...j.extra, ...comment, '-j', j.target].join(' ');
     const ensure = `${ipt} -w -t ${j.table} -C ${j.chain} ${spec} 2>/dev/null || ${ipt} -w -t ${j.table} -I ${j.chain} ${spec}`;
     lines.push(legacy ? `${inSave(j.table, `grep -qxF -- '-A ${j.chain} ${spec}'`)} || ${ensure}` : ensure);
   }
@@ -152,6 +164,16 @@ export function buildIptablesRuleset(
   const nat = new Chains();
   for (const c of [KUBE_NODEPORTS, KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_PROXY_FIREWALL]) filter.declare(c);
   for (const c of [KUBE_NODEPORTS, KUBE_SERVICES, KUBE_MARK_MASQ, KUBE_POSTROUTING]) nat.declare(c);
+  const localhostNodePorts = opts.localhostNodePorts ?? true;
+  if (localhostNodePorts) {
+    // route_localnet lets 127.0.0.1:<nodePort> be DNAT'd off the node; this rule closes the hole it
+    // opens (kubernetes#90259): nothing from outside may reach 127/8 unless conntrack DNAT'd it.
+    filter.add(
+      KUBE_FIREWALL,
+      '-m comment --comment "block incoming localnet connections"',
+      '-d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+    );
+  }
 
   const totalEndpoints = infos.reduce((n, i) => n + i.reachableEndpoints.length, 0);
   const large = totalEndpoints > (opts.largeClusterEndpointsThreshold ?? 1000);
@@ -164,7 +186,9 @@ export function buildIptablesRuleset(
   nat.add(
     KUBE_SERVICES,
     '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"',
-    '-m addrtype --dst-type LOCAL -j',
+    '-m addrtype --dst-type LOCAL',
+    ...(localhostNodePorts ? [] : ['! -d 127.0.0.0/8']),
+    '-j',
     KUBE_NODEPORTS,
   );
   filter.add(KUBE_FORWARD, '-m conntrack --ctstate INVALID -j DROP');
@@ -298,15 +322,17 @@ function writeServicePort(
     // Falls through un-DNAT'd and is dropped by the filter KUBE-PROXY-FIREWALL rule.
     nat.add(fwChain, `-m comment --comment "other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL"`);
   }
-  if (usesClusterChain) {
+  // The ClusterIP masquerade rule goes into the internal traffic chain: KUBE-SVL- when ITP is Local
+  // ("Set up internal traffic handling", pkg/proxy/iptables/proxier.go, kubernetes v1.24+).
+  if (hasInternal) {
     if (opts.masqueradeAll) {
-      nat.add(svcChain, `-m comment --comment "${name} cluster IP"`, match, '-d', info.clusterIP, '--dport', port, '-j', KUBE_MARK_MASQ);
+      nat.add(internalChain, `-m comment --comment "${name} cluster IP"`, match, '-d', info.clusterIP, '--dport', port, '-j', KUBE_MARK_MASQ);
     } else {
       // Off-cluster sources routed to a node for a ClusterIP: SNAT so the reply returns here.
-      nat.add(svcChain, `-m comment --comment "${name} cluster IP"`, match, '-d', info.clusterIP, '--dport', port, '!', '-s', podCIDR, '-j', KUBE_MARK_MASQ);
+      nat.add(internalChain, `-m comment --comment "${name} cluster IP"`, match, '-d', info.clusterIP, '--dport', port, '!', '-s', podCIDR, '-j', KUBE_MARK_MASQ);
     }
-    writeServiceToEndpointRules(nat, info, svcChain, info.clusterEndpoints, sepName, svcComment);
   }
+  if (usesClusterChain) writeServiceToEndpointRules(nat, info, svcChain, info.clusterEndpoints, sepName, svcComment);
   if (usesLocalChain) writeServiceToEndpointRules(nat, info, svlChain, info.localEndpoints, sepName, svcComment);
 
   for (const ep of info.reachableEndpoints) {

@@ -18,6 +18,7 @@ import {
   serializeIptables,
 } from './iptables';
 import { IPVS_JUMPS, renderIpvs } from './ipvs';
+import { type UdpAddresses, renderUdpConntrackCleanup, udpAddresses, udpServing, withDeleted } from './conntrack';
 import { type NftState, buildNftState, renderNftablesIncremental, serializeNft } from './nftables';
 
 export const PROXY_DIR = '/run/k8s-netlab/proxy';
@@ -28,6 +29,8 @@ export interface ProxyState {
   nftables?: NftState;
   /** IPVS mode re-renders everything each sync (ipvsadm -C, ipsets flushed); kept for reports. */
   ipvsAddresses?: string[];
+  /** UDP Service IPs and NodePorts of this sync: the next one cleans the flows of deleted ones. */
+  udp?: UdpAddresses;
 }
 
 export interface ProxyPlan {
@@ -51,6 +54,15 @@ export const PROXY_SYSCTLS: Record<string, string> = {
   'net.ipv4.ip_forward': '1',
 };
 
+/**
+ * iptables mode with localhost NodePorts (kube-proxy's default --iptables-localhost-nodeports=true):
+ * 127.0.0.1:<nodePort> may be DNAT'd to a pod only with route_localnet. nftables mode does not
+ * support localhost NodePorts and leaves it alone (kubernetes v1.29+ nftables proxier).
+ */
+export const LOCALNET_SYSCTLS: Record<string, string> = {
+  'net.ipv4.conf.all.route_localnet': '1',
+};
+
 function sysctlCommands(values: Record<string, string>): string[] {
   return Object.entries(values).map(([k, v]) => `sysctl -qw ${k}=${v}`);
 }
@@ -70,6 +82,23 @@ export function renderProxyPlan(
   prev?: ProxyState,
   opts: ProxyPlanOptions = {},
 ): ProxyPlan {
+  const plan = renderModePlan(model, nodeName, slices, mode, prev, opts);
+  // kube-proxy's housekeeping after the rules are in place, in every mode (src/proxy/conntrack.ts).
+  const serving = udpServing(model, nodeName, slices, opts);
+  plan.commands.push(...renderUdpConntrackCleanup(withDeleted(serving, prev?.udp)));
+  const udp = udpAddresses(serving);
+  if (udp.ips.length || udp.nodePorts.length) plan.state.udp = udp;
+  return plan;
+}
+
+function renderModePlan(
+  model: LabModel,
+  nodeName: string,
+  slices: EndpointSlice[],
+  mode: ProxyMode,
+  prev: ProxyState | undefined,
+  opts: ProxyPlanOptions,
+): ProxyPlan {
   const backend = model.cluster.iptablesBackend;
   const restore = iptablesRestoreBinary(backend);
   switch (mode) {
@@ -83,7 +112,7 @@ export function renderProxyPlan(
       return {
         files: { [file]: text },
         commands: [
-          ...sysctlCommands(PROXY_SYSCTLS),
+          ...sysctlCommands(opts.localhostNodePorts === false ? PROXY_SYSCTLS : { ...PROXY_SYSCTLS, ...LOCALNET_SYSCTLS }),
           BRIDGE_NF,
           `${restore} -w --noflush ${file}`,
           ...renderIptablesBootstrap(backend),

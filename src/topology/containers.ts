@@ -7,6 +7,7 @@
 import type { ContainerPort, PodContainer } from '../model/types';
 import { isIp } from '../net/ipv4';
 import { Issues, at } from './issues';
+import { resolveProbes } from './probes';
 import { dns1123LabelProblem, portNameProblem } from './names';
 import type { RawContainer, RawPodSpec } from './raw';
 import { DNS_IMAGE } from './cluster-dns';
@@ -156,7 +157,8 @@ export function resolveContainers(spec: RawPodSpec, specPath: string, issues: Is
     }
     if (flags === undefined && repository(c.image) === DNS_IMAGE) {
       // The lab's offline cluster DNS server (knotd + unbound), run as processes in the pod netns.
-      out.push({ kind: 'dns', name: c.name, image: c.image, bind: '0.0.0.0', ports });
+      const dprobes = resolveProbes(c, path, ports, issues, { exec: true });
+      out.push({ kind: 'dns', name: c.name, image: c.image, bind: '0.0.0.0', ports, ...(dprobes ? { probes: dprobes } : {}) });
       return;
     }
     if (flags === undefined) {
@@ -170,6 +172,7 @@ export function resolveContainers(spec: RawPodSpec, specPath: string, issues: Is
         return;
       }
       const env = containerEnv(c.env, at(path, 'env'), issues);
+      const cprobes = resolveProbes(c, path, ports, issues, { exec: false });
       out.push({
         kind: 'container',
         name: c.name,
@@ -179,11 +182,13 @@ export function resolveContainers(spec: RawPodSpec, specPath: string, issues: Is
         ...(env.length ? { env } : {}),
         bind: '0.0.0.0',
         ports,
+        ...(cprobes ? { probes: cprobes } : {}),
       });
       return;
     }
     const parsed = parseNetexecFlags(flags, at(path, 'args'), issues);
     if (!parsed) return;
+    const probes = resolveProbes(c, path, ports, issues, { exec: true });
     const container: PodContainer = {
       kind: 'netexec',
       name: c.name,
@@ -192,6 +197,7 @@ export function resolveContainers(spec: RawPodSpec, specPath: string, issues: Is
       ...(parsed.udpPort ? { udpPort: parsed.udpPort } : {}),
       bind: parsed.bind,
       ports,
+      ...(probes ? { probes } : {}),
     };
     out.push(container);
     const mine: Listener[] = [{ container: c.name, protocol: 'TCP', port: parsed.httpPort, bind: parsed.bind }];

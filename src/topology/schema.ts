@@ -144,6 +144,30 @@ const containerPort = obj(
   ['containerPort'],
 );
 
+const probePort = d('Port: a number, or the name of one of the container\'s ports.', { type: ['integer', 'string'] });
+const probe = (kind: string, what: string): Schema =>
+  obj(
+    `${kind} probe, run by the lab's kubelet as Kubernetes does (${what}). httpGet and tcpSocket go from the node to the pod IP; exec runs in the pod. Defaults: periodSeconds 10, timeoutSeconds 1, successThreshold 1, failureThreshold 3, initialDelaySeconds 0. One-shot commands (lab up, scale, apply, status) run readiness/startup probes once; lab watch runs all three periodically with the thresholds.`,
+    {
+      httpGet: obj('HTTP GET; 200-399 is success.', {
+        path: str('Path (default /).'),
+        port: probePort,
+        host: str('Host to connect to (default: the pod IP).'),
+        scheme: d('HTTP or HTTPS (certificate not verified).', { type: 'string', enum: ['HTTP', 'HTTPS'] }),
+        httpHeaders: d('Extra request headers.', { type: 'array', items: obj('A header.', { name: str('Header name.'), value: str('Header value.') }, ['name', 'value']) }),
+      }, ['port']),
+      tcpSocket: obj('TCP connect; success when the connection opens.', { port: probePort, host: str('Host to connect to (default: the pod IP).') }, ['port']),
+      exec: obj('Command run in the pod; exit 0 is success.', { command: strList('argv (no shell unless you run one).') }, ['command']),
+      grpc: d('gRPC health check: not supported by the lab (refused with an error).'),
+      initialDelaySeconds: int('Seconds after the container starts before the first probe (default 0).', { minimum: 0 }),
+      periodSeconds: int('Seconds between probes (default 10).', { minimum: 1 }),
+      timeoutSeconds: int('Seconds before a probe times out (default 1).', { minimum: 1 }),
+      successThreshold: int('Consecutive successes to count as success (default 1; must be 1 for liveness and startup).', { minimum: 1 }),
+      failureThreshold: int('Consecutive failures to count as failure (default 3).', { minimum: 1 }),
+      ...accepted(['terminationGracePeriodSeconds']),
+    },
+  );
+
 const container = obj(
   'A container of the pod. Today the lab runs netexec servers as processes in the pod network namespace: image *agnhost* with args starting `netexec`, or image netexec / k8s-netlab/netexec with netexec flags as args (--http-port, default 8080; --udp-port, default 8081, 0 disables; --http-bind/--udp-bind, default 0.0.0.0, 127.0.0.1 keeps it inside the pod).',
   {
@@ -152,14 +176,14 @@ const container = obj(
     command: strList('Entrypoint; for agnhost, [/agnhost, netexec, ...flags] is accepted like args.'),
     args: strList('Arguments: for agnhost `netexec` then flags; for netexec images the flags.'),
     ports: d('Ports the container exposes.', { type: 'array', items: containerPort }),
+    livenessProbe: probe('Liveness', 'lab watch restarts the container after failureThreshold failures'),
+    readinessProbe: probe('Readiness', 'a failing pod leaves every Service\'s endpoints: every node\'s rules and DNS'),
+    startupProbe: probe('Startup', 'liveness and readiness wait until it succeeds'),
     ...accepted([
       'env',
       'envFrom',
       'imagePullPolicy',
       'lifecycle',
-      'livenessProbe',
-      'readinessProbe',
-      'startupProbe',
       'resizePolicy',
       'resources',
       'restartPolicy',

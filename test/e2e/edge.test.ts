@@ -54,6 +54,10 @@ describe('edge', () => {
     const st = JSON.parse((await lab(['status', '--name', NAME, '--json'])).stdout);
     expect(st.edge.internet.ip).toBe('198.51.100.10');
     expect(st.edge.loadBalancers.map((l: { service: string }) => l.service)).toEqual(['default/web', 'default/web-lb-local', 'default/web-lb-ranges']);
+    // EXTERNAL-IP as kubectl: the IP the cloud load balancer gave each LoadBalancer Service
+    for (const l of st.edge.loadBalancers as Array<{ service: string; ip: string }>) {
+      expect(st.services.find((s: { namespace: string; name: string }) => `${s.namespace}/${s.name}` === l.service).externalIP).toBe(l.ip);
+    }
   });
 
   it('no lab container has a route out of the machine: only lab veths and lo exist, no default route off the lab', async () => {

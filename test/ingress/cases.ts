@@ -19,6 +19,7 @@ export interface PathCase {
 
 const P = (path: string, to = 'a'): RuleSpec => ({ path, pathType: 'Prefix', to });
 const E = (path: string, to = 'a'): RuleSpec => ({ path, pathType: 'Exact', to });
+const I = (path: string, to = 'a'): RuleSpec => ({ path, pathType: 'ImplementationSpecific', to });
 
 export const PATH_CASES: PathCase[] = [
   { name: 'Prefix / matches all paths', rules: [P('/')], request: '/anything/at/all', want: 'a' },
@@ -47,7 +48,17 @@ export const PATH_CASES: PathCase[] = [
   { name: 'Mixed /foo Prefix + /foo Exact: /foo/x takes Prefix', rules: [P('/foo', 'p'), E('/foo', 'e')], request: '/foo/x', want: 'p' },
   { name: 'longest wins: /foo/bar Prefix over /foo Exact for /foo/bar/baz', rules: [E('/foo', 'e'), P('/foo/bar', 'p')], request: '/foo/bar/baz', want: 'p' },
   { name: 'Exact /foo/ beats Prefix /foo for /foo/', rules: [P('/foo', 'p'), E('/foo/', 'e')], request: '/foo/', want: 'e' },
-  { name: 'ImplementationSpecific is Prefix', rules: [{ path: '/impl', pathType: 'ImplementationSpecific', to: 'a' }], request: '/impl/x', want: 'a' },
+  // ImplementationSpecific as ingress-nginx (no use-regex): `location <path>`, a string prefix.
+  { name: 'ImplementationSpecific /impl matches /impl/x', rules: [I('/impl')], request: '/impl/x', want: 'a' },
+  { name: 'ImplementationSpecific /foo matches /foobar (string prefix)', rules: [I('/foo')], request: '/foobar', want: 'a' },
+  { name: 'ImplementationSpecific /foo matches /foo', rules: [I('/foo')], request: '/foo', want: 'a' },
+  { name: 'Prefix + ImplementationSpecific /foo: /foo takes Prefix (its exact location)', rules: [P('/foo', 'p'), I('/foo', 'i')], request: '/foo', want: 'p' },
+  { name: 'Prefix + ImplementationSpecific /foo: /foo/x takes Prefix (/foo/ is longer)', rules: [P('/foo', 'p'), I('/foo', 'i')], request: '/foo/x', want: 'p' },
+  { name: 'Prefix + ImplementationSpecific /foo: /foobar takes ImplementationSpecific', rules: [P('/foo', 'p'), I('/foo', 'i')], request: '/foobar', want: 'i' },
+  { name: 'ImplementationSpecific /foo/bar beats Prefix /foo for /foo/barx', rules: [P('/foo', 'p'), I('/foo/bar', 'i')], request: '/foo/barx', want: 'i' },
+  { name: 'Exact + ImplementationSpecific /foo: /foo takes Exact, /foo/ the other', rules: [E('/foo', 'e'), I('/foo', 'i')], request: '/foo/', want: 'i' },
+  { name: 'ImplementationSpecific /foo/ does not match /foo (no 301)', rules: [I('/foo/', 'i'), P('/', 'root')], request: '/foo', want: 'root' },
+  { name: 'ImplementationSpecific /foo/ matches /foo/x', rules: [I('/foo/', 'i'), P('/', 'root')], request: '/foo/x', want: 'i' },
   { name: 'query string is not part of the path', rules: [E('/q')], request: '/q?x=/y', want: 'a' },
   { name: 'Prefix /foo does not match /foobar/baz', rules: [P('/foo', 'p'), P('/', 'root')], request: '/foobar/baz', want: 'root' },
   { name: 'Exact / only matches /', rules: [E('/')], request: '/x', want: 'default' },

@@ -27,8 +27,8 @@ describe('parseIngresses', () => {
       ['/', 'Prefix', 'web', 30080],
       ['/login', 'Exact', 'api', 30081],
     ]);
-    // ImplementationSpecific is Prefix; a Prefix path loses its trailing slash.
-    expect(routes.hosts[1].paths[0]).toMatchObject({ path: '/api', pathType: 'Prefix', field: 'objects[0].spec.rules[1].http.paths[0]' });
+    // ImplementationSpecific keeps its path as written (ingress-nginx's plain prefix location).
+    expect(routes.hosts[1].paths[0]).toMatchObject({ path: '/api/', pathType: 'ImplementationSpecific', field: 'objects[0].spec.rules[1].http.paths[0]' });
     expect(routes.defaultBackend?.backend).toMatchObject({ service: 'fallback', port: 80, nodePort: 30082 });
   });
 
@@ -58,7 +58,7 @@ describe('parseIngresses', () => {
     expect(byField['objects[1].spec.rules[0].http.paths[1].backend.service.port.number'].message).toMatch(/has no TCP port 8080/);
     expect(byField['objects[1].spec.rules[0].http.paths[1].backend.service.port.number'].hint).toMatch(/80 \(name http\)/);
     expect(byField['objects[1].spec.rules[0].http.paths[2].backend.service.name'].message).toMatch(/type ClusterIP/);
-    expect(byField['objects[1].spec.rules[0].http.paths[2].backend.service.name'].hint).toBe('set type: NodePort on Service internal');
+    expect(byField['objects[1].spec.rules[0].http.paths[2].backend.service.name'].hint).toMatch(/^set type: NodePort on Service internal, or annotate the Ingress k8s-netlab.dev\/backend-mode: endpoints/);
     expect(byField['objects[1].spec.rules[0].http.paths[3].backend.service.port.name'].message).toMatch(/port named "metrics"/);
   });
 

@@ -239,3 +239,24 @@ describe('edge paths', () => {
     expect(plan.branches!.map((b) => b.points[b.points.length - 1])).toEqual(['node2/kube-system/coredns:eth0']);
   });
 });
+
+describe('localhost-nodeport trace', () => {
+  const np = () => withService({ type: 'NodePort', ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }] });
+
+  it('iptables: from node1 to 127.0.0.1:<nodePort>, DNAT\'d before routing: straight out to every backend', () => {
+    const plan = tracePlan(np(), 'localhost-nodeport', MARK);
+    expect(plan.from).toBe('node1');
+    expect(plan.first).toEqual({ proto: 'tcp', dst: '127.0.0.1', dport: 30080 });
+    expect(plan.probe[plan.probe.length - 1]).toBe(`http://127.0.0.1:30080/echo?msg=${MARK}`);
+    expect(plan.points).toEqual([]);
+    expect(plan.branches![0].points).toEqual(['node1:cbr0', 'node1/pod2:eth0']);
+    expect(plan.branches!.map((b) => b.label)).toEqual([expect.stringContaining('pod2'), expect.stringContaining('pod3')]);
+    expect(plan.branches![1].points[0]).toBe('node1:eth0'); // pod3 is on node2: out of node1's eth0
+  });
+
+  it('nftables: nothing to follow (kube-proxy refuses localhost NodePorts there)', () => {
+    const m = np();
+    m.cluster.proxy = 'nftables';
+    expect(() => tracePlan(m, 'localhost-nodeport', MARK)).toThrow(/serves no NodePorts on 127\.0\.0\.1/);
+  });
+});

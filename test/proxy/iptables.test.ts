@@ -29,8 +29,7 @@ describe('renderIptables: kube-proxy TestOverallIPTablesRules scenario', () => {
   const { lab, extras } = overallScenario();
   const text = renderIptables(lab, 'test-node', computeEndpoints(lab), { serviceExtras: extras });
 
-  // Lines from upstream's expected output (the nfacct / localhost-NodePort lines are left out: the
-  // lab does not enable route_localnet or nfacct; see the report).
+  // Lines from upstream's expected output (the nfacct lines are left out: the lab does not use nfacct).
   it('captures service IPs in nat KUBE-SERVICES with the NodePort jump last', () => {
     expect(chain(text, 'nat', 'KUBE-SERVICES')).toEqual([
       '-A KUBE-SERVICES -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 -j KUBE-SVC-XPGD46QRK7WJZT7O',
@@ -136,7 +135,13 @@ describe('traffic policies', () => {
     const svl = declared(n1, 'nat').find((c) => c.startsWith('KUBE-SVL-'))!;
     expect(svl).toBeDefined();
     expect(chain(n1, 'nat', 'KUBE-SERVICES')[0]).toContain(`-j ${svl}`);
-    expect(chain(n1, 'nat', svl)).toEqual([expect.stringContaining('"default/web:http -> 10.244.1.5:80"')]);
+    // kube-proxy writes the ClusterIP masquerade rule into the internal traffic chain (here KUBE-SVL).
+    expect(chain(n1, 'nat', svl)).toEqual([
+      `-A ${svl} -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.0.50 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ`,
+      expect.stringContaining('"default/web:http -> 10.244.1.5:80"'),
+    ]);
+    const all = renderIptables(lab, 'n1', eps, { masqueradeAll: true });
+    expect(chain(all, 'nat', svl)[0]).toBe(`-A ${svl} -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.0.50 --dport 80 -j KUBE-MARK-MASQ`);
     expect(declared(n1, 'nat').some((c) => c.startsWith('KUBE-SVC-'))).toBe(false);
     const n2 = renderIptables(lab, 'n2', eps);
     expect(chain(n2, 'filter', 'KUBE-SERVICES')).toEqual([
@@ -265,7 +270,34 @@ describe('re-sync', () => {
   });
 });
 
+describe('localhost NodePorts (--iptables-localhost-nodeports)', () => {
+  const lab = model([node('n1', '192.168.0.2', '10.244.1.0/24')], [service('default', 'web', '10.96.0.20', [{ port: 80, nodePort: 30080 }], { type: 'NodePort' })], [], '10.244.0.0/16');
+  const last = (t: string) => chain(t, 'nat', 'KUBE-SERVICES').slice(-1)[0];
+
+  it('default (true): the NodePort jump matches 127/8 and KUBE-FIREWALL drops martians to 127/8', () => {
+    const text = renderIptables(lab, 'n1', []);
+    expect(last(text)).toBe(
+      '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+    );
+    expect(chain(text, 'filter', 'KUBE-FIREWALL')).toEqual([
+      '-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+    ]);
+  });
+
+  it('false: the NodePort jump excludes 127.0.0.0/8 and there is no KUBE-FIREWALL', () => {
+    const text = renderIptables(lab, 'n1', [], { localhostNodePorts: false });
+    expect(last(text)).toMatch(/-m addrtype --dst-type LOCAL ! -d 127\.0\.0\.0\/8 -j KUBE-NODEPORTS$/);
+    expect(declared(text, 'filter')).not.toContain('KUBE-FIREWALL');
+  });
+});
+
 describe('renderIptablesBootstrap', () => {
+  it('jumps from INPUT and OUTPUT to KUBE-FIREWALL without a comment, as kubelet writes them', () => {
+    const lines = renderIptablesBootstrap('nft');
+    expect(lines).toContain('iptables-nft -w -t filter -C INPUT -j KUBE-FIREWALL 2>/dev/null || iptables-nft -w -t filter -I INPUT -j KUBE-FIREWALL');
+    expect(lines).toContain('iptables-nft -w -t filter -C OUTPUT -j KUBE-FIREWALL 2>/dev/null || iptables-nft -w -t filter -I OUTPUT -j KUBE-FIREWALL');
+  });
+
   it('creates each jump chain once and inserts each base-chain jump only if missing', () => {
     const lines = renderIptablesBootstrap('nft');
     expect(lines).toContain(

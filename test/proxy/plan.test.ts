@@ -20,6 +20,11 @@ describe('renderProxyPlan', () => {
     expect(restoreAt).toBeGreaterThan(-1);
     expect(plan.commands.slice(restoreAt + 1)).toEqual(renderIptablesBootstrap('legacy'));
     expect(plan.commands.some((c) => c.includes('iptables-nft'))).toBe(false);
+    // localhost NodePorts (kube-proxy's iptables default) need route_localnet before the restore
+    expect(plan.commands.indexOf('sysctl -qw net.ipv4.conf.all.route_localnet=1')).toBeGreaterThan(-1);
+    expect(plan.commands.indexOf('sysctl -qw net.ipv4.conf.all.route_localnet=1')).toBeLessThan(restoreAt);
+    expect(renderProxyPlan(lab, 'n1', computeEndpoints(lab), 'iptables', undefined, { localhostNodePorts: false }).commands.join('\n')).not.toContain('route_localnet');
+    expect(renderProxyPlan(lab, 'n1', computeEndpoints(lab), 'nftables').commands.join('\n')).not.toContain('route_localnet');
     expect(plan.partial).toBe(false);
     expect(plan.state.iptables).toBeDefined();
     // JSON-safe state, usable as prev after a round trip
