@@ -33,15 +33,9 @@ async function verify(name: string): Promise<{ exitCode: number; doc: Report }> 
   return { exitCode: v.exitCode, doc: JSON.parse(v.stdout) as Report };
 }
 
-/**
- * The full verify. One retry, only when every failure is service-to-pod: that probe's SYN-ACK
- * capture in the client pod can pick up the answer of a concurrent probe to another VIP on the
- * same port (a race in that probe, independent of the pod network mode).
- */
+/** The full verify, once: every probe must pass (the service-to-pod capture race was fixed; no retry hides one). */
 async function fullVerify(name: string): Promise<Report> {
-  let r = await verify(name);
-  const failed = r.doc.probes.filter((p) => !p.ok);
-  if (failed.length > 0 && failed.every((p) => p.path === 'service-to-pod')) r = await verify(name);
+  const r = await verify(name);
   expect(r.doc.probes.filter((p) => !p.ok).map((p) => `${p.path}: ${p.name}: ${p.reason}`)).toEqual([]);
   expect(r.exitCode).toBe(0);
   expect(r.doc.ok).toBe(true);
