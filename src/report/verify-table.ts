@@ -42,7 +42,7 @@ export function renderVerifyTable(report: VerifyReport, color = false): string {
   lines.push('');
   lines.push(
     report.ok
-      ? paint(`lab ${report.lab}: ${passed} of ${report.probes.length} probes passed${tail}`, 32)
+      ? paint(`lab ${report.lab}: ${passed === report.probes.length ? `all ${passed}` : `${passed} of ${report.probes.length}`} probes passed${tail}`, 32)
       : paint(`lab ${report.lab}: ${failed} of ${report.probes.length} probes failed${tail}`, 31),
   );
   return lines.join('\n');
