@@ -1,7 +1,9 @@
 /**
  * What the cluster DNS must answer, computed from the model and the readiness observed live,
  * following the Kubernetes DNS-Based Service Discovery specification 1.1.0
- * (kubernetes/dns docs/specification.md; /work/shared/reference/dns-spec.md). It shares no code
+ * (kubernetes/dns docs/specification.md; /work/shared/reference/dns-spec.md; docs/reference/dns-expected-answers.md).
+ * An endpoint has a hostname when the pod's hostname is set and its subdomain names the Service
+ * (kubernetes pkg/controller/util/endpoint/controller_utils.go ShouldSetHostname, v1.27.5). It shares no code
  * with the lab's zone renderer (src/dns/): a wrong zone must not be able to agree with itself.
  *
  * Beyond the spec (its section 3 allows extensions), pod A records `a-b-c-d.<ns>.pod.<zone>`
@@ -79,7 +81,7 @@ export function readyEndpoints(model: LabModel, svc: ServiceModel, ready: (p: Po
 
 /** The pods a probe must observe readiness of: the endpoints of headless Services. */
 export function readinessPods(model: LabModel): PodModel[] {
-  return model.services.filter((s) => s.clusterIP === 'None' && s.type !== 'ExternalName').flatMap((s) => selected(model, s));
+  return [...new Set(model.services.filter((s) => s.clusterIP === 'None' && s.type !== 'ExternalName').flatMap((s) => selected(model, s)))];
 }
 
 

@@ -73,8 +73,8 @@ export function dnsChecks(model: LabModel, client: PodModel): DnsCheck[] {
     const n = srvName(model, p.name!, p.protocol, named.namespace, named.name);
     out.push({ what: `SRV ${named.namespace}/${named.name}:${p.name}`, ask: n, type: 'SRV', fqdn: n, search: false });
   }
-  const headless = svcs.find((s) => s.type !== 'ExternalName' && s.clusterIP === 'None' && s.selector);
-  if (headless) {
+  // Every headless Service (up to three): its A and SRV answers depend on live readiness.
+  for (const headless of svcs.filter((s) => s.type !== 'ExternalName' && s.clusterIP === 'None' && s.selector).slice(0, 3)) {
     out.push({ what: `headless A ${headless.namespace}/${headless.name} = ready pod IPs`, ask: shortName(headless, client.namespace), type: 'A', fqdn: svcName(model, headless.namespace, headless.name), search: true });
     const p = headless.ports.find((x) => x.name);
     if (p) {
