@@ -2,10 +2,15 @@
 import { q } from '../plan/shell';
 import { CurlOptions, curlShell, HttpObservation, parseCurl } from './curl';
 
-/** Script: K HTTP requests, one line each: `<curl exit> <body> __CURL__ <code> <remote> <local>`. */
-export function renderHttpSweep(url: string, k: number, opts: CurlOptions | number = {}): string {
+/**
+ * Script: K HTTP requests, one line each: `<curl exit> <body> __CURL__ <code> <remote> <local>`.
+ * `giveUpAfter`: stop after that many failures in a row (a dead path need not cost K timeouts).
+ */
+export function renderHttpSweep(url: string, k: number, opts: (CurlOptions & { giveUpAfter?: number }) | number = {}): string {
   const o = typeof opts === 'number' ? { timeoutSec: opts } : { timeoutSec: 2, ...opts };
-  return `i=0; while [ $i -lt ${k} ]; do i=$((i+1)); b=$(${curlShell(url, o)}); echo "$? $(printf '%s' "$b" | tr '\\n' ' ')"; done`;
+  const { giveUpAfter, ...curl } = o as CurlOptions & { giveUpAfter?: number };
+  const stop = giveUpAfter ? `; if [ $x -ne 0 ]; then f=$((f+1)); if [ $f -ge ${giveUpAfter} ]; then break; fi; else f=0; fi` : '';
+  return `i=0; f=0; while [ $i -lt ${k} ]; do i=$((i+1)); b=$(${curlShell(url, curl)}); x=$?; echo "$x $(printf '%s' "$b" | tr '\\n' ' ')"${stop}; done`;
 }
 
 /**

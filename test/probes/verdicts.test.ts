@@ -198,6 +198,11 @@ describe('pod-to-service', () => {
   };
   it('spread: passes when every ready backend answered and saw the pod IP', async () => passes(await run(spread, spreadWorld(curlOut(`${pod('client').ip}:5000`)))));
   it('spread: fails when /clientip got nothing (the no-SNAT claim unobserved)', async () => fails(await run(spread, spreadWorld(curlFail(28))), /nothing observed: the client address the backend saw/));
+  it('spread: fails when every request fails, having given up after 5 in a row', async () =>
+    fails(
+      await run(spread, (_t, cmd) => (cmd.includes('/healthz') ? { stdout: webPods.map((b) => b.ip).join('\n') } : cmd.startsWith('i=0') ? sweep(Array(5).fill('')) : curlFail(28))),
+      /nothing observed: an answer through .* \(5 requests \(gave up after 5 failures in a row, of 20 planned\)\)/,
+    ));
   it('spread: fails when no backend is ready', async () => fails(await run(spread, () => ({ stdout: '' })), /nothing observed: a ready backend/));
   it('names the VIP in every probe: web is at its ClusterIP', () => expect(spread.to).toBe(`${web.clusterIP}:80`));
 });
