@@ -11,13 +11,14 @@ import { ingressRoutes } from '../ingress/parse';
 import { matchIngress, MatchResult } from '../ingress/match';
 import type { BackendRef, IngressRoutes, PathRule } from '../ingress/types';
 import { backendLabel } from '../ingress/types';
-import { curlArgv, describeCurlFailure, parseCurl } from './parse';
-import type { PathDef, Probe, ProbeRunner, ProbeResult } from './types';
+import { answered, curlArgv, describeCurlFailure, HttpObservation, parseCurl } from '../observe/curl';
+import { probe } from '../observe/probe';
+import type { PathDef, Probe, ProbeRunner } from './types';
 import type { Target } from '../lab/targets';
 
 export const XFF_REQUEST = '/header?key=X-Forwarded-For';
-const NAME_REQUEST = '/hostname';
 const PEER_REQUEST = '/clientip';
+const NAME_REQUEST = '/hostname';
 
 /** A concrete host name for a rule host: `*.apps.example.com` -> `probe.apps.example.com`. */
 export function concreteHost(host: string): string {
@@ -34,9 +35,8 @@ function podsOf(model: LabModel, b: BackendRef): PodModel[] {
 const sameRule = (m: MatchResult, r: PathRule) => m.kind === 'backend' && m.rule === r;
 
 /** One HTTP request from the Internet host to the ingress address with a Host header. */
-async function ask(r: ProbeRunner, from: Target, ingressIP: string, host: string, path: string) {
-  const argv = curlArgv(`http://${ingressIP}${path}`);
-  const res = await r.run(from, [...argv.slice(0, -1), '-H', `Host: ${host}`, argv[argv.length - 1]]);
+async function ask(r: ProbeRunner, from: Target, ingressIP: string, host: string, path: string): Promise<HttpObservation> {
+  const res = await r.run(from, curlArgv(`http://${ingressIP}${path}`, { headers: [`Host: ${host}`] }));
   return parseCurl(res.stdout, res.exitCode);
 }
 
@@ -51,55 +51,59 @@ interface Check {
 function makeProbe(model: LabModel, title: string, host: string, rule: string, check: Check): Probe {
   const e = model.edge!;
   const from: Target = { id: 'internet', container: e.internet.container };
-  return {
-    path: 'ingress-to-service',
-    name: title,
-    from: 'internet',
-    to: 'ingress',
-    async run(r): Promise<ProbeResult> {
-      const reasons: string[] = [];
-      const evidence: Record<string, unknown> = { host, path: rule, ingress: `${e.ingressIP}:80` };
-      const [n, x] = await Promise.all([
+  return probe(
+    { path: 'ingress-to-service', name: title, from: 'internet', to: 'ingress' },
+    async (r) => {
+      const [n, x, c] = await Promise.all([
         check.name ? ask(r, from, e.ingressIP, host, check.name.request) : undefined,
         check.xff ? ask(r, from, e.ingressIP, host, check.xff.request) : undefined,
+        check.peer ? ask(r, from, e.ingressIP, host, check.peer.request) : undefined,
       ]);
-      if (check.peer) {
-        const c = await ask(r, from, e.ingressIP, host, check.peer.request);
-        const seen = c.status === 200 ? c.body.replace(/:\d+$/, '') : undefined;
-        const endpointsMode = check.peer.backend.mode === 'endpoints';
-        // Expected from the mode, not from the rendered config: nginx's own address towards the
-        // VPC, or (NodePort, externalTrafficPolicy Cluster) the address of a node that SNATs.
-        const nodeAddrs = model.nodes.flatMap((n) => [n.ip, n.cbr0IP]);
-        evidence.backendMode = endpointsMode ? 'endpoints' : 'nodeport';
-        evidence.observedPeer = seen;
-        evidence.expectedPeer = endpointsMode ? e.ingress.ip : 'a node address';
-        if (!seen) reasons.push(`${check.peer.request}: no answer: ${describeCurlFailure(c)}`);
-        else if (endpointsMode && seen !== e.ingress.ip) reasons.push(`backend saw the connection from ${seen}, not from the ingress ${e.ingress.ip}: not sent straight to the endpoint`);
-        else if (!endpointsMode && !nodeAddrs.includes(seen)) reasons.push(`backend saw the connection from ${seen}, not from a node: not through a NodePort`);
-      }
+      return { n, x, c };
+    },
+    ({ n, x, c }, ev) => {
+      const reasons: string[] = [];
+      ev.expected.host = host;
+      ev.expected.path = rule;
+      ev.expected.ingress = `${e.ingressIP}:80`;
       if (check.name && n) {
         const want = check.name.want;
-        evidence.request = check.name.request;
+        ev.expected.request = check.name.request;
         if (want === 'notfound') {
-          evidence.status = n.status;
+          ev.expected.status = 404;
+          ev.observed.status = n.status || describeCurlFailure(n);
           if (n.status !== 404) reasons.push(n.status ? `expected nginx's 404 (no default backend), got HTTP ${n.status}` : `no answer: ${describeCurlFailure(n)}`);
         } else {
           const pods = podsOf(model, want);
-          evidence.service = backendLabel(want);
-          evidence.answeredBy = n.status === 200 ? n.body : undefined;
-          if (n.status !== 200) reasons.push(`${check.name.request}: no answer: ${describeCurlFailure(n)}`);
+          ev.expected.service = backendLabel(want);
+          ev.expected.pods = pods.map((p) => p.name);
+          ev.observed.answeredBy = answered(n) ? n.body : describeCurlFailure(n);
+          if (!answered(n)) reasons.push(`${check.name.request}: no answer: ${describeCurlFailure(n)}`);
           else if (!pods.some((p) => p.name === n.body)) reasons.push(`answered by "${n.body}", not a pod of ${backendLabel(want)} (${pods.map((p) => p.name).join(', ') || 'no pods'})`);
         }
       }
       if (check.xff && x) {
-        evidence.xForwardedFor = x.status === 200 ? x.body : undefined;
-        evidence.client = e.internet.ip;
-        if (x.status !== 200) reasons.push(`${check.xff.request}: no answer: ${describeCurlFailure(x)}`);
+        ev.expected.xForwardedFor = e.internet.ip;
+        ev.observed.xForwardedFor = answered(x) ? x.body : describeCurlFailure(x);
+        if (!answered(x)) reasons.push(`${check.xff.request}: no answer: ${describeCurlFailure(x)}`);
         else if (x.body !== e.internet.ip) reasons.push(`backend saw X-Forwarded-For "${x.body}", not the Internet host ${e.internet.ip}`);
       }
-      return { path: this.path, name: this.name, from: this.from, to: this.to, ok: reasons.length === 0, reason: reasons.join('; ') || undefined, evidence };
+      if (check.peer && c) {
+        const seen = answered(c) ? c.body.replace(/:\d+$/, '') : undefined;
+        const endpointsMode = check.peer.backend.mode === 'endpoints';
+        // Expected from the mode, not from the rendered config: nginx's own address towards the
+        // VPC, or (NodePort, externalTrafficPolicy Cluster) the address of a node that SNATs.
+        const nodeAddrs = model.nodes.flatMap((nd) => [nd.ip, nd.cbr0IP]);
+        ev.expected.backendMode = endpointsMode ? 'endpoints' : 'nodeport';
+        ev.expected.peer = endpointsMode ? e.ingress.ip : 'a node address';
+        ev.observed.peer = seen ?? describeCurlFailure(c);
+        if (!seen) reasons.push(`${check.peer.request}: no answer: ${describeCurlFailure(c)}`);
+        else if (endpointsMode && seen !== e.ingress.ip) reasons.push(`backend saw the connection from ${seen}, not from the ingress ${e.ingress.ip}: not sent straight to the endpoint`);
+        else if (!endpointsMode && !nodeAddrs.includes(seen)) reasons.push(`backend saw the connection from ${seen}, not from a node: not through a NodePort`);
+      }
+      return reasons.join('; ') || undefined;
     },
-  };
+  );
 }
 
 /** The probes for a lab's routes (pure: which requests, what answers are right). */
@@ -141,4 +145,5 @@ export const ingressToService: PathDef = {
     if (!model.edge || !(model.ingresses ?? []).length) return [];
     return ingressProbes(model, ingressRoutes(model));
   },
+  uncovered: (model) => (model.edge ? 'the lab has no Ingress objects' : 'the lab has no edge (no ingress, no Internet host)'),
 };

@@ -11,6 +11,7 @@ import { LabModel, NodeModel, ProxyMode } from '../model/types';
 import { curlArgv, describeCurlFailure, hostOf, parseCurl } from './parse';
 import { httpServicePorts, ServicePortRef, svcLabel } from './service-select';
 import { PathDef, Probe } from './types';
+import { need, probe } from '../observe/probe';
 
 export type LocalhostExpectation = 'forwarded' | 'refused';
 
@@ -23,42 +24,48 @@ export function localhostNodePortExpectation(mode: ProxyMode): LocalhostExpectat
 
 function localhostProbe(model: LabModel, ref: ServicePortRef, node: NodeModel, expect: LocalhostExpectation): Probe {
   const url = `http://127.0.0.1:${ref.port.nodePort}`;
-  return {
+  const meta = {
     path: 'localhost-nodeport',
     name: `${node.name}: curl 127.0.0.1:${ref.port.nodePort} (${svcLabel(ref)}) is ${expect} in ${model.cluster.proxy} mode`,
     from: node.name,
     to: `127.0.0.1:${ref.port.nodePort}`,
-    async run(r) {
+  };
+  // MASQUERADE picks the address of the interface towards the backend: eth0, cbr0 or flannel.1.
+  const nodeAddrs = [node.ip, node.cbr0IP, ...(model.cluster.cni === 'vxlan' ? [node.podCIDR.split('/')[0]] : [])];
+  return probe(
+    meta,
+    async (r) => {
       const at = { id: node.name, container: node.container };
       const t0 = Date.now();
       const h = parseCurl(...(await r.run(at, curlArgv(`${url}/hostname`)).then((x) => [x.stdout, x.exitCode] as const)));
       const ms = Date.now() - t0;
       const c = h.status === 200 ? parseCurl(...(await r.run(at, curlArgv(`${url}/clientip`)).then((x) => [x.stdout, x.exitCode] as const))) : undefined;
+      return { h, c, ms };
+    },
+    ({ h, c, ms }, ev) => {
       const seen = c?.status === 200 ? hostOf(c.body) : undefined;
       const backend = model.pods.find((p) => p.name === h.body && ref.endpoints.some((e) => e.ip === p.ip));
-      // MASQUERADE picks the address of the interface towards the backend: eth0, cbr0 or flannel.1.
-      const nodeAddrs = [node.ip, node.cbr0IP, ...(model.cluster.cni === 'vxlan' ? [node.podCIDR.split('/')[0]] : [])];
-      let reason: string | undefined;
+      ev.observed.curlExit = h.curlExit;
+      ev.observed.ms = ms;
       if (expect === 'forwarded') {
-        if (h.status !== 200) reason = `no answer: ${describeCurlFailure(h)} (iptables mode forwards localhost NodePorts)`;
-        else if (!backend) reason = `answered by "${h.body}", not a backend of ${svcLabel(ref)}`;
-        else if (!seen) reason = `the backend's /clientip gave no address: ${c ? describeCurlFailure(c) : 'not asked'}`;
-        else if (!nodeAddrs.includes(seen)) reason = `backend saw ${seen}, not one of ${node.name}'s addresses (${nodeAddrs.join(', ')}): not masqueraded`;
-      } else if (h.curlExit !== 7) {
-        reason =
-          h.status === 200
-            ? `answered by "${h.body}": nftables mode must not serve NodePorts on 127.0.0.1`
-            : `${describeCurlFailure(h)} instead of connection refused`;
+        ev.expected.answeredBy = 'a backend';
+        ev.expected.serverSawClient = nodeAddrs;
+        if (h.status !== 200) return `no answer: ${describeCurlFailure(h)} (iptables mode forwards localhost NodePorts)`;
+        ev.observed.answeredBy = h.body;
+        if (!backend) return `answered by "${h.body}", not a backend of ${svcLabel(ref)}`;
+        ev.observed.serverSawClient = need(seen, `the backend's /clientip gave no address: ${c ? describeCurlFailure(c) : 'not asked'}`);
+        if (!nodeAddrs.includes(seen!)) return `backend saw ${seen}, not one of ${node.name}'s addresses (${nodeAddrs.join(', ')}): not masqueraded`;
+        return undefined;
       }
-      return {
-        path: this.path, name: this.name, from: this.from, to: this.to, ok: !reason, reason,
-        evidence: {
-          observed: { curlExit: h.curlExit, status: h.status, answeredBy: h.status === 200 ? h.body : undefined, serverSawClient: seen, ms },
-          expected: expect === 'forwarded' ? { answeredBy: 'a backend', serverSawClient: nodeAddrs } : { curlExit: 7 },
-        },
-      };
+      ev.expected.curlExit = 7;
+      if (h.curlExit !== 7) {
+        return h.status === 200
+          ? `answered by "${h.body}": nftables mode must not serve NodePorts on 127.0.0.1`
+          : `${describeCurlFailure(h)} instead of connection refused`;
+      }
+      return undefined;
     },
-  };
+  );
 }
 
 export const localhostNodePort: PathDef = {
@@ -70,4 +77,8 @@ export const localhostNodePort: PathDef = {
     const ref = httpServicePorts(model).find((r) => r.port.nodePort && r.endpoints.length && r.svc.externalTrafficPolicy === 'Cluster');
     return ref ? model.nodes.map((n) => localhostProbe(model, ref, n, expect)) : [];
   },
+  uncovered: (model) =>
+    localhostNodePortExpectation(model.cluster.proxy)
+      ? 'no NodePort Service (externalTrafficPolicy Cluster) with endpoints serving HTTP'
+      : `${model.cluster.proxy} mode is not probed (this kernel has no IP_VS to observe it on)`,
 };

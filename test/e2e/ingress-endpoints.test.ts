@@ -53,8 +53,8 @@ describe.each(MODES)('ingress endpoints mode, proxy $mode', ({ mode, name }) => 
     const doc = JSON.parse(v.stdout);
     expect(doc.probes.filter((p: { ok: boolean }) => !p.ok)).toEqual([]);
     const web = doc.probes.find((p: { name: string }) => p.name.startsWith('web.example.com'));
-    expect(web.evidence.backendMode).toBe('endpoints');
-    expect(web.evidence.observedPeer).toBe(web.evidence.expectedPeer);
+    expect(web.evidence.expected.backendMode).toBe('endpoints');
+    expect(web.evidence.observed.peer).toBe(web.evidence.expected.peer);
     expect(doc.probes.some((p: { name: string; ok: boolean }) => p.name.startsWith('sticky.example.com') && p.ok)).toBe(true);
     const ips = await podIps();
     const u = upstream(await conf());
