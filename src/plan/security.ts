@@ -50,6 +50,13 @@ export const HELPER_CAPS: Record<HelperJob, Record<string, string>> = {
   attach: {
     NET_ADMIN: 'with NET_RAW and SYS_ADMIN, a superset of the node\'s capabilities: ptrace-read access to the node\'s /proc/PID/ns without CAP_SYS_PTRACE',
     SYS_ADMIN: 'setns into the node\'s mount namespace and the bind mount of the pod\'s netns file under /run/netns',
+    // A container pod keeps Docker's default set, which has these three and the base set lacks:
+    // without them the helper's set is no superset of the pod's, and the kernel's ptrace access
+    // check refuses /proc/PID/ns/net (EACCES) unless the helper held CAP_SYS_PTRACE, which with
+    // the host's PID namespace would open every host process. These three open nothing of the sort.
+    MKNOD: 'with SETFCAP and AUDIT_WRITE, a superset of a container pod\'s (Docker default) set: ptrace-read access to its /proc/PID/ns/net without CAP_SYS_PTRACE',
+    SETFCAP: 'see MKNOD',
+    AUDIT_WRITE: 'see MKNOD',
   },
 };
 
