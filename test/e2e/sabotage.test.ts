@@ -5,6 +5,7 @@
  * Only the affected paths and one cheap control path are verified per sabotage (`--path`).
  * Prints the matrix (sabotage x path: caught / missed) and requires every cell to be caught.
  */
+import * as path from 'path';
 import execa from 'execa';
 import { GUIDE, lab, labName } from './helpers';
 import { readModel } from '../../src/lab/state';
@@ -43,31 +44,47 @@ async function controlLoop(): Promise<void> {
   }
 }
 
+const coreDns = () => model.dnsServer?.server === 'coredns';
+
 /**
- * The DNS server of one pod: stop it (the process the pod's container runs). One function, so a
- * switch of server (CoreDNS as a container pod) changes only this.
+ * The DNS server of one pod: stop it. CoreDNS pods are container pods (their container is
+ * killed); the offline server is a process of the pod in its node.
  */
 async function stopDnsServer(p: PodModel): Promise<void> {
+  if (coreDns()) {
+    const r = await execa('docker', ['kill', `k8s-netlab-${NAME}-pod-${p.namespace}-${p.name}`], { reject: false });
+    if (r.exitCode !== 0) throw new Error(`docker kill of DNS pod ${p.name}: ${r.stderr}`);
+    return;
+  }
   await inLab(nodeC(p.node), `kill $(cat /run/k8s-netlab/pods/${p.netns}/${p.containers[0].name}.pid)`);
 }
 
+/** sed + SOA serial bump of one A record in a zone file, as a shell line. */
+function zoneEdit(z: string, name: string, ip: string): string {
+  return [
+    `sed -i 's/^${name.replace(/\./g, '\\.')} \\([0-9]*\\) IN A .*/${name} \\1 IN A ${ip}/' ${z}`,
+    `awk '$4 == "SOA" { $7 = $7 + 1 } { print }' ${z} > ${z}.t && cat ${z}.t > ${z} && rm ${z}.t`,
+    `grep -q '^${name.replace(/\./g, '\\.')} .* IN A ${ip}$' ${z}`,
+  ].join(' && ');
+}
+
 /**
- * One wrong A record in the zone a DNS pod serves: edit the served file, bump the SOA serial and
- * reload. Written for the offline server (knot's zone file, knotc reload); for CoreDNS's file
- * plugin the same edit of its zone file is picked up by `reload` (then drop the knotc line).
+ * One wrong A record in the zone a DNS pod serves: edit the served file and bump the SOA serial.
+ * CoreDNS reads its zones from the lab's directory on the host (bind-mounted read-only into its
+ * container; the file plugin's `reload 1s` loads the higher serial); the offline server's knot
+ * is told to reload.
  */
 async function tamperZone(p: PodModel, name: string, ip: string): Promise<void> {
+  if (coreDns()) {
+    const z = path.join(model.dnsServer!.filesDir!, p.name, 'zones', 'db.cluster.local');
+    const r = await execa('sh', ['-c', zoneEdit(z, name, ip)], { reject: false });
+    if (r.exitCode !== 0) throw new Error(`editing ${z}: ${r.stderr}`);
+    await new Promise((ok) => setTimeout(ok, 2500)); // two reload periods
+    return;
+  }
   const dir = `/run/k8s-netlab/pods/${p.netns}/dns`;
   const z = `${dir}/zones/db.cluster.local`;
-  await inLab(
-    nodeC(p.node),
-    [
-      `sed -i 's/^${name.replace(/\./g, '\\.')} \\([0-9]*\\) IN A .*/${name} \\1 IN A ${ip}/' ${z}`,
-      `awk '$4 == "SOA" { $7 = $7 + 1 } { print }' ${z} > ${z}.t && cat ${z}.t > ${z} && rm ${z}.t`,
-      `grep -q '^${name.replace(/\./g, '\\.')} .* IN A ${ip}$' ${z}`,
-      `knotc -s ${dir}/run/knot.sock zone-reload cluster.local. >/dev/null`,
-    ].join(' && '),
-  );
+  await inLab(nodeC(p.node), `${zoneEdit(z, name, ip)} && knotc -s ${dir}/run/knot.sock zone-reload cluster.local. >/dev/null`);
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, seconds = 20): Promise<void> {
@@ -192,6 +209,15 @@ function sabotages(): Sabotage[] {
       reason: /no answer|not masqueraded|nothing observed: the client address/,
       sabotage: () => inLab(nodeC('node3'), `iptables -w -t nat -D KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`).then(() => undefined),
       repair: () => inLab(nodeC('node3'), `iptables -w -t nat -A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`).then(() => undefined),
+    },
+    {
+      path: 'localhost-nodeport',
+      what: 'node1 loses route_localnet (127.0.0.1:<nodePort> DNATed, then dropped as a martian)',
+      verify: ['localhost-nodeport', 'container-to-container'],
+      hits: (p) => p.path === 'localhost-nodeport' && p.from === 'node1',
+      reason: /no answer/,
+      sabotage: () => inLab(nodeC('node1'), 'sysctl -qw net.ipv4.conf.all.route_localnet=0').then(() => undefined),
+      repair: () => inLab(nodeC('node1'), 'sysctl -qw net.ipv4.conf.all.route_localnet=1').then(() => undefined),
     },
     {
       path: 'ingress-to-service',
