@@ -464,7 +464,8 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
     cluster: cluster.settings,
     subnets: subnets.map((s) => s.subnet),
     vpc,
-    nodes: edgeNodes,
+    // host-local's cursor per node, so pods created later continue after it (src/net/ipam.ts).
+    nodes: edgeNodes.map((n) => (work.lastReserved[n.name] ? { ...n, lastReservedIP: work.lastReserved[n.name] } : n)),
     pods: work.pods,
     deployments: work.deployments,
     services: edgeServices,

@@ -15,7 +15,7 @@ import {
   labelKeyProblem,
   labelValueProblem,
   netnsName,
-  safeSuffix,
+  randomSuffix,
   sha256Hex,
 } from './names';
 import type { KubeObject, ObjectMeta, RawDeployment, RawPod, RawPodSpec, RawService, SourcedObject } from './raw';
@@ -29,6 +29,8 @@ export interface Workloads {
   deployments: DeploymentModel[];
   services: ServiceModel[];
   ingresses: unknown[];
+  /** Per node, host-local's cursor after the pods were addressed (NodeModel.lastReservedIP). */
+  lastReserved: Record<string, string>;
 }
 
 /** Validates a label map; problems go to issues under `path`. */
@@ -199,12 +201,10 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
         const hash = podTemplateHash(dep.spec.template);
         const used = new Set<string>();
         for (let i = 0; i < replicas; i++) {
-          // Stand-in for the random generateName suffix: derived from the index, rehashed on collision.
+          // The ReplicaSet's generateName: a random suffix, drawn again on a collision (as the apiserver's retry).
           let podName = '';
-          for (let salt = 0; ; salt++) {
-            podName = deploymentPodName(name, hash, safeSuffix(`${ns}/${name}/${hash}/${i}${salt ? `#${salt}` : ''}`));
-            if (!used.has(podName) && !podNames.has(`${ns}/${podName}`)) break;
-          }
+          do podName = deploymentPodName(name, hash, randomSuffix());
+          while (used.has(podName) || podNames.has(`${ns}/${podName}`));
           used.add(podName);
           if (!claimPodName(ns, podName, `${path} (replica ${i})`)) continue;
           drafts.push({
@@ -239,9 +239,9 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
     }
   }
 
-  const pods = placePods(drafts, nodes, issues, opts);
+  const { pods, lastReserved } = placePods(drafts, nodes, issues, opts);
   const resolvedServices = resolveServices(services, svcCtx, issues);
-  return { namespaces, pods, deployments, services: resolvedServices, ingresses };
+  return { namespaces, pods, deployments, services: resolvedServices, ingresses, lastReserved };
 }
 
 function checkPodDns(spec: RawPodSpec, specPath: string, issues: Issues): void {
@@ -276,7 +276,7 @@ export function podDnsOf(spec: RawPodSpec): Pick<PodModel, 'dnsPolicy' | 'dnsCon
 }
 
 /** Scheduler + per-node host-local IPAM + netns/veth names. */
-function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues, opts: WorkloadOptions = {}): PodModel[] {
+function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues, opts: WorkloadOptions = {}): { pods: PodModel[]; lastReserved: Record<string, string> } {
   const scheduler = new Scheduler(nodes);
   const ipam = new Map<string, HostLocalIpam>();
   for (const n of nodes) {
@@ -346,5 +346,7 @@ function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues, opts:
       'spread the pods over more nodes (nodeName/nodeSelector), or give nodes larger blocks (a shorter cluster.nodePodPrefix or nodes[].podCIDR)',
     );
   }
-  return pods;
+  const lastReserved: Record<string, string> = {};
+  for (const [node, pool] of ipam) if (pool.lastReserved) lastReserved[node] = pool.lastReserved;
+  return { pods, lastReserved };
 }
