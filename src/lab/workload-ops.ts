@@ -73,7 +73,7 @@ class Placer {
     this.scheduler = new Scheduler(model.nodes);
     // Seed the scheduler's per-node load with the running pods (a nodeName placement just counts).
     for (const p of model.pods) this.scheduler.place({ nodeName: p.node, containers: [] }, 'seed');
-    this.ipam = new Map(model.nodes.map((n) => [n.name, new HostLocalIpam(n.podCIDR, lastReservedOf(model, n.name))]));
+    this.ipam = new Map(model.nodes.map((n) => [n.name, new HostLocalIpam(n.podCIDR, lastReservedOf(model, n.name), n.cbr0IP || undefined)]));
     for (const p of model.pods) this.ipam.get(p.node)?.reserve(p.ip);
     this.veths = new Set(model.pods.map((p) => `${p.node}/${p.hostVeth}`));
   }

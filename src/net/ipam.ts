@@ -20,24 +20,29 @@ export class HostLocalIpam {
   private readonly last: number;
   private cursor: number | undefined;
 
-  /** `lastReserved`: host-local's round-robin cursor (the node's last_reserved_ip), if any. */
-  constructor(cidr: string, lastReserved?: string) {
+  /**
+   * `lastReserved`: host-local's round-robin cursor (the node's last_reserved_ip), if any.
+   * `gateway`: the range's gateway (default the first host, cbr0's); one outside the block (the
+   * vpc-native link-local 169.254.1.1) takes no pod address.
+   */
+  constructor(cidr: string, lastReserved?: string, gateway?: string) {
     const c = parseCidr(cidr);
     if (!c || c.prefix > 30) throw new Error(`host-local IPAM needs a network CIDR of /30 or larger, got ${cidr}`);
     this.block = c;
-    this.gw = firstHost(c);
+    const gw = gateway === undefined ? undefined : parseIp(gateway);
+    this.gw = gw ?? firstHost(c);
     this.gateway = formatIp(this.gw);
-    // host-local's rangeStart defaults to network+1 (the gateway, which the iterator skips).
-    this.first = this.gw;
+    // host-local's rangeStart defaults to network+1 (the gateway, when in range, is skipped) and rangeEnd to the last host.
+    this.first = firstHost(c);
     this.last = lastHost(c);
     const n = lastReserved === undefined ? undefined : parseIp(lastReserved);
     // Outside the range, host-local ignores the cursor and starts at rangeStart.
     this.cursor = n !== undefined && n >= this.first && n <= this.last ? n : undefined;
   }
 
-  /** Addresses pods can get in this block (hosts minus cbr0's). */
+  /** Addresses pods can get in this block (hosts minus the gateway's, when it is one of them). */
   get capacity(): number {
-    return hostCount(this.block) - 1;
+    return hostCount(this.block) - (this.gw >= this.first && this.gw <= this.last ? 1 : 0);
   }
 
   get allocated(): number {
@@ -52,7 +57,7 @@ export class HostLocalIpam {
   /** Marks an address as taken (a pod that already exists); false when it is not a pod address of the block or already taken. */
   reserve(ip: string): boolean {
     const n = parseIp(ip);
-    if (n === undefined || !isHostOf(this.block, n) || n <= this.gw || this.used.has(n)) return false;
+    if (n === undefined || !isHostOf(this.block, n) || n < this.first || n > this.last || n === this.gw || this.used.has(n)) return false;
     this.used.add(n);
     return true;
   }

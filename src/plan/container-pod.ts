@@ -72,6 +72,6 @@ export function renderContainerPodNetwork(model: LabModel, node: NodeModel, pod:
 }
 
 /** Lines run in the node when the container pod goes away or restarts: its veth and the namespace mount. */
-export function renderContainerPodDetach(pod: PodModel): string[] {
-  return renderPodDelete(pod);
+export function renderContainerPodDetach(model: LabModel, pod: PodModel): string[] {
+  return renderPodDelete(model, pod);
 }

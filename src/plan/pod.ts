@@ -1,47 +1,65 @@
 /**
- * A pod inside its node: the CNI part (netns held open by `ip netns`, like the pause container;
- * veth eth0 <-> cbr0; host-local address; default route via cbr0) and the kubelet part
- * (each container a process in the pod's namespace, sharing localhost).
+ * A pod inside its node: the runtime part (a network namespace held open by `ip netns`, like the
+ * pause container's), the CNI part (the node's network configuration run by the reference
+ * plugins through images/cni/cni-exec.py, as kubelet's runtime does: loopback, then the pod
+ * network on eth0) and the kubelet part (each container a process in the pod's namespace,
+ * sharing localhost).
  */
 import { LabModel, NodeModel, PodContainer, PodModel } from '../model/types';
-import { LOG_DIR, prefixOf, RUN_DIR } from './node';
+import { LOG_DIR, RUN_DIR } from './node';
 import { q } from './shell';
 import { renderDnsAlive, renderDnsReady, renderDnsStart, renderDnsWaitReady } from './dns-pod';
 import { renderPodResolvConf } from './resolv';
-import { podMtu, renderVpcNativePod, VPC_NATIVE_GATEWAY } from './cni';
+import { podMtu } from './cni';
+import { cniArgs, cniNetwork, CNI_BIN_DIR, CNI_EXEC, LOOPBACK_CONF, sandboxId } from './cni-config';
 
 export { podMtu };
 
-export function renderPodNetwork(model: LabModel, node: NodeModel, pod: PodModel): string[] {
+export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
+
+/** One call of the pod's network configuration (or the loopback one, ifname lo) per the CNI spec. */
+export function renderCniCall(model: LabModel, pod: PodModel, command: CniCommand, ifname: 'eth0' | 'lo', extra = ''): string {
+  const config = ifname === 'lo' ? LOOPBACK_CONF : cniNetwork(model).file;
+  return (
+    `CNI_PATH=${CNI_BIN_DIR} python3 ${CNI_EXEC} ${command} --config ${q(config)} --containerid ${sandboxId(model, pod)} ` +
+    `--netns ${q(`/run/netns/${pod.netns}`)} --ifname ${ifname} --args ${q(cniArgs(model, pod))}${extra}`
+  );
+}
+
+/** The marker a pod's start script prints with what the CNI result says: `cni-result <netns> ip=<cidr> host=<veth>`. */
+export const CNI_RESULT_MARK = 'cni-result';
+
+export function renderPodNetwork(model: LabModel, _node: NodeModel, pod: PodModel): string[] {
   const ns = q(pod.netns);
-  const mtu = podMtu(model);
-  if (model.cluster.cni === 'vpc-native') {
-    return [
-      `# pod ${pod.namespace}/${pod.name}: VPC address ${pod.ip}/32 via ${pod.hostVeth}, gateway ${VPC_NATIVE_GATEWAY}`,
-      `ip netns add ${ns}`,
-      ...renderVpcNativePod(pod, mtu),
-      `ip netns exec ${ns} sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6' 2>/dev/null || true`,
-      `mkdir -p ${RUN_DIR}/pods/${ns}`,
-    ];
-  }
+  const net = cniNetwork(model);
   return [
-    `# pod ${pod.namespace}/${pod.name}: ${pod.ip} via ${pod.hostVeth} on cbr0`,
+    `# pod ${pod.namespace}/${pod.name}: CNI ADD of ${net.file} (network ${net.name}) for ${pod.ip}, mtu ${podMtu(model)}`,
     `ip netns add ${ns}`,
-    `ip link add ${q(pod.hostVeth)} mtu ${mtu} type veth peer name eth0 netns ${ns}`,
-    // `mtu` before `type veth` sets the host end only: the pod's end needs its own.
-    `ip -n ${ns} link set eth0 mtu ${mtu}`,
-    `ip -n ${ns} link set lo up`,
-    `ip -n ${ns} addr add ${pod.ip}/${prefixOf(node.podCIDR)} dev eth0`,
-    `ip -n ${ns} link set eth0 up`,
-    `ip -n ${ns} route add default via ${node.cbr0IP} dev eth0`,
-    `ip link set ${q(pod.hostVeth)} master cbr0 up`,
-    // kubelet's hairpin-veth mode: a pod reaching itself through its Service VIP gets its frame
-    // back out of the port it came in on (br_netfilter DNATs inside the bridge).
-    `bridge link set dev ${q(pod.hostVeth)} hairpin on`,
-    // IPv6 off in pods too, so captures hold only the IPv4 paths the lab is about.
-    `ip netns exec ${ns} sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6' 2>/dev/null || true`,
+    // IPv6 off in pods before the plugins create eth0, so captures hold only the IPv4 paths the lab is about.
+    `ip netns exec ${ns} sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6' 2>/dev/null || true`,
     `mkdir -p ${RUN_DIR}/pods/${ns}`,
+    `${renderCniCall(model, pod, 'ADD', 'lo')} > /dev/null`,
+    `s=$(${renderCniCall(model, pod, 'ADD', 'eth0', ' --summary')})`,
+    `echo ${CNI_RESULT_MARK} ${ns} "$s"`,
   ];
+}
+
+/** What one pod's CNI ADD returned, as its start script printed it. */
+export interface CniResult {
+  netns: string;
+  /** The pod's address (without prefix). */
+  ip: string;
+  /** The host end of the pod's link, named by the plugin. */
+  hostVeth: string;
+}
+
+export function parseCniResults(out: string): CniResult[] {
+  const res: CniResult[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^cni-result (\S+) ip=(\S+) host=(\S+)$/.exec(line.trim());
+    if (m) res.push({ netns: m[1], ip: m[2].split('/')[0], hostVeth: m[3] });
+  }
+  return res;
 }
 
 /** The netexec command line of one container. */
@@ -99,14 +117,15 @@ export function renderPodsOnNode(model: LabModel, node: NodeModel, only?: PodMod
   return [...pods.flatMap((p) => renderPod(model, node, p)), ...pods.flatMap((p) => renderWaitReady(p))];
 }
 
-/** Deletes a pod as kubelet and the CNI DEL would: stop its processes, drop its namespace (and with it the veth pair). */
-export function renderPodDelete(pod: PodModel): string[] {
+/** Deletes a pod as kubelet does: stop its processes, CNI DEL (pod network, then loopback), drop the namespace. */
+export function renderPodDelete(model: LabModel, pod: PodModel): string[] {
   const dir = `${RUN_DIR}/pods/${pod.netns}`;
   return [
     `# delete pod ${pod.namespace}/${pod.name}`,
     `for f in ${q(dir)}/*.pid; do [ -e "$f" ] && kill $(cat "$f") 2>/dev/null; done; true`,
     `ip netns pids ${q(pod.netns)} 2>/dev/null | xargs -r kill -9 2>/dev/null || true`,
-    `ip link del ${q(pod.hostVeth)} 2>/dev/null || true`,
+    renderCniCall(model, pod, 'DEL', 'eth0'),
+    renderCniCall(model, pod, 'DEL', 'lo'),
     `ip netns del ${q(pod.netns)} 2>/dev/null || true`,
     `rm -rf ${q(dir)}`,
     `rm -rf ${q(`/etc/netns/${pod.netns}`)}`,

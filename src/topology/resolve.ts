@@ -47,7 +47,6 @@ import { clusterDnsObjects, declaresClusterDns } from './cluster-dns';
 import { coreDnsObjects } from './dns-server';
 import { assignLoadBalancerIPs, assignNodePublicIPs, edgeLinks, resolveEdge } from './edge';
 import { allocateVpcNativeBlocks, coveringCidr } from './vpc-native';
-import { VPC_NATIVE_GATEWAY } from '../plan/cni';
 import { parseIngresses } from '../ingress/parse';
 
 export interface ResolveOptions {
@@ -357,7 +356,9 @@ function resolveNodes(raw: RawTopology, lab: string, prefix: string, cluster: Cl
 
 /**
  * vpc-native: pods take addresses of their node's subnet. Each node's podCIDR becomes its block of
- * the subnet, the pods' gateway is the link-local 169.254.1.1, and the cluster CIDR kube-proxy uses
+ * the subnet, the pods' gateway is the block's first address (the ptp CNI plugin puts host-local's
+ * gateway on every host veth; the AWS VPC CNI's own plugin uses 169.254.1.1, which ptp cannot:
+ * it installs the IPAM routes before the gateway's link route), and the cluster CIDR kube-proxy uses
  * to tell pod traffic apart is the VPC range (the covering CIDR of the subnets), as on EKS.
  */
 function applyVpcNative(raw: RawTopology, cluster: ClusterPlan, subnets: SubnetPlan[], nodes: NodeModel[], issues: Issues): void {
@@ -370,7 +371,7 @@ function applyVpcNative(raw: RawTopology, cluster: ClusterPlan, subnets: SubnetP
   for (const n of nodes) {
     const b = blocks.get(n.name);
     n.podCIDR = b ? formatCidr(b) : '';
-    n.cbr0IP = VPC_NATIVE_GATEWAY;
+    n.cbr0IP = b ? formatIp(firstHost(b)) : '';
   }
   const vpcCidr = coveringCidr(subnets.map((s) => s.net).filter((x): x is Cidr => !!x));
   if (vpcCidr) cluster.settings.podCIDR = vpcCidr;

@@ -281,7 +281,7 @@ function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues, opts:
   const ipam = new Map<string, HostLocalIpam>();
   for (const n of nodes) {
     try {
-      ipam.set(n.name, new HostLocalIpam(n.podCIDR));
+      ipam.set(n.name, new HostLocalIpam(n.podCIDR, undefined, n.cbr0IP || undefined));
     } catch {
       // Invalid block: already reported by the node checks.
     }

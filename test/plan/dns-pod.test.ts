@@ -105,8 +105,8 @@ describe('container pod plan', () => {
     expect(attach).toContain(`nsenter -t 99 -m -p -- sh -c 'mkdir -p /run/netns && rm -f ${f} && : > ${f} && mount --bind /proc/self/fd/3 ${f}'`);
     const net = renderContainerPodNetwork(m, node, box).join('\n');
     expect(net).not.toMatch(/ip netns add/);
-    expect(net).toContain(`ip -n ${box.netns} addr add ${box.ip}/24 dev eth0`);
-    expect(net).toContain(`master cbr0`);
+    expect(net).toContain(`--netns /run/netns/${box.netns} --ifname eth0`);
+    expect(net).toContain(`IP=${box.ip}`);
     expect(net).toContain(`/etc/netns/${box.netns}/resolv.conf`);
   });
 });

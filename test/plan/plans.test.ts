@@ -37,14 +37,20 @@ describe('node and pod plumbing', () => {
     expect(s).toContain('ip link add cbr0 type bridge');
     expect(s).toContain('ip addr add 10.244.0.1/24 dev cbr0');
   });
-  it('builds a pod: netns, veth eth0 on cbr0, address from the block, default route via cbr0', () => {
+  it('builds a pod: netns, then CNI ADD of loopback and of the node\'s network on eth0 asking for the model\'s address', () => {
     const pod = m.pods[0];
-    const s = renderPod(m, m.nodes[0], pod).join('\n');
+    const lines = renderPod(m, m.nodes[0], pod);
+    const s = lines.join('\n');
     expect(s).toContain('ip netns add pod1');
-    expect(s).toContain(`ip link add ${pod.hostVeth} mtu 1500 type veth peer name eth0 netns pod1`);
-    expect(s).toContain('ip -n pod1 addr add 10.244.0.2/24 dev eth0');
-    expect(s).toContain('ip -n pod1 route add default via 10.244.0.1 dev eth0');
-    expect(s).toContain(`ip link set ${pod.hostVeth} master cbr0 up`);
+    const lo = lines.findIndex((l) => l.includes('ADD --config /etc/cni/net.d/99-loopback.conf') && l.includes('--ifname lo'));
+    const eth0 = lines.findIndex((l) => l.includes('ADD --config /etc/cni/net.d/10-kubenet.conflist') && l.includes('--ifname eth0'));
+    expect(lo).toBeGreaterThan(lines.indexOf('ip netns add pod1'));
+    expect(eth0).toBeGreaterThan(lo);
+    expect(lines[eth0]).toContain('--netns /run/netns/pod1');
+    expect(lines[eth0]).toContain('IP=10.244.0.2');
+    expect(lines[eth0]).toContain('CNI_PATH=/usr/lib/cni');
+    // No hand-made plumbing left: the plugins make the veth, address and routes.
+    expect(s).not.toMatch(/ip link add|addr add|route add|master cbr0/);
     // Two containers: two processes in the same namespace.
     expect(s.match(/setsid ip netns exec pod1 netexec/g)).toHaveLength(2);
   });
