@@ -7,8 +7,10 @@ import { exec, execScriptOk } from '../runtime/exec';
 import { script } from '../plan/shell';
 import {
   ContainerObservation,
+  parseCniChecks,
   parseCniResults,
   parseObservePods,
+  renderCniCheck,
   renderContainerStart,
   renderObservePods,
   renderPodDelete,
@@ -84,6 +86,25 @@ export async function observePods(model: LabModel): Promise<PodObservation[]> {
       ready: complete && cs.every((c) => c.alive && c.ready !== false),
     };
   });
+}
+
+/**
+ * CNI CHECK of every pod's network, nodes in parallel: the pod -> the plugin's error, or
+ * undefined when the check passed. A pod whose node printed nothing for it counts as failed.
+ */
+export async function checkPodNetworks(model: LabModel): Promise<Map<PodModel, string | undefined>> {
+  const out = new Map<PodModel, string | undefined>();
+  await Promise.all(
+    byNode(model, model.pods).map(async ({ node, pods }) => {
+      const r = await exec(node.container, ['sh', '-c', renderCniCheck(model, pods).join('\n')]);
+      const seen = new Map(parseCniChecks(r.stdout).map((c) => [c.netns, c]));
+      for (const p of pods) {
+        const c = seen.get(p.netns);
+        out.set(p, c ? c.error : `no CHECK answer from ${node.name}${r.stderr ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`);
+      }
+    }),
+  );
+  return out;
 }
 
 /** Restarts the containers of a pod whose processes died (restartPolicy: Always). */

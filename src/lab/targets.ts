@@ -1,6 +1,7 @@
 /** Targets as `lab exec` takes them: NODE, NODE/POD, NODE/NAMESPACE/POD, POD, or a lab container such as `vpc`. */
 import { LabModel, PodModel } from '../model/types';
 import { InputError } from '../errors';
+import { podEnter } from '../plan/pod-identity';
 
 export interface Target {
   /** Canonical spelling: `node1`, `node1/pod1`, `vpc`. */
@@ -51,7 +52,7 @@ export function resolveTarget(model: LabModel, spec: string): Target {
   return podTarget(model, pod);
 }
 
-/** argv that runs a command inside the target (in the pod's namespace when it is a pod). */
+/** argv that runs a command inside the target (in the pod's UTS and network namespaces when it is a pod). */
 export function targetArgv(t: Target, argv: string[]): string[] {
-  return t.netns ? ['ip', 'netns', 'exec', t.netns, ...argv] : argv;
+  return t.netns ? [...podEnter({ netns: t.netns }), ...argv] : argv;
 }

@@ -7,7 +7,7 @@
 import type { LabModel } from '../model/types';
 import { computeEndpoints, EndpointSlice, servicePortName } from '../proxy/endpoints';
 import type { ProxyState } from '../proxy/plan';
-import { observePods, restartContainers } from './kubelet';
+import { checkPodNetworks, observePods, restartContainers } from './kubelet';
 import { podKey, syncProxy } from './proxy';
 import { readModel } from './state';
 
@@ -54,6 +54,8 @@ export interface WatchOptions {
   intervalMs: number;
   /** Run one iteration and return. */
   once?: boolean;
+  /** How often to run CNI CHECK on every pod's network (default 10 s; 0 never). */
+  cniCheckMs?: number;
   log?: (line: string) => void;
   /** Set `stopped` to end the loop after the current iteration; `wake` cuts the wait short. */
   control?: { stopped: boolean; wake?: () => void };
@@ -63,6 +65,9 @@ export interface WatchStats {
   iterations: number;
   syncs: number;
   restarts: number;
+  /** CNI CHECK rounds run, and pod checks that failed. */
+  cniChecks: number;
+  cniFailures: number;
 }
 
 function sleep(ms: number, control?: WatchOptions['control']): Promise<void> {
@@ -80,7 +85,11 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const say = (l: string) => log(`${clock()} ${l}`);
   const control = opts.control ?? { stopped: false };
-  const stats: WatchStats = { iterations: 0, syncs: 0, restarts: 0 };
+  const stats: WatchStats = { iterations: 0, syncs: 0, restarts: 0, cniChecks: 0, cniFailures: 0 };
+  const cniEvery = opts.cniCheckMs ?? 10_000;
+  let lastCheck = -Infinity;
+  // Pods whose last CHECK failed, with the error: reported when it starts failing and when it passes again.
+  const failing = new Map<string, string>();
   const restarts = new Map<string, number>();
   let states: Map<string, ProxyState> | undefined;
   let lastModel: string | undefined;
@@ -114,6 +123,23 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         } catch (err) {
           say(`kubelet: could not restart ${podKey(o.pod)}: ${(err as Error).message.split('\n')[0]}`);
         }
+      }
+      if (cniEvery > 0 && Date.now() - lastCheck >= cniEvery) {
+        lastCheck = Date.now();
+        const checks = await checkPodNetworks(model);
+        stats.cniChecks++;
+        let bad = 0;
+        for (const [pod, error] of checks) {
+          const k = podKey(pod);
+          if (error !== undefined) {
+            bad++;
+            stats.cniFailures++;
+            if (failing.get(k) !== error) say(`kubelet: CNI CHECK failed for ${k}: ${error}`);
+            failing.set(k, error);
+          } else if (failing.delete(k)) say(`kubelet: CNI CHECK passes again for ${k}`);
+        }
+        for (const k of [...failing.keys()]) if (![...checks.keys()].some((p) => podKey(p) === k)) failing.delete(k);
+        if (stats.cniChecks === 1) say(`kubelet: CNI CHECK of ${checks.size} pods: ${checks.size - bad} passed, ${bad} failed`);
       }
       const ready = new Set(obs.filter((o) => o.ready).map((o) => podKey(o.pod)));
       const slices = computeEndpoints(model, (p) => ready.has(podKey(p)));

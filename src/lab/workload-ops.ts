@@ -13,7 +13,7 @@ import { Issues } from '../topology/issues';
 import { deploymentPodName, hostVethName, netnsName, randomSuffix } from '../topology/names';
 import type { ObjectMeta, RawPodSpec } from '../topology/raw';
 import { Scheduler } from '../topology/scheduler';
-import { podDnsOf, podTemplateHash } from '../topology/workloads';
+import { hostAliasesOf, podDnsOf, podTemplateHash } from '../topology/workloads';
 import { diffModels } from './diff';
 
 export interface WorkloadChange {
@@ -141,6 +141,7 @@ function createReplicas(placer: Placer, d: DeploymentModel, names: string[]): Po
       owner: d.name,
       ...(spec.hostname ? { hostname: spec.hostname } : {}),
       ...(spec.subdomain ? { subdomain: spec.subdomain } : {}),
+      ...hostAliasesOf(spec),
       ...podDnsOf(spec),
     } satisfies PodModel;
   });
@@ -194,7 +195,7 @@ function podIdentity(p: PodModel): string {
   const labels = Object.keys(p.labels)
     .sort()
     .map((k) => [k, p.labels[k]]);
-  return JSON.stringify([p.node, p.containers, labels, p.hostname ?? '', p.subdomain ?? '', p.dnsPolicy ?? '', p.dnsConfig ?? null]);
+  return JSON.stringify([p.node, p.containers, labels, p.hostname ?? '', p.subdomain ?? '', p.hostAliases ?? null, p.dnsPolicy ?? '', p.dnsConfig ?? null]);
 }
 
 /**

@@ -132,6 +132,8 @@ export interface PodModel {
   owner?: string;
   hostname?: string;
   subdomain?: string;
+  /** Pod spec.hostAliases: extra /etc/hosts lines the kubelet writes. */
+  hostAliases?: { ip: string; hostnames: string[] }[];
   /** Pod spec.dnsPolicy (ClusterFirst when absent); `None` means resolv.conf comes from dnsConfig only. */
   dnsPolicy?: string;
   /** Pod spec.dnsConfig, merged into (or, with dnsPolicy None, making up) the pod's resolv.conf. */

@@ -11,6 +11,7 @@ import { q } from './shell';
 import { renderDnsAlive, renderDnsReady, renderDnsStart, renderDnsWaitReady } from './dns-pod';
 import { renderPodResolvConf } from './resolv';
 import { podMtu } from './cni';
+import { podEnter, renderPodIdentity, renderPodIdentityDelete } from './pod-identity';
 import { cniArgs, cniNetwork, CNI_BIN_DIR, CNI_EXEC, LOOPBACK_CONF, sandboxId } from './cni-config';
 
 export { podMtu };
@@ -42,6 +43,35 @@ export function renderPodNetwork(model: LabModel, _node: NodeModel, pod: PodMode
     `s=$(${renderCniCall(model, pod, 'ADD', 'eth0', ' --summary')})`,
     `echo ${CNI_RESULT_MARK} ${ns} "$s"`,
   ];
+}
+
+/**
+ * CNI CHECK of every given pod's network (eth0), one line each: `cni-check <netns> ok` or
+ * `cni-check <netns> fail <the plugin's error>`. The plugins compare what the cached ADD result
+ * says with what the pod's namespace and the node hold now (bridge: the veth's peer and master,
+ * the addresses and routes in the pod).
+ */
+export function renderCniCheck(model: LabModel, pods: PodModel[]): string[] {
+  return pods.map(
+    (p) =>
+      `if out=$(${renderCniCall(model, p, 'CHECK', 'eth0')} 2>&1); then echo cni-check ${q(p.netns)} ok; ` +
+      `else echo cni-check ${q(p.netns)} fail "$(printf '%s' "$out" | tr '\\n' ' ')"; fi`,
+  );
+}
+
+export interface CniCheck {
+  netns: string;
+  ok: boolean;
+  error?: string;
+}
+
+export function parseCniChecks(out: string): CniCheck[] {
+  const res: CniCheck[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^cni-check (\S+) (ok|fail)(?: (.*))?$/.exec(line.trim());
+    if (m) res.push({ netns: m[1], ok: m[2] === 'ok', ...(m[2] === 'fail' ? { error: (m[3] ?? '').trim() || 'CHECK failed without a message' } : {}) });
+  }
+  return res;
 }
 
 /** What one pod's CNI ADD returned, as its start script printed it. */
@@ -77,12 +107,12 @@ export function netexecArgs(pod: PodModel, c: PodContainer): string[] {
 /** Starts one container as a process in the pod's namespace; its pid file lets the kubelet part watch it. */
 export function renderContainerStart(pod: PodModel, c: PodContainer): string[] {
   if (c.kind === 'dns') return renderDnsStart(pod, c);
-  const ns = q(pod.netns);
   const log = `${LOG_DIR}/pods/${pod.netns}_${c.name}.log`;
   const pidFile = `${RUN_DIR}/pods/${pod.netns}/${c.name}.pid`;
   const argv = netexecArgs(pod, c).map(q).join(' ');
+  // In the pod's UTS namespace (its hostname) and network namespace (its /etc/hosts and resolv.conf).
   return [
-    `POD_NAME=${q(pod.name)} setsid ip netns exec ${ns} ${argv} > ${q(log)} 2>&1 < /dev/null &`,
+    `POD_NAME=${q(pod.name)} setsid ${podEnter(pod).map(q).join(' ')} ${argv} > ${q(log)} 2>&1 < /dev/null &`,
     `echo $! > ${q(pidFile)}`,
   ];
 }
@@ -103,7 +133,12 @@ export function renderWaitReady(pod: PodModel, timeoutTenths = 100): string[] {
 }
 
 export function renderPod(model: LabModel, node: NodeModel, pod: PodModel): string[] {
-  return [...renderPodNetwork(model, node, pod), ...renderPodResolvConf(model, pod), ...pod.containers.flatMap((c) => renderContainerStart(pod, c))];
+  return [
+    ...renderPodNetwork(model, node, pod),
+    ...renderPodIdentity(model, pod),
+    ...renderPodResolvConf(model, pod),
+    ...pod.containers.flatMap((c) => renderContainerStart(pod, c)),
+  ];
 }
 
 /** A container pod runs in a Docker container of its own (src/lab/container-pods.ts), not as processes in the node. */
@@ -127,6 +162,7 @@ export function renderPodDelete(model: LabModel, pod: PodModel): string[] {
     renderCniCall(model, pod, 'DEL', 'eth0'),
     renderCniCall(model, pod, 'DEL', 'lo'),
     `ip netns del ${q(pod.netns)} 2>/dev/null || true`,
+    ...renderPodIdentityDelete(pod),
     `rm -rf ${q(dir)}`,
     `rm -rf ${q(`/etc/netns/${pod.netns}`)}`,
   ];

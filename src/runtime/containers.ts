@@ -27,6 +27,8 @@ export interface ContainerSpec {
   /** Share the host PID namespace (only the short-lived fabric helper does). */
   pidHost?: boolean;
   binds?: string[];
+  /** /etc/hosts lines the engine adds (`names:ip`), for container pods. */
+  extraHosts?: string[];
   autoRemove?: boolean;
 }
 
@@ -57,6 +59,7 @@ export async function createAndStart(spec: ContainerSpec): Promise<{ id: string;
         Sysctls: spec.sysctls,
         PidMode: spec.pidHost ? 'host' : undefined,
         Binds: spec.binds,
+        ...(spec.extraHosts ? { ExtraHosts: spec.extraHosts } : {}),
         AutoRemove: spec.autoRemove ?? false,
         Init: true,
       },

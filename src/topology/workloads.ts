@@ -5,12 +5,14 @@
  */
 import type { DeploymentModel, NodeModel, PodContainer, PodModel, ServiceModel } from '../model/types';
 import { HostLocalIpam } from '../net/ipam';
+import { parseIp } from '../net/ipv4';
 import { resolveContainers } from './containers';
 import { BUILTIN_NAMESPACES, KIND_API_VERSIONS } from './defaults';
 import { Issues, at } from './issues';
 import {
   deploymentPodName,
   dns1123LabelProblem,
+  dns1123SubdomainProblem,
   hostVethName,
   labelKeyProblem,
   labelValueProblem,
@@ -251,8 +253,27 @@ function checkPodDns(spec: RawPodSpec, specPath: string, issues: Issues): void {
     const problem = dns1123LabelProblem(v);
     if (problem) issues.add(at(specPath, f), problem, 'use a DNS-1123 label');
   }
+  // hostAliases as the apiserver validates them (ValidateHostAliases: a valid IP, DNS-1123 subdomain hostnames).
+  const aliases = spec.hostAliases;
+  if (Array.isArray(aliases))
+    aliases.forEach((a, i) => {
+      const x = (a ?? {}) as { ip?: unknown; hostnames?: unknown };
+      const f = at(specPath, `hostAliases[${i}]`);
+      if (typeof x.ip !== 'string' || parseIp(x.ip) === undefined) issues.add(`${f}.ip`, `Invalid value: ${JSON.stringify(x.ip)}: must be a valid IP address`, 'use an IPv4 address, e.g. 10.1.2.3');
+      (Array.isArray(x.hostnames) ? x.hostnames : []).forEach((h, j) => {
+        const problem = dns1123SubdomainProblem(String(h));
+        if (problem) issues.add(`${f}.hostnames[${j}]`, problem, 'use a DNS name, e.g. foo.local');
+      });
+    });
   // dnsPolicy / dnsConfig as the apiserver validates them (src/dns/validate.ts).
   for (const p of podDnsProblems(podDnsOf(spec))) issues.add(at(specPath, p.field.replace(/^spec\.?/, '')), p.message, p.hint);
+}
+
+/** spec.hostAliases of a raw pod spec, in the model's form (absent when empty). */
+export function hostAliasesOf(spec: RawPodSpec): Pick<PodModel, 'hostAliases'> {
+  const a = spec.hostAliases;
+  if (!Array.isArray(a) || a.length === 0) return {};
+  return { hostAliases: a.map((x) => ({ ip: String((x as { ip?: unknown }).ip ?? ''), hostnames: ((x as { hostnames?: unknown }).hostnames as unknown[] | undefined ?? []).map(String) })) };
 }
 
 /** spec.dnsPolicy and spec.dnsConfig of a raw pod spec, in the model's form. */
@@ -326,6 +347,7 @@ function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues, opts:
       ...(d.owner ? { owner: d.owner } : {}),
       ...(d.spec.hostname ? { hostname: d.spec.hostname } : {}),
       ...(d.spec.subdomain ? { subdomain: d.spec.subdomain } : {}),
+      ...hostAliasesOf(d.spec),
       ...podDnsOf(d.spec),
     });
   }

@@ -15,7 +15,8 @@ describe('targets', () => {
     expect(resolveTarget(m, 'node1/default/pod1').id).toBe('node1/pod1');
     expect(resolveTarget(m, 'pod3').id).toBe('node2/pod3');
     expect(resolveTarget(m, 'vpc').container).toBe('k8s-netlab-t-vpc');
-    expect(targetArgv(resolveTarget(m, 'pod3'), ['ip', 'a'])).toEqual(['ip', 'netns', 'exec', 'pod3', 'ip', 'a']);
+    // The pod's UTS namespace (its hostname), then its network namespace.
+    expect(targetArgv(resolveTarget(m, 'pod3'), ['ip', 'a'])).toEqual(['nsenter', '--uts=/run/k8s-netlab/uts/pod3', 'ip', 'netns', 'exec', 'pod3', 'ip', 'a']);
   });
   it('names the valid targets when one does not exist', () => {
     expect(() => resolveTarget(m, 'node2/pod1')).toThrow(/no target "node2\/pod1"/);

@@ -52,7 +52,7 @@ describe('node and pod plumbing', () => {
     // No hand-made plumbing left: the plugins make the veth, address and routes.
     expect(s).not.toMatch(/ip link add|addr add|route add|master cbr0/);
     // Two containers: two processes in the same namespace.
-    expect(s.match(/setsid ip netns exec pod1 netexec/g)).toHaveLength(2);
+    expect(s.match(/setsid nsenter --uts=\/run\/k8s-netlab\/uts\/pod1 ip netns exec pod1 netexec/g)).toHaveLength(2);
   });
   it('runs a localhost-only container bound to 127.0.0.1 and waits for it inside the pod', () => {
     const pod = m.pods[0];

@@ -284,6 +284,14 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
     expect(long.pods[0].name.length).toBe(63);
   });
 
+  it('hostAliases: carried to the pod; a bad ip or hostname is refused naming the field', () => {
+    const ok = resolve(topo({ objects: [pod('a', { hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar'] }] })] }));
+    expect(ok.pods[0].hostAliases).toEqual([{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar'] }]);
+    const errs = errorsOf(() => resolve(topo({ objects: [pod('a', { hostAliases: [{ ip: 'nope', hostnames: ['Bad_Name'] }] })] })));
+    expect(errorAt(errs, 'objects[0].spec.hostAliases[0].ip').message).toMatch(/must be a valid IP address/);
+    expect(errorAt(errs, 'objects[0].spec.hostAliases[0].hostnames[0]').message).toMatch(/DNS-1123 subdomain/);
+  });
+
   it('hostNetwork is refused for now', () => {
     const errs = errorsOf(() => resolve(topo({ objects: [pod('a', { hostNetwork: true })] })));
     expect(errorAt(errs, 'objects[0].spec.hostNetwork').hint).toMatch(/remove hostNetwork/);
