@@ -5,6 +5,7 @@ the CRI runtime's libcni: runs the plugins of one network configuration for one 
 
   cni-exec.py ADD|DEL|CHECK --config FILE --containerid ID --netns PATH --ifname IF
               [--args 'K=V;K=V'] [--runtime-config JSON] [--summary]
+  cni-exec.py ADD|DEL|CHECK --batch < attachments.json     (see batch())
 
 ADD runs the plugins of a .conflist in order, each given the previous plugin's result as
 prevResult, prints the last result and caches it (libcni: /var/lib/cni/results/<network>-<id>-<if>).
@@ -27,9 +28,12 @@ CNI_PATH = os.environ.get('CNI_PATH', '/usr/lib/cni:/opt/cni/bin')
 CACHE_DIR = os.environ.get('CNI_CACHE_DIR', '/var/lib/cni/results')
 
 
-def fail(msg, code=1):
-    sys.stderr.write(f'cni-exec: {msg}\n')
-    sys.exit(code)
+class CniError(Exception):
+    pass
+
+
+def fail(msg):
+    raise CniError(msg)
 
 
 def load_list(path):
@@ -101,22 +105,12 @@ def summary(netlist, result):
     return f'ip={ips[0] if ips else "-"} host={hosts[0] if hosts else "-"}'
 
 
-def main():
-    ap = argparse.ArgumentParser(description='run the CNI plugins of one network configuration')
-    ap.add_argument('command', choices=['ADD', 'DEL', 'CHECK'])
-    ap.add_argument('--config', required=True)
-    ap.add_argument('--containerid', required=True)
-    ap.add_argument('--netns', required=True)
-    ap.add_argument('--ifname', required=True)
-    ap.add_argument('--args', default='')
-    ap.add_argument('--runtime-config', default='{}')
-    ap.add_argument('--summary', action='store_true')
-    opts = ap.parse_args()
+def attach(command, opts, runtime_config, want_summary=False):
+    """One command on one attachment (network configuration, container, interface); returns what to print."""
     netlist = load_list(opts.config)
-    runtime_config = json.loads(opts.runtime_config)
     cache = cache_path(netlist, opts)
 
-    if opts.command == 'ADD':
+    if command == 'ADD':
         prev = None
         for plugin in netlist['plugins']:
             prev = run_plugin('ADD', opts, netlist, plugin, runtime_config, prev)
@@ -124,11 +118,7 @@ def main():
         with open(cache, 'w') as f:
             json.dump({'kind': 'cniCacheV1', 'containerId': opts.containerid, 'ifName': opts.ifname,
                        'networkName': netlist['name'], 'config': netlist, 'result': prev}, f)
-        if opts.summary:
-            print(summary(netlist, prev))
-        else:
-            print(json.dumps(prev))
-        return
+        return summary(netlist, prev) if want_summary else json.dumps(prev)
 
     cached = None
     try:
@@ -137,14 +127,14 @@ def main():
     except (OSError, ValueError):
         cached = None
 
-    if opts.command == 'CHECK':
+    if command == 'CHECK':
         if netlist.get('disableCheck'):
-            return
+            return None
         if cached is None:
             fail(f'CHECK {netlist["name"]} {opts.containerid} {opts.ifname}: no cached ADD result in {cache}')
         for plugin in netlist['plugins']:
             run_plugin('CHECK', opts, netlist, plugin, runtime_config, cached)
-        return
+        return None
 
     # DEL: reverse order; a missing cache is no error (DEL must be idempotent).
     for plugin in reversed(netlist['plugins']):
@@ -153,6 +143,89 @@ def main():
         os.remove(cache)
     except FileNotFoundError:
         pass
+    return None
+
+
+class Item:
+    def __init__(self, d):
+        self.config = d['config']
+        self.containerid = d['containerid']
+        self.netns = d['netns']
+        self.ifname = d['ifname']
+        self.args = d.get('args', '')
+        self.runtime_config = d.get('runtimeConfig') or {}
+        self.label = d.get('label', d['netns'])
+        self.summary = bool(d.get('summary'))
+
+
+def batch(command):
+    """
+    Many attachments from a JSON list on stdin (what a node's kubelet does for the pods it starts at
+    once: one runtime process, the attachments run concurrently, each by the spec). One line per
+    item: ADD `cni-result <label> ip=… host=…` (items with summary), CHECK `cni-check <label> ok` or
+    `cni-check <label> fail <error>`, DEL nothing; exit status 1 if any item failed (ADD, DEL).
+    Items sharing a label (a pod's lo and eth0) run in order: DEL in the order given, others too.
+    """
+    items = [Item(d) for d in json.load(sys.stdin)]
+    groups = {}
+    for it in items:
+        groups.setdefault(it.label, []).append(it)
+
+    def run_group(group):
+        out = []
+        for it in group:
+            try:
+                res = attach(command, it, it.runtime_config, it.summary)
+                if command == 'ADD' and it.summary:
+                    out.append((True, f'cni-result {it.label} {res}'))
+                elif command == 'CHECK':
+                    out.append((True, f'cni-check {it.label} ok'))
+            except CniError as e:
+                msg = ' '.join(str(e).split())
+                out.append((False, f'cni-check {it.label} fail {msg}' if command == 'CHECK' else f'cni-exec: {it.label}: {msg}'))
+                if command != 'CHECK':
+                    break
+        return out
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(run_group, groups.values()))
+    failed = False
+    for lines in results:
+        for ok, line in lines:
+            if ok or command == 'CHECK':
+                print(line)
+            else:
+                failed = True
+                sys.stderr.write(line + '\n')
+    sys.exit(1 if failed else 0)
+
+
+def main():
+    ap = argparse.ArgumentParser(description='run the CNI plugins of one network configuration')
+    ap.add_argument('command', choices=['ADD', 'DEL', 'CHECK'])
+    ap.add_argument('--batch', action='store_true', help='attachments as a JSON list on stdin')
+    ap.add_argument('--config')
+    ap.add_argument('--containerid')
+    ap.add_argument('--netns')
+    ap.add_argument('--ifname')
+    ap.add_argument('--args', default='')
+    ap.add_argument('--runtime-config', default='{}')
+    ap.add_argument('--summary', action='store_true')
+    opts = ap.parse_args()
+    if opts.batch:
+        batch(opts.command)
+        return
+    for k in ('config', 'containerid', 'netns', 'ifname'):
+        if getattr(opts, k) is None:
+            ap.error(f'--{k} is required without --batch')
+    try:
+        out = attach(opts.command, opts, json.loads(opts.runtime_config), opts.summary)
+    except CniError as e:
+        sys.stderr.write(f'cni-exec: {e}\n')
+        sys.exit(1)
+    if out is not None:
+        print(out)
 
 
 if __name__ == '__main__':

@@ -120,4 +120,30 @@ describe('cni-exec.py (the CNI spec, runtime side)', () => {
     execFileSync('python3', [CNI_EXEC, 'ADD', '--config', lo, '--containerid', 'abc123', '--netns', '/run/netns/pod1', '--ifname', 'lo'], { env: { ...process.env, CNI_PATH: t.dir, CNI_CACHE_DIR: t.cache } });
     expect(t.calls()[0]).toMatchObject({ type: 'loopback', conf: { name: 'cni-loopback', cniVersion: '1.0.0' }, env: { CNI_IFNAME: 'lo' } });
   });
+
+  it('--batch: many attachments from stdin, a pod\'s lo then eth0 in order; ADD prints cni-result lines, CHECK one line per pod, ok or fail', () => {
+    const t = setup();
+    const lo = path.join(t.dir, '99-loopback.conf');
+    writeFileSync(lo, JSON.stringify({ cniVersion: '1.0.0', name: 'cni-loopback', type: 'loopback' }));
+    const conf = path.join(t.dir, '10-kubenet.conflist');
+    const items = (cmd: string) =>
+      ['a', 'b'].flatMap((p) =>
+        (cmd === 'ADD' ? ['lo', 'eth0'] : ['eth0']).map((ifname) => ({ config: ifname === 'lo' ? lo : conf, containerid: `id-${p}`, netns: `/run/netns/${p}`, ifname, args: '', label: p, ...(ifname === 'eth0' ? { summary: true } : {}) })),
+      );
+    const run = (cmd: string, input: unknown) =>
+      spawnSync('python3', ['-S', CNI_EXEC, cmd, '--batch'], { input: JSON.stringify(input), env: { ...process.env, CNI_PATH: t.dir, CNI_CACHE_DIR: t.cache }, encoding: 'utf8' });
+    // CHECK before any ADD: every pod fails, with the reason, and the run itself succeeds.
+    const early = run('CHECK', items('CHECK'));
+    expect(early.status).toBe(0);
+    expect(early.stdout.trim().split('\n').sort()).toEqual([expect.stringMatching(/^cni-check a fail .*no cached ADD result/), expect.stringMatching(/^cni-check b fail .*no cached ADD result/)]);
+    const add = run('ADD', items('ADD'));
+    expect(add.status).toBe(0);
+    expect(add.stdout.trim().split('\n').sort()).toEqual(['cni-result a ip=10.244.0.7/24 host=veth1234abcd', 'cni-result b ip=10.244.0.7/24 host=veth1234abcd']);
+    for (const p of ['a', 'b']) {
+      const mine = t.calls().filter((c) => c.env.CNI_CONTAINERID === `id-${p}`);
+      expect(mine.map((c) => `${c.env.CNI_IFNAME} ${c.type}`)).toEqual(['lo loopback', 'eth0 bridge', 'eth0 portmap']);
+    }
+    const check = run('CHECK', items('CHECK'));
+    expect(check.stdout.trim().split('\n').sort()).toEqual(['cni-check a ok', 'cni-check b ok']);
+  });
 });

@@ -1,5 +1,6 @@
 import { cniArgs, cniNetwork, renderCniFiles, renderConflist, renderFlannelSubnetEnv, sandboxId } from '../../src/plan/cni-config';
-import { parseCniResults, renderCniCall, renderPodDelete } from '../../src/plan/pod';
+import { parseCniChecks, parseCniResults, renderCniCall, renderCniCheck, renderPodDelete } from '../../src/plan/pod';
+import { cniBatches } from '../fixtures/cni';
 import { recordCniResults } from '../../src/lab/cni';
 import { fixtureModel } from '../fixtures/model';
 
@@ -60,11 +61,14 @@ describe('CNI calls for a pod', () => {
     }
     // DEL before the namespace goes, pod network before loopback (reverse of ADD).
     const del = renderPodDelete(m, pod);
-    const eth0 = del.findIndex((l) => l.includes('DEL') && l.includes('--ifname eth0'));
-    const lo = del.findIndex((l) => l.includes('DEL') && l.includes('--ifname lo'));
-    expect(eth0).toBeGreaterThan(0);
-    expect(lo).toBeGreaterThan(eth0);
-    expect(del.findIndex((l) => l.startsWith('ip netns del'))).toBeGreaterThan(lo);
+    const [b] = cniBatches(del);
+    expect(b.command).toBe('DEL');
+    expect(b.items.map((i) => i.ifname)).toEqual(['eth0', 'lo']);
+    expect(b.items.every((i) => i.containerid === sandboxId(m, pod))).toBe(true);
+    expect(del.findIndex((l) => l.startsWith('ip netns del'))).toBeGreaterThan(b.index);
+    const [c] = cniBatches(renderCniCheck(m, [pod]));
+    expect(c.command).toBe('CHECK');
+    expect(c.items.map((i) => i.ifname)).toEqual(['eth0']);
   });
   it('records the host veth the plugin named, and refuses an address other than the model\'s', () => {
     const out = `noise\ncni-result ${pod.netns} ip=${pod.ip}/24 host=veth1a2b3c4d\n`;
@@ -73,5 +77,11 @@ describe('CNI calls for a pod', () => {
     expect(recordCniResults([pod], res)[0]).toEqual({ ...pod, hostVeth: 'veth1a2b3c4d' });
     expect(() => recordCniResults([pod], [{ ...res[0], ip: '10.244.0.99' }])).toThrow(/CNI ADD gave 10\.244\.0\.99, the model expected/);
     expect(() => recordCniResults([pod], [])).toThrow(/no CNI ADD result/);
+  });
+  it('reads CHECK answers: ok, or fail with the plugin\'s error', () => {
+    expect(parseCniChecks('cni-check pod1 ok\ncni-check pod2 fail cni-exec: CHECK bridge failed: route missing\njunk')).toEqual([
+      { netns: 'pod1', ok: true },
+      { netns: 'pod2', ok: false, error: 'cni-exec: CHECK bridge failed: route missing' },
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { cniBatches } from '../fixtures/cni';
 import { renderConflist } from '../../src/plan/cni-config';
 import { renderNodeBase } from '../../src/plan/node';
 import { podMtu } from '../../src/plan/cni';
@@ -33,16 +34,17 @@ describe('cni vpc-native (AWS VPC CNI style) plan', () => {
     expect(list.name).toBe('aws-cni');
     expect(list.plugins.map((p) => p.type)).toEqual(['ptp', 'portmap']);
     expect(list.plugins[0]).toMatchObject({ mtu: podMtu(m), ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: '10.0.1.64/26', gateway: '10.0.1.65' }]], routes: [{ dst: '0.0.0.0/0' }] } });
-    const s = renderPod(m, m.nodes[0], pod).join('\n');
-    expect(s).toContain('ADD --config /etc/cni/net.d/10-aws.conflist');
-    expect(s).toContain('IP=10.0.1.66');
-    expect(s).not.toContain('cbr0');
+    const lines = renderPod(m, m.nodes[0], pod);
+    const [add] = cniBatches(lines);
+    expect(add.items[1]).toMatchObject({ config: '/etc/cni/net.d/10-aws.conflist', ifname: 'eth0' });
+    expect(add.items[1].args).toContain('IP=10.0.1.66');
+    expect(lines.join('\n')).not.toContain('cbr0');
   });
   it('deleting the pod is a CNI DEL of its network (ptp removes the veth and its /32 route), then the namespace goes', () => {
     const lines = renderPodDelete(m, m.pods[0]);
-    const del = lines.findIndex((l) => l.includes('DEL --config /etc/cni/net.d/10-aws.conflist') && l.includes('--ifname eth0'));
-    expect(del).toBeGreaterThan(0);
-    expect(lines.findIndex((l) => l.startsWith('ip netns del'))).toBeGreaterThan(del);
+    const [del] = cniBatches(lines);
+    expect(del.items[0]).toMatchObject({ config: '/etc/cni/net.d/10-aws.conflist', ifname: 'eth0' });
+    expect(lines.findIndex((l) => l.startsWith('ip netns del'))).toBeGreaterThan(del.index);
   });
   it('needs no pod routes on the VPC router: pods are in the subnet', () => {
     const vpc = renderVpc(m).join('\n');

@@ -106,7 +106,7 @@ describe('container pod plan', () => {
     expect(attach).toContain('exec 4< /proc/4242/ns/uts');
     const net = renderContainerPodNetwork(m, node, box).join('\n');
     expect(net).not.toMatch(/ip netns add/);
-    expect(net).toContain(`--netns /run/netns/${box.netns} --ifname eth0`);
+    expect(net).toContain(`"netns":"/run/netns/${box.netns}","ifname":"eth0"`);
     expect(net).toContain(`IP=${box.ip}`);
     expect(net).toContain(`/etc/netns/${box.netns}/resolv.conf`);
   });

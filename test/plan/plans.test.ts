@@ -1,3 +1,4 @@
+import { cniBatches } from '../fixtures/cni';
 import { renderLinkScript } from '../../src/plan/fabric';
 import { renderNodeBase } from '../../src/plan/node';
 import { netexecArgs, podMtu, renderPod, renderPodsOnNode, renderWaitReady } from '../../src/plan/pod';
@@ -42,13 +43,15 @@ describe('node and pod plumbing', () => {
     const lines = renderPod(m, m.nodes[0], pod);
     const s = lines.join('\n');
     expect(s).toContain('ip netns add pod1');
-    const lo = lines.findIndex((l) => l.includes('ADD --config /etc/cni/net.d/99-loopback.conf') && l.includes('--ifname lo'));
-    const eth0 = lines.findIndex((l) => l.includes('ADD --config /etc/cni/net.d/10-kubenet.conflist') && l.includes('--ifname eth0'));
-    expect(lo).toBeGreaterThan(lines.indexOf('ip netns add pod1'));
-    expect(eth0).toBeGreaterThan(lo);
-    expect(lines[eth0]).toContain('--netns /run/netns/pod1');
-    expect(lines[eth0]).toContain('IP=10.244.0.2');
-    expect(lines[eth0]).toContain('CNI_PATH=/usr/lib/cni');
+    const [add] = cniBatches(lines);
+    expect(add.command).toBe('ADD');
+    expect(add.index).toBeGreaterThan(lines.indexOf('ip netns add pod1'));
+    expect(lines[add.index]).toContain('CNI_PATH=/usr/lib/cni');
+    expect(add.items.map((i) => `${i.config} ${i.ifname}`)).toEqual(['/etc/cni/net.d/99-loopback.conf lo', '/etc/cni/net.d/10-kubenet.conflist eth0']);
+    for (const i of add.items) {
+      expect(i.netns).toBe('/run/netns/pod1');
+      expect(i.args).toContain('IP=10.244.0.2');
+    }
     // No hand-made plumbing left: the plugins make the veth, address and routes.
     expect(s).not.toMatch(/ip link add|addr add|route add|master cbr0/);
     // Two containers: two processes in the same namespace.
@@ -62,6 +65,15 @@ describe('node and pod plumbing', () => {
     const wait = renderWaitReady(pod).join('\n');
     expect(wait).toContain('http://10.244.0.2:8080/healthz');
     expect(wait).toContain('http://127.0.0.1:9090/healthz');
+  });
+  it('starts a node\'s pods with one CNI ADD run for all of them, after their namespaces exist', () => {
+    const lines = renderPodsOnNode(m, m.nodes[0]);
+    const batches = cniBatches(lines);
+    expect(batches).toHaveLength(1);
+    const mine = m.pods.filter((p) => p.node === 'node1');
+    expect(new Set(batches[0].items.map((i) => i.netns))).toEqual(new Set(mine.map((p) => `/run/netns/${p.netns}`)));
+    for (const p of mine) expect(lines.indexOf(`ip netns add ${p.netns}`)).toBeLessThan(batches[0].index);
+    expect(lines.findIndex((l) => l.includes('setsid'))).toBeGreaterThan(batches[0].index);
   });
   it('places only the node\'s own pods on it', () => {
     const s = renderPodsOnNode(m, m.nodes[2]).join('\n');
