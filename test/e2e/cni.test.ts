@@ -114,10 +114,11 @@ async function checkPodIdentity(name: string, st: Awaited<ReturnType<typeof stat
   expect(d.stdout.split('\n')[0]).toBe('db-0');
   expect(d.stdout).toContain(`${db.ip}\tdb-0.db.team-a.svc.cluster.local\tdb-0\n`);
   // The pod's own server runs in the pod's UTS namespace too.
-  const uts = await exec(name, pod1.node, `for p in $(pgrep -f 'netexec --name=pod1 '); do readlink /proc/$p/ns/uts; done | sort -u; readlink /proc/1/ns/uts`);
-  const [podUts, nodeUts] = [uts.stdout.split('\n')[0], uts.stdout.split('\n').at(-1)];
-  expect(podUts).toMatch(/^uts:\[\d+\]$/);
-  expect(podUts).not.toBe(nodeUts);
+  const uts = await exec(name, pod1.node, `for f in /run/k8s-netlab/pods/pod1/*.pid; do readlink /proc/$(cat $f)/ns/uts; done | sort -u; readlink /proc/1/ns/uts`);
+  const lines = uts.stdout.trim().split('\n');
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toMatch(/^uts:\[\d+\]$/);
+  expect(lines[0]).not.toBe(lines[1]);
 }
 
 const CASES: Array<{ topology: string; cni: string; name: string }> = [
