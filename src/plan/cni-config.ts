@@ -88,7 +88,10 @@ export function renderConflist(model: LabModel, node: NodeModel): Record<string,
           isDefaultGateway: true,
           ipMasq: false,
           hairpinMode: true,
-          ipam: { type: 'host-local', ranges: [[{ subnet: node.podCIDR }]], routes: [{ dst: model.cluster.podCIDR }] },
+          // flannel writes the route without gw (the gateway is implied); bridge's CHECK (v1.1.1
+          // ip.ValidateExpectedRoute) then looks for a route with no gateway and fails on every pod.
+          // Naming the gateway gives the same route and a CHECK that holds.
+          ipam: { type: 'host-local', ranges: [[{ subnet: node.podCIDR }]], routes: [{ dst: model.cluster.podCIDR, gw: node.cbr0IP }] },
         },
         PORTMAP,
       ],

@@ -82,7 +82,7 @@ async function checkCniPlumbing(name: string, cni: string, st: Awaited<ReturnTyp
     // host-local's reservations: one file per pod address of this node, naming the sandbox and eth0.
     const state = await exec(name, node.name, `cd /var/lib/cni/networks/${net.name} && for f in *; do printf '%s %s\n' "$f" "$(tr '\r\n' '  ' < "$f")"; done`);
     expect(state.exitCode).toBe(0);
-    const files = state.stdout.split('\n').filter(Boolean).map((l) => l.split(' '));
+    const files = state.stdout.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/));
     const reserved = files.filter(([f]) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
     const podIps = st.pods.filter((p) => p.node === node.name).map((p) => p.ip).sort();
     expect(reserved.map(([f]) => f).sort()).toEqual(podIps);
@@ -105,14 +105,14 @@ async function checkPodIdentity(name: string, st: Awaited<ReturnType<typeof stat
   const h = await exec(name, `${pod1.node}/pod1`, 'hostname; cat /etc/hosts');
   expect(h.stdout.split('\n')[0]).toBe('pod1');
   expect(h.stdout).toContain('# Kubernetes-managed hosts file.');
-  expect(h.stdout).toContain(`${pod1.ip}\tpod1\n`);
+  expect(h.stdout.split('\n')).toContain(`${pod1.ip}\tpod1`);
   // The node itself keeps its own name.
   expect((await exec(name, pod1.node, 'hostname')).stdout.trim()).toBe(pod1.node);
   // spec.hostname db-0 and spec.subdomain db in namespace team-a.
   const db = st.pods.find((p) => p.name === 'db-0')!;
   const d = await exec(name, `${db.node}/team-a/db-0`, 'hostname; cat /etc/hosts');
   expect(d.stdout.split('\n')[0]).toBe('db-0');
-  expect(d.stdout).toContain(`${db.ip}\tdb-0.db.team-a.svc.cluster.local\tdb-0\n`);
+  expect(d.stdout.split('\n')).toContain(`${db.ip}\tdb-0.db.team-a.svc.cluster.local\tdb-0`);
   // The pod's own server runs in the pod's UTS namespace too.
   const uts = await exec(name, pod1.node, `for f in /run/k8s-netlab/pods/pod1/*.pid; do readlink /proc/$(cat $f)/ns/uts; done | sort -u; readlink /proc/1/ns/uts`);
   const lines = uts.stdout.trim().split('\n');

@@ -39,6 +39,16 @@ describe('diff between running lab and file', () => {
     expect(d).toContain('cluster.proxy: running "iptables", file "nftables"');
     expect(d).toContain('pod default/pod4 is running but not in the file');
   });
+  it('compares a Deployment\'s pods by what they are, not by their random names', async () => {
+    const { loadTopology } = await import('../../src/topology/load');
+    const guide = require('path').resolve(__dirname, '../../topologies/guide.yaml');
+    const a = loadTopology(guide);
+    const b = loadTopology(guide);
+    expect(a.pods.filter((p) => p.owner).map((p) => p.name)).not.toEqual(b.pods.filter((p) => p.owner).map((p) => p.name));
+    expect(diffModels(a, b)).toEqual([]);
+    const moved = { ...b, pods: b.pods.map((p, i) => (p.owner === 'web' && i === b.pods.findIndex((x) => x.owner === 'web') ? { ...p, ip: '10.244.0.250' } : p)) };
+    expect(diffModels(a, moved)).toEqual([expect.stringMatching(/^deployment default\/web: running 2 pods: .*, file 2 pods: .*10\.244\.0\.250/)]);
+  });
 });
 
 describe('kernel preflight', () => {

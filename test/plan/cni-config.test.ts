@@ -33,7 +33,7 @@ describe('CNI network configuration (/etc/cni/net.d)', () => {
     const n = m.nodes[0];
     expect(cniNetwork(m)).toEqual({ name: 'cbr0', file: '/etc/cni/net.d/10-flannel.conflist' });
     const [bridge] = (renderConflist(m, n) as { plugins: unknown[] }).plugins;
-    expect(bridge).toMatchObject({ type: 'bridge', mtu: 1450, isDefaultGateway: true, ipMasq: false, hairpinMode: true, ipam: { ranges: [[{ subnet: n.podCIDR }]], routes: [{ dst: m.cluster.podCIDR }] } });
+    expect(bridge).toMatchObject({ type: 'bridge', mtu: 1450, isDefaultGateway: true, ipMasq: false, hairpinMode: true, ipam: { ranges: [[{ subnet: n.podCIDR }]], routes: [{ dst: m.cluster.podCIDR, gw: n.cbr0IP }] } });
     expect(renderFlannelSubnetEnv(m, n)).toBe(`FLANNEL_NETWORK=${m.cluster.podCIDR}\nFLANNEL_SUBNET=${n.cbr0IP}/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n`);
     expect(renderCniFiles(m, n).map((f) => f.path)).toEqual(['/etc/cni/net.d/10-flannel.conflist', '/etc/cni/net.d/99-loopback.conf', '/run/flannel/subnet.env']);
   });
