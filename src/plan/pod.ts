@@ -18,18 +18,6 @@ export { podMtu };
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
 
-/** One call of the pod's network configuration (or the loopback one, ifname lo) per the CNI spec. */
-export function renderCniCall(model: LabModel, pod: PodModel, command: CniCommand, ifname: 'eth0' | 'lo', extra = ''): string {
-  const config = ifname === 'lo' ? LOOPBACK_CONF : cniNetwork(model).file;
-  return (
-    `CNI_PATH=${CNI_BIN_DIR} python3 ${CNI_EXEC} ${command} --config ${q(config)} --containerid ${sandboxId(model, pod)} ` +
-    `--netns ${q(`/run/netns/${pod.netns}`)} --ifname ${ifname} --args ${q(cniArgs(model, pod))}${extra}`
-  );
-}
-
-/** The marker a pod's start script prints with what the CNI result says: `cni-result <netns> ip=<cidr> host=<veth>`. */
-export const CNI_RESULT_MARK = 'cni-result';
-
 /**
  * One run of images/cni/cni-exec.py for many pods of a node (--batch): each pod's attachments
  * (ADD: loopback on lo, then the node's network on eth0; DEL: eth0, then lo; CHECK: eth0), each

@@ -1,5 +1,5 @@
 import { cniArgs, cniNetwork, renderCniFiles, renderConflist, renderFlannelSubnetEnv, sandboxId } from '../../src/plan/cni-config';
-import { parseCniChecks, parseCniResults, renderCniCall, renderCniCheck, renderPodDelete } from '../../src/plan/pod';
+import { parseCniChecks, parseCniResults, renderCniBatch, renderCniCheck, renderPodDelete } from '../../src/plan/pod';
 import { cniBatches } from '../fixtures/cni';
 import { recordCniResults } from '../../src/lab/cni';
 import { fixtureModel } from '../fixtures/model';
@@ -54,10 +54,11 @@ describe('CNI calls for a pod', () => {
     expect(sandboxId({ name: 'other' }, pod)).not.toBe(sandboxId(m, pod));
   });
   it('ADD, CHECK and DEL name the same sandbox, netns and interface', () => {
-    const calls = (['ADD', 'CHECK', 'DEL'] as const).map((c) => renderCniCall(m, pod, c, 'eth0'));
-    for (const c of calls) {
-      expect(c).toContain(`--containerid ${sandboxId(m, pod)}`);
-      expect(c).toContain(`--netns /run/netns/${pod.netns} --ifname eth0`);
+    const items = (['ADD', 'CHECK', 'DEL'] as const).flatMap((c) => cniBatches(renderCniBatch(m, c, [pod]))[0].items);
+    for (const i of items) {
+      expect(i.containerid).toBe(sandboxId(m, pod));
+      expect(i.netns).toBe(`/run/netns/${pod.netns}`);
+      expect(i.args).toBe(cniArgs(m, pod));
     }
     // DEL before the namespace goes, pod network before loopback (reverse of ADD).
     const del = renderPodDelete(m, pod);
