@@ -88,6 +88,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const stats: WatchStats = { iterations: 0, syncs: 0, restarts: 0, cniChecks: 0, cniFailures: 0 };
   const cniEvery = opts.cniCheckMs ?? 10_000;
   let lastCheck = -Infinity;
+  let checking: Promise<void> | undefined;
   // Pods whose last CHECK failed, with the error: reported when it starts failing and when it passes again.
   const failing = new Map<string, string>();
   const restarts = new Map<string, number>();
@@ -124,22 +125,31 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           say(`kubelet: could not restart ${podKey(o.pod)}: ${(err as Error).message.split('\n')[0]}`);
         }
       }
-      if (cniEvery > 0 && Date.now() - lastCheck >= cniEvery) {
+      // CNI CHECK runs beside the loop (one round at a time), so it never delays the readiness and
+      // proxy reactions; --once waits for it.
+      if (cniEvery > 0 && !checking && Date.now() - lastCheck >= cniEvery) {
         lastCheck = Date.now();
-        const checks = await checkPodNetworks(model);
-        stats.cniChecks++;
-        let bad = 0;
-        for (const [pod, error] of checks) {
-          const k = podKey(pod);
-          if (error !== undefined) {
-            bad++;
-            stats.cniFailures++;
-            if (failing.get(k) !== error) say(`kubelet: CNI CHECK failed for ${k}: ${error}`);
-            failing.set(k, error);
-          } else if (failing.delete(k)) say(`kubelet: CNI CHECK passes again for ${k}`);
-        }
-        for (const k of [...failing.keys()]) if (![...checks.keys()].some((p) => podKey(p) === k)) failing.delete(k);
-        if (stats.cniChecks === 1) say(`kubelet: CNI CHECK of ${checks.size} pods: ${checks.size - bad} passed, ${bad} failed`);
+        checking = checkPodNetworks(model)
+          .then((checks) => {
+            stats.cniChecks++;
+            let bad = 0;
+            for (const [pod, error] of checks) {
+              const k = podKey(pod);
+              if (error !== undefined) {
+                bad++;
+                stats.cniFailures++;
+                if (failing.get(k) !== error) say(`kubelet: CNI CHECK failed for ${k}: ${error}`);
+                failing.set(k, error);
+              } else if (failing.delete(k)) say(`kubelet: CNI CHECK passes again for ${k}`);
+            }
+            for (const k of [...failing.keys()]) if (![...checks.keys()].some((p) => podKey(p) === k)) failing.delete(k);
+            if (stats.cniChecks === 1) say(`kubelet: CNI CHECK of ${checks.size} pods: ${checks.size - bad} passed, ${bad} failed`);
+          })
+          .catch((err) => say(`kubelet: CNI CHECK round failed: ${(err as Error).message.split('\n')[0]}`))
+          .finally(() => {
+            checking = undefined;
+          });
+        if (opts.once) await checking;
       }
       const ready = new Set(obs.filter((o) => o.ready).map((o) => podKey(o.pod)));
       const slices = computeEndpoints(model, (p) => ready.has(podKey(p)));
@@ -163,5 +173,6 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
     if (opts.once) break;
     await sleep(opts.intervalMs - (Date.now() - t0), control);
   }
+  if (checking) await checking;
   return stats;
 }

@@ -173,7 +173,7 @@ describe('workloads of a running lab', () => {
     let out = '';
     beforeAll(async () => {
       expect((await lab(['scale', 'web', '--replicas', '2', '--name', NAME])).exitCode).toBe(0);
-      watch = execa('node', [LAB_BIN, 'watch', '--name', NAME, '--interval', '0.5', '--cni-check', '1'], { cwd: ROOT, reject: false });
+      watch = execa('node', [LAB_BIN, 'watch', '--name', NAME, '--interval', '0.5', '--cni-check', '2'], { cwd: ROOT, reject: false });
       watch.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       watch.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       await waitFor('the first sync of lab watch', async () => out.includes('initial sync'), 20_000);
