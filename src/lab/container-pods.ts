@@ -12,8 +12,9 @@ import { exec, execScript, execScriptOk } from '../runtime/exec';
 import { isCoreDnsPod, parseCoreDnsObserve, renderCoreDnsObserve, renderCoreDnsWaitReady } from '../plan/coredns-pod';
 import { removeCoreDnsFiles } from './dns';
 import { fabricHelperSpec } from '../plan/containers';
-import { isContainerPod } from '../plan/pod';
-import { containerPodName, containerPodSpec, podContainer, renderAttachNetns, renderContainerPodDetach, renderContainerPodNetwork } from '../plan/container-pod';
+import { isContainerPod, parseCniResults } from '../plan/pod';
+import { recordCniResults } from './cni';
+import { containerPodName, containerPodSpec, renderAttachNetns, renderContainerPodDetach, renderContainerPodNetwork } from '../plan/container-pod';
 import { script } from '../plan/shell';
 import { renderNeighFlush } from './reconcile';
 
@@ -31,8 +32,8 @@ function helperImage(model: LabModel, image?: string): string {
   return img;
 }
 
-/** Attaches the running containers' namespaces to their nodes (one helper run) and plumbs them. */
-async function attachAndPlumb(model: LabModel, pods: PodModel[], pids: Map<string, number>, image: string): Promise<void> {
+/** Attaches the running containers' namespaces to their nodes (one helper run) and plumbs them; returns them as their CNI ADD recorded them. */
+async function attachAndPlumb(model: LabModel, pods: PodModel[], pids: Map<string, number>, image: string): Promise<PodModel[]> {
   const nodePids = new Map<string, number>();
   for (const n of new Set(pods.map((p) => p.node))) nodePids.set(n, await containerPid(nodeOf(model, pods.find((p) => p.node === n)!).container));
   const text = pods.map((p) => renderAttachNetns(p, pids.get(containerPodName(model, p))!, nodePids.get(p.node)!)).join('');
@@ -40,18 +41,19 @@ async function attachAndPlumb(model: LabModel, pods: PodModel[], pids: Map<strin
   if (helper.exitCode !== 0) throw new LabError(`attaching container pods to their nodes failed: ${helper.output.trim()}`);
   const byNode = new Map<string, PodModel[]>();
   for (const p of pods) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
-  await Promise.all(
+  const outs = await Promise.all(
     [...byNode].map(([n, ps]) => {
       const node = nodeOf(model, ps[0]);
       return execScriptOk(node.container, script(ps.flatMap((p) => renderContainerPodNetwork(model, node, p))), `container pods on ${n}`);
     }),
   );
+  return recordCniResults(pods, outs.flatMap((o) => parseCniResults(o.stdout)));
 }
 
-/** Creates, starts and plumbs container pods (any stale container of the same name is replaced). */
-export async function startContainerPods(model: LabModel, pods: PodModel[], image?: string): Promise<void> {
+/** Creates, starts and plumbs container pods (any stale container of the same name is replaced); returns them as CNI ADD recorded them. */
+export async function startContainerPods(model: LabModel, pods: PodModel[], image?: string): Promise<PodModel[]> {
   const cps = pods.filter(isContainerPod);
-  if (!cps.length) return;
+  if (!cps.length) return [];
   const img = helperImage(model, image);
   const names = new Set(cps.map((p) => containerPodName(model, p)));
   const stale = (await listLabContainers(model.name)).filter((c) => names.has(c.name));
@@ -63,8 +65,9 @@ export async function startContainerPods(model: LabModel, pods: PodModel[], imag
       pids.set(containerPodName(model, p), pid);
     }),
   );
-  await attachAndPlumb(model, cps, pids, img);
+  const plumbed = await attachAndPlumb(model, cps, pids, img);
   await waitCoreDnsReady(model, cps);
+  return plumbed;
 }
 
 async function logTail(name: string, lines = 10): Promise<string> {
@@ -130,10 +133,13 @@ export async function observeContainerPods(model: LabModel): Promise<ContainerPo
   return states.map((s) => (isCoreDnsPod(s.pod) ? { ...s, ready: probed.get(s.pod) ?? false } : s));
 }
 
-/** restartPolicy Always: the container starts again in a new network namespace, plumbed afresh. */
-export async function restartContainerPod(model: LabModel, pod: PodModel, image?: string): Promise<string[]> {
+/**
+ * restartPolicy Always: the container starts again in a new network namespace, plumbed afresh
+ * (CNI DEL of the old sandbox, ADD of the new); returns the pod as the new ADD recorded it.
+ */
+export async function restartContainerPod(model: LabModel, pod: PodModel, image?: string): Promise<PodModel> {
   const node = nodeOf(model, pod);
-  await execScriptOk(node.container, script(renderContainerPodDetach(pod)), `detach ${pod.name}`);
+  await execScriptOk(node.container, script(renderContainerPodDetach(model, pod)), `detach ${pod.name}`);
   const name = containerPodName(model, pod);
   let pid: number;
   try {
@@ -143,10 +149,10 @@ export async function restartContainerPod(model: LabModel, pod: PodModel, image?
     await removeContainers([name]);
     pid = (await createAndStart(containerPodSpec(model, pod))).pid;
   }
-  await attachAndPlumb(model, [pod], new Map([[name, pid]]), helperImage(model, image));
+  const [plumbed] = await attachAndPlumb(model, [pod], new Map([[name, pid]]), helperImage(model, image));
   // The new eth0 has a new MAC: neighbours on the node still holding the old one would swallow traffic.
   await execScriptOk(node.container, renderNeighFlush([pod.ip]), `flush neighbours of ${pod.name}`);
-  return [podContainer(pod).name];
+  return plumbed;
 }
 
 export async function deleteContainerPods(model: LabModel, pods: PodModel[]): Promise<void> {
@@ -156,5 +162,5 @@ export async function deleteContainerPods(model: LabModel, pods: PodModel[]): Pr
   removeCoreDnsFiles(model, cps);
   const byNode = new Map<string, PodModel[]>();
   for (const p of cps) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
-  await Promise.all([...byNode].map(([n, ps]) => execScriptOk(nodeOf(model, ps[0]).container, script(ps.flatMap(renderContainerPodDetach)), `delete container pods on ${n}`)));
+  await Promise.all([...byNode].map(([n, ps]) => execScriptOk(nodeOf(model, ps[0]).container, script(ps.flatMap((p) => renderContainerPodDetach(model, p))), `delete container pods on ${n}`)));
 }

@@ -15,6 +15,16 @@ function diffSet(kind: string, a: Map<string, string>, b: Map<string, string>): 
   return out;
 }
 
+/** Per Deployment: its pods' template hash, nodes and addresses, in a stable order. */
+function replicaSets(m: LabModel): Map<string, string> {
+  const out = new Map<string, string[]>();
+  for (const p of m.pods.filter((x) => x.owner)) {
+    const k = `${p.namespace}/${p.owner}`;
+    out.set(k, [...(out.get(k) ?? []), `${p.labels['pod-template-hash'] ?? ''} ${p.node} ${p.ip}`]);
+  }
+  return new Map([...out].map(([k, v]) => [k, `${v.length} pods: ${v.sort().join(', ')}`]));
+}
+
 export function diffModels(running: LabModel, wanted: LabModel): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(wanted.cluster)) {
@@ -29,9 +39,11 @@ export function diffModels(running: LabModel, wanted: LabModel): string[] {
     ),
     ...diffSet(
       'pod',
-      keyed(running.pods, (p) => `${p.namespace}/${p.name}`, (p) => `${p.node} ${p.ip}`),
-      keyed(wanted.pods, (p) => `${p.namespace}/${p.name}`, (p) => `${p.node} ${p.ip}`),
+      keyed(running.pods.filter((p) => !p.owner), (p) => `${p.namespace}/${p.name}`, (p) => `${p.node} ${p.ip}`),
+      keyed(wanted.pods.filter((p) => !p.owner), (p) => `${p.namespace}/${p.name}`, (p) => `${p.node} ${p.ip}`),
     ),
+    // A Deployment's pods have random names (a new draw on every load): compare what they are instead.
+    ...diffSet('deployment', replicaSets(running), replicaSets(wanted)),
     ...diffSet(
       'service',
       keyed(running.services, (s) => `${s.namespace}/${s.name}`, (s) => JSON.stringify(s)),

@@ -9,7 +9,10 @@ import { exec, execScriptOk } from '../runtime/exec';
 import { q, script } from '../plan/shell';
 import {
   ContainerObservation,
+  parseCniChecks,
+  parseCniResults,
   parseObservePods,
+  renderCniCheck,
   renderContainerStart,
   renderObservePods,
   renderPodDelete,
@@ -17,6 +20,8 @@ import {
 } from '../plan/pod';
 import { deleteContainerPods, isContainerPod, observeContainerPods, restartContainerPod, startContainerPods } from './container-pods';
 import { prepareDnsPods } from './dns';
+import { recordCniResults, withPods } from './cni';
+import { saveModel } from './state';
 
 function byNode(model: LabModel, pods: PodModel[]) {
   return model.nodes
@@ -24,22 +29,26 @@ function byNode(model: LabModel, pods: PodModel[]) {
     .filter((x) => x.pods.length > 0);
 }
 
-export async function startPods(model: LabModel, pods: PodModel[]): Promise<void> {
+/** Starts pods; returns them with what their CNI ADD recorded (the host veth the plugin named). */
+export async function startPods(model: LabModel, pods: PodModel[]): Promise<PodModel[]> {
   // A DNS pod needs its configs and zones before its servers start.
   await prepareDnsPods(model, pods);
-  await startContainerPods(model, pods);
-  await Promise.all(
+  const containerPods = await startContainerPods(model, pods);
+  const outs = await Promise.all(
     byNode(model, pods).map(({ node, pods: ps }) =>
       execScriptOk(node.container, script(renderPodsOnNode(model, node, ps)), `start pods on ${node.name}`),
     ),
   );
+  const processPods = recordCniResults(pods.filter((p) => !isContainerPod(p)), outs.flatMap((o) => parseCniResults(o.stdout)));
+  const started = new Map([...containerPods, ...processPods].map((p) => [`${p.namespace}/${p.name}`, p]));
+  return pods.map((p) => started.get(`${p.namespace}/${p.name}`) ?? p);
 }
 
 export async function deletePods(model: LabModel, pods: PodModel[]): Promise<void> {
   await deleteContainerPods(model, pods);
   await Promise.all(
     byNode(model, pods).map(({ node, pods: ps }) =>
-      execScriptOk(node.container, script(ps.flatMap(renderPodDelete)), `delete pods on ${node.name}`),
+      execScriptOk(node.container, script(ps.flatMap((p) => renderPodDelete(model, p))), `delete pods on ${node.name}`),
     ),
   );
 }
@@ -86,11 +95,35 @@ export async function observePods(model: LabModel, opts: { probes?: boolean } = 
   });
 }
 
+/**
+ * CNI CHECK of every pod's network, nodes in parallel: the pod -> the plugin's error, or
+ * undefined when the check passed. A pod whose node printed nothing for it counts as failed.
+ */
+export async function checkPodNetworks(model: LabModel): Promise<Map<PodModel, string | undefined>> {
+  const out = new Map<PodModel, string | undefined>();
+  await Promise.all(
+    byNode(model, model.pods).map(async ({ node, pods }) => {
+      const r = await exec(node.container, ['sh', '-c', renderCniCheck(model, pods).join('\n')]);
+      const seen = new Map(parseCniChecks(r.stdout).map((c) => [c.netns, c]));
+      for (const p of pods) {
+        const c = seen.get(p.netns);
+        out.set(p, c ? c.error : `no CHECK answer from ${node.name}${r.stderr ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`);
+      }
+    }),
+  );
+  return out;
+}
+
 /** Restarts the containers of a pod whose processes died (restartPolicy: Always). */
 export async function restartContainers(model: LabModel, obs: PodObservation): Promise<string[]> {
   const dead = obs.pod.containers.filter((c) => !obs.containers.find((o) => o.container === c.name)?.alive);
   if (dead.length === 0) return [];
-  if (isContainerPod(obs.pod)) return restartContainerPod(model, obs.pod);
+  if (isContainerPod(obs.pod)) {
+    const plumbed = await restartContainerPod(model, obs.pod);
+    // The new sandbox's link has a new host veth (named by the plugin): the stored model records it.
+    if (plumbed.hostVeth !== obs.pod.hostVeth) await saveModel(withPods(model, [plumbed]));
+    return obs.pod.containers.map((c) => c.name);
+  }
   const node = model.nodes.find((n) => n.name === obs.pod.node)!;
   await execScriptOk(node.container, script(dead.flatMap((c) => renderContainerStart(obs.pod, c))), `restart ${obs.pod.name}`);
   return dead.map((c) => c.name);

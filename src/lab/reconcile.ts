@@ -9,6 +9,7 @@ import { deletePods, startPods } from './kubelet';
 import { podKey, readyPods, SyncResult, syncProxy } from './proxy';
 import { syncIngress } from './ingress';
 import { saveModel } from './state';
+import { withPods } from './cni';
 import { execScriptOk } from '../runtime/exec';
 import { q } from '../plan/shell';
 
@@ -55,7 +56,8 @@ async function flushNeighbours(model: LabModel, pods: PodModel[]): Promise<void>
   await Promise.all(containers.map((c) => execScriptOk(c, renderNeighFlush(ips), 'flush neighbour entries')));
 }
 
-export async function reconcile(model: LabModel, next: LabModel, added: PodModel[], removed: PodModel[], log: Log = console.log): Promise<ReconcileResult> {
+export async function reconcile(model: LabModel, planned: LabModel, added: PodModel[], removed: PodModel[], log: Log = console.log): Promise<ReconcileResult> {
+  let next = planned;
   const t0 = Date.now();
   if (removed.length > 0) {
     // Terminating pods stop being endpoints before their processes are stopped, so no new
@@ -69,7 +71,8 @@ export async function reconcile(model: LabModel, next: LabModel, added: PodModel
     for (const p of removed) log(podLine('deleted', p));
   }
   if (added.length > 0) {
-    await startPods(next, added);
+    // The stored model records what each pod's CNI ADD returned (the host veth the plugin named).
+    next = withPods(next, await startPods(next, added));
     await flushNeighbours(next, added);
     for (const p of added) log(podLine('created', p));
   }

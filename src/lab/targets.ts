@@ -2,6 +2,7 @@
 import { LabModel, PodModel } from '../model/types';
 import { InputError } from '../errors';
 import { DROP_SYS_ADMIN } from '../plan/security';
+import { podEnter } from '../plan/pod-identity';
 
 export interface Target {
   /** Canonical spelling: `node1`, `node1/pod1`, `vpc`. */
@@ -52,9 +53,9 @@ export function resolveTarget(model: LabModel, spec: string): Target {
   return podTarget(model, pod);
 }
 
-/** argv that runs a command inside the target (in the pod's namespace when it is a pod). */
+/** argv that runs a command inside the target (in the pod's UTS and network namespaces when it is a pod). */
 export function targetArgv(t: Target, argv: string[]): string[] {
-  return t.netns ? ['ip', 'netns', 'exec', t.netns, ...argv] : argv;
+  return t.netns ? [...podEnter({ netns: t.netns }), ...argv] : argv;
 }
 
 /**

@@ -5,7 +5,8 @@ import { execScriptOk } from '../runtime/exec';
 import { fabricHelperSpec, nodeSpec, vpcSpec } from '../plan/containers';
 import { renderLinkScript } from '../plan/fabric';
 import { renderNodeBase } from '../plan/node';
-import { renderPodsOnNode } from '../plan/pod';
+import { isContainerPod, parseCniResults, renderPodsOnNode } from '../plan/pod';
+import { recordCniResults, renderCniInstall, withPods } from './cni';
 import { renderVpc } from '../plan/vpc';
 import { script } from '../plan/shell';
 import { saveModel } from './state';
@@ -20,7 +21,8 @@ import { setupEdge } from './edge';
 
 export type Progress = (msg: string) => void;
 
-export async function buildLab(model: LabModel, image: string, progress: Progress, origin: Record<string, string> = {}): Promise<void> {
+export async function buildLab(planned: LabModel, image: string, progress: Progress, origin: Record<string, string> = {}): Promise<void> {
+  let model = planned;
   const t0 = Date.now();
   const since = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
   const vpc = vpcSpec(model, image);
@@ -36,7 +38,7 @@ export async function buildLab(model: LabModel, image: string, progress: Progres
 
   await Promise.all([
     execScriptOk(model.vpc.container, script(renderVpc(model)), 'vpc router setup'),
-    ...model.nodes.map((n) => execScriptOk(n.container, script(renderNodeBase(model, n)), `node ${n.name} setup`)),
+    ...model.nodes.map((n) => execScriptOk(n.container, script([...renderNodeBase(model, n), ...renderCniInstall(model, n)]), `node ${n.name} setup`)),
   ]);
   progress(`network: vpc router and ${model.nodes.length} nodes configured (${since()})`);
   if (model.edge) {
@@ -45,10 +47,13 @@ export async function buildLab(model: LabModel, image: string, progress: Progres
   }
 
   await prepareDnsPods(model, model.pods);
-  await Promise.all(
+  const outs = await Promise.all(
     model.nodes.map((n) => execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`)),
   );
-  await startContainerPods(model, model.pods, image);
+  const processPods = recordCniResults(model.pods.filter((p) => !isContainerPod(p)), outs.flatMap((o) => parseCniResults(o.stdout)));
+  const containerPods = await startContainerPods(model, model.pods, image);
+  // From here on the model holds what each pod's CNI ADD returned (the host veth the plugin named).
+  model = withPods(model, [...processPods, ...containerPods]);
   progress(`pods: ${model.pods.length} running and ready (${since()})`);
 
   // Every pod just passed the lab's start-up check; pods with a readiness (or startup) probe must

@@ -8,7 +8,7 @@
 import type { LabModel } from '../model/types';
 import { computeEndpoints, EndpointSlice, servicePortName } from '../proxy/endpoints';
 import type { ProxyState } from '../proxy/plan';
-import { observePods, restartContainer, restartContainers, runProbes } from './kubelet';
+import { checkPodNetworks, observePods, restartContainer, restartContainers, runProbes } from './kubelet';
 import { ContainerProbeState, dueProbes, newProbeState, probeReady, recordProbe } from './prober';
 import type { PodContainer, PodModel } from '../model/types';
 import type { ProbeKind } from '../model/probe';
@@ -58,6 +58,8 @@ export interface WatchOptions {
   intervalMs: number;
   /** Run one iteration and return. */
   once?: boolean;
+  /** How often to run CNI CHECK on every pod's network (default 10 s; 0 never). */
+  cniCheckMs?: number;
   log?: (line: string) => void;
   /** Set `stopped` to end the loop after the current iteration; `wake` cuts the wait short. */
   control?: { stopped: boolean; wake?: () => void };
@@ -67,6 +69,9 @@ export interface WatchStats {
   iterations: number;
   syncs: number;
   restarts: number;
+  /** CNI CHECK rounds run, and pod checks that failed. */
+  cniChecks: number;
+  cniFailures: number;
 }
 
 function sleep(ms: number, control?: WatchOptions['control']): Promise<void> {
@@ -84,7 +89,12 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const say = (l: string) => log(`${clock()} ${l}`);
   const control = opts.control ?? { stopped: false };
-  const stats: WatchStats = { iterations: 0, syncs: 0, restarts: 0 };
+  const stats: WatchStats = { iterations: 0, syncs: 0, restarts: 0, cniChecks: 0, cniFailures: 0 };
+  const cniEvery = opts.cniCheckMs ?? 10_000;
+  let lastCheck = -Infinity;
+  let checking: Promise<void> | undefined;
+  // Pods whose last CHECK failed, with the error: reported when it starts failing and when it passes again.
+  const failing = new Map<string, string>();
   const restarts = new Map<string, number>();
   let states: Map<string, ProxyState> | undefined;
   let lastModel: string | undefined;
@@ -166,6 +176,32 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           }
         }
       }
+      // CNI CHECK runs beside the loop (one round at a time), so it never delays the readiness and
+      // proxy reactions; --once waits for it.
+      if (cniEvery > 0 && !checking && Date.now() - lastCheck >= cniEvery) {
+        lastCheck = Date.now();
+        checking = checkPodNetworks(model)
+          .then((checks) => {
+            stats.cniChecks++;
+            let bad = 0;
+            for (const [pod, error] of checks) {
+              const k = podKey(pod);
+              if (error !== undefined) {
+                bad++;
+                stats.cniFailures++;
+                if (failing.get(k) !== error) say(`kubelet: CNI CHECK failed for ${k}: ${error}`);
+                failing.set(k, error);
+              } else if (failing.delete(k)) say(`kubelet: CNI CHECK passes again for ${k}`);
+            }
+            for (const k of [...failing.keys()]) if (![...checks.keys()].some((p) => podKey(p) === k)) failing.delete(k);
+            if (stats.cniChecks === 1) say(`kubelet: CNI CHECK of ${checks.size} pods: ${checks.size - bad} passed, ${bad} failed`);
+          })
+          .catch((err) => say(`kubelet: CNI CHECK round failed: ${(err as Error).message.split('\n')[0]}`))
+          .finally(() => {
+            checking = undefined;
+          });
+        if (opts.once) await checking;
+      }
       const podReady = (o: (typeof obs)[number]): boolean =>
         o.alive &&
         o.pod.containers.every((c) => {
@@ -195,5 +231,6 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
     if (opts.once) break;
     await sleep(opts.intervalMs - (Date.now() - t0), control);
   }
+  if (checking) await checking;
   return stats;
 }

@@ -5,15 +5,15 @@
  * operation takes a model and returns the next one plus the pods to start and to delete;
  * src/lab/reconcile.ts makes it so on the nodes.
  */
-import type { DeploymentModel, LabModel, PodModel } from '../model/types';
+import type { DeploymentModel, LabModel, NodeModel, PodModel } from '../model/types';
 import { InputError } from '../errors';
 import { HostLocalIpam } from '../net/ipam';
 import { resolveContainers } from '../topology/containers';
 import { Issues } from '../topology/issues';
-import { deploymentPodName, hostVethName, netnsName, safeSuffix } from '../topology/names';
+import { deploymentPodName, hostVethName, netnsName, randomSuffix } from '../topology/names';
 import type { ObjectMeta, RawPodSpec } from '../topology/raw';
 import { Scheduler } from '../topology/scheduler';
-import { podDnsOf, podTemplateHash } from '../topology/workloads';
+import { hostAliasesOf, podDnsOf, podTemplateHash } from '../topology/workloads';
 import { diffModels } from './diff';
 
 export interface WorkloadChange {
@@ -41,82 +41,94 @@ function findDeployment(model: LabModel, name: string, namespace: string): Deplo
   });
 }
 
-/** The name the loader (src/topology/workloads.ts) gives replica `i` of a Deployment, before collisions with `taken`. */
-function replicaName(d: DeploymentModel, hash: string, i: number, taken: (name: string) => boolean): string {
-  for (let salt = 0; ; salt++) {
-    const n = deploymentPodName(d.name, hash, safeSuffix(`${d.namespace}/${d.name}/${hash}/${i}${salt ? `#${salt}` : ''}`));
-    if (!taken(n)) return n;
+/**
+ * Names for `count` new replicas, as the ReplicaSet controller gets them from the apiserver:
+ * `<deployment>-<pod-template-hash>-` plus a random five-character suffix, drawn again while it
+ * collides with a pod of the namespace. So a Deployment scaled down and up gets new names.
+ */
+function newReplicaNames(model: LabModel, d: DeploymentModel, count: number): string[] {
+  const hash = podTemplateHash(d.template);
+  const taken = new Set(model.pods.filter((p) => p.namespace === d.namespace).map((p) => p.name));
+  const out: string[] = [];
+  while (out.length < count) {
+    const name = deploymentPodName(d.name, hash, randomSuffix());
+    if (taken.has(name)) continue;
+    taken.add(name);
+    out.push(name);
+  }
+  return out;
+}
+
+/**
+ * Places new pods against what already runs: the scheduler counts existing pods per node, and
+ * each node's host-local IPAM knows the addresses in use and continues after its cursor
+ * (NodeModel.lastReservedIP), so a freed address is not handed out again at once.
+ */
+class Placer {
+  private readonly scheduler: Scheduler;
+  private readonly ipam: Map<string, HostLocalIpam>;
+  private readonly veths: Set<string>;
+
+  constructor(private readonly model: LabModel) {
+    this.scheduler = new Scheduler(model.nodes);
+    // Seed the scheduler's per-node load with the running pods (a nodeName placement just counts).
+    for (const p of model.pods) this.scheduler.place({ nodeName: p.node, containers: [] }, 'seed');
+    this.ipam = new Map(model.nodes.map((n) => [n.name, new HostLocalIpam(n.podCIDR, lastReservedOf(model, n.name), n.cbr0IP || undefined)]));
+    for (const p of model.pods) this.ipam.get(p.node)?.reserve(p.ip);
+    this.veths = new Set(model.pods.map((p) => `${p.node}/${p.hostVeth}`));
+  }
+
+  /** A node (from the scheduler, or `node` when already decided), an address and a host veth name. */
+  place(namespace: string, name: string, spec: RawPodSpec, specPath: string, node?: string): { node: string; ip: string; hostVeth: string } {
+    if (node === undefined) {
+      const placed = this.scheduler.place(spec, specPath);
+      if ('error' in placed) throw new InputError(`pod ${namespace}/${name}: ${placed.error.message}`, { field: placed.error.field, hint: placed.error.hint });
+      node = placed.node;
+    } else {
+      this.scheduler.place({ nodeName: node, containers: [] }, 'seed');
+    }
+    const ip = this.ipam.get(node)?.allocate();
+    if (ip === undefined) {
+      const n = this.model.nodes.find((x) => x.name === node);
+      throw new InputError(`node ${node}: its pod block ${n?.podCIDR ?? '?'} has no free address for pod ${namespace}/${name}`, {
+        field: 'replicas',
+        hint: 'scale to fewer replicas, or delete pods on that node',
+      });
+    }
+    let hostVeth = hostVethName(namespace, name);
+    for (let salt = 1; this.veths.has(`${node}/${hostVeth}`); salt++) hostVeth = hostVethName(namespace, name, salt);
+    this.veths.add(`${node}/${hostVeth}`);
+    return { node, ip, hostVeth };
+  }
+
+  /** The nodes with their cursors moved past the addresses handed out. */
+  nodes(): NodeModel[] {
+    return this.model.nodes.map((n) => {
+      const last = this.ipam.get(n.name)?.lastReserved;
+      return last ? { ...n, lastReservedIP: last } : n;
+    });
   }
 }
 
-/**
- * Names for `count` new replicas: the lowest replica indexes whose names are free. With
- * `after` (a pod just deleted) only indexes past that pod's are used, so its replacement gets
- * a name no pod had recently, as a ReplicaSet's random suffix would.
- */
-function newReplicaNames(model: LabModel, d: DeploymentModel, count: number, after?: string): string[] {
-  const hash = podTemplateHash(d.template);
-  const inNs = new Set(model.pods.filter((p) => p.namespace === d.namespace).map((p) => p.name));
-  const owned = new Set(model.pods.filter((p) => p.namespace === d.namespace && p.owner === d.name).map((p) => p.name));
-  const search = (start: string | undefined): string[] => {
-    const used = new Set<string>();
-    const out: string[] = [];
-    let seen = start === undefined;
-    for (let i = 0; out.length < count; i++) {
-      // The deleted pod's index is not found among the first ones: it came from another naming.
-      if (!seen && i > owned.size + 1000) return search(undefined);
-      // As the loader: a name held by another object in the namespace is rehashed; one of our own replicas is that replica.
-      const name = replicaName(d, hash, i, (n) => used.has(n) || (inNs.has(n) && !owned.has(n)));
-      used.add(name);
-      if (!seen) {
-        seen = name === start;
-        continue;
-      }
-      if (!owned.has(name) && name !== start) out.push(name);
-    }
-    return out;
-  };
-  return search(after);
+/** A node's host-local cursor; models stored before it was kept: the newest pod's address on the node. */
+function lastReservedOf(model: LabModel, node: string): string | undefined {
+  const n = model.nodes.find((x) => x.name === node);
+  if (n?.lastReservedIP) return n.lastReservedIP;
+  return model.pods.filter((p) => p.node === node).at(-1)?.ip;
 }
 
-/**
- * New pods of a Deployment, placed and addressed against what already runs: the scheduler
- * counts existing pods per node, IPAM reserves every address in use (and `holdIps`, addresses
- * just freed, so they are not handed out again at once, as host-local's round robin does).
- */
-function createReplicas(model: LabModel, d: DeploymentModel, names: string[], holdIps: string[] = []): PodModel[] {
+/** New pods of a Deployment, placed and addressed by `placer`. */
+function createReplicas(placer: Placer, d: DeploymentModel, names: string[]): PodModel[] {
   const template = d.template as Template;
   const spec = template.spec;
   const specPath = `deployments[${key(d.namespace, d.name)}].template.spec`;
   const issues = new Issues();
   const containers = resolveContainers(spec, specPath, issues);
   issues.throwIfAny();
-
-  const scheduler = new Scheduler(model.nodes);
-  // Seed the scheduler's per-node load with the running pods (a nodeName placement just counts).
-  for (const p of model.pods) scheduler.place({ nodeName: p.node, containers: [] }, 'seed');
-  const ipam = new Map(model.nodes.map((n) => [n.name, new HostLocalIpam(n.podCIDR)]));
-  for (const ip of [...model.pods.map((p) => p.ip), ...holdIps]) for (const pool of ipam.values()) pool.reserve(ip);
-  const veths = new Set(model.pods.map((p) => `${p.node}/${p.hostVeth}`));
-
   const hash = podTemplateHash(d.template);
   const labels = { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash };
   return names.map((name) => {
-    const placed = scheduler.place(spec, specPath);
-    if ('error' in placed) throw new InputError(`pod ${d.namespace}/${name}: ${placed.error.message}`, { field: placed.error.field, hint: placed.error.hint });
-    const node = placed.node;
-    const pool = ipam.get(node)!;
-    const ip = pool.allocate();
-    if (ip === undefined) {
-      const n = model.nodes.find((x) => x.name === node)!;
-      throw new InputError(`node ${node}: its pod block ${n.podCIDR} has no free address for pod ${d.namespace}/${name}`, {
-        field: 'replicas',
-        hint: 'scale to fewer replicas, or delete pods on that node',
-      });
-    }
-    let hostVeth = hostVethName(d.namespace, name);
-    for (let salt = 1; veths.has(`${node}/${hostVeth}`); salt++) hostVeth = hostVethName(d.namespace, name, salt);
-    veths.add(`${node}/${hostVeth}`);
+    const { node, ip, hostVeth } = placer.place(d.namespace, name, spec, specPath);
     return {
       name,
       namespace: d.namespace,
@@ -129,6 +141,7 @@ function createReplicas(model: LabModel, d: DeploymentModel, names: string[], ho
       owner: d.name,
       ...(spec.hostname ? { hostname: spec.hostname } : {}),
       ...(spec.subdomain ? { subdomain: spec.subdomain } : {}),
+      ...hostAliasesOf(spec),
       ...podDnsOf(spec),
     } satisfies PodModel;
   });
@@ -146,8 +159,9 @@ export function scaleDeployment(model: LabModel, name: string, namespace: string
   const current = replicasOf(model, d);
   const deployments = model.deployments.map((x) => (x === d ? { ...x, replicas } : x));
   if (replicas >= current.length) {
-    const added = createReplicas(model, d, newReplicaNames(model, d, replicas - current.length));
-    return { model: { ...model, deployments, pods: [...model.pods, ...added] }, added, removed: [] };
+    const placer = new Placer(model);
+    const added = createReplicas(placer, d, newReplicaNames(model, d, replicas - current.length));
+    return { model: { ...model, deployments, nodes: placer.nodes(), pods: [...model.pods, ...added] }, added, removed: [] };
   }
   // The newest pods go first, as a ReplicaSet scaling down prefers the most recently created.
   const removed = current.slice(replicas);
@@ -166,23 +180,31 @@ export function deletePod(model: LabModel, name: string, namespace: string): Wor
   const rest: LabModel = { ...model, pods: model.pods.filter((p) => p !== pod) };
   const d = pod.owner ? model.deployments.find((x) => x.name === pod.owner && x.namespace === pod.namespace) : undefined;
   if (!d) return { model: rest, added: [], removed: [pod] };
-  // The ReplicaSet sees one replica missing and creates a pod with a new name.
-  const added = createReplicas(rest, d, newReplicaNames(rest, d, 1, pod.name), [pod.ip]);
-  return { model: { ...rest, pods: [...rest.pods, ...added] }, added, removed: [pod] };
+  // The ReplicaSet sees one replica missing and creates a pod with a new name; host-local's
+  // cursor keeps the freed address from coming straight back.
+  const placer = new Placer(rest);
+  const added = createReplicas(placer, d, newReplicaNames(model, d, 1));
+  return { model: { ...rest, nodes: placer.nodes(), pods: [...rest.pods, ...added] }, added, removed: [pod] };
 }
 
-/** What a pod is for the running lab: changing any of it means deleting and recreating the pod. */
+/**
+ * What a bare pod is for the running lab: changing any of it means deleting and recreating the
+ * pod. Its address is not part of it: that is host-local's to hand out when the pod is created.
+ */
 function podIdentity(p: PodModel): string {
   const labels = Object.keys(p.labels)
     .sort()
     .map((k) => [k, p.labels[k]]);
-  return JSON.stringify([p.node, p.ip, p.containers, labels, p.hostname ?? '', p.subdomain ?? '', p.dnsPolicy ?? '', p.dnsConfig ?? null]);
+  return JSON.stringify([p.node, p.containers, labels, p.hostname ?? '', p.subdomain ?? '', p.hostAliases ?? null, p.dnsPolicy ?? '', p.dnsConfig ?? null]);
 }
 
 /**
  * The running lab brought to a new topology, as `kubectl apply` of every object would: nodes
- * and cluster settings cannot change (they are containers and links), pods are created,
- * deleted or recreated, Services and Deployments are replaced.
+ * and cluster settings cannot change (they are containers and links), bare pods are created,
+ * deleted or recreated by name, Deployments are reconciled as their controller does (replicas of
+ * the current pod template are kept, oldest first; missing ones are created with fresh names;
+ * replicas of another template or of a removed Deployment go), Services are replaced. New pods
+ * are addressed by host-local against the running pods.
  */
 export function applyTopology(running: LabModel, wanted: LabModel): ApplyChange {
   const fixed = diffModels(running, wanted).filter((l) => l.startsWith('cluster.') || l.startsWith('node '));
@@ -198,38 +220,49 @@ export function applyTopology(running: LabModel, wanted: LabModel): ApplyChange 
       hint: `recreate the lab: lab down --name ${running.name} && lab up -t ${file} --name ${running.name}`,
     });
   }
-  const was = new Map(running.pods.map((p) => [key(p.namespace, p.name), p]));
-  const now = new Map(wanted.pods.map((p) => [key(p.namespace, p.name), p]));
   const removed: PodModel[] = [];
+  const kept: PodModel[] = [];
+  // Bare pods, by name.
+  const wantedBare = new Map(wanted.pods.filter((p) => !p.owner).map((p) => [key(p.namespace, p.name), p]));
+  for (const p of running.pods.filter((x) => !x.owner)) {
+    const w = wantedBare.get(key(p.namespace, p.name));
+    (w && podIdentity(w) === podIdentity(p) ? kept : removed).push(p);
+  }
+  // Deployment pods, by owner and pod-template-hash.
+  const missing: { d: DeploymentModel; count: number }[] = [];
+  for (const d of wanted.deployments) {
+    const hash = podTemplateHash(d.template);
+    const mine = running.pods.filter((p) => p.owner === d.name && p.namespace === d.namespace && p.labels['pod-template-hash'] === hash);
+    kept.push(...mine.slice(0, d.replicas));
+    if (mine.length < d.replicas) missing.push({ d, count: d.replicas - mine.length });
+  }
+  for (const p of running.pods.filter((x) => x.owner)) if (!kept.includes(p)) removed.push(p);
+  const keptSet = new Set(kept);
+  const stay = running.pods.filter((p) => keptSet.has(p));
+
+  const nodes = running.nodes.map((n) => ({ ...n, labels: { ...(wanted.nodes.find((x) => x.name === n.name)?.labels ?? n.labels) } }));
+  const placer = new Placer({ ...running, nodes, pods: stay });
   const added: PodModel[] = [];
-  for (const [k, p] of was) {
-    const w = now.get(k);
-    if (!w || podIdentity(w) !== podIdentity(p)) removed.push(p);
+  for (const w of wanted.pods.filter((p) => !p.owner)) {
+    const r = running.pods.find((p) => !p.owner && p.namespace === w.namespace && p.name === w.name);
+    if (r && keptSet.has(r)) continue;
+    // The node the loader's scheduler chose; a fresh address from host-local on it.
+    const { ip, hostVeth } = placer.place(w.namespace, w.name, { containers: [] }, 'pod', w.node);
+    added.push({ ...w, ip, hostVeth });
   }
-  const kept = running.pods.filter((p) => !removed.includes(p));
-  // Host-side veth names must stay unique per node beside the pods that keep running.
-  const veths = new Set(kept.map((p) => `${p.node}/${p.hostVeth}`));
-  for (const w of wanted.pods) {
-    const r = was.get(key(w.namespace, w.name));
-    if (r && !removed.includes(r)) continue;
-    let hostVeth = w.hostVeth;
-    for (let salt = 1; veths.has(`${w.node}/${hostVeth}`); salt++) hostVeth = hostVethName(w.namespace, w.name, salt);
-    veths.add(`${w.node}/${hostVeth}`);
-    added.push({ ...w, hostVeth });
-  }
+  for (const { d, count } of missing) added.push(...createReplicas(placer, d, newReplicaNames({ ...running, pods: [...stay, ...added] }, d, count)));
   // Pods that keep running keep their place; new ones come last (model.pods is creation order).
-  const pods = [...kept, ...added];
+  const pods = [...stay, ...added];
   const svcs = (m: LabModel) => new Map(m.services.map((s) => [key(s.namespace, s.name), JSON.stringify(s)]));
   const a = svcs(running);
   const b = svcs(wanted);
   const changedServices = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
-  const nodes = running.nodes.map((n) => ({ ...n, labels: { ...(wanted.nodes.find((x) => x.name === n.name)?.labels ?? n.labels) } }));
   const model: LabModel = {
     ...wanted,
     name: running.name,
     prefix: running.prefix,
     vpc: running.vpc,
-    nodes,
+    nodes: placer.nodes(),
     links: running.links,
     pods,
     ...(running.image ? { image: running.image } : {}),

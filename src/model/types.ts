@@ -82,6 +82,8 @@ export interface NodeModel {
   vpcIface: string;
   /** Optional public address the Internet gateway maps 1:1 to this node (edge issue). */
   publicIP?: string;
+  /** host-local's round-robin cursor for the node's pod block (its last_reserved_ip): new pods get the next free address after it. */
+  lastReservedIP?: string;
 }
 
 /** A container of a pod run as a process in the pod's namespace (the lab's netexec server). */
@@ -134,6 +136,8 @@ export interface PodModel {
   owner?: string;
   hostname?: string;
   subdomain?: string;
+  /** Pod spec.hostAliases: extra /etc/hosts lines the kubelet writes. */
+  hostAliases?: { ip: string; hostnames: string[] }[];
   /** Pod spec.dnsPolicy (ClusterFirst when absent); `None` means resolv.conf comes from dnsConfig only. */
   dnsPolicy?: string;
   /** Pod spec.dnsConfig, merged into (or, with dnsPolicy None, making up) the pod's resolv.conf. */

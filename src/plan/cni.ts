@@ -6,11 +6,11 @@
  *   host-gw     kindnet/flannel host-gw: a route per peer pod block via the peer's eth0 address.
  *   vxlan       flannel: flannel.1 (VNI 1, UDP 8472), static FDB + neighbour per peer VTEP.
  *   vpc-native  AWS VPC CNI: pods hold VPC addresses; the node proxy-ARPs for them on eth0
- *               (as ENI secondary addresses are delivered to the instance) and routes each /32.
+ *               (as ENI secondary addresses are delivered to the instance); the ptp plugin routes
+ *               each /32 (src/plan/cni-config.ts).
  */
 import { createHash } from 'crypto';
 import { LabModel, NodeModel } from '../model/types';
-import { q } from './shell';
 
 /** VXLAN header overhead flannel subtracts: outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
 export const VXLAN_OVERHEAD = 50;
@@ -18,8 +18,6 @@ export const FLANNEL_DEV = 'flannel.1';
 export const FLANNEL_VNI = 1;
 /** flannel's VXLAN port (the Linux kernel default), not the IANA 4789. */
 export const FLANNEL_PORT = 8472;
-/** The AWS VPC CNI's pod gateway: a link-local address the host veth answers for. */
-export const VPC_NATIVE_GATEWAY = '169.254.1.1';
 
 export function podMtu(model: LabModel): number {
   return model.cluster.cni === 'vxlan' ? model.cluster.mtu - VXLAN_OVERHEAD : model.cluster.mtu;
@@ -106,24 +104,4 @@ export function renderCniNode(model: LabModel, node: NodeModel): string[] {
     default:
       return [];
   }
-}
-
-/** vpc-native pod plumbing (as the AWS VPC CNI does it): /32 on eth0, link-local gateway, host /32 route. */
-export function renderVpcNativePod(pod: { ip: string; netns: string; hostVeth: string }, mtu: number): string[] {
-  const ns = q(pod.netns);
-  const veth = q(pod.hostVeth);
-  const gw = VPC_NATIVE_GATEWAY;
-  return [
-    `ip link add ${veth} mtu ${mtu} type veth peer name eth0 netns ${ns}`,
-    `ip -n ${ns} link set eth0 mtu ${mtu}`,
-    `ip -n ${ns} link set lo up`,
-    `ip -n ${ns} addr add ${pod.ip}/32 dev eth0`,
-    `ip -n ${ns} link set eth0 up`,
-    `ip link set ${veth} up`,
-    `ip -n ${ns} route add ${gw} dev eth0 scope link`,
-    `ip -n ${ns} route add default via ${gw} dev eth0`,
-    // The gateway is the host veth itself: a static neighbour, so the pod never ARPs for it.
-    `ip -n ${ns} neigh add ${gw} lladdr "$(cat /sys/class/net/${veth}/address)" dev eth0 nud permanent`,
-    `ip route add ${pod.ip}/32 dev ${veth} scope link`,
-  ];
 }

@@ -15,6 +15,7 @@ import { podResolvConf, renderPodResolvConf, resolvOptions } from './resolv';
 import { q, script } from './shell';
 import { privilegesFor } from './security';
 import { coreDnsBinds, isCoreDnsPod } from './coredns-pod';
+import { containerExtraHosts, podHostname, renderPodEtcHosts, utsPath } from './pod-identity';
 
 export const LABEL_POD = 'k8s-netlab.pod';
 
@@ -36,7 +37,9 @@ export function containerPodSpec(model: LabModel, pod: PodModel): ContainerSpec 
   return {
     name: containerPodName(model, pod),
     image: c.image,
-    hostname: pod.hostname ?? pod.name,
+    hostname: podHostname(pod),
+    // The kubelet's /etc/hosts lines for the pod (and its hostAliases), on the engine's own file.
+    extraHosts: containerExtraHosts(model, pod),
     lab: model.name,
     role: 'pod',
     labels: { [LABEL_NODE]: pod.node, [LABEL_POD]: `${pod.namespace}/${pod.name}` },
@@ -59,19 +62,25 @@ export function containerPodSpec(model: LabModel, pod: PodModel): ContainerSpec 
  */
 export function renderAttachNetns(pod: Pick<PodModel, 'netns'>, podPid: number, nodePid: number): string {
   const target = `/run/netns/${pod.netns}`;
+  // The UTS namespace too (the container's hostname), where the node keeps process pods' ones.
+  const uts = utsPath(pod);
+  const dir = uts.slice(0, uts.lastIndexOf('/'));
   return script([
     `exec 3< /proc/${podPid}/ns/net`,
-    `nsenter -t ${nodePid} -m -p -- sh -c ${q(`mkdir -p /run/netns && rm -f ${target} && : > ${target} && mount --bind /proc/self/fd/3 ${target}`)}`,
+    `exec 4< /proc/${podPid}/ns/uts`,
+    `nsenter -t ${nodePid} -m -p -- sh -c ${q(
+      `mkdir -p /run/netns ${dir} && rm -f ${target} ${uts} && : > ${target} && mount --bind /proc/self/fd/3 ${target} && : > ${uts} && mount --bind /proc/self/fd/4 ${uts}`,
+    )}`,
   ]);
 }
 
 /** Lines run in the node once the namespace is attached: the process pod's plumbing without `ip netns add`. */
 export function renderContainerPodNetwork(model: LabModel, node: NodeModel, pod: PodModel): string[] {
   // The resolv.conf also goes to /etc/netns/<netns>, so `lab exec` into the pod resolves as the pod does.
-  return [...renderPodNetwork(model, node, pod).filter((l) => !/^ip netns add /.test(l)), ...renderPodResolvConf(model, pod)];
+  return [...renderPodNetwork(model, node, pod).filter((l) => !/^ip netns add /.test(l)), ...renderPodResolvConf(model, pod), ...renderPodEtcHosts(model, pod)];
 }
 
 /** Lines run in the node when the container pod goes away or restarts: its veth and the namespace mount. */
-export function renderContainerPodDetach(pod: PodModel): string[] {
-  return renderPodDelete(pod);
+export function renderContainerPodDetach(model: LabModel, pod: PodModel): string[] {
+  return renderPodDelete(model, pod);
 }

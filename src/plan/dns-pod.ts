@@ -5,6 +5,7 @@
  * node, like netexec. Its files live in the pod's run directory, so deleting the pod removes them.
  * Pure: scripts and file texts only.
  */
+import { podEnter } from './pod-identity';
 import type { LabModel, PodContainer, PodModel } from '../model/types';
 import type { EndpointSlice } from '../proxy/endpoints';
 import { ZoneFile, knotReloadArgv, renderKnotConf, renderUnboundConf, zoneFiles } from '../dns/config';
@@ -85,7 +86,7 @@ function startLine(pod: PodModel, c: PodContainer, proc: 'knotd' | 'unbound'): s
   const log = `${LOG_DIR}/pods/${pod.netns}_${c.name}.${proc}.log`;
   const argv = proc === 'knotd' ? ['knotd', '-c', `${dir}/knot.conf`] : ['unbound', '-d', '-c', `${dir}/unbound.conf`];
   return [
-    `setsid ip netns exec ${q(pod.netns)} ${[...DROP_SYS_ADMIN, ...argv].map(q).join(' ')} >> ${q(log)} 2>&1 < /dev/null &`,
+    `setsid ${podEnter(pod).map(q).join(' ')} ${[...DROP_SYS_ADMIN, ...argv].map(q).join(' ')} >> ${q(log)} 2>&1 < /dev/null &`,
     `echo $! > ${q(pidFile(pod, c, proc))}`,
   ];
 }

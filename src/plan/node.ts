@@ -28,6 +28,11 @@ export function renderNodeBase(model: LabModel, node: NodeModel): string[] {
           // The pod MTU: an overlay's overhead comes off it, and node -> pod traffic leaves through cbr0.
           `ip link set cbr0 mtu ${podMtu(model)}`,
           `ip addr add ${node.cbr0IP}/${prefixOf(node.podCIDR)} dev cbr0`,
+          // A bridge takes the lowest MAC of its ports unless one is set; the bridge plugin pins it
+          // when it gives the bridge its gateway address (ensureAddr, containernetworking/plugins
+          // v1.1.1), so CNI CHECK's MAC comparison holds as pods come and go. cbr0 gets its address
+          // here, so the pinning is done here too.
+          'ip link set cbr0 address "$(cat /sys/class/net/cbr0/address)"',
           'ip link set cbr0 up',
         ]
       : []),

@@ -1,49 +1,112 @@
 /**
- * A pod inside its node: the CNI part (netns held open by `ip netns`, like the pause container;
- * veth eth0 <-> cbr0; host-local address; default route via cbr0) and the kubelet part
- * (each container a process in the pod's namespace, sharing localhost).
+ * A pod inside its node: the runtime part (a network namespace held open by `ip netns`, like the
+ * pause container's), the CNI part (the node's network configuration run by the reference
+ * plugins through images/cni/cni-exec.py, as kubelet's runtime does: loopback, then the pod
+ * network on eth0) and the kubelet part (each container a process in the pod's namespace,
+ * sharing localhost).
  */
 import { LabModel, NodeModel, PodContainer, PodModel } from '../model/types';
-import { LOG_DIR, prefixOf, RUN_DIR } from './node';
+import { LOG_DIR, RUN_DIR } from './node';
 import { q } from './shell';
 import { renderDnsAlive, renderDnsReady, renderDnsStart, renderDnsWaitReady } from './dns-pod';
 import { renderPodResolvConf } from './resolv';
-import { podMtu, renderVpcNativePod, VPC_NATIVE_GATEWAY } from './cni';
+import { podMtu } from './cni';
 import { DROP_SYS_ADMIN } from './security';
 import { renderReadyOnce } from './probe';
+import { podEnter, renderPodIdentity, renderPodIdentityDelete } from './pod-identity';
+import { cniArgs, cniNetwork, CNI_BIN_DIR, CNI_EXEC, LOOPBACK_CONF, sandboxId } from './cni-config';
 
 export { podMtu };
 
-export function renderPodNetwork(model: LabModel, node: NodeModel, pod: PodModel): string[] {
+export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
+
+/**
+ * One run of images/cni/cni-exec.py for many pods of a node (--batch): each pod's attachments
+ * (ADD: loopback on lo, then the node's network on eth0; DEL: eth0, then lo; CHECK: eth0), each
+ * run by the spec, pods concurrently, as a kubelet starts several pod sandboxes at once. One
+ * runtime process per node instead of two per pod keeps pod start as fast as before the plugins.
+ */
+export function renderCniBatch(model: LabModel, command: CniCommand, pods: PodModel[]): string[] {
+  if (pods.length === 0) return [];
+  const order: Array<'eth0' | 'lo'> = command === 'ADD' ? ['lo', 'eth0'] : command === 'DEL' ? ['eth0', 'lo'] : ['eth0'];
+  const net = cniNetwork(model).file;
+  const items = pods.flatMap((p) =>
+    order.map((ifname) => ({
+      config: ifname === 'lo' ? LOOPBACK_CONF : net,
+      containerid: sandboxId(model, p),
+      netns: `/run/netns/${p.netns}`,
+      ifname,
+      args: cniArgs(model, p),
+      label: p.netns,
+      ...(ifname === 'eth0' ? { summary: true } : {}),
+    })),
+  );
+  // A quoted here-document: the JSON reaches the program as written.
+  return [`CNI_PATH=${CNI_BIN_DIR} python3 -S ${CNI_EXEC} ${command} --batch <<'CNI_BATCH'`, JSON.stringify(items), 'CNI_BATCH'];
+}
+
+/** The pod sandbox: its network namespace (the pause container's, held by `ip netns`), before CNI ADD. */
+export function renderPodSandbox(pod: PodModel): string[] {
   const ns = q(pod.netns);
-  const mtu = podMtu(model);
-  if (model.cluster.cni === 'vpc-native') {
-    return [
-      `# pod ${pod.namespace}/${pod.name}: VPC address ${pod.ip}/32 via ${pod.hostVeth}, gateway ${VPC_NATIVE_GATEWAY}`,
-      `ip netns add ${ns}`,
-      ...renderVpcNativePod(pod, mtu),
-      `ip netns exec ${ns} sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6' 2>/dev/null || true`,
-      `mkdir -p ${RUN_DIR}/pods/${ns}`,
-    ];
-  }
   return [
-    `# pod ${pod.namespace}/${pod.name}: ${pod.ip} via ${pod.hostVeth} on cbr0`,
     `ip netns add ${ns}`,
-    `ip link add ${q(pod.hostVeth)} mtu ${mtu} type veth peer name eth0 netns ${ns}`,
-    // `mtu` before `type veth` sets the host end only: the pod's end needs its own.
-    `ip -n ${ns} link set eth0 mtu ${mtu}`,
-    `ip -n ${ns} link set lo up`,
-    `ip -n ${ns} addr add ${pod.ip}/${prefixOf(node.podCIDR)} dev eth0`,
-    `ip -n ${ns} link set eth0 up`,
-    `ip -n ${ns} route add default via ${node.cbr0IP} dev eth0`,
-    `ip link set ${q(pod.hostVeth)} master cbr0 up`,
-    // kubelet's hairpin-veth mode: a pod reaching itself through its Service VIP gets its frame
-    // back out of the port it came in on (br_netfilter DNATs inside the bridge).
-    `bridge link set dev ${q(pod.hostVeth)} hairpin on`,
-    // IPv6 off in pods too, so captures hold only the IPv4 paths the lab is about.
-    `ip netns exec ${ns} sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6' 2>/dev/null || true`,
+    // IPv6 off in pods before the plugins create eth0, so captures hold only the IPv4 paths the lab is about.
+    `ip netns exec ${ns} sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6' 2>/dev/null || true`,
     `mkdir -p ${RUN_DIR}/pods/${ns}`,
   ];
+}
+
+/** One pod's network: its sandbox, then CNI ADD (loopback, then the node's network on eth0). */
+export function renderPodNetwork(model: LabModel, _node: NodeModel, pod: PodModel): string[] {
+  const net = cniNetwork(model);
+  return [
+    `# pod ${pod.namespace}/${pod.name}: CNI ADD of ${net.file} (network ${net.name}) for ${pod.ip}, mtu ${podMtu(model)}`,
+    ...renderPodSandbox(pod),
+    ...renderCniBatch(model, 'ADD', [pod]),
+  ];
+}
+
+/**
+ * CNI CHECK of every given pod's network (eth0), one line each: `cni-check <netns> ok` or
+ * `cni-check <netns> fail <the plugin's error>`. The plugins compare what the cached ADD result
+ * says with what the pod's namespace and the node hold now (bridge: the veth's peer and master,
+ * the addresses and routes in the pod).
+ */
+export function renderCniCheck(model: LabModel, pods: PodModel[]): string[] {
+  return renderCniBatch(model, 'CHECK', pods);
+}
+
+export interface CniCheck {
+  netns: string;
+  ok: boolean;
+  error?: string;
+}
+
+export function parseCniChecks(out: string): CniCheck[] {
+  const res: CniCheck[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^cni-check (\S+) (ok|fail)(?: (.*))?$/.exec(line.trim());
+    if (m) res.push({ netns: m[1], ok: m[2] === 'ok', ...(m[2] === 'fail' ? { error: (m[3] ?? '').trim() || 'CHECK failed without a message' } : {}) });
+  }
+  return res;
+}
+
+/** What one pod's CNI ADD returned, as its start script printed it. */
+export interface CniResult {
+  netns: string;
+  /** The pod's address (without prefix). */
+  ip: string;
+  /** The host end of the pod's link, named by the plugin. */
+  hostVeth: string;
+}
+
+export function parseCniResults(out: string): CniResult[] {
+  const res: CniResult[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^cni-result (\S+) ip=(\S+) host=(\S+)$/.exec(line.trim());
+    if (m) res.push({ netns: m[1], ip: m[2].split('/')[0], hostVeth: m[3] });
+  }
+  return res;
 }
 
 /** The netexec command line of one container. */
@@ -61,13 +124,13 @@ export function netexecArgs(pod: PodModel, c: PodContainer): string[] {
 /** Starts one container as a process in the pod's namespace; its pid file lets the kubelet part watch it. */
 export function renderContainerStart(pod: PodModel, c: PodContainer): string[] {
   if (c.kind === 'dns') return renderDnsStart(pod, c);
-  const ns = q(pod.netns);
   const log = `${LOG_DIR}/pods/${pod.netns}_${c.name}.log`;
   const pidFile = `${RUN_DIR}/pods/${pod.netns}/${c.name}.pid`;
   const argv = netexecArgs(pod, c).map(q).join(' ');
+  // In the pod's UTS namespace (its hostname) and network namespace (its /etc/hosts and resolv.conf).
   return [
     // The pod's process never holds the node's CAP_SYS_ADMIN (src/plan/security.ts).
-    `POD_NAME=${q(pod.name)} setsid ip netns exec ${ns} ${DROP_SYS_ADMIN.join(' ')} ${argv} > ${q(log)} 2>&1 < /dev/null &`,
+    `POD_NAME=${q(pod.name)} setsid ${podEnter(pod).map(q).join(' ')} ${DROP_SYS_ADMIN.join(' ')} ${argv} > ${q(log)} 2>&1 < /dev/null &`,
     `echo $! > ${q(pidFile)}`,
   ];
 }
@@ -88,7 +151,16 @@ export function renderWaitReady(pod: PodModel, timeoutTenths = 100): string[] {
 }
 
 export function renderPod(model: LabModel, node: NodeModel, pod: PodModel): string[] {
-  return [...renderPodNetwork(model, node, pod), ...renderPodResolvConf(model, pod), ...pod.containers.flatMap((c) => renderContainerStart(pod, c))];
+  return [...renderPodNetwork(model, node, pod), ...renderPodRest(model, pod)];
+}
+
+/** What follows the pod's network: its identity (UTS namespace, /etc/hosts), resolv.conf, its containers. */
+function renderPodRest(model: LabModel, pod: PodModel): string[] {
+  return [
+    ...renderPodIdentity(model, pod),
+    ...renderPodResolvConf(model, pod),
+    ...pod.containers.flatMap((c) => renderContainerStart(pod, c)),
+  ];
 }
 
 /** A container pod runs in a Docker container of its own (src/lab/container-pods.ts), not as processes in the node. */
@@ -99,18 +171,25 @@ export function isContainerPod(pod: PodModel): boolean {
 /** Brings up the given pods of one node (all of its pods by default), then waits until they are ready. */
 export function renderPodsOnNode(model: LabModel, node: NodeModel, only?: PodModel[]): string[] {
   const pods = (only ?? model.pods).filter((p) => p.node === node.name && !isContainerPod(p));
-  return [...pods.flatMap((p) => renderPod(model, node, p)), ...pods.flatMap((p) => renderWaitReady(p))];
+  return [
+    ...pods.flatMap(renderPodSandbox),
+    // Every pod's CNI ADD in one runtime process (see renderCniBatch).
+    ...renderCniBatch(model, 'ADD', pods),
+    ...pods.flatMap((p) => renderPodRest(model, p)),
+    ...pods.flatMap((p) => renderWaitReady(p)),
+  ];
 }
 
-/** Deletes a pod as kubelet and the CNI DEL would: stop its processes, drop its namespace (and with it the veth pair). */
-export function renderPodDelete(pod: PodModel): string[] {
+/** Deletes a pod as kubelet does: stop its processes, CNI DEL (pod network, then loopback), drop the namespace. */
+export function renderPodDelete(model: LabModel, pod: PodModel): string[] {
   const dir = `${RUN_DIR}/pods/${pod.netns}`;
   return [
     `# delete pod ${pod.namespace}/${pod.name}`,
     `for f in ${q(dir)}/*.pid; do [ -e "$f" ] && kill $(cat "$f") 2>/dev/null; done; true`,
     `ip netns pids ${q(pod.netns)} 2>/dev/null | xargs -r kill -9 2>/dev/null || true`,
-    `ip link del ${q(pod.hostVeth)} 2>/dev/null || true`,
+    ...renderCniBatch(model, 'DEL', [pod]),
     `ip netns del ${q(pod.netns)} 2>/dev/null || true`,
+    ...renderPodIdentityDelete(pod),
     `rm -rf ${q(dir)}`,
     `rm -rf ${q(`/etc/netns/${pod.netns}`)}`,
   ];

@@ -10,6 +10,7 @@ import type { ProbeKind, ProbeSpec } from '../model/probe';
 import { RUN_DIR } from './node';
 import { q } from './shell';
 import { DROP_SYS_ADMIN } from './security';
+import { podEnter } from './pod-identity';
 
 /** kubelet's User-Agent for HTTP probes: kube-probe/<major>.<minor>. */
 export const PROBE_USER_AGENT = 'kube-probe/1.31';
@@ -35,9 +36,9 @@ export function renderProbeCheck(pod: PodModel, spec: ProbeSpec): string {
     return `if timeout ${t} bash -c ${q(`exec 3<>/dev/tcp/${host}/${h.tcpSocket.port}`)} 2>/dev/null; then ok=1; why=connected; else rc=$?; ok=0; why="connect-failed-$rc"; fi`;
   }
   const cmd = h.exec.command.map(q).join(' ');
-  // The topology's command runs without the node's SYS_ADMIN, as every pod process does.
+  // In the pod's UTS and network namespaces, without the node's SYS_ADMIN, as every pod process.
   // exit 124: timeout cut it off after timeoutSeconds (kubelet's ExecProbeTimeout, GA in v1.20)
-  return `timeout ${t} ip netns exec ${q(pod.netns)} ${DROP_SYS_ADMIN.join(' ')} ${cmd} >/dev/null 2>&1; rc=$?; if [ $rc -eq 0 ]; then ok=1; else ok=0; fi; why="exit-$rc"`;
+  return `timeout ${t} ${podEnter(pod).map(q).join(' ')} ${DROP_SYS_ADMIN.join(' ')} ${cmd} >/dev/null 2>&1; rc=$?; if [ $rc -eq 0 ]; then ok=1; else ok=0; fi; why="exit-$rc"`;
 }
 
 /** One probe run, reported as a PROBE line. */

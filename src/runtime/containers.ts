@@ -26,6 +26,8 @@ export interface ContainerSpec {
   /** Share the host PID namespace (only the short-lived fabric helper does). */
   pidHost?: boolean;
   binds?: string[];
+  /** /etc/hosts lines the engine adds (`names:ip`), for container pods. */
+  extraHosts?: string[];
   autoRemove?: boolean;
 }
 
@@ -100,6 +102,7 @@ async function createAndStartNow(spec: ContainerSpec): Promise<{ id: string; pid
         ...(spec.dns ? { Dns: spec.dns.servers, DnsSearch: spec.dns.search, DnsOptions: spec.dns.options } : { Dns: ['127.0.0.1'] }),
         Sysctls: spec.sysctls,
         Binds: spec.binds,
+        ...(spec.extraHosts ? { ExtraHosts: spec.extraHosts } : {}),
         AutoRemove: spec.autoRemove ?? false,
         Init: true,
       },

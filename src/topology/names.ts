@@ -3,7 +3,7 @@
  * (k8s.io/apimachinery/pkg/util/validation), and the short interface/namespace names the
  * lab derives from object names.
  */
-import { createHash } from 'crypto';
+import { createHash, randomInt } from 'crypto';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -108,7 +108,18 @@ export function netnsName(namespace: string, pod: string): string {
 /** Characters Kubernetes uses in generated names (k8s.io/apimachinery/pkg/util/rand: no vowels, no 0/1/3 look-alikes). */
 export const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
-/** Five safe characters derived from a key (stands in for the random generateName suffix). */
+/**
+ * The random generateName suffix the apiserver appends to a ReplicaSet's pod names: five characters
+ * of SAFE_ALPHABET (k8s.io/apiserver/pkg/storage/names SimpleNameGenerator, randomLength 5, with
+ * k8s.io/apimachinery/pkg/util/rand.String; Kubernetes v1.30).
+ */
+export function randomSuffix(length = 5): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += SAFE_ALPHABET[randomInt(SAFE_ALPHABET.length)];
+  return out;
+}
+
+/** Five safe characters derived from a key (deterministic names where tests need them). */
 export function safeSuffix(key: string, length = 5): string {
   const digest = createHash('sha256').update(key).digest();
   let out = '';

@@ -48,7 +48,6 @@ import { clusterDnsObjects, declaresClusterDns } from './cluster-dns';
 import { coreDnsObjects } from './dns-server';
 import { assignLoadBalancerIPs, assignNodePublicIPs, edgeLinks, resolveEdge } from './edge';
 import { allocateVpcNativeBlocks, coveringCidr } from './vpc-native';
-import { VPC_NATIVE_GATEWAY } from '../plan/cni';
 import { parseIngresses } from '../ingress/parse';
 
 export interface ResolveOptions {
@@ -358,7 +357,9 @@ function resolveNodes(raw: RawTopology, lab: string, prefix: string, cluster: Cl
 
 /**
  * vpc-native: pods take addresses of their node's subnet. Each node's podCIDR becomes its block of
- * the subnet, the pods' gateway is the link-local 169.254.1.1, and the cluster CIDR kube-proxy uses
+ * the subnet, the pods' gateway is the block's first address (the ptp CNI plugin puts host-local's
+ * gateway on every host veth; the AWS VPC CNI's own plugin uses 169.254.1.1, which ptp cannot:
+ * it installs the IPAM routes before the gateway's link route), and the cluster CIDR kube-proxy uses
  * to tell pod traffic apart is the VPC range (the covering CIDR of the subnets), as on EKS.
  */
 function applyVpcNative(raw: RawTopology, cluster: ClusterPlan, subnets: SubnetPlan[], nodes: NodeModel[], issues: Issues): void {
@@ -371,7 +372,7 @@ function applyVpcNative(raw: RawTopology, cluster: ClusterPlan, subnets: SubnetP
   for (const n of nodes) {
     const b = blocks.get(n.name);
     n.podCIDR = b ? formatCidr(b) : '';
-    n.cbr0IP = VPC_NATIVE_GATEWAY;
+    n.cbr0IP = b ? formatIp(firstHost(b)) : '';
   }
   const vpcCidr = coveringCidr(subnets.map((s) => s.net).filter((x): x is Cidr => !!x));
   if (vpcCidr) cluster.settings.podCIDR = vpcCidr;
@@ -466,7 +467,8 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
     cluster: cluster.settings,
     subnets: subnets.map((s) => s.subnet),
     vpc,
-    nodes: edgeNodes,
+    // host-local's cursor per node, so pods created later continue after it (src/net/ipam.ts).
+    nodes: edgeNodes.map((n) => (work.lastReserved[n.name] ? { ...n, lastReservedIP: work.lastReserved[n.name] } : n)),
     pods: work.pods,
     deployments: work.deployments,
     services: edgeServices,

@@ -202,7 +202,7 @@ const container = obj(
 );
 
 const podSpec = obj(
-  'Pod spec. The lab interprets nodeName, nodeSelector, affinity.nodeAffinity, hostname, subdomain and containers.',
+  'Pod spec. The lab interprets nodeName, nodeSelector, affinity.nodeAffinity, hostname, subdomain, hostAliases and containers.',
   {
     nodeName: str('Pin the pod to this node (skips the scheduler).'),
     nodeSelector: strMap('Only nodes having all these labels are eligible (kubernetes.io/hostname=<node> is always set).'),
@@ -212,6 +212,17 @@ const podSpec = obj(
       maxLength: 63,
     }),
     subdomain: str('Subdomain (name of a headless Service) for hostname records.', { pattern: DNS1123_LABEL_PATTERN, maxLength: 63 }),
+    hostAliases: d('Extra /etc/hosts entries the kubelet writes into the pod, one line per entry: {ip, hostnames}.', {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['ip'],
+        properties: {
+          ip: { type: 'string', description: 'The address the hostnames resolve to in the pod.' },
+          hostnames: { type: 'array', items: { type: 'string' }, description: 'Names for the address (DNS-1123 subdomains), written on one line.' },
+        },
+      },
+    }),
     hostNetwork: bool('Run in the node network namespace. Not supported by the lab yet (must be false).'),
     containers: d('The pod containers.', { type: 'array', minItems: 1, items: container }),
     ...accepted([
@@ -221,7 +232,6 @@ const podSpec = obj(
       'dnsPolicy',
       'enableServiceLinks',
       'ephemeralContainers',
-      'hostAliases',
       'hostIPC',
       'hostPID',
       'hostUsers',

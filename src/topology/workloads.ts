@@ -5,17 +5,19 @@
  */
 import type { DeploymentModel, NodeModel, PodContainer, PodModel, ServiceModel } from '../model/types';
 import { HostLocalIpam } from '../net/ipam';
+import { parseIp } from '../net/ipv4';
 import { resolveContainers } from './containers';
 import { BUILTIN_NAMESPACES, KIND_API_VERSIONS } from './defaults';
 import { Issues, at } from './issues';
 import {
   deploymentPodName,
   dns1123LabelProblem,
+  dns1123SubdomainProblem,
   hostVethName,
   labelKeyProblem,
   labelValueProblem,
   netnsName,
-  safeSuffix,
+  randomSuffix,
   sha256Hex,
 } from './names';
 import type { KubeObject, ObjectMeta, RawDeployment, RawPod, RawPodSpec, RawService, SourcedObject } from './raw';
@@ -29,6 +31,8 @@ export interface Workloads {
   deployments: DeploymentModel[];
   services: ServiceModel[];
   ingresses: unknown[];
+  /** Per node, host-local's cursor after the pods were addressed (NodeModel.lastReservedIP). */
+  lastReserved: Record<string, string>;
 }
 
 /** Validates a label map; problems go to issues under `path`. */
@@ -199,12 +203,10 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
         const hash = podTemplateHash(dep.spec.template);
         const used = new Set<string>();
         for (let i = 0; i < replicas; i++) {
-          // Stand-in for the random generateName suffix: derived from the index, rehashed on collision.
+          // The ReplicaSet's generateName: a random suffix, drawn again on a collision (as the apiserver's retry).
           let podName = '';
-          for (let salt = 0; ; salt++) {
-            podName = deploymentPodName(name, hash, safeSuffix(`${ns}/${name}/${hash}/${i}${salt ? `#${salt}` : ''}`));
-            if (!used.has(podName) && !podNames.has(`${ns}/${podName}`)) break;
-          }
+          do podName = deploymentPodName(name, hash, randomSuffix());
+          while (used.has(podName) || podNames.has(`${ns}/${podName}`));
           used.add(podName);
           if (!claimPodName(ns, podName, `${path} (replica ${i})`)) continue;
           drafts.push({
@@ -239,9 +241,9 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
     }
   }
 
-  const pods = placePods(drafts, nodes, issues, opts);
+  const { pods, lastReserved } = placePods(drafts, nodes, issues, opts);
   const resolvedServices = resolveServices(services, svcCtx, issues);
-  return { namespaces, pods, deployments, services: resolvedServices, ingresses };
+  return { namespaces, pods, deployments, services: resolvedServices, ingresses, lastReserved };
 }
 
 function checkPodDns(spec: RawPodSpec, specPath: string, issues: Issues): void {
@@ -251,8 +253,27 @@ function checkPodDns(spec: RawPodSpec, specPath: string, issues: Issues): void {
     const problem = dns1123LabelProblem(v);
     if (problem) issues.add(at(specPath, f), problem, 'use a DNS-1123 label');
   }
+  // hostAliases as the apiserver validates them (ValidateHostAliases: a valid IP, DNS-1123 subdomain hostnames).
+  const aliases = spec.hostAliases;
+  if (Array.isArray(aliases))
+    aliases.forEach((a, i) => {
+      const x = (a ?? {}) as { ip?: unknown; hostnames?: unknown };
+      const f = at(specPath, `hostAliases[${i}]`);
+      if (typeof x.ip !== 'string' || parseIp(x.ip) === undefined) issues.add(`${f}.ip`, `Invalid value: ${JSON.stringify(x.ip)}: must be a valid IP address`, 'use an IPv4 address, e.g. 10.1.2.3');
+      (Array.isArray(x.hostnames) ? x.hostnames : []).forEach((h, j) => {
+        const problem = dns1123SubdomainProblem(String(h));
+        if (problem) issues.add(`${f}.hostnames[${j}]`, problem, 'use a DNS name, e.g. foo.local');
+      });
+    });
   // dnsPolicy / dnsConfig as the apiserver validates them (src/dns/validate.ts).
   for (const p of podDnsProblems(podDnsOf(spec))) issues.add(at(specPath, p.field.replace(/^spec\.?/, '')), p.message, p.hint);
+}
+
+/** spec.hostAliases of a raw pod spec, in the model's form (absent when empty). */
+export function hostAliasesOf(spec: RawPodSpec): Pick<PodModel, 'hostAliases'> {
+  const a = spec.hostAliases;
+  if (!Array.isArray(a) || a.length === 0) return {};
+  return { hostAliases: a.map((x) => ({ ip: String((x as { ip?: unknown }).ip ?? ''), hostnames: ((x as { hostnames?: unknown }).hostnames as unknown[] | undefined ?? []).map(String) })) };
 }
 
 /** spec.dnsPolicy and spec.dnsConfig of a raw pod spec, in the model's form. */
@@ -276,12 +297,12 @@ export function podDnsOf(spec: RawPodSpec): Pick<PodModel, 'dnsPolicy' | 'dnsCon
 }
 
 /** Scheduler + per-node host-local IPAM + netns/veth names. */
-function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues, opts: WorkloadOptions = {}): PodModel[] {
+function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues, opts: WorkloadOptions = {}): { pods: PodModel[]; lastReserved: Record<string, string> } {
   const scheduler = new Scheduler(nodes);
   const ipam = new Map<string, HostLocalIpam>();
   for (const n of nodes) {
     try {
-      ipam.set(n.name, new HostLocalIpam(n.podCIDR));
+      ipam.set(n.name, new HostLocalIpam(n.podCIDR, undefined, n.cbr0IP || undefined));
     } catch {
       // Invalid block: already reported by the node checks.
     }
@@ -326,6 +347,7 @@ function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues, opts:
       ...(d.owner ? { owner: d.owner } : {}),
       ...(d.spec.hostname ? { hostname: d.spec.hostname } : {}),
       ...(d.spec.subdomain ? { subdomain: d.spec.subdomain } : {}),
+      ...hostAliasesOf(d.spec),
       ...podDnsOf(d.spec),
     });
   }
@@ -346,5 +368,7 @@ function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues, opts:
       'spread the pods over more nodes (nodeName/nodeSelector), or give nodes larger blocks (a shorter cluster.nodePodPrefix or nodes[].podCIDR)',
     );
   }
-  return pods;
+  const lastReserved: Record<string, string> = {};
+  for (const [node, pool] of ipam) if (pool.lastReserved) lastReserved[node] = pool.lastReserved;
+  return { pods, lastReserved };
 }

@@ -42,9 +42,77 @@ async function fullVerify(name: string): Promise<Report> {
   return r.doc;
 }
 
-async function status(name: string): Promise<{ nodes: Array<{ name: string; ip: string; subnet: string }>; pods: Array<{ name: string; ip: string }> }> {
+async function status(name: string): Promise<{
+  nodes: Array<{ name: string; ip: string; subnet: string; podCIDR: string }>;
+  pods: Array<{ name: string; namespace: string; node: string; ip: string }>;
+}> {
   const s = await lab(['status', '--name', name, '--json']);
   return JSON.parse(s.stdout);
+}
+
+const exec = (name: string, target: string, cmd: string) => lab(['exec', '--name', name, target, '--', 'sh', '-c', cmd]);
+
+/**
+ * What a real node shows of its CNI plumbing, read on the running lab: the network configuration in
+ * /etc/cni/net.d (expected: the mode's reference plugins on the node's pod block), host-local's
+ * state in /var/lib/cni/networks (expected: exactly the addresses of the node's pods, from the
+ * model), and CNI CHECK of every pod passing (lab watch --once).
+ */
+async function checkCniPlumbing(name: string, cni: string, st: Awaited<ReturnType<typeof status>>): Promise<void> {
+  const net = cni === 'vxlan' ? { name: 'cbr0', file: '10-flannel.conflist' } : cni === 'vpc-native' ? { name: 'aws-cni', file: '10-aws.conflist' } : { name: 'kubenet', file: '10-kubenet.conflist' };
+  for (const node of st.nodes) {
+    const conf = await exec(name, node.name, `cat /etc/cni/net.d/${net.file}`);
+    expect(conf.exitCode).toBe(0);
+    const list = JSON.parse(conf.stdout);
+    expect(list.name).toBe(net.name);
+    expect(list.plugins.map((p: { type: string }) => p.type)).toEqual([cni === 'vpc-native' ? 'ptp' : 'bridge', 'portmap']);
+    const main = list.plugins[0];
+    if (cni !== 'vpc-native') expect(main.bridge).toBe('cbr0');
+    expect(main.ipam.type).toBe('host-local');
+    expect(main.ipam.ranges[0][0].subnet).toBe(node.podCIDR);
+    expect(main.mtu).toBe(cni === 'vxlan' ? 1450 : 1500);
+    const lo = await exec(name, node.name, 'cat /etc/cni/net.d/99-loopback.conf');
+    expect(JSON.parse(lo.stdout)).toMatchObject({ name: 'cni-loopback', type: 'loopback' });
+    // host-local's reservations: one file per pod address of this node, naming the sandbox and eth0.
+    const state = await exec(name, node.name, `cd /var/lib/cni/networks/${net.name} && for f in *; do printf '%s %s\n' "$f" "$(tr '\r\n' '  ' < "$f")"; done`);
+    expect(state.exitCode).toBe(0);
+    const files = state.stdout.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/));
+    const reserved = files.filter(([f]) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+    const podIps = st.pods.filter((p) => p.node === node.name).map((p) => p.ip).sort();
+    expect(reserved.map(([f]) => f).sort()).toEqual(podIps);
+    for (const [, id, ifname] of reserved) {
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
+      expect(ifname).toBe('eth0');
+    }
+    expect(files.map(([f]) => f)).toContain('last_reserved_ip.0');
+    const results = await exec(name, node.name, 'ls /var/lib/cni/results');
+    expect(results.stdout.split('\n').filter((l) => l.startsWith(`${net.name}-`))).toHaveLength(podIps.length);
+  }
+  const w = await lab(['watch', '--once', '--name', name]);
+  expect(w.exitCode).toBe(0);
+  expect(w.stdout).toContain(`CNI CHECK of ${st.pods.length} pods: ${st.pods.length} passed, 0 failed`);
+}
+
+/** The kubelet's pod identity: hostname from the pod's UTS namespace, and its /etc/hosts (with the FQDN for spec.subdomain). */
+async function checkPodIdentity(name: string, st: Awaited<ReturnType<typeof status>>): Promise<void> {
+  const pod1 = st.pods.find((p) => p.name === 'pod1')!;
+  const h = await exec(name, `${pod1.node}/pod1`, 'hostname; cat /etc/hosts');
+  expect(h.stdout.split('\n')[0]).toBe('pod1');
+  expect(h.stdout).toContain('# Kubernetes-managed hosts file.');
+  expect(h.stdout.split('\n')).toContain(`${pod1.ip}\tpod1`);
+  // The node itself keeps its own name.
+  expect((await exec(name, pod1.node, 'hostname')).stdout.trim()).toBe(pod1.node);
+  // spec.hostname db-0 and spec.subdomain db in namespace team-a.
+  const db = st.pods.find((p) => p.name === 'db-0')!;
+  const d = await exec(name, `${db.node}/team-a/db-0`, 'hostname; cat /etc/hosts');
+  expect(d.stdout.split('\n')[0]).toBe('db-0');
+  expect(d.stdout.split('\n')).toContain(`${db.ip}\tdb-0.db.team-a.svc.cluster.local\tdb-0`);
+  // The pod's own server runs in the pod's UTS namespace too.
+  const uts = await exec(name, pod1.node, `for f in /run/k8s-netlab/pods/pod1/*.pid; do readlink /proc/$(cat $f)/ns/uts; done | sort -u; readlink /proc/1/ns/uts`);
+  const lines = uts.stdout.trim().split('\n');
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toMatch(/^uts:\[\d+\]$/);
+  expect(lines[0]).not.toBe(lines[1]);
 }
 
 const CASES: Array<{ topology: string; cni: string; name: string }> = [
@@ -102,6 +170,8 @@ describe('pod network modes', () => {
         for (const p of cross) expect(p.evidence.observed.serverSawClient).toMatch(/^10\.0\.1\.\d+$/);
       }
       if (topology === TWO_AZ) expect(new Set(st.nodes.map((n) => n.subnet)).size).toBe(2);
+      await checkCniPlumbing(name, cni, st);
+      if (topology === GUIDE) await checkPodIdentity(name, st);
     } finally {
       const down = await lab(['down', '--name', name]);
       expect(down.exitCode).toBe(0);

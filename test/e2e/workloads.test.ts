@@ -117,6 +117,38 @@ describe('workloads of a running lab', () => {
     }
   });
 
+  it('scale web to 0 and back to 2: new names, and addresses from host-local\'s cursor, not the freed ones', async () => {
+    const before = webPods(await status());
+    expect((await lab(['scale', 'web', '--replicas', '0', '--name', NAME])).exitCode).toBe(0);
+    expect(webPods(await status())).toEqual([]);
+    expect((await lab(['scale', 'web', '--replicas', '2', '--name', NAME])).exitCode).toBe(0);
+    const s = await status();
+    const after = webPods(s);
+    expect(after).toHaveLength(2);
+    for (const p of after) {
+      expect(p.name).toMatch(/^web-[0-9a-f]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+      expect(before.map((b) => b.name)).not.toContain(p.name);
+      expect(before.map((b) => b.ip)).not.toContain(p.ip);
+      expect(p.running).toBe(true);
+    }
+    // What host-local recorded on the node: the new pod's address is its last reservation, and the
+    // pod's eth0 holds it (observed in the node and in the pod).
+    for (const p of after) {
+      const node = nodeContainer(s, p.node);
+      const last = await dockerExec(node, 'cat /var/lib/cni/networks/kubenet/last_reserved_ip.0');
+      const mine = after.filter((x) => x.node === p.node);
+      expect(last.trim()).toBe(mine[mine.length - 1].ip);
+      expect(await dockerExec(node, `ls /var/lib/cni/networks/kubenet/${p.ip}`)).toContain(p.ip);
+      const eth0 = await lab(['exec', '--name', NAME, `${p.node}/${p.name}`, '--', 'ip', '-4', '-o', 'addr', 'show', 'eth0']);
+      expect(eth0.stdout).toContain(`inet ${p.ip}/`);
+      expect((await lab(['exec', '--name', NAME, `${p.node}/${p.name}`, '--', 'hostname'])).stdout.trim()).toBe(p.name);
+    }
+    expect([...(await hitVip(s)).keys()].sort()).toEqual(after.map((p) => p.name).sort());
+    // The freed addresses are free in host-local's state too.
+    for (const b of before) expect(await dockerExec(nodeContainer(s, b.node), `ls /var/lib/cni/networks/kubenet/`)).not.toMatch(new RegExp(`^${b.ip.replace(/\./g, '\\.')}$`, 'm'));
+    expect((await lab(['scale', 'web', '--replicas', '1', '--name', NAME])).exitCode).toBe(0);
+  });
+
   it('delete pod: a replacement with a new name appears and serves', async () => {
     const [old] = webPods(await status());
     const r = await lab(['delete', 'pod', old.name, '--name', NAME]);
@@ -141,7 +173,7 @@ describe('workloads of a running lab', () => {
     let out = '';
     beforeAll(async () => {
       expect((await lab(['scale', 'web', '--replicas', '2', '--name', NAME])).exitCode).toBe(0);
-      watch = execa('node', [LAB_BIN, 'watch', '--name', NAME, '--interval', '0.5'], { cwd: ROOT, reject: false });
+      watch = execa('node', [LAB_BIN, 'watch', '--name', NAME, '--interval', '0.5', '--cni-check', '0'], { cwd: ROOT, reject: false });
       watch.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       watch.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       await waitFor('the first sync of lab watch', async () => out.includes('initial sync'), 20_000);
@@ -195,6 +227,27 @@ describe('workloads of a running lab', () => {
       expect(r.exitCode).toBe(0);
       expect(out).toContain('watch stopped');
     });
+  });
+
+  it('CNI CHECK (lab watch) catches a pod whose network was broken (its default route deleted), and passes once it is back', async () => {
+    const s = await status();
+    const n = s.pods.length;
+    const first = await lab(['watch', '--once', '--name', NAME]);
+    expect(first.stdout).toContain(`CNI CHECK of ${n} pods: ${n} passed, 0 failed`);
+    const [target] = webPods(s);
+    const node = nodeContainer(s, target.node);
+    const route = (await dockerExec(node, `ip -n ${target.name} route show default`)).trim();
+    expect(route).toMatch(/^default via \d+\.\d+\.\d+\.\d+ dev eth0/);
+    await dockerExec(node, `ip -n ${target.name} route del default`);
+    try {
+      const broken = await lab(['watch', '--once', '--name', NAME]);
+      expect(broken.stdout).toMatch(new RegExp(`CNI CHECK failed for default/${target.name}: .*CHECK bridge .*Expected Route .*0\\.0\\.0\\.0`));
+      expect(broken.stdout).toContain(`CNI CHECK of ${n} pods: ${n - 1} passed, 1 failed`);
+    } finally {
+      await dockerExec(node, `ip -n ${target.name} route add ${route}`);
+    }
+    const again = await lab(['watch', '--once', '--name', NAME]);
+    expect(again.stdout).toContain(`CNI CHECK of ${n} pods: ${n} passed, 0 failed`);
   });
 
   it('watch --once runs one iteration and exits', async () => {

@@ -39,13 +39,14 @@ function expectConsistent(m: LabModel): void {
 }
 
 describe('scaleDeployment', () => {
-  it('adds pods named exactly as loading the file with that many replicas does', () => {
+  it('adds pods with fresh ReplicaSet-style names (random suffix of the apiserver alphabet)', () => {
     const m = guide();
     const r = scaleDeployment(m, 'web', 'default', 4);
     expect(r.removed).toEqual([]);
     expect(r.added).toHaveLength(2);
-    const fromFile = loadTopology(guideVariant((d) => (webDeployment(d).spec.replicas = 4)));
-    expect(webPods(r.model).map((p) => p.name).sort()).toEqual(webPods(fromFile).map((p) => p.name).sort());
+    const hash = webPods(m)[0].labels['pod-template-hash'];
+    for (const p of r.added) expect(p.name).toMatch(new RegExp(`^web-${hash}-[bcdfghjklmnpqrstvwxz2456789]{5}$`));
+    expect(new Set(webPods(r.model).map((p) => p.name)).size).toBe(4);
     expect(r.model.deployments.find((d) => d.name === 'web')!.replicas).toBe(4);
     // The input model is left as it was.
     expect(webPods(m)).toHaveLength(2);
@@ -87,7 +88,8 @@ describe('scaleDeployment', () => {
       return loadTopology(file);
     };
     const r = scaleDeployment(topo(2), 'web', 'default', 5);
-    const pick = (ps: PodModel[]) => ps.map((p) => ({ name: p.name, node: p.node, ip: p.ip, labels: p.labels, containers: p.containers, netns: p.netns, hostVeth: p.hostVeth }));
+    // Names (and the netns/veth names made from them) are random; placement and addresses are the loader's.
+    const pick = (ps: PodModel[]) => ps.map((p) => ({ node: p.node, ip: p.ip, labels: p.labels, containers: p.containers }));
     expect(pick(r.model.pods)).toEqual(pick(topo(5).pods));
     expect(r.added.every((p) => p.node !== 'node3')).toBe(true);
   });
@@ -127,10 +129,39 @@ describe('scaleDeployment', () => {
     expect(zero.model.pods.map((p) => p.name)).toEqual(expect.arrayContaining(['pod1', 'pod2', 'pod3', 'pod4', 'client']));
   });
 
-  it('after scaling down and up again reuses the first free replica names and free addresses', () => {
+  it('after scaling down and up again gives new names and the next addresses after host-local\'s cursor, not the freed ones', () => {
     const m = guide();
-    const again = scaleDeployment(scaleDeployment(m, 'web', 'default', 0).model, 'web', 'default', 2);
-    expect(webPods(again.model).map((p) => [p.name, p.node, p.ip])).toEqual(webPods(m).map((p) => [p.name, p.node, p.ip]));
+    const zero = scaleDeployment(m, 'web', 'default', 0);
+    const again = scaleDeployment(zero.model, 'web', 'default', 2);
+    const was = webPods(m);
+    const now = webPods(again.model);
+    expect(now).toHaveLength(2);
+    for (const p of now) {
+      expect(was.map((x) => x.name)).not.toContain(p.name);
+      expect(was.map((x) => x.ip)).not.toContain(p.ip);
+    }
+    // Each new address is the next free one after the node's last reserved address (the cursor moves along).
+    for (const p of now) {
+      const node = m.nodes.find((n) => n.name === p.node)!;
+      const last = Number(node.lastReservedIP!.split('.')[3]);
+      expect(Number(p.ip.split('.')[3])).toBeGreaterThan(last);
+    }
+    expect(again.model.nodes.find((n) => n.name === now[1].node)!.lastReservedIP).toBe(now[1].ip);
+    expectConsistent(again.model);
+  });
+
+  it('wraps to the start of the block once the cursor reaches its end (host-local round robin)', () => {
+    const m = guide();
+    m.nodes = m.nodes.map((n) => (n.name === 'node1' ? { ...n, lastReservedIP: n.podCIDR.replace('0/24', '254') } : n));
+    const r = scaleDeployment(m, 'web', 'default', 3);
+    const added = r.added[0];
+    if (added.node === 'node1') {
+      const used = m.pods.filter((p) => p.node === 'node1').map((p) => Number(p.ip.split('.')[3]));
+      let want = 2;
+      while (used.includes(want)) want++;
+      expect(Number(added.ip.split('.')[3])).toBe(want);
+    }
+    expectConsistent(r.model);
   });
 
   it('rejects an unknown deployment, listing the existing ones, and negative replicas', () => {
@@ -227,14 +258,20 @@ describe('applyTopology', () => {
     });
     const wanted = loadTopology(file, { name: running.name });
     const r = applyTopology(running, wanted);
-    const wantedNew = wanted.pods.filter((p) => !running.pods.some((q) => q.name === p.name && q.ip === p.ip && q.node === p.node));
-    expect(r.added.map((p) => p.name).sort()).toEqual(wantedNew.map((p) => p.name).sort());
+    expect(r.removed).toEqual([]);
+    // The running replicas stay (same template); the controller adds one with a fresh name.
+    expect(r.added.map((p) => p.name).filter((n) => n !== 'extra')).toHaveLength(1);
     expect(r.added.map((p) => p.name)).toContain('extra');
-    expect(r.removed.map((p) => p.name).sort()).toEqual(running.pods.filter((p) => !r.model.pods.includes(p)).map((p) => p.name).sort());
+    expect(r.added.find((p) => p.name === 'extra')!.node).toBe('node2');
+    for (const p of running.pods) expect(r.model.pods).toContain(p);
     expect(webPods(r.model)).toHaveLength(3);
     expect(r.model.pods).toHaveLength(wanted.pods.length);
     expect(r.model.deployments.find((d) => d.name === 'web')!.replicas).toBe(3);
     expectConsistent(r.model);
+    // Applying the same file to the result changes nothing, though the file's replica names are drawn afresh.
+    const again = applyTopology(r.model, loadTopology(file, { name: running.name }));
+    expect(again.added).toEqual([]);
+    expect(again.removed).toEqual([]);
   });
 
   it('recreates a pod whose labels or containers changed, and removes pods not in the file', () => {
@@ -246,16 +283,17 @@ describe('applyTopology', () => {
     });
     const wanted = loadTopology(file);
     const r = applyTopology(running, wanted);
-    // Without pod4 the scheduler places the replicas differently: those whose node or address moved are recreated too.
+    // Without pod4 the scheduler may place bare pods differently: those whose node moved are recreated too.
     const moved = running.pods.filter((p) => {
       const w = wanted.pods.find((q) => q.name === p.name);
-      if (!w) return false;
-      return w.node !== p.node || w.ip !== p.ip;
+      return w !== undefined && !p.owner && w.node !== p.node;
     });
     expect(r.removed.map((p) => p.name).sort()).toEqual(['pod2', 'pod4', ...moved.map((p) => p.name)].sort());
     expect(r.added.map((p) => p.name).sort()).toEqual(['pod2', ...moved.map((p) => p.name)].sort());
     expect(r.added.find((p) => p.name === 'pod2')!.labels).toEqual({ role: 'changed' });
     expect(r.model.pods.find((p) => p.name === 'pod1')).toBe(running.pods.find((p) => p.name === 'pod1'));
+    // The web replicas keep running: same pod template.
+    for (const p of webPods(running)) expect(r.model.pods).toContain(p);
     expectConsistent(r.model);
     expect(r.model.pods.find((p) => p.name === 'pod4')).toBeUndefined();
   });

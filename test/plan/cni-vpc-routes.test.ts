@@ -1,5 +1,5 @@
+import { renderConflist } from '../../src/plan/cni-config';
 import { renderNodeBase } from '../../src/plan/node';
-import { renderPod } from '../../src/plan/pod';
 import { renderVpc } from '../../src/plan/vpc';
 import { podMtu, renderCniNode } from '../../src/plan/cni';
 import { fixtureModel } from '../fixtures/model';
@@ -17,6 +17,6 @@ describe('cni vpc-routes plan', () => {
   it('keeps cbr0 and pods at the full link MTU', () => {
     expect(podMtu(m)).toBe(1500);
     expect(renderNodeBase(m, m.nodes[0]).join('\n')).toContain('ip link set cbr0 mtu 1500');
-    expect(renderPod(m, m.nodes[0], m.pods[0]).join('\n')).toContain('mtu 1500 type veth');
+    expect(renderConflist(m, m.nodes[0]).plugins).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'bridge', mtu: 1500 })]));
   });
 });

@@ -1,5 +1,5 @@
+import { renderConflist } from '../../src/plan/cni-config';
 import { renderNodeBase } from '../../src/plan/node';
-import { renderPod } from '../../src/plan/pod';
 import { renderVpc } from '../../src/plan/vpc';
 import { podMtu, renderVxlan, vtepAddress, vtepMac } from '../../src/plan/cni';
 import { fixtureModel } from '../fixtures/model';
@@ -37,10 +37,8 @@ describe('cni vxlan (flannel) plan', () => {
     expect(podMtu(m)).toBe(1450);
     expect(podMtu(fixtureModel({ cni: 'vxlan', mtu: 9000 }))).toBe(8950);
     expect(renderNodeBase(m, m.nodes[0]).join('\n')).toContain('ip link set cbr0 mtu 1450');
-    const pod = renderPod(m, m.nodes[0], m.pods[0]).join('\n');
-    expect(pod).toContain('mtu 1450 type veth');
-    // Both ends of the pair: the pod's eth0 is where "message too long" comes from.
-    expect(pod).toContain('ip -n pod1 link set eth0 mtu 1450');
+    // The bridge plugin sets the MTU on both ends of the pair: the pod's eth0 is where "message too long" comes from.
+    expect(renderConflist(m, m.nodes[0]).plugins).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'bridge', mtu: 1450 })]));
   });
   it('is part of the node plan, after cbr0; the VPC router holds no pod routes', () => {
     const node = renderNodeBase(m, m.nodes[1]);

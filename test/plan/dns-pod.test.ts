@@ -31,8 +31,8 @@ describe('DNS pod plan', () => {
 
   it('starts knotd and unbound in the pod netns, each only when not running', () => {
     const lines = renderDnsStart(dns, c).join('\n');
-    expect(lines).toMatch(/if ! \{ \[ -e \S+coredns\.knotd\.pid \].*setsid ip netns exec kube-system\.coredns-\S+ setpriv --bounding-set=-sys_admin -- knotd -c \S+\/dns\/knot\.conf/);
-    expect(lines).toMatch(/setsid ip netns exec kube-system\.coredns-\S+ setpriv --bounding-set=-sys_admin -- unbound -d -c \S+\/dns\/unbound\.conf/);
+    expect(lines).toMatch(/if ! \{ \[ -e \S+coredns\.knotd\.pid \].*setsid nsenter --uts=\S+ ip netns exec kube-system\.coredns-\S+ setpriv --bounding-set=-sys_admin -- knotd -c \S+\/dns\/knot\.conf/);
+    expect(lines).toMatch(/setsid nsenter --uts=\S+ ip netns exec kube-system\.coredns-\S+ setpriv --bounding-set=-sys_admin -- unbound -d -c \S+\/dns\/unbound\.conf/);
     // Node start script: the DNS pod's servers start and it waits for knot + unbound readiness.
     const node = m.nodes.find((n) => n.name === dns.node)!;
     expect(renderPodsOnNode(m, node).join('\n')).toMatch(/knotc -s \S+knot\.sock -t 1 status/);
@@ -103,11 +103,12 @@ describe('container pod plan', () => {
     const attach = renderAttachNetns(box, 4242, 99);
     expect(attach).toContain('exec 3< /proc/4242/ns/net');
     const f = `/run/netns/${box.netns}`;
-    expect(attach).toContain(`nsenter -t 99 -m -p -- sh -c 'mkdir -p /run/netns && rm -f ${f} && : > ${f} && mount --bind /proc/self/fd/3 ${f}'`);
+    expect(attach).toContain(`nsenter -t 99 -m -p -- sh -c 'mkdir -p /run/netns /run/k8s-netlab/uts && rm -f ${f} /run/k8s-netlab/uts/box && : > ${f} && mount --bind /proc/self/fd/3 ${f} && : > /run/k8s-netlab/uts/box && mount --bind /proc/self/fd/4 /run/k8s-netlab/uts/box'`);
+    expect(attach).toContain('exec 4< /proc/4242/ns/uts');
     const net = renderContainerPodNetwork(m, node, box).join('\n');
     expect(net).not.toMatch(/ip netns add/);
-    expect(net).toContain(`ip -n ${box.netns} addr add ${box.ip}/24 dev eth0`);
-    expect(net).toContain(`master cbr0`);
+    expect(net).toContain(`"netns":"/run/netns/${box.netns}","ifname":"eth0"`);
+    expect(net).toContain(`IP=${box.ip}`);
     expect(net).toContain(`/etc/netns/${box.netns}/resolv.conf`);
   });
 });

@@ -11,9 +11,13 @@ const p = pod('web-1', 'n1', '10.244.1.5', { app: 'web' });
 const timing = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 };
 const http = (port: number, pathName: string, host = '127.0.0.1'): ProbeSpec => ({ handler: { httpGet: { path: pathName, port, scheme: 'HTTP', headers: [{ name: 'X-Probe', value: 'lab' }], host } }, ...timing });
 
-/** A stand-in `ip` on PATH: `ip netns exec NS cmd...` runs cmd here (the pod namespace is not needed to judge exit codes). */
+/**
+ * Stand-ins on PATH: `nsenter --uts=F cmd...` and `ip netns exec NS cmd...` run cmd here (the pod's
+ * namespaces are not needed to judge exit codes).
+ */
 const fakeBin = fs.mkdtempSync(path.join(os.tmpdir(), 'probe-ip-'));
 fs.writeFileSync(path.join(fakeBin, 'ip'), '#!/bin/sh\nshift 3\nexec "$@"\n', { mode: 0o755 });
+fs.writeFileSync(path.join(fakeBin, 'nsenter'), '#!/bin/sh\nshift 1\nexec "$@"\n', { mode: 0o755 });
 
 function check(spec: ProbeSpec): { ok: string; why: string } {
   const r = spawnSync('bash', ['-c', `${renderProbeCheck(p, spec)}; echo "$ok $why"`], { encoding: 'utf8', env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH}` } });
@@ -72,7 +76,7 @@ describe('kubelet probes as shell (run for real on loopback)', () => {
     expect(s).toMatch(/ '?http:\/\/10\.244\.1\.5:8080\/readyz'?\)/);
     expect(s).toContain("-H 'User-Agent: kube-probe/1.31'");
     expect(s).not.toContain('netns exec'); // not inside the pod: from the node, as kubelet
-    expect(renderProbeCheck(p, { handler: { exec: { command: ['cat', '/tmp/x'] } }, ...timing })).toMatch(/timeout 1 ip netns exec '?web-1'? setpriv --bounding-set=-sys_admin -- '?cat'? '?\/tmp\/x'?/);
+    expect(renderProbeCheck(p, { handler: { exec: { command: ['cat', '/tmp/x'] } }, ...timing })).toMatch(/timeout 1 nsenter '?--uts=\S+'? '?ip'? '?netns'? '?exec'? '?web-1'? setpriv --bounding-set=-sys_admin -- '?cat'? '?\/tmp\/x'?/);
   });
 
   it('PROBE lines parse; a container without readiness/startup probes has no one-shot check', () => {

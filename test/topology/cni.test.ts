@@ -44,7 +44,8 @@ describe('vpc-native address plan', () => {
     const m = resolve(topo({ cluster: noDns, objects: guidePods }), { overrides: { cni: 'vpc-native' } });
     expect(m.nodes.map((n) => n.ip)).toEqual(['10.0.1.10', '10.0.1.11', '10.0.1.12']);
     expect(m.nodes.map((n) => n.podCIDR)).toEqual(['10.0.1.64/26', '10.0.1.128/26', '10.0.1.192/26']);
-    expect(m.nodes.every((n) => n.cbr0IP === '169.254.1.1')).toBe(true);
+    // ptp's gateway (host-local's default): the first address of the node's share, on every host veth.
+    expect(m.nodes.every((n) => n.cbr0IP === n.podCIDR.replace(/\.(\d+)\/\d+$/, (_, a) => `.${Number(a) + 1}`))).toBe(true);
     const mine = m.pods.filter((p) => p.namespace === 'default');
     const byName = Object.fromEntries(mine.map((p) => [p.name, p.ip]));
     expect(byName.a).toBe('10.0.1.66');

@@ -262,7 +262,7 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
     expect(errorAt(errs, 'objects[1].spec.selector.matchExpressions').hint).toMatch(/matchLabels/);
   });
 
-  it('deployment pods: K8s-like deterministic names, template-hash label, owner, scaling keeps earlier names', () => {
+  it('deployment pods: ReplicaSet-style random names, template-hash label, owner, fresh names on every load', () => {
     const m3 = resolve(topo({ objects: [deployment('web', 3)] }));
     const m4 = resolve(topo({ objects: [deployment('web', 4)] }));
     const names3 = m3.pods.map((p) => p.name);
@@ -272,7 +272,9 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
       expect(p.labels['pod-template-hash']).toBe(p.name.split('-')[1]);
       expect(p.owner).toBe('web');
     }
-    expect(m4.pods.slice(0, 3).map((p) => p.name)).toEqual(names3);
+    // Random generateName suffixes: another load draws other names.
+    expect(m4.pods.map((p) => p.name)).not.toEqual(expect.arrayContaining(names3));
+    expect(new Set(m4.pods.map((p) => p.name)).size).toBe(4);
     expect(m3.deployments).toEqual([{ name: 'web', namespace: 'default', replicas: 3, selector: { app: 'web' }, template: expect.any(Object) }]);
     // Changing the template changes the hash, like a rollout.
     const changed = resolve(topo({ objects: [deployment('web', 1, { containers: [netexec('web', ['netexec', '--http-port=9000'])] })] }));
@@ -280,6 +282,14 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
     // Long names are truncated to 63 characters as the apiserver does.
     const long = resolve(topo({ objects: [deployment('a'.repeat(60), 1)] }));
     expect(long.pods[0].name.length).toBe(63);
+  });
+
+  it('hostAliases: carried to the pod; a bad ip or hostname is refused naming the field', () => {
+    const ok = resolve(topo({ objects: [pod('a', { hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar'] }] })] }));
+    expect(ok.pods[0].hostAliases).toEqual([{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar'] }]);
+    const errs = errorsOf(() => resolve(topo({ objects: [pod('a', { hostAliases: [{ ip: 'nope', hostnames: ['Bad_Name'] }] })] })));
+    expect(errorAt(errs, 'objects[0].spec.hostAliases[0].ip').message).toMatch(/must be a valid IP address/);
+    expect(errorAt(errs, 'objects[0].spec.hostAliases[0].hostnames[0]').message).toMatch(/DNS-1123 subdomain/);
   });
 
   it('hostNetwork is refused for now', () => {

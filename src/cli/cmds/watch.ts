@@ -10,6 +10,7 @@ import { InputError } from '../../errors';
 interface WatchArgs extends CommonArgs {
   interval: number;
   once: boolean;
+  cniCheck: number;
 }
 
 export const command = 'watch';
@@ -18,12 +19,15 @@ export const describe = 'run the control loop: restart dead containers, drop unr
 export function builder(y: Argv) {
   return withCommon(y)
     .option('interval', { type: 'number', default: 0.5, describe: 'seconds between observations' })
-    .option('once', { type: 'boolean', default: false, describe: 'run one iteration and exit' });
+    .option('once', { type: 'boolean', default: false, describe: 'run one iteration and exit' })
+    .option('cni-check', { type: 'number', default: 10, describe: 'seconds between CNI CHECKs of every pod\'s network (0 never)' });
 }
 
 export async function handler(argv: WatchArgs): Promise<void> {
   if (!(argv.interval > 0) || argv.interval > 3600)
     throw new InputError(`must be a number of seconds above 0, got ${argv.interval}`, { field: '--interval', hint: 'e.g. --interval 0.5' });
+  if (!(argv.cniCheck >= 0) || argv.cniCheck > 3600)
+    throw new InputError(`must be a number of seconds, 0 or more, got ${argv.cniCheck}`, { field: '--cni-check', hint: 'e.g. --cni-check 10, or 0 to never check' });
   await pingEngine();
   const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined, GUIDE_TOPOLOGY);
   await readModel(lab); // fails early, with its hint, when the lab is not running
@@ -37,8 +41,8 @@ export async function handler(argv: WatchArgs): Promise<void> {
   process.on('SIGTERM', stop);
   if (!argv.once) console.log(`watching lab ${lab} every ${argv.interval}s (Ctrl-C stops)`);
   try {
-    const s = await watchLab({ lab, intervalMs: argv.interval * 1000, once: argv.once, control });
-    if (!argv.once) console.log(`watch stopped: ${s.iterations} iterations, ${s.syncs} proxy syncs, ${s.restarts} container restarts`);
+    const s = await watchLab({ lab, intervalMs: argv.interval * 1000, once: argv.once, control, cniCheckMs: argv.cniCheck * 1000 });
+    if (!argv.once) console.log(`watch stopped: ${s.iterations} iterations, ${s.syncs} proxy syncs, ${s.restarts} container restarts, ${s.cniChecks} CNI CHECK rounds (${s.cniFailures} failed pod checks)`);
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
