@@ -81,6 +81,13 @@ export const IMAGE_TOOLS: Record<string, string> = {
   timeout: 'timeout --version',
   sysctl: 'sysctl -V',
   ethtool: 'ethtool --version',
+  // The reference CNI plugins kubelet's part calls (Debian's containernetworking-plugins, /usr/lib/cni)
+  // (images/cni/cni-exec.py, which calls them, is copied into each node at lab up).
+  'cni-bridge': 'test -x /usr/lib/cni/bridge',
+  'cni-host-local': 'test -x /usr/lib/cni/host-local',
+  'cni-loopback': 'test -x /usr/lib/cni/loopback',
+  'cni-portmap': 'test -x /usr/lib/cni/portmap',
+  'cni-ptp': 'test -x /usr/lib/cni/ptp',
 };
 
 /** Shell commands per feature; each runs in the helper's own (network mode none) namespace. */
