@@ -16,6 +16,7 @@ import * as scale from './cmds/scale';
 import * as deleteCmd from './cmds/delete';
 import * as watch from './cmds/watch';
 import * as rules from './cmds/rules';
+import * as graph from './cmds/graph';
 
 /** Prints an error as a user should see it: message, the fix, and the cause chain with --debug. */
 export function reportError(err: unknown, debug = false): number {
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<void> {
       .command(deleteCmd)
       .command(watch)
       .command(rules)
+      .command(graph)
       .demandCommand(1, 'say what to do: lab up, lab verify, lab down ... (lab --help lists all)')
       .strict()
       .fail((msg, err) => {
