@@ -17,6 +17,7 @@ import * as deleteCmd from './cmds/delete';
 import * as watch from './cmds/watch';
 import * as rules from './cmds/rules';
 import * as graph from './cmds/graph';
+import * as ui from './cmds/ui';
 
 /** Prints an error as a user should see it: message, the fix, and the cause chain with --debug. */
 export function reportError(err: unknown, debug = false): number {
@@ -53,6 +54,7 @@ export async function main(argv: string[]): Promise<void> {
       .command(watch)
       .command(rules)
       .command(graph)
+      .command(ui)
       .demandCommand(1, 'say what to do: lab up, lab verify, lab down ... (lab --help lists all)')
       .strict()
       .fail((msg, err) => {

@@ -1,0 +1,68 @@
+/** lab ui: a local web page of the running lab: the drawing, live state, verify results, traces animated hop by hop. */
+import * as path from 'path';
+import { Argv } from 'yargs';
+import { CommonArgs, PROJECT_ROOT, runningModel, withCommon } from '../common';
+import { readModel } from '../../lab/state';
+import { labStatus } from '../../lab/status';
+import { verifyLab } from '../../lab/verify';
+import { runTrace, traceDocument } from '../../lab/trace';
+import { traceDir } from '../../lab/lab-dir';
+import { tracePathIds } from '../../lab/trace-paths';
+import { labGraph } from '../../graph/model';
+import { renderDot } from '../../graph/dot';
+import { dotToSvg } from '../../graph/graphviz';
+import { vertexForPoint } from '../../ui/points';
+import { isLoopback, newToken, startUiServer, UiActions } from '../../ui/server';
+import { guardSignals } from '../signals';
+
+interface UiArgs extends CommonArgs {
+  port: number;
+  host: string;
+}
+
+export const command = 'ui';
+export const describe = 'serve a web page of the running lab: the drawing with live state, verify results, lab trace animated hop by hop (127.0.0.1 by default)';
+
+export function builder(y: Argv) {
+  return withCommon(y)
+    .option('port', { type: 'number', default: 8080, describe: 'TCP port (0: any free port)' })
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind; any other than loopback requires the random token printed in the URL' });
+}
+
+/** The real actions: everything the page can ask for, against the lab `name`. */
+export function labActions(name: string): UiActions {
+  return {
+    snapshot: async () => {
+      const model = await readModel(name);
+      const graph = labGraph(model, await labStatus(model));
+      return { graph, svg: await dotToSvg(renderDot(graph)) };
+    },
+    verify: async () => verifyLab(await readModel(name)),
+    trace: async (id) => {
+      const model = await readModel(name);
+      const run = await runTrace(model, id, { dir: traceDir(model.name, id) });
+      const doc = traceDocument(run);
+      const hops = (doc.hops as Array<{ point: string }>).map((h) => ({ ...h, vertex: vertexForPoint(model, h.point) }));
+      return { doc: { ...doc, hops }, dir: run.dir, files: Object.values(run.pcaps).map((p) => path.basename(p.file)) };
+    },
+    tracePaths: tracePathIds,
+  };
+}
+
+export async function handler(argv: UiArgs): Promise<void> {
+  const model = await runningModel(argv);
+  const ui = await startUiServer({
+    host: argv.host,
+    port: argv.port,
+    webDir: path.join(PROJECT_ROOT, 'web', 'ui'),
+    actions: labActions(model.name),
+    token: isLoopback(argv.host) ? undefined : newToken(),
+  });
+  console.log(`lab ui: ${model.name} at ${ui.url} (Ctrl-C stops)`);
+  await new Promise<void>((resolve) => {
+    const guard = guardSignals(() => {
+      guard.dispose();
+      void ui.close().then(resolve);
+    });
+  });
+}
