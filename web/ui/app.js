@@ -167,6 +167,7 @@ async function start() {
   $('trace-path').value = 'pod-to-service';
   $('trace-run').onclick = runTrace;
   $('verify-run').onclick = runVerify;
+  $('graph').ondblclick = () => $('graph').classList.toggle('natural');
   const es = new EventSource(api('/api/events'));
   es.addEventListener('graph', (e) => render(JSON.parse(e.data)));
   es.addEventListener('problem', (e) => { $('live').textContent = 'lab: ' + JSON.parse(e.data).message; $('live').className = 'live bad'; });
