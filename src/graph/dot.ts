@@ -15,6 +15,7 @@ const SHAPE: Record<GraphVertex['kind'], string> = {
   iface: 'box',
   bridge: 'box',
   pod: 'box',
+  pods: 'box3d',
   service: 'hexagon',
   igw: 'box3d',
   internet: 'ellipse',

@@ -15,6 +15,7 @@ const SHAPE: Record<GraphVertex['kind'], [string, string]> = {
   iface: ['[', ']'],
   bridge: ['[', ']'],
   pod: ['(', ')'],
+  pods: ['[(', ')]'],
   service: ['{{', '}}'],
   igw: ['[[', ']]'],
   internet: ['((', '))'],

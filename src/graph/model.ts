@@ -14,7 +14,7 @@ import { StatusReport } from '../lab/status';
 export type LiveState = 'running' | 'down' | 'unknown';
 
 export type GroupKind = 'vpc' | 'subnet' | 'node' | 'services' | 'edge';
-export type VertexKind = 'router' | 'iface' | 'bridge' | 'pod' | 'service' | 'igw' | 'internet' | 'lb' | 'ingress';
+export type VertexKind = 'router' | 'iface' | 'bridge' | 'pod' | 'pods' | 'service' | 'igw' | 'internet' | 'lb' | 'ingress';
 export type EdgeKind = 'link' | 'veth' | 'route' | 'endpoint' | 'lb' | 'ingress';
 
 export interface GraphGroup {
@@ -53,6 +53,16 @@ export interface LabGraph {
   edges: GraphEdge[];
 }
 
+/** How many pods a node may show before they are drawn as one box (lab ui; lab graph draws them all). */
+export interface CollapseOptions {
+  /** Nodes with more pods than this show one `N pods` box instead; absent: never. */
+  above?: number;
+  /** Nodes whose pods are shown whatever their number. */
+  expanded?: ReadonlySet<string>;
+}
+
+/** The one box standing for a collapsed node's pods. */
+export const collapsedPodsId = (node: string) => `${nodeGroupId(node)}/pods`;
 export const podId = (namespace: string, name: string) => `pod/${namespace}/${name}`;
 export const serviceId = (namespace: string, name: string) => `svc/${namespace}/${name}`;
 export const nodeGroupId = (node: string) => `node/${node}`;
@@ -78,7 +88,7 @@ function serviceLines(s: ServiceModel): string[] {
  * The picture of a lab. With `status` (from labStatus on a running lab) each container and pod
  * carries what was observed; without it every state is `unknown` (never assumed running).
  */
-export function labGraph(model: LabModel, status?: StatusReport): LabGraph {
+export function labGraph(model: LabModel, status?: StatusReport, collapse: CollapseOptions = {}): LabGraph {
   const containerState = (container: string): LiveState => {
     if (!status) return 'unknown';
     return status.containers.find((c) => c.container === container)?.state === 'running' ? 'running' : 'down';
@@ -104,7 +114,23 @@ export function labGraph(model: LabModel, status?: StatusReport): LabGraph {
     edges.push({ from: `${g}/eth0`, to: `${g}/cbr0`, kind: 'route', label: model.cluster.cni });
     edges.push({ from: 'vpc/router', to: `${g}/eth0`, kind: 'link' });
   }
+  const podsOn = new Map<string, number>();
+  for (const p of model.pods) podsOn.set(p.node, (podsOn.get(p.node) ?? 0) + 1);
+  const collapsed = new Set(
+    [...podsOn].filter(([node, k]) => collapse.above !== undefined && k > collapse.above && !collapse.expanded?.has(node)).map(([node]) => node),
+  );
+  // Where a pod is drawn: its own box, or its node's `N pods` box.
+  const drawnAt = (namespace: string, name: string, node: string) => (collapsed.has(node) ? collapsedPodsId(node) : podId(namespace, name));
+  for (const node of collapsed) {
+    const pods = model.pods.filter((p) => p.node === node);
+    const running = pods.filter((p) => podState(p.namespace, p.name) === 'running').length;
+    const lines = [`${pods.length} pods`, `${pods[0].ip} … ${pods[pods.length - 1].ip}`, status ? `${running} running` : 'click to show'];
+    const state: LiveState = !status ? 'unknown' : running === pods.length ? 'running' : 'down';
+    vertices.push({ id: collapsedPodsId(node), lines, kind: 'pods', parent: nodeGroupId(node), state });
+    edges.push({ from: `${nodeGroupId(node)}/cbr0`, to: collapsedPodsId(node), kind: 'veth', label: `${pods.length} veths` });
+  }
   for (const p of model.pods) {
+    if (collapsed.has(p.node)) continue;
     const id = podId(p.namespace, p.name);
     const name = `${p.namespace === 'default' ? '' : `${p.namespace}/`}${p.name}`;
     vertices.push({ id, lines: [name, p.ip], kind: 'pod', parent: nodeGroupId(p.node), state: podState(p.namespace, p.name) });
@@ -115,18 +141,23 @@ export function labGraph(model: LabModel, status?: StatusReport): LabGraph {
     groups.push({ id: 'services', label: `Services (kube-proxy ${model.cluster.proxy})`, kind: 'services', state: 'unknown' });
     for (const s of model.services) vertices.push({ id: serviceId(s.namespace, s.name), lines: serviceLines(s), kind: 'service', parent: 'services', state: 'unknown' });
     // One edge per (Service, pod), its target ports joined: the endpoints the model selects.
-    const byPair = new Map<string, { from: string; to: string; ports: Set<number> }>();
+    const byPair = new Map<string, { from: string; to: string; ports: Set<number>; pods: Set<string> }>();
     for (const slice of computeEndpoints(model)) {
       const svc = model.services.find((s) => s.namespace === slice.namespace && s.name === slice.service);
       for (const e of slice.endpoints) {
         const from = serviceId(slice.namespace, slice.service);
-        const to = podId(svc?.namespace ?? slice.namespace, e.podName);
+        const to = drawnAt(svc?.namespace ?? slice.namespace, e.podName, e.node);
         const k = `${from}\n${to}`;
-        if (!byPair.has(k)) byPair.set(k, { from, to, ports: new Set() });
+        if (!byPair.has(k)) byPair.set(k, { from, to, ports: new Set(), pods: new Set() });
         byPair.get(k)!.ports.add(e.port);
+        byPair.get(k)!.pods.add(e.podName);
       }
     }
-    for (const { from, to, ports } of byPair.values()) edges.push({ from, to, kind: 'endpoint', label: `:${[...ports].sort((a, b) => a - b).join(',')}` });
+    for (const { from, to, ports, pods } of byPair.values()) {
+      // Into a collapsed box: one edge per Service, saying how many of the node's pods it picks.
+      const count = to.endsWith('/pods') ? `${pods.size} endpoints ` : '';
+      edges.push({ from, to, kind: 'endpoint', label: `${count}:${[...ports].sort((a, b) => a - b).join(',')}` });
+    }
   }
 
   if (model.edge) {

@@ -6,6 +6,7 @@ export const KIND_FILL: Record<GraphVertex['kind'], string> = {
   iface: '#fff7d6',
   bridge: '#ffe9c2',
   pod: '#e3f4e3',
+  pods: '#cfeccf',
   service: '#efe3f7',
   igw: '#e8eef7',
   internet: '#f0f0f0',

@@ -24,8 +24,8 @@ export interface UiTrace {
 }
 
 export interface UiActions {
-  /** The lab as now observed (model + lab status), drawn. */
-  snapshot(): Promise<UiSnapshot>;
+  /** The lab as now observed (model + lab status), drawn; the pods of `expanded` nodes shown however many. */
+  snapshot(expanded: ReadonlySet<string>): Promise<UiSnapshot>;
   verify(): Promise<unknown>;
   trace(pathId: string): Promise<UiTrace>;
   tracePaths(): string[];
@@ -62,6 +62,8 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
   let lastKey = '';
   let lastError = '';
   const traces = new Map<string, UiTrace>();
+  // Nodes whose pods the viewer opened (one lab, one local user: shared by every page).
+  const expanded = new Set<string>();
   let busy: Promise<unknown> = Promise.resolve();
   // One action at a time: a verify and a trace at once would see each other's packets.
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
@@ -73,7 +75,7 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
 
   const poll = async () => {
     try {
-      const snap = await o.actions.snapshot();
+      const snap = await o.actions.snapshot(expanded);
       lastError = '';
       const key = snap.svg;
       if (key !== lastKey) {
@@ -118,6 +120,13 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
       if (last) send(res, 'graph', last);
       req.on('close', () => clients.delete(res));
       return;
+    }
+    if (req.method === 'POST' && p === '/api/toggle') {
+      const node = url.searchParams.get('node') ?? '';
+      if (!last?.graph.groups.some((g) => g.kind === 'node' && g.label === node)) return json(res, 400, { error: `no node "${node}"` });
+      if (!expanded.delete(node)) expanded.add(node);
+      await poll();
+      return json(res, 200, { expanded: [...expanded] });
     }
     if (req.method === 'POST' && p === '/api/verify') return json(res, 200, await serial(() => o.actions.verify()));
     if (req.method === 'POST' && p === '/api/trace') {

@@ -124,3 +124,26 @@ describe('renderMermaid', () => {
     expect(mermaidText('a "b" <c>')).toBe('a #quot;b#quot; #lt;c#gt;');
   });
 });
+
+describe('labGraph with collapse (lab ui at scale)', () => {
+  const svc = () => withService(fixtureModel());
+  it('draws a node with more pods than the limit as one box, endpoints into it counted; others keep their pods', () => {
+    const m = svc();
+    m.services[0].selector = { role: 'x' };
+    for (const p of m.pods) if (p.node === 'node1') p.labels.role = 'x';
+    const g = labGraph(m, undefined, { above: 1 });
+    // node1 and node2 have 2 pods each (> 1): collapsed; node3 has 1: drawn.
+    expect(g.vertices.find((v) => v.id === 'node/node1/pods')!.lines).toEqual(['2 pods', '10.244.0.2 … 10.244.0.3', 'click to show']);
+    expect(g.vertices.some((v) => v.id === podId('default', 'pod1'))).toBe(false);
+    expect(g.vertices.some((v) => v.id === podId('default', 'client'))).toBe(true);
+    expect(g.edges.filter((e) => e.kind === 'endpoint')).toEqual([{ from: serviceId('default', 'web'), to: 'node/node1/pods', kind: 'endpoint', label: '2 endpoints :8080' }]);
+    expect(g.edges).toContainEqual({ from: 'node/node1/cbr0', to: 'node/node1/pods', kind: 'veth', label: '2 veths' });
+  });
+
+  it('an expanded node shows its pods again; without a limit nothing collapses', () => {
+    const g = labGraph(svc(), undefined, { above: 1, expanded: new Set(['node1']) });
+    expect(g.vertices.some((v) => v.id === podId('default', 'pod1'))).toBe(true);
+    expect(g.vertices.some((v) => v.id === 'node/node2/pods')).toBe(true);
+    expect(labGraph(svc()).vertices.some((v) => v.kind === 'pods')).toBe(false);
+  });
+});

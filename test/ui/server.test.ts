@@ -13,7 +13,7 @@ function fakeActions(dir: string, svg = { text: '<svg>one</svg>' }): UiActions &
   const traced: string[] = [];
   return {
     traced,
-    snapshot: async () => ({ graph: labGraph(fixtureModel()), svg: svg.text }),
+    snapshot: async (_expanded) => ({ graph: labGraph(fixtureModel()), svg: svg.text }),
     verify: async () => ({ ok: true, probes: [] }),
     trace: async (id) => {
       traced.push(id);
@@ -95,6 +95,22 @@ describe('lab ui server', () => {
     req.destroy();
     expect(events[0]).toBe('<svg>one</svg>');
     expect(events).toContain('<svg>two</svg>');
+  });
+
+  it('opens and closes a node\'s pods for the next drawing, and only for nodes the drawing has', async () => {
+    const seen: string[][] = [];
+    const actions = fakeActions(dir);
+    const snapshot = actions.snapshot;
+    actions.snapshot = async (expanded) => {
+      seen.push([...expanded]);
+      return snapshot(expanded);
+    };
+    ui = await startUiServer({ host: '127.0.0.1', port: 0, webDir: WEB, actions, pollMs: 3_600_000 });
+    await get(ui.url + 'api/graph');
+    expect((await get(ui.url + 'api/toggle?node=node1', 'POST')).body).toBe('{"expanded":["node1"]}');
+    expect(seen[seen.length - 1]).toEqual(['node1']);
+    expect((await get(ui.url + 'api/toggle?node=node1', 'POST')).body).toBe('{"expanded":[]}');
+    expect((await get(ui.url + 'api/toggle?node=node9', 'POST')).status).toBe(400);
   });
 
   it('knows loopback from other addresses', () => {

@@ -24,13 +24,17 @@ function vertexElements() {
 function render(snap) {
   if (animating) { pending = snap; return; }
   $('graph').innerHTML = snap.svg;
-  vertexElements();
+  for (const [id, el] of vertexElements()) {
+    // A node's cbr0 or its `N pods` box opens and closes that node's pods.
+    const m = /^node\/([^/]+)\/(cbr0|pods)$/.exec(id);
+    if (m) { el.style.cursor = 'pointer'; el.onclick = () => fetch(api('/api/toggle?node=' + encodeURIComponent(m[1])), { method: 'POST' }); }
+  }
   const g = snap.graph;
   document.title = 'lab ' + g.lab;
   $('title').textContent = 'lab ' + g.lab;
-  const pods = g.vertices.filter((v) => v.kind === 'pod');
-  const down = g.vertices.filter((v) => v.state === 'down').length;
-  $('live').textContent = `${pods.length} pods, ${down} down · cni ${g.cni}, kube-proxy ${g.proxy} · updated ${new Date().toLocaleTimeString()}`;
+  const pods = g.vertices.filter((v) => v.kind === 'pod').length + g.vertices.filter((v) => v.kind === 'pods').reduce((k, v) => k + parseInt(v.lines[0], 10), 0);
+  const down = g.vertices.filter((v) => v.state === 'down' && v.kind === 'pod').length;
+  $('live').textContent = `${pods} pods, ${down} down · cni ${g.cni}, kube-proxy ${g.proxy} · updated ${new Date().toLocaleTimeString()}`;
   $('live').className = 'live ' + (down ? 'bad' : 'ok');
 }
 
@@ -66,7 +70,7 @@ async function animate(doc) {
   let at = null;
   const items = [...document.querySelectorAll('#hops li')];
   for (const [i, h] of doc.hops.entries()) {
-    const el = h.vertex && els.get(h.vertex);
+    const el = (h.vertex && els.get(h.vertex)) || (h.collapsed && els.get(h.collapsed));
     if (!el) { items[i].classList.add('done'); continue; }
     const to = center(el);
     dot.setAttribute('fill', COLOR[h.direction]);

@@ -8,7 +8,7 @@ import { verifyLab } from '../../lab/verify';
 import { runTrace, traceDocument } from '../../lab/trace';
 import { traceDir } from '../../lab/lab-dir';
 import { tracePathIds } from '../../lab/trace-paths';
-import { labGraph } from '../../graph/model';
+import { collapsedPodsId, labGraph, podId } from '../../graph/model';
 import { renderDot } from '../../graph/dot';
 import { dotToSvg } from '../../graph/graphviz';
 import { vertexForPoint } from '../../ui/points';
@@ -29,12 +29,15 @@ export function builder(y: Argv) {
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind; any other than loopback requires the random token printed in the URL' });
 }
 
+/** More pods than this on a node are drawn as one box until opened (the page stays light at 1,000 pods). */
+export const COLLAPSE_ABOVE = 12;
+
 /** The real actions: everything the page can ask for, against the lab `name`. */
 export function labActions(name: string): UiActions {
   return {
-    snapshot: async () => {
+    snapshot: async (expanded) => {
       const model = await readModel(name);
-      const graph = labGraph(model, await labStatus(model));
+      const graph = labGraph(model, await labStatus(model), { above: COLLAPSE_ABOVE, expanded });
       return { graph, svg: await dotToSvg(renderDot(graph)) };
     },
     verify: async () => verifyLab(await readModel(name)),
@@ -42,7 +45,12 @@ export function labActions(name: string): UiActions {
       const model = await readModel(name);
       const run = await runTrace(model, id, { dir: traceDir(model.name, id) });
       const doc = traceDocument(run);
-      const hops = (doc.hops as Array<{ point: string }>).map((h) => ({ ...h, vertex: vertexForPoint(model, h.point) }));
+      const hops = (doc.hops as Array<{ point: string }>).map((h) => {
+        const vertex = vertexForPoint(model, h.point);
+        // Where the hop is drawn when its node's pods are collapsed into one box.
+        const pod = model.pods.find((p) => vertex === podId(p.namespace, p.name));
+        return { ...h, vertex, collapsed: pod ? collapsedPodsId(pod.node) : undefined };
+      });
       return { doc: { ...doc, hops }, dir: run.dir, files: Object.values(run.pcaps).map((p) => path.basename(p.file)) };
     },
     tracePaths: tracePathIds,
