@@ -11,6 +11,9 @@ import puppeteer, { Browser, Page } from 'puppeteer-core';
 import { LAB_BIN, lab, labName, ROOT } from './helpers';
 import { CHROMIUM } from '../graph/tools';
 
+// Used only inside functions puppeteer runs in the page (this project compiles without the DOM types).
+declare const document: { body: { dataset: Record<string, string> }; querySelector(s: string): unknown };
+
 const NAME = labName('e2e-ui');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'ui');
 jest.setTimeout(600_000);
@@ -20,6 +23,7 @@ interface Status {
   pods: Array<{ name: string; namespace: string; ip: string; running: boolean }>;
 }
 
+const shot = (name: string) => path.join(ARTIFACTS, `${name}.png`) as `${string}.png`;
 const status = async (): Promise<Status> => JSON.parse((await lab(['status', '--name', NAME, '--json'])).stdout);
 const podVertex = (p: { namespace: string; name: string }) => `pod/${p.namespace}/${p.name}`;
 const vertexText = (page: Page, id: string) =>
@@ -65,7 +69,7 @@ describe('lab ui in Chromium', () => {
     const clusters = await page.$$eval('#graph g.cluster text', (ts) => ts.map((t) => t.textContent));
     for (const n of s.nodes) expect(clusters).toContain(n.name);
     expect(await page.$eval('#live', (e) => e.textContent)).toMatch(/16 pods, 0 down/);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'guide.png'), fullPage: true });
+    await page.screenshot({ path: shot('guide'), fullPage: true });
   });
 
   it('traces pod-to-service from the page: the packet reaches a web backend, the DNAT hop labelled, and comes back', async () => {
@@ -89,10 +93,10 @@ describe('lab ui in Chromium', () => {
     expect(await page.$eval('#packet', (c) => c.getAttribute('data-at'))).toBe('pod/default/client');
     expect(await page.$$eval('#graph g.node.visited-request', (g) => g.length)).toBeGreaterThan(3);
     // Every hop links its pcap, and the link downloads a real capture (pcap magic).
-    const href = await page.$eval('#hops li a', (a) => (a as HTMLAnchorElement).href);
+    const href = await page.$eval('#hops li a', (a) => (a as unknown as { href: string }).href);
     const magic = await page.evaluate(async (u) => [...new Uint8Array(await (await fetch(u)).arrayBuffer()).slice(0, 4)], href);
     expect([[0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [0x4d, 0x3c, 0xb2, 0xa1], [0xa1, 0xb2, 0x3c, 0x4d]]).toContainEqual(magic);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'trace-pod-to-service.png'), fullPage: true });
+    await page.screenshot({ path: shot('trace-pod-to-service'), fullPage: true });
   });
 
   it('a pod deleted with lab delete pod leaves the picture and its replacement appears', async () => {
@@ -110,6 +114,6 @@ describe('lab ui in Chromium', () => {
       podVertex(fresh[0]),
     );
     expect(await vertexText(page, podVertex(fresh[0]))).toContain(fresh[0].ip);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'after-delete.png'), fullPage: true });
+    await page.screenshot({ path: shot('after-delete'), fullPage: true });
   });
 });

@@ -15,6 +15,9 @@ import { GUIDE_TOPOLOGY } from '../../src/cli/common';
 import { LabError } from '../../src/errors';
 import { CHROMIUM, hasChromium, hasDot, itWith } from './tools';
 
+// Used only inside the function puppeteer runs in the page (this project compiles without the DOM types).
+declare const window: unknown;
+
 const model = loadTopology(GUIDE_TOPOLOGY);
 const graph = labGraph(model);
 
