@@ -99,6 +99,33 @@ describe('lab ui in Chromium', () => {
     await page.screenshot({ path: shot('trace-pod-to-service'), fullPage: true });
   });
 
+  it('verify from the page: each probe green, its evidence on click; pod2 cut off turns its path red', async () => {
+    const verify = async () => {
+      await page.click('#verify-run');
+      await page.waitForFunction(() => document.body.dataset.verify === 'done', { timeout: 300_000 });
+      return page.$$eval('#verdicts li', (lis) => lis.map((li) => ({ path: li.getAttribute('data-path'), ok: li.className === 'ok', text: li.textContent ?? '' })));
+    };
+    const before = await verify();
+    const same = before.filter((v) => v.path === 'pod-to-pod-same-node');
+    expect(same.length).toBeGreaterThan(0);
+    expect(same.every((v) => v.ok)).toBe(true);
+    await page.click('#verdicts li[data-path="pod-to-pod-same-node"]');
+    const shown = JSON.parse(await page.$eval('#evidence', (e) => e.textContent ?? ''));
+    expect(shown.ok).toBe(true);
+    expect(Object.keys(shown.evidence).length).toBeGreaterThan(0);
+    // Sabotage: pod2's eth0 down, so nothing reaches it.
+    expect((await lab(['exec', '--name', NAME, 'node1/pod2', '--', 'ip', 'link', 'set', 'eth0', 'down'])).exitCode).toBe(0);
+    const after = await verify();
+    const bad = after.filter((v) => v.path === 'pod-to-pod-same-node' && !v.ok);
+    expect(bad.length).toBeGreaterThan(0);
+    await page.click('#verdicts li.bad[data-path="pod-to-pod-same-node"]');
+    const why = JSON.parse(await page.$eval('#evidence', (e) => e.textContent ?? ''));
+    expect(why.ok).toBe(false);
+    expect(why.reason).toBeTruthy();
+    await page.screenshot({ path: shot('verify-sabotaged'), fullPage: true });
+    await lab(['exec', '--name', NAME, 'node1/pod2', '--', 'ip', 'link', 'set', 'eth0', 'up']);
+  });
+
   it('a pod deleted with lab delete pod leaves the picture and its replacement appears', async () => {
     const before = await status();
     const victim = before.pods.find((p) => /^web-/.test(p.name))!;
