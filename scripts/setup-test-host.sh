@@ -2,9 +2,10 @@
 # Host tools some unit tests use to check rendered text with the real programs, always inside
 # throwaway network namespaces (`unshare --net`) or on loopback, never on the host's own network:
 # iptables-restore/nft/ipset (proxy rules), tcpdump/tshark (pcap parsing), knot/unbound/dig (zones),
-# nginx (ingress config). Without them those tests skip, so CI installs them. Debian/Ubuntu, root.
+# nginx (ingress config), graphviz (lab graph's DOT to SVG), chromium (Mermaid and the lab ui page in a
+# real browser, driven by puppeteer-core). Without them those tests skip, so CI installs them. Debian/Ubuntu, root.
 set -euo pipefail
-PKGS=(iptables nftables conntrack ipset ipvsadm tcpdump knot unbound dnsmasq-base bind9-dnsutils bind9-utils nginx-light util-linux tshark)
+PKGS=(iptables nftables conntrack ipset ipvsadm tcpdump knot unbound dnsmasq-base bind9-dnsutils bind9-utils nginx-light util-linux tshark graphviz chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -8,6 +8,7 @@ import { benchEdge } from './edge';
 import { benchIngress } from './ingress';
 import { benchDns } from './dns';
 import { benchTrace } from './trace';
+import { benchUi } from './ui';
 
 const FILE = path.resolve(__dirname, '..', '..', 'BENCHMARKS.md');
 
@@ -22,6 +23,7 @@ const SUITES: Record<string, { title: string; run: () => Promise<string> }> = {
   edge: { title: 'Edge: L4 LoadBalancer from the Internet host', run: () => benchEdge() },
   ingress: { title: 'Ingress (L7, nginx as the ALB): requests per second and latency from the Internet host', run: () => benchIngress() },
   trace: { title: 'lab trace: time per path, frames, drops', run: () => benchTrace() },
+  ui: { title: 'lab graph and lab ui: drawing, Graphviz layout and page load at 200 and 1,000 pods', run: () => benchUi() },
   dns: { title: 'Cluster DNS: queries per second through the kube-dns VIP and reload latency, 1,000 Services', run: () => benchDns() },
 };
 

@@ -18,6 +18,8 @@ import * as scale from './cmds/scale';
 import * as deleteCmd from './cmds/delete';
 import * as watch from './cmds/watch';
 import * as rules from './cmds/rules';
+import * as graph from './cmds/graph';
+import * as ui from './cmds/ui';
 import { PROJECT_ROOT } from './common';
 
 /** The installed package's version (package.json ships with it). */
@@ -59,6 +61,8 @@ export async function main(argv: string[]): Promise<void> {
       .command(deleteCmd)
       .command(watch)
       .command(rules)
+      .command(graph)
+      .command(ui)
       .completion('completion', 'print a bash/zsh completion script (lab completion >> ~/.bashrc)')
       .version(packageVersion())
       .demandCommand(1, 'say what to do: lab up, lab verify, lab down ... (lab --help lists all)')
