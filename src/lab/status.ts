@@ -1,5 +1,7 @@
 /** The lab as it runs: containers' state and each pod's processes, observed, beside the model. */
 import { isFallback } from '../topology/dns-server';
+import { LABEL_NODE } from '../model/types';
+import { LABEL_POD } from '../plan/container-pod';
 import { LabModel, ServiceModel } from '../model/types';
 import { listLabContainers } from '../runtime/containers';
 import { exec } from '../runtime/exec';
@@ -69,7 +71,9 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
     const n = o ? o.containers.filter((c) => c.alive && c.ready !== false).length : 0;
     return `${Math.min(n, p.containers.length)}/${p.containers.length}`;
   };
-  const containers = cs.map((c) => ({ name: c.labels['k8s-netlab.node'] ?? c.role, container: c.name, role: c.role, state: c.state }));
+  // A container pod carries its node's label too: it is named by its pod (namespace/name), so a
+  // name in this list is the node's own container only for role node.
+  const containers = cs.map((c) => ({ name: c.labels[LABEL_POD] ?? c.labels[LABEL_NODE] ?? c.role, container: c.name, role: c.role, state: c.state }));
   return {
     lab: model.name,
     proxy: model.cluster.proxy,

@@ -97,7 +97,7 @@ describe('cluster DNS served by CoreDNS', () => {
     expect(ran.stdout).toMatch(/^CoreDNS-1\.11\.3$/m);
     const dnsRows = st.stdout.split('\n').filter((l) => /^coredns-/.test(l));
     expect(dnsRows).toHaveLength(2);
-    for (const r of dnsRows) expect(r).toMatch(/\s+kube-system\s+node\d\s+10\.244\.\d+\.\d+\s+coredns\s+yes$/);
+    for (const r of dnsRows) expect(r).toMatch(/\s+kube-system\s+node\d\s+10\.244\.\d+\.\d+\s+coredns\s+1\/1\s+yes$/);
     const names = await labContainers(NAME);
     expect(names.filter((n) => n.startsWith(`/k8s-netlab-${NAME}-pod-kube-system-coredns-`))).toHaveLength(2);
     // Its files on the host, as mounted at /etc/coredns.
