@@ -57,7 +57,7 @@ describe('a minimal lab', () => {
     expect(doc.probes.some((p) => p.path === 'pod-to-service' && p.name.startsWith('hairpin') && p.verdict === 'pass')).toBe(true);
     expect(doc.notCovered.map((n) => n.path).sort()).toEqual(
       // One serving pod on one node: nothing to pair on a node or across nodes; no NodePort; no edge.
-      ['container-to-container', 'pod-to-pod-same-node', 'pod-to-pod-cross-node', 'pod-mtu', 'nodeport', 'ingress-to-service', 'pod-to-internet', 'outside-to-nodeport', 'loadbalancer-to-service'].sort(),
+      ['container-to-container', 'pod-to-pod-same-node', 'pod-to-pod-cross-node', 'pod-mtu', 'nodeport', 'localhost-nodeport', 'ingress-to-service', 'pod-to-internet', 'outside-to-nodeport', 'loadbalancer-to-service'].sort(),
     );
     for (const n of doc.notCovered) expect(n.reason).not.toBe('');
   });
@@ -65,6 +65,6 @@ describe('a minimal lab', () => {
   it('--strict exits non-zero while a path is not covered, naming it', async () => {
     const v = await lab(['verify', '--name', NAME, '--strict']);
     expect(v.exitCode).toBe(1);
-    expect(v.stderr).toMatch(/--strict: 9 path\(s\) not covered: .*pod-to-pod-cross-node \(fewer than two nodes hold a pod that serves HTTP\).*ingress-to-service \(the lab has no edge/);
+    expect(v.stderr).toMatch(/--strict: 10 path\(s\) not covered: .*pod-to-pod-cross-node \(fewer than two nodes hold a pod that serves HTTP\).*ingress-to-service \(the lab has no edge/);
   });
 });

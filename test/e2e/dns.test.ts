@@ -78,7 +78,7 @@ describe('cluster DNS', () => {
     expect(names).toContain(`/k8s-netlab-${NAME}-pod-team-a-box`);
     const st = await lab(['status', '--name', NAME]);
     const row = st.stdout.split('\n').find((l) => /^box\s/.test(l))!;
-    expect(row).toMatch(/^box\s+team-a\s+node1\s+10\.244\.0\.\d+\s+box\s+yes/);
+    expect(row).toMatch(/^box\s+team-a\s+node1\s+10\.244\.0\.\d+\s+box\s+1\/1\s+yes/);
     const ip = row.split(/\s+/)[3];
     // From inside the Docker container itself (its own tools, its own resolv.conf).
     const inside = await import('execa').then((m) =>

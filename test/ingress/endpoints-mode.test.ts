@@ -82,7 +82,7 @@ describe('ingress endpoints mode', () => {
       });
     const ok = await p.run(answer(m.edge!.ingress.ip));
     expect(ok.reason).toBeUndefined();
-    expect(ok.evidence).toMatchObject({ backendMode: 'endpoints', observedPeer: m.edge!.ingress.ip, expectedPeer: m.edge!.ingress.ip });
+    expect(ok.evidence).toMatchObject({ expected: { backendMode: 'endpoints', peer: m.edge!.ingress.ip }, observed: { peer: m.edge!.ingress.ip } });
     const viaNode = await p.run(answer(m.nodes[0].ip));
     expect(viaNode.ok).toBe(false);
     expect(viaNode.reason).toMatch(/not from the ingress/);
