@@ -1,15 +1,28 @@
-/** Runs the probes of every (or the chosen) path against a running lab. */
+/** Runs the probes of every (or the chosen) path against a running lab, and reports coverage. */
 import { LabModel } from '../model/types';
 import { exec } from '../runtime/exec';
 import { targetArgv } from './targets';
 import { PATHS } from '../probes/registry';
-import { Probe, ProbeResult, ProbeRunner } from '../probes/types';
+import { PathDef, Probe, ProbeResult, ProbeRunner } from '../probes/types';
+import { errored } from '../observe/probe';
 import { InputError } from '../errors';
+
+export interface PathCoverage {
+  path: string;
+  probes: number;
+  passed: number;
+  failed: number;
+  notApplicable: number;
+}
 
 export interface VerifyReport {
   lab: string;
   ok: boolean;
   probes: ProbeResult[];
+  /** Every path asked for, with its probe count and verdicts. */
+  coverage: PathCoverage[];
+  /** Paths with no judged probe (none made for this lab, or all not applicable), and why. */
+  notCovered: Array<{ path: string; reason: string }>;
 }
 
 export const execRunner: ProbeRunner = {
@@ -17,12 +30,16 @@ export const execRunner: ProbeRunner = {
   sh: (t, script) => exec(t.container, targetArgv(t, ['sh', '-c', script])),
 };
 
-export function selectProbes(model: LabModel, paths?: string[]): Probe[] {
+function chosenPaths(paths?: string[]): PathDef[] {
   const known = PATHS.map((p) => p.id);
   for (const p of paths ?? []) {
     if (!known.includes(p)) throw new InputError(`unknown path "${p}"`, { field: '--path', hint: `use one of: ${known.join(', ')}` });
   }
-  return PATHS.filter((p) => !paths?.length || paths.includes(p.id)).flatMap((p) => p.probes(model));
+  return PATHS.filter((p) => !paths?.length || paths.includes(p.id));
+}
+
+export function selectProbes(model: LabModel, paths?: string[]): Probe[] {
+  return chosenPaths(paths).flatMap((p) => p.probes(model));
 }
 
 /** Runs probes with bounded concurrency; a probe that throws is a failed probe, not a crash. */
@@ -36,7 +53,7 @@ export async function runProbes(probes: Probe[], runner: ProbeRunner, concurrenc
       try {
         results[i] = await p.run(runner);
       } catch (err) {
-        results[i] = { path: p.path, name: p.name, from: p.from, to: p.to, ok: false, evidence: {}, reason: `probe error: ${(err as Error).message}` };
+        results[i] = errored({ path: p.path, name: p.name, from: p.from, to: p.to }, err);
       }
     }
   }
@@ -44,7 +61,33 @@ export async function runProbes(probes: Probe[], runner: ProbeRunner, concurrenc
   return results;
 }
 
+/** Per path: how many probes and verdicts; a path with no judged probe is not covered, with the reason. */
+export function coverageOf(model: LabModel, defs: PathDef[], results: ProbeResult[]): Pick<VerifyReport, 'coverage' | 'notCovered'> {
+  const coverage: PathCoverage[] = [];
+  const notCovered: VerifyReport['notCovered'] = [];
+  for (const d of defs) {
+    const rs = results.filter((r) => r.path === d.id);
+    const c = {
+      path: d.id,
+      probes: rs.length,
+      passed: rs.filter((r) => r.verdict === 'pass').length,
+      failed: rs.filter((r) => r.verdict === 'fail').length,
+      notApplicable: rs.filter((r) => r.verdict === 'not applicable').length,
+    };
+    coverage.push(c);
+    if (rs.length === 0) notCovered.push({ path: d.id, reason: d.uncovered?.(model) ?? 'the topology yields no probe for this path' });
+    else if (c.notApplicable === rs.length) notCovered.push({ path: d.id, reason: `every probe is not applicable: ${[...new Set(rs.map((r) => r.reason))].join('; ')}` });
+  }
+  return { coverage, notCovered };
+}
+
 export async function verifyLab(model: LabModel, paths?: string[], runner: ProbeRunner = execRunner): Promise<VerifyReport> {
-  const results = await runProbes(selectProbes(model, paths), runner);
-  return { lab: model.name, ok: results.length > 0 && results.every((r) => r.ok), probes: results };
+  const defs = chosenPaths(paths);
+  const results = await runProbes(defs.flatMap((p) => p.probes(model)), runner);
+  return {
+    lab: model.name,
+    ok: results.some((r) => r.verdict === 'pass') && results.every((r) => r.ok),
+    probes: results,
+    ...coverageOf(model, defs, results),
+  };
 }

@@ -1,20 +1,22 @@
 /**
  * dns: pods resolve cluster names through the kube-dns VIP. From client pods in two namespaces
  * on different nodes, dig asks over UDP (+notcp) and TCP (+tcp), short names through the pod's
- * search list, for each kind of record the spec requires; every answer is compared with what the
- * zone files served by the DNS pod say (read back from the pod and parsed, src/dns/expect.ts).
+ * search list, for each kind of record the spec requires. Every answer is judged against what
+ * the Kubernetes DNS specification 1.1.0 requires for the model and the readiness of the
+ * endpoints observed live (src/probes/dns-oracle.ts), never against the zones the lab rendered.
  * Evidence that the query went through the VIP: the client node's conntrack entry for the VIP,
  * whose reply source is a DNS pod.
  */
 import type { LabModel, PodModel, ServiceModel } from '../model/types';
 import { podTarget, Target } from '../lab/targets';
-import { buildIndex, compareAnswer, expectedAnswer, parseDigOutput, DnsIndex, Query } from '../dns/expect';
-import { parseZone } from '../dns/parse-zone';
-import { fqdn, podFqdn, reverseName, serviceFqdn, srvFqdn } from '../dns/records';
-import { dnsZoneFiles, isDnsPod } from '../plan/dns-pod';
+import { isDnsPod } from '../plan/dns-pod';
 import { q } from '../plan/shell';
-import { servingPods } from './select';
-import { PathDef, Probe, ProbeResult, ProbeRunner } from './types';
+import { parseConntrack } from '../observe/conntrack';
+import { describeDig, parseDig } from '../observe/dig';
+import { need, probe } from '../observe/probe';
+import { compare, describeExpected, expectedAnswer, podName, ptrName, readinessPods, srvName, svcName, versionName } from './dns-oracle';
+import { publicHttpPort, servingPods } from './select';
+import { PathDef, Probe } from './types';
 
 const ID = 'dns';
 
@@ -58,39 +60,39 @@ function shortName(svc: Pick<ServiceModel, 'name' | 'namespace'>, from: string):
 
 /** The questions for one client (pure: from the model). */
 export function dnsChecks(model: LabModel, client: PodModel): DnsCheck[] {
-  const d = model.cluster.domain;
   const out: DnsCheck[] = [];
   const svcs = model.services;
   const vip = svcs.filter((s) => s.type !== 'ExternalName' && s.clusterIP !== 'None');
   const own = vip.find((s) => s.namespace === client.namespace) ?? vip.find((s) => s.namespace === 'default') ?? vip[0];
-  out.push({ what: 'dns-version TXT', ask: fqdn(`dns-version.${d}`), type: 'TXT', fqdn: fqdn(`dns-version.${d}`), search: false });
-  out.push({ what: 'kubernetes.default A', ask: 'kubernetes.default', type: 'A', fqdn: serviceFqdn('default', 'kubernetes', d), search: true });
-  if (own) out.push({ what: `service A ${own.namespace}/${own.name} = VIP (short name)`, ask: shortName(own, client.namespace), type: 'A', fqdn: serviceFqdn(own.namespace, own.name, d), search: true });
+  out.push({ what: 'dns-version TXT', ask: versionName(model), type: 'TXT', fqdn: versionName(model), search: false });
+  out.push({ what: 'kubernetes.default A', ask: 'kubernetes.default', type: 'A', fqdn: svcName(model, 'default', 'kubernetes'), search: true });
+  if (own) out.push({ what: `service A ${own.namespace}/${own.name} = VIP (short name)`, ask: shortName(own, client.namespace), type: 'A', fqdn: svcName(model, own.namespace, own.name), search: true });
   const named = vip.find((s) => s.ports.some((p) => p.name));
   if (named) {
     const p = named.ports.find((x) => x.name)!;
-    const n = srvFqdn(p.name!, p.protocol.toLowerCase(), named.namespace, named.name, d);
+    const n = srvName(model, p.name!, p.protocol, named.namespace, named.name);
     out.push({ what: `SRV ${named.namespace}/${named.name}:${p.name}`, ask: n, type: 'SRV', fqdn: n, search: false });
   }
-  const headless = svcs.find((s) => s.type !== 'ExternalName' && s.clusterIP === 'None' && s.selector);
-  if (headless) {
-    out.push({ what: `headless A ${headless.namespace}/${headless.name} = ready pod IPs`, ask: shortName(headless, client.namespace), type: 'A', fqdn: serviceFqdn(headless.namespace, headless.name, d), search: true });
+  // Every headless Service (up to three): its A and SRV answers depend on live readiness.
+  for (const headless of svcs.filter((s) => s.type !== 'ExternalName' && s.clusterIP === 'None' && s.selector).slice(0, 3)) {
+    out.push({ what: `headless A ${headless.namespace}/${headless.name} = ready pod IPs`, ask: shortName(headless, client.namespace), type: 'A', fqdn: svcName(model, headless.namespace, headless.name), search: true });
     const p = headless.ports.find((x) => x.name);
     if (p) {
-      const n = srvFqdn(p.name!, p.protocol.toLowerCase(), headless.namespace, headless.name, d);
+      const n = srvName(model, p.name!, p.protocol, headless.namespace, headless.name);
       out.push({ what: `headless SRV ${headless.namespace}/${headless.name}:${p.name}`, ask: n, type: 'SRV', fqdn: n, search: false });
     }
   }
   const dnsSvc = vip.find((s) => s.clusterIP === model.cluster.dnsIP) ?? own;
-  if (dnsSvc) out.push({ what: `PTR of VIP ${dnsSvc.clusterIP}`, ask: reverseName(dnsSvc.clusterIP), type: 'PTR', fqdn: reverseName(dnsSvc.clusterIP), search: false });
+  if (dnsSvc) out.push({ what: `PTR of VIP ${dnsSvc.clusterIP}`, ask: ptrName(dnsSvc.clusterIP), type: 'PTR', fqdn: ptrName(dnsSvc.clusterIP), search: false });
   const ext = svcs.find((s) => s.type === 'ExternalName' && s.externalName);
-  if (ext) out.push({ what: `ExternalName CNAME ${ext.namespace}/${ext.name} -> ${ext.externalName}`, ask: shortName(ext, client.namespace), type: 'A', fqdn: serviceFqdn(ext.namespace, ext.name, d), search: true });
+  if (ext) out.push({ what: `ExternalName CNAME ${ext.namespace}/${ext.name} -> ${ext.externalName}`, ask: shortName(ext, client.namespace), type: 'A', fqdn: svcName(model, ext.namespace, ext.name), search: true });
   const other = model.pods.find((p) => p !== client && p.node !== client.node && !isDnsPod(p)) ?? model.pods.find((p) => p !== client);
-  if (other) out.push({ what: `pod A ${other.namespace}/${other.name}`, ask: podFqdn(other, d), type: 'A', fqdn: podFqdn(other, d), search: false });
+  if (other) out.push({ what: `pod A ${other.namespace}/${other.name}`, ask: podName(model, other), type: 'A', fqdn: podName(model, other), search: false });
   const named2 = model.pods.find((p) => p.hostname && p.subdomain && svcs.some((s) => s.namespace === p.namespace && s.name === p.subdomain && s.clusterIP === 'None'));
   if (named2) {
-    const n = fqdn(`${named2.hostname}.${named2.subdomain}.${named2.namespace}.svc.${d}`);
+    const n = `${named2.hostname}.${svcName(model, named2.namespace, named2.subdomain!)}`.toLowerCase();
     out.push({ what: `hostname A ${named2.namespace}/${named2.name}`, ask: n, type: 'A', fqdn: n, search: false });
+    out.push({ what: `hostname PTR ${named2.namespace}/${named2.name}`, ask: ptrName(named2.ip), type: 'PTR', fqdn: ptrName(named2.ip), search: false });
   }
   return out;
 }
@@ -124,38 +126,16 @@ export function splitDigOutputs(out: string): Map<string, string> {
   return res;
 }
 
-/** conntrack -L lines -> the reply source (the DNAT target) of entries to the VIP. */
+/** conntrack -L lines -> the entries to the VIP: protocol, client, and the DNAT target (reply source). */
 export function parseConntrackDnat(out: string, vip: string): { proto: string; from: string; to: string }[] {
-  const res: { proto: string; from: string; to: string }[] = [];
-  for (const line of out.split('\n')) {
-    const proto = /^(udp|tcp)\b/.exec(line.trim())?.[1];
-    const srcs = [...line.matchAll(/src=(\S+)/g)].map((m) => m[1]);
-    const dsts = [...line.matchAll(/dst=(\S+)/g)].map((m) => m[1]);
-    if (!proto || srcs.length < 2 || dsts[0] !== vip) continue;
-    res.push({ proto, from: srcs[0], to: srcs[1] });
-  }
-  return res;
+  return parseConntrack(out)
+    .filter((e) => e.orig.dst === vip)
+    .map((e) => ({ proto: e.proto, from: e.orig.src, to: e.reply.src }));
 }
 
-/** Zone texts as served, read back from a DNS pod's files in its node, parsed and indexed. */
-async function servedIndex(r: ProbeRunner, model: LabModel, dnsPod: PodModel): Promise<DnsIndex> {
-  const node = model.nodes.find((n) => n.name === dnsPod.node)!;
-  const files = dnsZoneFiles(model, dnsPod);
-  const res = await r.sh({ id: node.name, container: node.container }, files.map((f) => `echo '@@ ${f.origin}'; cat ${q(f.path)}`).join('\n') + '\n');
-  const texts = new Map<string, string>();
-  let cur: string | undefined;
-  for (const line of res.stdout.split('\n')) {
-    const m = /^@@ (\S+)$/.exec(line);
-    if (m) {
-      cur = m[1];
-      texts.set(cur, '');
-    } else if (cur) texts.set(cur, texts.get(cur)! + line + '\n');
-  }
-  return buildIndex(files.map((f) => parseZone(texts.get(f.origin) ?? '', { origin: f.origin })));
-}
-
-function result(p: Probe, ok: boolean, evidence: Record<string, unknown>, reason?: string): ProbeResult {
-  return { path: p.path, name: p.name, from: p.from, to: p.to, ok, evidence, reason: ok ? undefined : reason };
+/** Node-side script: one line per pod whose /healthz answers (the readiness the endpoints controller uses). */
+function renderReadiness(pods: PodModel[]): string {
+  return pods.map((p) => `curl -fs -m 1 -o /dev/null http://${p.ip}:${publicHttpPort(p)}/healthz && echo ${q(p.ip)}`).join('; ') + '; true';
 }
 
 function clientProbe(model: LabModel, client: PodModel, dnsPods: PodModel[]): Probe {
@@ -163,51 +143,58 @@ function clientProbe(model: LabModel, client: PodModel, dnsPods: PodModel[]): Pr
   const node = model.nodes.find((n) => n.name === client.node)!;
   const vip = model.cluster.dnsIP;
   const checks = dnsChecks(model, client);
-  return {
-    path: ID,
-    name: `${client.namespace}/${client.name}@${client.node} resolves ${checks.length} names over UDP and TCP via ${vip}`,
-    from: t.id,
-    to: `${vip}:53`,
-    async run(r) {
-      const index = await servedIndex(r, model, dnsPods[0]);
+  // Endpoints without an HTTP server cannot be asked; they count as ready (and the evidence says so).
+  const observable = readinessPods(model).filter((p) => publicHttpPort(p));
+  const unobservable = readinessPods(model).filter((p) => !publicHttpPort(p));
+  const dnsIps = new Set(dnsPods.map((p) => p.ip));
+  return probe(
+    { path: ID, name: `${client.namespace}/${client.name}@${client.node} resolves ${checks.length} names over UDP and TCP via ${vip}`, from: t.id, to: `${vip}:53` },
+    async (r) => {
+      const nodeT = { id: node.name, container: node.container };
+      const readyOut = observable.length ? (await r.sh(nodeT, renderReadiness(observable))).stdout : '';
       const dig = await r.sh(t, renderDigScript(checks));
-      const outs = splitDigOutputs(dig.stdout);
-      const ct = await r.sh({ id: node.name, container: node.container }, `conntrack -L -s ${client.ip} -d ${vip} 2>/dev/null; true`);
-      const dnat = parseConntrackDnat(ct.stdout, vip).filter((e) => e.from === client.ip);
-      const dnsIps = new Set(dnsPods.map((p) => p.ip));
+      const ct = await r.sh(nodeT, `conntrack -L -s ${client.ip} -d ${vip} 2>/dev/null; true`);
+      return {
+        ready: new Set(readyOut.split('\n').map((l) => l.trim()).filter(Boolean)),
+        outs: splitDigOutputs(dig.stdout),
+        dnat: parseConntrackDnat(ct.stdout, vip).filter((e) => e.from === client.ip),
+      };
+    },
+    ({ ready, outs, dnat }, ev) => {
+      const isReady = (p: PodModel) => ready.has(p.ip) || unobservable.includes(p);
       const failures: string[] = [];
-      const answers: Record<string, string> = {};
+      const served: Record<string, string> = {};
+      const expected: Record<string, string> = {};
       checks.forEach((c, i) => {
-        const want = expectedAnswer(index, { name: c.fqdn, type: c.type } as Query);
+        const want = expectedAnswer(model, isReady, c.fqdn, c.type);
+        expected[c.what] = want ? describeExpected(want) : '(the spec says nothing)';
         for (const tr of TRANSPORTS) {
-          const got = parseDigOutput(outs.get(`${i} ${tr}`) ?? '');
-          const shown = got.error ?? `${got.status} ${got.answers.map((a) => `${a.type} ${a.data}`).join(', ') || '(no records)'}`;
-          answers[`${c.what} ${tr}`] = shown;
+          const got = parseDig(outs.get(`${i} ${tr}`) ?? '');
+          served[`${c.what} ${tr}`] = describeDig(got);
           if (!want) {
-            failures.push(`${c.what}: the served zones do not hold ${c.fqdn}`);
+            failures.push(`${c.what}: no expected answer for ${c.fqdn} ${c.type}`);
             continue;
           }
-          const cmp = compareAnswer(want, got);
-          if (!cmp.ok) failures.push(`${c.what} (${tr}): ${got.error ?? `status ${got.status} (want ${want.status})`}${cmp.missing.length ? `; missing ${cmp.missing.join(', ')}` : ''}${cmp.unexpected.length ? `; unexpected ${cmp.unexpected.join(', ')}` : ''}`);
+          const cmp = compare(want, got, c.fqdn);
+          if (!cmp.ok) failures.push(`${c.fqdn} ${c.type} (${tr}): expected ${describeExpected(want)}, served ${describeDig(got)} (${cmp.why})`);
         }
       });
+      ev.expected.answers = expected;
+      ev.expected.readyEndpoints = observable.filter(isReady).map((p) => `${p.namespace}/${p.name}`);
+      ev.expected.dnatTo = [...dnsIps];
+      ev.observed.answers = served;
+      ev.observed.notReady = observable.filter((p) => !isReady(p)).map((p) => `${p.namespace}/${p.name}`);
+      ev.observed.conntrack = dnat.map((e) => `${e.proto} ${e.from} -> ${vip}:53 DNAT ${e.to}:53`).slice(0, 4);
+      if (unobservable.length) ev.expected.assumedReady = unobservable.map((p) => `${p.namespace}/${p.name} (no HTTP to ask)`);
+      need(Object.values(served).filter((x) => !/no response|timed out|no servers/.test(x)), `any DNS answer through ${vip}`);
       const protos = new Set(dnat.filter((e) => dnsIps.has(e.to)).map((e) => e.proto));
       if (!protos.has('udp')) failures.push(`no conntrack entry on ${node.name} shows UDP ${client.ip} -> ${vip}:53 DNAT'd to a DNS pod (${[...dnsIps].join(', ')})`);
       if (!protos.has('tcp')) failures.push(`no conntrack entry on ${node.name} shows TCP ${client.ip} -> ${vip}:53 DNAT'd to a DNS pod`);
       const strangers = dnat.filter((e) => !dnsIps.has(e.to)).map((e) => e.to);
       if (strangers.length) failures.push(`the VIP was DNAT'd to non-DNS addresses: ${[...new Set(strangers)].join(', ')}`);
-      return result(
-        this,
-        failures.length === 0,
-        {
-          answers,
-          conntrack: dnat.map((e) => `${e.proto} ${e.from} -> ${vip}:53 DNAT ${e.to}:53`).slice(0, 4),
-          servedSerial: index.zones[0]?.byName.get(index.zones[0].origin)?.find((x) => x.type === 'SOA')?.data.split(' ')[2],
-        },
-        failures.join('; '),
-      );
+      return failures.join('; ') || undefined;
     },
-  };
+  );
 }
 
 export const dnsPath: PathDef = {
@@ -218,4 +205,5 @@ export const dnsPath: PathDef = {
     if (!dnsPods.length || model.cluster.dns === false) return [];
     return dnsClients(model).map((c) => clientProbe(model, c, dnsPods));
   },
+  uncovered: (model) => (model.cluster.dns === false ? 'cluster DNS is off (cluster.dns: false)' : 'no DNS pod, or no pod with dnsPolicy ClusterFirst serving HTTP to ask from'),
 };

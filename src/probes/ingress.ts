@@ -11,8 +11,9 @@ import { ingressRoutes } from '../ingress/parse';
 import { matchIngress, MatchResult } from '../ingress/match';
 import type { BackendRef, IngressRoutes, PathRule } from '../ingress/types';
 import { backendLabel } from '../ingress/types';
-import { curlArgv, describeCurlFailure, parseCurl } from './parse';
-import type { PathDef, Probe, ProbeRunner, ProbeResult } from './types';
+import { answered, curlArgv, describeCurlFailure, HttpObservation, parseCurl } from '../observe/curl';
+import { probe } from '../observe/probe';
+import type { PathDef, Probe, ProbeRunner } from './types';
 import type { Target } from '../lab/targets';
 
 export const XFF_REQUEST = '/header?key=X-Forwarded-For';
@@ -33,9 +34,8 @@ function podsOf(model: LabModel, b: BackendRef): PodModel[] {
 const sameRule = (m: MatchResult, r: PathRule) => m.kind === 'backend' && m.rule === r;
 
 /** One HTTP request from the Internet host to the ingress address with a Host header. */
-async function ask(r: ProbeRunner, from: Target, ingressIP: string, host: string, path: string) {
-  const argv = curlArgv(`http://${ingressIP}${path}`);
-  const res = await r.run(from, [...argv.slice(0, -1), '-H', `Host: ${host}`, argv[argv.length - 1]]);
+async function ask(r: ProbeRunner, from: Target, ingressIP: string, host: string, path: string): Promise<HttpObservation> {
+  const res = await r.run(from, curlArgv(`http://${ingressIP}${path}`, { headers: [`Host: ${host}`] }));
   return parseCurl(res.stdout, res.exitCode);
 }
 
@@ -48,41 +48,45 @@ interface Check {
 function makeProbe(model: LabModel, title: string, host: string, rule: string, check: Check): Probe {
   const e = model.edge!;
   const from: Target = { id: 'internet', container: e.internet.container };
-  return {
-    path: 'ingress-to-service',
-    name: title,
-    from: 'internet',
-    to: 'ingress',
-    async run(r): Promise<ProbeResult> {
-      const reasons: string[] = [];
-      const evidence: Record<string, unknown> = { host, path: rule, ingress: `${e.ingressIP}:80` };
+  return probe(
+    { path: 'ingress-to-service', name: title, from: 'internet', to: 'ingress' },
+    async (r) => {
       const [n, x] = await Promise.all([
         check.name ? ask(r, from, e.ingressIP, host, check.name.request) : undefined,
         check.xff ? ask(r, from, e.ingressIP, host, check.xff.request) : undefined,
       ]);
+      return { n, x };
+    },
+    ({ n, x }, ev) => {
+      const reasons: string[] = [];
+      ev.expected.host = host;
+      ev.expected.path = rule;
+      ev.expected.ingress = `${e.ingressIP}:80`;
       if (check.name && n) {
         const want = check.name.want;
-        evidence.request = check.name.request;
+        ev.expected.request = check.name.request;
         if (want === 'notfound') {
-          evidence.status = n.status;
+          ev.expected.status = 404;
+          ev.observed.status = n.status || describeCurlFailure(n);
           if (n.status !== 404) reasons.push(n.status ? `expected nginx's 404 (no default backend), got HTTP ${n.status}` : `no answer: ${describeCurlFailure(n)}`);
         } else {
           const pods = podsOf(model, want);
-          evidence.service = backendLabel(want);
-          evidence.answeredBy = n.status === 200 ? n.body : undefined;
-          if (n.status !== 200) reasons.push(`${check.name.request}: no answer: ${describeCurlFailure(n)}`);
+          ev.expected.service = backendLabel(want);
+          ev.expected.pods = pods.map((p) => p.name);
+          ev.observed.answeredBy = answered(n) ? n.body : describeCurlFailure(n);
+          if (!answered(n)) reasons.push(`${check.name.request}: no answer: ${describeCurlFailure(n)}`);
           else if (!pods.some((p) => p.name === n.body)) reasons.push(`answered by "${n.body}", not a pod of ${backendLabel(want)} (${pods.map((p) => p.name).join(', ') || 'no pods'})`);
         }
       }
       if (check.xff && x) {
-        evidence.xForwardedFor = x.status === 200 ? x.body : undefined;
-        evidence.client = e.internet.ip;
-        if (x.status !== 200) reasons.push(`${check.xff.request}: no answer: ${describeCurlFailure(x)}`);
+        ev.expected.xForwardedFor = e.internet.ip;
+        ev.observed.xForwardedFor = answered(x) ? x.body : describeCurlFailure(x);
+        if (!answered(x)) reasons.push(`${check.xff.request}: no answer: ${describeCurlFailure(x)}`);
         else if (x.body !== e.internet.ip) reasons.push(`backend saw X-Forwarded-For "${x.body}", not the Internet host ${e.internet.ip}`);
       }
-      return { path: this.path, name: this.name, from: this.from, to: this.to, ok: reasons.length === 0, reason: reasons.join('; ') || undefined, evidence };
+      return reasons.join('; ') || undefined;
     },
-  };
+  );
 }
 
 /** The probes for a lab's routes (pure: which requests, what answers are right). */
@@ -123,4 +127,5 @@ export const ingressToService: PathDef = {
     if (!model.edge || !(model.ingresses ?? []).length) return [];
     return ingressProbes(model, ingressRoutes(model));
   },
+  uncovered: (model) => (model.edge ? 'the lab has no Ingress objects' : 'the lab has no edge (no ingress, no Internet host)'),
 };

@@ -12,48 +12,21 @@ import { nodeAddresses } from './select';
 import { LabModel, NodeModel } from '../model/types';
 import { Target } from '../lab/targets';
 import { LB_STATE } from '../edge/lb';
-import { q } from '../plan/shell';
-import { conntrackListArgv, parseConntrack } from './conntrack';
+import { conntrackListArgv, parseConntrack } from '../observe/conntrack';
+import { answered, curlArgv, describeCurlFailure, hostOf, parseCurl, portOf } from '../observe/curl';
+import { need, probe } from '../observe/probe';
+import { count, lineAnswered, parseHttpSweep, renderHttpSweep, SweepLine } from '../observe/sweep';
 import { internetTarget } from './pod-to-internet';
-import { curlArgv, describeCurlFailure, hostOf, parseCurl } from './parse';
 import { httpServicePorts, requestsFor, ServicePortRef, svcLabel } from './service-select';
-import { PathDef, Probe, ProbeResult, ProbeRunner } from './types';
+import { PathDef, Probe, ProbeRunner } from './types';
 
 const ID = 'loadbalancer-to-service';
+
+export { count };
 
 export interface LbState {
   updated: number;
   services: Record<string, { healthy: string[]; checks: Record<string, { ok: boolean; detail: string; check: string }> }>;
-}
-
-/** One line per request: `<curl exit> <local port> <http code> <body>`. */
-export function renderPortSweep(url: string, k: number, opts: { timeoutSec?: number; iface?: string } = {}): string {
-  const iface = opts.iface ? ` --interface ${q(opts.iface)}` : '';
-  return `i=0; while [ $i -lt ${k} ]; do i=$((i+1)); b=$(curl -s -m ${opts.timeoutSec ?? 2}${iface} -w '\\n%{local_port} %{http_code}' ${q(url)}); x=$?; l=$(printf '%s' "$b" | tail -n1); echo "$x $l $(printf '%s' "$b" | head -n1)"; done`;
-}
-
-export interface PortSweepLine {
-  exit: number;
-  localPort: number;
-  code: number;
-  body: string;
-}
-
-export function parsePortSweep(out: string): PortSweepLine[] {
-  return out
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => {
-      const f = l.trim().split(/\s+/);
-      const ok = Number(f[0]) === 0;
-      return { exit: Number(f[0]), localPort: Number(f[1]), code: Number(f[2]), body: ok ? f.slice(3).join(' ') : '' };
-    });
-}
-
-export function count(xs: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const x of xs) out[x] = (out[x] ?? 0) + 1;
-  return out;
 }
 
 function lbTarget(model: LabModel): Target {
@@ -87,10 +60,6 @@ function entryName(ref: ServicePortRef): string {
   return `${ref.svc.namespace}/${ref.svc.name}${ref.port.name ? `:${ref.port.name}` : ''}`;
 }
 
-function result(p: Probe, reason: string | undefined, evidence: Record<string, unknown>): ProbeResult {
-  return { path: p.path, name: p.name, from: p.from, to: p.to, ok: !reason, reason, evidence };
-}
-
 /** Which node each swept connection went to, from the LB's conntrack (reply source = node IP). */
 async function nodesUsed(r: ProbeRunner, model: LabModel, lbIP: string, ports: number[]): Promise<Record<string, number>> {
   const entries = parseConntrack((await r.run(lbTarget(model), conntrackListArgv('tcp', model.edge!.internet.ip, lbIP))).stdout);
@@ -105,83 +74,108 @@ function spreadProbe(model: LabModel, ref: ServicePortRef): Probe {
   const lbIP = ref.svc.loadBalancerIP!;
   const local = ref.svc.externalTrafficPolicy === 'Local';
   const host = model.edge!.internet.ip;
-  const backendNodes = new Set(ref.endpoints.map((e) => e.node));
-  const idle = model.nodes.filter((n) => !backendNodes.has(n.name)).map((n) => n.name);
-  return {
-    path: ID,
-    name: local
-      ? `internet -> ${svcLabel(ref)} LB ${lbIP}:${ref.port.port} (externalTrafficPolicy Local): client IP kept, only nodes with a backend used`
-      : `internet -> ${svcLabel(ref)} LB ${lbIP}:${ref.port.port} (externalTrafficPolicy Cluster): every node forwards${idle.length ? `, ${idle.join(', ')} without a backend too` : ''}`,
-    from: 'internet',
-    to: `${lbIP}:${ref.port.port}`,
-    async run(r) {
+  const backendNodes = [...new Set(ref.endpoints.map((e) => e.node))];
+  const idle = model.nodes.filter((n) => !backendNodes.includes(n.name)).map((n) => n.name);
+  const url = `http://${lbIP}:${ref.port.port}`;
+  return probe(
+    {
+      path: ID,
+      name: local
+        ? `internet -> ${svcLabel(ref)} LB ${lbIP}:${ref.port.port} (externalTrafficPolicy Local): client IP kept, only nodes with a backend used`
+        : `internet -> ${svcLabel(ref)} LB ${lbIP}:${ref.port.port} (externalTrafficPolicy Cluster): every node forwards${idle.length ? `, ${idle.join(', ')} without a backend too` : ''}`,
+      from: 'internet',
+      to: `${lbIP}:${ref.port.port}`,
+    },
+    async (r) => {
       const state = await lbState(r, model, entryName(ref));
       const healthy = state?.services[entryName(ref)]?.healthy ?? [];
       const k = Math.max(requestsFor(ref.endpoints.length), requestsFor(Math.max(healthy.length, 1)), 20);
       const t = internetTarget(model);
-      const sweep = parsePortSweep((await r.sh(t, renderPortSweep(`http://${lbIP}:${ref.port.port}/hostname`, k))).stdout);
-      const ci = await Promise.all([0, 1, 2, 3, 4, 5].map(() => r.run(t, curlArgv(`http://${lbIP}:${ref.port.port}/clientip`))));
-      const seen = [...new Set(ci.map((c) => hostOf(parseCurl(c.stdout, c.exitCode).body)).filter((x): x is string => !!x))];
-      const used = await nodesUsed(r, model, lbIP, sweep.map((l) => l.localPort).filter((p) => p > 0));
-      const answered = count(sweep.map((l) => (l.exit === 0 && l.code === 200 ? l.body : `(failed: curl exit ${l.exit})`)));
-      const backends = ref.endpoints.map((e) => e.podName);
-      const failed = sweep.filter((l) => l.exit !== 0 || l.code !== 200).length;
-      const missing = backends.filter((b) => !answered[b]);
-      const nodeAddrs = new Set(nodeAddresses(model));
-      let reason: string | undefined;
-      if (!state) reason = 'the load balancer reports no health state (checker not running?)';
-      else if (healthy.length === 0) reason = `the load balancer has no healthy node: ${JSON.stringify(state.services[entryName(ref)]?.checks ?? {})}`;
-      else if (failed) reason = `${failed} of ${k} connections failed`;
-      else if (missing.length) reason = `${k} connections never reached ${missing.join(', ')}`;
-      else if (local) {
-        const wrong = Object.keys(used).filter((n) => !backendNodes.has(n));
-        if (wrong.length) reason = `the load balancer sent connections to ${wrong.join(', ')}, which hold no endpoint`;
-        else if (healthy.some((n) => !backendNodes.has(n))) reason = `the load balancer counts ${healthy.join(', ')} healthy, but only ${[...backendNodes].join(', ')} hold endpoints`;
-        else if (seen.length !== 1 || seen[0] !== host) reason = `the backend saw ${seen.join(', ') || 'nothing'}, expected the Internet host ${host} (client IP preserved)`;
-      } else {
-        const unused = model.nodes.map((n) => n.name).filter((n) => !used[n]);
-        if (unused.length) reason = `${unused.join(', ')} never got a connection from the load balancer (${k} connections)`;
-        else if (seen.some((s) => !nodeAddrs.has(s))) reason = `the backend saw ${seen.join(', ')}: not a node address (externalTrafficPolicy Cluster SNATs at the node)`;
-      }
-      return result(this, reason, {
-        connections: k,
-        answeredBy: answered,
-        forwardedByNode: used,
-        lbHealthy: healthy,
-        nodesWithBackend: [...backendNodes],
-        backendSawClient: seen,
-      });
+      const sweep: SweepLine[] = parseHttpSweep((await r.sh(t, renderHttpSweep(`${url}/hostname`, k))).stdout);
+      const ci = await Promise.all([0, 1, 2, 3, 4, 5].map(() => r.run(t, curlArgv(`${url}/clientip`))));
+      const seen = [...new Set(ci.map((c) => parseCurl(c.stdout, c.exitCode)).filter(answered).map((o) => hostOf(o.body)!))];
+      const used = await nodesUsed(r, model, lbIP, sweep.map((l) => portOf(l.local)).filter((p): p is number => !!p));
+      return { state, healthy, k, sweep, seen, used };
     },
-  };
+    ({ state, healthy, k, sweep, seen, used }, ev) => {
+      const answeredBy = count(sweep.map((l) => (lineAnswered(l) ? l.body : `(failed: curl exit ${l.exit})`)));
+      const backends = ref.endpoints.map((e) => e.podName);
+      const failed = sweep.filter((l) => !lineAnswered(l)).length;
+      const missing = backends.filter((b) => !answeredBy[b]);
+      const nodeAddrs = new Set(nodeAddresses(model));
+      ev.expected.backends = backends;
+      ev.expected.nodesWithBackend = backendNodes;
+      ev.expected.forwardingNodes = local ? backendNodes : model.nodes.map((n) => n.name);
+      ev.expected.backendSawClient = local ? host : 'a node address (SNAT at the node)';
+      ev.observed.connections = sweep.length;
+      ev.observed.answeredBy = answeredBy;
+      ev.observed.forwardedByNode = used;
+      ev.observed.lbHealthy = healthy;
+      ev.observed.backendSawClient = seen;
+      need(state, 'the load balancer health state (checker not running?)');
+      need(healthy, `a healthy node at the load balancer: ${JSON.stringify(state!.services[entryName(ref)]?.checks ?? {})}`);
+      need(sweep, `${k} connections through ${lbIP}`);
+      if (failed) return `${failed} of ${k} connections failed`;
+      if (missing.length) return `${k} connections never reached ${missing.join(', ')}`;
+      need(used, `the load balancer's conntrack entries of the ${k} connections (which node got each)`);
+      need(seen, 'the client address the backend saw (/clientip)');
+      if (local) {
+        const wrong = Object.keys(used).filter((n) => !backendNodes.includes(n));
+        if (wrong.length) return `the load balancer sent connections to ${wrong.join(', ')}, which hold no endpoint`;
+        if (healthy.some((n) => !backendNodes.includes(n))) return `the load balancer counts ${healthy.join(', ')} healthy, but only ${backendNodes.join(', ')} hold endpoints`;
+        if (seen.length !== 1 || seen[0] !== host) return `the backend saw ${seen.join(', ')}, expected the Internet host ${host} (client IP preserved)`;
+        return undefined;
+      }
+      const unused = model.nodes.map((n) => n.name).filter((n) => !used[n]);
+      if (unused.length) return `${unused.join(', ')} never got a connection from the load balancer (${k} connections)`;
+      if (seen.some((s) => !nodeAddrs.has(s))) return `the backend saw ${seen.join(', ')}: not a node address (externalTrafficPolicy Cluster SNATs at the node)`;
+      return undefined;
+    },
+  );
 }
 
 /** ETP Local: a node without a ready endpoint drops NodePort traffic (and its /healthz says 503). */
 function localDropProbe(model: LabModel, ref: ServicePortRef, node: NodeModel): Probe {
   const hc = ref.svc.healthCheckNodePort!;
-  return {
-    path: ID,
-    name: `${svcLabel(ref)} (externalTrafficPolicy Local): ${node.name} has no endpoint: /healthz 503 and its NodePort drops`,
-    from: 'internet',
-    to: `${node.publicIP}:${ref.port.nodePort}`,
-    async run(r) {
-      const lb = lbTarget(model);
-      await lbState(r, model, entryName(ref));
-      const [h, c] = await Promise.all([
-        r.run(lb, ['curl', '-s', '-m', '2', '-w', '\n__CODE__ %{http_code}', `http://${node.ip}:${hc}/healthz`]),
-        r.run(internetTarget(model), curlArgv(`http://${node.publicIP}:${ref.port.nodePort}/hostname`, 2)),
-      ]);
-      const code = Number(/__CODE__ (\d+)/.exec(h.stdout)?.[1] ?? 0);
-      const body = h.stdout.replace(/\n__CODE__.*$/s, '');
-      const local = /"localEndpoints": (\d+)/.exec(body)?.[1];
-      const o = parseCurl(c.stdout, c.exitCode);
-      let reason: string | undefined;
-      if (code !== 503) reason = `${node.name}:${hc}/healthz answered ${code || 'nothing'}, expected 503`;
-      else if (local !== '0') reason = `/healthz reported localEndpoints ${local}`;
-      else if (o.status === 200) reason = `${node.name} answered (${o.body}) instead of dropping`;
-      else if (o.curlExit !== 28) reason = `expected a drop (timeout), got ${describeCurlFailure(o)}`;
-      return result(this, reason, { healthz: code, localEndpoints: local, nodePort: describeCurlFailure(o) });
+  const withBackend = model.nodes.find((n) => ref.endpoints.some((e) => e.node === n.name) && n.publicIP);
+  return probe(
+    {
+      path: ID,
+      name: `${svcLabel(ref)} (externalTrafficPolicy Local): ${node.name} has no endpoint: /healthz 503 and its NodePort drops`,
+      from: 'internet',
+      to: `${node.publicIP}:${ref.port.nodePort}`,
     },
-  };
+    async (r) => {
+      const lb = lbTarget(model);
+      const inet = internetTarget(model);
+      await lbState(r, model, entryName(ref));
+      const [h, c, ctl] = await Promise.all([
+        r.run(lb, curlArgv(`http://${node.ip}:${hc}/healthz`, 2)),
+        r.run(inet, curlArgv(`http://${node.publicIP}:${ref.port.nodePort}/hostname`, 2)),
+        // Positive control: the same NodePort on a node with an endpoint answers, so the drop is the policy.
+        withBackend ? r.run(inet, curlArgv(`http://${withBackend.publicIP}:${ref.port.nodePort}/hostname`, 2)) : undefined,
+      ]);
+      return { h: parseCurl(h.stdout, h.exitCode), c: parseCurl(c.stdout, c.exitCode), ctl: ctl ? parseCurl(ctl.stdout, ctl.exitCode) : undefined };
+    },
+    ({ h, c, ctl }, ev) => {
+      const local = /"localEndpoints": *(\d+)/.exec(h.body)?.[1];
+      ev.expected.healthz = 503;
+      ev.expected.localEndpoints = 0;
+      ev.expected.nodePort = 'curl exit 28 (timed out): dropped';
+      ev.observed.healthz = h.status || describeCurlFailure(h);
+      ev.observed.localEndpoints = local;
+      ev.observed.nodePort = answered(c) ? `answered by ${c.body}` : describeCurlFailure(c);
+      if (ctl) ev.observed.positiveControl = `${withBackend!.name}: ${answered(ctl) ? `answered by ${ctl.body}` : describeCurlFailure(ctl)}`;
+      need(h.status || undefined, `an answer from ${node.name}:${hc}/healthz (${describeCurlFailure(h)})`);
+      if (h.status !== 503) return `${node.name}:${hc}/healthz answered ${h.status}, expected 503`;
+      need(local, '/healthz reporting localEndpoints');
+      if (local !== '0') return `/healthz reported localEndpoints ${local}`;
+      if (answered(c)) return `${node.name} answered (${c.body}) instead of dropping`;
+      if (c.curlExit !== 28) return `expected a drop (timeout), got ${describeCurlFailure(c)}`;
+      if (ctl && !answered(ctl)) return `positive control failed: ${withBackend!.name}'s NodePort does not answer either (${describeCurlFailure(ctl)}), so the timeout proves nothing`;
+      return undefined;
+    },
+  );
 }
 
 function rangesProbe(model: LabModel, ref: ServicePortRef): Probe {
@@ -189,31 +183,31 @@ function rangesProbe(model: LabModel, ref: ServicePortRef): Probe {
   const lbIP = ref.svc.loadBalancerIP!;
   const ranges = ref.svc.loadBalancerSourceRanges ?? [];
   const url = `http://${lbIP}:${ref.port.port}/hostname`;
-  return {
-    path: ID,
-    name: `${svcLabel(ref)} LB ${lbIP} honours loadBalancerSourceRanges ${ranges.join(',')}`,
-    from: 'internet',
-    to: `${lbIP}:${ref.port.port}`,
-    async run(r) {
+  const clients = [e.internet.ip, e.internet.otherClientIP];
+  const inRange = (ip: string) => ranges.some((c) => cidrHas(c, ip));
+  return probe(
+    { path: ID, name: `${svcLabel(ref)} LB ${lbIP} honours loadBalancerSourceRanges ${ranges.join(',')}`, from: 'internet', to: `${lbIP}:${ref.port.port}` },
+    async (r) => {
       const t = internetTarget(model);
       await lbState(r, model, entryName(ref));
-      const inRange = (ip: string) => ranges.some((c) => cidrHas(c, ip));
-      const clients = [e.internet.ip, e.internet.otherClientIP];
-      const res = await Promise.all(clients.map((ip) => r.run(t, ['curl', '-s', '-m', '2', '--interface', ip, '-w', '\n__CURL__ %{http_code} :', url])));
-      const obs = res.map((x) => parseCurl(x.stdout, x.exitCode));
-      const seen: Record<string, string> = {};
-      let reason: string | undefined;
-      clients.forEach((ip, i) => {
-        const o = obs[i];
-        seen[ip] = o.status === 200 ? `answered by ${o.body}` : describeCurlFailure(o);
-        if (reason) return;
-        if (inRange(ip) && o.status !== 200) reason = `${ip} is inside the ranges but was not served (${describeCurlFailure(o)})`;
-        if (!inRange(ip) && o.status === 200) reason = `${ip} is outside the ranges but was served by ${o.body}`;
-        if (!inRange(ip) && o.status !== 200 && o.curlExit !== 28) reason = `${ip} should be dropped (timeout), got ${describeCurlFailure(o)}`;
-      });
-      return result(this, reason, { ranges, clients: seen });
+      const res = await Promise.all(clients.map((ip) => r.run(t, curlArgv(url, { timeoutSec: 2, iface: ip }))));
+      return res.map((x) => parseCurl(x.stdout, x.exitCode));
     },
-  };
+    (obs, ev) => {
+      ev.expected.ranges = ranges;
+      ev.expected.clients = Object.fromEntries(clients.map((ip) => [ip, inRange(ip) ? 'served' : 'dropped (timeout)']));
+      ev.observed.clients = Object.fromEntries(clients.map((ip, i) => [ip, answered(obs[i]) ? `answered by ${obs[i].body}` : describeCurlFailure(obs[i])]));
+      // The served client is the positive control: without it a dead LB would "drop" everyone.
+      if (!clients.some(inRange)) return { notApplicable: `no client address of the Internet host lies in ${ranges.join(',')}` };
+      for (const [i, ip] of clients.entries()) {
+        const o = obs[i];
+        if (inRange(ip) && !answered(o)) return `${ip} is inside the ranges but was not served (${describeCurlFailure(o)})`;
+        if (!inRange(ip) && answered(o)) return `${ip} is outside the ranges but was served by ${o.body}`;
+        if (!inRange(ip) && o.curlExit !== 28) return `${ip} should be dropped (timeout), got ${describeCurlFailure(o)}`;
+      }
+      return undefined;
+    },
+  );
 }
 
 function cidrHas(cidr: string, ip: string): boolean {
@@ -248,29 +242,38 @@ export const loadBalancerToService: PathDef = {
     for (const r of refs.filter((x) => (x.svc.loadBalancerSourceRanges ?? []).length)) probes.push(rangesProbe(model, r));
     return probes;
   },
+  uncovered: (model) => (model.edge ? 'no LoadBalancer Service with endpoints serving HTTP' : 'the lab has no edge (no cloud load balancer)'),
 };
 
 function outsideNodePortProbe(model: LabModel, ref: ServicePortRef, node: NodeModel): Probe {
   const url = `http://${node.publicIP}:${ref.port.nodePort}`;
   const has = ref.endpoints.filter((e) => e.node === node.name).length;
-  return {
-    path: 'outside-to-nodeport',
-    name: `internet -> ${node.name} public ${node.publicIP}:${ref.port.nodePort} (${svcLabel(ref)}, ${has ? `${has} local backend(s)` : 'no local backend'})`,
-    from: 'internet',
-    to: `${node.publicIP}:${ref.port.nodePort}`,
-    async run(r) {
+  return probe(
+    {
+      path: 'outside-to-nodeport',
+      name: `internet -> ${node.name} public ${node.publicIP}:${ref.port.nodePort} (${svcLabel(ref)}, ${has ? `${has} local backend(s)` : 'no local backend'})`,
+      from: 'internet',
+      to: `${node.publicIP}:${ref.port.nodePort}`,
+    },
+    async (r) => {
       const t = internetTarget(model);
       const [h, c] = await Promise.all([r.run(t, curlArgv(`${url}/hostname`)), r.run(t, curlArgv(`${url}/clientip`))]);
-      const ho = parseCurl(h.stdout, h.exitCode);
-      const seen = hostOf(parseCurl(c.stdout, c.exitCode).body);
-      const nodeAddrs = new Set(nodeAddresses(model));
-      let reason: string | undefined;
-      if (ho.status !== 200) reason = `no answer: ${describeCurlFailure(ho)}`;
-      else if (!ref.endpoints.some((e) => e.podName === ho.body)) reason = `answered by "${ho.body}", not a backend`;
-      else if (!seen || !nodeAddrs.has(seen)) reason = `backend saw ${seen ?? 'nothing'}: expected a node address (externalTrafficPolicy Cluster SNATs)`;
-      return result(this, reason, { answeredBy: ho.body, backendSawClient: seen });
+      return { h: parseCurl(h.stdout, h.exitCode), c: parseCurl(c.stdout, c.exitCode) };
     },
-  };
+    ({ h, c }, ev) => {
+      const seen = answered(c) ? hostOf(c.body) : undefined;
+      const nodeAddrs = nodeAddresses(model);
+      ev.expected.backends = ref.endpoints.map((e) => e.podName);
+      ev.expected.backendSawClient = 'a node address (externalTrafficPolicy Cluster SNATs)';
+      ev.observed.answeredBy = answered(h) ? h.body : describeCurlFailure(h);
+      ev.observed.backendSawClient = seen ?? describeCurlFailure(c);
+      if (!answered(h)) return `no answer: ${describeCurlFailure(h)}`;
+      if (!ref.endpoints.some((e) => e.podName === h.body)) return `answered by "${h.body}", not a backend`;
+      need(seen, `the client address the backend saw (/clientip: ${describeCurlFailure(c)})`);
+      if (!nodeAddrs.includes(seen!)) return `backend saw ${seen}: expected a node address (externalTrafficPolicy Cluster SNATs)`;
+      return undefined;
+    },
+  );
 }
 
 export const outsideToNodePort: PathDef = {
@@ -284,4 +287,5 @@ export const outsideToNodePort: PathDef = {
     if (!ref) return [];
     return model.nodes.filter((n) => n.publicIP).map((n) => outsideNodePortProbe(model, ref, n));
   },
+  uncovered: (model) => (model.edge ? 'no NodePort/LoadBalancer Service (policy Cluster, no source ranges) with endpoints, or no node with a public IP' : 'the lab has no edge (no Internet host)'),
 };

@@ -4,34 +4,36 @@
  */
 import { LabModel, PodModel } from '../model/types';
 import { podTarget } from '../lab/targets';
-import { curlArgv, describeCurlFailure, hostOf, parseCurl, parseIfaceAddr } from './parse';
+import { answered, curlArgv, describeCurlFailure, hostOf, parseCurl } from '../observe/curl';
+import { need, probe } from '../observe/probe';
+import { parseIfaceAddr } from './parse';
 import { publicHttpPort, servingPods } from './select';
 import { PathDef, Probe } from './types';
 
 function identityProbe(model: LabModel, pod: PodModel, server: PodModel): Probe {
   const t = podTarget(model, pod);
   const s = podTarget(model, server);
-  return {
-    path: 'pod-ip-identity',
-    name: `${pod.name} is ${pod.ip} to itself and to ${server.name}`,
-    from: t.id,
-    to: s.id,
-    async run(r) {
+  return probe(
+    { path: 'pod-ip-identity', name: `${pod.name} is ${pod.ip} to itself and to ${server.name}`, from: t.id, to: s.id },
+    async (r) => {
       const [addr, res] = await Promise.all([
         r.run(t, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']),
         r.run(t, curlArgv(`http://${server.ip}:${publicHttpPort(server)}/clientip`)),
       ]);
-      const own = parseIfaceAddr(addr.stdout);
-      const o = parseCurl(res.stdout, res.exitCode);
-      const seen = o.status === 200 ? hostOf(o.body) : undefined;
-      const ok = !!own && own === seen;
-      return {
-        path: this.path, name: this.name, from: t.id, to: s.id, ok,
-        reason: ok ? undefined : seen ? `eth0 has ${own}, server saw ${seen}` : `server did not answer: ${describeCurlFailure(o)}`,
-        evidence: { eth0: own, serverSawClient: seen },
-      };
+      return { own: parseIfaceAddr(addr.stdout), http: parseCurl(res.stdout, res.exitCode) };
     },
-  };
+    ({ own, http }, ev) => {
+      const seen = answered(http) ? hostOf(http.body) : undefined;
+      ev.expected.podIP = pod.ip;
+      ev.observed.eth0 = own;
+      ev.observed.serverSawClient = seen ?? describeCurlFailure(http);
+      need(own, `an IPv4 address on ${pod.name}'s eth0`);
+      need(seen, `the client address ${server.name} saw (${describeCurlFailure(http)})`);
+      if (own !== seen) return `eth0 has ${own}, server saw ${seen}`;
+      if (own !== pod.ip) return `eth0 has ${own}, but the pod's IP is ${pod.ip}`;
+      return undefined;
+    },
+  );
 }
 
 export const podIpIdentity: PathDef = {
@@ -45,4 +47,5 @@ export const podIpIdentity: PathDef = {
       return server && p.containers.length > 0 ? [identityProbe(model, p, server)] : [];
     });
   },
+  uncovered: () => 'no second pod serves HTTP to ask',
 };

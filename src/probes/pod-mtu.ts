@@ -6,7 +6,8 @@
 import { LabModel, PodModel } from '../model/types';
 import { podTarget } from '../lab/targets';
 import { podMtu } from '../plan/cni';
-import { parsePing } from './parse';
+import { describePing, parsePing } from '../observe/ping';
+import { need, probe } from '../observe/probe';
 import { servingPods } from './select';
 import { PathDef, Probe } from './types';
 
@@ -49,46 +50,39 @@ function mtuProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
   const tb = podTarget(model, b);
   const mtu = podMtu(model);
   const fit = mtu - PING_OVERHEAD;
-  const name = `${a.name}@${a.node} -> ${b.name}@${b.node}: ${mtu}-byte packets pass, ${mtu + 1} are refused`;
-  return {
-    path: 'pod-mtu',
-    name,
-    from: ta.id,
-    to: tb.id,
-    async run(r) {
+  return probe(
+    { path: 'pod-mtu', name: `${a.name}@${a.node} -> ${b.name}@${b.node}: ${mtu}-byte packets pass, ${mtu + 1} are refused`, from: ta.id, to: tb.id },
+    async (r) => {
       const [dev, full, over] = await Promise.all([
         r.run(ta, ['cat', '/sys/class/net/eth0/mtu']),
         r.run(ta, ['ping', '-M', 'do', '-c', '2', '-i', '0.2', '-W', '2', '-s', String(fit), b.ip]),
         r.run(ta, ['ping', '-M', 'do', '-c', '1', '-W', '2', '-s', String(fit + 1), b.ip]),
       ]);
-      const eth0Mtu = Number(dev.stdout.trim());
-      const fits = parsePing(full.stdout + full.stderr);
-      const big = parseOversize(over.stdout + over.stderr, over.exitCode);
-      let reason: string | undefined;
-      if (eth0Mtu !== mtu) reason = `pod eth0 has MTU ${eth0Mtu}, expected ${mtu} for cni ${model.cluster.cni}`;
-      else if (fits.received === 0)
-        reason = `ping -M do -s ${fit} (${mtu}-byte packets): 0/${fits.transmitted} replies${fits.error ? ` (${fits.error})` : ''}: the full pod MTU does not cross nodes`;
-      else if (!big.refusedLocally)
-        reason = big.received > 0
+      return { eth0Mtu: Number(dev.stdout.trim()) || undefined, fits: parsePing(full.stdout + full.stderr), big: parseOversize(over.stdout + over.stderr, over.exitCode) };
+    },
+    ({ eth0Mtu, fits, big }, ev) => {
+      ev.expected.podMtu = mtu;
+      ev.observed.eth0Mtu = eth0Mtu;
+      ev.observed.fullSize = `ping -M do -s ${fit}: ${describePing(fits)}`;
+      ev.observed.oneByteMore = `ping -M do -s ${fit + 1}: ${big.text}`;
+      ev.observed.refusedMtu = big.mtu;
+      need(eth0Mtu, `the MTU of ${a.name}'s eth0`);
+      if (eth0Mtu !== mtu) return `pod eth0 has MTU ${eth0Mtu}, expected ${mtu} for cni ${model.cluster.cni}`;
+      if (fits.transmitted === 0 || fits.received < fits.transmitted)
+        return `ping -M do -s ${fit} (${mtu}-byte packets): ${describePing(fits)}: the full pod MTU does not cross nodes`;
+      if (!big.refusedLocally)
+        return big.received > 0
           ? `ping -M do -s ${fit + 1} got replies: packets above the pod MTU ${mtu} went through`
           : `ping -M do -s ${fit + 1} was not refused with "message too long" (${big.text || 'no output'}): lost silently`;
-      else if (big.mtu !== undefined && big.mtu !== mtu) reason = `the refusal names mtu=${big.mtu}, expected ${mtu}`;
-      return {
-        path: this.path, name, from: ta.id, to: tb.id, ok: !reason, reason,
-        evidence: {
-          podMtu: mtu,
-          eth0Mtu,
-          fullSize: `ping -M do -s ${fit}: ${fits.received}/${fits.transmitted} replies`,
-          oneByteMore: `ping -M do -s ${fit + 1}: ${big.text}`,
-          refusedMtu: big.mtu,
-        },
-      };
+      if (big.mtu !== undefined && big.mtu !== mtu) return `the refusal names mtu=${big.mtu}, expected ${mtu}`;
+      return undefined;
     },
-  };
+  );
 }
 
 export const podMtuPath: PathDef = {
   id: 'pod-mtu',
   title: 'a do-not-fragment packet of the full pod MTU crosses nodes; one byte more is refused with "message too long"',
   probes: (model) => mtuPairs(model).map(([a, b]) => mtuProbe(model, a, b)),
+  uncovered: () => 'fewer than two nodes hold a pod that serves HTTP',
 };

@@ -7,7 +7,9 @@
 import { LabModel, NodeModel, PodModel } from '../model/types';
 import { podTarget, Target } from '../lab/targets';
 import { servingPods } from './select';
-import { conntrackListArgv, parseConntrack } from './conntrack';
+import { conntrackListArgv, parseConntrack } from '../observe/conntrack';
+import { answered, curlArgv, describeCurlFailure, parseCurl, portOf } from '../observe/curl';
+import { need, probe } from '../observe/probe';
 import { PathDef, Probe } from './types';
 
 const ID = 'pod-to-internet';
@@ -26,43 +28,43 @@ function egressProbe(model: LabModel, pod: PodModel, node: NodeModel): Probe {
   const t = podTarget(model, pod);
   const host = e.internet.ip;
   const want = expectedPublicIP(model, node);
-  return {
-    path: ID,
-    name: `${pod.name}@${node.name} -> Internet host ${host} sees ${want} (${node.publicIP ? "node's public IP" : "gateway's NAT address"})`,
-    from: t.id,
-    to: `internet ${host}`,
-    async run(r) {
-      const res = await r.run(t, ['curl', '-s', '-m', '3', '-w', '\n%{local_port}', `http://${host}/ip`]);
-      const [body, lport] = [res.stdout.replace(/\n[^\n]*$/, '').trim(), Number(res.stdout.split('\n').pop())];
+  return probe(
+    {
+      path: ID,
+      name: `${pod.name}@${node.name} -> Internet host ${host} sees ${want} (${node.publicIP ? "node's public IP" : "gateway's NAT address"})`,
+      from: t.id,
+      to: `internet ${host}`,
+    },
+    async (r) => {
+      const res = await r.run(t, curlArgv(`http://${host}/ip`));
+      const http = parseCurl(res.stdout, res.exitCode);
+      const lport = portOf(http.local);
       const nodeT = { id: node.name, container: node.container };
       const igwT = { id: 'igw', container: e.igw.container };
-      const atNode = parseConntrack((await r.run(nodeT, conntrackListArgv('tcp', pod.ip, host))).stdout).find((c) => c.orig.sport === lport);
+      const atNode = lport ? parseConntrack((await r.run(nodeT, conntrackListArgv('tcp', pod.ip, host))).stdout).find((c) => c.orig.sport === lport) : undefined;
       const masqPort = atNode?.reply.dport;
-      const atIgw = atNode
-        ? parseConntrack((await r.run(igwT, conntrackListArgv('tcp', node.ip, host))).stdout).find((c) => c.orig.sport === masqPort)
-        : undefined;
-      let reason: string | undefined;
-      if (res.exitCode !== 0 || !body) reason = `no answer from the Internet host (curl exit ${res.exitCode})`;
-      else if (body === pod.ip) reason = `the Internet host saw the pod IP ${pod.ip}: the node did not masquerade`;
-      else if (body === node.ip) reason = `the Internet host saw the node's private IP ${node.ip}: the gateway did not NAT it`;
-      else if (body !== want) reason = `the Internet host saw ${body}, expected ${want}`;
-      else if (!atNode) reason = `no conntrack entry on ${node.name} for ${pod.ip}:${lport} -> ${host}`;
-      else if (atNode.reply.dst !== node.ip) reason = `conntrack on ${node.name}: reply goes to ${atNode.reply.dst}, not the node IP ${node.ip} (no SNAT)`;
-      else if (!atIgw) reason = `no conntrack entry on the gateway for ${node.ip}:${masqPort} -> ${host}`;
-      else if (atIgw.reply.dst !== want) reason = `conntrack on the gateway: reply goes to ${atIgw.reply.dst}, not ${want}`;
-      return {
-        path: this.path, name: this.name, from: this.from, to: this.to, ok: !reason, reason,
-        evidence: {
-          hostSawClient: body,
-          podIP: pod.ip,
-          nodeIP: node.ip,
-          publicIP: want,
-          conntrackNode: atNode?.raw,
-          conntrackIgw: atIgw?.raw,
-        },
-      };
+      const atIgw = atNode ? parseConntrack((await r.run(igwT, conntrackListArgv('tcp', node.ip, host))).stdout).find((c) => c.orig.sport === masqPort) : undefined;
+      return { http, lport, atNode, atIgw };
     },
-  };
+    ({ http, lport, atNode, atIgw }, ev) => {
+      const body = answered(http) ? http.body.trim() : undefined;
+      ev.expected.hostSawClient = want;
+      ev.expected.podIP = pod.ip;
+      ev.expected.nodeIP = node.ip;
+      ev.observed.hostSawClient = body ?? describeCurlFailure(http);
+      ev.observed.conntrackNode = atNode?.raw;
+      ev.observed.conntrackIgw = atIgw?.raw;
+      need(body, `an answer from the Internet host (${describeCurlFailure(http)})`);
+      if (body === pod.ip) return `the Internet host saw the pod IP ${pod.ip}: the node did not masquerade`;
+      if (body === node.ip) return `the Internet host saw the node's private IP ${node.ip}: the gateway did not NAT it`;
+      if (body !== want) return `the Internet host saw ${body}, expected ${want}`;
+      need(atNode, `a conntrack entry on ${node.name} for ${pod.ip}:${lport ?? '?'} -> ${host}`);
+      if (atNode!.reply.dst !== node.ip) return `conntrack on ${node.name}: reply goes to ${atNode!.reply.dst}, not the node IP ${node.ip} (no SNAT)`;
+      need(atIgw, `a conntrack entry on the gateway for ${node.ip}:${atNode!.reply.dport} -> ${host}`);
+      if (atIgw!.reply.dst !== want) return `conntrack on the gateway: reply goes to ${atIgw!.reply.dst}, not ${want}`;
+      return undefined;
+    },
+  );
 }
 
 function dnsProbe(model: LabModel, pod: PodModel): Probe {
@@ -70,28 +72,32 @@ function dnsProbe(model: LabModel, pod: PodModel): Probe {
   const t = podTarget(model, pod);
   const dns = model.internetDns ?? e.internet.ip;
   const name = 'whoami.example.net';
-  return {
-    path: ID,
-    name: `${pod.name}@${pod.node} asks the Internet DNS ${dns} for ${name}, then fetches it by name`,
-    from: t.id,
-    to: `dns ${dns}`,
-    async run(r) {
+  return probe(
+    { path: ID, name: `${pod.name}@${pod.node} asks the Internet DNS ${dns} for ${name}, then fetches it by name`, from: t.id, to: `dns ${dns}` },
+    async (r) => {
       const d = await r.run(t, ['dig', '+short', '+time=2', '+tries=2', `@${dns}`, name, 'A']);
-      const addr = d.stdout.trim().split('\n').filter(Boolean).pop();
+      const addr = d.stdout.trim().split('\n').filter((l) => /^[0-9.]+$/.test(l)).pop();
       const c = addr ? await r.run(t, ['curl', '-s', '-m', '3', '--resolve', `${name}:80:${addr}`, `http://${name}/`]) : undefined;
-      let host: string | undefined;
+      let hostHeader: string | undefined;
       try {
-        host = c ? (JSON.parse(c.stdout) as { headers?: Record<string, string> }).headers?.Host : undefined;
+        hostHeader = c ? (JSON.parse(c.stdout) as { headers?: Record<string, string> }).headers?.Host : undefined;
       } catch {
-        host = undefined;
+        hostHeader = undefined;
       }
-      let reason: string | undefined;
-      if (!addr) reason = `no answer from ${dns} for ${name} (dig exit ${d.exitCode})`;
-      else if (addr !== e.internet.ip) reason = `${name} resolved to ${addr}, expected the Internet host ${e.internet.ip}`;
-      else if (host !== name) reason = `fetching http://${name}/ failed or the host did not see Host: ${name}`;
-      return { path: this.path, name: this.name, from: this.from, to: this.to, ok: !reason, reason, evidence: { answer: addr, hostHeaderSeen: host } };
+      return { addr, digExit: d.exitCode, hostHeader };
     },
-  };
+    ({ addr, digExit, hostHeader }, ev) => {
+      ev.expected.answer = e.internet.ip;
+      ev.expected.hostHeaderSeen = name;
+      ev.observed.answer = addr;
+      ev.observed.hostHeaderSeen = hostHeader;
+      need(addr, `an A record for ${name} from ${dns} (dig exit ${digExit})`);
+      if (addr !== e.internet.ip) return `${name} resolved to ${addr}, expected the Internet host ${e.internet.ip}`;
+      need(hostHeader, `the Host header the Internet host saw when fetching http://${name}/`);
+      if (hostHeader !== name) return `the host saw Host: ${hostHeader}, not ${name}`;
+      return undefined;
+    },
+  );
 }
 
 export const podToInternet: PathDef = {
@@ -108,4 +114,5 @@ export const podToInternet: PathDef = {
     if (first) probes.push(dnsProbe(model, first));
     return probes;
   },
+  uncovered: (model) => (model.edge ? 'no pod serves HTTP' : 'the lab has no edge (Internet gateway and host)'),
 };

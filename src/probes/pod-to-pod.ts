@@ -4,7 +4,10 @@
  */
 import { LabModel, PodModel } from '../model/types';
 import { podTarget, Target } from '../lab/targets';
-import { curlArgv, describeCurlFailure, hostOf, parseCurl, parseLearnedMacs, parsePing, parseRouteGet } from './parse';
+import { answered, curlArgv, describeCurlFailure, hostOf, HttpObservation, parseCurl } from '../observe/curl';
+import { describePing, parsePing, pingArgv, pingLoss, PingObservation } from '../observe/ping';
+import { Evidence, need, probe } from '../observe/probe';
+import { parseRouteGet } from './parse';
 import { crossesSubnets, crossNodeDevice, crossNodePairs, podIngressDevice, publicHttpPort, routersBetween, sameNodePairs } from './select';
 import { PathDef, Probe, ProbeRunner } from './types';
 import { judgeVxlan, parseVxlanCapture, renderVxlanCapture, VxlanEvidence } from './vxlan-evidence';
@@ -12,44 +15,40 @@ import { judgeVxlan, parseVxlanCapture, renderVxlanCapture, VxlanEvidence } from
 const PING_COUNT = 3;
 
 interface Exchange {
-  ping: ReturnType<typeof parsePing>;
-  http: ReturnType<typeof parseCurl>;
-  answeredBy: string;
-  serverSawClient?: string;
+  ping: PingObservation;
+  http: HttpObservation;
+  client: HttpObservation;
 }
 
 async function exchange(r: ProbeRunner, from: Target, to: PodModel): Promise<Exchange> {
   const port = publicHttpPort(to)!;
   const [ping, name, client] = await Promise.all([
-    r.run(from, ['ping', '-c', String(PING_COUNT), '-i', '0.2', '-W', '2', to.ip]),
+    r.run(from, pingArgv(to.ip, PING_COUNT)),
     r.run(from, curlArgv(`http://${to.ip}:${port}/hostname`)),
     r.run(from, curlArgv(`http://${to.ip}:${port}/clientip`)),
   ]);
-  const http = parseCurl(name.stdout, name.exitCode);
-  const ci = parseCurl(client.stdout, client.exitCode);
-  return {
-    ping: parsePing(ping.stdout + ping.stderr),
-    http,
-    answeredBy: http.body,
-    serverSawClient: ci.status === 200 ? hostOf(ci.body) : undefined,
-  };
+  return { ping: parsePing(ping.stdout + ping.stderr), http: parseCurl(name.stdout, name.exitCode), client: parseCurl(client.stdout, client.exitCode) };
 }
 
-/** What every pod-to-pod probe reports: the replies, their TTL, who answered, which client it saw. */
-function observed(x: Exchange): Record<string, unknown> {
-  return {
-    ping: `${x.ping.received}/${x.ping.transmitted} replies from ${x.ping.from.join(',')}`,
-    replyTtl: x.ping.ttls[0],
-    answeredBy: x.answeredBy,
-    serverSawClient: x.serverSawClient,
-  };
-}
-
-function judge(x: Exchange, a: PodModel, b: PodModel, expectedTtl: number): string | undefined {
-  if (x.ping.received === 0) return `ping: 0/${x.ping.transmitted} replies${x.ping.error ? ` (${x.ping.error})` : ''}`;
-  if (x.http.status !== 200) return `HTTP /hostname: ${describeCurlFailure(x.http)}`;
-  if (x.answeredBy !== b.name) return `answered by "${x.answeredBy}", expected ${b.name}`;
-  if (x.serverSawClient !== a.ip) return `server saw client ${x.serverSawClient}, expected the pod's own IP ${a.ip} (NAT between pods?)`;
+/**
+ * What every pod-to-pod probe judges: every echo answered with the TTL the routers on the way
+ * leave, the right pod answered HTTP, and it saw the caller's own IP.
+ */
+function judgeExchange(x: Exchange, a: PodModel, b: PodModel, expectedTtl: number, ev: Evidence): string | undefined {
+  ev.expected.answeredBy = b.name;
+  ev.expected.serverSawClient = a.ip;
+  ev.expected.replyTtl = expectedTtl;
+  ev.observed.ping = describePing(x.ping);
+  ev.observed.replyTtl = x.ping.ttls[0];
+  ev.observed.answeredBy = answered(x.http) ? x.http.body : describeCurlFailure(x.http);
+  const seen = answered(x.client) ? hostOf(x.client.body) : undefined;
+  ev.observed.serverSawClient = seen ?? (x.client.curlExit || x.client.status ? describeCurlFailure(x.client) : undefined);
+  const loss = pingLoss(x.ping);
+  if (loss) return loss;
+  if (!answered(x.http)) return `HTTP /hostname: ${describeCurlFailure(x.http)}`;
+  if (x.http.body !== b.name) return `answered by "${x.http.body}", expected ${b.name}`;
+  need(seen, `the client address ${b.name} saw (/clientip: ${describeCurlFailure(x.client)})`);
+  if (seen !== a.ip) return `server saw client ${seen}, expected the pod's own IP ${a.ip} (NAT between pods?)`;
   if (!x.ping.ttls.every((t) => t === expectedTtl)) return `reply TTLs ${x.ping.ttls.join(',')}, expected ${expectedTtl}`;
   return undefined;
 }
@@ -57,121 +56,95 @@ function judge(x: Exchange, a: PodModel, b: PodModel, expectedTtl: number): stri
 function sameNodeProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
   const ta = podTarget(model, a);
   const tb = podTarget(model, b);
-  const name = `${a.name} -> ${b.name} on ${a.node}`;
-  return {
-    path: 'pod-to-pod-same-node',
-    name,
-    from: ta.id,
-    to: tb.id,
-    async run(r) {
+  const node = { id: a.node, container: ta.container };
+  const native = model.cluster.cni === 'vpc-native';
+  // On a bridge one L2 hop: the echo reply keeps the TTL the other pod sent (64). vpc-native: the node routes once.
+  const ttl = 64 - routersBetween(model, a, b);
+  return probe(
+    { path: 'pod-to-pod-same-node', name: `${a.name} -> ${b.name} on ${a.node}`, from: ta.id, to: tb.id },
+    async (r) => {
       const x = await exchange(r, ta, b);
-      const node = { id: a.node, container: ta.container };
-      if (model.cluster.cni === 'vpc-native') {
-        // No bridge: the node routes between the two veths (one router), by b's /32 route.
-        const route = parseRouteGet((await r.run(node, ['ip', 'route', 'get', b.ip, 'from', a.ip, 'iif', a.hostVeth])).stdout);
-        let reason = judge(x, a, b, 64 - routersBetween(model, a, b));
-        if (!reason && route.dev !== b.hostVeth) reason = `node ${a.node} routes ${b.ip} via ${route.dev}, not ${b.name}'s veth ${b.hostVeth}`;
-        return {
-          path: this.path, name, from: ta.id, to: tb.id, ok: !reason, reason,
-          evidence: {
-            ...observed(x),
-            nodeRoute: `${b.ip} dev ${route.dev ?? '-'}`,
-          },
-        };
-      }
-      // The bridge must have learned both pods' MACs on their veths: the frames crossed cbr0.
-      const [macA, macB, fdb] = await Promise.all([
-        r.run(ta, ['cat', '/sys/class/net/eth0/address']),
-        r.run(tb, ['cat', '/sys/class/net/eth0/address']),
-        r.run(node, ['bridge', 'fdb', 'show', 'br', 'cbr0']),
-      ]);
-      const learned = parseLearnedMacs(fdb.stdout);
-      const macs = [macA.stdout.trim(), macB.stdout.trim()];
-      const crossedBridge = macs.every((m) => learned.includes(m.toLowerCase()));
-      // One L2 hop: the echo reply arrives with the TTL the other pod sent (64), no router decremented it.
-      let reason = judge(x, a, b, 64);
-      if (!reason && !crossedBridge) reason = `cbr0 did not learn ${macs.join(' and ')}`;
-      return {
-        path: this.path, name, from: ta.id, to: tb.id, ok: !reason, reason,
-        evidence: {
-          ...observed(x),
-          cbr0LearnedMacs: macs.filter((m) => learned.includes(m.toLowerCase())),
-        },
-      };
+      // vpc-native has no bridge: the node routes between the two veths by b's /32 route.
+      const route = native ? parseRouteGet((await r.run(node, ['ip', 'route', 'get', b.ip, 'from', a.ip, 'iif', a.hostVeth])).stdout) : undefined;
+      return { x, route };
     },
-  };
+    ({ x, route }, ev) => {
+      const reason = judgeExchange(x, a, b, ttl, ev);
+      if (reason || !native) return reason;
+      ev.expected.nodeRoute = `${b.ip} dev ${b.hostVeth}`;
+      ev.observed.nodeRoute = `${b.ip} dev ${route?.dev ?? '-'}`;
+      const dev = need(route?.dev, `node ${a.node}'s route to ${b.ip}`);
+      if (dev !== b.hostVeth) return `node ${a.node} routes ${b.ip} via ${dev}, not ${b.name}'s veth ${b.hostVeth}`;
+      return undefined;
+    },
+  );
 }
 
 function crossNodeProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
   const ta = podTarget(model, a);
   const tb = podTarget(model, b);
-  const name = `${a.name}@${a.node} -> ${b.name}@${b.node}`;
-  return {
-    path: 'pod-to-pod-cross-node',
-    name,
-    from: ta.id,
-    to: tb.id,
-    async run(r) {
-      const node = { id: a.node, container: ta.container };
-      const counter = ['cat', '/sys/class/net/eth0/statistics/tx_packets'];
-      const before = Number((await r.run(node, counter)).stdout);
+  const node = { id: a.node, container: ta.container };
+  const nodeA = model.nodes.find((n) => n.name === a.node)!;
+  const nodeB = model.nodes.find((n) => n.name === b.node)!;
+  const expect = { outerSrc: nodeA.ip, outerDst: nodeB.ip, innerSrc: a.ip, innerDst: b.ip };
+  const dev = crossNodeDevice(model);
+  const routers = routersBetween(model, a, b);
+  return probe(
+    { path: 'pod-to-pod-cross-node', name: `${a.name}@${a.node} -> ${b.name}@${b.node}`, from: ta.id, to: tb.id },
+    async (r) => {
       const x = await exchange(r, ta, b);
-      const after = Number((await r.run(node, counter)).stdout);
       // Which way the kernel of a's node sends a packet from a to b (as forwarded from cbr0, or a's veth).
       const iif = podIngressDevice(model, a);
       const route = parseRouteGet((await r.run(node, ['ip', 'route', 'get', b.ip, 'from', a.ip, 'iif', iif])).stdout);
-      const dev = crossNodeDevice(model);
       // vxlan: the packet must leave eth0 wrapped: outer node addresses, UDP 8472, inner pod addresses.
+      // The capture keeps only frames whose inner packet is a -> b: this probe's own marker flow.
       let vxlan: VxlanEvidence | undefined;
-      const nodeA = model.nodes.find((n) => n.name === a.node)!;
-      const nodeB = model.nodes.find((n) => n.name === b.node)!;
-      const expect = { outerSrc: nodeA.ip, outerDst: nodeB.ip, innerSrc: a.ip, innerDst: b.ip };
       if (model.cluster.cni === 'vxlan') {
         const cap = await r.sh(node, renderVxlanCapture({ netns: a.netns, srcNodeIp: nodeA.ip, dstNodeIp: nodeB.ip, dstPodIp: b.ip }));
         vxlan = parseVxlanCapture(cap.stdout, expect);
       }
+      return { x, route, vxlan };
+    },
+    ({ x, route, vxlan }, ev) => {
       // Each router on the way back (b's node, the VPC router, a's node...) takes one off b's TTL of 64.
-      let reason = judge(x, a, b, 64 - routersBetween(model, a, b));
+      let reason = judgeExchange(x, a, b, 64 - routers, ev);
+      ev.expected.routersOnPath = routers;
+      ev.observed.routersOnPath = x.ping.ttls[0] !== undefined ? 64 - x.ping.ttls[0] : undefined;
+      ev.expected.nodeRoute = `${b.ip} dev ${dev}`;
+      ev.observed.nodeRoute = `${b.ip} via ${route.via ?? '-'} dev ${route.dev ?? '-'}`;
+      if (vxlan) {
+        ev.expected.encapsulation = { outer: `${expect.outerSrc} -> ${expect.outerDst}`, inner: `${a.ip} -> ${b.ip}` };
+        ev.observed.encapsulation = {
+          frames: vxlan.frames,
+          outer: vxlan.outer,
+          udpPort: vxlan.udpPort,
+          vni: vxlan.vni,
+          inner: vxlan.inner,
+          innerProto: vxlan.innerProto,
+          ...(vxlan.error ? { error: vxlan.error } : {}),
+        };
+      }
+      if (!reason && !route.dev) reason = `nothing observed: node ${a.node}'s route to ${b.ip}`;
       if (!reason && route.dev !== dev) reason = `node ${a.node} routes ${b.ip} via ${route.dev}, not ${dev}`;
-      if (!reason && after - before < PING_COUNT) reason = `eth0 of ${a.node} sent only ${after - before} packets during the probe`;
       if (!reason && vxlan) reason = judgeVxlan(vxlan, expect);
       // host-gw forced across subnets: say why, not just that it failed.
       if (reason && model.cluster.cni === 'host-gw' && crossesSubnets(model, a, b))
         reason += ` (host-gw across subnets: ${a.node} routes ${nodeB.podCIDR} via ${nodeB.ip}, which is not on its L2 segment ${nodeA.subnet}, so its ARP goes unanswered)`;
-      return {
-        path: this.path, name, from: ta.id, to: tb.id, ok: !reason, reason,
-        evidence: {
-          ...observed(x),
-          routersOnPath: x.ping.ttls[0] !== undefined ? 64 - x.ping.ttls[0] : undefined,
-          nodeRoute: `${b.ip} via ${route.via ?? '-'} dev ${route.dev ?? '-'}`,
-          eth0TxPackets: after - before,
-          ...(vxlan
-            ? {
-                encapsulation: {
-                  frames: vxlan.frames,
-                  outer: vxlan.outer,
-                  udpPort: vxlan.udpPort,
-                  vni: vxlan.vni,
-                  inner: vxlan.inner,
-                  innerProto: vxlan.innerProto,
-                  ...(vxlan.error ? { error: vxlan.error } : {}),
-                },
-              }
-            : {}),
-        },
-      };
+      return reason;
     },
-  };
+  );
 }
 
 export const podToPodSameNode: PathDef = {
   id: 'pod-to-pod-same-node',
   title: 'pods on one node talk through the cbr0 bridge',
   probes: (model) => sameNodePairs(model).map(([a, b]) => sameNodeProbe(model, a, b)),
+  uncovered: () => 'no node holds two pods that serve HTTP',
 };
 
 export const podToPodCrossNode: PathDef = {
   id: 'pod-to-pod-cross-node',
   title: 'pods on different nodes talk through eth0 (VPC route, host-gw route, VXLAN overlay or VPC-native address)',
   probes: (model) => crossNodePairs(model).map(([a, b]) => crossNodeProbe(model, a, b)),
+  uncovered: () => 'fewer than two nodes hold a pod that serves HTTP',
 };

@@ -4,183 +4,227 @@
  */
 import { LabModel, PodModel } from '../model/types';
 import { podTarget, Target } from '../lab/targets';
-import { curlArgv, describeCurlFailure, hostOf, parseCurl } from './parse';
+import { answered, curlArgv, curlShell, describeCurlFailure, hostOf, parseCurl } from '../observe/curl';
+import { need, notApplicable, probe } from '../observe/probe';
+import { parseHttpSweep, parseUdpSweep, renderHttpSweep, renderUdpSweep, splitTally, tally } from '../observe/sweep';
+import { parseIfaceAddr, parseRouteGet } from './parse';
+import { podIngressDevice, publicHttpPort } from './select';
 import { clientsPerNode, distinctNeeded, httpServicePorts, requestsFor, ServicePortRef, svcLabel, udpServicePorts } from './service-select';
-import { parseHttpSweep, parseUdpSweep, renderHttpSweep, renderUdpSweep, tally } from './sweep';
-import { PathDef, Probe, ProbeResult, ProbeRunner } from './types';
+import { PathDef, Probe, ProbeRunner } from './types';
 
 const ID = 'pod-to-service';
-
-function result(p: Probe, ok: boolean, evidence: Record<string, unknown>, reason?: string): ProbeResult {
-  return { path: p.path, name: p.name, from: p.from, to: p.to, ok, evidence, reason: ok ? undefined : reason };
-}
 
 /** The backends that answer /healthz right now, asked from the client's node: the "ready" ones. */
 async function readyBackends(r: ProbeRunner, model: LabModel, client: Target, ref: ServicePortRef): Promise<PodModel[]> {
   const pods = ref.endpoints.map((e) => model.pods.find((p) => p.ip === e.ip)!);
   const node = { id: 'node', container: client.container };
-  const script = pods
-    .map((p) => {
-      const port = p.containers.find((c) => c.httpPort && c.bind !== '127.0.0.1')?.httpPort ?? 8080;
-      return `curl -fs -m 1 -o /dev/null http://${p.ip}:${port}/healthz && echo ${p.ip}`;
-    })
-    .join('; ');
+  const script = pods.map((p) => `curl -fs -m 1 -o /dev/null http://${p.ip}:${publicHttpPort(p) ?? 8080}/healthz && echo ${p.ip}`).join('; ');
   const res = await r.sh(node, script + '; true');
   const up = new Set(res.stdout.split('\n').map((l) => l.trim()));
   return pods.filter((p) => up.has(p.ip));
 }
 
 const vipUrl = (ref: ServicePortRef, path: string) => `http://${ref.svc.clusterIP}:${ref.port.port}${path}`;
+const vip = (ref: ServicePortRef) => `${ref.svc.clusterIP}:${ref.port.port}`;
+const podName = (model: LabModel, ip: string) => model.pods.find((p) => p.ip === ip)!.name;
 
 function spreadProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Probe {
   const t = podTarget(model, client);
-  return {
-    path: ID,
-    name: `${client.name}@${client.node} -> ${svcLabel(ref)} (${ref.svc.clusterIP}:${ref.port.port}) reaches every ready backend`,
-    from: t.id,
-    to: `${ref.svc.clusterIP}:${ref.port.port}`,
-    async run(r) {
+  return probe(
+    { path: ID, name: `${client.name}@${client.node} -> ${svcLabel(ref)} (${vip(ref)}) reaches every ready backend`, from: t.id, to: vip(ref) },
+    async (r) => {
       const ready = await readyBackends(r, model, t, ref);
       const k = requestsFor(ready.length);
-      const [sweep, ci] = await Promise.all([
-        r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k)),
-        r.run(t, curlArgv(vipUrl(ref, '/clientip'))),
-      ]);
-      const answers = tally(parseHttpSweep(sweep.stdout));
-      const seen = hostOf(parseCurl(ci.stdout, ci.exitCode).body);
-      const missing = ready.filter((p) => !answers[p.name]).map((p) => p.name);
-      const strangers = Object.keys(answers).filter((a) => !ready.some((p) => p.name === a));
-      const local = ready.filter((p) => p.node === client.node).map((p) => p.name);
-      let reason: string | undefined;
-      if (ready.length === 0) reason = 'no backend of the service is ready';
-      else if (ready.length - missing.length < distinctNeeded(ready.length, k)) {
-        reason = `${k} requests reached ${ready.length - missing.length} of ${ready.length} ready backends (expected at least ${distinctNeeded(ready.length, k)}); never: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' ...' : ''}`;
-      }
-      else if (strangers.length) reason = `answers from outside the ready backends: ${strangers.join(', ')}`;
-      else if (seen !== client.ip) reason = `backend saw client ${seen}, expected the pod's own IP ${client.ip} (ClusterIP traffic from a pod is not SNATed)`;
-      return result(this, !reason, {
-        requests: k,
-        backendsReached: `${ready.length - missing.length}/${ready.length}`,
-        answeredBy: Object.keys(answers).length > 12 ? `${Object.keys(answers).length} distinct pods` : answers,
-        readyBackends: ready.map((p) => `${p.name}@${p.node}`),
-        sameNodeBackends: local,
-        serverSawClient: seen,
-      }, reason);
+      const [sweep, ci] = await Promise.all([r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k)), r.run(t, curlArgv(vipUrl(ref, '/clientip')))]);
+      return { ready, k, answers: tally(parseHttpSweep(sweep.stdout)), client: parseCurl(ci.stdout, ci.exitCode) };
     },
-  };
+    ({ ready, k, answers, client: ci }, ev) => {
+      const { names, failed } = splitTally(answers);
+      const seen = answered(ci) ? hostOf(ci.body) : undefined;
+      const missing = ready.filter((p) => !answers[p.name]).map((p) => p.name);
+      const strangers = names.filter((a) => !ready.some((p) => p.name === a));
+      ev.expected.readyBackends = ready.map((p) => `${p.name}@${p.node}`);
+      ev.expected.sameNodeBackends = ready.filter((p) => p.node === client.node).map((p) => p.name);
+      ev.expected.serverSawClient = client.ip;
+      ev.observed.requests = k;
+      ev.observed.backendsReached = `${ready.length - missing.length}/${ready.length}`;
+      ev.observed.answeredBy = Object.keys(answers).length > 12 ? `${names.length} distinct pods, ${failed} failed` : answers;
+      ev.observed.serverSawClient = seen ?? describeCurlFailure(ci);
+      need(ready, `a ready backend of ${svcLabel(ref)} (none answered /healthz)`);
+      need(names, `an answer through ${vip(ref)} (${k} requests)`);
+      if (failed) return `${failed} of ${k} requests through ${vip(ref)} failed`;
+      if (strangers.length) return `answers from outside the ready backends: ${strangers.join(', ')}`;
+      const need_ = distinctNeeded(ready.length, k);
+      if (ready.length - missing.length < need_)
+        return `${k} requests reached ${ready.length - missing.length} of ${ready.length} ready backends (expected at least ${need_}); never: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' ...' : ''}`;
+      need(seen, `the client address the backend saw (/clientip: ${describeCurlFailure(ci)})`);
+      if (seen !== client.ip) return `backend saw client ${seen}, expected the pod's own IP ${client.ip} (ClusterIP traffic from a pod is not SNATed)`;
+      return undefined;
+    },
+  );
+}
+
+/**
+ * The address a node masquerades hairpin traffic to, as observed on the node: the primary address
+ * of the interface the pod hangs off (cbr0), or in vpc-native mode the source the node's route to
+ * the pod names.
+ */
+function hairpinSourceScript(model: LabModel, backend: PodModel): string {
+  return model.cluster.cni === 'vpc-native' ? `ip route get ${backend.ip}` : `ip -4 -o addr show dev ${podIngressDevice(model, backend)}`;
 }
 
 function hairpinProbe(model: LabModel, ref: ServicePortRef, backend: PodModel): Probe {
   const t = podTarget(model, backend);
   const node = model.nodes.find((n) => n.name === backend.node)!;
-  return {
-    path: ID,
-    name: `hairpin: ${backend.name} reaches itself through ${svcLabel(ref)}`,
-    from: t.id,
-    to: `${ref.svc.clusterIP}:${ref.port.port}`,
-    async run(r) {
+  const dev = model.cluster.cni === 'vpc-native' ? `the route to ${backend.ip}` : podIngressDevice(model, backend);
+  // It stops at the first hit; the bound makes missing itself by chance improbable (< 1e-4).
+  const n = ref.endpoints.length;
+  const k = n <= 1 ? 10 : Math.ceil(Math.log(1e-4) / Math.log(1 - 1 / n));
+  return probe(
+    { path: ID, name: `hairpin: ${backend.name} reaches itself through ${svcLabel(ref)}`, from: t.id, to: vip(ref) },
+    async (r) => {
       // Two requests on one connection (one DNAT choice): who answered, and which client it saw.
-      // It stops at the first hit; the bound makes missing itself by chance improbable (< 1e-4).
-      const n = ref.endpoints.length;
-      const k = n <= 1 ? 10 : Math.ceil(Math.log(1e-4) / Math.log(1 - 1 / n));
       const script =
         `i=0; while [ $i -lt ${k} ]; do i=$((i+1)); ` +
         `o=$(curl -s -m 2 -w '\\n' ${vipUrl(ref, '/hostname')} ${vipUrl(ref, '/clientip')} | tr '\\n' ' '); ` +
         `set -- $o; if [ "$1" = ${JSON.stringify(backend.name)} ]; then echo "$2"; exit 0; fi; done; echo never`;
-      const out = (await r.sh(t, script)).stdout.trim();
-      const seen = out === 'never' ? undefined : hostOf(out);
-      let reason: string | undefined;
-      if (!seen) reason = `${k} requests through the VIP never reached ${backend.name} itself`;
-      // kube-proxy masquerades hairpin traffic (KUBE-SEP -s <ep> -j KUBE-MARK-MASQ): the pod sees its node's cbr0 address.
-      else if (seen === backend.ip) reason = `hairpin reached itself but saw its own IP ${seen}: not masqueraded`;
-      return result(this, !reason, { reachedItself: !!seen, hairpinSourceSeen: seen ?? '-', nodeCbr0: node.cbr0IP }, reason);
+      const [out, addr] = await Promise.all([
+        r.sh(t, script),
+        r.sh({ id: node.name, container: node.container }, hairpinSourceScript(model, backend)),
+      ]);
+      const nodeAddr = model.cluster.cni === 'vpc-native' ? parseRouteGet(addr.stdout).src : parseIfaceAddr(addr.stdout);
+      const o = out.stdout.trim();
+      return { seen: o === 'never' ? undefined : hostOf(o), never: o === 'never', nodeAddr };
     },
-  };
+    ({ seen, never, nodeAddr }, ev) => {
+      ev.expected.reachesItself = true;
+      ev.expected.hairpinSource = `the address of ${dev} on ${node.name}`;
+      ev.observed.reachedItself = !never && !!seen;
+      ev.observed.hairpinSourceSeen = seen;
+      ev.observed.nodeAddress = nodeAddr;
+      if (never) return `${k} requests through the VIP never reached ${backend.name} itself`;
+      need(seen, `the client address ${backend.name} saw through its own VIP`);
+      // kube-proxy masquerades hairpin traffic (KUBE-SEP -s <ep> -j KUBE-MARK-MASQ): the pod sees its node's address on its side.
+      if (seen === backend.ip) return `hairpin reached itself but saw its own IP ${seen}: not masqueraded`;
+      need(nodeAddr, `the address of ${dev} on ${node.name}`);
+      if (seen !== nodeAddr) return `hairpin source ${seen} is not ${node.name}'s ${dev} address ${nodeAddr}`;
+      return undefined;
+    },
+  );
 }
 
 function udpProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Probe {
   const t = podTarget(model, client);
-  return {
-    path: ID,
-    name: `${client.name}@${client.node} -> ${svcLabel(ref)} over UDP (${ref.svc.clusterIP}:${ref.port.port})`,
-    from: t.id,
-    to: `${ref.svc.clusterIP}:${ref.port.port}/udp`,
-    async run(r) {
-      const k = requestsFor(ref.endpoints.length);
+  const k = requestsFor(ref.endpoints.length);
+  const backends = ref.endpoints.map((e) => podName(model, e.ip));
+  return probe(
+    { path: ID, name: `${client.name}@${client.node} -> ${svcLabel(ref)} over UDP (${vip(ref)})`, from: t.id, to: `${vip(ref)}/udp` },
+    async (r) => {
       const [names, clients] = await Promise.all([
         r.sh(t, renderUdpSweep(ref.svc.clusterIP, ref.port.port, 'hostname', k)),
         r.sh(t, renderUdpSweep(ref.svc.clusterIP, ref.port.port, 'clientip', 1)),
       ]);
-      const answers = tally(parseUdpSweep(names.stdout));
-      const seen = hostOf(parseUdpSweep(clients.stdout)[0]?.body);
-      const backends = ref.endpoints.map((e) => model.pods.find((p) => p.ip === e.ip)!.name);
-      const strangers = Object.keys(answers).filter((a) => !backends.includes(a));
-      let reason: string | undefined;
-      if (Object.keys(answers).length === 0 || strangers.length === Object.keys(answers).length) reason = `no UDP answer through the VIP (${JSON.stringify(answers)})`;
-      else if (strangers.length) reason = `answers from outside the backends: ${strangers.join(', ')}`;
-      else if (seen !== client.ip) reason = `backend saw UDP client ${seen}, expected ${client.ip}`;
-      return result(this, !reason, { datagrams: k, answeredBy: answers, serverSawClient: seen }, reason);
+      const c = parseUdpSweep(clients.stdout)[0];
+      return { answers: tally(parseUdpSweep(names.stdout)), seen: c && c.exit === 0 ? hostOf(c.body) : undefined };
     },
-  };
+    ({ answers, seen }, ev) => {
+      const { names, failed } = splitTally(answers);
+      ev.expected.backends = backends;
+      ev.expected.serverSawClient = client.ip;
+      ev.observed.datagrams = k;
+      ev.observed.answeredBy = answers;
+      ev.observed.serverSawClient = seen;
+      need(names, `a UDP answer through ${vip(ref)} (${k} datagrams)`);
+      const strangers = names.filter((a) => !backends.includes(a));
+      if (strangers.length) return `answers from outside the backends: ${strangers.join(', ')}`;
+      if (failed) return `${failed} of ${k} datagrams got no answer`;
+      need(seen, 'the UDP client address the backend saw');
+      if (seen !== client.ip) return `backend saw UDP client ${seen}, expected ${client.ip}`;
+      return undefined;
+    },
+  );
 }
 
 function noEndpointsProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Probe {
   const t = podTarget(model, client);
-  return {
-    path: ID,
-    name: `${svcLabel(ref)} has no endpoints: connection refused, not dropped`,
-    from: t.id,
-    to: `${ref.svc.clusterIP}:${ref.port.port}`,
-    async run(r) {
+  return probe(
+    { path: ID, name: `${svcLabel(ref)} has no endpoints: connection refused, not dropped`, from: t.id, to: vip(ref) },
+    async (r) => {
       const t0 = Date.now();
       const res = await r.run(t, curlArgv(vipUrl(ref, '/hostname'), 3));
-      const ms = Date.now() - t0;
-      const o = parseCurl(res.stdout, res.exitCode);
-      const ok = o.curlExit === 7;
-      return result(this, ok, { outcome: describeCurlFailure(o), elapsedMs: ms }, `expected "connection refused" (REJECT), got ${describeCurlFailure(o)}`);
+      return { o: parseCurl(res.stdout, res.exitCode), ms: Date.now() - t0 };
     },
-  };
+    ({ o, ms }, ev) => {
+      ev.expected.outcome = 'curl exit 7 (connection refused): kube-proxy REJECTs a Service without endpoints';
+      ev.observed.outcome = o.curlExit === 0 ? `HTTP ${o.status} ${o.body}` : describeCurlFailure(o);
+      ev.observed.elapsedMs = ms;
+      if (o.curlExit !== 7) return `expected "connection refused" (REJECT), got ${ev.observed.outcome}`;
+      return undefined;
+    },
+  );
 }
 
 function affinityProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Probe {
   const t = podTarget(model, client);
-  return {
-    path: ID,
-    name: `${svcLabel(ref)} sessionAffinity ClientIP keeps ${client.name} on one backend`,
-    from: t.id,
-    to: `${ref.svc.clusterIP}:${ref.port.port}`,
-    async run(r) {
-      const sweep = await r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), 15));
-      const answers = tally(parseHttpSweep(sweep.stdout));
-      const names = Object.keys(answers);
-      const ok = names.length === 1 && !names[0].startsWith('(failed');
-      return result(this, ok, { requests: 15, answeredBy: answers, timeoutSeconds: ref.svc.affinityTimeoutSeconds }, `15 requests went to ${names.length} backends: ${names.join(', ')}`);
+  const meta = { path: ID, name: `${svcLabel(ref)} sessionAffinity ClientIP keeps ${client.name} on one backend`, from: t.id, to: vip(ref) };
+  // With one backend every request lands on it anyway: stickiness proves nothing.
+  if (ref.endpoints.length < 2) return notApplicable(meta, `${svcLabel(ref)} has ${ref.endpoints.length} backend: every request lands on it, affinity or not`, { backends: ref.endpoints.length });
+  const k = 15;
+  return probe(
+    meta,
+    async (r) => tally(parseHttpSweep((await r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k))).stdout)),
+    (answers, ev) => {
+      const { names, failed } = splitTally(answers);
+      ev.expected.backends = ref.endpoints.map((e) => e.podName);
+      ev.expected.distinctBackendsSeen = 1;
+      ev.expected.timeoutSeconds = ref.svc.affinityTimeoutSeconds;
+      ev.observed.requests = k;
+      ev.observed.answeredBy = answers;
+      need(names, `an answer through ${vip(ref)} (${k} requests)`);
+      if (failed) return `${failed} of ${k} requests failed`;
+      if (names.length !== 1) return `${k} requests went to ${names.length} backends: ${names.join(', ')}`;
+      return undefined;
     },
-  };
+  );
 }
 
 function localPolicyProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Probe {
   const t = podTarget(model, client);
-  const local = ref.endpoints.filter((e) => e.node === client.node).map((e) => model.pods.find((p) => p.ip === e.ip)!.name);
-  return {
-    path: ID,
-    name: `${svcLabel(ref)} internalTrafficPolicy Local from ${client.node}: ${local.length ? `only ${local.join(', ')}` : 'no local endpoint, fails'}`,
-    from: t.id,
-    to: `${ref.svc.clusterIP}:${ref.port.port}`,
-    async run(r) {
-      const k = local.length ? requestsFor(local.length) : 3;
-      const sweep = await r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k, 1));
-      const answers = tally(parseHttpSweep(sweep.stdout));
-      const names = Object.keys(answers).filter((n) => !n.startsWith('(failed'));
-      let reason: string | undefined;
-      if (local.length) {
-        const foreign = names.filter((n) => !local.includes(n));
-        if (foreign.length) reason = `answered from other nodes: ${foreign.join(', ')}`;
-        else if (names.length === 0) reason = 'no answer although the node has a local endpoint';
-      } else if (names.length) reason = `expected no answer (no local endpoint), got ${names.join(', ')}`;
-      return result(this, !reason, { requests: k, answeredBy: answers, localEndpoints: local }, reason);
+  const local = ref.endpoints.filter((e) => e.node === client.node).map((e) => podName(model, e.ip));
+  // Positive control: the client reaches an endpoint directly, so "no answer" through the VIP is the policy, not a dead lab.
+  const control = ref.endpoints[0];
+  const controlUrl = `http://${control.ip}:${control.port}/hostname`;
+  const k = local.length ? requestsFor(local.length) : 3;
+  return probe(
+    {
+      path: ID,
+      name: `${svcLabel(ref)} internalTrafficPolicy Local from ${client.node}: ${local.length ? `only ${local.join(', ')}` : 'no local endpoint, fails'}`,
+      from: t.id,
+      to: vip(ref),
     },
-  };
+    async (r) => {
+      const [sweep, ctl] = await Promise.all([r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k, 1)), r.sh(t, curlShell(controlUrl, { timeoutSec: 2 }))]);
+      return { answers: tally(parseHttpSweep(sweep.stdout)), control: parseCurl(ctl.stdout, ctl.exitCode) };
+    },
+    ({ answers, control: c }, ev) => {
+      const { names, failed } = splitTally(answers);
+      ev.expected.localEndpoints = local;
+      ev.expected.answers = local.length ? `only ${local.join(', ')}` : 'none (dropped: no local endpoint)';
+      ev.observed.requests = k;
+      ev.observed.answeredBy = answers;
+      ev.observed.positiveControl = answered(c) ? `${control.podName} answered directly` : describeCurlFailure(c);
+      if (local.length) {
+        need(names, `an answer through ${vip(ref)} although ${client.node} has a local endpoint`);
+        const foreign = names.filter((n) => !local.includes(n));
+        if (foreign.length) return `answered from other nodes: ${foreign.join(', ')}`;
+        if (failed) return `${failed} of ${k} requests failed although ${client.node} has a local endpoint`;
+        return undefined;
+      }
+      if (!answered(c) || c.body !== control.podName) return `positive control failed: ${client.name} cannot reach the endpoint ${control.podName} directly (${describeCurlFailure(c)}), so "no answer" through the VIP proves nothing`;
+      if (names.length) return `expected no answer (no local endpoint), got ${names.join(', ')}`;
+      return undefined;
+    },
+  );
 }
 
 export const podToService: PathDef = {
@@ -198,18 +242,21 @@ export const podToService: PathDef = {
       } else if (ref.svc.sessionAffinity === 'ClientIP') {
         if (clients[0]) probes.push(affinityProbe(model, ref, clients[0]));
       } else {
-        // Every node's client for the first plain service; one client for each further one.
+        // Every node's client for the first plain service; one client for each further one. A
+        // backend as client would hairpin (masqueraded): the spread is judged from non-backends.
         const first = !probes.some((p) => p.name.includes('reaches every ready backend'));
-        for (const c of first ? clients : clients.slice(0, 1)) probes.push(spreadProbe(model, ref, c));
+        const strict = clientsPerNode(model, ref, true);
+        for (const c of first ? strict : strict.slice(0, 1)) probes.push(spreadProbe(model, ref, c));
       }
     }
     // Hairpin once: the first plain service with a backend.
     const plain = http.find((r) => r.endpoints.length && r.svc.internalTrafficPolicy === 'Cluster' && r.svc.sessionAffinity === 'None');
     if (plain) probes.push(hairpinProbe(model, plain, model.pods.find((p) => p.ip === plain.endpoints[0].ip)!));
     for (const ref of udpServicePorts(model).filter((r) => r.svc.internalTrafficPolicy === 'Cluster')) {
-      const c = clientsPerNode(model, ref)[0];
+      const c = clientsPerNode(model, ref, true)[0];
       if (c) probes.push(udpProbe(model, ref, c));
     }
     return probes;
   },
+  uncovered: () => 'no Service with a selector serves HTTP on its target port',
 };

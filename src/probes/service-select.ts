@@ -42,13 +42,17 @@ export function udpServicePorts(model: LabModel): ServicePortRef[] {
   );
 }
 
-/** One client pod per node (a pod that is not a backend of the service when the node has one). */
-export function clientsPerNode(model: LabModel, ref: ServicePortRef): PodModel[] {
+/**
+ * One client pod per node: a pod that is not a backend of the service; when the node has none, a
+ * backend (its requests may hairpin) unless `nonBackend` is set, for probes that judge the
+ * client address the backend saw.
+ */
+export function clientsPerNode(model: LabModel, ref: ServicePortRef, nonBackend = false): PodModel[] {
   const backends = new Set(ref.endpoints.map((e) => e.ip));
   const out: PodModel[] = [];
   for (const n of model.nodes) {
     const pods = servingPods(model).filter((p) => p.node === n.name && p.namespace === ref.svc.namespace);
-    const pick = pods.find((p) => !backends.has(p.ip)) ?? pods[0];
+    const pick = pods.find((p) => !backends.has(p.ip)) ?? (nonBackend ? undefined : pods[0]);
     if (pick) out.push(pick);
   }
   return out;

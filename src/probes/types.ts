@@ -3,16 +3,24 @@ import { LabModel } from '../model/types';
 import { ExecResult } from '../runtime/exec';
 import { Target } from '../lab/targets';
 
-export interface ProbeResult {
+/** pass: the claim held on what was observed; fail: it did not, or nothing was observed; not applicable: the lab gives the claim nothing to test. */
+export type Verdict = 'pass' | 'fail' | 'not applicable';
+
+export interface ProbeMeta {
   /** Path ID, e.g. `pod-to-pod-cross-node` (stable: CI and later issues rely on it). */
   path: string;
   name: string;
   from: string;
   to: string;
+}
+
+export interface ProbeResult extends ProbeMeta {
+  /** False only when the verdict is fail. */
   ok: boolean;
-  /** What was observed: who answered, which source address the server saw, counters, TTLs. */
-  evidence: Record<string, unknown>;
-  /** Why it failed, in a sentence, when it did. */
+  verdict: Verdict;
+  /** What was observed in the lab, apart from what the model expects. */
+  evidence: { observed: Record<string, unknown>; expected: Record<string, unknown> };
+  /** Why it failed, or why it does not apply, in a sentence. */
   reason?: string;
 }
 
@@ -23,11 +31,7 @@ export interface ProbeRunner {
   sh(target: Target, script: string): Promise<ExecResult>;
 }
 
-export interface Probe {
-  path: string;
-  name: string;
-  from: string;
-  to: string;
+export interface Probe extends ProbeMeta {
   run(r: ProbeRunner): Promise<ProbeResult>;
 }
 
@@ -36,4 +40,6 @@ export interface PathDef {
   id: string;
   title: string;
   probes(model: LabModel): Probe[];
+  /** Why the lab yields no probe for this path (e.g. "no Ingress objects"), for the coverage report. */
+  uncovered?(model: LabModel): string;
 }

@@ -4,6 +4,7 @@
  * gets must match what expect.ts computes from the parsed zone. Skips, saying why, when the
  * binaries are missing (apt-get install knot unbound dnsmasq-base bind9-dnsutils).
  */
+import { describeWithTools } from '../tool-gate';
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -25,8 +26,7 @@ function which(bin: string): boolean {
   }
 }
 const missing = ['knotd', 'knotc', 'unbound', 'dnsmasq', 'dig'].filter((b) => !which(b));
-const d = missing.length ? describe.skip : describe;
-if (missing.length) console.log(`skipping live DNS tests: ${missing.join(', ')} not installed`);
+const d = describeWithTools(missing.length ? `${missing.join(', ')} not installed` : undefined, 'live DNS tests');
 
 const base = 20000 + Math.floor(Math.random() * 20000);
 const PORT = { front: base, knot: base + 1, upstream: base + 2 };

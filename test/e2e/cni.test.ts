@@ -33,15 +33,9 @@ async function verify(name: string): Promise<{ exitCode: number; doc: Report }> 
   return { exitCode: v.exitCode, doc: JSON.parse(v.stdout) as Report };
 }
 
-/**
- * The full verify. One retry, only when every failure is service-to-pod: that probe's SYN-ACK
- * capture in the client pod can pick up the answer of a concurrent probe to another VIP on the
- * same port (a race in that probe, independent of the pod network mode).
- */
+/** The full verify, once: every probe must pass (the service-to-pod capture race was fixed; no retry hides one). */
 async function fullVerify(name: string): Promise<Report> {
-  let r = await verify(name);
-  const failed = r.doc.probes.filter((p) => !p.ok);
-  if (failed.length > 0 && failed.every((p) => p.path === 'service-to-pod')) r = await verify(name);
+  const r = await verify(name);
   expect(r.doc.probes.filter((p) => !p.ok).map((p) => `${p.path}: ${p.name}: ${p.reason}`)).toEqual([]);
   expect(r.exitCode).toBe(0);
   expect(r.doc.ok).toBe(true);
@@ -84,8 +78,8 @@ describe('pod network modes', () => {
       const mtu = doc.probes.filter((p) => p.path === 'pod-mtu');
       expect(mtu.length).toBeGreaterThanOrEqual(2);
       for (const p of mtu) {
-        expect(p.evidence.podMtu).toBe(cni === 'vxlan' ? 1450 : 1500);
-        expect(p.evidence.oneByteMore).toMatch(/message too long/);
+        expect(p.evidence.expected.podMtu).toBe(cni === 'vxlan' ? 1450 : 1500);
+        expect(p.evidence.observed.oneByteMore).toMatch(/message too long/);
       }
       const st = await status(name);
       const nodeIp = Object.fromEntries(st.nodes.map((n) => [n.name, n.ip]));
@@ -93,19 +87,19 @@ describe('pod network modes', () => {
       expect(cross.length).toBeGreaterThanOrEqual(2);
       if (cni === 'vxlan') {
         for (const p of cross) {
-          const enc = p.evidence.encapsulation;
+          const enc = p.evidence.observed.encapsulation;
           const [a, b] = [p.from.split('/')[0], p.to.split('/')[0]];
           expect(enc).toMatchObject({ outer: `${nodeIp[a]} -> ${nodeIp[b]}`, udpPort: 8472, vni: 1 });
           expect(enc.frames).toBeGreaterThan(0);
           expect(enc.inner).toMatch(/^10\.244\.\d+\.\d+ -> 10\.244\.\d+\.\d+$/);
-          expect(p.evidence.nodeRoute).toMatch(/dev flannel\.1$/);
+          expect(p.evidence.observed.nodeRoute).toMatch(/dev flannel\.1$/);
         }
       } else {
-        for (const p of cross) expect(p.evidence.encapsulation).toBeUndefined();
+        for (const p of cross) expect(p.evidence.observed.encapsulation).toBeUndefined();
       }
       if (cni === 'vpc-native') {
         // Pods hold addresses of the VPC subnet: the servers saw 10.0.1.x clients.
-        for (const p of cross) expect(p.evidence.serverSawClient).toMatch(/^10\.0\.1\.\d+$/);
+        for (const p of cross) expect(p.evidence.observed.serverSawClient).toMatch(/^10\.0\.1\.\d+$/);
       }
       if (topology === TWO_AZ) expect(new Set(st.nodes.map((n) => n.subnet)).size).toBe(2);
     } finally {

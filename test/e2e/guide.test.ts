@@ -39,10 +39,11 @@ describe('guide lab', () => {
     for (const p of doc.probes) {
       expect(typeof p.from).toBe('string');
       expect(typeof p.to).toBe('string');
-      expect(Object.keys(p.evidence).length).toBeGreaterThan(0);
+      expect(Object.keys(p.evidence.observed).length).toBeGreaterThan(0);
     }
     const cross = doc.probes.find((p: { path: string }) => p.path === 'pod-to-pod-cross-node');
-    expect(cross.evidence.replyTtl).toBe(61);
+    expect(cross.evidence.observed.replyTtl).toBe(61);
+    expect(cross.evidence.expected.replyTtl).toBe(61);
   });
 
   it('shows nodes, pods with node and IP, and links in status --json', async () => {

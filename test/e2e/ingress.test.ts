@@ -86,13 +86,13 @@ describe('the ingress lab', () => {
 
   it('ingress-to-service passes from the Internet host, with X-Forwarded-For = the Internet host', async () => {
     const r = await lab(['verify', '--name', NAME, '--path', 'ingress-to-service', '--json']);
-    const report = JSON.parse(r.stdout) as { ok: boolean; probes: Array<{ ok: boolean; name: string; reason?: string; evidence: Record<string, unknown> }> };
+    const report = JSON.parse(r.stdout) as { ok: boolean; probes: Array<{ ok: boolean; name: string; reason?: string; evidence: { observed: Record<string, unknown> } }> };
     expect(report.probes.filter((p) => !p.ok)).toEqual([]);
     expect(report.probes.length).toBeGreaterThanOrEqual(4);
-    const xffs = report.probes.map((p) => p.evidence.xForwardedFor).filter((x) => x !== undefined);
+    const xffs = report.probes.map((p) => p.evidence.observed.xForwardedFor).filter((x) => x !== undefined);
     expect(xffs.length).toBeGreaterThanOrEqual(2);
     expect(new Set(xffs)).toEqual(new Set([model.edge!.internet.ip]));
-    const answered = report.probes.map((p) => String(p.evidence.answeredBy ?? ''));
+    const answered = report.probes.map((p) => String(p.evidence.observed.answeredBy ?? ''));
     expect(answered.some((a) => a.startsWith('web-'))).toBe(true);
     expect(answered.some((a) => a.startsWith('api-'))).toBe(true);
     expect(answered.some((a) => a.startsWith('fallback-'))).toBe(true);

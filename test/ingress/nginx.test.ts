@@ -1,4 +1,5 @@
 import { renderNginxConf, serverName, renderLocations } from '../../src/ingress/nginx';
+import { describeWithTools } from '../tool-gate';
 import { matchIngress } from '../../src/ingress/match';
 import type { IngressRoutes } from '../../src/ingress/types';
 import { HOST_CASES, PATH_CASES, hostService } from './cases';
@@ -55,8 +56,7 @@ describe('renderNginxConf', () => {
 });
 
 const NGINX = nginxBinary();
-const withNginx = NGINX ? describe : describe.skip;
-if (!NGINX) console.warn('nginx not installed: the nginx -t and differential tests are skipped (apt-get install nginx-light)');
+const withNginx = describeWithTools(NGINX ? undefined : 'nginx not installed (apt-get install nginx-light)', 'the nginx -t and differential tests');
 
 withNginx('real nginx', () => {
   let dir: string;

@@ -1,6 +1,9 @@
 import { loadTopology } from '../../src/topology/load';
 import { computeEndpoints } from '../../src/proxy/endpoints';
 import { dnsChecks, dnsClients, dnsPath, parseConntrackDnat, renderDigScript, splitDigOutputs } from '../../src/probes/dns';
+import { expectedAnswer } from '../../src/probes/dns-oracle';
+import * as fs from 'fs';
+import * as path from 'path';
 import { renderDnsZones } from '../../src/plan/dns-pod';
 import type { ProbeRunner } from '../../src/probes/types';
 import type { ExecResult } from '../../src/runtime/exec';
@@ -39,17 +42,18 @@ describe('dns probe: choices', () => {
 });
 
 /** A fake lab answering from the rendered zones: the probe must pass on right answers and fail on wrong ones. */
-function fakeRunner(mutate: (answer: string) => string, ctIp?: string): ProbeRunner {
-  const dns = m.pods.filter((p) => p.namespace === 'kube-system');
-  const zones = renderDnsZones(m, dns[0], computeEndpoints(m, () => true));
+function fakeRunner(mutate: (answer: string) => string, ctIp?: string, notReady: string[] = [], serveNotReady = false, model = m): ProbeRunner {
+  const dns = model.pods.filter((p) => p.namespace === 'kube-system');
+  // The fake server serves the lab's rendered zones: right when they agree with the spec, wrong when tampered.
+  const zones = renderDnsZones(model, dns[0], computeEndpoints(model, (p) => serveNotReady || !notReady.includes(p.ip)));
   const res = (stdout: string): ExecResult => ({ container: 'x', command: 'sh', exitCode: 0, stdout, stderr: '', failed: false });
   return {
     async run() {
       return res('');
     },
     async sh(t, script) {
-      if (script.includes("echo '@@ cluster.local.'"))
-        return res(Object.entries(zones).map(([p, text]) => `@@ ${/db\.(.*)$/.exec(p)![1]}.\n${text.replace(/4294967295/g, '7')}`).join('\n'));
+      // Readiness, observed live: every endpoint answers /healthz unless the test says otherwise.
+      if (script.includes('/healthz')) return res([...script.matchAll(/echo '?([0-9.]+)'?(?:;|$)/gm)].map((x) => x[1]).filter((ip) => !notReady.includes(ip)).join('\n'));
       if (script.startsWith('conntrack')) {
         const ip = t.id && /-s (\S+)/.exec(script)![1];
         const to = ctIp ?? dns[0].ip;
@@ -62,8 +66,8 @@ function fakeRunner(mutate: (answer: string) => string, ctIp?: string): ProbeRun
         if (mk) out.push(mk[1]);
         const d = /^dig .* (\S+) (\S+) 2>&1/.exec(line);
         if (!d) continue;
-        const client = dnsClients(m).find((c) => t.id.endsWith(c.name))!;
-        const check = dnsChecks(m, client).find((c) => c.ask === d[1].replace(/^'|'$/g, '') && c.type === d[2])!;
+        const client = dnsClients(model).find((c) => t.id.endsWith(c.name))!;
+        const check = dnsChecks(model, client).find((c) => c.ask === d[1].replace(/^'|'$/g, '') && c.type === d[2])!;
         const text = Object.values(zones).join('\n');
         const recs = text.split('\n').filter((l) => l.startsWith(`${check.fqdn} `) && (l.includes(` IN ${check.type} `) || l.includes(' IN CNAME ')));
         out.push(mutate(`;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 1\n;; flags: qr aa rd; QUERY: 1, ANSWER: ${recs.length}\n;; ANSWER SECTION:\n${recs.join('\n')}`));
@@ -97,5 +101,54 @@ describe('dns probe: verdicts', () => {
       ['0 +tcp', 'A\n'],
       ['1 +notcp', 'B\n\n'],
     ]);
+  });
+});
+
+describe('dns probe: expected answers come from the spec, the model and live readiness', () => {
+  const db = m.pods.filter((p) => p.namespace === 'team-a' && p.labels.app === 'db' && !p.hostname);
+  it('a not-ready headless backend must be absent from A and SRV: passes when the server drops it', async () => {
+    const r = await dnsPath.probes(m)[0].run(fakeRunner((a) => a, undefined, [db[0].ip]));
+    expect(r.reason).toBeUndefined();
+    expect(r.evidence.observed.notReady).toEqual([`team-a/${db[0].name}`]);
+  });
+  it('fails when the server still answers with the not-ready backend, naming the name, the expected and the served answer', async () => {
+    const r = await dnsPath.probes(m)[0].run(fakeRunner((a) => a, undefined, [db[0].ip], true));
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toContain('db.team-a.svc.cluster.local. A (+notcp): expected NOERROR A ');
+    expect(r.reason).toMatch(new RegExp(`served NOERROR .*A ${db[0].ip.replace(/\./g, '\\.')}.*unexpected A ${db[0].ip.replace(/\./g, '\\.')}`));
+    expect(r.reason).toMatch(/_http\._tcp\.db\.team-a\.svc\.cluster\.local\. SRV .*unexpected SRV/);
+  });
+  it('publishNotReadyAddresses: the not-ready backend stays in A and SRV', () => {
+    const pub = { ...m, services: m.services.map((s) => (s.name === 'db' ? { ...s, publishNotReadyAddresses: true } : s)) };
+    const notReady = (p: { ip: string }) => p.ip !== db[0].ip;
+    const a = expectedAnswer(pub, notReady, 'db.team-a.svc.cluster.local', 'A')!;
+    expect(a.answers.map((x) => x.data)).toContain(db[0].ip);
+    expect(expectedAnswer(m, notReady, 'db.team-a.svc.cluster.local', 'A')!.answers.map((x) => x.data)).not.toContain(db[0].ip);
+    const srv = expectedAnswer(pub, notReady, '_http._tcp.db.team-a.svc.cluster.local', 'SRV')!;
+    expect(srv.answers).toHaveLength(3);
+    expect(srv.answers.map((x) => x.data)).toContain('8080 db-0.db.team-a.svc.cluster.local.');
+  });
+  it('no ready endpoint: NXDOMAIN (spec 2.4.1); the kubernetes Service on the first service address', () => {
+    expect(expectedAnswer(m, () => false, 'db.team-a.svc.cluster.local.', 'A')).toEqual({ status: 'NXDOMAIN', answers: [] });
+    expect(expectedAnswer(m, () => true, 'kubernetes.default.svc.cluster.local.', 'A')!.answers).toEqual([{ type: 'A', data: '10.96.0.1' }]);
+    expect(expectedAnswer(m, () => true, 'dns-version.cluster.local.', 'TXT')!.answers).toEqual([{ type: 'TXT', data: '1.1.0' }]);
+  });
+  it('one wrong A record in the served zone fails the probe, naming it', async () => {
+    const web = m.services.find((s) => s.name === 'web' && s.namespace === 'default')!;
+    const r = await dnsPath.probes(m)[0].run(fakeRunner((a) => a.replace(`IN A ${web.clusterIP}`, 'IN A 10.96.7.7')));
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toContain(`web.default.svc.cluster.local. A (+notcp): expected NOERROR A ${web.clusterIP}, served NOERROR A 10.96.7.7`);
+  });
+  it('fails when nothing answers at all', async () => {
+    const r = await dnsPath.probes(m)[0].run(fakeRunner(() => ';; connection timed out; no servers could be reached'));
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toMatch(/nothing observed: any DNS answer/);
+  });
+  it('shares no code with the zone renderer', () => {
+    for (const f of ['src/probes/dns-oracle.ts', 'src/probes/dns.ts', 'src/observe/dig.ts']) {
+      const text = fs.readFileSync(path.join(__dirname, '../..', f), 'utf8');
+      expect(text).not.toMatch(/from '\.\.\/dns\//);
+      expect(text).not.toMatch(/proxy\/endpoints/);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { parseConntrack } from '../../src/probes/conntrack';
 import { podToInternet } from '../../src/probes/pod-to-internet';
-import { loadBalancerToService, outsideToNodePort, parsePortSweep } from '../../src/probes/loadbalancer';
+import { loadBalancerToService, outsideToNodePort } from '../../src/probes/loadbalancer';
 import { ProbeRunner } from '../../src/probes/types';
 import { ExecResult } from '../../src/runtime/exec';
 import { Target } from '../../src/lab/targets';
@@ -55,7 +55,7 @@ describe('pod-to-internet', () => {
 
   it('passes on the public IP with SNAT evidence at the node and the gateway', async () => {
     const r = runner((t, cmd) => {
-      if (cmd.startsWith('curl')) return res('203.0.113.10\n\n40000');
+      if (cmd.startsWith('curl')) return res('203.0.113.10\n__CURL__ 200 198.51.100.10:80 10.244.0.2:40000');
       if (t.container === n1.container) return res(ct(pod.ip, 40000, n1.ip, 40001));
       if (t.container === model.edge!.igw.container) return res(ct(n1.ip, 40001, '203.0.113.10', 40001));
       return res('', 1);
@@ -63,12 +63,13 @@ describe('pod-to-internet', () => {
     const out = await probe.run(r);
     expect(out.reason).toBeUndefined();
     expect(out.ok).toBe(true);
-    expect(out.evidence.conntrackIgw).toContain('dst=203.0.113.10');
+    expect(out.evidence.observed.conntrackIgw).toContain('dst=203.0.113.10');
+    expect(out.evidence.expected.hostSawClient).toBe('203.0.113.10');
   });
 
   it('fails when the host saw the node private IP (no gateway NAT) or the pod IP (no masquerade)', async () => {
     for (const [seen, why] of [[n1.ip, /did not NAT/], [pod.ip, /did not masquerade/]] as const) {
-      const out = await probe.run(runner((t, cmd) => (cmd.startsWith('curl') ? res(`${seen}\n\n40000`) : res(''))));
+      const out = await probe.run(runner((t, cmd) => (cmd.startsWith('curl') ? res(`${seen}\n__CURL__ 200 198.51.100.10:80 10.244.0.2:40000`) : res(''))));
       expect(out.ok).toBe(false);
       expect(out.reason).toMatch(why);
     }
@@ -76,10 +77,10 @@ describe('pod-to-internet', () => {
 
   it('fails without conntrack evidence at the gateway', async () => {
     const out = await probe.run(
-      runner((t, cmd) => (cmd.startsWith('curl') ? res('203.0.113.10\n\n40000') : t.container === n1.container ? res(ct(pod.ip, 40000, n1.ip, 40001)) : res(''))),
+      runner((t, cmd) => (cmd.startsWith('curl') ? res('203.0.113.10\n__CURL__ 200 198.51.100.10:80 10.244.0.2:40000') : t.container === n1.container ? res(ct(pod.ip, 40000, n1.ip, 40001)) : res(''))),
     );
     expect(out.ok).toBe(false);
-    expect(out.reason).toMatch(/no conntrack entry on the gateway/);
+    expect(out.reason).toMatch(/nothing observed: a conntrack entry on the gateway/);
   });
 });
 
@@ -104,7 +105,7 @@ describe('loadbalancer-to-service', () => {
         return res('1\n' + JSON.stringify({ updated: 1, services: { [entry]: { healthy: nodes.map((n) => n.name), checks: {} } } }));
       if (cmd.includes('/hostname') && cmd.includes('while')) {
         const k = Number(/-lt (\d+)/.exec(cmd)![1]);
-        return res(Array.from({ length: k }, (_, i) => `0 ${50000 + i} 200 ${pods[i % 2].name}`).join('\n'));
+        return res(Array.from({ length: k }, (_, i) => `0 ${pods[i % 2].name} __CURL__ 200 ${lbIP}:80 198.51.100.10:${50000 + i}`).join('\n'));
       }
       if (cmd.includes('/clientip')) return res(`${clientSeen}:1234\n__CURL__ 200 ${lbIP}:80 198.51.100.10:5`);
       if (cmd.startsWith('conntrack'))
@@ -121,7 +122,7 @@ describe('loadbalancer-to-service', () => {
   it('Cluster: passes when every node forwarded and backends saw node addresses; fails when a node never got one', async () => {
     const ok = await cluster.run(lbLab('default/web:http', web.loadBalancerIP!, [n1, n2, n3], n3.ip));
     expect(ok.reason).toBeUndefined();
-    expect(ok.evidence.forwardedByNode).toMatchObject({ node1: expect.any(Number), node3: expect.any(Number) });
+    expect(ok.evidence.observed.forwardedByNode).toMatchObject({ node1: expect.any(Number), node3: expect.any(Number) });
     const bad = await cluster.run(lbLab('default/web:http', web.loadBalancerIP!, [n1, n2], n1.ip));
     expect(bad.ok).toBe(false);
     expect(bad.reason).toMatch(/node3 never got a connection/);
@@ -138,11 +139,4 @@ describe('loadbalancer-to-service', () => {
     expect(snat.reason).toMatch(/client IP preserved/);
   });
 
-  it('sweep lines: exit, local port, code, body', () => {
-    expect(parsePortSweep('0 41000 200 web-1\n28 0 000 \n7 0 000')).toEqual([
-      { exit: 0, localPort: 41000, code: 200, body: 'web-1' },
-      { exit: 28, localPort: 0, code: 0, body: '' },
-      { exit: 7, localPort: 0, code: 0, body: '' },
-    ]);
-  });
 });

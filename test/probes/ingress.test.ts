@@ -37,7 +37,8 @@ describe('ingress-to-service probes', () => {
     const r = runner(right);
     const res = await Promise.all(probes.map((p) => p.run(r)));
     expect(res.filter((x) => !x.ok)).toEqual([]);
-    expect(res[0].evidence).toMatchObject({ host: 'web.example.com', answeredBy: pod('web'), xForwardedFor: '198.51.100.10' });
+    expect(res[0].evidence.expected).toMatchObject({ host: 'web.example.com', xForwardedFor: '198.51.100.10' });
+    expect(res[0].evidence.observed).toMatchObject({ answeredBy: pod('web'), xForwardedFor: '198.51.100.10' });
     expect(r.calls.some((c) => c.includes('-H Host: probe.apps.example.com') && c.endsWith('http://203.0.113.200/hostname'))).toBe(true);
   });
 

@@ -34,9 +34,16 @@ rtt min/avg/max/mdev = 0.090/0.095/0.101/0.005 ms`;
   it('reads the node-to-pod sweep, answered and not', () => {
     const s = renderNodeToPodScript([{ ip: '10.244.0.2', port: 8080 }]);
     expect(s).toContain('http://10.244.0.2:8080/clientip');
-    expect(parseNodeToPod('10.244.0.2 10.244.0.1:5000 200 10.244.0.1\n10.244.1.2 000 10.0.1.11\n')).toEqual([
-      { podIp: '10.244.0.2', seen: '10.244.0.1', code: 200, src: '10.244.0.1' },
-      { podIp: '10.244.1.2', code: 0, src: '10.0.1.11' },
+    const out = [
+      '@@ 10.244.0.2 10.244.0.1', '10.244.0.1:5000', '__CURL__ 200 10.244.0.2:8080 10.244.0.1:5000', '@@x 0',
+      '@@ 10.244.1.2 10.0.1.11', '', '__CURL__ 000 : :', '@@x 28',
+      // An answer with an empty body: no client address was observed.
+      '@@ 10.244.2.2 -', '', '__CURL__ 200 10.244.2.2:8080 10.0.1.12:5000', '@@x 0',
+    ].join('\n');
+    expect(parseNodeToPod(out)).toEqual([
+      { podIp: '10.244.0.2', seen: '10.244.0.1', code: 200, src: '10.244.0.1', curlExit: 0 },
+      { podIp: '10.244.1.2', seen: undefined, code: 0, src: '10.0.1.11', curlExit: 28 },
+      { podIp: '10.244.2.2', seen: undefined, code: 200, src: undefined, curlExit: 0 },
     ]);
   });
 });

@@ -44,12 +44,13 @@ describe('pod-mtu path', () => {
     expect(res.ok).toBe(true);
     expect(w.calls.join('\n')).toContain('ping -M do -c 2 -i 0.2 -W 2 -s 1422 10.244.1.2');
     expect(w.calls.join('\n')).toContain('ping -M do -c 1 -W 2 -s 1423 10.244.1.2');
-    expect(res.evidence).toMatchObject({ podMtu: 1450, eth0Mtu: 1450, refusedMtu: 1450, fullSize: 'ping -M do -s 1422: 2/2 replies' });
+    expect(res.evidence.expected).toMatchObject({ podMtu: 1450 });
+    expect(res.evidence.observed).toMatchObject({ eth0Mtu: 1450, refusedMtu: 1450, fullSize: 'ping -M do -s 1422: 2/2 replies from 10.244.1.2' });
   });
   it('vpc-routes: the full 1500 bytes cross', async () => {
     const res = await podMtuPath.probes(fixtureModel())[0].run(world(1500, (ip) => tooLong(ip, 1473, 1500)));
     expect(res.ok).toBe(true);
-    expect(res.evidence).toMatchObject({ podMtu: 1500 });
+    expect(res.evidence.expected).toMatchObject({ podMtu: 1500 });
   });
   it('fails when the oversize packet is lost silently instead of refused', async () => {
     const res = await podMtuPath.probes(fixtureModel())[0].run(world(1500, lost));

@@ -59,7 +59,8 @@ describe('pod-to-pod-cross-node in vxlan mode', () => {
     const r = await probe.run(w);
     expect(r.reason).toBeUndefined();
     expect(r.ok).toBe(true);
-    expect(r.evidence).toMatchObject({
+    expect(r.evidence.expected).toMatchObject({ replyTtl: 62, routersOnPath: 2, encapsulation: { outer: '10.0.1.11 -> 10.0.1.12', inner: '10.244.0.2 -> 10.244.1.2' } });
+    expect(r.evidence.observed).toMatchObject({
       replyTtl: 62,
       routersOnPath: 2,
       encapsulation: { outer: '10.0.1.11 -> 10.0.1.12', udpPort: 8472, vni: 1, inner: '10.244.0.2 -> 10.244.1.2' },
@@ -82,7 +83,7 @@ describe('pod-to-pod-cross-node in vxlan mode', () => {
     const r = await podToPodCrossNode.probes(fixtureModel())[0].run(w);
     expect(r.ok).toBe(true);
     expect(w.calls.join('\n')).not.toContain('tcpdump');
-    expect(r.evidence.encapsulation).toBeUndefined();
+    expect(r.evidence.observed.encapsulation).toBeUndefined();
   });
 });
 

@@ -33,7 +33,10 @@ describe('pod-to-pod-cross-node judges observations', () => {
   it('passes when the right pod answers, sees the caller\'s IP, and three routers took the TTL', async () => {
     const r = await probe.run(world(61, 'pod3', '10.244.0.2'));
     expect(r.ok).toBe(true);
-    expect(r.evidence).toMatchObject({ replyTtl: 61, routersOnPath: 3, answeredBy: 'pod3', serverSawClient: '10.244.0.2' });
+    expect(r.evidence.observed).toMatchObject({ replyTtl: 61, routersOnPath: 3, answeredBy: 'pod3', serverSawClient: '10.244.0.2' });
+    expect(r.evidence.expected).toMatchObject({ replyTtl: 61, routersOnPath: 3, answeredBy: 'pod3', serverSawClient: '10.244.0.2' });
+    // Counters other probes move at the same time are no evidence of this one.
+    expect(r.evidence.observed.eth0TxPackets).toBeUndefined();
   });
   it('fails when the server saw a NATed address', async () => {
     const r = await probe.run(world(61, 'pod3', '10.0.1.11'));
@@ -50,24 +53,35 @@ describe('pod-to-pod-cross-node judges observations', () => {
   });
 });
 
-describe('pod-to-pod-same-node requires the bridge to have learned both MACs', () => {
+describe('pod-to-pod-same-node judges observations', () => {
   const probe = podToPodSameNode.probes(m)[0];
-  const world = (fdb: string) =>
+  const world = (over: { ping?: ReturnType<typeof pingOut> | { stdout: string }; seen?: string; ttl?: number } = {}) =>
     fakeRunner((t, cmd) => {
-      if (cmd.startsWith('ping')) return pingOut('10.244.0.3', 64);
+      if (cmd.startsWith('ping')) return over.ping ?? pingOut('10.244.0.3', over.ttl ?? 64);
       if (cmd.includes('/hostname')) return curlOut('pod2');
-      if (cmd.includes('/clientip')) return curlOut('10.244.0.2:41000');
-      if (cmd.includes('/address')) return { stdout: t.id.endsWith('pod1') ? 'aa:aa:aa:aa:aa:01' : 'aa:aa:aa:aa:aa:02' };
-      if (cmd.startsWith('bridge fdb')) return { stdout: fdb };
+      if (cmd.includes('/clientip')) return over.seen === '' ? curlOut('') : curlOut(`${over.seen ?? '10.244.0.2'}:41000`);
       return { exitCode: 1 };
     });
-  it('passes with both learned', async () => {
-    const r = await probe.run(world('aa:aa:aa:aa:aa:01 dev veth0 master cbr0\naa:aa:aa:aa:aa:02 dev veth1 master cbr0\n'));
-    expect(r.ok).toBe(true);
+  it('passes: every echo answered with TTL 64 (switched, no router), pod2 answered and saw pod1', async () => {
+    const r = await probe.run(world());
+    expect(r.verdict).toBe('pass');
+    expect(r.evidence.observed).toMatchObject({ ping: '3/3 replies from 10.244.0.3', replyTtl: 64, answeredBy: 'pod2', serverSawClient: '10.244.0.2' });
+    // Learned MACs persist for minutes and other probes move them: they are no evidence of this probe.
+    expect(r.evidence.observed.cbr0LearnedMacs).toBeUndefined();
   });
-  it('fails when one is missing', async () => {
-    const r = await probe.run(world('aa:aa:aa:aa:aa:01 dev veth0 master cbr0\n'));
-    expect(r.ok).toBe(false);
-    expect(r.reason).toMatch(/did not learn/);
+  it('fails on loss (2/3), naming it', async () => {
+    const lossy = { stdout: pingOut('10.244.0.3', 64, 2).stdout.replace('2 packets transmitted, 2 received', '3 packets transmitted, 2 received') };
+    const r = await probe.run(world({ ping: lossy }));
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toMatch(/2\/3 replies.*1 lost/);
+  });
+  it('fails when the server saw no client address (empty /clientip body)', async () => {
+    const r = await probe.run(world({ seen: '' }));
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toMatch(/nothing observed: the client address pod2 saw/);
+  });
+  it('fails when a router took one off the TTL', async () => {
+    const r = await probe.run(world({ ttl: 63 }));
+    expect(r.reason).toMatch(/TTLs 63,63,63, expected 64/);
   });
 });

@@ -25,9 +25,12 @@ describe('observations of service traffic', () => {
     expect(parseSynAck('IP 10.96.0.20.80 > 10.244.0.2.41000: Flags [.], ack 2')).toBeUndefined();
   });
   it('tallies sweeps, failed requests apart', () => {
-    const lines = parseHttpSweep('0 web-a 200\n0 web-b 200\n28  000\n0 web-a 200\n');
-    expect(tally(lines)).toEqual({ 'web-a': 2, 'web-b': 1, '(failed: curl exit 28)': 1 });
-    expect(tally(parseUdpSweep('0 200 web-a\n1 0 \n'))).toEqual({ 'web-a': 1, '(failed: curl exit 1)': 1 });
+    const c = (b: string) => `${b} __CURL__ 200 10.96.0.1:80 10.244.0.2:40000`;
+    const lines = parseHttpSweep(`0 ${c('web-a')}\n0 ${c('web-b')}\n28  __CURL__ 000 : :\n0 ${c('web-a')}\n0  __CURL__ 200 10.96.0.1:80 10.244.0.2:40001\n`);
+    expect(lines[0]).toEqual({ exit: 0, code: 200, body: 'web-a', local: '10.244.0.2:40000' });
+    // An HTTP 200 with an empty body is no answer.
+    expect(tally(lines)).toEqual({ 'web-a': 2, 'web-b': 1, '(failed: exit 28)': 1, '(failed: exit 0, HTTP 200)': 1 });
+    expect(tally(parseUdpSweep('0 200 web-a\n1 0 \n'))).toEqual({ 'web-a': 1, '(failed: exit 1)': 1 });
     expect(renderHttpSweep('http://10.96.0.1/hostname', 5)).toContain('-lt 5');
     expect(renderUdpSweep('10.96.0.1', 81, 'hostname', 3)).toContain('range(3)');
   });
@@ -83,7 +86,7 @@ describe('pod-to-service judges what was observed', () => {
   const world = (answers: string[], seen: string) =>
     fakeRunner((t, cmd) => {
       if (cmd.includes('/healthz')) return { stdout: backends.map((b) => b.ip).join('\n') };
-      if (cmd.includes('/hostname')) return { stdout: answers.map((a) => `0 ${a} 200`).join('\n') };
+      if (cmd.includes('/hostname')) return { stdout: answers.map((a) => `0 ${a} __CURL__ 200 10.96.0.1:80 10.244.2.2:4000`).join('\n') };
       if (cmd.includes('/clientip')) return { stdout: `${seen}:40000\n__CURL__ 200 1.1.1.1:80 2.2.2.2:1` };
       return { exitCode: 1 };
     });

@@ -3,6 +3,7 @@
  * empty network namespace (`unshare --net`), never the host's. Skips, saying why, when the
  * machine cannot create one.
  */
+import { itWithTools } from '../tool-gate';
 import { spawnSync } from 'child_process';
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -41,11 +42,7 @@ function inNetns(files: Record<string, string>, script: string): { status: numbe
 }
 
 function skipIf(cond: boolean, reason: string) {
-  if (cond) {
-    // eslint-disable-next-line no-console
-    console.log(`skipped: ${reason}`);
-  }
-  return cond ? it.skip : it;
+  return itWithTools(cond ? reason : undefined, 'kernel check');
 }
 
 const nodes = [node('n1', '192.168.0.2', '10.244.1.0/24'), node('n2', '192.168.0.3', '10.244.2.0/24')];
@@ -64,7 +61,7 @@ const before = model(nodes, svcs, podsBefore, '10.244.0.0/16');
 const after = model(nodes, [svcs[0], svcs[2]], [podsBefore[0], backend('default', 'web', 'w3', 'n2', '10.244.2.7')], '10.244.0.0/16');
 
 describe('rendered rules accepted by the kernel (fresh netns)', () => {
-  if (!hasNetns) it.skip(`(${why})`, () => undefined);
+  if (!hasNetns) itWithTools(why, 'kernel check: a fresh netns')(`(${why})`, () => undefined);
 
   for (const [backendName, available] of [['nft', tools.iptablesNft], ['legacy', tools.iptablesLegacy]] as const) {
     skipIf(!available, `iptables-${backendName}-restore not usable`)(`iptables (${backendName}): full, re-apply, partial`, () => {

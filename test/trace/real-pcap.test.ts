@@ -3,6 +3,7 @@
  * throw-away network namespace (unshare --net), so nothing on the host is touched. Skips with a
  * printed reason when tcpdump, unshare or root is missing.
  */
+import { describeWithTools } from '../tool-gate';
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -20,8 +21,7 @@ function missingTool(): string | undefined {
 }
 
 const reason = missingTool();
-if (reason) console.log(`real-pcap tests skipped: ${reason}`);
-const maybe = reason ? describe.skip : describe;
+const maybe = describeWithTools(reason, 'real-pcap tests');
 
 /** tcpdump -r's one-line summary, reduced to what we can compare. */
 interface TcpdumpLine {

@@ -1,0 +1,82 @@
+/** Many requests in one exec: who answered each, as the client saw it, and tallies of the answers. */
+import { q } from '../plan/shell';
+import { CurlOptions, curlShell, HttpObservation, parseCurl } from './curl';
+
+/** Script: K HTTP requests, one line each: `<curl exit> <body> __CURL__ <code> <remote> <local>`. */
+export function renderHttpSweep(url: string, k: number, opts: CurlOptions | number = {}): string {
+  const o = typeof opts === 'number' ? { timeoutSec: opts } : { timeoutSec: 2, ...opts };
+  return `i=0; while [ $i -lt ${k} ]; do i=$((i+1)); b=$(${curlShell(url, o)}); echo "$? $(printf '%s' "$b" | tr '\\n' ' ')"; done`;
+}
+
+/**
+ * Script: K UDP datagrams, each from a new socket (a new source port, so a new conntrack entry and
+ * a fresh load-balancing choice), one line each: `0 200 <answer>` or `1 0 ` on timeout.
+ */
+export function renderUdpSweep(ip: string, port: number, msg: string, k: number): string {
+  const py = [
+    'import socket,sys',
+    `for i in range(${k}):`,
+    '  s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(1)',
+    `  s.sendto(${JSON.stringify(msg)}.encode(),(${JSON.stringify(ip)},${port}))`,
+    '  try: print("0 200 "+s.recv(2048).decode())',
+    '  except Exception: print("1 0 ")',
+    '  s.close()',
+  ].join('\n');
+  return `python3 -c ${q(py)}`;
+}
+
+export interface SweepLine {
+  exit: number;
+  code: number;
+  body: string;
+  /** HTTP: curl's local address (ip:port) of the request. */
+  local?: string;
+}
+
+/** Parses HTTP sweep lines (renderHttpSweep). */
+export function parseHttpSweep(out: string): SweepLine[] {
+  return out
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const m = /^(\d+) ?(.*)$/.exec(l.trim())!;
+      const o: HttpObservation = parseCurl(m[2].replace(/ __CURL__ /, '\n__CURL__ ').replace(/^__CURL__ /, '\n__CURL__ '), Number(m[1]));
+      return { exit: o.curlExit, code: o.status, body: o.body.trim(), local: o.local };
+    });
+}
+
+/** Parses UDP sweep lines `<0|1> <200|0> <answer>`. */
+export function parseUdpSweep(out: string): SweepLine[] {
+  return out
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const f = l.trim().split(' ');
+      return { exit: Number(f[0]), code: Number(f[1]), body: f.slice(2).join(' ') };
+    });
+}
+
+/** A line that carries an answer to judge: no error, a success code, a non-empty body. */
+export function lineAnswered(l: SweepLine): boolean {
+  return l.exit === 0 && l.code === 200 && l.body !== '';
+}
+
+export const FAILED = '(failed';
+
+/** Answers by body; failed requests counted apart as `(failed: curl exit N)`. */
+export function tally(lines: SweepLine[]): Record<string, number> {
+  return count(lines.map((l) => (lineAnswered(l) ? l.body : `${FAILED}: exit ${l.exit}${l.code ? `, HTTP ${l.code}` : ''})`)));
+}
+
+export function count(xs: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1;
+  return out;
+}
+
+/** The answering names of a tally (failures left out) and how many requests failed. */
+export function splitTally(t: Record<string, number>): { names: string[]; failed: number } {
+  const names = Object.keys(t).filter((k) => !k.startsWith(FAILED));
+  const failed = Object.entries(t).filter(([k]) => k.startsWith(FAILED)).reduce((n, [, v]) => n + v, 0);
+  return { names, failed };
+}
