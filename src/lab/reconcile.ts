@@ -7,6 +7,7 @@
 import type { LabModel, PodModel } from '../model/types';
 import { deletePods, startPods } from './kubelet';
 import { podKey, readyPods, SyncResult, syncProxy } from './proxy';
+import { syncNetworkPolicies } from './netpol';
 import { syncIngress } from './ingress';
 import { saveModel } from './state';
 import { execScriptOk } from '../runtime/exec';
@@ -68,6 +69,9 @@ export async function reconcile(model: LabModel, next: LabModel, added: PodModel
     await flushNeighbours(model, removed);
     for (const p of removed) log(podLine('deleted', p));
   }
+  // The next policies before new pods start (they are isolated from their first packet).
+  const policies = await syncNetworkPolicies(next, model);
+  if (policies.length) log(`network policies: ${next.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules synced on ${policies.length} nodes (${Math.max(...policies.map((s) => s.ms))}ms)`);
   if (added.length > 0) {
     await startPods(next, added);
     await flushNeighbours(next, added);

@@ -18,6 +18,7 @@
  * - Traffic from a pod's own node to the pod is always allowed (concept page: "traffic to and from
  *   the node where a Pod is running is always allowed, regardless of the IP address of the Pod or
  *   the node").
+ * - A pod to itself (loopback) is allowed, as the upstream e2e suite expects (AllowLoopback).
  * Replies of an allowed connection are allowed (policies act on connections), so only the
  * connection's first direction is evaluated here.
  */
@@ -162,6 +163,11 @@ const OPEN: DirectionVerdict = { isolated: false, allowed: true, policies: [], r
 
 /** The verdict for a new connection src -> dst on port/protocol. */
 export function evaluate(world: EvalWorld, src: Endpoint, dst: Endpoint, port: number, protocol: 'TCP' | 'UDP'): Verdict {
+  // A pod talking to itself never leaves its namespace (loopback); upstream e2e expects it allowed (Reachability.AllowLoopback).
+  if ('pod' in src && 'pod' in dst && src.pod.namespace === dst.pod.namespace && src.pod.name === dst.pod.name) {
+    const open: DirectionVerdict = { isolated: false, allowed: true, policies: [], reason: 'loopback' };
+    return { allowed: true, egress: open, ingress: open, deciding: [], reason: 'a pod to itself (loopback) is always allowed' };
+  }
   const egress = 'pod' in src ? direction('Egress', src.pod, dst, dst, port, protocol, world) : OPEN;
   let ingress = 'pod' in dst ? direction('Ingress', dst.pod, src, dst, port, protocol, world) : OPEN;
   // The pod's own node may always reach it.

@@ -4,7 +4,7 @@
  * b, c (label pod=<name>, namespace label ns=<name>), ports 80 and 81, TCP and UDP.
  */
 import { evaluate, EvalPod, EvalWorld, selectorMatches } from '../../src/netpol/evaluate';
-import type { NetworkPolicyModel } from '../../src/netpol/types';
+import type { LabelSelector, NetworkPolicyModel } from '../../src/netpol/types';
 
 const NS = ['x', 'y', 'z'];
 const NAMES = ['a', 'b', 'c'];
@@ -51,7 +51,8 @@ describe('NetworkPolicy oracle', () => {
 
   it('default deny ingress in x: nothing reaches x, x still reaches out', () => {
     const m = matrix(world(pol('deny-ingress', {})), 80, 'TCP');
-    expect(m).toEqual(Array(9).fill('XXX......'));
+    // loopback (a pod to itself) stays allowed, as upstream's AllowLoopback
+    expect(m).toEqual(['.XX......', 'X.X......', 'XX.......', ...Array(6).fill('XXX......')]);
     const v = evaluate(world(pol('deny-ingress', {})), P('y/a'), P('x/b'), 80, 'TCP');
     expect(v.allowed).toBe(false);
     expect(v.deciding).toEqual(['x/deny-ingress']);
@@ -60,7 +61,7 @@ describe('NetworkPolicy oracle', () => {
 
   it('default deny egress in x (egress: [] with policyTypes Egress)', () => {
     const m = matrix(world(pol('deny-egress', { policyTypes: ['Egress'] })), 80, 'TCP');
-    expect(m).toEqual([...Array(3).fill('XXXXXXXXX'), ...Array(6).fill('.........')]);
+    expect(m).toEqual(['.XXXXXXXX', 'X.XXXXXXX', 'XX.XXXXXX', ...Array(6).fill('.........')]);
   });
 
   it('allow-all ingress ({}) overrides a default deny (union)', () => {
@@ -73,28 +74,28 @@ describe('NetworkPolicy oracle', () => {
     const w = world(pol('from-b', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ peers: [{ podSelector: { matchLabels: { pod: 'b' } } }] }] }));
     // only x/b reaches x/a; y/b does not (podSelector alone means the policy's namespace)
     const m = matrix(w, 80, 'TCP');
-    expect(m.map((r) => r[0])).toEqual(['X', '.', 'X', 'X', 'X', 'X', 'X', 'X', 'X']);
+    expect(m.map((r) => r[0])).toEqual(['.', '.', 'X', 'X', 'X', 'X', 'X', 'X', 'X']); // x/a to itself: loopback
     expect(m.every((r) => r.slice(1) === '........')).toBe(true);
   });
 
   it('from a namespace (namespaceSelector alone), by a custom label and by kubernetes.io/metadata.name', () => {
-    for (const sel of [{ matchLabels: { ns: 'y' } }, { matchLabels: { 'kubernetes.io/metadata.name': 'y' } }]) {
+    for (const sel of [{ matchLabels: { ns: 'y' } }, { matchLabels: { 'kubernetes.io/metadata.name': 'y' } }] as LabelSelector[]) {
       const w = world(pol('from-y', { ingress: [{ peers: [{ namespaceSelector: sel }] }] }));
-      expect(matrix(w, 80, 'TCP')).toEqual([...Array(3).fill('XXX......'), ...Array(3).fill('.........'), ...Array(3).fill('XXX......')]);
+      expect(matrix(w, 80, 'TCP')).toEqual(['.XX......', 'X.X......', 'XX.......', ...Array(3).fill('.........'), ...Array(3).fill('XXX......')]);
     }
   });
 
   it('namespaceSelector with matchExpressions NotIn', () => {
     const w = world(pol('not-x', { ingress: [{ peers: [{ namespaceSelector: { matchExpressions: [{ key: 'ns', operator: 'NotIn', values: ['x'] }] } }] }] }));
-    expect(matrix(w, 80, 'TCP').slice(0, 4)).toEqual(['XXX......', 'XXX......', 'XXX......', '.........']);
+    expect(matrix(w, 80, 'TCP').slice(0, 4)).toEqual(['.XX......', 'X.X......', 'XX.......', '.........']);
   });
 
   it('podSelector AND namespaceSelector in one peer vs OR in two peers', () => {
     const and = world(pol('and', { ingress: [{ peers: [{ namespaceSelector: { matchLabels: { ns: 'y' } }, podSelector: { matchLabels: { pod: 'b' } } }] }] }));
     const or = world(pol('or', { ingress: [{ peers: [{ namespaceSelector: { matchLabels: { ns: 'y' } } }, { podSelector: { matchLabels: { pod: 'b' } } }] }] }));
     // rows x/a x/b x/c y/a y/b y/c z/a z/b z/c, columns' first three cells are x's pods
-    expect(matrix(and, 80, 'TCP').map((r) => r.slice(0, 3))).toEqual(['XXX', 'XXX', 'XXX', 'XXX', '...', 'XXX', 'XXX', 'XXX', 'XXX']);
-    expect(matrix(or, 80, 'TCP').map((r) => r.slice(0, 3))).toEqual(['XXX', '...', 'XXX', '...', '...', '...', 'XXX', 'XXX', 'XXX']);
+    expect(matrix(and, 80, 'TCP').map((r) => r.slice(0, 3))).toEqual(['.XX', 'X.X', 'XX.', 'XXX', '...', 'XXX', 'XXX', 'XXX', 'XXX']);
+    expect(matrix(or, 80, 'TCP').map((r) => r.slice(0, 3))).toEqual(['.XX', '...', 'XX.', '...', '...', '...', 'XXX', 'XXX', 'XXX']);
   });
 
   it('ports: only 80/TCP allowed; UDP on the same port and 81 denied', () => {
@@ -166,7 +167,7 @@ describe('NetworkPolicy oracle', () => {
     );
     expect(evaluate(w, P('x/a'), { pod: dns }, 53, 'UDP').allowed).toBe(true);
     expect(evaluate(w, P('x/a'), { pod: dns }, 53, 'TCP').allowed).toBe(false);
-    expect(matrix(w, 80, 'TCP').slice(0, 3)).toEqual(Array(3).fill('XXXXXXXXX'));
+    expect(matrix(w, 80, 'TCP').slice(0, 3)).toEqual(['.XXXXXXXX', 'X.XXXXXXX', 'XX.XXXXXX']);
   });
 
   it('client-side egress deny wins over a server that allows (upstream: denying of egress on the client side)', () => {
@@ -198,6 +199,12 @@ describe('NetworkPolicy oracle', () => {
     const w = world(pol('deny', {}));
     expect(evaluate(w, { host: { ip: '10.0.1.10', node: 'node1' } }, P('x/a'), 80, 'TCP').allowed).toBe(true); // x/a on node1
     expect(evaluate(w, { host: { ip: '10.0.1.11', node: 'node2' } }, P('x/a'), 80, 'TCP').allowed).toBe(false);
+  });
+
+  it('a pod reaches itself (loopback) even when isolated both ways', () => {
+    const v = evaluate(world(pol('deny-all', { policyTypes: ['Ingress', 'Egress'] })), P('x/a'), P('x/a'), 80, 'TCP');
+    expect(v.allowed).toBe(true);
+    expect(v.reason).toMatch(/loopback/);
   });
 
   it('a policy in another namespace does not select pods of x', () => {
