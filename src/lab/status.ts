@@ -1,4 +1,5 @@
 /** The lab as it runs: containers' state and each pod's processes, observed, beside the model. */
+import type { LabelSelector } from '../netpol/types';
 import { LabModel } from '../model/types';
 import { listLabContainers } from '../runtime/containers';
 import { exec } from '../runtime/exec';
@@ -21,6 +22,8 @@ export interface StatusReport {
   services: Array<{ name: string; namespace: string; type: string; clusterIP: string; ports: string[] }>;
   /** The emulated Internet, when the lab has one (see edgeStatus). */
   edge?: EdgeStatus;
+  /** NetworkPolicies as `kubectl get networkpolicy` lists them, plus their policy types. */
+  networkPolicies?: Array<{ name: string; namespace: string; podSelector: string; policyTypes: string[] }>;
 }
 
 /** Per node: `<netns>/<container> <alive 0|1>` for every pid file of its pods. */
@@ -72,7 +75,19 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       clusterIP: s.clusterIP,
       ports: s.ports.map((p) => `${p.name ? p.name + ':' : ''}${p.port}/${p.protocol}${p.nodePort ? `:${p.nodePort}` : ''}`),
     })),
+    ...(model.networkPolicies?.length ? { networkPolicies: model.networkPolicies.map((np) => ({ name: np.name, namespace: np.namespace, podSelector: selectorText(np.podSelector), policyTypes: np.policyTypes })) } : {}),
   };
+}
+
+/** A label selector as kubectl prints it (`<none>` selects every pod of the namespace). */
+export function selectorText(sel: LabelSelector): string {
+  const parts = [
+    ...Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...(sel.matchExpressions ?? []).map((e) =>
+      e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`,
+    ),
+  ];
+  return parts.length ? parts.join(',') : '<none>';
 }
 
 function table(rows: string[][]): string {
@@ -94,6 +109,10 @@ export function renderStatus(s: StatusReport): string {
   if (s.services.length) {
     out.push('');
     out.push(table([['SERVICE', 'NAMESPACE', 'TYPE', 'CLUSTER-IP', 'PORTS'], ...s.services.map((v) => [v.name, v.namespace, v.type, v.clusterIP, v.ports.join(',')])]));
+  }
+  if (s.networkPolicies?.length) {
+    out.push('');
+    out.push(table([['NETWORKPOLICY', 'NAMESPACE', 'POD-SELECTOR', 'POLICY-TYPES'], ...s.networkPolicies.map((n) => [n.name, n.namespace, n.podSelector, n.policyTypes.join(',')])]));
   }
   if (s.edge) out.push('', ...renderEdgeStatus(s.edge));
   out.push('');
