@@ -8,6 +8,7 @@ import { benchEdge } from './edge';
 import { benchIngress } from './ingress';
 import { benchDns } from './dns';
 import { benchTrace } from './trace';
+import { benchNetpol } from './netpol';
 
 const FILE = path.resolve(__dirname, '..', '..', 'BENCHMARKS.md');
 
@@ -22,6 +23,7 @@ const SUITES: Record<string, { title: string; run: () => Promise<string> }> = {
   edge: { title: 'Edge: L4 LoadBalancer from the Internet host', run: () => benchEdge() },
   ingress: { title: 'Ingress (L7, nginx as the ALB): requests per second and latency from the Internet host', run: () => benchIngress() },
   trace: { title: 'lab trace: time per path, frames, drops', run: () => benchTrace() },
+  netpol: { title: 'NetworkPolicy: the 324-cell matrix, apply to enforcement, 100 policies', run: () => benchNetpol() },
   dns: { title: 'Cluster DNS: queries per second through the kube-dns VIP and reload latency, 1,000 Services', run: () => benchDns() },
 };
 
