@@ -195,5 +195,7 @@ export const networkPolicy: PathDef = {
   id: 'network-policy',
   title: 'NetworkPolicy: every pod x pod x port x protocol cell as the API spec says (drops confirmed by counters)',
   probes: (model) => ((model.networkPolicies?.length ?? 0) > 0 ? matrixPods(model).map((p) => sourceProbe(model, p)) : []),
+  // A lab without policies has nothing to enforce: the path stays out of its coverage (as before the path existed).
+  appliesTo: (model) => (model.networkPolicies?.length ?? 0) > 0,
   uncovered: (model) => ((model.networkPolicies?.length ?? 0) > 0 ? 'no pod serves a port' : 'no NetworkPolicy objects: every pod reaches every other (the pod-to-pod paths prove it)'),
 };

@@ -21,10 +21,13 @@ export function renderNetpolMatrix(results: ProbeResult[]): string[] {
   const cols = [...new Set(rows.flatMap((r) => r.exp.map((c) => c.to)))];
   const w = Math.max(...[...rows.map((r) => r.from), ...cols].map((s) => s.length)) + 1;
   const pad = (s: string) => s.padEnd(w);
+  // The first column also holds the port/protocol heading.
+  const w0 = Math.max(w, ...keys.map((k) => k.length + 1));
+  const pad0 = (s: string) => s.padEnd(w0);
   const lines: string[] = [];
   const wrong: string[] = [];
   for (const k of keys) {
-    lines.push('', `  ${pad(k)}${cols.map((c) => pad(c)).join('')}`);
+    lines.push('', `  ${pad0(k)}${cols.map((c) => pad(c)).join('')}`);
     for (const r of rows) {
       const cells = cols.map((c) => {
         const i = r.exp.findIndex((e) => e.to === c && `${e.port}/${e.protocol}` === k);
@@ -36,7 +39,7 @@ export function renderNetpolMatrix(results: ProbeResult[]): string[] {
         wrong.push(`  ! ${r.from} -> ${c} ${k}: expected ${e.verdict}${e.deciding.length ? ` by ${e.deciding.join(', ')}` : ''} (${e.reason}), observed ${o.verdict}${o.droppedAt ? `, dropped at ${o.droppedAt}` : ''}${o.error ? ` (${o.error})` : ''}`);
         return pad(`${mark(o.verdict)}!`);
       });
-      lines.push(`  ${pad(r.from)}${cells.join('')}`);
+      lines.push(`  ${pad0(r.from)}${cells.join('')}`);
     }
   }
   const total = rows.reduce((n, r) => n + r.exp.length, 0);

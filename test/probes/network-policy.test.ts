@@ -75,6 +75,7 @@ describe('network-policy probe', () => {
     expect(cells.find((c) => c.verdict === 'denied')!.droppedAt).toBe('node1 ingress (1 pkt)');
     const table = renderNetpolMatrix([r]).join('\n');
     expect(table).toMatch(/y\/a +X +X +X +\. +\. +\. +\. +\. +\./);
+    expect(table).toMatch(/^  80\/TCP x\/a x\/b x\/c y\/a/m);
     expect(table).toMatch(/36 cells, 0 differ/);
   });
 
