@@ -1,7 +1,7 @@
 /**
  * NetworkPolicy end to end: topologies/netpol.yaml (upstream netpol e2e layout) taken through its
  * policy steps with lab apply; after each step the full 324-cell matrix must match the oracle,
- * every denial confirmed by a policy drop counter. In iptables and nftables proxy modes; in one
+ * every denial confirmed by a policy drop counter. In iptables (vpc-routes) and nftables (vxlan) proxy modes; in one
  * mode a sabotaged rule must show up as mismatched cells naming the policy, and a re-apply repairs it.
  */
 import execa from 'execa';
@@ -41,12 +41,13 @@ async function matrix(name: string): Promise<{ exitCode: number; report: VerifyR
 /** Denied cells per step, from the oracle, so a step that changed nothing would be noticed. */
 const deniedAtLeast: Record<number, number> = { 1: 54, 2: 40, 3: 100 };
 
-for (const mode of ['iptables', 'nftables'] as const) {
-  describe(`NetworkPolicy matrix, ${mode} proxy mode`, () => {
+// Two proxy modes, and two CNI modes (routed by the VPC; VXLAN overlay) between them.
+for (const [mode, cni] of [['iptables', 'vpc-routes'], ['nftables', 'vxlan']] as const) {
+  describe(`NetworkPolicy matrix, ${mode} proxy mode, ${cni}`, () => {
     const name = labName(`e2e-np-${mode.slice(0, 3)}`);
     beforeAll(async () => {
       await lab(['down', '--name', name]);
-      const up = await lab(['up', '-t', TOPO, '--name', name, '--proxy', mode, '--no-verify']);
+      const up = await lab(['up', '-t', TOPO, '--name', name, '--proxy', mode, '--cni', cni, '--no-verify']);
       if (up.exitCode !== 0) throw new Error(`lab up failed:\n${up.stdout}\n${up.stderr}`);
     });
     afterAll(async () => {
@@ -75,9 +76,17 @@ for (const mode of ['iptables', 'nftables'] as const) {
         expect(denied.length).toBeGreaterThanOrEqual(deniedAtLeast[n]);
         for (const c of denied) expect(c.obs.droppedAt).toMatch(/node\d (ingress|egress) \(\d+ pkt\)/);
         for (const c of r.cells.filter((x) => x.exp.verdict === 'allowed')) expect(c.obs.answeredBy).toBe(c.exp.to.split('/')[1]);
-        console.log(`${mode} step ${n}: 324 cells, ${denied.length} denied, matrix in ${r.ms} ms`);
+        console.log(`${mode}/${cni} step ${n}: 324 cells, ${denied.length} denied, matrix in ${r.ms} ms`);
       });
     }
+
+    it('lab trace network-policy stops at the dropping node and names the rule the node counted', async () => {
+      const t = await lab(['trace', 'network-policy', '--name', name]);
+      expect(t.exitCode).toBe(1); // the request never reaches its end
+      const last = /last seen at (node\d):\S+\)/.exec(t.stdout)?.[1];
+      expect(last).toBeTruthy();
+      expect(t.stdout).toMatch(new RegExp(`dropped by NetworkPolicy at ${last} ingress: \\d+ packet\\(s\\), rule "x/\\w ingress isolated by x/default-deny-ingress`));
+    });
 
     if (mode === 'iptables') {
       it('sabotage: an allow-all rule at the top of x/a ingress shows the mismatched cells and the policy; re-apply repairs', async () => {
