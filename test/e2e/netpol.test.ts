@@ -5,6 +5,8 @@
  * mode a sabotaged rule must show up as mismatched cells naming the policy, and a re-apply repairs it.
  */
 import execa from 'execa';
+import { mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import * as path from 'path';
 import { lab, labName, ROOT } from './helpers';
 import type { VerifyReport } from '../../src/lab/verify';
@@ -79,6 +81,42 @@ for (const [mode, cni] of [['iptables', 'vpc-routes'], ['nftables', 'vxlan']] as
         console.log(`${mode}/${cni} step ${n}: 324 cells, ${denied.length} denied, matrix in ${r.ms} ms`);
       });
     }
+
+    it('policies act after the Service DNAT: through a VIP, 80/TCP reaches x/a and 81/TCP is dropped at x/a ingress, counted with the pod address', async () => {
+      // Step 3 plus a Service in x whose backend is x/a (node1): y may open 80/TCP to x's pods only.
+      const dir = mkdtempSync(path.join(tmpdir(), 'netpol-svc-'));
+      const file = path.join(dir, 'svc.yaml');
+      const m = (f: string) => path.join(ROOT, 'topologies', 'netpol', f);
+      writeFileSync(
+        file,
+        [
+          'name: netpol',
+          'cluster: {podCIDR: 10.244.0.0/16, dns: false}',
+          'nodes: [{name: node1}, {name: node2}, {name: node3}]',
+          `manifests: [${['pods.yaml', 'policies-1.yaml', 'policies-2.yaml', 'policies-3.yaml'].map((f) => JSON.stringify(m(f))).join(', ')}]`,
+          'objects:',
+          '  - {apiVersion: v1, kind: Service, metadata: {name: web, namespace: x}, spec: {clusterIP: 10.96.0.100, selector: {pod: a}, ports: [{name: p80, port: 80}, {name: p81, port: 81}]}}',
+        ].join('\n') + '\n',
+      );
+      expect((await lab(['apply', '-t', file, '--name', name, '--allow-outside'])).exitCode).toBe(0);
+      const node1 = `k8s-netlab-${name}-node1`;
+      const drops = async () => (await execa('docker', ['exec', node1, 'nft', '-j', 'list', 'set', 'inet', 'k8s-netlab-netpol', 'drops-ingress'])).stdout;
+      const ok = await lab(['exec', '--name', name, 'node2/y/b', '--', 'curl', '-s', '-m', '3', 'http://10.96.0.100:80/hostname']);
+      expect(ok.stdout.trim()).toBe('a');
+      const before = await drops();
+      const denied = await lab(['exec', '--name', name, 'node2/y/b', '--', 'curl', '-s', '-m', '2', 'http://10.96.0.100:81/hostname']);
+      expect(denied.exitCode).not.toBe(0);
+      const after = await drops();
+      // The element names x/a's address (10.244.0.2), not the VIP: the rule saw the packet after DNAT.
+      const count = (j: string) => {
+        const el = (JSON.parse(j).nftables as Array<{ set?: { elem?: Array<{ elem: { val: { concat: unknown[] }; counter: { packets: number } } }> } }>)
+          .flatMap((x) => x.set?.elem ?? [])
+          .find((e) => e.elem.val.concat.join(' ') === '10.244.1.3 10.244.0.2 tcp 81');
+        return el?.elem.counter.packets ?? 0;
+      };
+      expect(count(after)).toBeGreaterThan(count(before));
+      expect(after).not.toMatch(/10\.96\.0\.100/);
+    });
 
     it('lab trace network-policy stops at the dropping node and names the rule the node counted', async () => {
       const t = await lab(['trace', 'network-policy', '--name', name]);
