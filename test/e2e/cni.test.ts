@@ -107,8 +107,9 @@ async function checkPodIdentity(name: string, st: Awaited<ReturnType<typeof stat
   const d = await exec(name, `${db.node}/team-a/db-0`, 'hostname; cat /etc/hosts');
   expect(d.stdout.split('\n')[0]).toBe('db-0');
   expect(d.stdout.split('\n')).toContain(`${db.ip}\tdb-0.db.team-a.svc.cluster.local\tdb-0`);
-  // The pod's own server runs in the pod's UTS namespace too.
-  const uts = await exec(name, pod1.node, `for f in /run/k8s-netlab/pods/pod1/*.pid; do readlink /proc/$(cat $f)/ns/uts; done | sort -u; readlink /proc/1/ns/uts`);
+  // The pod's own server runs in the pod's UTS namespace too, not the node's (the shell's own:
+  // `lab exec` holds no SYS_ADMIN, so it may not read PID 1's namespaces, which keeps it).
+  const uts = await exec(name, pod1.node, `for f in /run/k8s-netlab/pods/pod1/*.pid; do readlink /proc/$(cat $f)/ns/uts; done | sort -u; readlink /proc/self/ns/uts`);
   const lines = uts.stdout.trim().split('\n');
   expect(lines).toHaveLength(2);
   expect(lines[0]).toMatch(/^uts:\[\d+\]$/);
