@@ -9,6 +9,7 @@ import { benchIngress } from './ingress';
 import { benchDns } from './dns';
 import { benchTrace } from './trace';
 import { benchUi } from './ui';
+import { benchNetpol } from './netpol';
 
 const FILE = path.resolve(__dirname, '..', '..', 'BENCHMARKS.md');
 
@@ -24,6 +25,7 @@ const SUITES: Record<string, { title: string; run: () => Promise<string> }> = {
   ingress: { title: 'Ingress (L7, nginx as the ALB): requests per second and latency from the Internet host', run: () => benchIngress() },
   trace: { title: 'lab trace: time per path, frames, drops', run: () => benchTrace() },
   ui: { title: 'lab graph and lab ui: drawing, Graphviz layout and page load at 200 and 1,000 pods', run: () => benchUi() },
+  netpol: { title: 'NetworkPolicy: the 324-cell matrix, apply to enforcement, 100 policies', run: () => benchNetpol() },
   dns: { title: 'Cluster DNS: queries per second through the kube-dns VIP and reload latency, 1,000 Services', run: () => benchDns() },
 };
 

@@ -7,6 +7,7 @@
 import type { LabModel, PodModel } from '../model/types';
 import { deletePods, startPods } from './kubelet';
 import { podKey, readyPods, SyncResult, syncProxy } from './proxy';
+import { syncNetworkPolicies } from './netpol';
 import { syncIngress } from './ingress';
 import { saveModel } from './state';
 import { withPods } from './cni';
@@ -70,6 +71,9 @@ export async function reconcile(model: LabModel, planned: LabModel, added: PodMo
     await flushNeighbours(model, removed);
     for (const p of removed) log(podLine('deleted', p));
   }
+  // The next policies before new pods start (they are isolated from their first packet).
+  const policies = await syncNetworkPolicies(next, model);
+  if (policies.length) log(`network policies: ${next.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules synced on ${policies.length} nodes (${Math.max(...policies.map((s) => s.ms))}ms)`);
   if (added.length > 0) {
     // The stored model records what each pod's CNI ADD returned (the host veth the plugin named).
     next = withPods(next, await startPods(next, added));

@@ -5,6 +5,7 @@
  */
 import type { LabModel } from '../model/types';
 import { NFT_TABLE } from '../proxy/nftables';
+import { NETPOL_TABLE } from '../netpol/nftables';
 
 export interface RulesCommand {
   /** Heading printed above the output when there are several commands. */
@@ -20,6 +21,12 @@ function iptablesSave(model: LabModel, kubeOnly: boolean): RulesCommand {
 }
 
 export function rulesCommands(model: LabModel, proxyOnly: boolean): RulesCommand[] {
+  // The NetworkPolicy agent's table (src/netpol/nftables.ts): every rule names its policy.
+  const netpol: RulesCommand[] = model.networkPolicies?.length ? [{ title: `nft list table inet ${NETPOL_TABLE}`, argv: ['nft', 'list', 'table', 'inet', NETPOL_TABLE] }] : [];
+  return [...proxyRules(model, proxyOnly), ...netpol];
+}
+
+function proxyRules(model: LabModel, proxyOnly: boolean): RulesCommand[] {
   switch (model.cluster.proxy) {
     case 'iptables':
       return [iptablesSave(model, proxyOnly)];

@@ -2,6 +2,7 @@
 import { isFallback } from '../topology/dns-server';
 import { LABEL_NODE } from '../model/types';
 import { LABEL_POD } from '../plan/container-pod';
+import type { LabelSelector } from '../netpol/types';
 import { LabModel, ServiceModel } from '../model/types';
 import { listLabContainers } from '../runtime/containers';
 import { exec } from '../runtime/exec';
@@ -26,6 +27,8 @@ export interface StatusReport {
   services: Array<{ name: string; namespace: string; type: string; clusterIP: string; externalIP: string; ports: string[] }>;
   /** The emulated Internet, when the lab has one (see edgeStatus). */
   edge?: EdgeStatus;
+  /** NetworkPolicies as `kubectl get networkpolicy` lists them, plus their policy types. */
+  networkPolicies?: Array<{ name: string; namespace: string; podSelector: string; policyTypes: string[] }>;
 }
 
 /**
@@ -101,7 +104,19 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       externalIP: serviceExternalIP(s),
       ports: s.ports.map((p) => `${p.name ? p.name + ':' : ''}${p.port}/${p.protocol}${p.nodePort ? `:${p.nodePort}` : ''}`),
     })),
+    ...(model.networkPolicies?.length ? { networkPolicies: model.networkPolicies.map((np) => ({ name: np.name, namespace: np.namespace, podSelector: selectorText(np.podSelector), policyTypes: np.policyTypes })) } : {}),
   };
+}
+
+/** A label selector as kubectl prints it (`<none>` selects every pod of the namespace). */
+export function selectorText(sel: LabelSelector): string {
+  const parts = [
+    ...Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...(sel.matchExpressions ?? []).map((e) =>
+      e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`,
+    ),
+  ];
+  return parts.length ? parts.join(',') : '<none>';
 }
 
 function table(rows: string[][]): string {
@@ -130,6 +145,10 @@ export function renderStatus(s: StatusReport): string {
         ...s.services.map((v) => [v.name, v.namespace, v.type, v.clusterIP, v.externalIP, v.ports.join(',')]),
       ]),
     );
+  }
+  if (s.networkPolicies?.length) {
+    out.push('');
+    out.push(table([['NETWORKPOLICY', 'NAMESPACE', 'POD-SELECTOR', 'POLICY-TYPES'], ...s.networkPolicies.map((n) => [n.name, n.namespace, n.podSelector, n.policyTypes.join(',')])]));
   }
   if (s.edge) out.push('', ...renderEdgeStatus(s.edge));
   out.push('');

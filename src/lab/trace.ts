@@ -14,6 +14,7 @@ import { pcapFileName, splitCapturePoint } from '../trace/capture-plan';
 import { readPcap } from '../trace/pcap';
 import { renderTraceHtml, renderTraceMarkdown, renderTraceMermaid, renderTraceSvg } from '../trace/render';
 import { parseCurl } from '../probes/parse';
+import { dropsBetween, PolicyDrop, readDropCounts } from './netpol';
 import { CaptureOutcome, observeCapturePoints, RunningCapture, startCaptures, stopCaptures } from './capture';
 import { indexCapturePoints, pointTarget, CaptureTarget } from './capture-points';
 import { branchOrder, chooseBranch, planPoints, tracePlan, TraceBranch, TracePlan } from './trace-paths';
@@ -37,6 +38,8 @@ export interface TraceRun {
   branchReached?: boolean;
   dir: string;
   probe: { exitCode: number; httpStatus?: number; body?: string; stderr: string };
+  /** Policy labs: NetworkPolicy drops of the probe's connection, observed in the nodes' drop sets. */
+  policyDrops?: PolicyDrop[];
   /** Frames in each pcap, by point. */
   pcaps: Record<string, { file: string; frames: number; bytes: number }>;
   outcomes: CaptureOutcome[];
@@ -82,6 +85,9 @@ export async function runTrace(model: LabModel, pathId: string, opts: TraceOptio
     filter: plan.filter,
     safetySeconds: TRACE_SAFETY_S,
   }));
+  // On a policy lab, the policy drop sets before and after the probe say which rule dropped it.
+  const hasPolicies = (model.networkPolicies?.length ?? 0) > 0;
+  const dropsBefore = hasPolicies ? await readDropCounts(model) : undefined;
   const running = await startCaptures(reqs, opts.log);
   opts.onArmed?.(running);
   const tArmed = Date.now();
@@ -100,6 +106,11 @@ export async function runTrace(model: LabModel, pathId: string, opts: TraceOptio
     outcomes = await stopCaptures(running);
   }
   const tStopped = Date.now();
+  const srcIp = from.pod?.ip;
+  const policyDrops =
+    dropsBefore && srcIp && plan.first?.dst && plan.first.dport && plan.first.proto
+      ? await dropsBetween(model, dropsBefore, await readDropCounts(model), srcIp, plan.first.dst, plan.first.proto, plan.first.dport)
+      : undefined;
   const failed = outcomes.find((o) => o.error);
   if (failed) throw new LabError(`capture at ${failed.point} failed: ${failed.error}`);
 
@@ -140,6 +151,7 @@ export async function runTrace(model: LabModel, pathId: string, opts: TraceOptio
     branchReached,
     dir: opts.dir,
     probe: probe!,
+    ...(policyDrops ? { policyDrops } : {}),
     pcaps,
     outcomes,
     timings: {
@@ -168,8 +180,16 @@ export function traceDocument(run: TraceRun): Record<string, unknown> {
     dir: run.dir,
     pcaps: run.pcaps,
     warnings: run.result.warnings,
+    ...(run.policyDrops ? { policyDrops: run.policyDrops } : {}),
     timings: run.timings,
   };
+}
+
+/** Text lines for the NetworkPolicy drops a trace observed (none on a lab without policies). */
+export function policyDropLines(run: TraceRun): string[] {
+  if (!run.policyDrops) return [];
+  if (!run.policyDrops.length) return ['no NetworkPolicy drop counted for this connection'];
+  return run.policyDrops.map((d) => `dropped by NetworkPolicy at ${d.node} ${d.dir}: ${d.packets} packet(s), rule "${d.rule}" (the node's drop set counted this connection)`);
 }
 
 function writeTraceFiles(run: TraceRun): void {

@@ -13,6 +13,7 @@ import { saveModel } from './state';
 import { downLab } from './down';
 import { LabError } from '../errors';
 import { podKey, readyPods, syncProxy } from './proxy';
+import { syncNetworkPolicies } from './netpol';
 import { prepareDnsPods } from './dns';
 import { startContainerPods } from './container-pods';
 import { syncIngress } from './ingress';
@@ -46,6 +47,9 @@ export async function buildLab(planned: LabModel, image: string, progress: Progr
     progress(`edge: internet gateway, internet host ${model.edge.internet.ip}, load balancer configured (${since()})`);
   }
 
+  // NetworkPolicies before the pods start: a pod a policy isolates is never open.
+  const policies = await syncNetworkPolicies(model);
+  if (policies.length) progress(`network policies: ${model.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules on ${policies.length} nodes (${since()})`);
   await prepareDnsPods(model, model.pods);
   const outs = await Promise.all(
     model.nodes.map((n) => execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`)),

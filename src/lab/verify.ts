@@ -82,7 +82,7 @@ export function coverageOf(model: LabModel, defs: PathDef[], results: ProbeResul
 }
 
 export async function verifyLab(model: LabModel, paths?: string[], runner: ProbeRunner = execRunner): Promise<VerifyReport> {
-  const defs = chosenPaths(paths);
+  const defs = chosenPaths(paths).filter((d) => !d.appliesTo || d.appliesTo(model) || paths?.includes(d.id));
   const results = await runProbes(defs.flatMap((p) => p.probes(model)), runner);
   return {
     lab: model.name,

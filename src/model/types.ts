@@ -3,6 +3,7 @@
  * src/topology/resolve.ts (phase two of loading), stored with the running lab, and read by
  * every command. Everything here is plain data so plans can be rendered by pure functions.
  */
+import type { NetworkPolicyModel } from '../netpol/types';
 
 export type ProxyMode = 'iptables' | 'nftables' | 'ipvs';
 export type IptablesBackend = 'nft' | 'legacy';
@@ -275,4 +276,8 @@ export interface LabModel {
   internetDns?: string;
   /** The cluster DNS server chosen at `lab up` (absent on labs from before the choice existed: offline). */
   dnsServer?: DnsServerChoice;
+  /** NetworkPolicies, validated and defaulted (src/netpol/parse.ts); absent or empty: no pod is isolated. */
+  networkPolicies?: NetworkPolicyModel[];
+  /** Labels of the declared Namespaces (kubernetes.io/metadata.name is implied for every namespace). */
+  namespaceLabels?: Record<string, Record<string, string>>;
 }

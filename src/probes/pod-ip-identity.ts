@@ -7,7 +7,7 @@ import { podTarget } from '../lab/targets';
 import { answered, curlArgv, describeCurlFailure, hostOf, parseCurl } from '../observe/curl';
 import { need, probe } from '../observe/probe';
 import { parseIfaceAddr } from './parse';
-import { publicHttpPort, servingPods } from './select';
+import { policyFree, publicHttpPort, servingPods } from './select';
 import { PathDef, Probe } from './types';
 
 function identityProbe(model: LabModel, pod: PodModel, server: PodModel): Probe {
@@ -41,7 +41,7 @@ export const podIpIdentity: PathDef = {
   title: 'a pod sees itself with the same IP that others see it with',
   probes(model) {
     const serving = servingPods(model);
-    return model.pods.flatMap((p) => {
+    return model.pods.filter((p) => policyFree(model, p)).flatMap((p) => {
       // Prefer a server on another node, so the answer crosses the VPC.
       const server = serving.find((s) => s.node !== p.node) ?? serving.find((s) => s !== p);
       return server && p.containers.length > 0 ? [identityProbe(model, p, server)] : [];

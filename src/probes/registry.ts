@@ -12,6 +12,7 @@ import { ingressToService } from './ingress';
 import { dnsPath } from './dns';
 import { podToInternet } from './pod-to-internet';
 import { loadBalancerToService, outsideToNodePort } from './loadbalancer';
+import { networkPolicy } from './network-policy';
 import { PathDef } from './types';
 
 export const PATHS: PathDef[] = [
@@ -30,6 +31,7 @@ export const PATHS: PathDef[] = [
   podToInternet,
   outsideToNodePort,
   loadBalancerToService,
+  networkPolicy,
 ];
 
 export function pathIds(): string[] {

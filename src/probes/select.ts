@@ -1,14 +1,23 @@
 /** Choosing which pods a probe uses: pure, so the choice is testable. */
 import { LabModel, PodModel } from '../model/types';
 import { vtepAddress } from '../plan/cni';
+import { selectorMatches } from '../netpol/evaluate';
 
 /** The port a pod serves HTTP on to other pods (not a localhost-only one). */
 export function publicHttpPort(pod: PodModel): number | undefined {
   return pod.containers.find((c) => c.httpPort && c.bind !== '127.0.0.1')?.httpPort;
 }
 
+/**
+ * A pod no NetworkPolicy selects (for ingress or egress). The paths that prove the open pod
+ * network use only these; the network-policy path proves what the isolated ones may reach.
+ */
+export function policyFree(model: LabModel, p: PodModel): boolean {
+  return !(model.networkPolicies ?? []).some((np) => np.namespace === p.namespace && selectorMatches(np.podSelector, p.labels));
+}
+
 export function servingPods(model: LabModel): PodModel[] {
-  return model.pods.filter((p) => publicHttpPort(p) !== undefined);
+  return model.pods.filter((p) => publicHttpPort(p) !== undefined && policyFree(model, p));
 }
 
 /** One pair of serving pods per node that holds two. */

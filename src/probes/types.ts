@@ -42,4 +42,6 @@ export interface PathDef {
   probes(model: LabModel): Probe[];
   /** Why the lab yields no probe for this path (e.g. "no Ingress objects"), for the coverage report. */
   uncovered?(model: LabModel): string;
+  /** False when the path has nothing to claim for this lab by design (e.g. no NetworkPolicy): left out of coverage unless asked for with --path. */
+  appliesTo?(model: LabModel): boolean;
 }

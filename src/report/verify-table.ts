@@ -1,6 +1,7 @@
 /** The verification table: every path with its probe count, each probe with what was observed apart from what was expected. */
 import { VerifyReport } from '../lab/verify';
 import { PATHS } from '../probes/registry';
+import { renderNetpolMatrix } from './netpol-matrix';
 
 function short(v: unknown): string {
   if (v === undefined) return '-';
@@ -24,6 +25,12 @@ export function renderVerifyTable(report: VerifyReport, color = false): string {
     const count = probes.length === 1 ? '1 probe' : `${probes.length} probes`;
     lines.push(`${paint(id, 1)}  ${title}  [${passed}/${probes.length} passed, ${count}]`);
     if (nc) lines.push(`  ${paint('not covered', 33)} (${nc.reason})`);
+    if (id === 'network-policy') {
+      // The matrix stands for the cells; each probe line keeps its verdict and reason.
+      lines.push(...renderNetpolMatrix(probes));
+      for (const p of probes) lines.push(`  ${p.verdict === 'pass' ? paint('PASS', 32) : p.verdict === 'fail' ? paint('FAIL', 31) : paint('N/A ', 33)}  ${p.name}${p.reason ? `: ${p.reason}` : ''}`);
+      continue;
+    }
     for (const p of probes) {
       const mark = p.verdict === 'pass' ? paint('PASS', 32) : p.verdict === 'fail' ? paint('FAIL', 31) : paint('N/A ', 33);
       lines.push(`  ${mark}  ${p.name}`);

@@ -45,6 +45,7 @@ export const KIND_API_VERSIONS: Record<string, string> = {
   Service: 'v1',
   Deployment: 'apps/v1',
   Ingress: 'networking.k8s.io/v1',
+  NetworkPolicy: 'networking.k8s.io/v1',
 };
 
 export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] as const;

@@ -181,7 +181,15 @@ export interface RawIngress {
   [k: string]: unknown;
 }
 
-export type KubeObject = RawPod | RawDeployment | RawService | RawNamespace | RawIngress;
+export interface RawNetworkPolicy {
+  apiVersion: 'networking.k8s.io/v1';
+  kind: 'NetworkPolicy';
+  metadata: ObjectMeta;
+  spec?: unknown;
+  [k: string]: unknown;
+}
+
+export type KubeObject = RawPod | RawDeployment | RawService | RawNamespace | RawIngress | RawNetworkPolicy;
 
 /** A Kubernetes object with where it came from, for error messages. */
 export interface SourcedObject {

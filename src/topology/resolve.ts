@@ -49,6 +49,7 @@ import { coreDnsObjects } from './dns-server';
 import { assignLoadBalancerIPs, assignNodePublicIPs, edgeLinks, resolveEdge } from './edge';
 import { allocateVpcNativeBlocks, coveringCidr } from './vpc-native';
 import { parseIngresses } from '../ingress/parse';
+import { namespaceLabels, parseNetworkPolicies } from '../netpol/parse';
 
 export interface ResolveOptions {
   /** Path of the topology file (stored in the model). */
@@ -454,6 +455,8 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
   if (edge) links.push(...edgeLinks(edge, vpc.container, cluster.settings.mtu));
   // Ingresses (src/ingress): every backend a NodePort Service port, no two rules colliding.
   issues.push(...parseIngresses(objects.filter((o) => o.object.kind === 'Ingress'), edgeServices).errors);
+  const networkPolicies = parseNetworkPolicies(objects.filter((o) => o.object.kind === 'NetworkPolicy'), work.namespaces, issues);
+  const nsLabels = namespaceLabels(objects, work.namespaces, issues);
   // The resolver re-checks some values the schema already flagged: keep the schema's report.
   const flagged = new Set(issues.list.slice(0, schemaCount).map((e) => e.field));
   const all = issues.list.filter((e, i) => i < schemaCount || e.field === undefined || !flagged.has(e.field));
@@ -476,6 +479,8 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
     namespaces: work.namespaces,
     ingresses: work.ingresses,
     ...(edge ? { edge, internetDns: edge.internet.ip } : {}),
+    ...(networkPolicies.length ? { networkPolicies } : {}),
+    namespaceLabels: nsLabels,
   };
 }
 

@@ -404,14 +404,25 @@ const ingress = obj(
   ['apiVersion', 'kind', 'metadata'],
 );
 
-const KINDS: Record<string, string> = { Namespace: 'Namespace', Pod: 'Pod', Deployment: 'Deployment', Service: 'Service', Ingress: 'Ingress' };
+const networkPolicy = obj(
+  'A NetworkPolicy (networking.k8s.io/v1), enforced on every node and proven by lab verify (network-policy). Its spec is validated as the API server does (src/netpol/parse.ts); SCTP is refused.',
+  {
+    apiVersion: d('API version of NetworkPolicy.', { const: 'networking.k8s.io/v1' }),
+    kind: d('Object kind.', { const: 'NetworkPolicy' }),
+    metadata: objectMeta('NetworkPolicy name (DNS-1123 label).'),
+    spec: d('NetworkPolicy spec: podSelector, policyTypes, ingress (from, ports), egress (to, ports).', { type: 'object' }),
+  },
+  ['apiVersion', 'kind', 'metadata', 'spec'],
+);
+
+const KINDS: Record<string, string> = { Namespace: 'Namespace', Pod: 'Pod', Deployment: 'Deployment', Service: 'Service', Ingress: 'Ingress', NetworkPolicy: 'NetworkPolicy' };
 
 const kubeObject: Schema = {
-  description: 'A Kubernetes object: Namespace, Pod, Deployment, Service or Ingress, written as for kubectl apply.',
+  description: 'A Kubernetes object: Namespace, Pod, Deployment, Service, Ingress or NetworkPolicy, written as for kubectl apply.',
   type: 'object',
   required: ['apiVersion', 'kind'],
   properties: {
-    apiVersion: str('API version: v1 (Pod, Service, Namespace), apps/v1 (Deployment), networking.k8s.io/v1 (Ingress).'),
+    apiVersion: str('API version: v1 (Pod, Service, Namespace), apps/v1 (Deployment), networking.k8s.io/v1 (Ingress, NetworkPolicy).'),
     kind: d('Object kind.', { type: 'string', enum: Object.keys(KINDS) }),
   },
   allOf: Object.keys(KINDS).map((k) => ({
@@ -521,6 +532,7 @@ export const topologySchema: Schema = {
     Deployment: deployment,
     Service: service,
     Ingress: ingress,
+    NetworkPolicy: networkPolicy,
   },
 };
 

@@ -236,6 +236,10 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
         ingresses.push(object);
         break;
       }
+      case 'NetworkPolicy':
+        // Parsed with the namespaces known (src/netpol/parse.ts); only the namespace is checked here.
+        checkNamespace(object, path);
+        break;
       default:
         issues.add(at(path, 'kind'), `unsupported kind "${(object as { kind: string }).kind}"`, `use one of: ${Object.keys(KIND_API_VERSIONS).join(', ')}`);
     }

@@ -72,4 +72,10 @@ describe('rulesCommands', () => {
     expect(cmds.map((c) => c.argv.join(' '))).toEqual(['ipvsadm -Ln', 'ipset list', 'iptables-legacy-save']);
     expect(cmds[2].kubeOnly).toBe(true);
   });
+
+  it('a lab with NetworkPolicies also lists the policy table', () => {
+    const m = { ...fixtureModel({ proxy: 'iptables' }), networkPolicies: [{ name: 'd', namespace: 'default', podSelector: {}, policyTypes: ['Ingress' as const], ingress: [], egress: [] }] };
+    expect(rulesCommands(m, true).map((c) => c.argv.join(' '))).toEqual(['iptables-nft-save', 'nft list table inet k8s-netlab-netpol']);
+    expect(rulesCommands(fixtureModel({ proxy: 'iptables' }), true)).toHaveLength(1);
+  });
 });

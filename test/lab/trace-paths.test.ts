@@ -63,8 +63,11 @@ describe('trace path registry', () => {
     const m = edgeModel();
     m.nodes[2].publicIP = '203.0.113.12';
     const valid = capturePoints(m, [...m.pods.map((p) => `${p.node}/${p.name}:lo`), ...EDGE_POINTS]);
+    // network-policy needs a policy: one isolating the first pod's ingress (the other paths keep an open lab).
+    const target = m.pods[0];
+    const withPolicy: LabModel = { ...m, networkPolicies: [{ name: 'deny', namespace: target.namespace, podSelector: { matchLabels: target.labels }, policyTypes: ['Ingress'], ingress: [], egress: [] }] };
     for (const id of tracePathIds()) {
-      const plan = tracePlan(m, id, MARK);
+      const plan = tracePlan(id === 'network-policy' ? withPolicy : m, id, MARK);
       expect(plan.path).toBe(id);
       // The marker travels in the payload: in the URL, or as ping's -p pattern (hex).
       const argv = plan.probe.join(' ');
@@ -258,5 +261,20 @@ describe('localhost-nodeport trace', () => {
     const m = np();
     m.cluster.proxy = 'nftables';
     expect(() => tracePlan(m, 'localhost-nodeport', MARK)).toThrow(/serves no NodePorts on 127\.0\.0\.1/);
+  });
+});
+
+describe('network-policy trace', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { loadTopology } = require('../../src/topology/load') as typeof import('../../src/topology/load');
+  it('traces a denied connection across nodes, naming the deciding policy as expected', () => {
+    const plan = tracePlan(loadTopology('topologies/netpol/step-1.yaml'), 'network-policy', 'k8s-netlab-trace-0000abcd');
+    expect(plan.from).toBe('node1/x/a');
+    expect(plan.to).toBe('node2/x/b 80/TCP (expected denied by x/default-deny-ingress: ingress of x/b isolated by x/default-deny-ingress; no rule allows it)');
+    expect(plan.first).toEqual({ proto: 'tcp', dst: '10.244.1.2', dport: 80 });
+    expect(plan.points[0]).toBe('node1/x/a:eth0');
+  });
+  it('is unavailable without policies', () => {
+    expect(() => tracePlan(loadTopology('topologies/netpol.yaml'), 'network-policy', 'k8s-netlab-trace-0000abcd')).toThrow(/no NetworkPolicy objects/);
   });
 });

@@ -30,4 +30,11 @@ describe('coverage: every path with its probe count, uncovered ones with the rea
     expect(rep.ok).toBe(false);
     expect(rep.notCovered.map((n) => n.path)).toEqual(['ingress-to-service']);
   });
+  it('network-policy stays out of a policy-free lab\'s coverage unless asked for', async () => {
+    const all = await verifyLab(m, PATHS.filter((p) => p.id !== 'network-policy').map((p) => p.id).slice(0, 0), fakeRunner(() => ({ exitCode: 1 })));
+    expect(all.coverage.map((c) => c.path)).not.toContain('network-policy');
+    expect(all.notCovered.map((n) => n.path)).not.toContain('network-policy');
+    const asked = await verifyLab(m, ['network-policy'], fakeRunner(() => ({})));
+    expect(asked.notCovered).toEqual([{ path: 'network-policy', reason: 'no NetworkPolicy objects: every pod reaches every other (the pod-to-pod paths prove it)' }]);
+  });
 });

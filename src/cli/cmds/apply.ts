@@ -7,6 +7,7 @@ import { pickLab, readModel } from '../../lab/state';
 import { applyTopology } from '../../lab/workload-ops';
 import { reconcile } from '../../lab/reconcile';
 import { InputError } from '../../errors';
+import { policyChanges } from '../../netpol/diff';
 
 export const command = 'apply';
 export const describe = 'apply a topology file to the running lab: create, delete and recreate pods, replace Services (nodes stay)';
@@ -38,6 +39,7 @@ export async function handler(argv: CommonArgs): Promise<void> {
     log('no pod or Service changes');
   }
   for (const s of change.changedServices) log(`service ${s} changed`);
+  for (const l of policyChanges(running, change.model)) log(l);
   const r = await reconcile(running, change.model, change.added, change.removed, log);
   log(`applied ${argv.topology}: ${change.added.length} pods created, ${change.removed.length} deleted, ${change.changedServices.length} services changed (${(r.ms / 1000).toFixed(1)}s)`);
 }

@@ -6,7 +6,7 @@ import { CommonArgs, runningModel, withCommon } from '../common';
 import { InputError } from '../../errors';
 import { RunningCapture } from '../../lab/capture';
 import { traceDir } from '../../lab/lab-dir';
-import { runTrace, traceDocument, traceReachedEnd } from '../../lab/trace';
+import { policyDropLines, runTrace, traceDocument, traceReachedEnd } from '../../lab/trace';
 import { tracePathIds } from '../../lab/trace-paths';
 import { renderTraceMarkdown, renderTraceMermaid, renderTraceText } from '../../trace/render';
 import { guardSignals, signalExitCode } from '../signals';
@@ -78,6 +78,7 @@ export async function handler(argv: TraceArgs): Promise<void> {
     const via = run.branch ? (run.branchReached ? ` via ${run.branch.label}` : ' (no backend was reached)') : '';
     const head = `${run.plan.from} -> ${run.plan.to}${via}`;
     process.stdout.write(`${head}\n${renderTraceText(run.result)}`);
+    for (const l of policyDropLines(run)) console.log(l);
     console.log(`files: ${rel} (${Object.keys(run.pcaps).length} pcaps, trace.json/.md/.mmd/.svg/.html); ${run.timings.totalMs} ms`);
   }
   if (guard.received) process.exitCode = signalExitCode(guard.received);

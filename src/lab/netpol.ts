@@ -1,0 +1,86 @@
+/**
+ * The NetworkPolicy agent's sync: render every node's table (src/netpol/nftables.ts, pure) and
+ * load it with one `nft -f` per node, which replaces the table in a single transaction, so no
+ * packet sees a half-applied policy set. A lab that never had a policy is left untouched.
+ */
+import type { LabModel } from '../model/types';
+import { DROP_SET, NETPOL_REMOVE, NETPOL_TABLE, renderNetpol } from '../netpol/nftables';
+import { parseDropSet } from '../probes/network-policy';
+import { exec, execScriptOk } from '../runtime/exec';
+import { q } from '../plan/shell';
+
+export const NETPOL_FILE = '/run/k8s-netlab/netpol.nft';
+
+export interface NetpolSync {
+  node: string;
+  chains: number;
+  rules: number;
+  ms: number;
+}
+
+/** The script that writes the node's rules and loads them (or removes the table when there are none). */
+export function renderNetpolApply(text: string): string {
+  const content = text || NETPOL_REMOVE;
+  let tag = 'K8S_NETLAB_NETPOL';
+  while (content.includes(tag)) tag += '_';
+  return ['set -eu', `mkdir -p ${q(NETPOL_FILE.replace(/\/[^/]*$/, ''))}`, `cat > ${q(NETPOL_FILE)} <<'${tag}'`, content.replace(/\n?$/, ''), tag, `nft -f ${q(NETPOL_FILE)}`].join('\n') + '\n';
+}
+
+/**
+ * Applies the model's policies on every node. `previous` is the model the lab ran before: when
+ * neither has a policy nothing is done (labs without policies behave exactly as before).
+ */
+export async function syncNetworkPolicies(model: LabModel, previous?: LabModel): Promise<NetpolSync[]> {
+  const has = (m?: LabModel) => (m?.networkPolicies?.length ?? 0) > 0;
+  if (!has(model) && !has(previous)) return [];
+  return Promise.all(
+    model.nodes.map(async (n) => {
+      const t0 = Date.now();
+      const r = renderNetpol(model, n.name);
+      await execScriptOk(n.container, renderNetpolApply(r.script), `network policy sync on ${n.name}`);
+      return { node: n.name, chains: r.chains.length, rules: r.rules, ms: Date.now() - t0 };
+    }),
+  );
+}
+
+/** Packets a node's policy chains dropped, per `src dst proto port`, keyed by `node dir`. */
+export type DropCounts = Record<string, Record<string, number>>;
+
+export async function readDropCounts(model: LabModel): Promise<DropCounts> {
+  const out: DropCounts = {};
+  await Promise.all(
+    model.nodes.flatMap((n) =>
+      (['ingress', 'egress'] as const).map(async (dir) => {
+        const r = await exec(n.container, ['sh', '-c', `nft -j list set inet ${NETPOL_TABLE} ${DROP_SET[dir]} 2>/dev/null || true`]);
+        out[`${n.name} ${dir}`] = parseDropSet(r.stdout);
+      }),
+    ),
+  );
+  return out;
+}
+
+/** A drop of one connection, observed: where, how many packets, and the dropping rule's comment as the node holds it. */
+export interface PolicyDrop {
+  node: string;
+  dir: 'ingress' | 'egress';
+  packets: number;
+  /** Comment of the drop rule read from the node (`x/b ingress isolated by x/default-deny-ingress`). */
+  rule: string;
+}
+
+/** The drops of (src, dst, proto, port) between two readings, with the rule that dropped them. */
+export async function dropsBetween(model: LabModel, before: DropCounts, after: DropCounts, src: string, dst: string, proto: string, port: number): Promise<PolicyDrop[]> {
+  const key = `${src} ${dst} ${proto.toLowerCase()} ${port}`;
+  const out: PolicyDrop[] = [];
+  for (const [where, counts] of Object.entries(after)) {
+    const packets = (counts[key] ?? 0) - (before[where]?.[key] ?? 0);
+    if (packets <= 0) continue;
+    const [node, dir] = where.split(' ') as [string, 'ingress' | 'egress'];
+    const pod = model.pods.find((p) => p.node === node && p.ip === (dir === 'ingress' ? dst : src));
+    const n = model.nodes.find((x) => x.name === node)!;
+    const chain = pod ? await exec(n.container, ['nft', 'list', 'chain', 'inet', NETPOL_TABLE, `${dir}-${pod.hostVeth}`]) : undefined;
+    const rule = /drop comment "([^"]*)"/.exec(chain?.stdout ?? '')?.[1] ?? '(drop rule not found)';
+    out.push({ node, dir, packets, rule });
+  }
+  return out;
+}
