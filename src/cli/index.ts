@@ -18,6 +18,7 @@ import * as scale from './cmds/scale';
 import * as deleteCmd from './cmds/delete';
 import * as watch from './cmds/watch';
 import * as rules from './cmds/rules';
+import * as fault from './cmds/fault';
 import { PROJECT_ROOT } from './common';
 
 /** The installed package's version (package.json ships with it). */
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<void> {
       .command(deleteCmd)
       .command(watch)
       .command(rules)
+      .command(fault)
       .completion('completion', 'print a bash/zsh completion script (lab completion >> ~/.bashrc)')
       .version(packageVersion())
       .demandCommand(1, 'say what to do: lab up, lab verify, lab down ... (lab --help lists all)')
