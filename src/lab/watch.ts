@@ -135,9 +135,14 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       const silent = new Set(model.nodes.filter((n) => !lifecycle!.answering(n.name)).map((n) => n.name));
       const live = silent.size ? { ...model, nodes: model.nodes.filter((n) => !silent.has(n.name)), pods: model.pods.filter((p) => !silent.has(p.node)) } : model;
       const obs = await observePods(live, { probes: false });
+      // A node frozen or stopped while it was being observed answered for some pods and not
+      // others: what it said this time is not its kubelet's report; its pods keep their last one.
+      const engineAfter = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
+      for (const n of model.nodes) if (engineAfter.get(n.container) !== 'running') silent.add(n.name);
       const restartedNow = new Set<string>();
       for (const o of obs) {
         const bk = podKey(o.pod);
+        if (silent.has(o.pod.node)) continue;
         if (o.alive) {
           deadSince.delete(bk);
           continue;
@@ -177,6 +182,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       const now = Date.now();
       const due: Array<{ pod: PodModel; container: PodContainer; kind: ProbeKind }> = [];
       for (const o of obs) {
+        if (silent.has(o.pod.node)) continue;
         for (const c of o.pod.containers) {
           if (!c.probes) continue;
           const k = `${podKey(o.pod)}/${c.name}`;
@@ -220,14 +226,16 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           const byProbe = c.probes && st ? probeReady(c.probes, st) : c.probes && (c.probes.readiness || c.probes.startup) ? false : undefined;
           return byProbe ?? o.containers.find((x) => x.container === c.name)?.ready !== false;
         });
-      const ready = new Set(obs.filter(podReady).map((o) => podKey(o.pod)));
+      const ready = new Set(obs.filter((o) => !silent.has(o.pod.node) && podReady(o)).map((o) => podKey(o.pod)));
       // Pods on a silent node: ready as last seen while the node is Ready, not ready once NotReady.
       for (const p of model.pods) if (silent.has(p.node) && lifecycle.condition(p.node) === 'Ready' && lastReady.has(podKey(p))) ready.add(podKey(p));
       lastReady = ready;
       const slices = computeEndpoints(model, (p) => ready.has(podKey(p)));
+      const decided = Date.now();
       const fingerprint = JSON.stringify(slices);
       if (fingerprint !== synced) {
         const changes = endpointChanges(syncedSlices, slices, model);
+        const syncStart = Date.now();
         const r = await syncProxy(model, { ready, prev: states, skipNodes: silent });
         states = r.states;
         synced = fingerprint;
@@ -236,10 +244,9 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         if (stats.syncs === 1) say(`endpoints: initial sync, ${slices.reduce((n, s) => n + s.endpoints.filter((e) => e.ready).length, 0)} ready endpoints`);
         else for (const c of changes) say(`endpoints: ${c}`);
         if (stats.syncs > 1) {
-          const at = Date.now();
-          for (const c of changes) emit({ kind: /\s-\S+ \(/.test(c) ? 'endpoint-not-ready' : 'endpoint-ready', at: t0, detail: c });
-          // Per node: the rules it now has (kube-proxy on that node synced).
-          if (changes.length) for (const n of r.nodes) emit({ kind: 'rules-synced', at, node: n.node, detail: changes.join('; ') });
+          for (const c of changes) emit({ kind: /\s-\S+ \(/.test(c) ? 'endpoint-not-ready' : 'endpoint-ready', at: decided, detail: c });
+          // Per node: when its kube-proxy had the new rules in place.
+          if (changes.length) for (const n of r.nodes) emit({ kind: 'rules-synced', at: syncStart + n.ms, node: n.node, detail: changes.join('; ') });
         }
         const how = r.nodes.map((n) => `${n.node} ${n.partial ? 'partial' : 'full'} ${n.ms}ms`).join(', ');
         say(`kube-proxy (${model.cluster.proxy}): synced ${how} (${Date.now() - t0}ms after the observation began)`);

@@ -63,7 +63,12 @@ export async function handler(argv: WatchArgs): Promise<void> {
       // the lab is going away: the watch loop says so
     }
   };
-  if (events) await pollFaults();
+  // Faults cleared before this watch began are history: not printed.
+  if (events) {
+    const s0 = await readFaults(model.vpc.container).catch(() => undefined);
+    for (const f of s0?.cleared ?? []) seen.add(`${f.id}:injected`).add(`${f.id}:cleared`);
+    await pollFaults();
+  }
   const poller = events ? setInterval(() => void pollFaults(), 500) : undefined;
   try {
     const s = await watchLab({
@@ -72,7 +77,8 @@ export async function handler(argv: WatchArgs): Promise<void> {
       once: argv.once,
       control,
       timeScale: argv['time-scale'],
-      ...(events ? { onEvent: print, log: () => undefined } : {}),
+      // With --timeline the loop's own lines go to stderr; --json prints events only.
+      ...(events ? { onEvent: print, log: argv.json ? () => undefined : (l: string) => process.stderr.write(`${l}\n`) } : {}),
     });
     if (!argv.once) console.log(`watch stopped: ${s.iterations} iterations, ${s.syncs} proxy syncs, ${s.restarts} container restarts`);
   } finally {
