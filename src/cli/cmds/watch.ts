@@ -77,8 +77,8 @@ export async function handler(argv: WatchArgs): Promise<void> {
       once: argv.once,
       control,
       timeScale: argv['time-scale'],
-      // With --timeline the loop's own lines go to stderr; --json prints events only.
-      ...(events ? { onEvent: print, log: argv.json ? () => undefined : (l: string) => process.stderr.write(`${l}\n`) } : {}),
+      // With --timeline/--json the loop's own lines go to stderr, the events to stdout.
+      ...(events ? { onEvent: print, log: (l: string) => process.stderr.write(`${l}\n`) } : {}),
     });
     if (!argv.once) console.log(`watch stopped: ${s.iterations} iterations, ${s.syncs} proxy syncs, ${s.restarts} container restarts`);
   } finally {
