@@ -134,7 +134,18 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       }
       const silent = new Set(model.nodes.filter((n) => !lifecycle!.answering(n.name)).map((n) => n.name));
       const live = silent.size ? { ...model, nodes: model.nodes.filter((n) => !silent.has(n.name)), pods: model.pods.filter((p) => !silent.has(p.node)) } : model;
-      const obs = await observePods(live, { probes: false });
+      let obs: Awaited<ReturnType<typeof observePods>>;
+      try {
+        obs = await observePods(live, { probes: false });
+      } catch (err) {
+        // A node frozen or stopped during the observation (the engine refuses exec with 409): its
+        // heartbeat is missed from the next iteration on; no error, the loop goes on at once.
+        const now = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
+        const gone = model.nodes.filter((n) => !silent.has(n.name) && now.get(n.container) !== 'running');
+        if (gone.length === 0) throw err;
+        say(`node-lifecycle: ${gone.map((n) => `${n.name} (${now.get(n.container) ?? 'missing'})`).join(', ')} stopped answering during the observation`);
+        continue;
+      }
       // A node frozen or stopped while it was being observed answered for some pods and not
       // others: what it said this time is not its kubelet's report; its pods keep their last one.
       const engineAfter = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));

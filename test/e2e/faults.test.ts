@@ -58,6 +58,11 @@ beforeAll(async () => {
   await sleep(5000); // its initial sync
 });
 
+// A failed test must not leave its fault for the next one.
+afterEach(async () => {
+  await lab(['fault', 'clear', '--all', '--name', name]);
+});
+
 afterAll(async () => {
   watch?.kill('SIGINT');
   await watch?.catch(() => undefined);
@@ -85,9 +90,13 @@ it('node-freeze: heartbeat missed, NotReady after the grace period, endpoints ou
   const notReady = await waitFor(from, (e) => e.kind === 'node-not-ready' && e.node === 'node2', 'node-not-ready');
   const epOut = await waitFor(from, (e) => e.kind === 'endpoint-not-ready' && /default\/web:http -10\.244\.1\.\d+:8080 \(not ready\)/.test(e.detail), 'web endpoint on node2 not ready');
   const rules = await Promise.all(['node1', 'node3'].map((n) => waitFor(from, (e) => e.kind === 'rules-synced' && e.node === n && /default\/web:http -10\.244\.1\./.test(e.detail), `rules-synced on ${n}`)));
-  // Kubernetes' order, and no NotReady before the grace period since the last heartbeat (at most one interval before the fault).
+  // Kubernetes' order; NotReady no sooner than the grace period after the last heartbeat (which
+  // came up to one watch iteration before the fault, as a Lease renewed up to 10 s before it).
   expect(missed.at).toBeGreaterThanOrEqual(injected.at);
-  expect(notReady.at - injected.at).toBeGreaterThanOrEqual(GRACE_MS - 600);
+  expect(notReady.at).toBeGreaterThan(missed.at);
+  const silence = Number(/no heartbeat for ([\d.]+)s/.exec(notReady.detail)![1]) * 1000;
+  expect(silence).toBeGreaterThanOrEqual(GRACE_MS);
+  expect(notReady.at - missed.at).toBeLessThanOrEqual(GRACE_MS + 1000);
   expect(epOut.at).toBeGreaterThanOrEqual(notReady.at);
   for (const r of rules) expect(r.at).toBeGreaterThanOrEqual(epOut.at);
   // node2 is never synced while frozen.
@@ -167,7 +176,10 @@ it('node-stop: the watch notices the dead node (no 409 loop), status says NotRea
   expect(clear.stdout).toMatch(/node3 stays stopped/);
   watch?.kill('SIGINT');
   await watch;
-  expect(watch && (await watch).stderr).not.toMatch(/409/);
+  // Never the engine's raw `HTTP code 409 ... is not running/paused` (it looped twice a second before).
+  const log = (await watch!).stderr;
+  expect(log).toMatch(/node3 NotReady/);
+  expect(log).not.toMatch(/409/);
   expect((await lab(['down', '--name', name])).exitCode).toBe(0);
   expect(await labContainers(name)).toEqual([]);
 });
