@@ -164,7 +164,7 @@ it('pod-kill: the kubelet restarts it, and a second death waits in CrashLoopBack
   expect((await verifyPath('pod-to-pod-cross-node')).ok).toBe(true);
 });
 
-it('node-stop: the watch notices the dead node (no 409 loop), status says NotReady, lab down removes it all', async () => {
+it('node-stop: the watch notices the dead node (no 409 loop), status says NotReady; lab down removes it with a frozen node and its faults', async () => {
   const from = events.length;
   expect((await lab(['fault', 'inject', 'node-stop', 'node3', '--name', name])).exitCode).toBe(0);
   const nr = await waitFor(from, (e) => e.kind === 'node-not-ready' && e.node === 'node3', 'node3 NotReady');
@@ -180,6 +180,9 @@ it('node-stop: the watch notices the dead node (no 409 loop), status says NotRea
   const log = (await watch!).stderr;
   expect(log).toMatch(/node3 NotReady/);
   expect(log).not.toMatch(/409/);
+  // lab down removes a lab with a stopped node, a frozen node and an active fault recorded.
+  expect((await lab(['fault', 'inject', 'node-freeze', 'node1', '--name', name])).exitCode).toBe(0);
+  expect((await lab(['fault', 'list', '--name', name])).stdout).toMatch(/node-freeze +node1/);
   expect((await lab(['down', '--name', name])).exitCode).toBe(0);
   expect(await labContainers(name)).toEqual([]);
 });
