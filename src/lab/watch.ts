@@ -87,6 +87,32 @@ function sleep(ms: number, control?: WatchOptions['control']): Promise<void> {
   });
 }
 
+/** Nodes whose container stopped answering while the loop waited on them. */
+class NodesSilent extends Error {
+  constructor(readonly nodes: string[]) {
+    super(`${nodes.join(', ')} stopped answering`);
+  }
+}
+
+/**
+ * `p`, unless a node stops running while it is pending: an exec into a node that is frozen
+ * mid-call does not return until the node thaws, and the node controller must not wait on it.
+ * Checked every second with the engine; the abandoned call settles later, ignored.
+ */
+async function unlessNodeDies<T>(p: Promise<T>, lab: string, nodes: Array<{ name: string; container: string }>): Promise<T> {
+  p.catch(() => undefined);
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise<'tick'>((r) => (timer = setTimeout(() => r('tick'), 1000)));
+    const r = await Promise.race([p.then((v) => ({ v })), tick]);
+    clearTimeout(timer);
+    if (r !== 'tick') return r.v;
+    const engine = new Map((await listLabContainers(lab)).map((c) => [c.name, c.state]));
+    const gone = nodes.filter((n) => engine.get(n.container) !== 'running');
+    if (gone.length) throw new NodesSilent(gone.map((n) => `${n.name} (${engine.get(n.container) ?? 'missing'})`));
+  }
+}
+
 export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const say = (l: string) => log(`${clock()} ${l}`);
@@ -136,8 +162,12 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       const live = silent.size ? { ...model, nodes: model.nodes.filter((n) => !silent.has(n.name)), pods: model.pods.filter((p) => !silent.has(p.node)) } : model;
       let obs: Awaited<ReturnType<typeof observePods>>;
       try {
-        obs = await observePods(live, { probes: false });
+        obs = await unlessNodeDies(observePods(live, { probes: false }), opts.lab, live.nodes);
       } catch (err) {
+        if (err instanceof NodesSilent) {
+          say(`node-lifecycle: ${err.message} during the observation`);
+          continue;
+        }
         // A node frozen or stopped during the observation (the engine refuses exec with 409): its
         // heartbeat is missed from the next iteration on; no error, the loop goes on at once.
         const now = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
@@ -247,7 +277,17 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       if (fingerprint !== synced) {
         const changes = endpointChanges(syncedSlices, slices, model);
         const syncStart = Date.now();
-        const r = await syncProxy(model, { ready, prev: states, skipNodes: silent });
+        let r: Awaited<ReturnType<typeof syncProxy>>;
+        try {
+          r = await unlessNodeDies(syncProxy(model, { ready, prev: states, skipNodes: silent }), opts.lab, live.nodes);
+        } catch (err) {
+          if (!(err instanceof NodesSilent)) throw err;
+          // What the other nodes applied is not known here: the next sync re-reads their state.
+          say(`node-lifecycle: ${err.message} during the kube-proxy sync`);
+          states = undefined;
+          synced = undefined;
+          continue;
+        }
         states = r.states;
         synced = fingerprint;
         syncedSlices = slices;
