@@ -20,6 +20,7 @@ import * as watch from './cmds/watch';
 import * as rules from './cmds/rules';
 import * as graph from './cmds/graph';
 import * as ui from './cmds/ui';
+import * as fault from './cmds/fault';
 import { PROJECT_ROOT } from './common';
 
 /** The installed package's version (package.json ships with it). */
@@ -63,6 +64,7 @@ export async function main(argv: string[]): Promise<void> {
       .command(rules)
       .command(graph)
       .command(ui)
+      .command(fault)
       .completion('completion', 'print a bash/zsh completion script (lab completion >> ~/.bashrc)')
       .version(packageVersion())
       .demandCommand(1, 'say what to do: lab up, lab verify, lab down ... (lab --help lists all)')

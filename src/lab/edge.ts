@@ -34,11 +34,11 @@ export async function setupEdge(model: LabModel): Promise<void> {
 }
 
 /** Called at the end of each kube-proxy sync: health servers on the nodes, the LB's services and nodes. */
-export async function syncEdge(model: LabModel, slices: EndpointSlice[]): Promise<void> {
+export async function syncEdge(model: LabModel, slices: EndpointSlice[], skipNodes?: Set<string>): Promise<void> {
   const e = model.edge;
   if (!e) return;
   await Promise.all([
-    ...model.nodes.map((n) => execScriptOk(n.container, script(renderHealthzSync(model, n, slices)), `health servers on ${n.name}`)),
+    ...model.nodes.filter((n) => !skipNodes?.has(n.name)).map((n) => execScriptOk(n.container, script(renderHealthzSync(model, n, slices)), `health servers on ${n.name}`)),
     execScriptOk(e.lb.container, script(renderLbSync(model)), 'load balancer sync'),
   ]);
 }

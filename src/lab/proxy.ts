@@ -72,6 +72,8 @@ export interface SyncOptions {
   prev?: Map<string, ProxyState>;
   /** Ignore previous state: a full sync. */
   full?: boolean;
+  /** Nodes not to sync (their kubelet does not answer: stopped or frozen); their previous state is kept. */
+  skipNodes?: Set<string>;
 }
 
 /** One sync of every node; returns the endpoints used and how each node was synced. */
@@ -79,8 +81,9 @@ export async function syncProxy(model: LabModel, opts: SyncOptions = {}): Promis
   const ready = opts.ready ?? (await readyPods(model));
   const endpoints = computeEndpoints(model, (p) => ready.has(podKey(p)));
   const states = new Map<string, ProxyState>();
+  for (const n of opts.skipNodes ?? []) if (opts.prev?.has(n)) states.set(n, opts.prev.get(n)!);
   const nodes = await Promise.all(
-    model.nodes.map(async (n) => {
+    model.nodes.filter((n) => !opts.skipNodes?.has(n.name)).map(async (n) => {
       const t0 = Date.now();
       const prev = opts.full ? undefined : opts.prev ? opts.prev.get(n.name) : await readState(n.container);
       const usable = prev && prev.mode === model.cluster.proxy ? prev : undefined;
@@ -90,7 +93,7 @@ export async function syncProxy(model: LabModel, opts: SyncOptions = {}): Promis
       return { node: n.name, partial: plan.partial, ms: Date.now() - t0 };
     }),
   );
-  await syncEdge(model, endpoints);
+  await syncEdge(model, endpoints, opts.skipNodes);
   await syncDns(model, endpoints);
   // ingress-nginx watches endpoints: an endpoints-mode Ingress follows every change (nginx reloads
   // only when its upstreams changed).

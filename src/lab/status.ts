@@ -20,7 +20,8 @@ export interface StatusReport {
   /** The cluster DNS server chosen at lab up (coredns | offline), with why; absent when the lab has no cluster DNS. */
   dnsServer?: { server: string; requested: string; reason: string; image?: string; fallback?: boolean };
   containers: Array<{ name: string; container: string; role: string; state: string }>;
-  nodes: Array<{ name: string; ip: string; podCIDR: string; subnet: string; state: string }>;
+  /** status: Ready, or NotReady with why (container not running, eth0 gone or down), as kubectl's STATUS. */
+  nodes: Array<{ name: string; ip: string; podCIDR: string; subnet: string; state: string; status?: string }>;
   /** ready: `<ready containers>/<containers>` as kubectl's READY column. */
   pods: Array<{ name: string; namespace: string; node: string; ip: string; containers: string[]; running: boolean; ready: string }>;
   links: Array<{ a: string; b: string }>;
@@ -57,10 +58,12 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
   const cs = await listLabContainers(model.name);
   const state = (container: string) => cs.find((c) => c.name === container)?.state ?? 'missing';
   const alive = new Map<string, boolean>();
+  const link = new Map<string, string>();
   await Promise.all(
     model.nodes.map(async (n) => {
       if (state(n.container) !== 'running') return;
-      const r = await exec(n.container, ['sh', '-c', PROC_SCRIPT]);
+      const r = await exec(n.container, ['sh', '-c', `${PROC_SCRIPT}; echo "eth0 $(cat /sys/class/net/eth0/operstate 2>/dev/null || echo missing)"`]);
+      link.set(n.name, /^eth0 (\S+)$/m.exec(r.stdout)?.[1] ?? 'missing');
       for (const l of r.stdout.trim().split('\n').filter(Boolean)) {
         const [k, a] = l.split(' ');
         alive.set(`${n.name}:${k}`, a === '1');
@@ -83,7 +86,7 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
     cni: model.cluster.cni,
     ...dnsServerOf(model),
     containers,
-    nodes: model.nodes.map((n) => ({ name: n.name, ip: n.ip, podCIDR: n.podCIDR, subnet: n.subnet, state: state(n.container) })),
+    nodes: model.nodes.map((n) => ({ name: n.name, ip: n.ip, podCIDR: n.podCIDR, subnet: n.subnet, state: state(n.container), status: nodeStatus(state(n.container), link.get(n.name)) })),
     pods: model.pods.map((p) => ({
       name: p.name,
       namespace: p.namespace,
@@ -119,6 +122,17 @@ export function selectorText(sel: LabelSelector): string {
   return parts.length ? parts.join(',') : '<none>';
 }
 
+/**
+ * A node is Ready only when its container runs and its VPC link (eth0) is up: a container the
+ * engine restarted has no links (they died with its namespace) and must not look healthy.
+ */
+export function nodeStatus(containerState: string, eth0: string | undefined): string {
+  if (containerState !== 'running') return `NotReady (container ${containerState})`;
+  if (eth0 === 'missing' || eth0 === undefined) return 'NotReady (eth0 gone: links lost, rebuild with lab up)';
+  if (eth0 !== 'up' && eth0 !== 'unknown') return `NotReady (eth0 ${eth0})`;
+  return 'Ready';
+}
+
 function table(rows: string[][]): string {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd()).join('\n');
@@ -129,7 +143,7 @@ export function renderStatus(s: StatusReport): string {
   const d = s.dnsServer;
   // Say which server answers, and when it is only the fallback for a CoreDNS that could not be had.
   if (d) out.splice(1, 0, `dns server: ${d.server}${d.image ? ` ${d.image}` : ''}${d.fallback ? ' fallback (knotd + unbound)' : ''} (asked ${d.requested}: ${d.reason})`);
-  out.push(table([['NODE', 'STATE', 'IP', 'SUBNET', 'POD CIDR'], ...s.nodes.map((n) => [n.name, n.state, n.ip, n.subnet, n.podCIDR])]));
+  out.push(table([['NODE', 'STATUS', 'STATE', 'IP', 'SUBNET', 'POD CIDR'], ...s.nodes.map((n) => [n.name, n.status ?? '', n.state, n.ip, n.subnet, n.podCIDR])]));
   out.push('');
   out.push(
     table([

@@ -14,6 +14,9 @@ import type { PodContainer, PodModel } from '../model/types';
 import type { ProbeKind } from '../model/probe';
 import { podKey, syncProxy } from './proxy';
 import { readModel } from './state';
+import { listLabContainers } from '../runtime/containers';
+import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeLifecycle } from './node-lifecycle';
+import type { WatchEvent } from './timeline';
 
 /**
  * What changed in the ready endpoints between two syncs, one line per service port:
@@ -63,6 +66,10 @@ export interface WatchOptions {
   log?: (line: string) => void;
   /** Set `stopped` to end the loop after the current iteration; `wake` cuts the wait short. */
   control?: { stopped: boolean; wake?: () => void };
+  /** Multiplies Kubernetes' timings (grace period, CrashLoopBackOff): 0.1 runs them 10 × faster. */
+  timeScale?: number;
+  /** Every timeline event as it happens (src/lab/timeline.ts). */
+  onEvent?: (e: WatchEvent) => void;
 }
 
 export interface WatchStats {
@@ -85,6 +92,32 @@ function sleep(ms: number, control?: WatchOptions['control']): Promise<void> {
   });
 }
 
+/** Nodes whose container stopped answering while the loop waited on them. */
+class NodesSilent extends Error {
+  constructor(readonly nodes: string[]) {
+    super(`${nodes.join(', ')} stopped answering`);
+  }
+}
+
+/**
+ * `p`, unless a node stops running while it is pending: an exec into a node that is frozen
+ * mid-call does not return until the node thaws, and the node controller must not wait on it.
+ * Checked every second with the engine; the abandoned call settles later, ignored.
+ */
+async function unlessNodeDies<T>(p: Promise<T>, lab: string, nodes: Array<{ name: string; container: string }>): Promise<T> {
+  p.catch(() => undefined);
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise<'tick'>((r) => (timer = setTimeout(() => r('tick'), 1000)));
+    const r = await Promise.race([p.then((v) => ({ v })), tick]);
+    clearTimeout(timer);
+    if (r !== 'tick') return r.v;
+    const engine = new Map((await listLabContainers(lab)).map((c) => [c.name, c.state]));
+    const gone = nodes.filter((n) => engine.get(n.container) !== 'running');
+    if (gone.length) throw new NodesSilent(gone.map((n) => `${n.name} (${engine.get(n.container) ?? 'missing'})`));
+  }
+}
+
 export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const say = (l: string) => log(`${clock()} ${l}`);
@@ -102,6 +135,14 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   let syncedSlices: EndpointSlice[] | undefined;
   // The kubelet's probe workers, per `ns/pod/container` (src/lab/prober.ts).
   const probeStates = new Map<string, ContainerProbeState>();
+  const scale = opts.timeScale ?? 1;
+  const emit = (e: WatchEvent) => opts.onEvent?.(e);
+  // The node lifecycle controller (heartbeats, NotReady) and the kubelet's restart back-off.
+  let lifecycle: NodeLifecycle | undefined;
+  const backoff = new CrashLoopBackOff(scale);
+  const deadSince = new Map<string, number>();
+  const backedOff = new Set<string>();
+  let lastReady = new Set<string>();
   while (!control.stopped) {
     const t0 = Date.now();
     stats.iterations++;
@@ -116,10 +157,58 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         synced = undefined;
       }
       lastModel = text;
-      const obs = await observePods(model, { probes: false });
+      // Heartbeats: a node whose container is stopped, paused or gone does not answer; its pods
+      // keep their last readiness until the node is NotReady (as endpoints do in Kubernetes).
+      lifecycle ??= new NodeLifecycle(NODE_MONITOR_GRACE_PERIOD_MS * scale, Date.now(), model.nodes.map((n) => n.name));
+      const engine = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
+      const answered = new Map(model.nodes.map((n) => [n.name, engine.get(n.container) === 'running' ? undefined : `node container ${engine.get(n.container) ?? 'missing'}`]));
+      for (const e of lifecycle.observe(answered, Date.now())) {
+        emit(e);
+        say(`node-lifecycle: ${e.node} ${e.kind === 'heartbeat-missed' ? `heartbeat missed (${e.detail})` : e.kind === 'node-not-ready' ? `NotReady: ${e.detail}; its pods' endpoints are not ready` : 'Ready again'}`);
+        // A node that answers again has rules from before its silence: sync it whatever changed.
+        if (e.kind === 'node-ready') synced = undefined;
+      }
+      const silent = new Set(model.nodes.filter((n) => !lifecycle!.answering(n.name)).map((n) => n.name));
+      const live = silent.size ? { ...model, nodes: model.nodes.filter((n) => !silent.has(n.name)), pods: model.pods.filter((p) => !silent.has(p.node)) } : model;
+      let obs: Awaited<ReturnType<typeof observePods>>;
+      try {
+        obs = await unlessNodeDies(observePods(live, { probes: false }), opts.lab, live.nodes);
+      } catch (err) {
+        if (err instanceof NodesSilent) {
+          say(`node-lifecycle: ${err.message} during the observation`);
+          continue;
+        }
+        // A node frozen or stopped during the observation (the engine refuses exec with 409): its
+        // heartbeat is missed from the next iteration on; no error, the loop goes on at once.
+        const now = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
+        const gone = model.nodes.filter((n) => !silent.has(n.name) && now.get(n.container) !== 'running');
+        if (gone.length === 0) throw err;
+        say(`node-lifecycle: ${gone.map((n) => `${n.name} (${now.get(n.container) ?? 'missing'})`).join(', ')} stopped answering during the observation`);
+        continue;
+      }
+      // A node frozen or stopped while it was being observed answered for some pods and not
+      // others: what it said this time is not its kubelet's report; its pods keep their last one.
+      const engineAfter = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
+      for (const n of model.nodes) if (engineAfter.get(n.container) !== 'running') silent.add(n.name);
       const restartedNow = new Set<string>();
       for (const o of obs) {
-        if (o.alive) continue;
+        const bk = podKey(o.pod);
+        if (silent.has(o.pod.node)) continue;
+        if (o.alive) {
+          deadSince.delete(bk);
+          continue;
+        }
+        if (!deadSince.has(bk)) deadSince.set(bk, Date.now());
+        // CrashLoopBackOff: the first death restarts at once, then 10 s doubling to 5 min (× time-scale).
+        const wait = backoff.wait(bk, deadSince.get(bk)!, Date.now());
+        if (wait > 0) {
+          if (!backedOff.has(bk)) {
+            backedOff.add(bk);
+            say(`kubelet: ${bk}: Back-off ${(wait / 1000).toFixed(1)}s restarting failed container (CrashLoopBackOff)`);
+            emit({ kind: 'back-off', at: Date.now(), node: o.pod.node, detail: `${bk}: Back-off ${(wait / 1000).toFixed(1)}s restarting failed container` });
+          }
+          continue;
+        }
         try {
           for (const c of await restartContainers(model, o)) {
             const k = `${podKey(o.pod)}/${c}`;
@@ -131,7 +220,11 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
             restarts.set(k, n);
             stats.restarts++;
             say(`kubelet: restarted ${podKey(o.pod)} container ${c} (restart ${n})`);
+            emit({ kind: 'container-restarted', at: Date.now(), node: o.pod.node, detail: `${k} (restart ${n})` });
           }
+          backoff.started(bk, Date.now());
+          deadSince.delete(bk);
+          backedOff.delete(bk);
         } catch (err) {
           say(`kubelet: could not restart ${podKey(o.pod)}: ${(err as Error).message.split('\n')[0]}`);
         }
@@ -140,6 +233,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       const now = Date.now();
       const due: Array<{ pod: PodModel; container: PodContainer; kind: ProbeKind }> = [];
       for (const o of obs) {
+        if (silent.has(o.pod.node)) continue;
         for (const c of o.pod.containers) {
           if (!c.probes) continue;
           const k = `${podKey(o.pod)}/${c.name}`;
@@ -209,18 +303,38 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           const byProbe = c.probes && st ? probeReady(c.probes, st) : c.probes && (c.probes.readiness || c.probes.startup) ? false : undefined;
           return byProbe ?? o.containers.find((x) => x.container === c.name)?.ready !== false;
         });
-      const ready = new Set(obs.filter(podReady).map((o) => podKey(o.pod)));
+      const ready = new Set(obs.filter((o) => !silent.has(o.pod.node) && podReady(o)).map((o) => podKey(o.pod)));
+      // Pods on a silent node: ready as last seen while the node is Ready, not ready once NotReady.
+      for (const p of model.pods) if (silent.has(p.node) && lifecycle.condition(p.node) === 'Ready' && lastReady.has(podKey(p))) ready.add(podKey(p));
+      lastReady = ready;
       const slices = computeEndpoints(model, (p) => ready.has(podKey(p)));
+      const decided = Date.now();
       const fingerprint = JSON.stringify(slices);
       if (fingerprint !== synced) {
         const changes = endpointChanges(syncedSlices, slices, model);
-        const r = await syncProxy(model, { ready, prev: states });
+        const syncStart = Date.now();
+        let r: Awaited<ReturnType<typeof syncProxy>>;
+        try {
+          r = await unlessNodeDies(syncProxy(model, { ready, prev: states, skipNodes: silent }), opts.lab, live.nodes);
+        } catch (err) {
+          if (!(err instanceof NodesSilent)) throw err;
+          // What the other nodes applied is not known here: the next sync re-reads their state.
+          say(`node-lifecycle: ${err.message} during the kube-proxy sync`);
+          states = undefined;
+          synced = undefined;
+          continue;
+        }
         states = r.states;
         synced = fingerprint;
         syncedSlices = slices;
         stats.syncs++;
         if (stats.syncs === 1) say(`endpoints: initial sync, ${slices.reduce((n, s) => n + s.endpoints.filter((e) => e.ready).length, 0)} ready endpoints`);
         else for (const c of changes) say(`endpoints: ${c}`);
+        if (stats.syncs > 1) {
+          for (const c of changes) emit({ kind: /\s-\S+ \(/.test(c) ? 'endpoint-not-ready' : 'endpoint-ready', at: decided, detail: c });
+          // Per node: when its kube-proxy had the new rules in place.
+          if (changes.length) for (const n of r.nodes) emit({ kind: 'rules-synced', at: syncStart + n.ms, node: n.node, detail: changes.join('; ') });
+        }
         const how = r.nodes.map((n) => `${n.node} ${n.partial ? 'partial' : 'full'} ${n.ms}ms`).join(', ');
         say(`kube-proxy (${model.cluster.proxy}): synced ${how} (${Date.now() - t0}ms after the observation began)`);
       }

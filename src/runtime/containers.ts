@@ -202,3 +202,16 @@ export function demuxLogs(buf: Buffer): string {
   }
   return Buffer.concat(parts).toString('utf8');
 }
+
+/** Fault injection: freeze (cgroup freezer), thaw, stop or start one container. */
+export async function setContainerRun(name: string, action: 'pause' | 'unpause' | 'stop' | 'start'): Promise<void> {
+  const c = docker().getContainer(name);
+  try {
+    if (action === 'pause') await c.pause();
+    else if (action === 'unpause') await c.unpause();
+    else if (action === 'stop') await c.stop({ t: 0 });
+    else await c.start();
+  } catch (err) {
+    throw new EngineError(`could not ${action} container ${name}: ${(err as Error).message}`, { cause: err });
+  }
+}

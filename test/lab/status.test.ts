@@ -21,3 +21,14 @@ describe('lab status EXTERNAL-IP (as kubectl get services)', () => {
     expect(lines[lines.indexOf(head) + 1]).toMatch(/^web\s+default\s+LoadBalancer\s+10\.96\.0\.20\s+<pending>\s+http:80\/TCP:30080$/);
   });
 });
+
+describe('nodeStatus', () => {
+  const { nodeStatus } = jest.requireActual('../../src/lab/status');
+  it('is Ready only with the container running and eth0 up', () => {
+    expect(nodeStatus('running', 'up')).toBe('Ready');
+    expect(nodeStatus('paused', undefined)).toBe('NotReady (container paused)');
+    expect(nodeStatus('exited', undefined)).toBe('NotReady (container exited)');
+    expect(nodeStatus('running', 'missing')).toMatch(/^NotReady \(eth0 gone/);
+    expect(nodeStatus('running', 'down')).toBe('NotReady (eth0 down)');
+  });
+});

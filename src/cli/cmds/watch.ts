@@ -6,11 +6,16 @@ import { loadTopology } from '../../topology/load';
 import { pickLab, readModel } from '../../lab/state';
 import { watchLab } from '../../lab/watch';
 import { InputError } from '../../errors';
+import { faultEvents, renderEventJson, renderTimelineLine, WatchEvent } from '../../lab/timeline';
+import { readFaults } from '../../lab/faults/store';
 
 interface WatchArgs extends CommonArgs {
   interval: number;
   once: boolean;
   cniCheck: number;
+  'time-scale': number;
+  timeline: boolean;
+  json: boolean;
 }
 
 export const command = 'watch';
@@ -20,7 +25,10 @@ export function builder(y: Argv) {
   return withCommon(y)
     .option('interval', { type: 'number', default: 0.5, describe: 'seconds between observations' })
     .option('once', { type: 'boolean', default: false, describe: 'run one iteration and exit' })
-    .option('cni-check', { type: 'number', default: 10, describe: 'seconds between CNI CHECKs of every pod\'s network (0 never)' });
+    .option('cni-check', { type: 'number', default: 10, describe: 'seconds between CNI CHECKs of every pod\'s network (0 never)' })
+    .option('time-scale', { type: 'number', default: 1, describe: "multiplies Kubernetes' timings (node-monitor-grace-period 50s, CrashLoopBackOff 10s..5min): 0.1 is 10 x faster" })
+    .option('timeline', { type: 'boolean', default: false, describe: 'print the convergence timeline: events relative to the last fault' })
+    .option('json', { type: 'boolean', default: false, describe: 'print timeline events as JSON lines (with --timeline or alone)' });
 }
 
 export async function handler(argv: WatchArgs): Promise<void> {
@@ -30,7 +38,9 @@ export async function handler(argv: WatchArgs): Promise<void> {
     throw new InputError(`must be a number of seconds, 0 or more, got ${argv.cniCheck}`, { field: '--cni-check', hint: 'e.g. --cni-check 10, or 0 to never check' });
   await pingEngine();
   const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined, GUIDE_TOPOLOGY);
-  await readModel(lab); // fails early, with its hint, when the lab is not running
+  if (!(argv['time-scale'] > 0) || argv['time-scale'] > 10)
+    throw new InputError(`must be a factor above 0 and at most 10, got ${argv['time-scale']}`, { field: '--time-scale', hint: 'e.g. --time-scale 0.1 for 10 x faster timings' });
+  const model = await readModel(lab); // fails early, with its hint, when the lab is not running
   const control: { stopped: boolean; wake?: () => void } = { stopped: false };
   const stop = () => {
     if (control.stopped) process.exit(130);
@@ -39,11 +49,45 @@ export async function handler(argv: WatchArgs): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  if (!argv.once) console.log(`watching lab ${lab} every ${argv.interval}s (Ctrl-C stops)`);
+  const events = argv.timeline || argv.json;
+  if (!argv.once && !argv.json) console.log(`watching lab ${lab} every ${argv.interval}s, time-scale ${argv['time-scale']} (Ctrl-C stops)`);
+  // The timeline: fault records are polled from the lab (another shell injects them); times are
+  // relative to the latest fault injected.
+  let t0: number | undefined;
+  const seen = new Set<string>();
+  const print = (e: WatchEvent) => {
+    if (e.kind === 'fault-injected') t0 = e.at;
+    if (argv.json) console.log(renderEventJson(e, t0));
+    else if (argv.timeline) console.log(renderTimelineLine(e, t0 ?? e.at));
+  };
+  const pollFaults = async () => {
+    try {
+      for (const e of faultEvents(await readFaults(model.vpc.container), seen)) print(e);
+    } catch {
+      // the lab is going away: the watch loop says so
+    }
+  };
+  // Faults cleared before this watch began are history: not printed.
+  if (events) {
+    const s0 = await readFaults(model.vpc.container).catch(() => undefined);
+    for (const f of s0?.cleared ?? []) seen.add(`${f.id}:injected`).add(`${f.id}:cleared`);
+    await pollFaults();
+  }
+  const poller = events ? setInterval(() => void pollFaults(), 500) : undefined;
   try {
-    const s = await watchLab({ lab, intervalMs: argv.interval * 1000, once: argv.once, control, cniCheckMs: argv.cniCheck * 1000 });
+    const s = await watchLab({
+      lab,
+      intervalMs: argv.interval * 1000,
+      once: argv.once,
+      control,
+      cniCheckMs: argv.cniCheck * 1000,
+      timeScale: argv['time-scale'],
+      // With --timeline/--json the loop's own lines go to stderr, the events to stdout.
+      ...(events ? { onEvent: print, log: (l: string) => process.stderr.write(`${l}\n`) } : {}),
+    });
     if (!argv.once) console.log(`watch stopped: ${s.iterations} iterations, ${s.syncs} proxy syncs, ${s.restarts} container restarts, ${s.cniChecks} CNI CHECK rounds (${s.cniFailures} failed pod checks)`);
   } finally {
+    if (poller) clearInterval(poller);
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
   }

@@ -1,0 +1,87 @@
+/** Applies and removes faults on a running lab (the thin edge over src/lab/faults/render.ts). */
+import type { LabModel } from '../../model/types';
+import { InputError } from '../../errors';
+import { execScriptOk } from '../../runtime/exec';
+import { setContainerRun } from '../../runtime/containers';
+import { script } from '../../plan/shell';
+import { renderContainerKill } from '../../plan/probe';
+import { isContainerPod } from '../../plan/pod';
+import { containerPodName } from '../../plan/container-pod';
+import { checkFault, FaultRecord, FaultRequest, nextFaultId, renderLinkLoss, renderPartition, renderTableDelete } from './render';
+import { readFaults, writeFaults } from './store';
+
+function nftScript(rules: string): string {
+  return `nft -f - <<'K8S_NETLAB_NFT'\n${rules}\nK8S_NETLAB_NFT\n`;
+}
+
+export async function injectFault(model: LabModel, req: FaultRequest): Promise<FaultRecord> {
+  const store = await readFaults(model.vpc.container);
+  const { kind, nodes } = checkFault(model, req, store.active);
+  const id = nextFaultId(store.active, store.highest);
+  const [a, b] = nodes;
+  let detail: string;
+  switch (kind) {
+    case 'node-freeze':
+      await setContainerRun(a.container, 'pause');
+      detail = `docker pause ${a.container}: every process frozen, state and rules kept`;
+      break;
+    case 'node-stop':
+      await setContainerRun(a.container, 'stop');
+      detail = `docker stop ${a.container}: kubelet, pods, links and rules gone`;
+      break;
+    case 'pod-kill': {
+      const [ns, name] = req.target.includes('/') ? req.target.split('/', 2) : ['default', req.target];
+      const pod = model.pods.find((p) => p.namespace === ns && p.name === name)!;
+      if (isContainerPod(pod)) await setContainerRun(containerPodName(model, pod), 'stop');
+      else await execScriptOk(a.container, script(pod.containers.map((c) => renderContainerKill(pod, c))), `kill ${ns}/${name}`);
+      detail = `killed every container of ${ns}/${name} on ${a.name} (the kubelet restarts them, with CrashLoopBackOff)`;
+      break;
+    }
+    case 'partition':
+      await execScriptOk(a.container, nftScript(renderPartition(id, a, b)), `partition on ${a.name}`);
+      await execScriptOk(b.container, nftScript(renderPartition(id, b, a)), `partition on ${b.name}`);
+      detail = `nftables drop between ${a.name} (${a.ip}, ${a.podCIDR}) and ${b.name} (${b.ip}, ${b.podCIDR}), table ${`k8s_netlab_fault_${id}`} in both`;
+      break;
+    case 'link-loss':
+      await execScriptOk(a.container, nftScript(renderLinkLoss(id, a, req.percent!)), `link-loss on ${a.name}`);
+      detail = `${req.percent}% of packets dropped each way on ${a.name} eth0 (nftables numgen random; this kernel has no netem)`;
+      break;
+  }
+  const rec: FaultRecord = { id, kind, target: kind === 'pod-kill' ? req.target : a.name, ...(b ? { peer: b.name } : {}), ...(req.percent !== undefined && kind === 'link-loss' ? { percent: req.percent } : {}), injectedAt: new Date().toISOString(), detail };
+  await writeFaults(model, { ...store, highest: Number(id.slice(1)), active: [...store.active, rec] });
+  return rec;
+}
+
+/** Undoes a fault; returns a note when undoing is not complete (node-stop). */
+async function undo(model: LabModel, f: FaultRecord): Promise<string | undefined> {
+  const node = (name: string | undefined) => model.nodes.find((n) => n.name === name);
+  switch (f.kind) {
+    case 'node-freeze':
+      await setContainerRun(node(f.target)!.container, 'unpause');
+      return undefined;
+    case 'node-stop':
+      return `node ${f.target} stays stopped: its links and pods died with its network namespaces; rebuild the lab with lab up -t FILE (re-plumbing one node is not implemented)`;
+    case 'pod-kill':
+      return undefined; // nothing to undo: the kubelet restarted it
+    case 'partition':
+    case 'link-loss':
+      for (const n of [node(f.target), node(f.peer)]) if (n) await execScriptOk(n.container, renderTableDelete(f.id), `clear ${f.id} on ${n.name}`);
+      return undefined;
+  }
+}
+
+export async function clearFaults(model: LabModel, which: { id?: string; all?: boolean }): Promise<Array<{ fault: FaultRecord; note?: string }>> {
+  const store = await readFaults(model.vpc.container);
+  const chosen = which.all ? store.active : store.active.filter((f) => f.id === which.id);
+  if (!which.all && chosen.length === 0)
+    throw new InputError(`no active fault ${which.id ?? '(none given)'}`, { field: 'ID', hint: store.active.length ? `active: ${store.active.map((f) => f.id).join(', ')}; or --all` : 'no fault is active (lab fault list)' });
+  const out: Array<{ fault: FaultRecord; note?: string }> = [];
+  for (const f of chosen) {
+    const note = await undo(model, f);
+    out.push({ fault: f, ...(note ? { note } : {}) });
+    store.active = store.active.filter((x) => x.id !== f.id);
+    store.cleared.push({ ...f, clearedAt: new Date().toISOString() });
+    await writeFaults(model, store);
+  }
+  return out;
+}
