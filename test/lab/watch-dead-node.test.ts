@@ -32,6 +32,7 @@ jest.mock('../../src/lab/kubelet', () => ({
   restartContainers: async () => [],
   restartContainer: async () => undefined,
   runProbes: async () => [],
+  checkPodNetworks: async () => new Map(),
 }));
 jest.mock('../../src/lab/proxy', () => ({
   podKey: (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`,
@@ -70,6 +71,7 @@ describe('watchLab with a dead node', () => {
       lab: 'x',
       intervalMs: 20,
       timeScale: 0.02, // grace 1 s
+      cniCheckMs: 0, // CNI CHECK is not what this test is about
       control,
       log: (l) => {
         lines.push(l);
