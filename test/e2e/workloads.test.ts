@@ -213,7 +213,9 @@ describe('workloads of a running lab', () => {
       const ms = await waitFor('the restart', async () => out.includes(`kubelet: restarted default/${target.name} container web (restart 1)`));
       console.log(`watch reaction: ${target.name} died -> restarted in ${ms} ms`);
       expect(out).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d kubelet: restarted default/${target.name} container web \\(restart 1\\)`));
-      await waitFor('the restarted pod back in the rules', async () => (await dockerExec(nodeContainer(s, 'node3'), 'iptables-nft-save -t nat')).includes(`${target.ip}:8080`));
+      // The restarted container leaves the endpoints until it is observed ready again, then comes
+      // back: wait for it to serve through the VIP (its rules alone may still be the old ones).
+      await waitFor('the restarted pod serving through the VIP again', async () => (await hitVip(s, 20)).has(target.name));
       expect([...(await hitVip(s)).keys()].sort()).toEqual([target.name, other.name].sort());
       const after = await status();
       expect(after.pods.find((p) => p.name === target.name)!.running).toBe(true);
