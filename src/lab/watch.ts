@@ -93,6 +93,11 @@ function sleep(ms: number, control?: WatchOptions['control']): Promise<void> {
 }
 
 /** Nodes whose container stopped answering while the loop waited on them. */
+/** The engine's answer to an exec into a stopped or paused container (HTTP 409). */
+function isStoppedContainerError(err: unknown): boolean {
+  return (err as { statusCode?: number }).statusCode === 409 || /\(HTTP code 409\)|is not running|is paused/.test(String((err as Error)?.message));
+}
+
 class NodesSilent extends Error {
   constructor(readonly nodes: string[]) {
     super(`${nodes.join(', ')} stopped answering`);
@@ -271,10 +276,13 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         }
       }
       // CNI CHECK runs beside the loop (one round at a time), so it never delays the readiness and
-      // proxy reactions; --once waits for it.
+      // proxy reactions; --once waits for it. Only on nodes that answer (a kubelet on a dead node
+      // checks nothing), and given up when a node stops answering mid-round, as the sync is.
       if (cniEvery > 0 && !checking && Date.now() - lastCheck >= cniEvery) {
         lastCheck = Date.now();
-        checking = checkPodNetworks(model)
+        const answering = model.nodes.filter((n) => !silent.has(n.name));
+        const checked = { ...model, nodes: answering, pods: model.pods.filter((p) => !silent.has(p.node)) };
+        checking = unlessNodeDies(checkPodNetworks(checked), opts.lab, answering)
           .then((checks) => {
             stats.cniChecks++;
             let bad = 0;
@@ -290,7 +298,12 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
             for (const k of [...failing.keys()]) if (![...checks.keys()].some((p) => podKey(p) === k)) failing.delete(k);
             if (stats.cniChecks === 1) say(`kubelet: CNI CHECK of ${checks.size} pods: ${checks.size - bad} passed, ${bad} failed`);
           })
-          .catch((err) => say(`kubelet: CNI CHECK round failed: ${(err as Error).message.split('\n')[0]}`))
+          // A node that stops between the heartbeat and this round: the lifecycle reports it.
+          .catch((err) =>
+            err instanceof NodesSilent || isStoppedContainerError(err)
+              ? say('kubelet: CNI CHECK round given up: a node stopped answering (node-lifecycle reports it)')
+              : say(`kubelet: CNI CHECK round failed: ${(err as Error).message.split('\n')[0]}`),
+          )
           .finally(() => {
             checking = undefined;
           });
