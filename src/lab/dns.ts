@@ -11,7 +11,7 @@ import { execScript } from '../runtime/exec';
 import { computeEndpoints } from '../proxy/endpoints';
 import { LabError } from '../errors';
 import { clockSerial, dnsZoneFiles, isDnsPod, renderDnsSync } from '../plan/dns-pod';
-import { coreDnsPodDir, isCoreDnsPod, renderCoreDnsFiles, renderCoreDnsSync } from '../plan/coredns-pod';
+import { coreDnsPodDir, isCoreDnsPod, renderCoreDnsAwaitSerial, renderCoreDnsFiles, renderCoreDnsSync } from '../plan/coredns-pod';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
 
@@ -36,7 +36,7 @@ export function dnsPods(model: LabModel): PodModel[] {
  * Writes zones and configs into each DNS pod (all, or `only`) and reloads them. Never throws for
  * one pod's failure: a node that is gone must not stop kube-proxy's sync; the result says.
  */
-export async function syncDns(model: LabModel, endpoints: EndpointSlice[], only?: PodModel[]): Promise<DnsPodSync[]> {
+export async function syncDns(model: LabModel, endpoints: EndpointSlice[], only?: PodModel[], opts: { awaitServed?: boolean } = {}): Promise<DnsPodSync[]> {
   const pods = (only ?? model.pods).filter(isDnsPod);
   const serial = clockSerial();
   return Promise.all(
@@ -44,7 +44,7 @@ export async function syncDns(model: LabModel, endpoints: EndpointSlice[], only?
       const t0 = Date.now();
       const node = model.nodes.find((n) => n.name === p.node);
       if (!node) return { pod: p.name, node: p.node, ok: false, ms: 0, error: `unknown node ${p.node}` };
-      if (isCoreDnsPod(p)) return syncCoreDnsPod(model, p, node, endpoints, serial, t0);
+      if (isCoreDnsPod(p)) return syncCoreDnsPod(model, p, node, endpoints, serial, t0, opts.awaitServed ?? true);
       const c = p.containers.find((x) => x.kind === 'dns')!;
       try {
         const r = await execScript(node.container, renderDnsSync(model, p, c, endpoints, { serial }));
@@ -65,7 +65,8 @@ export async function syncDns(model: LabModel, endpoints: EndpointSlice[], only?
 export async function prepareDnsPods(model: LabModel, pods: PodModel[]): Promise<void> {
   const dns = pods.filter(isDnsPod);
   if (!dns.length) return;
-  const res = await syncDns(model, computeEndpoints(model, () => true), dns);
+  // Before they start: nothing serves yet, so nothing to wait for.
+  const res = await syncDns(model, computeEndpoints(model, () => true), dns, { awaitServed: false });
   const bad = res.filter((r) => !r.ok);
   if (bad.length) throw new LabError(`preparing DNS pods failed: ${bad.map((b) => `${b.pod}: ${b.error}`).join('; ')}`);
 }
@@ -108,7 +109,7 @@ export function writeCoreDnsFiles(dir: string, files: Record<string, string>, se
  * One CoreDNS pod: the node's copy first (its lock and serial rule pick the serial, above the host
  * directory's), then the host files CoreDNS reads, with that serial; `reload 1s` picks them up.
  */
-async function syncCoreDnsPod(model: LabModel, p: PodModel, node: NodeModel, endpoints: EndpointSlice[], candidate: number, t0: number): Promise<DnsPodSync> {
+async function syncCoreDnsPod(model: LabModel, p: PodModel, node: NodeModel, endpoints: EndpointSlice[], candidate: number, t0: number, awaitServed: boolean): Promise<DnsPodSync> {
   try {
     const dir = coreDnsPodDir(model, p);
     const r = await execScript(node.container, renderCoreDnsSync(model, p, endpoints, Math.max(candidate, readHostSerial(dir) + 1)));
@@ -117,6 +118,8 @@ async function syncCoreDnsPod(model: LabModel, p: PodModel, node: NodeModel, end
     if (r.failed || !m || err) return { pod: p.name, node: p.node, ok: false, ms: Date.now() - t0, error: err || `exit ${r.exitCode}` };
     const serial = Number(m[1]);
     writeCoreDnsFiles(dir, renderCoreDnsFiles(model, p, endpoints, serial), serial);
+    // The sync is done when CoreDNS serves it, not when the file is written (reload 1s).
+    if (awaitServed) await execScript(node.container, renderCoreDnsAwaitSerial(model, p, serial));
     return { pod: p.name, node: p.node, ok: true, serial, ms: Date.now() - t0 };
   } catch (e) {
     return { pod: p.name, node: p.node, ok: false, ms: Date.now() - t0, error: (e as Error).message };

@@ -100,6 +100,21 @@ export function renderCoreDnsWaitReady(model: LabModel, pod: Pick<PodModel, 'ip'
   ];
 }
 
+/**
+ * Waits (up to timeoutTenths/10 s, run in the pod's node) until the pod answers the cluster zone's
+ * SOA with `serial` or a later one: the file plugin re-reads a changed zone within its `reload 1s`,
+ * so a sync that returns only then leaves no window where a query right after it gets the old
+ * answer. Exit 0 either way (a stopped pod is the kubelet's business); prints `served=<serial>`.
+ */
+export function renderCoreDnsAwaitSerial(model: LabModel, pod: Pick<PodModel, 'ip'>, serial: number, timeoutTenths = 50): string {
+  const zone = coreDnsZoneFiles(model)[0].origin;
+  return [
+    `i=0; s=0`,
+    `while [ $i -lt ${timeoutTenths} ]; do s=$(dig @${pod.ip} -p 53 +time=1 +tries=1 +short SOA ${q(zone)} 2>/dev/null | awk '{ print $3 }'); [ -n "$s" ] && [ "$s" -ge ${serial} ] 2>/dev/null && break; i=$((i+1)); sleep 0.1; done`,
+    'echo "served=${s:-0}"',
+  ].join('\n');
+}
+
 /** One line per pod, `<netns> <ready 0|1>` (run in the node holding them). */
 export function renderCoreDnsObserve(model: LabModel, pods: PodModel[]): string {
   return [SOA_READY_FN, ...pods.map((p) => `if ${renderCoreDnsReady(model, p)}; then echo ${q(p.netns)} 1; else echo ${q(p.netns)} 0; fi`)].join('\n') + '\n';
