@@ -1,9 +1,8 @@
 /** The lab as it runs: containers' state and each pod's processes, observed, beside the model. */
 import { isFallback } from '../topology/dns-server';
-import { LABEL_NODE } from '../model/types';
 import { LABEL_POD } from '../plan/container-pod';
 import type { LabelSelector } from '../netpol/types';
-import { LabModel, ServiceModel } from '../model/types';
+import { LABEL_NODE, LabModel, ServiceModel } from '../model/types';
 import { listLabContainers } from '../runtime/containers';
 import { exec } from '../runtime/exec';
 import { RUN_DIR } from '../plan/node';

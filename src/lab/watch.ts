@@ -93,6 +93,11 @@ function sleep(ms: number, control?: WatchOptions['control']): Promise<void> {
 }
 
 /** Nodes whose container stopped answering while the loop waited on them. */
+/** The model without the given nodes and their pods (the nodes that do not answer). */
+function withoutNodes(model: LabModel, silent: Set<string>): LabModel {
+  return silent.size ? { ...model, nodes: model.nodes.filter((n) => !silent.has(n.name)), pods: model.pods.filter((p) => !silent.has(p.node)) } : model;
+}
+
 /** The engine's answer to an exec into a stopped or paused container (HTTP 409). */
 function isStoppedContainerError(err: unknown): boolean {
   return (err as { statusCode?: number }).statusCode === 409 || /\(HTTP code 409\)|is not running|is paused/.test(String((err as Error)?.message));
@@ -174,7 +179,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         if (e.kind === 'node-ready') synced = undefined;
       }
       const silent = new Set(model.nodes.filter((n) => !lifecycle!.answering(n.name)).map((n) => n.name));
-      const live = silent.size ? { ...model, nodes: model.nodes.filter((n) => !silent.has(n.name)), pods: model.pods.filter((p) => !silent.has(p.node)) } : model;
+      const live = withoutNodes(model, silent);
       let obs: Awaited<ReturnType<typeof observePods>>;
       try {
         obs = await unlessNodeDies(observePods(live, { probes: false }), opts.lab, live.nodes);
@@ -280,9 +285,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       // checks nothing), and given up when a node stops answering mid-round, as the sync is.
       if (cniEvery > 0 && !checking && Date.now() - lastCheck >= cniEvery) {
         lastCheck = Date.now();
-        const answering = model.nodes.filter((n) => !silent.has(n.name));
-        const checked = { ...model, nodes: answering, pods: model.pods.filter((p) => !silent.has(p.node)) };
-        checking = unlessNodeDies(checkPodNetworks(checked), opts.lab, answering)
+        const checked = withoutNodes(model, silent);
+        checking = unlessNodeDies(checkPodNetworks(checked), opts.lab, checked.nodes)
           .then((checks) => {
             stats.cniChecks++;
             let bad = 0;
