@@ -48,7 +48,9 @@ export class ExecError extends LabError {
   readonly stdout: string;
   readonly stderr: string;
   constructor(r: { container: string; command: string; exitStatus: number; stdout: string; stderr: string }) {
-    super(`command failed in ${r.container} (exit ${r.exitStatus}): ${r.command}\n${r.stderr.trim() || r.stdout.trim()}`);
+    super(
+      `command failed in ${r.container} (exit ${r.exitStatus}): ${r.command}\n${r.stderr.trim() || r.stdout.trim()}`,
+    );
     this.container = r.container;
     this.command = r.command;
     this.exitStatus = r.exitStatus;

@@ -10,7 +10,9 @@ export function describeWithTools(missing: string | undefined, what: string): je
   if (process.env.CI) {
     describe(`${what}: its tools`, () => {
       it(`are installed (CI is set): ${missing}`, () => {
-        throw new Error(`${what}: ${missing}; CI installs it (scripts/setup-test-host.sh), so a missing tool fails here instead of skipping`);
+        throw new Error(
+          `${what}: ${missing}; CI installs it (scripts/setup-test-host.sh), so a missing tool fails here instead of skipping`,
+        );
       });
     });
   } else console.warn(`${what} skipped: ${missing} (with CI set this fails)`);
@@ -22,7 +24,9 @@ export function itWithTools(missing: string | undefined, what: string): jest.It 
   if (!missing) return it;
   if (process.env.CI) {
     it(`${what}: its tools are installed (CI is set): ${missing}`, () => {
-      throw new Error(`${what}: ${missing}; CI installs it (scripts/setup-test-host.sh), so a missing tool fails here instead of skipping`);
+      throw new Error(
+        `${what}: ${missing}; CI installs it (scripts/setup-test-host.sh), so a missing tool fails here instead of skipping`,
+      );
     });
   } else console.warn(`${what} skipped: ${missing} (with CI set this fails)`);
   return it.skip;

@@ -76,8 +76,12 @@ async function labCli(args: string[]): Promise<{ secs: number; stdout: string }>
 }
 
 async function podExec(name: string, target: string, script: string): Promise<string> {
-  const r = await execa('node', [BIN, 'exec', '--name', name, target, '--', 'sh', '-c', script], { reject: false, cwd: ROOT });
-  if (r.exitCode !== 0) throw new Error(`${target}: ${script.slice(0, 60)}... exit ${r.exitCode}: ${r.stderr || r.stdout}`);
+  const r = await execa('node', [BIN, 'exec', '--name', name, target, '--', 'sh', '-c', script], {
+    reject: false,
+    cwd: ROOT,
+  });
+  if (r.exitCode !== 0)
+    throw new Error(`${target}: ${script.slice(0, 60)}... exit ${r.exitCode}: ${r.stderr || r.stdout}`);
   return r.stdout;
 }
 
@@ -103,12 +107,19 @@ async function measureMode(cni: CniMode, topology: string, seconds: number, runs
     const tb = `${b.node}/${b.namespace === 'default' ? '' : `${b.namespace}/`}${b.name}`;
     const mbps: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const [sink, sender] = await Promise.all([podExec(name, tb, sinkScript()), podExec(name, ta, senderScript(b.ip, seconds))]);
+      const [sink, sender] = await Promise.all([
+        podExec(name, tb, sinkScript()),
+        podExec(name, ta, senderScript(b.ip, seconds)),
+      ]);
       mbps.push(parseThroughput(sender, sink));
     }
     const ping = parsePing(await podExec(name, ta, `ping -c 50 -i 0.02 -q ${b.ip}`));
     const port = publicHttpPort(b)!;
-    const curl = await podExec(name, ta, `for i in $(seq 50); do curl -s -o /dev/null -w '%{time_total}\\n' http://${b.ip}:${port}/hostname; done`);
+    const curl = await podExec(
+      name,
+      ta,
+      `for i in $(seq 50); do curl -s -o /dev/null -w '%{time_total}\\n' http://${b.ip}:${port}/hostname; done`,
+    );
     return {
       cni,
       upSecs: up.secs,
@@ -123,7 +134,9 @@ async function measureMode(cni: CniMode, topology: string, seconds: number, runs
   }
 }
 
-export async function benchCni(opts: { topology?: string; seconds?: number; runs?: number; modes?: CniMode[] } = {}): Promise<string> {
+export async function benchCni(
+  opts: { topology?: string; seconds?: number; runs?: number; modes?: CniMode[] } = {},
+): Promise<string> {
   const topology = opts.topology ?? 'topologies/guide.yaml';
   const seconds = opts.seconds ?? 3;
   const runs = opts.runs ?? 3;
@@ -149,7 +162,19 @@ export async function benchCni(opts: { topology?: string; seconds?: number; runs
     `Throughput: one TCP stream for ${seconds} s from a python3 socket sender to a sink (iperf3 is not in the lab image), median of ${runs} runs, ` +
     `counted by the sink. Latency: ping (50 echoes, 20 ms apart) average RTT, and 50 sequential HTTP requests (curl, new connection each) to the pod's netexec. ` +
     'lab up: wall-clock seconds of `lab up --no-verify` through the CLI (images present).\n\n' +
-    mdTable(['cni', 'lab up (s)', 'pod MTU', 'throughput p50 (Mbit/s)', 'range (Mbit/s)', 'ping RTT avg (ms)', 'HTTP p50 (ms)', 'HTTP p99 (ms)'], rows) +
+    mdTable(
+      [
+        'cni',
+        'lab up (s)',
+        'pod MTU',
+        'throughput p50 (Mbit/s)',
+        'range (Mbit/s)',
+        'ping RTT avg (ms)',
+        'HTTP p50 (ms)',
+        'HTTP p99 (ms)',
+      ],
+      rows,
+    ) +
     '\n\nThe overlay pays for encapsulation (VXLAN: 50 bytes per packet and a second pass through the stack on both nodes); ' +
     'vpc-routes adds one routed hop (the VPC router); host-gw and vpc-native go node to node. ' +
     'All traffic stays on one host, so absolute throughput is bounded by CPU (2 cores, shared with the sender, the sink and the kernel), not by a wire.'

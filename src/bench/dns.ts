@@ -25,17 +25,39 @@ const AGNHOST = 'registry.k8s.io/e2e-test-images/agnhost:2.47';
 /** The bench topology: 2 nodes, a client pod, 2 web pods and `services` ClusterIP Services in front of them. */
 export function benchTopology(services: number): string {
   const objects: unknown[] = [
-    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { nodeName: 'node1', containers: [{ name: 'c', image: AGNHOST, args: ['netexec'] }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'client' },
+      spec: { nodeName: 'node1', containers: [{ name: 'c', image: AGNHOST, args: ['netexec'] }] },
+    },
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'w', image: AGNHOST, args: ['netexec'] }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'w', image: AGNHOST, args: ['netexec'] }] },
+        },
+      },
     },
   ];
   for (let i = 0; i < services; i++)
-    objects.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}` }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
-  return stringify({ name: LAB, cluster: { serviceCIDR: '10.96.0.0/16' }, nodes: [{ name: 'node1' }, { name: 'node2' }], objects });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `svc-${i}` },
+      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    });
+  return stringify({
+    name: LAB,
+    cluster: { serviceCIDR: '10.96.0.0/16' },
+    nodes: [{ name: 'node1' }, { name: 'node2' }],
+    objects,
+  });
 }
 
 interface Perf {
@@ -70,18 +92,48 @@ export async function benchDns(services = 1000, seconds = 10): Promise<string> {
     const node = m.nodes.find((n) => n.name === client.node)!;
     const dns = dnsPods(m);
     // Query file: every Service's A record, in a shuffled but fixed order.
-    const names = m.services.filter((s) => s.name.startsWith('svc-')).map((s) => `${s.name}.default.svc.${m.cluster.domain} A`);
+    const names = m.services
+      .filter((s) => s.name.startsWith('svc-'))
+      .map((s) => `${s.name}.default.svc.${m.cluster.domain} A`);
     await execOk(node.container, ['sh', '-c', 'cat > /tmp/dns-bench-queries'], { input: names.join('\n') + '\n' });
     const perf = async (server: string) => {
-      const r = await exec(node.container, ['ip', 'netns', 'exec', client.netns, 'dnsperf', '-s', server, '-d', '/tmp/dns-bench-queries', '-l', String(seconds), '-c', '4', '-q', '100']);
+      const r = await exec(node.container, [
+        'ip',
+        'netns',
+        'exec',
+        client.netns,
+        'dnsperf',
+        '-s',
+        server,
+        '-d',
+        '/tmp/dns-bench-queries',
+        '-l',
+        String(seconds),
+        '-c',
+        '4',
+        '-q',
+        '100',
+      ]);
       if (r.failed) throw new Error(`dnsperf failed: ${r.stderr || r.stdout}`);
       return parseDnsperf(r.stdout);
     };
     const rows: Array<Array<string | number>> = [];
     const vip = await perf(m.cluster.dnsIP);
-    rows.push([`kube-dns VIP ${m.cluster.dnsIP} (kube-proxy DNAT to ${dns.length} DNS pods)`, vip.sent, vip.lost, vip.qps.toFixed(0), vip.avgMs.toFixed(2)]);
+    rows.push([
+      `kube-dns VIP ${m.cluster.dnsIP} (kube-proxy DNAT to ${dns.length} DNS pods)`,
+      vip.sent,
+      vip.lost,
+      vip.qps.toFixed(0),
+      vip.avgMs.toFixed(2),
+    ]);
     const direct = await perf(dns[0].ip);
-    rows.push([`one DNS pod directly (${dns[0].ip}, no DNAT)`, direct.sent, direct.lost, direct.qps.toFixed(0), direct.avgMs.toFixed(2)]);
+    rows.push([
+      `one DNS pod directly (${dns[0].ip}, no DNAT)`,
+      direct.sent,
+      direct.lost,
+      direct.qps.toFixed(0),
+      direct.avgMs.toFixed(2),
+    ]);
 
     // Reload latency: a new Service appears in the model; time until the client's dig answers it.
     const eps = computeEndpoints(m, () => true);
@@ -92,14 +144,28 @@ export async function benchDns(services = 1000, seconds = 10): Promise<string> {
     const visibleMs: number[] = [];
     let cur: LabModel = m;
     for (let i = 0; i < 5; i++) {
-      const svc: ServiceModel = { ...m.services.find((s) => s.name === 'svc-0')!, name: `bench-new-${i}`, clusterIP: `10.96.250.${10 + i}` };
+      const svc: ServiceModel = {
+        ...m.services.find((s) => s.name === 'svc-0')!,
+        name: `bench-new-${i}`,
+        clusterIP: `10.96.250.${10 + i}`,
+      };
       cur = { ...cur, services: [...cur.services, svc] };
       const start = Date.now();
       const res = await syncDns(cur, eps);
       if (res.some((r) => !r.ok)) throw new Error(`syncDns failed: ${JSON.stringify(res)}`);
       syncMs.push(Date.now() - start);
       for (;;) {
-        const d = await exec(node.container, ['ip', 'netns', 'exec', client.netns, 'dig', '+short', '+time=1', '+tries=1', `bench-new-${i}.default.svc.${m.cluster.domain}`]);
+        const d = await exec(node.container, [
+          'ip',
+          'netns',
+          'exec',
+          client.netns,
+          'dig',
+          '+short',
+          '+time=1',
+          '+tries=1',
+          `bench-new-${i}.default.svc.${m.cluster.domain}`,
+        ]);
         if (d.stdout.trim() === svc.clusterIP) break;
         if (Date.now() - start > 10000) throw new Error(`bench-new-${i} not visible after 10 s`);
       }
@@ -116,7 +182,7 @@ export async function benchDns(services = 1000, seconds = 10): Promise<string> {
       `A queries for the ${services} Service names in turn. The client, the DNS pods and the proxy share this machine's 2 cores, so the figures are the machine's, not the servers' limits.\n\n` +
       mdTable(['Target', 'Queries sent', 'Lost', 'Queries/s', 'Avg latency ms'], rows) +
       `\n\nReload latency after a change (a new Service added; 5 runs): syncDns (render ${services}+ Services into the zones, write them into every DNS pod, ` +
-      '`knotc zone-reload -b`, which returns once knot serves the new zone) and until the client pod\'s `dig` through the VIP returns the new record ' +
+      "`knotc zone-reload -b`, which returns once knot serves the new zone) and until the client pod's `dig` through the VIP returns the new record " +
       '(unbound caches nothing: cache-max-ttl 0).\n\n' +
       mdTable(
         ['Step', 'p50 ms', 'max ms'],

@@ -23,22 +23,53 @@ async function run(container: string, o: HttpLoadOptions): Promise<HttpLoadResul
 
 export async function benchIngress(seconds = 10): Promise<string> {
   await execa('node', [BIN, 'down', '--name', LAB], { reject: false });
-  const up = await execa('node', [BIN, 'up', '-t', 'topologies/guide.yaml', '--name', LAB, '--no-verify'], { reject: false, cwd: ROOT });
+  const up = await execa('node', [BIN, 'up', '-t', 'topologies/guide.yaml', '--name', LAB, '--no-verify'], {
+    reject: false,
+    cwd: ROOT,
+  });
   if (up.exitCode !== 0) throw new Error(`lab up failed:\n${up.stdout}\n${up.stderr}`);
   try {
     const m = await readModel(LAB);
     const e = m.edge!;
     const node = m.nodes.find((n) => n.publicIP)!;
     const cases: Array<{ what: string; o: HttpLoadOptions }> = [
-      { what: 'ingress, keep-alive, 1 connection', o: { ip: e.ingressIP, host: 'web.example.com', path: '/hostname', seconds, connections: 1, keepalive: true } },
-      { what: 'ingress, keep-alive, 8 connections', o: { ip: e.ingressIP, host: 'web.example.com', path: '/hostname', seconds, connections: 8, keepalive: true } },
-      { what: 'ingress, new connection per request, 8 clients', o: { ip: e.ingressIP, host: 'web.example.com', path: '/hostname', seconds, connections: 8, keepalive: false } },
-      { what: `baseline: ${node.name} public IP NodePort 30080 directly, keep-alive, 8 connections`, o: { ip: node.publicIP!, port: 30080, host: 'web', path: '/hostname', seconds, connections: 8, keepalive: true } },
+      {
+        what: 'ingress, keep-alive, 1 connection',
+        o: { ip: e.ingressIP, host: 'web.example.com', path: '/hostname', seconds, connections: 1, keepalive: true },
+      },
+      {
+        what: 'ingress, keep-alive, 8 connections',
+        o: { ip: e.ingressIP, host: 'web.example.com', path: '/hostname', seconds, connections: 8, keepalive: true },
+      },
+      {
+        what: 'ingress, new connection per request, 8 clients',
+        o: { ip: e.ingressIP, host: 'web.example.com', path: '/hostname', seconds, connections: 8, keepalive: false },
+      },
+      {
+        what: `baseline: ${node.name} public IP NodePort 30080 directly, keep-alive, 8 connections`,
+        o: {
+          ip: node.publicIP!,
+          port: 30080,
+          host: 'web',
+          path: '/hostname',
+          seconds,
+          connections: 8,
+          keepalive: true,
+        },
+      },
     ];
     const rows: Array<Array<string | number>> = [];
     for (const c of cases) {
       const r = await run(e.internet.container, c.o);
-      rows.push([c.what, r.requests, r.errors, r.rps.toFixed(0), r.p50ms.toFixed(2), r.p99ms.toFixed(2), r.maxms.toFixed(1)]);
+      rows.push([
+        c.what,
+        r.requests,
+        r.errors,
+        r.rps.toFixed(0),
+        r.p50ms.toFixed(2),
+        r.p99ms.toFixed(2),
+        r.maxms.toFixed(1),
+      ]);
     }
     return (
       `Guide lab (3 nodes, proxy ${m.cluster.proxy}), client on the Internet host ${e.internet.ip}, ${seconds} s per row, GET /hostname ` +

@@ -28,8 +28,21 @@ export function hundredPolicies(): NetworkPolicyModel[] {
     namespace: ['x', 'y', 'z'][i % 3],
     podSelector: { matchLabels: { pod: ['a', 'b', 'c'][Math.floor(i / 3) % 3] } },
     policyTypes: i % 2 ? ['Ingress', 'Egress'] : ['Ingress'],
-    ingress: [{ peers: [{ namespaceSelector: { matchLabels: { ns: ['x', 'y', 'z'][(i + 1) % 3] } } }], ports: [{ protocol: i % 4 < 2 ? 'TCP' : 'UDP', port: 1000 + i }] }],
-    egress: i % 2 ? [{ peers: [{ ipBlock: { cidr: '10.244.0.0/16', except: [`10.244.${i % 3}.0/24`] } }], ports: [{ protocol: 'TCP', port: 2000 + i, endPort: 2010 + i }] }] : [],
+    ingress: [
+      {
+        peers: [{ namespaceSelector: { matchLabels: { ns: ['x', 'y', 'z'][(i + 1) % 3] } } }],
+        ports: [{ protocol: i % 4 < 2 ? 'TCP' : 'UDP', port: 1000 + i }],
+      },
+    ],
+    egress:
+      i % 2
+        ? [
+            {
+              peers: [{ ipBlock: { cidr: '10.244.0.0/16', except: [`10.244.${i % 3}.0/24`] } }],
+              ports: [{ protocol: 'TCP', port: 2000 + i, endPort: 2010 + i }],
+            },
+          ]
+        : [],
   }));
 }
 
@@ -54,7 +67,9 @@ export async function benchNetpol(runs = 3): Promise<string> {
       await cli(['apply', '-t', 'topologies/netpol/step-3.yaml', '--name', name]);
       const v = await cli(['verify', '--name', name, '--path', 'network-policy', '--json']);
       verifies.push(v.s);
-      const report = JSON.parse(v.stdout) as { probes: Array<{ evidence: { expected: { cells?: Array<{ verdict: string }> } } }> };
+      const report = JSON.parse(v.stdout) as {
+        probes: Array<{ evidence: { expected: { cells?: Array<{ verdict: string }> } } }>;
+      };
       const all = report.probes.flatMap((p) => p.evidence.expected.cells ?? []);
       cells = all.length;
       denied = all.filter((c) => c.verdict === 'denied').length;
@@ -78,11 +93,23 @@ export async function benchNetpol(runs = 3): Promise<string> {
       mdTable(
         ['measure', 'median', 'all runs'],
         [
-          ['324-cell matrix, lab verify --path network-policy (s)', med(verifies), verifies.map((x) => x.toFixed(2)).join(', ')],
-          ['lab apply of a policy change, whole command (s)', med(applies), applies.map((x) => x.toFixed(2)).join(', ')],
+          [
+            '324-cell matrix, lab verify --path network-policy (s)',
+            med(verifies),
+            verifies.map((x) => x.toFixed(2)).join(', '),
+          ],
+          [
+            'lab apply of a policy change, whole command (s)',
+            med(applies),
+            applies.map((x) => x.toFixed(2)).join(', '),
+          ],
           ['policy sync on every node (one nft transaction per node, in parallel) (ms)', med(syncs), syncs.join(', ')],
           [`100 policies: render node1's table (pure) (ms)`, renderMs.toFixed(1), '1 run'],
-          [`100 policies: nft -f of node1's table (${r.rules} rules, ${r.chains.length} chains) (ms)`, med(loads), loads.map((x) => x.toFixed(0)).join(', ')],
+          [
+            `100 policies: nft -f of node1's table (${r.rules} rules, ${r.chains.length} chains) (ms)`,
+            med(loads),
+            loads.map((x) => x.toFixed(0)).join(', '),
+          ],
         ],
       ),
     ].join('\n');

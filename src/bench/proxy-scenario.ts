@@ -106,7 +106,8 @@ const s = (x: number | undefined) => (x === undefined ? '–' : (x / 1000).toFix
 
 export function proxyTable(rows: ModeRow[]): string {
   const out = rows.map((r) => {
-    if (r.unavailable) return [r.mode, r.services.toLocaleString('en-US'), `not available: ${r.unavailable}`, '', '', '', '', ''];
+    if (r.unavailable)
+      return [r.mode, r.services.toLocaleString('en-US'), `not available: ${r.unavailable}`, '', '', '', '', ''];
     const v = r.vip ? stats(r.vip) : undefined;
     const d = r.direct ? stats(r.direct) : undefined;
     return [
@@ -121,7 +122,16 @@ export function proxyTable(rows: ModeRow[]): string {
     ];
   });
   return mdTable(
-    ['mode', 'services', 'full sync: render + apply', 'incremental sync: render + apply', 'VIP connect p50 (ms)', 'VIP p99 (ms)', 'pod-IP connect p50 (ms)', 'pod-IP p99 (ms)'],
+    [
+      'mode',
+      'services',
+      'full sync: render + apply',
+      'incremental sync: render + apply',
+      'VIP connect p50 (ms)',
+      'VIP p99 (ms)',
+      'pod-IP connect p50 (ms)',
+      'pod-IP p99 (ms)',
+    ],
     out,
   );
 }
@@ -154,20 +164,30 @@ function overhead(rows: ModeRow[], mode: string, n: number, baselineP50: number)
  * of services, nftables' stays flat. Judged on the VIP p50 minus the no-service baseline p50,
  * smallest vs largest size; "grows" means up by more than `grow` ms, "flat" within it.
  */
-export function shapeSentence(rows: ModeRow[], iptablesMode: string, nftMode: string, baselineP50: number, grow = 0.01): string {
+export function shapeSentence(
+  rows: ModeRow[],
+  iptablesMode: string,
+  nftMode: string,
+  baselineP50: number,
+  grow = 0.01,
+): string {
   const sizes = [...new Set(rows.filter((r) => r.vip).map((r) => r.services))].sort((a, b) => a - b);
   if (sizes.length < 2) return 'Too few sizes measured to judge the shape.';
   const [lo, hi] = [sizes[0], sizes[sizes.length - 1]];
-  const [i0, i1, n0, n1] = [iptablesMode, iptablesMode, nftMode, nftMode].map((m, k) => overhead(rows, m, k % 2 ? hi : lo, baselineP50));
-  if ([i0, i1, n0, n1].some((x) => x === undefined)) return 'Not every mode was measured at both ends, so the shape cannot be judged.';
+  const [i0, i1, n0, n1] = [iptablesMode, iptablesMode, nftMode, nftMode].map((m, k) =>
+    overhead(rows, m, k % 2 ? hi : lo, baselineP50),
+  );
+  if ([i0, i1, n0, n1].some((x) => x === undefined))
+    return 'Not every mode was measured at both ends, so the shape cannot be judged.';
   const f = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)} ms`;
   const iptGrows = i1! - i0! > grow;
   const nftFlat = Math.abs(n1! - n0!) <= grow;
-  const verdict = iptGrows && nftFlat
-    ? 'The lab reproduces the published shape'
-    : iptGrows || nftFlat
-      ? 'The lab reproduces the shape only in part'
-      : 'The lab does not reproduce the published shape';
+  const verdict =
+    iptGrows && nftFlat
+      ? 'The lab reproduces the published shape'
+      : iptGrows || nftFlat
+        ? 'The lab reproduces the shape only in part'
+        : 'The lab does not reproduce the published shape';
   return (
     `${verdict}: over the no-service baseline, the p50 connect to the last service costs ${f(i0!)} at ` +
     `${lo.toLocaleString('en-US')} services and ${f(i1!)} at ${hi.toLocaleString('en-US')} with ${iptablesMode}, ` +

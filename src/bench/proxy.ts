@@ -91,7 +91,7 @@ export async function benchProxy(opts: ProxyBenchOptions = {}): Promise<string> 
     await execOk(node.container, ['sh', '-c', PROXY_CLEANUP]);
     const baseline = await connects(node, client, count, direct);
     const ipvs = await exec(node.container, ['sh', '-c', IPVS_PREFLIGHT]);
-    const ipvsReason = ipvs.failed ? (ipvs.stderr.trim().split('\n')[0] || `ipvsadm exit ${ipvs.exitCode}`) : undefined;
+    const ipvsReason = ipvs.failed ? ipvs.stderr.trim().split('\n')[0] || `ipvsadm exit ${ipvs.exitCode}` : undefined;
 
     const rows: ModeRow[] = [];
     for (const n of sizes) {
@@ -103,7 +103,10 @@ export async function benchProxy(opts: ProxyBenchOptions = {}): Promise<string> 
           continue;
         }
         const scaled = scaleServices(base, template, n);
-        const model: LabModel = { ...scaled, cluster: { ...scaled.cluster, proxy: m.proxy, iptablesBackend: m.backend } };
+        const model: LabModel = {
+          ...scaled,
+          cluster: { ...scaled.cluster, proxy: m.proxy, iptablesBackend: m.backend },
+        };
         await execOk(node.container, ['sh', '-c', PROXY_CLEANUP]);
         const slices = computeEndpoints(model);
         const full = await sync(model, node, slices);
@@ -113,7 +116,8 @@ export async function benchProxy(opts: ProxyBenchOptions = {}): Promise<string> 
         const changed = dropOneEndpoint(slices, 's0');
         const down = await sync(model, node, changed, full.state);
         const up = await sync(model, node, slices, down.state);
-        if (m.proxy !== 'ipvs' && !(down.partial && up.partial)) throw new Error(`${m.label}: incremental sync was not partial`);
+        if (m.proxy !== 'ipvs' && !(down.partial && up.partial))
+          throw new Error(`${m.label}: incremental sync was not partial`);
         row.incRenderMs = median([down.renderMs, up.renderMs]);
         row.incApplyMs = median([down.applyMs, up.applyMs]);
         // The last service: the end of KUBE-SERVICES, iptables' worst case.

@@ -18,13 +18,20 @@ export function writeSection(file: string, id: string, title: string, body: stri
   const start = `<!-- bench:${id} -->`;
   const end = `<!-- /bench:${id} -->`;
   const section = `${start}\n## ${title}\n\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}.\n\n${body.trim()}\n${end}`;
-  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\nWritten by `npm run bench`; each section is replaced when its suite runs again.\n';
+  let text = fs.existsSync(file)
+    ? fs.readFileSync(file, 'utf8')
+    : '# Benchmarks\n\nWritten by `npm run bench`; each section is replaced when its suite runs again.\n';
   const i = text.indexOf(start);
   const j = text.indexOf(end);
-  text = i >= 0 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n${section}\n`;
+  text =
+    i >= 0 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n${section}\n`;
   fs.writeFileSync(file, text);
 }
 
 export function mdTable(head: string[], rows: Array<Array<string | number>>): string {
-  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }

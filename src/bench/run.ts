@@ -22,11 +22,20 @@ const SUITES: Record<string, { title: string; run: () => Promise<string> }> = {
     run: () => benchProxy({ sizes: process.env.BENCH_PROXY_SIZES?.split(',').map(Number) }),
   },
   edge: { title: 'Edge: L4 LoadBalancer from the Internet host', run: () => benchEdge() },
-  ingress: { title: 'Ingress (L7, nginx as the ALB): requests per second and latency from the Internet host', run: () => benchIngress() },
+  ingress: {
+    title: 'Ingress (L7, nginx as the ALB): requests per second and latency from the Internet host',
+    run: () => benchIngress(),
+  },
   trace: { title: 'lab trace: time per path, frames, drops', run: () => benchTrace() },
-  ui: { title: 'lab graph and lab ui: drawing, Graphviz layout and page load at 200 and 1,000 pods', run: () => benchUi() },
+  ui: {
+    title: 'lab graph and lab ui: drawing, Graphviz layout and page load at 200 and 1,000 pods',
+    run: () => benchUi(),
+  },
   netpol: { title: 'NetworkPolicy: the 324-cell matrix, apply to enforcement, 100 policies', run: () => benchNetpol() },
-  dns: { title: 'Cluster DNS: queries per second through the kube-dns VIP and reload latency, 1,000 Services', run: () => benchDns() },
+  dns: {
+    title: 'Cluster DNS: queries per second through the kube-dns VIP and reload latency, 1,000 Services',
+    run: () => benchDns(),
+  },
 };
 
 export async function main(argv: string[]): Promise<void> {

@@ -53,7 +53,7 @@ export async function benchTrace(runs = 5): Promise<string> {
   return (
     `${runs} traces per path on the guide lab (iptables mode), timed inside the command (arm every capture, probe, ` +
     'stop, read the pcaps, analyze); Node start-up adds about 0.5 s to the wall time of `lab trace`. "dropped" is the sum of ' +
-    "tcpdump's own \"dropped by kernel\" counts over all points and runs. Target: under 5 s per trace.\n\n" +
+    'tcpdump\'s own "dropped by kernel" counts over all points and runs. Target: under 5 s per trace.\n\n' +
     mdTable(['path', 'reached end', 'hops', 'frames (last run)', 'dropped', 'p50 ms', 'max ms'], rows)
   );
 }

@@ -27,9 +27,19 @@ function scaleModel(pods: number) {
 
 export async function benchUi(sizes = [200, 1000], loads = 5): Promise<string> {
   const rows: Array<Array<string | number>> = [];
-  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
   try {
-    for (const [n, collapse] of sizes.flatMap((k) => [[k, true], [k, false]] as Array<[number, boolean]>)) {
+    for (const [n, collapse] of sizes.flatMap(
+      (k) =>
+        [
+          [k, true],
+          [k, false],
+        ] as Array<[number, boolean]>,
+    )) {
       const model = scaleModel(n);
       let t = Date.now();
       const graph = labGraph(model, undefined, collapse ? { above: COLLAPSE_ABOVE } : {});
@@ -43,7 +53,12 @@ export async function benchUi(sizes = [200, 1000], loads = 5): Promise<string> {
         port: 0,
         webDir: path.join(ROOT, 'web', 'ui'),
         pollMs: 3_600_000,
-        actions: { snapshot: async () => ({ graph, svg }), verify: async () => ({}), trace: async () => Promise.reject(new Error('no')), tracePaths: () => [] },
+        actions: {
+          snapshot: async () => ({ graph, svg }),
+          verify: async () => ({}),
+          trace: async () => Promise.reject(new Error('no')),
+          tracePaths: () => [],
+        },
       });
       const times: number[] = [];
       try {
@@ -54,7 +69,10 @@ export async function benchUi(sizes = [200, 1000], loads = 5): Promise<string> {
           await page.goto(ui.url);
           // A string, evaluated in the page (this file is compiled without the DOM types).
           const boxes = graph.vertices.filter((v) => v.kind === 'pod' || v.kind === 'pods').length;
-          await page.waitForFunction(`document.querySelectorAll('#graph g.node[data-vertex^="pod/"], #graph g.node[data-vertex$="/pods"]').length === ${boxes}`, { timeout: 60_000 });
+          await page.waitForFunction(
+            `document.querySelectorAll('#graph g.node[data-vertex^="pod/"], #graph g.node[data-vertex$="/pods"]').length === ${boxes}`,
+            { timeout: 60_000 },
+          );
           times.push(Date.now() - t0);
           await page.close();
         }
@@ -62,7 +80,16 @@ export async function benchUi(sizes = [200, 1000], loads = 5): Promise<string> {
         await ui.close();
       }
       const s = stats(times);
-      rows.push([model.pods.length, model.nodes.length, collapse ? `collapsed above ${COLLAPSE_ABOVE} per node (lab ui default)` : 'every pod drawn', renderMs, dotMs, (svg.length / 1024).toFixed(0), s.p50, s.max]);
+      rows.push([
+        model.pods.length,
+        model.nodes.length,
+        collapse ? `collapsed above ${COLLAPSE_ABOVE} per node (lab ui default)` : 'every pod drawn',
+        renderMs,
+        dotMs,
+        (svg.length / 1024).toFixed(0),
+        s.p50,
+        s.max,
+      ]);
     }
   } finally {
     await browser.close();
@@ -72,6 +99,18 @@ export async function benchUi(sizes = [200, 1000], loads = 5): Promise<string> {
     '',
     `Scale topology (10 nodes, one Service over all pods) with its Deployment at N replicas, from the file (no lab). Model to DOT in Node; layout by Graphviz \`dot -Tsvg\` (Debian graphviz) once per change, on the server; page load = Chromium (Debian, headless) navigation until every pod box (or a node's "N pods" box) is in the page, ${loads} loads each, the drawing already laid out (as \`lab ui\` holds it between changes).`,
     '',
-    mdTable(['pods', 'nodes', 'pods drawn', 'model to DOT ms', 'dot -Tsvg ms', 'SVG KiB', 'page load p50 ms', 'page load max ms'], rows),
+    mdTable(
+      [
+        'pods',
+        'nodes',
+        'pods drawn',
+        'model to DOT ms',
+        'dot -Tsvg ms',
+        'SVG KiB',
+        'page load p50 ms',
+        'page load max ms',
+      ],
+      rows,
+    ),
   ].join('\n');
 }

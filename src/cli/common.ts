@@ -46,6 +46,8 @@ export const GUIDE_TOPOLOGY = path.join(PROJECT_ROOT, 'topologies', 'guide.yaml'
 /** The running lab a command means, and its stored model. */
 export async function runningModel(args: CommonArgs): Promise<LabModel> {
   await pingEngine();
-  const fromFile = args.topology ? loadTopology(args.topology, { allowOutside: args['allow-outside'] }).name : undefined;
+  const fromFile = args.topology
+    ? loadTopology(args.topology, { allowOutside: args['allow-outside'] }).name
+    : undefined;
   return readModel(await pickLab(args.name, fromFile, GUIDE_TOPOLOGY));
 }

@@ -92,7 +92,10 @@ export function expectedAnswer(index: DnsIndex, q: Query): ExpectedAnswer | unde
 
 /** Renders the forward and reverse zones and indexes them parsed back, exactly as served. */
 export function servedIndex(model: LabModel, endpoints: EndpointSlice[], opts: ZoneOptions): DnsIndex {
-  const texts = [{ origin: fqdn(model.cluster.domain), text: renderClusterZone(model, endpoints, opts) }, ...renderReverseZones(model, endpoints, opts)];
+  const texts = [
+    { origin: fqdn(model.cluster.domain), text: renderClusterZone(model, endpoints, opts) },
+    ...renderReverseZones(model, endpoints, opts),
+  ];
   return buildIndex(texts.map((z) => parseZone(z.text, { origin: z.origin })));
 }
 
@@ -102,9 +105,16 @@ export function serviceAQuery(model: LabModel, svc: Pick<ServiceModel, 'name' | 
   return { name: serviceFqdn(svc.namespace, svc.name, model.cluster.domain), type: 'A' };
 }
 
-export function srvQuery(model: LabModel, svc: Pick<ServiceModel, 'name' | 'namespace'>, port: Pick<ServicePortModel, 'name' | 'protocol'>): Query {
+export function srvQuery(
+  model: LabModel,
+  svc: Pick<ServiceModel, 'name' | 'namespace'>,
+  port: Pick<ServicePortModel, 'name' | 'protocol'>,
+): Query {
   if (!port.name) throw new Error(`unnamed port of ${svc.namespace}/${svc.name} has no SRV record`);
-  return { name: srvFqdn(port.name, port.protocol.toLowerCase(), svc.namespace, svc.name, model.cluster.domain), type: 'SRV' };
+  return {
+    name: srvFqdn(port.name, port.protocol.toLowerCase(), svc.namespace, svc.name, model.cluster.domain),
+    type: 'SRV',
+  };
 }
 
 export function ptrQuery(ip: string): Query {
@@ -162,11 +172,23 @@ export function parseDigOutput(text: string): DigResult {
     }
     const sec = /^;;\s*(QUESTION|ANSWER|AUTHORITY|ADDITIONAL|OPT PSEUDO)\s*SECTION:/.exec(line);
     if (sec) {
-      section = sec[1] === 'ANSWER' ? 'answers' : sec[1] === 'AUTHORITY' ? 'authority' : sec[1] === 'ADDITIONAL' ? 'additional' : undefined;
+      section =
+        sec[1] === 'ANSWER'
+          ? 'answers'
+          : sec[1] === 'AUTHORITY'
+            ? 'authority'
+            : sec[1] === 'ADDITIONAL'
+              ? 'additional'
+              : undefined;
       continue;
     }
     if (line.startsWith(';')) {
-      if (/timed out|no servers could be reached|communications error|connection refused|couldn't get address|network unreachable/i.test(line)) error = line.replace(/^;+\s*/, '');
+      if (
+        /timed out|no servers could be reached|communications error|connection refused|couldn't get address|network unreachable/i.test(
+          line,
+        )
+      )
+        error = line.replace(/^;+\s*/, '');
       continue;
     }
     if (/^dig:/.test(line)) {

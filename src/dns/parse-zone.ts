@@ -25,7 +25,27 @@ export interface ParsedZone {
 }
 
 const CLASSES = new Set(['IN', 'CH', 'HS', 'CS']);
-const KNOWN_TYPES = new Set(['A', 'AAAA', 'NS', 'CNAME', 'PTR', 'DNAME', 'SOA', 'MX', 'SRV', 'TXT', 'SPF', 'CAA', 'HINFO', 'NAPTR', 'DS', 'DNSKEY', 'RRSIG', 'NSEC', 'OPT']);
+const KNOWN_TYPES = new Set([
+  'A',
+  'AAAA',
+  'NS',
+  'CNAME',
+  'PTR',
+  'DNAME',
+  'SOA',
+  'MX',
+  'SRV',
+  'TXT',
+  'SPF',
+  'CAA',
+  'HINFO',
+  'NAPTR',
+  'DS',
+  'DNSKEY',
+  'RRSIG',
+  'NSEC',
+  'OPT',
+]);
 const TTL_RE = /^(\d+|(\d+[smhdwSMHDW])+)$/;
 
 interface Token {
@@ -122,7 +142,8 @@ function isType(tok: string): boolean {
 }
 
 function num(tok: Token | undefined, what: string, line: number, max = 65535): number {
-  if (!tok || !/^\d+$/.test(tok.text)) throw new ZoneParseError(`${what}: expected a number, got ${tok ? `"${tok.text}"` : 'nothing'}`, line);
+  if (!tok || !/^\d+$/.test(tok.text))
+    throw new ZoneParseError(`${what}: expected a number, got ${tok ? `"${tok.text}"` : 'nothing'}`, line);
   const n = Number(tok.text);
   if (n > max) throw new ZoneParseError(`${what}: ${n} is larger than ${max}`, line);
   return n;
@@ -136,11 +157,13 @@ function rdataText(type: string, rd: Token[], origin: string, line: number): str
   switch (type) {
     case 'A':
       want(1);
-      if (parseIp(rd[0].text) === undefined) throw new ZoneParseError(`A: "${rd[0].text}" is not an IPv4 address`, line);
+      if (parseIp(rd[0].text) === undefined)
+        throw new ZoneParseError(`A: "${rd[0].text}" is not an IPv4 address`, line);
       return rd[0].text;
     case 'AAAA':
       want(1);
-      if (!/^[0-9a-fA-F:.]+$/.test(rd[0].text) || !rd[0].text.includes(':')) throw new ZoneParseError(`AAAA: "${rd[0].text}" is not an IPv6 address`, line);
+      if (!/^[0-9a-fA-F:.]+$/.test(rd[0].text) || !rd[0].text.includes(':'))
+        throw new ZoneParseError(`AAAA: "${rd[0].text}" is not an IPv6 address`, line);
       return rd[0].text.toLowerCase();
     case 'NS':
     case 'CNAME':
@@ -178,7 +201,11 @@ function rdataText(type: string, rd: Token[], origin: string, line: number): str
  * last explicit TTL).
  */
 export function parseZone(text: string, opts: { origin?: string; defaultTtl?: number } = {}): ParsedZone {
-  let origin = opts.origin ? (opts.origin.endsWith('.') ? opts.origin.toLowerCase() : `${opts.origin.toLowerCase()}.`) : '.';
+  let origin = opts.origin
+    ? opts.origin.endsWith('.')
+      ? opts.origin.toLowerCase()
+      : `${opts.origin.toLowerCase()}.`
+    : '.';
   let defaultTtl = opts.defaultTtl;
   let lastTtl: number | undefined;
   let lastOwner: string | undefined;
@@ -203,7 +230,8 @@ export function parseZone(text: string, opts: { origin?: string; defaultTtl?: nu
     let i = 0;
     let owner: string;
     if (rec.indented) {
-      if (lastOwner === undefined) throw new ZoneParseError('record without owner name and no previous owner', rec.line);
+      if (lastOwner === undefined)
+        throw new ZoneParseError('record without owner name and no previous owner', rec.line);
       owner = lastOwner;
     } else {
       owner = absName(first, origin, rec.line);
@@ -218,8 +246,13 @@ export function parseZone(text: string, opts: { origin?: string; defaultTtl?: nu
       else break;
       i++;
     }
-    if (i >= toks.length || !isType(toks[i].text)) throw new ZoneParseError(`expected a record type, got ${toks[i] ? `"${toks[i].text}"` : 'end of record'}`, rec.line);
-    if (cls !== undefined && cls !== 'IN') throw new ZoneParseError(`class ${cls} is not supported (IN only)`, rec.line);
+    if (i >= toks.length || !isType(toks[i].text))
+      throw new ZoneParseError(
+        `expected a record type, got ${toks[i] ? `"${toks[i].text}"` : 'end of record'}`,
+        rec.line,
+      );
+    if (cls !== undefined && cls !== 'IN')
+      throw new ZoneParseError(`class ${cls} is not supported (IN only)`, rec.line);
     const type = toks[i].text.toUpperCase();
     const data = rdataText(type, toks.slice(i + 1), origin, rec.line);
     if (ttl === undefined) ttl = defaultTtl ?? lastTtl;

@@ -34,7 +34,13 @@ export function serviceFqdn(namespace: string, service: string, domain: string):
 }
 
 /** `_<port>._<proto>.<svc>.<ns>.svc.<zone>.` */
-export function srvFqdn(portName: string, protocol: string, namespace: string, service: string, domain: string): string {
+export function srvFqdn(
+  portName: string,
+  protocol: string,
+  namespace: string,
+  service: string,
+  domain: string,
+): string {
   return fqdn(`_${portName}._${protocol}.${service}.${namespace}.svc.${domain}`);
 }
 
@@ -64,7 +70,9 @@ export function reverseZoneFor(cidr: string): string {
   const octets = Math.floor(c.prefix / 8);
   // A block shorter than /8 is covered only by in-addr.arpa. itself.
   if (octets === 0) return 'in-addr.arpa.';
-  const parts = formatIp((c.address & maskOf(c.prefix)) >>> 0).split('.').slice(0, octets);
+  const parts = formatIp((c.address & maskOf(c.prefix)) >>> 0)
+    .split('.')
+    .slice(0, octets);
   return `${parts.reverse().join('.')}.in-addr.arpa.`;
 }
 
@@ -110,7 +118,13 @@ export function builtinServices(model: LabModel): ServiceModel[] {
   const has = (ns: string, name: string) => model.services.some((s) => s.namespace === ns && s.name === name);
   const net = parseCidrLoose(model.cluster.serviceCIDR);
   if (net && !has('default', 'kubernetes')) {
-    out.push({ ...base, name: 'kubernetes', namespace: 'default', clusterIP: formatIp(((net.address & maskOf(net.prefix)) >>> 0) + 1), ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }] });
+    out.push({
+      ...base,
+      name: 'kubernetes',
+      namespace: 'default',
+      clusterIP: formatIp(((net.address & maskOf(net.prefix)) >>> 0) + 1),
+      ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }],
+    });
   }
   if (model.cluster.dnsIP && !has('kube-system', 'kube-dns')) {
     out.push({
@@ -157,8 +171,13 @@ function isHeadless(svc: ServiceModel): boolean {
  * An endpoint's _hostname_: the pod's spec.hostname when its spec.subdomain names this Service
  * (what the endpoints controller copies into the endpoint), else the dashed IP CoreDNS uses.
  */
-export function endpointHostname(pod: PodModel | undefined, svc: Pick<ServiceModel, 'name' | 'namespace'>, ip: string): string {
-  if (pod && pod.hostname && pod.subdomain === svc.name && pod.namespace === svc.namespace) return pod.hostname.toLowerCase();
+export function endpointHostname(
+  pod: PodModel | undefined,
+  svc: Pick<ServiceModel, 'name' | 'namespace'>,
+  ip: string,
+): string {
+  if (pod && pod.hostname && pod.subdomain === svc.name && pod.namespace === svc.namespace)
+    return pod.hostname.toLowerCase();
   return dashedIp(ip);
 }
 
@@ -171,7 +190,11 @@ export function headlessEndpoints(model: LabModel, svc: ServiceModel, slices: En
     for (const ep of s.endpoints) {
       if (!ep.ready || byIp.has(ep.ip)) continue;
       const hostname = endpointHostname(pods.get(ep.podName), svc, ep.ip);
-      byIp.set(ep.ip, { ip: ep.ip, hostname, fqdn: fqdn(`${hostname}.${svc.name}.${svc.namespace}.svc.${model.cluster.domain}`) });
+      byIp.set(ep.ip, {
+        ip: ep.ip,
+        hostname,
+        fqdn: fqdn(`${hostname}.${svc.name}.${svc.namespace}.svc.${model.cluster.domain}`),
+      });
     }
   }
   return [...byIp.values()].sort((a, b) => ipKey(a.ip) - ipKey(b.ip));
@@ -180,7 +203,9 @@ export function headlessEndpoints(model: LabModel, svc: ServiceModel, slices: En
 /** Every service the zone describes: the model's plus the built-ins, sorted by namespace then name. */
 export function zoneServices(model: LabModel, builtins = true): ServiceModel[] {
   const all = [...model.services, ...(builtins ? builtinServices(model) : [])];
-  return all.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return all.sort((a, b) =>
+    a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
 }
 
 /** The spec's records for services, headless endpoints and pods, in a deterministic order. */
@@ -203,7 +228,11 @@ export function clusterRecords(model: LabModel, slices: EndpointSlice[], opts: R
       forward.push(rr(name, 'A', svc.clusterIP));
       for (const p of svc.ports) {
         if (!p.name) continue; // unnamed ports have no SRV record
-        forward.push(...srvRecords(srvFqdn(p.name, p.protocol.toLowerCase(), svc.namespace, svc.name, domain), ttl, [{ port: p.port, target: name }]));
+        forward.push(
+          ...srvRecords(srvFqdn(p.name, p.protocol.toLowerCase(), svc.namespace, svc.name, domain), ttl, [
+            { port: p.port, target: name },
+          ]),
+        );
       }
       ptr.push(rr(reverseName(svc.clusterIP), 'PTR', name));
       continue;
@@ -220,8 +249,12 @@ export function clusterRecords(model: LabModel, slices: EndpointSlice[], opts: R
       // SRV per ready endpoint x named port; the port is the endpoint's (target) port, as CoreDNS
       // answers for headless services, since clients connect to the pod directly.
       const byIp = new Map(eps.map((e) => [e.ip, e]));
-      const targets = slice.endpoints.filter((e) => e.ready && byIp.has(e.ip)).map((e) => ({ port: e.port, target: byIp.get(e.ip)!.fqdn }));
-      forward.push(...srvRecords(srvFqdn(p.name, p.protocol.toLowerCase(), svc.namespace, svc.name, domain), ttl, targets));
+      const targets = slice.endpoints
+        .filter((e) => e.ready && byIp.has(e.ip))
+        .map((e) => ({ port: e.port, target: byIp.get(e.ip)!.fqdn }));
+      forward.push(
+        ...srvRecords(srvFqdn(p.name, p.protocol.toLowerCase(), svc.namespace, svc.name, domain), ttl, targets),
+      );
     }
     for (const ep of eps) ptr.push(rr(reverseName(ep.ip), 'PTR', ep.fqdn));
   }

@@ -24,7 +24,11 @@ export function reverseZoneOrigins(model: LabModel): string[] {
 }
 
 /** The PTR records of each reverse zone, header included. Records outside every zone are dropped. */
-export function reverseZoneRecords(model: LabModel, endpoints: EndpointSlice[], opts: ZoneOptions): { origin: string; records: RR[] }[] {
+export function reverseZoneRecords(
+  model: LabModel,
+  endpoints: EndpointSlice[],
+  opts: ZoneOptions,
+): { origin: string; records: RR[] }[] {
   const ttl = opts.ttl ?? DEFAULT_TTL;
   const nsName = opts.nsName ?? defaultNsName(model.cluster.domain);
   const origins = reverseZoneOrigins(model);

@@ -19,15 +19,27 @@ export function rpFilterOff(ifaces: string[]): string[] {
 export function writeFile(path: string, content: string): string[] {
   let tag = 'K8S_NETLAB_EDGE_EOF';
   while (content.includes(tag)) tag += '_';
-  return [`mkdir -p ${q(path.replace(/\/[^/]*$/, ''))}`, `cat > ${q(path)} <<'${tag}'`, content.replace(/\n?$/, ''), tag];
+  return [
+    `mkdir -p ${q(path.replace(/\/[^/]*$/, ''))}`,
+    `cat > ${q(path)} <<'${tag}'`,
+    content.replace(/\n?$/, ''),
+    tag,
+  ];
 }
 
 /** iptables-restore --noflush of `file`, then each base-chain jump inserted once (check, else append). */
-export function restoreWithJumps(backend: IptablesBackend, file: string, jumps: Array<{ table: string; chain: string; spec: string }>): string[] {
+export function restoreWithJumps(
+  backend: IptablesBackend,
+  file: string,
+  jumps: Array<{ table: string; chain: string; spec: string }>,
+): string[] {
   const ipt = iptablesBinary(backend);
   return [
     `${iptablesRestoreBinary(backend)} -w --noflush ${q(file)}`,
-    ...jumps.map((j) => `${ipt} -w -t ${j.table} -C ${j.chain} ${j.spec} 2>/dev/null || ${ipt} -w -t ${j.table} -A ${j.chain} ${j.spec}`),
+    ...jumps.map(
+      (j) =>
+        `${ipt} -w -t ${j.table} -C ${j.chain} ${j.spec} 2>/dev/null || ${ipt} -w -t ${j.table} -A ${j.chain} ${j.spec}`,
+    ),
   ];
 }
 

@@ -14,7 +14,16 @@ const SYSCTLS = {
 };
 
 export function edgeSpec(model: LabModel, name: string, container: string, role: Role, image: string): ContainerSpec {
-  return { name: container, hostname: name, image, lab: model.name, role, privileges: privilegesFor(role), sysctls: SYSCTLS, cmd: ['sleep', 'infinity'] };
+  return {
+    name: container,
+    hostname: name,
+    image,
+    lab: model.name,
+    role,
+    privileges: privilegesFor(role),
+    sysctls: SYSCTLS,
+    cmd: ['sleep', 'infinity'],
+  };
 }
 
 /** igw, internet host, lb: created with the nodes, before the fabric step. */

@@ -5,7 +5,8 @@ import type { ProxyOptions, ServiceExtras } from '../proxy/service-ports';
 export function loadBalancerExtras(model: LabModel): Record<string, ServiceExtras> {
   const out: Record<string, ServiceExtras> = {};
   for (const s of model.services) {
-    if (s.type === 'LoadBalancer' && s.loadBalancerIP) out[`${s.namespace}/${s.name}`] = { loadBalancerIPs: [s.loadBalancerIP] };
+    if (s.type === 'LoadBalancer' && s.loadBalancerIP)
+      out[`${s.namespace}/${s.name}`] = { loadBalancerIPs: [s.loadBalancerIP] };
   }
   return out;
 }

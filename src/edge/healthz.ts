@@ -35,7 +35,12 @@ export function healthzConfig(model: LabModel, node: NodeModel, slices: Endpoint
       if (s.namespace !== svc.namespace || s.service !== svc.name) continue;
       for (const e of s.endpoints) if (e.ready && e.node === node.name) local.add(e.ip);
     }
-    services.push({ namespace: svc.namespace, name: svc.name, port: svc.healthCheckNodePort, localEndpoints: local.size });
+    services.push({
+      namespace: svc.namespace,
+      name: svc.name,
+      port: svc.healthCheckNodePort,
+      localEndpoints: local.size,
+    });
   }
   return { proxyPort: PROXY_HEALTHZ_PORT, services };
 }

@@ -18,14 +18,20 @@ export function renderIgwNat(model: LabModel): string {
   const out = ['*nat', `:${IGW_PREROUTING} - [0:0]`, `:${IGW_POSTROUTING} - [0:0]`];
   for (const n of model.nodes) {
     if (!n.publicIP) continue;
-    out.push(`-A ${IGW_PREROUTING} -d ${n.publicIP}/32 -i ${inet} -m comment --comment "${n.name} public IP" -j DNAT --to-destination ${n.ip}`);
+    out.push(
+      `-A ${IGW_PREROUTING} -d ${n.publicIP}/32 -i ${inet} -m comment --comment "${n.name} public IP" -j DNAT --to-destination ${n.ip}`,
+    );
   }
   for (const n of model.nodes) {
     if (!n.publicIP) continue;
-    out.push(`-A ${IGW_POSTROUTING} -s ${n.ip}/32 -o ${inet} -m comment --comment "${n.name} public IP" -j SNAT --to-source ${n.publicIP}`);
+    out.push(
+      `-A ${IGW_POSTROUTING} -s ${n.ip}/32 -o ${inet} -m comment --comment "${n.name} public IP" -j SNAT --to-source ${n.publicIP}`,
+    );
   }
   for (const s of model.subnets) {
-    out.push(`-A ${IGW_POSTROUTING} -s ${s.cidr} -o ${inet} -m comment --comment "${s.name} addresses without a public IP" -j SNAT --to-source ${e.natIP}`);
+    out.push(
+      `-A ${IGW_POSTROUTING} -s ${s.cidr} -o ${inet} -m comment --comment "${s.name} addresses without a public IP" -j SNAT --to-source ${e.natIP}`,
+    );
   }
   out.push('COMMIT');
   return out.join('\n') + '\n';

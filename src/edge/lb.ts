@@ -99,7 +99,14 @@ export function lbConfig(model: LabModel): LbConfig {
       });
     }
   }
-  return { restore: iptablesRestoreBinary(model.cluster.iptablesBackend), intervalSeconds: 1, timeoutSeconds: 0.5, rise: 1, fall: 2, entries };
+  return {
+    restore: iptablesRestoreBinary(model.cluster.iptablesBackend),
+    intervalSeconds: 1,
+    timeoutSeconds: 0.5,
+    rise: 1,
+    fall: 2,
+    entries,
+  };
 }
 
 /** "%0.10f" of 1/n, as kube-proxy's probability(). */
@@ -118,25 +125,39 @@ export function renderLbRules(conf: LbConfig, healthy: Record<string, string[]>,
   for (const e of conf.entries) {
     const m = `-p ${e.protocol} -m ${e.protocol} --dport ${e.port}`;
     decl.push(e.svcChain);
-    nat.push(`-A ${LB_SERVICES} -d ${e.lbIP}/32 ${m} -m comment --comment "${e.name} loadbalancer IP" -j ${e.fwChain ?? e.svcChain}`);
+    nat.push(
+      `-A ${LB_SERVICES} -d ${e.lbIP}/32 ${m} -m comment --comment "${e.name} loadbalancer IP" -j ${e.fwChain ?? e.svcChain}`,
+    );
     if (e.fwChain) {
       decl.push(e.fwChain);
       for (const r of e.sourceRanges) {
         nat.push(`-A ${e.fwChain} -s ${r} -m comment --comment "${e.name} loadBalancerSourceRanges" -j ${e.svcChain}`);
         fw.push(`-A ${LB_FIREWALL} -s ${r} -d ${e.lbIP}/32 ${m} -j RETURN`);
       }
-      fw.push(`-A ${LB_FIREWALL} -d ${e.lbIP}/32 ${m} -m comment --comment "${e.name} source not in loadBalancerSourceRanges" -j DROP`);
+      fw.push(
+        `-A ${LB_FIREWALL} -d ${e.lbIP}/32 ${m} -m comment --comment "${e.name} source not in loadBalancerSourceRanges" -j DROP`,
+      );
     }
     const up = e.targets.filter((t) => (healthy[e.name] ?? []).includes(t.node));
     up.forEach((t, i) => {
       const stat = i < up.length - 1 ? ` -m statistic --mode random --probability ${probability(up.length - i)}` : '';
-      nat.push(`-A ${e.svcChain} -m comment --comment "${e.name} -> ${t.node} ${t.ip}:${t.port}"${stat} -p ${e.protocol} -j DNAT --to-destination ${t.ip}:${t.port}`);
+      nat.push(
+        `-A ${e.svcChain} -m comment --comment "${e.name} -> ${t.node} ${t.ip}:${t.port}"${stat} -p ${e.protocol} -j DNAT --to-destination ${t.ip}:${t.port}`,
+      );
     });
   }
   const natDecl = [...decl, ...stale].map((c) => `:${c} - [0:0]`);
   return [
-    '*nat', ...natDecl, ...nat, ...stale.map((c) => `-X ${c}`), 'COMMIT',
-    '*filter', `:${LB_FIREWALL} - [0:0]`, ...fw, 'COMMIT', '',
+    '*nat',
+    ...natDecl,
+    ...nat,
+    ...stale.map((c) => `-X ${c}`),
+    'COMMIT',
+    '*filter',
+    `:${LB_FIREWALL} - [0:0]`,
+    ...fw,
+    'COMMIT',
+    '',
   ].join('\n');
 }
 
@@ -286,7 +307,10 @@ export function renderLbSync(model: LabModel): string[] {
       { table: 'nat', chain: 'PREROUTING', spec: `-j ${LB_SERVICES}` },
       { table: 'filter', chain: 'INPUT', spec: `-j ${LB_FIREWALL}` },
     ]).slice(1),
-    startOnce(`${EDGE_DIR}/lb-healthcheck.pid`, `python3 ${LB_CHECKER} ${LB_CONFIG} ${LB_STATE} ${LB_RULES}`, `${EDGE_DIR}/lb-healthcheck.log`),
+    startOnce(
+      `${EDGE_DIR}/lb-healthcheck.pid`,
+      `python3 ${LB_CHECKER} ${LB_CONFIG} ${LB_STATE} ${LB_RULES}`,
+      `${EDGE_DIR}/lb-healthcheck.log`,
+    ),
   ];
 }
-

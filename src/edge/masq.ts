@@ -18,7 +18,8 @@ export function renderIpMasqRules(model: LabModel): string {
     '*nat',
     `:${IP_MASQ_CHAIN} - [0:0]`,
     ...nonMasqueradeCidrs(model).map(
-      (c) => `-A ${IP_MASQ_CHAIN} -d ${c} -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -j RETURN`,
+      (c) =>
+        `-A ${IP_MASQ_CHAIN} -d ${c} -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -j RETURN`,
     ),
     `-A ${IP_MASQ_CHAIN} -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE`,
     'COMMIT',

@@ -47,7 +47,9 @@ export function renderVpcEdge(model: LabModel): string[] {
     // Unassigned public addresses end here instead of bouncing between the gateway and the router.
     `ip route add unreachable ${e.publicCIDR}`,
     ...writeFile(file, renderVpcReturnRules(e.lb.vpcIface)),
-    ...restoreWithJumps(model.cluster.iptablesBackend, file, [{ table: 'mangle', chain: 'PREROUTING', spec: `-j ${LB_RETURN_CHAIN}` }]),
+    ...restoreWithJumps(model.cluster.iptablesBackend, file, [
+      { table: 'mangle', chain: 'PREROUTING', spec: `-j ${LB_RETURN_CHAIN}` },
+    ]),
     `ip rule add fwmark ${LB_RETURN_MARK}/${LB_RETURN_MARK} lookup ${LB_RETURN_TABLE} priority ${LB_RETURN_TABLE}`,
     `ip route add default via ${e.lb.ip} table ${LB_RETURN_TABLE}`,
   ];

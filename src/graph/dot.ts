@@ -41,7 +41,9 @@ function vertexLine(v: GraphVertex): string {
 export function renderDot(g: LabGraph): string {
   const out: string[] = [];
   out.push(`graph ${dotString(`lab ${g.lab}`)} {`);
-  out.push(`  label=${dotString(`lab ${g.lab}: cni ${g.cni}, kube-proxy ${g.proxy} (${g.source === 'live' ? 'observed state' : 'from the topology file'})`)};`);
+  out.push(
+    `  label=${dotString(`lab ${g.lab}: cni ${g.cni}, kube-proxy ${g.proxy} (${g.source === 'live' ? 'observed state' : 'from the topology file'})`)};`,
+  );
   out.push('  labelloc=t; rankdir=LR; compound=true; newrank=true; fontname="Helvetica"; nodesep=0.25; ranksep=0.6;');
   out.push('  node [fontname="Helvetica", fontsize=10]; edge [fontname="Helvetica", fontsize=9];');
   const children = new Map<string | undefined, GraphGroup[]>();
@@ -54,7 +56,9 @@ export function renderDot(g: LabGraph): string {
     for (const grp of children.get(parent) ?? []) {
       out.push(`${indent}subgraph ${dotString(`cluster_${n++}`)} {`);
       const color = grp.state === 'unknown' ? '#888888' : STATE_COLOR[grp.state];
-      out.push(`${indent}  label=${dotString(grp.label + (grp.state === 'down' ? ' (down)' : ''))}; style=rounded; color="${color}";`);
+      out.push(
+        `${indent}  label=${dotString(grp.label + (grp.state === 'down' ? ' (down)' : ''))}; style=rounded; color="${color}";`,
+      );
       emit(grp.id, `${indent}  `);
       out.push(`${indent}}`);
     }

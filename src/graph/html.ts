@@ -12,7 +12,10 @@ export function inlineSvg(svg: string): string {
 export function renderGraphHtml(g: LabGraph, svg: string): string {
   const rows = g.vertices
     .filter((v) => v.kind === 'pod' || v.kind === 'service' || v.kind === 'iface')
-    .map((v) => `<tr class="${v.state}"><td>${v.kind}</td><td>${xmlEscape(v.lines[0])}</td><td>${xmlEscape(v.lines.slice(1).join(' · '))}</td><td>${xmlEscape(v.parent ?? '')}</td><td>${v.state}</td></tr>`)
+    .map(
+      (v) =>
+        `<tr class="${v.state}"><td>${v.kind}</td><td>${xmlEscape(v.lines[0])}</td><td>${xmlEscape(v.lines.slice(1).join(' · '))}</td><td>${xmlEscape(v.parent ?? '')}</td><td>${v.state}</td></tr>`,
+    )
     .join('\n');
   const title = `lab ${g.lab}: topology`;
   return `<!DOCTYPE html>

@@ -53,7 +53,9 @@ export function renderMermaid(g: LabGraph): string {
       if (v.state !== 'unknown') out.push(`${indent}class ${idOf(`v:${v.id}`, 'v')} ${v.state}`);
     }
     for (const grp of children.get(parent) ?? []) {
-      out.push(`${indent}subgraph ${idOf(`g:${grp.id}`, 'g')}["${mermaidText(grp.label)}${grp.state === 'down' ? ' (down)' : ''}"]`);
+      out.push(
+        `${indent}subgraph ${idOf(`g:${grp.id}`, 'g')}["${mermaidText(grp.label)}${grp.state === 'down' ? ' (down)' : ''}"]`,
+      );
       emit(grp.id, `${indent}  `);
       out.push(`${indent}end`);
     }

@@ -8,7 +8,13 @@ import { createHash } from 'crypto';
 export const COREDNS_LOCAL_REPO = 'k8s-netlab/coredns';
 
 /** Recipe files relative to the project root, in hashing order. */
-export const COREDNS_RECIPE_FILES = ['images/coredns/main.go', 'images/coredns/go.mod', 'images/coredns/go.sum', 'images/coredns/Dockerfile', 'scripts/build-coredns-image.sh'] as const;
+export const COREDNS_RECIPE_FILES = [
+  'images/coredns/main.go',
+  'images/coredns/go.mod',
+  'images/coredns/go.sum',
+  'images/coredns/Dockerfile',
+  'scripts/build-coredns-image.sh',
+] as const;
 
 /** First 12 hex of sha256 over the files, each framed by path and length. */
 export function coreDnsRecipeHash(files: Record<string, string>): string {

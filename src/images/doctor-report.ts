@@ -37,7 +37,11 @@ function pad(s: string, n: number): string {
 }
 
 /** Renders the report; `needs` maps a feature to the kernel option/module it needs. */
-export function formatDoctorReport(r: DoctorReport, featureOrder: FeatureName[], needs: Record<FeatureName, string>): string {
+export function formatDoctorReport(
+  r: DoctorReport,
+  featureOrder: FeatureName[],
+  needs: Record<FeatureName, string>,
+): string {
   const out: string[] = [];
   if (r.engine.reachable) {
     out.push(`engine   Docker ${r.engine.version ?? '?'} (API ${r.engine.apiVersion ?? '?'}) at ${r.engine.where}`);
@@ -48,15 +52,27 @@ export function formatDoctorReport(r: DoctorReport, featureOrder: FeatureName[],
   }
 
   const size = r.image.sizeBytes !== undefined ? ` (${Math.round(r.image.sizeBytes / 1e6)} MB)` : '';
-  out.push(`image    ${r.image.tag} ${r.image.present ? `present${size}` : 'not built: `lab images build` builds it (about a minute)'}`);
+  out.push(
+    `image    ${r.image.tag} ${r.image.present ? `present${size}` : 'not built: `lab images build` builds it (about a minute)'}`,
+  );
   if (r.image.probedWith) out.push(`         (probed with the older lab image ${r.image.probedWith})`);
   if (r.image.tools) {
-    const missing = Object.entries(r.image.tools).filter(([, ok]) => !ok).map(([t]) => t);
+    const missing = Object.entries(r.image.tools)
+      .filter(([, ok]) => !ok)
+      .map(([t]) => t);
     const n = Object.keys(r.image.tools).length;
-    out.push(missing.length === 0 ? `tools    all ${n} answer` : `tools    MISSING ${missing.join(', ')} (of ${n}); rebuild the image`);
+    out.push(
+      missing.length === 0
+        ? `tools    all ${n} answer`
+        : `tools    MISSING ${missing.join(', ')} (of ${n}); rebuild the image`,
+    );
   }
   if (r.coredns)
-    out.push(r.coredns.image ? `coredns  ${r.coredns.image} present` : `coredns  no image present (${r.coredns.reason}); \`lab images build\` pulls or builds one, else labs use the offline DNS fallback`);
+    out.push(
+      r.coredns.image
+        ? `coredns  ${r.coredns.image} present`
+        : `coredns  no image present (${r.coredns.reason}); \`lab images build\` pulls or builds one, else labs use the offline DNS fallback`,
+    );
 
   if (!r.kernel) {
     out.push(`kernel   not probed: ${r.kernelSkipped ?? 'unknown reason'}`);
@@ -71,9 +87,15 @@ export function formatDoctorReport(r: DoctorReport, featureOrder: FeatureName[],
   }
   out.push('modes');
   for (const m of r.kernel.modes) {
-    out.push(`  ${pad(m.mode, 24)}${m.ok ? 'ok' : `unavailable: needs ${m.missing.map((x) => FEATURE_LABEL[x]).join(', ')}`}`);
+    out.push(
+      `  ${pad(m.mode, 24)}${m.ok ? 'ok' : `unavailable: needs ${m.missing.map((x) => FEATURE_LABEL[x]).join(', ')}`}`,
+    );
   }
   const bad = r.kernel.modes.filter((m) => !m.ok).length;
-  out.push(bad === 0 ? 'all modes work on this host' : `${r.kernel.modes.length - bad} of ${r.kernel.modes.length} modes work on this host`);
+  out.push(
+    bad === 0
+      ? 'all modes work on this host'
+      : `${r.kernel.modes.length - bad} of ${r.kernel.modes.length} modes work on this host`,
+  );
   return out.join('\n');
 }

@@ -106,7 +106,10 @@ export function renderHttpLoad(o: HttpLoadOptions): string {
 
 /** The JSON line the script prints (the last line starting with `{`). */
 export function parseHttpLoad(out: string): HttpLoadResult {
-  const line = out.split('\n').reverse().find((l) => l.trim().startsWith('{'));
+  const line = out
+    .split('\n')
+    .reverse()
+    .find((l) => l.trim().startsWith('{'));
   if (!line) throw new Error(`load generator printed no result: ${out.trim().slice(0, 300)}`);
   return JSON.parse(line) as HttpLoadResult;
 }

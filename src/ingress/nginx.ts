@@ -78,9 +78,13 @@ export function renderLocations(rules: PathRule[], fallback: BackendRef | undefi
   const out: string[] = [];
   const exact = new Set(rules.filter((r) => r.pathType === 'Exact').map((r) => r.path));
   let root = false;
-  const sorted = [...rules].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.pathType < b.pathType ? -1 : 1));
+  const sorted = [...rules].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : a.pathType < b.pathType ? -1 : 1,
+  );
   // Prefix rules' prefix locations: an ImplementationSpecific rule rendering the same one yields to it.
-  const prefixLocations = new Set(rules.filter((r) => r.pathType === 'Prefix').map((r) => (r.path === '/' ? '/' : `${r.path}/`)));
+  const prefixLocations = new Set(
+    rules.filter((r) => r.pathType === 'Prefix').map((r) => (r.path === '/' ? '/' : `${r.path}/`)),
+  );
   for (const r of sorted) {
     const why = `# ${r.pathType} ${r.path} (Ingress ${r.ingress})`;
     if (r.pathType === 'ImplementationSpecific') {
@@ -113,7 +117,9 @@ export function renderLocations(rules: PathRule[], fallback: BackendRef | undefi
     out.push(...block(`location = ${quote(bare)}`, target ? [why, ...proxyTo(target)] : [why, 'return 404;'], indent));
   }
   if (!root) {
-    const body = fallback ? ['# no rule matched: the default backend', ...proxyTo(fallback)] : ['# no rule matched and no default backend', 'return 404;'];
+    const body = fallback
+      ? ['# no rule matched: the default backend', ...proxyTo(fallback)]
+      : ['# no rule matched and no default backend', 'return 404;'];
     out.push(...block('location /', body, indent));
   }
   return out;
@@ -129,7 +135,14 @@ export function routeBackends(routes: IngressRoutes): BackendRef[] {
 
 /** Ready endpoints (ip:port) of an endpoints-mode backend, from the EndpointSlices. */
 export function backendEndpoints(b: BackendRef, slices: EndpointSlice[]): string[] {
-  const s = slices.find((x) => x.namespace === b.namespace && x.service === b.service && x.portName === (b.portName ?? '') && x.protocol === 'TCP' && x.port === b.port);
+  const s = slices.find(
+    (x) =>
+      x.namespace === b.namespace &&
+      x.service === b.service &&
+      x.portName === (b.portName ?? '') &&
+      x.protocol === 'TCP' &&
+      x.port === b.port,
+  );
   return (s?.endpoints ?? []).filter((e) => e.ready).map((e) => `${e.ip}:${e.port}`);
 }
 
@@ -143,7 +156,9 @@ export function renderUpstream(b: BackendRef, nodes: UpstreamNode[], opts: Nginx
       `upstream ${upstreamName(b)}`,
       [
         `# Service ${backendLabel(b)}: its ${eps.length} ready endpoint(s), updated on every endpoint change`,
-        ...(eps.length ? eps.map((e) => `server ${e} max_fails=${maxFails} fail_timeout=${failTimeout};`) : [`server 127.0.0.1:${NO_ENDPOINTS_PORT};`]),
+        ...(eps.length
+          ? eps.map((e) => `server ${e} max_fails=${maxFails} fail_timeout=${failTimeout};`)
+          : [`server 127.0.0.1:${NO_ENDPOINTS_PORT};`]),
         `keepalive ${opts.keepalive ?? 32};`,
       ],
       '  ',
@@ -163,10 +178,7 @@ export function renderUpstream(b: BackendRef, nodes: UpstreamNode[], opts: Nginx
 function renderServer(h: HostRules | undefined, routes: IngressRoutes, opts: NginxOptions): string[] {
   const listen = opts.listen ?? '80';
   const isDefault = !h || h.host === '';
-  const head = [
-    `listen ${listen}${isDefault ? ' default_server' : ''};`,
-    `server_name ${serverName(h?.host ?? '')};`,
-  ];
+  const head = [`listen ${listen}${isDefault ? ' default_server' : ''};`, `server_name ${serverName(h?.host ?? '')};`];
   const locs = renderLocations(h?.paths ?? [], routes.defaultBackend?.backend, '');
   const title = h ? (h.host ? `host ${h.host}` : 'rules without a host (any host)') : 'no host matched';
   return [`  # ${title}`, ...block('server', [...head, ...locs], '  ')];
@@ -176,7 +188,7 @@ function renderServer(h: HostRules | undefined, routes: IngressRoutes, opts: Ngi
 export function renderNginxConf(routes: IngressRoutes, nodes: UpstreamNode[], opts: NginxOptions = {}): string {
   const run = opts.runDir ?? DEFAULT_RUN_DIR;
   const lines: string[] = [
-    '# Rendered by k8s-netlab from the lab\'s Ingress objects; `lab apply` rewrites it and reloads nginx.',
+    "# Rendered by k8s-netlab from the lab's Ingress objects; `lab apply` rewrites it and reloads nginx.",
     ...(opts.user ? [`user ${opts.user};`] : []),
     `worker_processes ${opts.workerProcesses ?? 'auto'};`,
     `pid ${run}/nginx.pid;`,
@@ -211,7 +223,10 @@ export function renderNginxConf(routes: IngressRoutes, nodes: UpstreamNode[], op
   const backends = routeBackends(routes);
   for (const b of backends) lines.push(...renderUpstream(b, nodes, opts));
   if (backends.some((b) => b.mode === 'endpoints' && backendEndpoints(b, opts.endpoints ?? []).length === 0)) {
-    lines.push('  # endpoints-mode backends without a ready endpoint answer here', ...block('server', [`listen 127.0.0.1:${NO_ENDPOINTS_PORT};`, 'return 503 "no endpoints\\n";'], '  '));
+    lines.push(
+      '  # endpoints-mode backends without a ready endpoint answer here',
+      ...block('server', [`listen 127.0.0.1:${NO_ENDPOINTS_PORT};`, 'return 503 "no endpoints\\n";'], '  '),
+    );
   }
   const hostless = routes.hosts.find((h) => h.host === '');
   lines.push(...renderServer(hostless, routes, opts));
@@ -219,8 +234,17 @@ export function renderNginxConf(routes: IngressRoutes, nodes: UpstreamNode[], op
   if (opts.statusListen) {
     const hash = configHash(lines.join('\n'));
     lines.push(
-      '  # The controller\'s status server: a reload is confirmed when /config-hash answers the new hash.',
-      ...block('server', [`listen ${opts.statusListen};`, 'location = /healthz { return 200 "ok\\n"; }', `location = /config-hash { return 200 "${hash}\\n"; }`, 'location / { return 404; }'], '  '),
+      "  # The controller's status server: a reload is confirmed when /config-hash answers the new hash.",
+      ...block(
+        'server',
+        [
+          `listen ${opts.statusListen};`,
+          'location = /healthz { return 200 "ok\\n"; }',
+          `location = /config-hash { return 200 "${hash}\\n"; }`,
+          'location / { return 404; }',
+        ],
+        '  ',
+      ),
     );
   }
   lines.push('}');

@@ -7,7 +7,16 @@
  */
 import { InputError, InputErrors } from '../errors';
 import type { LabModel, ServiceModel, ServicePortModel } from '../model/types';
-import { BACKEND_MODE_ANNOTATION, backendLabel, BackendRef, DefaultBackend, HostRules, IngressRoutes, PathRule, PathType } from './types';
+import {
+  BACKEND_MODE_ANNOTATION,
+  backendLabel,
+  BackendRef,
+  DefaultBackend,
+  HostRules,
+  IngressRoutes,
+  PathRule,
+  PathType,
+} from './types';
 
 export interface IngressSource {
   object: unknown;
@@ -37,7 +46,8 @@ export function hostProblem(host: string): string | undefined {
   if (host.includes(':')) return `"${host}" must not carry a port`;
   const labels = host.split('.');
   const rest = labels[0] === '*' ? labels.slice(1) : labels;
-  if (labels[0] === '*' && rest.length === 0) return `"${host}": a wildcard needs a domain after "*." (e.g. *.example.com)`;
+  if (labels[0] === '*' && rest.length === 0)
+    return `"${host}": a wildcard needs a domain after "*." (e.g. *.example.com)`;
   if (rest.some((l) => !LABEL.test(l) || l.length > 63))
     return `"${host}" is not a valid host: lower case DNS labels joined by '.', optionally starting with "*." (e.g. web.example.com or *.apps.example.com)`;
   return undefined;
@@ -48,7 +58,8 @@ export function pathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return `"${path}" must be an absolute path (start with /)`;
   for (const s of INVALID_SEQUENCES) if (path.includes(s)) return `"${path}" must not contain '${s}'`;
   for (const s of INVALID_SUFFIXES) if (path.endsWith(s)) return `"${path}" must not end with '${s}'`;
-  if (!PATH_CHARS.test(path)) return `"${path}" holds characters the lab's ingress does not route on (allowed: letters, digits and - . _ ~ ! $ & ' ( ) * + , = : @ /)`;
+  if (!PATH_CHARS.test(path))
+    return `"${path}" holds characters the lab's ingress does not route on (allowed: letters, digits and - . _ ~ ! $ & ' ( ) * + , = : @ /)`;
   return undefined;
 }
 
@@ -65,18 +76,31 @@ function findPort(svc: ServiceModel, port: Record<string, unknown>): ServicePort
 
 function portList(svc: ServiceModel): string {
   const tcp = svc.ports.filter((p) => p.protocol === 'TCP');
-  return tcp.length ? tcp.map((p) => (p.name ? `${p.port} (name ${p.name})` : String(p.port))).join(', ') : '(no TCP ports)';
+  return tcp.length
+    ? tcp.map((p) => (p.name ? `${p.port} (name ${p.name})` : String(p.port))).join(', ')
+    : '(no TCP ports)';
 }
 
 /** Resolves `backend` (an IngressBackend) to a Service NodePort; problems go to errors. */
-function resolveBackend(raw: unknown, field: string, ns: string, services: ServiceModel[], errors: InputError[], mode: 'nodeport' | 'endpoints' = 'nodeport'): BackendRef | undefined {
+function resolveBackend(
+  raw: unknown,
+  field: string,
+  ns: string,
+  services: ServiceModel[],
+  errors: InputError[],
+  mode: 'nodeport' | 'endpoints' = 'nodeport',
+): BackendRef | undefined {
   const add = (f: string, msg: string, hint: string) => errors.push(new InputError(msg, { field: f, hint }));
   if (!isObj(raw)) {
     add(field, 'Required value: a backend is required', 'write backend: {service: {name: web, port: {number: 80}}}');
     return undefined;
   }
   if (raw.resource !== undefined) {
-    add(`${field}.resource`, 'resource backends are not supported by the lab\'s ingress', 'point the backend at a Service: backend: {service: {name: web, port: {number: 80}}}');
+    add(
+      `${field}.resource`,
+      "resource backends are not supported by the lab's ingress",
+      'point the backend at a Service: backend: {service: {name: web, port: {number: 80}}}',
+    );
     return undefined;
   }
   const s = raw.service;
@@ -86,22 +110,45 @@ function resolveBackend(raw: unknown, field: string, ns: string, services: Servi
   }
   const name = s.name;
   if (typeof name !== 'string' || !name) {
-    add(`${field}.service.name`, 'Required value: the Service name is required', 'name the Service to send to, e.g. name: web');
+    add(
+      `${field}.service.name`,
+      'Required value: the Service name is required',
+      'name the Service to send to, e.g. name: web',
+    );
     return undefined;
   }
   const port = s.port;
   let portOk = true;
   if (!isObj(port)) {
-    add(`${field}.service.port`, 'Required value: the Service port is required', 'write port: {number: 80} or port: {name: http}');
+    add(
+      `${field}.service.port`,
+      'Required value: the Service port is required',
+      'write port: {number: 80} or port: {name: http}',
+    );
     portOk = false;
   } else if ((port.number === undefined) === (port.name === undefined)) {
-    add(`${field}.service.port`, 'Invalid value: exactly one of port.number and port.name must be set', 'write port: {number: 80} or port: {name: http}');
+    add(
+      `${field}.service.port`,
+      'Invalid value: exactly one of port.number and port.name must be set',
+      'write port: {number: 80} or port: {name: http}',
+    );
     portOk = false;
-  } else if (port.number !== undefined && (!Number.isInteger(port.number) || (port.number as number) < 1 || (port.number as number) > 65535)) {
-    add(`${field}.service.port.number`, `Invalid value: ${JSON.stringify(port.number)}: must be between 1 and 65535, inclusive`, 'use the Service port (spec.ports[].port), e.g. 80');
+  } else if (
+    port.number !== undefined &&
+    (!Number.isInteger(port.number) || (port.number as number) < 1 || (port.number as number) > 65535)
+  ) {
+    add(
+      `${field}.service.port.number`,
+      `Invalid value: ${JSON.stringify(port.number)}: must be between 1 and 65535, inclusive`,
+      'use the Service port (spec.ports[].port), e.g. 80',
+    );
     portOk = false;
   } else if (port.name !== undefined && typeof port.name !== 'string') {
-    add(`${field}.service.port.name`, `Invalid value: ${JSON.stringify(port.name)}: must be a string`, 'use the name of a Service port, e.g. http');
+    add(
+      `${field}.service.port.name`,
+      `Invalid value: ${JSON.stringify(port.name)}: must be a string`,
+      'use the name of a Service port, e.g. http',
+    );
     portOk = false;
   }
   const svc = services.find((x) => x.name === name && x.namespace === ns);
@@ -116,7 +163,10 @@ function resolveBackend(raw: unknown, field: string, ns: string, services: Servi
   }
   if (!portOk) return undefined;
   const sp = findPort(svc, port as Record<string, unknown>);
-  const asked = (port as Record<string, unknown>).number !== undefined ? `port ${String((port as Record<string, unknown>).number)}` : `port named "${String((port as Record<string, unknown>).name)}"`;
+  const asked =
+    (port as Record<string, unknown>).number !== undefined
+      ? `port ${String((port as Record<string, unknown>).number)}`
+      : `port named "${String((port as Record<string, unknown>).name)}"`;
   const portField = `${field}.service.port.${(port as Record<string, unknown>).number !== undefined ? 'number' : 'name'}`;
   if (!sp) {
     add(portField, `service ${ns}/${name} has no TCP ${asked}`, `use one of its ports: ${portList(svc)}`);
@@ -124,10 +174,21 @@ function resolveBackend(raw: unknown, field: string, ns: string, services: Servi
   }
   if (mode === 'endpoints') {
     if (svc.type === 'ExternalName' || svc.clusterIP === 'None' || !svc.selector) {
-      add(`${field}.service.name`, `service ${ns}/${name} has no selector-made endpoints for the ingress to send to`, `point the backend at a Service with a selector`);
+      add(
+        `${field}.service.name`,
+        `service ${ns}/${name} has no selector-made endpoints for the ingress to send to`,
+        `point the backend at a Service with a selector`,
+      );
       return undefined;
     }
-    return { namespace: ns, service: name, port: sp.port, ...(sp.name ? { portName: sp.name } : {}), nodePort: sp.nodePort ?? 0, mode: 'endpoints' };
+    return {
+      namespace: ns,
+      service: name,
+      port: sp.port,
+      ...(sp.name ? { portName: sp.name } : {}),
+      nodePort: sp.nodePort ?? 0,
+      mode: 'endpoints',
+    };
   }
   if (svc.type !== 'NodePort' && svc.type !== 'LoadBalancer') {
     add(
@@ -138,13 +199,24 @@ function resolveBackend(raw: unknown, field: string, ns: string, services: Servi
     return undefined;
   }
   if (sp.nodePort === undefined) {
-    add(portField, `service ${ns}/${name} ${asked} has no nodePort (allocateLoadBalancerNodePorts: false?)`, `give the port a nodePort, or set type: NodePort on Service ${name}`);
+    add(
+      portField,
+      `service ${ns}/${name} ${asked} has no nodePort (allocateLoadBalancerNodePorts: false?)`,
+      `give the port a nodePort, or set type: NodePort on Service ${name}`,
+    );
     return undefined;
   }
-  return { namespace: ns, service: name, port: sp.port, ...(sp.name ? { portName: sp.name } : {}), nodePort: sp.nodePort };
+  return {
+    namespace: ns,
+    service: name,
+    port: sp.port,
+    ...(sp.name ? { portName: sp.name } : {}),
+    nodePort: sp.nodePort,
+  };
 }
 
-const sameBackend = (a: BackendRef, b: BackendRef) => a.namespace === b.namespace && a.service === b.service && a.port === b.port && a.mode === b.mode;
+const sameBackend = (a: BackendRef, b: BackendRef) =>
+  a.namespace === b.namespace && a.service === b.service && a.port === b.port && a.mode === b.mode;
 
 /** Parses and checks every Ingress; routes hold what was valid, errors everything that was not. */
 export function parseIngresses(sources: IngressSource[], services: ServiceModel[]): ParsedIngresses {
@@ -162,24 +234,47 @@ export function parseIngresses(sources: IngressSource[], services: ServiceModel[
     const id = `${ns}/${String(meta.name ?? '')}`;
     const modeRaw = isObj(meta.annotations) ? meta.annotations[BACKEND_MODE_ANNOTATION] : undefined;
     if (modeRaw !== undefined && modeRaw !== 'nodeport' && modeRaw !== 'endpoints')
-      add(`${base}.metadata.annotations.${BACKEND_MODE_ANNOTATION}`, `Unsupported value: ${JSON.stringify(modeRaw)}`, 'use nodeport (every node\'s NodePort, the default) or endpoints (the pods directly)');
+      add(
+        `${base}.metadata.annotations.${BACKEND_MODE_ANNOTATION}`,
+        `Unsupported value: ${JSON.stringify(modeRaw)}`,
+        "use nodeport (every node's NodePort, the default) or endpoints (the pods directly)",
+      );
     const mode = modeRaw === 'endpoints' ? 'endpoints' : 'nodeport';
     const spec = object.spec;
     if (spec === undefined || spec === null) {
-      add(`${base}.spec`, 'Required value: an Ingress needs spec.rules or spec.defaultBackend', 'add spec.rules (hosts and paths) or spec.defaultBackend');
+      add(
+        `${base}.spec`,
+        'Required value: an Ingress needs spec.rules or spec.defaultBackend',
+        'add spec.rules (hosts and paths) or spec.defaultBackend',
+      );
       continue;
     }
     if (!isObj(spec)) {
       add(`${base}.spec`, 'Invalid value: must be a mapping', 'write spec: {rules: [...], defaultBackend: {...}}');
       continue;
     }
-    if (spec.ingressClassName !== undefined && (typeof spec.ingressClassName !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(spec.ingressClassName)))
-      add(`${base}.spec.ingressClassName`, `Invalid value: ${JSON.stringify(spec.ingressClassName)}: must be a DNS-1123 subdomain`, 'use a class name such as alb, or leave it out');
+    if (
+      spec.ingressClassName !== undefined &&
+      (typeof spec.ingressClassName !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(spec.ingressClassName))
+    )
+      add(
+        `${base}.spec.ingressClassName`,
+        `Invalid value: ${JSON.stringify(spec.ingressClassName)}: must be a DNS-1123 subdomain`,
+        'use a class name such as alb, or leave it out',
+      );
     if (spec.tls !== undefined)
-      add(`${base}.spec.tls`, 'TLS termination is not supported by the lab\'s ingress (it serves plain HTTP on port 80)', 'remove spec.tls');
+      add(
+        `${base}.spec.tls`,
+        "TLS termination is not supported by the lab's ingress (it serves plain HTTP on port 80)",
+        'remove spec.tls',
+      );
     const rules = spec.rules;
     if (rules === undefined && spec.defaultBackend === undefined) {
-      add(`${base}.spec`, 'Invalid value: either `defaultBackend` or `rules` must be specified', 'add spec.rules (hosts and paths) or spec.defaultBackend');
+      add(
+        `${base}.spec`,
+        'Invalid value: either `defaultBackend` or `rules` must be specified',
+        'add spec.rules (hosts and paths) or spec.defaultBackend',
+      );
       continue;
     }
     if (spec.defaultBackend !== undefined) {
@@ -195,7 +290,11 @@ export function parseIngresses(sources: IngressSource[], services: ServiceModel[
     }
     if (rules === undefined) continue;
     if (!Array.isArray(rules)) {
-      add(`${base}.spec.rules`, 'Invalid value: must be a list', 'write rules: [{host: web.example.com, http: {paths: [...]}}]');
+      add(
+        `${base}.spec.rules`,
+        'Invalid value: must be a list',
+        'write rules: [{host: web.example.com, http: {paths: [...]}}]',
+      );
       continue;
     }
     rules.forEach((rule, ri) => {
@@ -208,14 +307,22 @@ export function parseIngresses(sources: IngressSource[], services: ServiceModel[
       if (rule.host !== undefined) {
         const problem = typeof rule.host === 'string' ? hostProblem(rule.host) : 'must be a string';
         if (problem) {
-          add(`${rf}.host`, problem, 'use a DNS name such as web.example.com or *.apps.example.com, or leave host out to match every host');
+          add(
+            `${rf}.host`,
+            problem,
+            'use a DNS name such as web.example.com or *.apps.example.com, or leave host out to match every host',
+          );
           return;
         }
         host = rule.host as string;
       }
       const http = rule.http;
       if (!isObj(http) || !Array.isArray(http.paths) || http.paths.length === 0) {
-        add(`${rf}.http.paths`, 'Required value: a rule needs http.paths (at least one)', 'write http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}');
+        add(
+          `${rf}.http.paths`,
+          'Required value: a rule needs http.paths (at least one)',
+          'write http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}',
+        );
         return;
       }
       http.paths.forEach((p, pi) => {
@@ -225,9 +332,20 @@ export function parseIngresses(sources: IngressSource[], services: ServiceModel[
           return;
         }
         let pathType: PathType | undefined;
-        if (p.pathType === 'Exact' || p.pathType === 'Prefix' || p.pathType === 'ImplementationSpecific') pathType = p.pathType;
-        else if (p.pathType === undefined) add(`${pf}.pathType`, 'Required value: pathType must be specified', 'set pathType: Prefix or pathType: Exact');
-        else add(`${pf}.pathType`, `Unsupported value: ${JSON.stringify(p.pathType)}`, 'use one of: Exact, Prefix, ImplementationSpecific');
+        if (p.pathType === 'Exact' || p.pathType === 'Prefix' || p.pathType === 'ImplementationSpecific')
+          pathType = p.pathType;
+        else if (p.pathType === undefined)
+          add(
+            `${pf}.pathType`,
+            'Required value: pathType must be specified',
+            'set pathType: Prefix or pathType: Exact',
+          );
+        else
+          add(
+            `${pf}.pathType`,
+            `Unsupported value: ${JSON.stringify(p.pathType)}`,
+            'use one of: Exact, Prefix, ImplementationSpecific',
+          );
         const rawPath = p.path === undefined ? '/' : p.path;
         let pathOk = true;
         if (typeof rawPath !== 'string') {

@@ -95,14 +95,20 @@ export interface PointIndex {
  * Valid capture points of a running lab. `listings` maps a Docker container name to what
  * LIST_LINKS_SCRIPT printed there; containers with no listing still get the model's points.
  */
-export function indexCapturePoints(model: LabModel, containers: ListedLabContainer[], listings: Record<string, LinkListing>): PointIndex {
+export function indexCapturePoints(
+  model: LabModel,
+  containers: ListedLabContainer[],
+  listings: Record<string, LinkListing>,
+): PointIndex {
   const targets: Record<string, CaptureTarget> = {};
   const observed: string[] = [];
   targets[model.vpc.name] = { target: model.vpc.name, container: model.vpc.container };
   for (const n of model.nodes) targets[n.name] = { target: n.name, container: n.container };
   // Edge containers the model knows (igw, lb, ingress, internet): their points come from the listing.
   const e = model.edge;
-  if (e) for (const c of [e.igw, e.lb, e.ingress, e.internet]) targets[c.name] ??= { target: c.name, container: c.container };
+  if (e)
+    for (const c of [e.igw, e.lb, e.ingress, e.internet])
+      targets[c.name] ??= { target: c.name, container: c.container };
   for (const p of model.pods) {
     const node = model.nodes.find((n) => n.name === p.node);
     if (node) targets[podTargetId(p)] = { target: podTargetId(p), container: node.container, netns: p.netns };

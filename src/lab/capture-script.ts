@@ -27,7 +27,8 @@ const SCRIPT = [
  * whole number of seconds after which `timeout` stops tcpdump whatever happens.
  */
 export function captureArgv(tcpdump: string[], safetySeconds: number): string[] {
-  if (!Number.isInteger(safetySeconds) || safetySeconds < 1) throw new Error(`safety timeout must be a positive whole number of seconds, got ${safetySeconds}`);
+  if (!Number.isInteger(safetySeconds) || safetySeconds < 1)
+    throw new Error(`safety timeout must be a positive whole number of seconds, got ${safetySeconds}`);
   return ['sh', '-c', SCRIPT, 'k8s-netlab-capture', `${safetySeconds}s`, ...tcpdump];
 }
 
@@ -64,6 +65,13 @@ export function parseTcpdumpStats(stderr: string): TcpdumpStats {
 
 /** A tcpdump error worth showing (no such device, bad filter), from its stderr. */
 export function tcpdumpError(stderr: string): string | undefined {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines.find((l) => /^tcpdump: (?!listening on|verbose output)/.test(l) || /syntax error|No such device|doesn't exist|Cannot open|Operation not permitted/i.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return lines.find(
+    (l) =>
+      /^tcpdump: (?!listening on|verbose output)/.test(l) ||
+      /syntax error|No such device|doesn't exist|Cannot open|Operation not permitted/i.test(l),
+  );
 }

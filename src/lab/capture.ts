@@ -11,8 +11,22 @@ import { exec } from '../runtime/exec';
 import { execBinary } from '../runtime/exec-binary';
 import { listLabContainers } from '../runtime/containers';
 import { tcpdumpArgv, CapturePoint } from '../trace/capture-plan';
-import { captureArgv, isListeningLine, parsePidLine, parseTcpdumpStats, tcpdumpError, TcpdumpStats } from './capture-script';
-import { CaptureTarget, indexCapturePoints, LinkListing, LIST_LINKS_SCRIPT, parseLinkListing, PointIndex } from './capture-points';
+import {
+  captureArgv,
+  isListeningLine,
+  parsePidLine,
+  parseTcpdumpStats,
+  tcpdumpError,
+  TcpdumpStats,
+} from './capture-script';
+import {
+  CaptureTarget,
+  indexCapturePoints,
+  LinkListing,
+  LIST_LINKS_SCRIPT,
+  parseLinkListing,
+  PointIndex,
+} from './capture-points';
 
 /** Every capture point of the running lab: the model's, plus what `ip -o link` shows in each container and pod. */
 export async function observeCapturePoints(model: LabModel): Promise<PointIndex> {
@@ -85,7 +99,14 @@ export async function startCapture(req: CaptureRequest, log?: (line: string) => 
   if (!dest) throw new Error('a capture needs a file or a stream');
   const sink = new CountingSink(dest);
   const argv = captureArgv(
-    tcpdumpArgv({ iface: req.point.iface, file: '-', filter: req.filter, count: req.count, netns: req.target.netns, nanos: true }),
+    tcpdumpArgv({
+      iface: req.point.iface,
+      file: '-',
+      filter: req.filter,
+      count: req.count,
+      netns: req.target.netns,
+      nanos: true,
+    }),
     req.safetySeconds,
   );
   let onListen: () => void = () => undefined;
@@ -118,14 +139,39 @@ export async function startCapture(req: CaptureRequest, log?: (line: string) => 
     const stderr = h.stderr();
     const stats = parseTcpdumpStats(stderr);
     // 124: timeout's own code when the safety net fired; tcpdump stopped cleanly by SIGTERM exits 0.
-    const error = exitCode === 0 || exitCode === 124 ? undefined : tcpdumpError(stderr) ?? `tcpdump exited ${exitCode}`;
-    const outcome: CaptureOutcome = { point: req.point.point, file: req.file, exitCode, bytes: sink.bytes, stats, error, stderr };
+    const error =
+      exitCode === 0 || exitCode === 124 ? undefined : (tcpdumpError(stderr) ?? `tcpdump exited ${exitCode}`);
+    const outcome: CaptureOutcome = {
+      point: req.point.point,
+      file: req.file,
+      exitCode,
+      bytes: sink.bytes,
+      stats,
+      error,
+      stderr,
+    };
     onFail(new LabError(`capture at ${req.point.point} ended before it was listening: ${error ?? stderr.trim()}`));
     return outcome;
   });
-  const timer = setTimeout(() => onFail(new LabError(`capture at ${req.point.point} did not start listening within ${LISTEN_TIMEOUT_MS / 1000} s`)), LISTEN_TIMEOUT_MS);
-  listening.then(() => clearTimeout(timer), () => clearTimeout(timer));
-  return { point: req.point.point, file: req.file, listening, done, stop: () => h.closeStdin(), finished: () => isDone };
+  const timer = setTimeout(
+    () =>
+      onFail(
+        new LabError(`capture at ${req.point.point} did not start listening within ${LISTEN_TIMEOUT_MS / 1000} s`),
+      ),
+    LISTEN_TIMEOUT_MS,
+  );
+  listening.then(
+    () => clearTimeout(timer),
+    () => clearTimeout(timer),
+  );
+  return {
+    point: req.point.point,
+    file: req.file,
+    listening,
+    done,
+    stop: () => h.closeStdin(),
+    finished: () => isDone,
+  };
 }
 
 /**
@@ -134,7 +180,9 @@ export async function startCapture(req: CaptureRequest, log?: (line: string) => 
  */
 export async function startCaptures(reqs: CaptureRequest[], log?: (line: string) => void): Promise<RunningCapture[]> {
   const started = await Promise.allSettled(reqs.map((r) => startCapture(r, log)));
-  const running = started.filter((s): s is PromiseFulfilledResult<RunningCapture> => s.status === 'fulfilled').map((s) => s.value);
+  const running = started
+    .filter((s): s is PromiseFulfilledResult<RunningCapture> => s.status === 'fulfilled')
+    .map((s) => s.value);
   const failedStart = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failedStart) {
     await stopCaptures(running);

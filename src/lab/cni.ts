@@ -22,8 +22,13 @@ export function cniExecSource(): string {
 
 /** Lines that put the plugin runner and the node's CNI configuration in place (run at node setup). */
 export function renderCniInstall(model: LabModel, node: NodeModel, source = cniExecSource()): string[] {
-  const lines = [`# CNI: ${CNI_EXEC} and the node's network configuration`, `mkdir -p ${q(path.posix.dirname(CNI_EXEC))}`, `printf '%s' ${q(source)} > ${CNI_EXEC}`];
-  for (const f of renderCniFiles(model, node)) lines.push(`mkdir -p ${q(path.posix.dirname(f.path))}`, `printf '%s' ${q(f.text)} > ${q(f.path)}`);
+  const lines = [
+    `# CNI: ${CNI_EXEC} and the node's network configuration`,
+    `mkdir -p ${q(path.posix.dirname(CNI_EXEC))}`,
+    `printf '%s' ${q(source)} > ${CNI_EXEC}`,
+  ];
+  for (const f of renderCniFiles(model, node))
+    lines.push(`mkdir -p ${q(path.posix.dirname(f.path))}`, `printf '%s' ${q(f.text)} > ${q(f.path)}`);
   return lines;
 }
 
@@ -35,8 +40,12 @@ export function recordCniResults(pods: PodModel[], results: CniResult[]): PodMod
   const byNetns = new Map(results.map((r) => [r.netns, r]));
   return pods.map((p) => {
     const r = byNetns.get(p.netns);
-    if (!r) throw new LabError(`pod ${p.namespace}/${p.name}: no CNI ADD result seen`, { hint: 'lab down and lab up again; run with --debug to see the node script' });
-    if (r.ip !== p.ip) throw new LabError(`pod ${p.namespace}/${p.name}: CNI ADD gave ${r.ip}, the model expected ${p.ip}`);
+    if (!r)
+      throw new LabError(`pod ${p.namespace}/${p.name}: no CNI ADD result seen`, {
+        hint: 'lab down and lab up again; run with --debug to see the node script',
+      });
+    if (r.ip !== p.ip)
+      throw new LabError(`pod ${p.namespace}/${p.name}: CNI ADD gave ${r.ip}, the model expected ${p.ip}`);
     return r.hostVeth && r.hostVeth !== '-' ? { ...p, hostVeth: r.hostVeth } : p;
   });
 }

@@ -7,14 +7,27 @@
 import { LabModel, PodModel } from '../model/types';
 import { LabError } from '../errors';
 import { docker } from '../runtime/docker';
-import { containerPid, createAndStart, demuxLogs, listLabContainers, removeContainers, runToCompletion } from '../runtime/containers';
+import {
+  containerPid,
+  createAndStart,
+  demuxLogs,
+  listLabContainers,
+  removeContainers,
+  runToCompletion,
+} from '../runtime/containers';
 import { exec, execScript, execScriptOk } from '../runtime/exec';
 import { isCoreDnsPod, parseCoreDnsObserve, renderCoreDnsObserve, renderCoreDnsWaitReady } from '../plan/coredns-pod';
 import { removeCoreDnsFiles } from './dns';
 import { fabricHelperSpec } from '../plan/containers';
 import { isContainerPod, parseCniResults } from '../plan/pod';
 import { recordCniResults } from './cni';
-import { containerPodName, containerPodSpec, renderAttachNetns, renderContainerPodDetach, renderContainerPodNetwork } from '../plan/container-pod';
+import {
+  containerPodName,
+  containerPodSpec,
+  renderAttachNetns,
+  renderContainerPodDetach,
+  renderContainerPodNetwork,
+} from '../plan/container-pod';
 import { script } from '../plan/shell';
 import { renderNeighFlush } from './reconcile';
 
@@ -33,21 +46,37 @@ function helperImage(model: LabModel, image?: string): string {
 }
 
 /** Attaches the running containers' namespaces to their nodes (one helper run) and plumbs them; returns them as their CNI ADD recorded them. */
-async function attachAndPlumb(model: LabModel, pods: PodModel[], pids: Map<string, number>, image: string): Promise<PodModel[]> {
+async function attachAndPlumb(
+  model: LabModel,
+  pods: PodModel[],
+  pids: Map<string, number>,
+  image: string,
+): Promise<PodModel[]> {
   const nodePids = new Map<string, number>();
-  for (const n of new Set(pods.map((p) => p.node))) nodePids.set(n, await containerPid(nodeOf(model, pods.find((p) => p.node === n)!).container));
-  const text = pods.map((p) => renderAttachNetns(p, pids.get(containerPodName(model, p))!, nodePids.get(p.node)!)).join('');
+  for (const n of new Set(pods.map((p) => p.node)))
+    nodePids.set(n, await containerPid(nodeOf(model, pods.find((p) => p.node === n)!).container));
+  const text = pods
+    .map((p) => renderAttachNetns(p, pids.get(containerPodName(model, p))!, nodePids.get(p.node)!))
+    .join('');
   const helper = await runToCompletion(fabricHelperSpec(model, image, text, 'attach'));
-  if (helper.exitCode !== 0) throw new LabError(`attaching container pods to their nodes failed: ${helper.output.trim()}`);
+  if (helper.exitCode !== 0)
+    throw new LabError(`attaching container pods to their nodes failed: ${helper.output.trim()}`);
   const byNode = new Map<string, PodModel[]>();
   for (const p of pods) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
   const outs = await Promise.all(
     [...byNode].map(([n, ps]) => {
       const node = nodeOf(model, ps[0]);
-      return execScriptOk(node.container, script(ps.flatMap((p) => renderContainerPodNetwork(model, node, p))), `container pods on ${n}`);
+      return execScriptOk(
+        node.container,
+        script(ps.flatMap((p) => renderContainerPodNetwork(model, node, p))),
+        `container pods on ${n}`,
+      );
     }),
   );
-  return recordCniResults(pods, outs.flatMap((o) => parseCniResults(o.stdout)));
+  return recordCniResults(
+    pods,
+    outs.flatMap((o) => parseCniResults(o.stdout)),
+  );
 }
 
 /** Creates, starts and plumbs container pods (any stale container of the same name is replaced); returns them as CNI ADD recorded them. */
@@ -72,7 +101,9 @@ export async function startContainerPods(model: LabModel, pods: PodModel[], imag
 
 async function logTail(name: string, lines = 10): Promise<string> {
   try {
-    const buf = (await docker().getContainer(name).logs({ stdout: true, stderr: true, follow: false, tail: lines })) as unknown as Buffer;
+    const buf = (await docker()
+      .getContainer(name)
+      .logs({ stdout: true, stderr: true, follow: false, tail: lines })) as unknown as Buffer;
     return demuxLogs(buf).trim();
   } catch (e) {
     return `(no logs: ${(e as Error).message})`;
@@ -87,7 +118,9 @@ async function waitCoreDnsReady(model: LabModel, pods: PodModel[]): Promise<void
       const r = await execScript(nodeOf(model, p).container, script(renderCoreDnsWaitReady(model, p)));
       if (r.failed) {
         const name = containerPodName(model, p);
-        throw new LabError(`${r.stderr.trim() || `pod ${p.name}: CoreDNS not ready`}\n${name} logs:\n${await logTail(name)}`);
+        throw new LabError(
+          `${r.stderr.trim() || `pod ${p.name}: CoreDNS not ready`}\n${name} logs:\n${await logTail(name)}`,
+        );
       }
     }),
   );
@@ -111,7 +144,9 @@ async function coreDnsReadiness(model: LabModel, pods: PodModel[]): Promise<Map<
     [...byNode].map(async ([, ps]) => {
       let seen = new Map<string, boolean>();
       try {
-        seen = parseCoreDnsObserve((await exec(nodeOf(model, ps[0]).container, ['sh', '-c', renderCoreDnsObserve(model, ps)])).stdout);
+        seen = parseCoreDnsObserve(
+          (await exec(nodeOf(model, ps[0]).container, ['sh', '-c', renderCoreDnsObserve(model, ps)])).stdout,
+        );
       } catch {
         // A node that does not answer has no ready pods.
       }
@@ -129,7 +164,10 @@ export async function observeContainerPods(model: LabModel): Promise<ContainerPo
     const state = listed.get(containerPodName(model, pod)) ?? 'missing';
     return { pod, running: state === 'running', state };
   });
-  const probed = await coreDnsReadiness(model, states.filter((s) => s.running && isCoreDnsPod(s.pod)).map((s) => s.pod));
+  const probed = await coreDnsReadiness(
+    model,
+    states.filter((s) => s.running && isCoreDnsPod(s.pod)).map((s) => s.pod),
+  );
   return states.map((s) => (isCoreDnsPod(s.pod) ? { ...s, ready: probed.get(s.pod) ?? false } : s));
 }
 
@@ -162,5 +200,13 @@ export async function deleteContainerPods(model: LabModel, pods: PodModel[]): Pr
   removeCoreDnsFiles(model, cps);
   const byNode = new Map<string, PodModel[]>();
   for (const p of cps) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
-  await Promise.all([...byNode].map(([n, ps]) => execScriptOk(nodeOf(model, ps[0]).container, script(ps.flatMap((p) => renderContainerPodDetach(model, p))), `delete container pods on ${n}`)));
+  await Promise.all(
+    [...byNode].map(([n, ps]) =>
+      execScriptOk(
+        nodeOf(model, ps[0]).container,
+        script(ps.flatMap((p) => renderContainerPodDetach(model, p))),
+        `delete container pods on ${n}`,
+      ),
+    ),
+  );
 }

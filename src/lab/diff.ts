@@ -29,25 +29,50 @@ export function diffModels(running: LabModel, wanted: LabModel): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(wanted.cluster)) {
     const r = (running.cluster as unknown as Record<string, unknown>)[k];
-    if (JSON.stringify(r) !== JSON.stringify(v)) out.push(`cluster.${k}: running ${JSON.stringify(r)}, file ${JSON.stringify(v)}`);
+    if (JSON.stringify(r) !== JSON.stringify(v))
+      out.push(`cluster.${k}: running ${JSON.stringify(r)}, file ${JSON.stringify(v)}`);
   }
   out.push(
     ...diffSet(
       'node',
-      keyed(running.nodes, (n) => n.name, (n) => `${n.subnet} ${n.ip} ${n.podCIDR}`),
-      keyed(wanted.nodes, (n) => n.name, (n) => `${n.subnet} ${n.ip} ${n.podCIDR}`),
+      keyed(
+        running.nodes,
+        (n) => n.name,
+        (n) => `${n.subnet} ${n.ip} ${n.podCIDR}`,
+      ),
+      keyed(
+        wanted.nodes,
+        (n) => n.name,
+        (n) => `${n.subnet} ${n.ip} ${n.podCIDR}`,
+      ),
     ),
     ...diffSet(
       'pod',
-      keyed(running.pods.filter((p) => !p.owner), (p) => `${p.namespace}/${p.name}`, (p) => `${p.node} ${p.ip}`),
-      keyed(wanted.pods.filter((p) => !p.owner), (p) => `${p.namespace}/${p.name}`, (p) => `${p.node} ${p.ip}`),
+      keyed(
+        running.pods.filter((p) => !p.owner),
+        (p) => `${p.namespace}/${p.name}`,
+        (p) => `${p.node} ${p.ip}`,
+      ),
+      keyed(
+        wanted.pods.filter((p) => !p.owner),
+        (p) => `${p.namespace}/${p.name}`,
+        (p) => `${p.node} ${p.ip}`,
+      ),
     ),
     // A Deployment's pods have random names (a new draw on every load): compare what they are instead.
     ...diffSet('deployment', replicaSets(running), replicaSets(wanted)),
     ...diffSet(
       'service',
-      keyed(running.services, (s) => `${s.namespace}/${s.name}`, (s) => JSON.stringify(s)),
-      keyed(wanted.services, (s) => `${s.namespace}/${s.name}`, (s) => JSON.stringify(s)),
+      keyed(
+        running.services,
+        (s) => `${s.namespace}/${s.name}`,
+        (s) => JSON.stringify(s),
+      ),
+      keyed(
+        wanted.services,
+        (s) => `${s.namespace}/${s.name}`,
+        (s) => JSON.stringify(s),
+      ),
     ),
   );
   return out;

@@ -11,7 +11,13 @@ import { execScript } from '../runtime/exec';
 import { computeEndpoints } from '../proxy/endpoints';
 import { LabError } from '../errors';
 import { clockSerial, dnsZoneFiles, isDnsPod, renderDnsSync } from '../plan/dns-pod';
-import { coreDnsPodDir, isCoreDnsPod, renderCoreDnsAwaitSerial, renderCoreDnsFiles, renderCoreDnsSync } from '../plan/coredns-pod';
+import {
+  coreDnsPodDir,
+  isCoreDnsPod,
+  renderCoreDnsAwaitSerial,
+  renderCoreDnsFiles,
+  renderCoreDnsSync,
+} from '../plan/coredns-pod';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
 
@@ -36,7 +42,12 @@ export function dnsPods(model: LabModel): PodModel[] {
  * Writes zones and configs into each DNS pod (all, or `only`) and reloads them. Never throws for
  * one pod's failure: a node that is gone must not stop kube-proxy's sync; the result says.
  */
-export async function syncDns(model: LabModel, endpoints: EndpointSlice[], only?: PodModel[], opts: { awaitServed?: boolean } = {}): Promise<DnsPodSync[]> {
+export async function syncDns(
+  model: LabModel,
+  endpoints: EndpointSlice[],
+  only?: PodModel[],
+  opts: { awaitServed?: boolean } = {},
+): Promise<DnsPodSync[]> {
   const pods = (only ?? model.pods).filter(isDnsPod);
   const serial = clockSerial();
   return Promise.all(
@@ -50,7 +61,14 @@ export async function syncDns(model: LabModel, endpoints: EndpointSlice[], only?
         const r = await execScript(node.container, renderDnsSync(model, p, c, endpoints, { serial }));
         const m = /serial=(\d+)/.exec(r.stdout);
         const err = r.stderr.trim();
-        return { pod: p.name, node: p.node, ok: !r.failed && !!m && !err, serial: m ? Number(m[1]) : undefined, ms: Date.now() - t0, ...(err || r.failed ? { error: err || `exit ${r.exitCode}` } : {}) };
+        return {
+          pod: p.name,
+          node: p.node,
+          ok: !r.failed && !!m && !err,
+          serial: m ? Number(m[1]) : undefined,
+          ms: Date.now() - t0,
+          ...(err || r.failed ? { error: err || `exit ${r.exitCode}` } : {}),
+        };
       } catch (e) {
         return { pod: p.name, node: p.node, ok: false, ms: Date.now() - t0, error: (e as Error).message };
       }
@@ -66,7 +84,12 @@ export async function prepareDnsPods(model: LabModel, pods: PodModel[]): Promise
   const dns = pods.filter(isDnsPod);
   if (!dns.length) return;
   // Before they start: nothing serves yet, so nothing to wait for.
-  const res = await syncDns(model, computeEndpoints(model, () => true), dns, { awaitServed: false });
+  const res = await syncDns(
+    model,
+    computeEndpoints(model, () => true),
+    dns,
+    { awaitServed: false },
+  );
   const bad = res.filter((r) => !r.ok);
   if (bad.length) throw new LabError(`preparing DNS pods failed: ${bad.map((b) => `${b.pod}: ${b.error}`).join('; ')}`);
 }
@@ -109,13 +132,25 @@ export function writeCoreDnsFiles(dir: string, files: Record<string, string>, se
  * One CoreDNS pod: the node's copy first (its lock and serial rule pick the serial, above the host
  * directory's), then the host files CoreDNS reads, with that serial; `reload 1s` picks them up.
  */
-async function syncCoreDnsPod(model: LabModel, p: PodModel, node: NodeModel, endpoints: EndpointSlice[], candidate: number, t0: number, awaitServed: boolean): Promise<DnsPodSync> {
+async function syncCoreDnsPod(
+  model: LabModel,
+  p: PodModel,
+  node: NodeModel,
+  endpoints: EndpointSlice[],
+  candidate: number,
+  t0: number,
+  awaitServed: boolean,
+): Promise<DnsPodSync> {
   try {
     const dir = coreDnsPodDir(model, p);
-    const r = await execScript(node.container, renderCoreDnsSync(model, p, endpoints, Math.max(candidate, readHostSerial(dir) + 1)));
+    const r = await execScript(
+      node.container,
+      renderCoreDnsSync(model, p, endpoints, Math.max(candidate, readHostSerial(dir) + 1)),
+    );
     const m = /serial=(\d+)/.exec(r.stdout);
     const err = r.stderr.trim();
-    if (r.failed || !m || err) return { pod: p.name, node: p.node, ok: false, ms: Date.now() - t0, error: err || `exit ${r.exitCode}` };
+    if (r.failed || !m || err)
+      return { pod: p.name, node: p.node, ok: false, ms: Date.now() - t0, error: err || `exit ${r.exitCode}` };
     const serial = Number(m[1]);
     writeCoreDnsFiles(dir, renderCoreDnsFiles(model, p, endpoints, serial), serial);
     // The sync is done when CoreDNS serves it, not when the file is written (reload 1s).

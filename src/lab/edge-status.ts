@@ -7,14 +7,27 @@ export interface EdgeStatus {
   lb: { container: string; ip: string; pool: string };
   ingressIP: string;
   nodePublicIPs: Record<string, string | null>;
-  loadBalancers: Array<{ service: string; ip: string; ports: string[]; externalTrafficPolicy: string; healthCheckNodePort?: number; sourceRanges?: string[] }>;
+  loadBalancers: Array<{
+    service: string;
+    ip: string;
+    ports: string[];
+    externalTrafficPolicy: string;
+    healthCheckNodePort?: number;
+    sourceRanges?: string[];
+  }>;
 }
 
 export function edgeStatus(model: LabModel): EdgeStatus {
   const e = model.edge!;
   return {
     igw: { container: e.igw.container, vpcIP: e.igw.ip, internetIP: e.igw.internetIP, natIP: e.natIP },
-    internet: { container: e.internet.container, ip: e.internet.ip, otherClientIP: e.internet.otherClientIP, dns: model.internetDns ?? e.internet.ip, whoami: `http://${e.internet.ip}/` },
+    internet: {
+      container: e.internet.container,
+      ip: e.internet.ip,
+      otherClientIP: e.internet.otherClientIP,
+      dns: model.internetDns ?? e.internet.ip,
+      whoami: `http://${e.internet.ip}/`,
+    },
     lb: { container: e.lb.container, ip: e.lb.ip, pool: e.loadBalancerPool },
     ingressIP: e.ingressIP,
     nodePublicIPs: Object.fromEntries(model.nodes.map((n) => [n.name, n.publicIP ?? null])),
@@ -34,9 +47,13 @@ export function edgeStatus(model: LabModel): EdgeStatus {
 export function renderEdgeStatus(e: EdgeStatus): string[] {
   const out = [
     `internet gateway ${e.igw.vpcIP} / ${e.igw.internetIP} (NAT address ${e.igw.natIP})  internet host ${e.internet.ip} (+${e.internet.otherClientIP}, DNS ${e.internet.dns})  load balancer ${e.lb.ip} pool ${e.lb.pool}  ingress ${e.ingressIP}`,
-    `public IPs: ${Object.entries(e.nodePublicIPs).map(([n, ip]) => `${n} ${ip ?? '-'}`).join(', ')}`,
+    `public IPs: ${Object.entries(e.nodePublicIPs)
+      .map(([n, ip]) => `${n} ${ip ?? '-'}`)
+      .join(', ')}`,
   ];
   for (const l of e.loadBalancers)
-    out.push(`LOADBALANCER ${l.service} ${l.ip} ${l.ports.join(',')} externalTrafficPolicy ${l.externalTrafficPolicy}${l.healthCheckNodePort ? ` healthCheckNodePort ${l.healthCheckNodePort}` : ''}${l.sourceRanges ? ` sourceRanges ${l.sourceRanges.join(',')}` : ''}`);
+    out.push(
+      `LOADBALANCER ${l.service} ${l.ip} ${l.ports.join(',')} externalTrafficPolicy ${l.externalTrafficPolicy}${l.healthCheckNodePort ? ` healthCheckNodePort ${l.healthCheckNodePort}` : ''}${l.sourceRanges ? ` sourceRanges ${l.sourceRanges.join(',')}` : ''}`,
+    );
   return out;
 }

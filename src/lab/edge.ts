@@ -28,7 +28,9 @@ export async function setupEdge(model: LabModel): Promise<void> {
     execScriptOk(e.igw.container, script(renderIgw(model)), 'internet gateway setup'),
     execScriptOk(e.lb.container, script(renderLbBase(model)), 'load balancer setup'),
     execScriptOk(model.vpc.container, script(renderVpcEdge(model)), 'vpc router edge setup'),
-    ...model.nodes.map((n) => execScriptOk(n.container, script(renderIpMasqAgent(model, n)), `egress masquerade on ${n.name}`)),
+    ...model.nodes.map((n) =>
+      execScriptOk(n.container, script(renderIpMasqAgent(model, n)), `egress masquerade on ${n.name}`),
+    ),
     execScriptOk(e.internet.container, script(renderInternetHost(model)), 'internet host setup'),
   ]);
 }
@@ -38,7 +40,11 @@ export async function syncEdge(model: LabModel, slices: EndpointSlice[], skipNod
   const e = model.edge;
   if (!e) return;
   await Promise.all([
-    ...model.nodes.filter((n) => !skipNodes?.has(n.name)).map((n) => execScriptOk(n.container, script(renderHealthzSync(model, n, slices)), `health servers on ${n.name}`)),
+    ...model.nodes
+      .filter((n) => !skipNodes?.has(n.name))
+      .map((n) =>
+        execScriptOk(n.container, script(renderHealthzSync(model, n, slices)), `health servers on ${n.name}`),
+      ),
     execScriptOk(e.lb.container, script(renderLbSync(model)), 'load balancer sync'),
   ]);
 }
@@ -64,12 +70,25 @@ export async function attachEdgeContainer(model: LabModel, opts: AttachOptions):
   const att = opts.attachment;
   const publicIPs = opts.publicIPs ?? [];
   const exists = (await listLabContainers(model.name)).some((c) => c.name === att.container);
-  if (opts.create !== false && !exists) await createAndStart(edgeSpec(model, att.name, att.container, att.role as Role, opts.image));
-  const link: LinkModel = { a: { container: model.vpc.container, iface: att.vpcIface }, b: { container: att.container, iface: att.iface }, mtu: model.cluster.mtu };
-  const pids = { [model.vpc.container]: await containerPid(model.vpc.container), [att.container]: await containerPid(att.container) };
+  if (opts.create !== false && !exists)
+    await createAndStart(edgeSpec(model, att.name, att.container, att.role as Role, opts.image));
+  const link: LinkModel = {
+    a: { container: model.vpc.container, iface: att.vpcIface },
+    b: { container: att.container, iface: att.iface },
+    mtu: model.cluster.mtu,
+  };
+  const pids = {
+    [model.vpc.container]: await containerPid(model.vpc.container),
+    [att.container]: await containerPid(att.container),
+  };
   const helper = await runToCompletion(fabricHelperSpec(model, opts.image, renderLinkScript([link], pids)));
-  if (helper.exitCode !== 0) throw new LabError(`linking ${att.name} to the VPC router failed: ${helper.output.trim()}`);
+  if (helper.exitCode !== 0)
+    throw new LabError(`linking ${att.name} to the VPC router failed: ${helper.output.trim()}`);
   await execScriptOk(att.container, script(renderAttachmentSide(att, publicIPs)), `${att.name} edge link`);
-  await execScriptOk(model.vpc.container, script(renderVpcAttachment(att, publicIPs)), `vpc router link to ${att.name}`);
+  await execScriptOk(
+    model.vpc.container,
+    script(renderVpcAttachment(att, publicIPs)),
+    `vpc router link to ${att.name}`,
+  );
   return link;
 }

@@ -55,26 +55,37 @@ export async function syncIngress(model: LabModel, opts: IngressSyncOptions = {}
   const log = opts.log ?? (() => undefined);
   if (!model.edge) {
     const n = (model.ingresses ?? []).length;
-    if (n) log(`ingress: ${n} Ingress object(s) not served: the lab has no edge: section (no Internet for the load balancer)`);
+    if (n)
+      log(
+        `ingress: ${n} Ingress object(s) not served: the lab has no edge: section (no Internet for the load balancer)`,
+      );
     return { skipped: 'no edge section', created: false, hosts: 0, paths: 0, ms: Date.now() - t0 };
   }
   // Rendered (and validated) before anything is touched.
   const cfg = ingressConfig(model, opts.slices);
   const running = (await listLabContainers(model.name)).some((c) => c.role === 'ingress');
-  if (!running && !(model.ingresses ?? []).length) return { skipped: 'no Ingress objects', created: false, hosts: 0, paths: 0, ms: Date.now() - t0 };
-  if (opts.onlyIfChanged && !running) return { skipped: 'ingress not started yet', created: false, hosts: 0, paths: 0, ms: Date.now() - t0 };
+  if (!running && !(model.ingresses ?? []).length)
+    return { skipped: 'no Ingress objects', created: false, hosts: 0, paths: 0, ms: Date.now() - t0 };
+  if (opts.onlyIfChanged && !running)
+    return { skipped: 'ingress not started yet', created: false, hosts: 0, paths: 0, ms: Date.now() - t0 };
   if (opts.onlyIfChanged) {
     const now = await exec(model.edge.ingress.container, ['curl', '-s', '-m', '2', cfg.statusUrl]);
-    if (now.stdout.trim() === cfg.hash) return { created: false, hosts: cfg.routes.hosts.length, paths: 0, hash: cfg.hash, ms: Date.now() - t0 };
+    if (now.stdout.trim() === cfg.hash)
+      return { created: false, hosts: cfg.routes.hosts.length, paths: 0, hash: cfg.hash, ms: Date.now() - t0 };
   }
   const image = opts.image ?? model.image;
   if (!image) throw new LabError('no lab image recorded in the model: cannot start the ingress container');
   const created = await ensureIngressContainer(model, image);
   const r = await execScript(model.edge.ingress.container, renderIngressApply(cfg.conf, cfg.hash, cfg.statusUrl));
-  if (r.exitCode === 3) throw new LabError(`ingress: ${r.stderr.trim()}`, { hint: 'this is a bug in the rendered config; the running config was kept' });
+  if (r.exitCode === 3)
+    throw new LabError(`ingress: ${r.stderr.trim()}`, {
+      hint: 'this is a bug in the rendered config; the running config was kept',
+    });
   if (r.failed) throw new LabError(`ingress: applying the nginx config failed: ${(r.stderr || r.stdout).trim()}`);
   const action = /reloaded/.test(r.stdout) ? 'reloaded' : 'started';
   const paths = cfg.routes.hosts.reduce((n, h) => n + h.paths.length, 0);
-  log(`ingress: nginx ${action} on ${model.edge.ingressIP}:80 (${cfg.routes.hosts.length} hosts, ${paths} paths, default backend ${cfg.routes.defaultBackend ? 'set' : 'none: 404'}, config ${cfg.hash})`);
+  log(
+    `ingress: nginx ${action} on ${model.edge.ingressIP}:80 (${cfg.routes.hosts.length} hosts, ${paths} paths, default backend ${cfg.routes.defaultBackend ? 'set' : 'none: 404'}, config ${cfg.hash})`,
+  );
   return { created, action, hosts: cfg.routes.hosts.length, paths, hash: cfg.hash, ms: Date.now() - t0 };
 }

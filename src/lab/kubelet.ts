@@ -18,7 +18,13 @@ import {
   renderPodDelete,
   renderPodsOnNode,
 } from '../plan/pod';
-import { deleteContainerPods, isContainerPod, observeContainerPods, restartContainerPod, startContainerPods } from './container-pods';
+import {
+  deleteContainerPods,
+  isContainerPod,
+  observeContainerPods,
+  restartContainerPod,
+  startContainerPods,
+} from './container-pods';
 import { prepareDnsPods } from './dns';
 import { recordCniResults, withPods } from './cni';
 import { saveModel } from './state';
@@ -39,7 +45,10 @@ export async function startPods(model: LabModel, pods: PodModel[]): Promise<PodM
       execScriptOk(node.container, script(renderPodsOnNode(model, node, ps)), `start pods on ${node.name}`),
     ),
   );
-  const processPods = recordCniResults(pods.filter((p) => !isContainerPod(p)), outs.flatMap((o) => parseCniResults(o.stdout)));
+  const processPods = recordCniResults(
+    pods.filter((p) => !isContainerPod(p)),
+    outs.flatMap((o) => parseCniResults(o.stdout)),
+  );
   const started = new Map([...containerPods, ...processPods].map((p) => [`${p.namespace}/${p.name}`, p]));
   return pods.map((p) => started.get(`${p.namespace}/${p.name}`) ?? p);
 }
@@ -73,7 +82,8 @@ export async function observePods(model: LabModel, opts: { probes?: boolean } = 
       return parseObservePods(r.stdout);
     }),
   );
-  const probedContainerPods = opts.probes === false ? new Map<PodModel, boolean>() : await readyOnceContainerPods(model);
+  const probedContainerPods =
+    opts.probes === false ? new Map<PodModel, boolean>() : await readyOnceContainerPods(model);
   const all = seen.flat();
   const engine = new Map((await observeContainerPods(model)).map((o) => [o.pod, o]));
   return model.pods.map((pod) => {
@@ -82,7 +92,12 @@ export async function observePods(model: LabModel, opts: { probes?: boolean } = 
       // Container pods: the engine's state is the container's; ready is the probe's answer where there is one (CoreDNS /ready).
       const name = pod.containers[0].name;
       const ready = cp.running && (cp.ready ?? true) && probedContainerPods.get(pod) !== false;
-      return { pod, alive: cp.running, ready, containers: [{ netns: pod.netns, container: name, alive: cp.running, ready }] };
+      return {
+        pod,
+        alive: cp.running,
+        ready,
+        containers: [{ netns: pod.netns, container: name, alive: cp.running, ready }],
+      };
     }
     const cs = all.filter((c) => c.netns === pod.netns && pod.containers.some((x) => x.name === c.container));
     const complete = cs.length === pod.containers.length;
@@ -107,7 +122,10 @@ export async function checkPodNetworks(model: LabModel): Promise<Map<PodModel, s
       const seen = new Map(parseCniChecks(r.stdout).map((c) => [c.netns, c]));
       for (const p of pods) {
         const c = seen.get(p.netns);
-        out.set(p, c ? c.error : `no CHECK answer from ${node.name}${r.stderr ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`);
+        out.set(
+          p,
+          c ? c.error : `no CHECK answer from ${node.name}${r.stderr ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`,
+        );
       }
     }),
   );
@@ -125,7 +143,11 @@ export async function restartContainers(model: LabModel, obs: PodObservation): P
     return obs.pod.containers.map((c) => c.name);
   }
   const node = model.nodes.find((n) => n.name === obs.pod.node)!;
-  await execScriptOk(node.container, script(dead.flatMap((c) => renderContainerStart(obs.pod, c))), `restart ${obs.pod.name}`);
+  await execScriptOk(
+    node.container,
+    script(dead.flatMap((c) => renderContainerStart(obs.pod, c))),
+    `restart ${obs.pod.name}`,
+  );
   return dead.map((c) => c.name);
 }
 
@@ -135,7 +157,11 @@ async function readyOnceContainerPods(model: LabModel): Promise<Map<PodModel, bo
   const pods = model.pods.filter((p) => isContainerPod(p) && renderReadyOnce(p, p.containers[0]));
   await Promise.all(
     byNode(model, pods).map(async ({ node, pods: ps }) => {
-      const r = await exec(node.container, ['sh', '-c', ps.map((p) => `${renderReadyOnce(p, p.containers[0])}; echo READY ${q(p.netns)} $r`).join('\n')]);
+      const r = await exec(node.container, [
+        'sh',
+        '-c',
+        ps.map((p) => `${renderReadyOnce(p, p.containers[0])}; echo READY ${q(p.netns)} $r`).join('\n'),
+      ]);
       for (const p of ps) out.set(p, new RegExp(`^READY ${p.netns} 1$`, 'm').test(r.stdout));
     }),
   );
@@ -143,11 +169,16 @@ async function readyOnceContainerPods(model: LabModel): Promise<Map<PodModel, bo
 }
 
 /** Runs the given probes, one exec per node, and returns what each observed. */
-export async function runProbes(model: LabModel, due: Array<{ pod: PodModel; container: PodContainer; kind: ProbeKind }>): Promise<Array<ProbeRun & { pod: PodModel }>> {
+export async function runProbes(
+  model: LabModel,
+  due: Array<{ pod: PodModel; container: PodContainer; kind: ProbeKind }>,
+): Promise<Array<ProbeRun & { pod: PodModel }>> {
   const pods = [...new Set(due.map((d) => d.pod))];
   const runs = await Promise.all(
     byNode(model, pods).map(async ({ node, pods: ps }) => {
-      const lines = due.filter((d) => ps.includes(d.pod)).map((d) => renderProbe(d.pod, d.container, d.kind, d.container.probes![d.kind]!));
+      const lines = due
+        .filter((d) => ps.includes(d.pod))
+        .map((d) => renderProbe(d.pod, d.container, d.kind, d.container.probes![d.kind]!));
       const r = await exec(node.container, ['sh', '-c', lines.join('\n')]);
       return parseProbeRuns(r.stdout).flatMap((run) => {
         const pod = ps.find((p) => p.netns === run.netns);
@@ -165,5 +196,9 @@ export async function restartContainer(model: LabModel, pod: PodModel, c: PodCon
     return;
   }
   const node = model.nodes.find((n) => n.name === pod.node)!;
-  await execScriptOk(node.container, script([renderContainerKill(pod, c), ...renderContainerStart(pod, c)]), `restart ${pod.name}/${c.name}`);
+  await execScriptOk(
+    node.container,
+    script([renderContainerKill(pod, c), ...renderContainerStart(pod, c)]),
+    `restart ${pod.name}/${c.name}`,
+  );
 }

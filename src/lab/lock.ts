@@ -37,9 +37,13 @@ export async function lockLab(lab: string): Promise<LabLock> {
   }
   const file = lockPath(lab);
   // flock opens the file read-only (creating it 0666 minus umask), so any user can lock it.
-  const child: ChildProcess = spawn('flock', ['--nonblock', '--conflict-exit-code', String(BUSY), file, 'sh', '-c', 'echo locked; exec cat > /dev/null'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    'flock',
+    ['--nonblock', '--conflict-exit-code', String(BUSY), file, 'sh', '-c', 'echo locked; exec cat > /dev/null'],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   const outcome = await new Promise<'locked' | number | Error>((resolve) => {
     let out = '';
     child.stdout!.on('data', (b: Buffer) => {

@@ -23,7 +23,16 @@ export function renderNetpolApply(text: string): string {
   const content = text || NETPOL_REMOVE;
   let tag = 'K8S_NETLAB_NETPOL';
   while (content.includes(tag)) tag += '_';
-  return ['set -eu', `mkdir -p ${q(NETPOL_FILE.replace(/\/[^/]*$/, ''))}`, `cat > ${q(NETPOL_FILE)} <<'${tag}'`, content.replace(/\n?$/, ''), tag, `nft -f ${q(NETPOL_FILE)}`].join('\n') + '\n';
+  return (
+    [
+      'set -eu',
+      `mkdir -p ${q(NETPOL_FILE.replace(/\/[^/]*$/, ''))}`,
+      `cat > ${q(NETPOL_FILE)} <<'${tag}'`,
+      content.replace(/\n?$/, ''),
+      tag,
+      `nft -f ${q(NETPOL_FILE)}`,
+    ].join('\n') + '\n'
+  );
 }
 
 /**
@@ -51,7 +60,11 @@ export async function readDropCounts(model: LabModel): Promise<DropCounts> {
   await Promise.all(
     model.nodes.flatMap((n) =>
       (['ingress', 'egress'] as const).map(async (dir) => {
-        const r = await exec(n.container, ['sh', '-c', `nft -j list set inet ${NETPOL_TABLE} ${DROP_SET[dir]} 2>/dev/null || true`]);
+        const r = await exec(n.container, [
+          'sh',
+          '-c',
+          `nft -j list set inet ${NETPOL_TABLE} ${DROP_SET[dir]} 2>/dev/null || true`,
+        ]);
         out[`${n.name} ${dir}`] = parseDropSet(r.stdout);
       }),
     ),
@@ -69,7 +82,15 @@ export interface PolicyDrop {
 }
 
 /** The drops of (src, dst, proto, port) between two readings, with the rule that dropped them. */
-export async function dropsBetween(model: LabModel, before: DropCounts, after: DropCounts, src: string, dst: string, proto: string, port: number): Promise<PolicyDrop[]> {
+export async function dropsBetween(
+  model: LabModel,
+  before: DropCounts,
+  after: DropCounts,
+  src: string,
+  dst: string,
+  proto: string,
+  port: number,
+): Promise<PolicyDrop[]> {
   const key = `${src} ${dst} ${proto.toLowerCase()} ${port}`;
   const out: PolicyDrop[] = [];
   for (const [where, counts] of Object.entries(after)) {
@@ -78,7 +99,9 @@ export async function dropsBetween(model: LabModel, before: DropCounts, after: D
     const [node, dir] = where.split(' ') as [string, 'ingress' | 'egress'];
     const pod = model.pods.find((p) => p.node === node && p.ip === (dir === 'ingress' ? dst : src));
     const n = model.nodes.find((x) => x.name === node)!;
-    const chain = pod ? await exec(n.container, ['nft', 'list', 'chain', 'inet', NETPOL_TABLE, `${dir}-${pod.hostVeth}`]) : undefined;
+    const chain = pod
+      ? await exec(n.container, ['nft', 'list', 'chain', 'inet', NETPOL_TABLE, `${dir}-${pod.hostVeth}`])
+      : undefined;
     const rule = /drop comment "([^"]*)"/.exec(chain?.stdout ?? '')?.[1] ?? '(drop rule not found)';
     out.push({ node, dir, packets, rule });
   }

@@ -58,7 +58,8 @@ export class NodeLifecycle {
       const h = this.nodes.get(node) ?? { condition: 'Ready' as const, lastHeartbeat: now };
       this.nodes.set(node, h);
       if (reason === undefined) {
-        if (h.condition === 'NotReady') out.push({ kind: 'node-ready', node, at: now, detail: 'heartbeat renewed: kubelet posted Ready' });
+        if (h.condition === 'NotReady')
+          out.push({ kind: 'node-ready', node, at: now, detail: 'heartbeat renewed: kubelet posted Ready' });
         h.condition = 'Ready';
         h.lastHeartbeat = now;
         h.missedSince = undefined;
@@ -72,7 +73,12 @@ export class NodeLifecycle {
       }
       if (h.condition === 'Ready' && now - h.lastHeartbeat >= this.graceMs) {
         h.condition = 'NotReady';
-        out.push({ kind: 'node-not-ready', node, at: now, detail: `no heartbeat for ${((now - h.lastHeartbeat) / 1000).toFixed(1)}s (node-monitor-grace-period ${(this.graceMs / 1000).toFixed(1)}s): ${h.reason}` });
+        out.push({
+          kind: 'node-not-ready',
+          node,
+          at: now,
+          detail: `no heartbeat for ${((now - h.lastHeartbeat) / 1000).toFixed(1)}s (node-monitor-grace-period ${(this.graceMs / 1000).toFixed(1)}s): ${h.reason}`,
+        });
       }
     }
     return out;

@@ -33,10 +33,13 @@ export function currentUser(): string {
  */
 export function checkLabName(name: string): string {
   if (name.trim() === '')
-    throw new InputError('is empty (an unset variable, as in --name "$UNSET"?); an empty name does not mean "no name"', {
-      field: '--name',
-      hint: 'give the lab\'s name (lab status lists the running labs), or leave --name out',
-    });
+    throw new InputError(
+      'is empty (an unset variable, as in --name "$UNSET"?); an empty name does not mean "no name"',
+      {
+        field: '--name',
+        hint: "give the lab's name (lab status lists the running labs), or leave --name out",
+      },
+    );
   const problem = dns1123LabelProblem(name);
   if (problem) throw new InputError(problem, { field: '--name', hint: 'use a DNS-1123 label, e.g. guide' });
   return name;

@@ -12,12 +12,28 @@ export interface Requirement {
 }
 
 /** What the model's proxy and CNI modes need from the kernel; pure. */
-export function requirements(model: LabModel): Array<{ field: string; value: string; needs: Requirement[]; instead: string }> {
+export function requirements(
+  model: LabModel,
+): Array<{ field: string; value: string; needs: Requirement[]; instead: string }> {
   const c = model.cluster;
   const out: Array<{ field: string; value: string; needs: Requirement[]; instead: string }> = [
-    { field: 'cluster.cni', value: c.cni, needs: [{ feature: 'veth', what: 'veth' }, { feature: 'bridge', what: 'bridge' }], instead: 'no mode works without veth and bridge' },
+    {
+      field: 'cluster.cni',
+      value: c.cni,
+      needs: [
+        { feature: 'veth', what: 'veth' },
+        { feature: 'bridge', what: 'bridge' },
+      ],
+      instead: 'no mode works without veth and bridge',
+    },
   ];
-  if (c.cni === 'vxlan') out.push({ field: 'cluster.cni', value: 'vxlan', needs: [{ feature: 'vxlan', what: 'VXLAN links (CONFIG_VXLAN)' }], instead: 'use --cni host-gw or vpc-routes' });
+  if (c.cni === 'vxlan')
+    out.push({
+      field: 'cluster.cni',
+      value: 'vxlan',
+      needs: [{ feature: 'vxlan', what: 'VXLAN links (CONFIG_VXLAN)' }],
+      instead: 'use --cni host-gw or vpc-routes',
+    });
   if (c.proxy === 'ipvs') {
     out.push({
       field: 'cluster.proxy',
@@ -29,13 +45,24 @@ export function requirements(model: LabModel): Array<{ field: string; value: str
       instead: 'use --proxy nftables (or iptables)',
     });
   }
-  if (c.proxy === 'nftables') out.push({ field: 'cluster.proxy', value: 'nftables', needs: [{ feature: 'nftables', what: 'nf_tables' }], instead: 'use --proxy iptables' });
+  if (c.proxy === 'nftables')
+    out.push({
+      field: 'cluster.proxy',
+      value: 'nftables',
+      needs: [{ feature: 'nftables', what: 'nf_tables' }],
+      instead: 'use --proxy iptables',
+    });
   if (c.proxy === 'iptables' || c.proxy === 'ipvs') {
     const legacy = c.iptablesBackend === 'legacy';
     out.push({
       field: 'cluster.iptablesBackend',
       value: c.iptablesBackend,
-      needs: [{ feature: legacy ? 'iptablesLegacy' : 'iptablesNft', what: legacy ? 'legacy iptables (ip_tables)' : 'iptables over nf_tables' }],
+      needs: [
+        {
+          feature: legacy ? 'iptablesLegacy' : 'iptablesNft',
+          what: legacy ? 'legacy iptables (ip_tables)' : 'iptables over nf_tables',
+        },
+      ],
       instead: `use --iptables-backend ${legacy ? 'nft' : 'legacy'}`,
     });
   }
@@ -47,10 +74,13 @@ export function checkFeatures(model: LabModel, f: KernelFeatures): void {
   for (const r of requirements(model)) {
     const missing = r.needs.filter((n) => !f[n.feature]);
     if (missing.length) {
-      throw new InputError(`${r.value} mode needs ${missing.map((m) => m.what).join(' and ')}, which this kernel lacks`, {
-        field: r.field,
-        hint: r.instead,
-      });
+      throw new InputError(
+        `${r.value} mode needs ${missing.map((m) => m.what).join(' and ')}, which this kernel lacks`,
+        {
+          field: r.field,
+          hint: r.instead,
+        },
+      );
     }
   }
 }

@@ -31,7 +31,9 @@ export function newProbeState(probes: ContainerProbes, now: number): ContainerPr
 
 /** Which probes are due at `now` (ms). */
 export function dueProbes(probes: ContainerProbes, st: ContainerProbeState, now: number): ProbeKind[] {
-  const kinds: ProbeKind[] = st.startupDone ? (['liveness', 'readiness'] as ProbeKind[]).filter((k) => probes[k]) : ['startup'];
+  const kinds: ProbeKind[] = st.startupDone
+    ? (['liveness', 'readiness'] as ProbeKind[]).filter((k) => probes[k])
+    : ['startup'];
   return kinds.filter((k) => {
     const spec = probes[k]!;
     if (now < st.startedAt + spec.initialDelaySeconds * 1000) return false;
@@ -43,7 +45,14 @@ export function dueProbes(probes: ContainerProbes, st: ContainerProbeState, now:
 export type ProbeAction = { restart: string } | undefined;
 
 /** Records one result; returns a restart (with why) when liveness or startup gave up. */
-export function recordProbe(probes: ContainerProbes, st: ContainerProbeState, kind: ProbeKind, ok: boolean, detail: string, now: number): ProbeAction {
+export function recordProbe(
+  probes: ContainerProbes,
+  st: ContainerProbeState,
+  kind: ProbeKind,
+  ok: boolean,
+  detail: string,
+  now: number,
+): ProbeAction {
   const spec = probes[kind]!;
   const c = (st.counters[kind] ??= { successes: 0, failures: 0, ...(kind === 'readiness' ? { result: false } : {}) });
   c.lastRun = now;

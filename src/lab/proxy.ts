@@ -47,7 +47,12 @@ export function renderApply(files: Record<string, string>, commands: string[], s
     // A delimiter that cannot occur in the content.
     let tag = `K8S_NETLAB_EOF_${i++}`;
     while (content.includes(tag)) tag += '_';
-    lines.push(`mkdir -p ${q(path.replace(/\/[^/]*$/, ''))}`, `cat > ${q(path)} <<'${tag}'`, content.replace(/\n?$/, ''), tag);
+    lines.push(
+      `mkdir -p ${q(path.replace(/\/[^/]*$/, ''))}`,
+      `cat > ${q(path)} <<'${tag}'`,
+      content.replace(/\n?$/, ''),
+      tag,
+    );
   };
   for (const [path, content] of Object.entries(files)) heredoc(path, content);
   lines.push(...commands);
@@ -77,21 +82,30 @@ export interface SyncOptions {
 }
 
 /** One sync of every node; returns the endpoints used and how each node was synced. */
-export async function syncProxy(model: LabModel, opts: SyncOptions = {}): Promise<SyncResult & { states: Map<string, ProxyState> }> {
+export async function syncProxy(
+  model: LabModel,
+  opts: SyncOptions = {},
+): Promise<SyncResult & { states: Map<string, ProxyState> }> {
   const ready = opts.ready ?? (await readyPods(model));
   const endpoints = computeEndpoints(model, (p) => ready.has(podKey(p)));
   const states = new Map<string, ProxyState>();
   for (const n of opts.skipNodes ?? []) if (opts.prev?.has(n)) states.set(n, opts.prev.get(n)!);
   const nodes = await Promise.all(
-    model.nodes.filter((n) => !opts.skipNodes?.has(n.name)).map(async (n) => {
-      const t0 = Date.now();
-      const prev = opts.full ? undefined : opts.prev ? opts.prev.get(n.name) : await readState(n.container);
-      const usable = prev && prev.mode === model.cluster.proxy ? prev : undefined;
-      const plan = renderProxyPlan(model, n.name, endpoints, model.cluster.proxy, usable, edgeProxyOptions(model));
-      await execScriptOk(n.container, renderApply(plan.files, plan.commands, plan.state), `kube-proxy sync on ${n.name}`);
-      states.set(n.name, plan.state);
-      return { node: n.name, partial: plan.partial, ms: Date.now() - t0 };
-    }),
+    model.nodes
+      .filter((n) => !opts.skipNodes?.has(n.name))
+      .map(async (n) => {
+        const t0 = Date.now();
+        const prev = opts.full ? undefined : opts.prev ? opts.prev.get(n.name) : await readState(n.container);
+        const usable = prev && prev.mode === model.cluster.proxy ? prev : undefined;
+        const plan = renderProxyPlan(model, n.name, endpoints, model.cluster.proxy, usable, edgeProxyOptions(model));
+        await execScriptOk(
+          n.container,
+          renderApply(plan.files, plan.commands, plan.state),
+          `kube-proxy sync on ${n.name}`,
+        );
+        states.set(n.name, plan.state);
+        return { node: n.name, partial: plan.partial, ms: Date.now() - t0 };
+      }),
   );
   await syncEdge(model, endpoints, opts.skipNodes);
   await syncDns(model, endpoints);

@@ -57,7 +57,13 @@ async function flushNeighbours(model: LabModel, pods: PodModel[]): Promise<void>
   await Promise.all(containers.map((c) => execScriptOk(c, renderNeighFlush(ips), 'flush neighbour entries')));
 }
 
-export async function reconcile(model: LabModel, planned: LabModel, added: PodModel[], removed: PodModel[], log: Log = console.log): Promise<ReconcileResult> {
+export async function reconcile(
+  model: LabModel,
+  planned: LabModel,
+  added: PodModel[],
+  removed: PodModel[],
+  log: Log = console.log,
+): Promise<ReconcileResult> {
   let next = planned;
   const t0 = Date.now();
   if (removed.length > 0) {
@@ -73,7 +79,10 @@ export async function reconcile(model: LabModel, planned: LabModel, added: PodMo
   }
   // The next policies before new pods start (they are isolated from their first packet).
   const policies = await syncNetworkPolicies(next, model);
-  if (policies.length) log(`network policies: ${next.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules synced on ${policies.length} nodes (${Math.max(...policies.map((s) => s.ms))}ms)`);
+  if (policies.length)
+    log(
+      `network policies: ${next.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules synced on ${policies.length} nodes (${Math.max(...policies.map((s) => s.ms))}ms)`,
+    );
   if (added.length > 0) {
     // The stored model records what each pod's CNI ADD returned (the host veth the plugin named).
     next = withPods(next, await startPods(next, added));

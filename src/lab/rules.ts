@@ -22,7 +22,9 @@ function iptablesSave(model: LabModel, kubeOnly: boolean): RulesCommand {
 
 export function rulesCommands(model: LabModel, proxyOnly: boolean): RulesCommand[] {
   // The NetworkPolicy agent's table (src/netpol/nftables.ts): every rule names its policy.
-  const netpol: RulesCommand[] = model.networkPolicies?.length ? [{ title: `nft list table inet ${NETPOL_TABLE}`, argv: ['nft', 'list', 'table', 'inet', NETPOL_TABLE] }] : [];
+  const netpol: RulesCommand[] = model.networkPolicies?.length
+    ? [{ title: `nft list table inet ${NETPOL_TABLE}`, argv: ['nft', 'list', 'table', 'inet', NETPOL_TABLE] }]
+    : [];
   return [...proxyRules(model, proxyOnly), ...netpol];
 }
 
@@ -31,7 +33,11 @@ function proxyRules(model: LabModel, proxyOnly: boolean): RulesCommand[] {
     case 'iptables':
       return [iptablesSave(model, proxyOnly)];
     case 'nftables':
-      return [proxyOnly ? { title: `nft list table ${NFT_TABLE}`, argv: ['nft', 'list', 'table', ...NFT_TABLE.split(' ')] } : { title: 'nft list ruleset', argv: ['nft', 'list', 'ruleset'] }];
+      return [
+        proxyOnly
+          ? { title: `nft list table ${NFT_TABLE}`, argv: ['nft', 'list', 'table', ...NFT_TABLE.split(' ')] }
+          : { title: 'nft list ruleset', argv: ['nft', 'list', 'ruleset'] },
+      ];
     case 'ipvs':
       return [
         { title: 'ipvsadm -Ln', argv: ['ipvsadm', '-Ln'] },

@@ -16,7 +16,8 @@ export async function saveModel(model: LabModel): Promise<void> {
 export async function readModel(lab: string): Promise<LabModel> {
   const cs = await listLabContainers(lab);
   const vpc = cs.find((c) => c.role === 'vpc');
-  if (!vpc) throw new LabError(`lab ${lab} is not running (no VPC container)`, { hint: `start it with: lab up --name ${lab}` });
+  if (!vpc)
+    throw new LabError(`lab ${lab} is not running (no VPC container)`, { hint: `start it with: lab up --name ${lab}` });
   const r = await exec(vpc.name, ['cat', MODEL_PATH]);
   if (r.failed) {
     throw new LabError(`lab ${lab} has no stored model: it was interrupted while starting`, {
@@ -49,8 +50,14 @@ export async function runningLabOrigins(): Promise<LabOrigin[]> {
  */
 export function chooseOnlyLab(labs: LabOrigin[], me: string, defaultTopology: string): string {
   if (labs.length === 0) throw new LabError('no lab is running', { hint: 'start one with: lab up' });
-  const describe = labs.map((l) => `${l.lab} (started by ${l.user ?? 'unknown'} from ${l.topology ?? 'unknown'})`).join(', ');
-  if (labs.length > 1) throw new InputError(`several labs are running: ${describe}`, { field: '--name', hint: 'say which one with --name NAME' });
+  const describe = labs
+    .map((l) => `${l.lab} (started by ${l.user ?? 'unknown'} from ${l.topology ?? 'unknown'})`)
+    .join(', ');
+  if (labs.length > 1)
+    throw new InputError(`several labs are running: ${describe}`, {
+      field: '--name',
+      hint: 'say which one with --name NAME',
+    });
   const only = labs[0];
   if (only.user === me || only.topology === defaultTopology) return only.lab;
   throw new InputError(`the only running lab is ${describe}, not started by you (${me}) nor from ${defaultTopology}`, {
@@ -63,7 +70,11 @@ export function chooseOnlyLab(labs: LabOrigin[], me: string, defaultTopology: st
  * Which lab a command means: --name, else the topology's name, else the only running lab when it
  * is this user's or was started from the default topology (chooseOnlyLab).
  */
-export async function pickLab(name: string | undefined, topologyName: string | undefined, defaultTopology = ''): Promise<string> {
+export async function pickLab(
+  name: string | undefined,
+  topologyName: string | undefined,
+  defaultTopology = '',
+): Promise<string> {
   if (name !== undefined) return checkLabName(name);
   if (topologyName) return topologyName;
   return chooseOnlyLab(await runningLabOrigins(), currentUser(), defaultTopology);

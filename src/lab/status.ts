@@ -22,9 +22,24 @@ export interface StatusReport {
   /** status: Ready, or NotReady with why (container not running, eth0 gone or down), as kubectl's STATUS. */
   nodes: Array<{ name: string; ip: string; podCIDR: string; subnet: string; state: string; status?: string }>;
   /** ready: `<ready containers>/<containers>` as kubectl's READY column. */
-  pods: Array<{ name: string; namespace: string; node: string; ip: string; containers: string[]; running: boolean; ready: string }>;
+  pods: Array<{
+    name: string;
+    namespace: string;
+    node: string;
+    ip: string;
+    containers: string[];
+    running: boolean;
+    ready: string;
+  }>;
   links: Array<{ a: string; b: string }>;
-  services: Array<{ name: string; namespace: string; type: string; clusterIP: string; externalIP: string; ports: string[] }>;
+  services: Array<{
+    name: string;
+    namespace: string;
+    type: string;
+    clusterIP: string;
+    externalIP: string;
+    ports: string[];
+  }>;
   /** The emulated Internet, when the lab has one (see edgeStatus). */
   edge?: EdgeStatus;
   /** NetworkPolicies as `kubectl get networkpolicy` lists them, plus their policy types. */
@@ -49,8 +64,25 @@ const PROC_SCRIPT = `for f in ${RUN_DIR}/pods/*/*.pid; do [ -e "$f" ] || continu
 /** Labs from before the choice existed ran the offline server whenever they had DNS pods. */
 function dnsServerOf(model: LabModel): Pick<StatusReport, 'dnsServer'> {
   const c = model.dnsServer;
-  if (c) return { dnsServer: { server: c.server, requested: c.requested, reason: c.reason, ...(c.image && c.server === 'coredns' ? { image: c.image } : {}), ...(isFallback(c) ? { fallback: true } : {}) } };
-  return model.pods.some(isDnsPod) ? { dnsServer: { server: 'offline', requested: 'offline', reason: 'lab started before the DNS server choice existed' } } : {};
+  if (c)
+    return {
+      dnsServer: {
+        server: c.server,
+        requested: c.requested,
+        reason: c.reason,
+        ...(c.image && c.server === 'coredns' ? { image: c.image } : {}),
+        ...(isFallback(c) ? { fallback: true } : {}),
+      },
+    };
+  return model.pods.some(isDnsPod)
+    ? {
+        dnsServer: {
+          server: 'offline',
+          requested: 'offline',
+          reason: 'lab started before the DNS server choice existed',
+        },
+      }
+    : {};
 }
 
 export async function labStatus(model: LabModel): Promise<StatusReport> {
@@ -61,7 +93,11 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
   await Promise.all(
     model.nodes.map(async (n) => {
       if (state(n.container) !== 'running') return;
-      const r = await exec(n.container, ['sh', '-c', `${PROC_SCRIPT}; echo "eth0 $(cat /sys/class/net/eth0/operstate 2>/dev/null || echo missing)"`]);
+      const r = await exec(n.container, [
+        'sh',
+        '-c',
+        `${PROC_SCRIPT}; echo "eth0 $(cat /sys/class/net/eth0/operstate 2>/dev/null || echo missing)"`,
+      ]);
       link.set(n.name, /^eth0 (\S+)$/m.exec(r.stdout)?.[1] ?? 'missing');
       for (const l of r.stdout.trim().split('\n').filter(Boolean)) {
         const [k, a] = l.split(' ');
@@ -78,14 +114,26 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
   };
   // A container pod carries its node's label too: it is named by its pod (namespace/name), so a
   // name in this list is the node's own container only for role node.
-  const containers = cs.map((c) => ({ name: c.labels[LABEL_POD] ?? c.labels[LABEL_NODE] ?? c.role, container: c.name, role: c.role, state: c.state }));
+  const containers = cs.map((c) => ({
+    name: c.labels[LABEL_POD] ?? c.labels[LABEL_NODE] ?? c.role,
+    container: c.name,
+    role: c.role,
+    state: c.state,
+  }));
   return {
     lab: model.name,
     proxy: model.cluster.proxy,
     cni: model.cluster.cni,
     ...dnsServerOf(model),
     containers,
-    nodes: model.nodes.map((n) => ({ name: n.name, ip: n.ip, podCIDR: n.podCIDR, subnet: n.subnet, state: state(n.container), status: nodeStatus(state(n.container), link.get(n.name)) })),
+    nodes: model.nodes.map((n) => ({
+      name: n.name,
+      ip: n.ip,
+      podCIDR: n.podCIDR,
+      subnet: n.subnet,
+      state: state(n.container),
+      status: nodeStatus(state(n.container), link.get(n.name)),
+    })),
     pods: model.pods.map((p) => ({
       name: p.name,
       namespace: p.namespace,
@@ -93,7 +141,9 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       ip: p.ip,
       containers: p.containers.map((c) => c.name),
       // A container pod runs in its own engine container (src/lab/container-pods.ts).
-      running: isContainerPod(p) ? state(containerPodName(model, p)) === 'running' : p.containers.every((c) => alive.get(`${p.node}:${p.netns}/${c.name}`) === true),
+      running: isContainerPod(p)
+        ? state(containerPodName(model, p)) === 'running'
+        : p.containers.every((c) => alive.get(`${p.node}:${p.netns}/${c.name}`) === true),
       ready: readyOf(p),
     })),
     links: model.links.map((l) => ({ a: `${l.a.container}:${l.a.iface}`, b: `${l.b.container}:${l.b.iface}` })),
@@ -104,9 +154,20 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       type: s.type,
       clusterIP: s.clusterIP,
       externalIP: serviceExternalIP(s),
-      ports: s.ports.map((p) => `${p.name ? p.name + ':' : ''}${p.port}/${p.protocol}${p.nodePort ? `:${p.nodePort}` : ''}`),
+      ports: s.ports.map(
+        (p) => `${p.name ? p.name + ':' : ''}${p.port}/${p.protocol}${p.nodePort ? `:${p.nodePort}` : ''}`,
+      ),
     })),
-    ...(model.networkPolicies?.length ? { networkPolicies: model.networkPolicies.map((np) => ({ name: np.name, namespace: np.namespace, podSelector: selectorText(np.podSelector), policyTypes: np.policyTypes })) } : {}),
+    ...(model.networkPolicies?.length
+      ? {
+          networkPolicies: model.networkPolicies.map((np) => ({
+            name: np.name,
+            namespace: np.namespace,
+            podSelector: selectorText(np.podSelector),
+            policyTypes: np.policyTypes,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -115,7 +176,11 @@ export function selectorText(sel: LabelSelector): string {
   const parts = [
     ...Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
     ...(sel.matchExpressions ?? []).map((e) =>
-      e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`,
+      e.operator === 'Exists'
+        ? e.key
+        : e.operator === 'DoesNotExist'
+          ? `!${e.key}`
+          : `${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`,
     ),
   ];
   return parts.length ? parts.join(',') : '<none>';
@@ -134,20 +199,45 @@ export function nodeStatus(containerState: string, eth0: string | undefined): st
 
 function table(rows: string[][]): string {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(w[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function renderStatus(s: StatusReport): string {
   const out = [`lab ${s.lab}  proxy ${s.proxy}  cni ${s.cni}${s.dnsServer ? `  dns ${s.dnsServer.server}` : ''}`, ''];
   const d = s.dnsServer;
   // Say which server answers, and when it is only the fallback for a CoreDNS that could not be had.
-  if (d) out.splice(1, 0, `dns server: ${d.server}${d.image ? ` ${d.image}` : ''}${d.fallback ? ' fallback (knotd + unbound)' : ''} (asked ${d.requested}: ${d.reason})`);
-  out.push(table([['NODE', 'STATUS', 'STATE', 'IP', 'SUBNET', 'POD CIDR'], ...s.nodes.map((n) => [n.name, n.status ?? '', n.state, n.ip, n.subnet, n.podCIDR])]));
+  if (d)
+    out.splice(
+      1,
+      0,
+      `dns server: ${d.server}${d.image ? ` ${d.image}` : ''}${d.fallback ? ' fallback (knotd + unbound)' : ''} (asked ${d.requested}: ${d.reason})`,
+    );
+  out.push(
+    table([
+      ['NODE', 'STATUS', 'STATE', 'IP', 'SUBNET', 'POD CIDR'],
+      ...s.nodes.map((n) => [n.name, n.status ?? '', n.state, n.ip, n.subnet, n.podCIDR]),
+    ]),
+  );
   out.push('');
   out.push(
     table([
       ['POD', 'NAMESPACE', 'NODE', 'IP', 'CONTAINERS', 'READY', 'RUNNING'],
-      ...s.pods.map((p) => [p.name, p.namespace, p.node, p.ip, p.containers.join(','), p.ready, p.running ? 'yes' : 'NO']),
+      ...s.pods.map((p) => [
+        p.name,
+        p.namespace,
+        p.node,
+        p.ip,
+        p.containers.join(','),
+        p.ready,
+        p.running ? 'yes' : 'NO',
+      ]),
     ]),
   );
   if (s.services.length) {
@@ -161,7 +251,12 @@ export function renderStatus(s: StatusReport): string {
   }
   if (s.networkPolicies?.length) {
     out.push('');
-    out.push(table([['NETWORKPOLICY', 'NAMESPACE', 'POD-SELECTOR', 'POLICY-TYPES'], ...s.networkPolicies.map((n) => [n.name, n.namespace, n.podSelector, n.policyTypes.join(',')])]));
+    out.push(
+      table([
+        ['NETWORKPOLICY', 'NAMESPACE', 'POD-SELECTOR', 'POLICY-TYPES'],
+        ...s.networkPolicies.map((n) => [n.name, n.namespace, n.podSelector, n.policyTypes.join(',')]),
+      ]),
+    );
   }
   if (s.edge) out.push('', ...renderEdgeStatus(s.edge));
   out.push('');

@@ -14,7 +14,9 @@ export interface Target {
 }
 
 export function labContainers(model: LabModel): Array<{ name: string; container: string }> {
-  const edge = model.edge ? [model.edge.igw, model.edge.internet, model.edge.lb].map((c) => ({ name: c.name, container: c.container })) : [];
+  const edge = model.edge
+    ? [model.edge.igw, model.edge.internet, model.edge.lb].map((c) => ({ name: c.name, container: c.container }))
+    : [];
   return [model.vpc, ...model.nodes.map((n) => ({ name: n.name, container: n.container })), ...edge];
 }
 
@@ -47,7 +49,8 @@ export function resolveTarget(model: LabModel, spec: string): Target {
   const [nodeName, ...rest] = parts;
   const node = model.nodes.find((n) => n.name === nodeName);
   if (!node) return fail();
-  const [ns, name] = rest.length === 1 ? ['default', rest[0]] : rest.length === 2 ? [rest[0], rest[1]] : [undefined, undefined];
+  const [ns, name] =
+    rest.length === 1 ? ['default', rest[0]] : rest.length === 2 ? [rest[0], rest[1]] : [undefined, undefined];
   const pod = model.pods.find((p) => p.node === node.name && p.name === name && p.namespace === ns);
   if (!pod) return fail();
   return podTarget(model, pod);

@@ -31,7 +31,11 @@ export function renderTimelineLine(e: WatchEvent, t0: number): string {
 
 /** One JSON line per event, with the time relative to `t0` in ms. */
 export function renderEventJson(e: WatchEvent, t0: number | undefined): string {
-  return JSON.stringify({ ...e, time: new Date(e.at).toISOString(), ...(t0 !== undefined ? { sinceFaultMs: e.at - t0 } : {}) });
+  return JSON.stringify({
+    ...e,
+    time: new Date(e.at).toISOString(),
+    ...(t0 !== undefined ? { sinceFaultMs: e.at - t0 } : {}),
+  });
 }
 
 interface FaultLike {
@@ -50,11 +54,21 @@ export function faultEvents(store: { active: FaultLike[]; cleared: FaultLike[] }
   for (const f of [...store.active, ...store.cleared]) {
     if (!seen.has(`${f.id}:injected`)) {
       seen.add(`${f.id}:injected`);
-      out.push({ kind: 'fault-injected', at: Date.parse(f.injectedAt), node: f.kind === 'pod-kill' ? undefined : f.target, detail: name(f) });
+      out.push({
+        kind: 'fault-injected',
+        at: Date.parse(f.injectedAt),
+        node: f.kind === 'pod-kill' ? undefined : f.target,
+        detail: name(f),
+      });
     }
     if (f.clearedAt && !seen.has(`${f.id}:cleared`)) {
       seen.add(`${f.id}:cleared`);
-      out.push({ kind: 'fault-cleared', at: Date.parse(f.clearedAt), node: f.kind === 'pod-kill' ? undefined : f.target, detail: name(f) });
+      out.push({
+        kind: 'fault-cleared',
+        at: Date.parse(f.clearedAt),
+        node: f.kind === 'pod-kill' ? undefined : f.target,
+        detail: name(f),
+      });
     }
   }
   return out.sort((a, b) => a.at - b.at);

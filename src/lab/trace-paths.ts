@@ -58,7 +58,10 @@ export interface TracePathDef {
 /** The lab has no setup for this path (e.g. no NodePort Service). */
 export class PathUnavailable extends InputError {
   constructor(path: string, why: string) {
-    super(`cannot trace ${path} in this lab: ${why}`, { field: 'path', hint: 'add what the path needs to the topology, or trace another path' });
+    super(`cannot trace ${path} in this lab: ${why}`, {
+      field: 'path',
+      hint: 'add what the path needs to the topology, or trace another path',
+    });
   }
 }
 
@@ -106,7 +109,8 @@ function intoPod(model: LabModel, p: PodModel): string[] {
 
 /** Every point from pod a's eth0 to pod b's eth0. */
 function podToPodPoints(model: LabModel, a: PodModel, b: PodModel): string[] {
-  if (a.node === b.node) return dedupe([podEth0(a), `${a.node}:${a.hostVeth}`, podSide(model, a), `${b.node}:${b.hostVeth}`, podEth0(b)]);
+  if (a.node === b.node)
+    return dedupe([podEth0(a), `${a.node}:${a.hostVeth}`, podSide(model, a), `${b.node}:${b.hostVeth}`, podEth0(b)]);
   const na = nodeOf(model, a.node);
   const nb = nodeOf(model, b.node);
   return [podEth0(a), podSide(model, a), ...nodeOut(model, na), ...nodeIn(model, nb), ...intoPod(model, b)];
@@ -128,16 +132,22 @@ function http(ip: string, port: number, marker: string, what = 'echo'): Pick<Tra
 
 const containerToContainer: TracePathDef = {
   id: 'container-to-container',
-  title: 'containers of one pod talk over localhost (the pod namespace\'s lo)',
+  title: "containers of one pod talk over localhost (the pod namespace's lo)",
   plan(model, marker) {
     const pod = model.pods.find((p) => p.containers.length >= 2 && p.containers.some((c) => c.httpPort));
     if (!pod) throw new PathUnavailable(this.id, 'no pod has two containers with an HTTP server');
     // The localhost-only server if there is one: the traffic that must stay inside the pod.
-    const c = pod.containers.find((x) => x.httpPort && x.bind === '127.0.0.1') ?? pod.containers.find((x) => x.httpPort)!;
+    const c =
+      pod.containers.find((x) => x.httpPort && x.bind === '127.0.0.1') ?? pod.containers.find((x) => x.httpPort)!;
     const t = podTargetId(pod);
     return {
-      path: this.id, title: this.title, from: t, to: `${t} 127.0.0.1:${c.httpPort} (${c.name})`,
-      ...http('127.0.0.1', c.httpPort!, marker), points: [`${t}:lo`], filter: FILTER,
+      path: this.id,
+      title: this.title,
+      from: t,
+      to: `${t} 127.0.0.1:${c.httpPort} (${c.name})`,
+      ...http('127.0.0.1', c.httpPort!, marker),
+      points: [`${t}:lo`],
+      filter: FILTER,
     };
   },
 };
@@ -150,8 +160,13 @@ const podToPodSameNode: TracePathDef = {
     if (!pair) throw new PathUnavailable(this.id, 'no node runs two pods with an HTTP server');
     const [a, b] = pair;
     return {
-      path: this.id, title: this.title, from: podTargetId(a), to: podTargetId(b),
-      ...http(b.ip, publicHttpPort(b)!, marker), points: podToPodPoints(model, a, b), filter: FILTER,
+      path: this.id,
+      title: this.title,
+      from: podTargetId(a),
+      to: podTargetId(b),
+      ...http(b.ip, publicHttpPort(b)!, marker),
+      points: podToPodPoints(model, a, b),
+      filter: FILTER,
     };
   },
 };
@@ -164,8 +179,13 @@ const podToPodCrossNode: TracePathDef = {
     if (!pair) throw new PathUnavailable(this.id, 'no two nodes run a pod with an HTTP server');
     const [a, b] = pair;
     return {
-      path: this.id, title: this.title, from: podTargetId(a), to: podTargetId(b),
-      ...http(b.ip, publicHttpPort(b)!, marker), points: podToPodPoints(model, a, b), filter: FILTER,
+      path: this.id,
+      title: this.title,
+      from: podTargetId(a),
+      to: podTargetId(b),
+      ...http(b.ip, publicHttpPort(b)!, marker),
+      points: podToPodPoints(model, a, b),
+      filter: FILTER,
     };
   },
 };
@@ -178,10 +198,18 @@ const nodeToPod: TracePathDef = {
     const n = model.nodes.find((x) => serving.some((p) => p.node !== x.name)) ?? model.nodes[0];
     const pod = serving.find((p) => p.node !== n?.name) ?? serving[0];
     if (!n || !pod) throw new PathUnavailable(this.id, 'no pod with an HTTP server');
-    const points = pod.node === n.name ? dedupe([podSide(model, pod), `${n.name}:${pod.hostVeth}`, podEth0(pod)]) : [...nodeOut(model, n), ...nodeIn(model, nodeOf(model, pod.node)), ...intoPod(model, pod)];
+    const points =
+      pod.node === n.name
+        ? dedupe([podSide(model, pod), `${n.name}:${pod.hostVeth}`, podEth0(pod)])
+        : [...nodeOut(model, n), ...nodeIn(model, nodeOf(model, pod.node)), ...intoPod(model, pod)];
     return {
-      path: this.id, title: this.title, from: n.name, to: podTargetId(pod),
-      ...http(pod.ip, publicHttpPort(pod)!, marker), points, filter: FILTER,
+      path: this.id,
+      title: this.title,
+      from: n.name,
+      to: podTargetId(pod),
+      ...http(pod.ip, publicHttpPort(pod)!, marker),
+      points,
+      filter: FILTER,
     };
   },
 };
@@ -196,8 +224,13 @@ const podIpIdentity: TracePathDef = {
     const server = pod && serving.find((s) => s.node !== pod.node);
     if (!pod || !server) throw new PathUnavailable(this.id, 'no pod has a server on another node');
     return {
-      path: this.id, title: this.title, from: podTargetId(pod), to: podTargetId(server),
-      ...http(server.ip, publicHttpPort(server)!, marker, 'clientip'), points: podToPodPoints(model, pod, server), filter: FILTER,
+      path: this.id,
+      title: this.title,
+      from: podTargetId(pod),
+      to: podTargetId(server),
+      ...http(server.ip, publicHttpPort(server)!, marker, 'clientip'),
+      points: podToPodPoints(model, pod, server),
+      filter: FILTER,
     };
   },
 };
@@ -213,8 +246,24 @@ const podMtuPath: TracePathDef = {
     const short = `k8s-trace-${marker.slice(-6)}`;
     const size = podMtu(model) - 28;
     return {
-      path: this.id, title: this.title, from: podTargetId(a), to: `${podTargetId(b)} (${size + 28}-byte packets, DF)`,
-      probe: ['ping', '-M', 'do', '-c', '1', '-W', '2', '-s', String(size), '-p', Buffer.from(short).toString('hex'), b.ip],
+      path: this.id,
+      title: this.title,
+      from: podTargetId(a),
+      to: `${podTargetId(b)} (${size + 28}-byte packets, DF)`,
+      probe: [
+        'ping',
+        '-M',
+        'do',
+        '-c',
+        '1',
+        '-W',
+        '2',
+        '-s',
+        String(size),
+        '-p',
+        Buffer.from(short).toString('hex'),
+        b.ip,
+      ],
       marker: short,
       first: { proto: 'icmp', dst: b.ip },
       points: podToPodPoints(model, a, b),
@@ -229,7 +278,9 @@ function pickService(model: LabModel): { svc: ServiceModel; port: number; endpoi
   for (const svc of model.services) {
     if (svc.clusterIP === 'None' || !svc.clusterIP || svc.type === 'ExternalName') continue;
     for (const sp of svc.ports.filter((p) => p.protocol === 'TCP')) {
-      const slice = slices.find((s) => s.namespace === svc.namespace && s.service === svc.name && s.port === sp.port && s.protocol === 'TCP');
+      const slice = slices.find(
+        (s) => s.namespace === svc.namespace && s.service === svc.name && s.port === sp.port && s.protocol === 'TCP',
+      );
       const endpoints = (slice?.endpoints ?? []).filter((e) => e.ready);
       if (endpoints.length) return { svc, port: sp.port, endpoints };
     }
@@ -272,7 +323,10 @@ function servicePlan(id: string, title: string, what: 'echo' | 'clientip'): Trac
       const client = pickClient(model, s.endpoints);
       if (!client) throw new PathUnavailable(id, 'no pod to send from that is not a backend of the Service');
       return {
-        path: id, title, from: podTargetId(client), to: `Service ${s.svc.namespace}/${s.svc.name} ${s.svc.clusterIP}:${s.port}`,
+        path: id,
+        title,
+        from: podTargetId(client),
+        to: `Service ${s.svc.namespace}/${s.svc.name} ${s.svc.clusterIP}:${s.port}`,
         ...http(s.svc.clusterIP, s.port, marker, what),
         points: [podEth0(client), podSide(model, client)],
         branches: backendBranches(model, client, s.endpoints),
@@ -290,7 +344,7 @@ const podToService = servicePlan(
 
 const serviceToPod = servicePlan(
   'service-to-pod',
-  'replies from a backend reach the caller with the VIP as source (conntrack un-DNAT on the client\'s node)',
+  "replies from a backend reach the caller with the VIP as source (conntrack un-DNAT on the client's node)",
   'clientip',
 );
 
@@ -301,7 +355,9 @@ const nodePort: TracePathDef = {
     const slices = computeEndpoints(model);
     for (const svc of model.services) {
       for (const sp of svc.ports.filter((p) => p.nodePort && p.protocol === 'TCP')) {
-        const slice = slices.find((x) => x.namespace === svc.namespace && x.service === svc.name && x.port === sp.port && x.protocol === 'TCP');
+        const slice = slices.find(
+          (x) => x.namespace === svc.namespace && x.service === svc.name && x.port === sp.port && x.protocol === 'TCP',
+        );
         const endpoints = (slice?.endpoints ?? []).filter((e) => e.ready);
         if (!endpoints.length) continue;
         // A node without a local endpoint: the request has to be forwarded (and SNATed) to another node.
@@ -314,9 +370,14 @@ const nodePort: TracePathDef = {
           return { label: `backend ${e.podName} (${e.ip}:${e.port}) on ${e.node}`, points };
         });
         return {
-          path: this.id, title: this.title, from: model.vpc.name, to: `${n.name} ${n.ip}:${sp.nodePort} (Service ${svc.namespace}/${svc.name})`,
+          path: this.id,
+          title: this.title,
+          from: model.vpc.name,
+          to: `${n.name} ${n.ip}:${sp.nodePort} (Service ${svc.namespace}/${svc.name})`,
           ...http(n.ip, sp.nodePort!, marker),
-          points: [vpcSide(model, n), `${n.name}:eth0`], branches, filter: FILTER,
+          points: [vpcSide(model, n), `${n.name}:eth0`],
+          branches,
+          filter: FILTER,
         };
       }
     }
@@ -329,12 +390,17 @@ const localhostNodePort: TracePathDef = {
   title: "from a node to 127.0.0.1:<nodePort> (iptables mode: route_localnet, DNAT'd in OUTPUT and masqueraded)",
   plan(model, marker) {
     if (model.cluster.proxy !== 'iptables') {
-      throw new PathUnavailable(this.id, `kube-proxy's ${model.cluster.proxy} mode serves no NodePorts on 127.0.0.1 (the connection is refused on lo: nothing to follow)`);
+      throw new PathUnavailable(
+        this.id,
+        `kube-proxy's ${model.cluster.proxy} mode serves no NodePorts on 127.0.0.1 (the connection is refused on lo: nothing to follow)`,
+      );
     }
     const slices = computeEndpoints(model);
     for (const svc of model.services) {
       for (const sp of svc.ports.filter((p) => p.nodePort && p.protocol === 'TCP')) {
-        const slice = slices.find((x) => x.namespace === svc.namespace && x.service === svc.name && x.port === sp.port && x.protocol === 'TCP');
+        const slice = slices.find(
+          (x) => x.namespace === svc.namespace && x.service === svc.name && x.port === sp.port && x.protocol === 'TCP',
+        );
         const endpoints = (slice?.endpoints ?? []).filter((e) => e.ready);
         if (!endpoints.length) continue;
         const n = model.nodes[0];
@@ -342,15 +408,23 @@ const localhostNodePort: TracePathDef = {
           const pod = model.pods.find((p) => p.name === e.podName && p.ip === e.ip);
           const tail = pod ? [podEth0(pod)] : [];
           const side = pod ? podSide(model, pod) : `${e.node}:cbr0`;
-          const points = e.node === n.name ? [side, ...tail] : [`${n.name}:eth0`, ...nodeIn(model, nodeOf(model, e.node)), side, ...tail];
+          const points =
+            e.node === n.name
+              ? [side, ...tail]
+              : [`${n.name}:eth0`, ...nodeIn(model, nodeOf(model, e.node)), side, ...tail];
           return { label: `backend ${e.podName} (${e.ip}:${e.port}) on ${e.node}`, points };
         });
         return {
-          path: this.id, title: this.title, from: n.name, to: `127.0.0.1:${sp.nodePort} on ${n.name} (Service ${svc.namespace}/${svc.name})`,
+          path: this.id,
+          title: this.title,
+          from: n.name,
+          to: `127.0.0.1:${sp.nodePort} on ${n.name} (Service ${svc.namespace}/${svc.name})`,
           ...http('127.0.0.1', sp.nodePort!, marker),
           // OUTPUT's DNAT happens before routing: the request never crosses lo, it leaves through
           // cbr0 (a local backend) or eth0 (a remote one), so every point is a branch's.
-          points: [], branches, filter: FILTER,
+          points: [],
+          branches,
+          filter: FILTER,
         };
       }
     }
@@ -371,7 +445,12 @@ const attVpcSide = (model: LabModel, a: EdgeAttachment) => `${model.vpc.name}:${
 /** From the Internet host through the gateway into the VPC router, then out to an edge container `to`. */
 function fromInternet(model: LabModel, id: string, to?: EdgeAttachment): string[] {
   const e = edgeOf(model, id);
-  const pts = [`${e.internet.name}:${e.internet.iface}`, `${e.igw.name}:${e.igw.internetIface}`, attPoint(e.igw), attVpcSide(model, e.igw)];
+  const pts = [
+    `${e.internet.name}:${e.internet.iface}`,
+    `${e.igw.name}:${e.igw.internetIface}`,
+    attPoint(e.igw),
+    attVpcSide(model, e.igw),
+  ];
   return to ? [...pts, attVpcSide(model, to), attPoint(to)] : pts;
 }
 
@@ -387,7 +466,13 @@ function viaNodesToEndpoints(model: LabModel, entry: NodeModel[], endpoints: End
       const pod = model.pods.find((p) => p.name === e.podName && p.ip === e.ip);
       const m = nodeOf(model, e.node);
       const side = pod ? podSide(model, pod) : `${m.name}:cbr0`;
-      const points = dedupe([vpcSide(model, n), `${n.name}:eth0`, ...(m.name !== n.name ? nodeIn(model, m) : []), side, ...(pod ? [podEth0(pod)] : [])]);
+      const points = dedupe([
+        vpcSide(model, n),
+        `${n.name}:eth0`,
+        ...(m.name !== n.name ? nodeIn(model, m) : []),
+        side,
+        ...(pod ? [podEth0(pod)] : []),
+      ]);
       out.push({ label: `node ${n.name}, backend ${e.podName} (${e.ip}:${e.port}) on ${e.node}`, points });
     }
   }
@@ -405,7 +490,9 @@ function directToEndpoints(model: LabModel, endpoints: Endpoint[]): TraceBranch[
 }
 
 function readyEndpoints(model: LabModel, svc: ServiceModel, port: number, protocol: 'TCP' | 'UDP'): Endpoint[] {
-  const slice = computeEndpoints(model).find((x) => x.namespace === svc.namespace && x.service === svc.name && x.port === port && x.protocol === protocol);
+  const slice = computeEndpoints(model).find(
+    (x) => x.namespace === svc.namespace && x.service === svc.name && x.port === port && x.protocol === protocol,
+  );
   return (slice?.endpoints ?? []).filter((e) => e.ready);
 }
 
@@ -419,9 +506,20 @@ const podToInternet: TracePathDef = {
     const n = nodeOf(model, pod.node);
     const igwSide = attVpcSide(model, e.igw);
     return {
-      path: this.id, title: this.title, from: podTargetId(pod), to: `internet ${e.internet.ip}:80`,
+      path: this.id,
+      title: this.title,
+      from: podTargetId(pod),
+      to: `internet ${e.internet.ip}:80`,
       ...http(e.internet.ip, 80, marker, 'trace'),
-      points: [podEth0(pod), podSide(model, pod), ...nodeOut(model, n), igwSide, attPoint(e.igw), `${e.igw.name}:${e.igw.internetIface}`, `${e.internet.name}:${e.internet.iface}`],
+      points: [
+        podEth0(pod),
+        podSide(model, pod),
+        ...nodeOut(model, n),
+        igwSide,
+        attPoint(e.igw),
+        `${e.igw.name}:${e.igw.internetIface}`,
+        `${e.internet.name}:${e.internet.iface}`,
+      ],
       filter: FILTER,
     };
   },
@@ -437,7 +535,10 @@ const loadBalancerToService: TracePathDef = {
         const endpoints = readyEndpoints(model, svc, sp.port, 'TCP');
         if (!endpoints.length) continue;
         return {
-          path: this.id, title: this.title, from: e.internet.name, to: `LoadBalancer ${svc.loadBalancerIP}:${sp.port} (Service ${svc.namespace}/${svc.name})`,
+          path: this.id,
+          title: this.title,
+          from: e.internet.name,
+          to: `LoadBalancer ${svc.loadBalancerIP}:${sp.port} (Service ${svc.namespace}/${svc.name})`,
           ...http(svc.loadBalancerIP!, sp.port, marker),
           points: fromInternet(model, this.id, e.lb),
           branches: viaNodesToEndpoints(model, model.nodes, endpoints),
@@ -451,13 +552,16 @@ const loadBalancerToService: TracePathDef = {
 
 const ingressToService: TracePathDef = {
   id: 'ingress-to-service',
-  title: 'from the Internet through the ingress (an L7 proxy: a second connection) to a node NodePort (or, endpoints mode, straight to the pod)',
+  title:
+    'from the Internet through the ingress (an L7 proxy: a second connection) to a node NodePort (or, endpoints mode, straight to the pod)',
   plan(model, marker) {
     const e = edgeOf(model, this.id);
     const routes = ingressRoutes(model);
     for (const h of routes.hosts) {
       for (const rule of h.paths) {
-        const svc = model.services.find((x) => x.namespace === rule.backend.namespace && x.name === rule.backend.service);
+        const svc = model.services.find(
+          (x) => x.namespace === rule.backend.namespace && x.name === rule.backend.service,
+        );
         const endpoints = svc ? readyEndpoints(model, svc, rule.backend.port, 'TCP') : [];
         if (!endpoints.length) continue;
         const host = h.host === '' ? 'trace.example' : h.host.startsWith('*.') ? `trace${h.host.slice(1)}` : h.host;
@@ -465,13 +569,19 @@ const ingressToService: TracePathDef = {
         const url = `http://${e.ingressIP}${base}?msg=${marker}`;
         const argv = curlArgv(url);
         return {
-          path: this.id, title: this.title, from: e.internet.name, to: `ingress ${e.ingressIP} Host ${host} -> ${rule.backend.namespace}/${rule.backend.service}`,
+          path: this.id,
+          title: this.title,
+          from: e.internet.name,
+          to: `ingress ${e.ingressIP} Host ${host} -> ${rule.backend.namespace}/${rule.backend.service}`,
           probe: [...argv.slice(0, -1), '-H', `Host: ${host}`, url],
           marker,
           first: { proto: 'tcp', dst: e.ingressIP, dport: 80 },
           points: fromInternet(model, this.id, e.ingress),
           // nodeport: a second connection to a NodePort on some node; endpoints: to the pod itself
-          branches: rule.backend.mode === 'endpoints' ? directToEndpoints(model, endpoints) : viaNodesToEndpoints(model, model.nodes, endpoints),
+          branches:
+            rule.backend.mode === 'endpoints'
+              ? directToEndpoints(model, endpoints)
+              : viaNodesToEndpoints(model, model.nodes, endpoints),
           filter: FILTER,
         };
       }
@@ -493,7 +603,10 @@ const outsideToNodePort: TracePathDef = {
         // A node without a local endpoint, so the request is forwarded (and SNATed) to another node.
         const n = publicNodes.find((x) => !endpoints.some((ep) => ep.node === x.name)) ?? publicNodes[0];
         return {
-          path: this.id, title: this.title, from: e.internet.name, to: `${n.name} public ${n.publicIP}:${sp.nodePort} (Service ${svc.namespace}/${svc.name})`,
+          path: this.id,
+          title: this.title,
+          from: e.internet.name,
+          to: `${n.name} public ${n.publicIP}:${sp.nodePort} (Service ${svc.namespace}/${svc.name})`,
           ...http(n.publicIP!, sp.nodePort!, marker),
           points: fromInternet(model, this.id),
           branches: viaNodesToEndpoints(model, [n], endpoints),
@@ -512,13 +625,20 @@ const dns: TracePathDef = {
     const svc = model.services.find((x) => x.clusterIP === model.cluster.dnsIP);
     const port = svc?.ports.find((p) => p.protocol === 'UDP' && p.port === 53);
     const endpoints = svc && port ? readyEndpoints(model, svc, 53, 'UDP') : [];
-    if (!svc || !endpoints.length) throw new PathUnavailable(this.id, `no Service at the cluster DNS address ${model.cluster.dnsIP} with ready UDP 53 endpoints`);
+    if (!svc || !endpoints.length)
+      throw new PathUnavailable(
+        this.id,
+        `no Service at the cluster DNS address ${model.cluster.dnsIP} with ready UDP 53 endpoints`,
+      );
     const client = pickClient(model, endpoints);
     if (!client) throw new PathUnavailable(this.id, 'no pod to ask from');
     // The marker is a label of the name asked: it travels in the query and comes back in the answer.
     const name = `${marker}.default.svc.${model.cluster.domain}`;
     return {
-      path: this.id, title: this.title, from: podTargetId(client), to: `${model.cluster.dnsIP}:53 (Service ${svc.namespace}/${svc.name})`,
+      path: this.id,
+      title: this.title,
+      from: podTargetId(client),
+      to: `${model.cluster.dnsIP}:53 (Service ${svc.namespace}/${svc.name})`,
       probe: ['dig', '+tries=1', '+time=2', `@${model.cluster.dnsIP}`, name, 'A'],
       marker,
       first: { proto: 'udp', dst: model.cluster.dnsIP, dport: 53 },
@@ -543,16 +663,24 @@ const networkPolicyTrace: TracePathDef = {
     const world = worldOf(model);
     const pods = matrixPods(model);
     const denied = pods
-      .flatMap((a) => cellsFrom(model, pods).filter((c) => c.protocol === 'TCP' && c.to !== a).map((c) => ({ a, c, e: expectedCell(world, a, c) })))
+      .flatMap((a) =>
+        cellsFrom(model, pods)
+          .filter((c) => c.protocol === 'TCP' && c.to !== a)
+          .map((c) => ({ a, c, e: expectedCell(world, a, c) })),
+      )
       .filter((x) => x.e.verdict === 'denied')
       .sort((x, y) => Number(x.a.node === x.c.to.node) - Number(y.a.node === y.c.to.node));
     const pick = denied[0];
     if (!pick) throw new PathUnavailable(this.id, 'the policies deny no TCP connection between pods');
     const { a, c, e } = pick;
     return {
-      path: this.id, title: this.title, from: podTargetId(a),
+      path: this.id,
+      title: this.title,
+      from: podTargetId(a),
       to: `${podTargetId(c.to)} ${c.port}/TCP (expected denied by ${e.deciding.join(', ')}: ${e.reason})`,
-      ...http(c.to.ip, c.port, marker), points: podToPodPoints(model, a, c.to), filter: FILTER,
+      ...http(c.to.ip, c.port, marker),
+      points: podToPodPoints(model, a, c.to),
+      filter: FILTER,
     };
   },
 };
@@ -583,7 +711,8 @@ export function tracePathIds(): string[] {
 /** The plan for one path; unknown IDs are input errors listing the known ones. */
 export function tracePlan(model: LabModel, id: string, marker: string = newMarker()): TracePlan {
   const def = TRACE_PATHS.find((p) => p.id === id);
-  if (!def) throw new InputError(`unknown path "${id}"`, { field: 'path', hint: `trace one of: ${tracePathIds().join(', ')}` });
+  if (!def)
+    throw new InputError(`unknown path "${id}"`, { field: 'path', hint: `trace one of: ${tracePathIds().join(', ')}` });
   return def.plan(model, marker);
 }
 
@@ -614,6 +743,7 @@ export function chooseBranch(plan: TracePlan, sawRequest: (point: string) => boo
   // happen), then most points seen.
   const unseen = (b: TraceBranch) => own(b).filter((p) => !sawRequest(p)).length;
   const seen = (b: TraceBranch) => own(b).length - unseen(b);
-  const better = (a: TraceBranch, b: TraceBranch) => (reached.length ? unseen(a) - unseen(b) || seen(b) - seen(a) : seen(b) - seen(a));
+  const better = (a: TraceBranch, b: TraceBranch) =>
+    reached.length ? unseen(a) - unseen(b) || seen(b) - seen(a) : seen(b) - seen(a);
   return pool.reduce((best, b) => (better(b, best) < 0 ? b : best), pool[0]);
 }

@@ -65,7 +65,8 @@ async function targetsFor(model: LabModel, points: string[]): Promise<Record<str
   let idx = indexCapturePoints(model, [], {});
   if (points.some((p) => !idx.targets[pointTarget(p)])) idx = await observeCapturePoints(model);
   const missing = points.filter((p) => !idx.targets[pointTarget(p)]);
-  if (missing.length) throw new LabError(`the trace needs capture points this lab does not have: ${missing.join(', ')}`);
+  if (missing.length)
+    throw new LabError(`the trace needs capture points this lab does not have: ${missing.join(', ')}`);
   return idx.targets;
 }
 
@@ -109,7 +110,15 @@ export async function runTrace(model: LabModel, pathId: string, opts: TraceOptio
   const srcIp = from.pod?.ip;
   const policyDrops =
     dropsBefore && srcIp && plan.first?.dst && plan.first.dport && plan.first.proto
-      ? await dropsBetween(model, dropsBefore, await readDropCounts(model), srcIp, plan.first.dst, plan.first.proto, plan.first.dport)
+      ? await dropsBetween(
+          model,
+          dropsBefore,
+          await readDropCounts(model),
+          srcIp,
+          plan.first.dst,
+          plan.first.proto,
+          plan.first.dport,
+        )
       : undefined;
   const failed = outcomes.find((o) => o.error);
   if (failed) throw new LabError(`capture at ${failed.point} failed: ${failed.error}`);
@@ -125,7 +134,12 @@ export async function runTrace(model: LabModel, pathId: string, opts: TraceOptio
   // balancer's health checks). The seed is the fallback for a probe whose marker never went out
   // (a connection nobody answered).
   const analyze = (order: string[]) => {
-    const input = { path: plan.path, marker: plan.marker, order, hops: order.map((p) => ({ point: p, pcapFile: files[p], pcap: bufs[p] })) };
+    const input = {
+      path: plan.path,
+      marker: plan.marker,
+      order,
+      hops: order.map((p) => ({ point: p, pcapFile: files[p], pcap: bufs[p] })),
+    };
     const byMarker = analyzeTrace(input);
     if (byMarker.hops.length > 0 || !plan.first) return byMarker;
     return analyzeTrace({ ...input, first: plan.first });
@@ -189,7 +203,10 @@ export function traceDocument(run: TraceRun): Record<string, unknown> {
 export function policyDropLines(run: TraceRun): string[] {
   if (!run.policyDrops) return [];
   if (!run.policyDrops.length) return ['no NetworkPolicy drop counted for this connection'];
-  return run.policyDrops.map((d) => `dropped by NetworkPolicy at ${d.node} ${d.dir}: ${d.packets} packet(s), rule "${d.rule}" (the node's drop set counted this connection)`);
+  return run.policyDrops.map(
+    (d) =>
+      `dropped by NetworkPolicy at ${d.node} ${d.dir}: ${d.packets} packet(s), rule "${d.rule}" (the node's drop set counted this connection)`,
+  );
 }
 
 function writeTraceFiles(run: TraceRun): void {

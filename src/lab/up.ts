@@ -22,12 +22,21 @@ import { setupEdge } from './edge';
 
 export type Progress = (msg: string) => void;
 
-export async function buildLab(planned: LabModel, image: string, progress: Progress, origin: Record<string, string> = {}): Promise<void> {
+export async function buildLab(
+  planned: LabModel,
+  image: string,
+  progress: Progress,
+  origin: Record<string, string> = {},
+): Promise<void> {
   let model = planned;
   const t0 = Date.now();
   const since = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
   const vpc = vpcSpec(model, image);
-  const specs = [{ ...vpc, labels: { ...vpc.labels, ...origin } }, ...model.nodes.map((n) => nodeSpec(model, n, image)), ...edgeSpecs(model, image)];
+  const specs = [
+    { ...vpc, labels: { ...vpc.labels, ...origin } },
+    ...model.nodes.map((n) => nodeSpec(model, n, image)),
+    ...edgeSpecs(model, image),
+  ];
   const started = await Promise.all(specs.map((s) => createAndStart(s)));
   const pids: Record<string, number> = {};
   specs.forEach((s, i) => (pids[s.name] = started[i].pid));
@@ -39,7 +48,13 @@ export async function buildLab(planned: LabModel, image: string, progress: Progr
 
   await Promise.all([
     execScriptOk(model.vpc.container, script(renderVpc(model)), 'vpc router setup'),
-    ...model.nodes.map((n) => execScriptOk(n.container, script([...renderNodeBase(model, n), ...renderCniInstall(model, n)]), `node ${n.name} setup`)),
+    ...model.nodes.map((n) =>
+      execScriptOk(
+        n.container,
+        script([...renderNodeBase(model, n), ...renderCniInstall(model, n)]),
+        `node ${n.name} setup`,
+      ),
+    ),
   ]);
   progress(`network: vpc router and ${model.nodes.length} nodes configured (${since()})`);
   if (model.edge) {
@@ -49,12 +64,18 @@ export async function buildLab(planned: LabModel, image: string, progress: Progr
 
   // NetworkPolicies before the pods start: a pod a policy isolates is never open.
   const policies = await syncNetworkPolicies(model);
-  if (policies.length) progress(`network policies: ${model.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules on ${policies.length} nodes (${since()})`);
+  if (policies.length)
+    progress(
+      `network policies: ${model.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules on ${policies.length} nodes (${since()})`,
+    );
   await prepareDnsPods(model, model.pods);
   const outs = await Promise.all(
     model.nodes.map((n) => execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`)),
   );
-  const processPods = recordCniResults(model.pods.filter((p) => !isContainerPod(p)), outs.flatMap((o) => parseCniResults(o.stdout)));
+  const processPods = recordCniResults(
+    model.pods.filter((p) => !isContainerPod(p)),
+    outs.flatMap((o) => parseCniResults(o.stdout)),
+  );
   const containerPods = await startContainerPods(model, model.pods, image);
   // From here on the model holds what each pod's CNI ADD returned (the host veth the plugin named).
   model = withPods(model, [...processPods, ...containerPods]);
@@ -66,11 +87,14 @@ export async function buildLab(planned: LabModel, image: string, progress: Progr
   const ready = probed ? await readyPods(model) : new Set(model.pods.map((p) => podKey(p)));
   if (probed) {
     const notReady = model.pods.filter((p) => !ready.has(podKey(p))).map((p) => podKey(p));
-    if (notReady.length) progress(`pods not ready (readiness probe failing), kept out of the endpoints: ${notReady.join(', ')}`);
+    if (notReady.length)
+      progress(`pods not ready (readiness probe failing), kept out of the endpoints: ${notReady.join(', ')}`);
   }
   const sync = await syncProxy(model, { ready, full: true });
   const eps = sync.endpoints.reduce((n, s) => n + s.endpoints.length, 0);
-  progress(`kube-proxy (${model.cluster.proxy}): ${model.services.length} services, ${eps} endpoints on ${sync.nodes.length} nodes (${since()})`);
+  progress(
+    `kube-proxy (${model.cluster.proxy}): ${model.services.length} services, ${eps} endpoints on ${sync.nodes.length} nodes (${since()})`,
+  );
   // The L7 ingress (the guide's ALB): nginx in the ingress container, routing to the NodePorts just synced.
   await syncIngress(model, { image, slices: sync.endpoints, log: (m) => progress(`${m} (${since()})`) });
   await saveModel({ ...model, image });
@@ -108,7 +132,9 @@ export async function upLab(model: LabModel, image: string, progress: Progress, 
     interrupted = true;
     progress(`${sig}: removing what was created`);
     void cleanUpInterrupted(model.name)
-      .catch((e) => progress(`clean-up failed: ${(e as Error).message}; remove the rest with: lab down --name ${model.name}`))
+      .catch((e) =>
+        progress(`clean-up failed: ${(e as Error).message}; remove the rest with: lab down --name ${model.name}`),
+      )
       .finally(() => process.exit(sig === 'SIGINT' ? 130 : sig === 'SIGHUP' ? 129 : 143));
   };
   for (const s of SIGNALS) process.on(s, onSignal);

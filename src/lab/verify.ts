@@ -33,7 +33,8 @@ export const execRunner: ProbeRunner = {
 function chosenPaths(paths?: string[]): PathDef[] {
   const known = PATHS.map((p) => p.id);
   for (const p of paths ?? []) {
-    if (!known.includes(p)) throw new InputError(`unknown path "${p}"`, { field: '--path', hint: `use one of: ${known.join(', ')}` });
+    if (!known.includes(p))
+      throw new InputError(`unknown path "${p}"`, { field: '--path', hint: `use one of: ${known.join(', ')}` });
   }
   return PATHS.filter((p) => !paths?.length || paths.includes(p.id));
 }
@@ -62,7 +63,11 @@ export async function runProbes(probes: Probe[], runner: ProbeRunner, concurrenc
 }
 
 /** Per path: how many probes and verdicts; a path with no judged probe is not covered, with the reason. */
-export function coverageOf(model: LabModel, defs: PathDef[], results: ProbeResult[]): Pick<VerifyReport, 'coverage' | 'notCovered'> {
+export function coverageOf(
+  model: LabModel,
+  defs: PathDef[],
+  results: ProbeResult[],
+): Pick<VerifyReport, 'coverage' | 'notCovered'> {
   const coverage: PathCoverage[] = [];
   const notCovered: VerifyReport['notCovered'] = [];
   for (const d of defs) {
@@ -75,15 +80,27 @@ export function coverageOf(model: LabModel, defs: PathDef[], results: ProbeResul
       notApplicable: rs.filter((r) => r.verdict === 'not applicable').length,
     };
     coverage.push(c);
-    if (rs.length === 0) notCovered.push({ path: d.id, reason: d.uncovered?.(model) ?? 'the topology yields no probe for this path' });
-    else if (c.notApplicable === rs.length) notCovered.push({ path: d.id, reason: `every probe is not applicable: ${[...new Set(rs.map((r) => r.reason))].join('; ')}` });
+    if (rs.length === 0)
+      notCovered.push({ path: d.id, reason: d.uncovered?.(model) ?? 'the topology yields no probe for this path' });
+    else if (c.notApplicable === rs.length)
+      notCovered.push({
+        path: d.id,
+        reason: `every probe is not applicable: ${[...new Set(rs.map((r) => r.reason))].join('; ')}`,
+      });
   }
   return { coverage, notCovered };
 }
 
-export async function verifyLab(model: LabModel, paths?: string[], runner: ProbeRunner = execRunner): Promise<VerifyReport> {
+export async function verifyLab(
+  model: LabModel,
+  paths?: string[],
+  runner: ProbeRunner = execRunner,
+): Promise<VerifyReport> {
   const defs = chosenPaths(paths).filter((d) => !d.appliesTo || d.appliesTo(model) || paths?.includes(d.id));
-  const results = await runProbes(defs.flatMap((p) => p.probes(model)), runner);
+  const results = await runProbes(
+    defs.flatMap((p) => p.probes(model)),
+    runner,
+  );
   return {
     lab: model.name,
     ok: results.some((r) => r.verdict === 'pass') && results.every((r) => r.ok),

@@ -23,10 +23,18 @@ import type { WatchEvent } from './timeline';
  * `default/web:http -10.244.0.4:8080 (not ready) +10.244.1.5:8080`. Only ready endpoints count:
  * they are the ones every proxy mode sends traffic to.
  */
-export function endpointChanges(before: EndpointSlice[] | undefined, after: EndpointSlice[], model: LabModel): string[] {
+export function endpointChanges(
+  before: EndpointSlice[] | undefined,
+  after: EndpointSlice[],
+  model: LabModel,
+): string[] {
   const ready = (slices: EndpointSlice[] | undefined) => {
     const m = new Map<string, Set<string>>();
-    for (const s of slices ?? []) m.set(servicePortName(s.namespace, s.service, s.portName), new Set(s.endpoints.filter((e) => e.ready).map((e) => `${e.ip}:${e.port}`)));
+    for (const s of slices ?? [])
+      m.set(
+        servicePortName(s.namespace, s.service, s.portName),
+        new Set(s.endpoints.filter((e) => e.ready).map((e) => `${e.ip}:${e.port}`)),
+      );
     return m;
   };
   const a = ready(before);
@@ -44,7 +52,11 @@ export function endpointChanges(before: EndpointSlice[] | undefined, after: Endp
     const was = a.get(name) ?? new Set<string>();
     const now = b.get(name) ?? new Set<string>();
     const parts: string[] = [];
-    for (const ep of was) if (!now.has(ep)) parts.push(`-${ep} (${notReady.has(ep) ? 'not ready' : present.has(ep) ? 'removed' : b.has(name) ? 'pod deleted' : 'service deleted'})`);
+    for (const ep of was)
+      if (!now.has(ep))
+        parts.push(
+          `-${ep} (${notReady.has(ep) ? 'not ready' : present.has(ep) ? 'removed' : b.has(name) ? 'pod deleted' : 'service deleted'})`,
+        );
     for (const ep of now) if (!was.has(ep)) parts.push(`+${ep}`);
     if (parts.length) out.push(`${name} ${parts.join(' ')}`);
   }
@@ -95,12 +107,21 @@ function sleep(ms: number, control?: WatchOptions['control']): Promise<void> {
 /** Nodes whose container stopped answering while the loop waited on them. */
 /** The model without the given nodes and their pods (the nodes that do not answer). */
 function withoutNodes(model: LabModel, silent: Set<string>): LabModel {
-  return silent.size ? { ...model, nodes: model.nodes.filter((n) => !silent.has(n.name)), pods: model.pods.filter((p) => !silent.has(p.node)) } : model;
+  return silent.size
+    ? {
+        ...model,
+        nodes: model.nodes.filter((n) => !silent.has(n.name)),
+        pods: model.pods.filter((p) => !silent.has(p.node)),
+      }
+    : model;
 }
 
 /** The engine's answer to an exec into a stopped or paused container (HTTP 409). */
 function isStoppedContainerError(err: unknown): boolean {
-  return (err as { statusCode?: number }).statusCode === 409 || /\(HTTP code 409\)|is not running|is paused/.test(String((err as Error)?.message));
+  return (
+    (err as { statusCode?: number }).statusCode === 409 ||
+    /\(HTTP code 409\)|is not running|is paused/.test(String((err as Error)?.message))
+  );
 }
 
 class NodesSilent extends Error {
@@ -114,7 +135,11 @@ class NodesSilent extends Error {
  * mid-call does not return until the node thaws, and the node controller must not wait on it.
  * Checked every second with the engine; the abandoned call settles later, ignored.
  */
-async function unlessNodeDies<T>(p: Promise<T>, lab: string, nodes: Array<{ name: string; container: string }>): Promise<T> {
+async function unlessNodeDies<T>(
+  p: Promise<T>,
+  lab: string,
+  nodes: Array<{ name: string; container: string }>,
+): Promise<T> {
   p.catch(() => undefined);
   for (;;) {
     let timer: NodeJS.Timeout | undefined;
@@ -161,7 +186,9 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       const model = await readModel(opts.lab);
       const text = JSON.stringify(model);
       if (lastModel !== undefined && text !== lastModel) {
-        say(`model changed (${model.pods.length} pods, ${model.services.length} services): re-reading proxy state from the nodes`);
+        say(
+          `model changed (${model.pods.length} pods, ${model.services.length} services): re-reading proxy state from the nodes`,
+        );
         // Another command synced the nodes since: what is in memory is no longer what is applied.
         states = undefined;
         synced = undefined;
@@ -169,12 +196,23 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       lastModel = text;
       // Heartbeats: a node whose container is stopped, paused or gone does not answer; its pods
       // keep their last readiness until the node is NotReady (as endpoints do in Kubernetes).
-      lifecycle ??= new NodeLifecycle(NODE_MONITOR_GRACE_PERIOD_MS * scale, Date.now(), model.nodes.map((n) => n.name));
+      lifecycle ??= new NodeLifecycle(
+        NODE_MONITOR_GRACE_PERIOD_MS * scale,
+        Date.now(),
+        model.nodes.map((n) => n.name),
+      );
       const engine = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
-      const answered = new Map(model.nodes.map((n) => [n.name, engine.get(n.container) === 'running' ? undefined : `node container ${engine.get(n.container) ?? 'missing'}`]));
+      const answered = new Map(
+        model.nodes.map((n) => [
+          n.name,
+          engine.get(n.container) === 'running' ? undefined : `node container ${engine.get(n.container) ?? 'missing'}`,
+        ]),
+      );
       for (const e of lifecycle.observe(answered, Date.now())) {
         emit(e);
-        say(`node-lifecycle: ${e.node} ${e.kind === 'heartbeat-missed' ? `heartbeat missed (${e.detail})` : e.kind === 'node-not-ready' ? `NotReady: ${e.detail}; its pods' endpoints are not ready` : 'Ready again'}`);
+        say(
+          `node-lifecycle: ${e.node} ${e.kind === 'heartbeat-missed' ? `heartbeat missed (${e.detail})` : e.kind === 'node-not-ready' ? `NotReady: ${e.detail}; its pods' endpoints are not ready` : 'Ready again'}`,
+        );
         // A node that answers again has rules from before its silence: sync it whatever changed.
         if (e.kind === 'node-ready') synced = undefined;
       }
@@ -193,7 +231,9 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         const now = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
         const gone = model.nodes.filter((n) => !silent.has(n.name) && now.get(n.container) !== 'running');
         if (gone.length === 0) throw err;
-        say(`node-lifecycle: ${gone.map((n) => `${n.name} (${now.get(n.container) ?? 'missing'})`).join(', ')} stopped answering during the observation`);
+        say(
+          `node-lifecycle: ${gone.map((n) => `${n.name} (${now.get(n.container) ?? 'missing'})`).join(', ')} stopped answering during the observation`,
+        );
         continue;
       }
       // A node frozen or stopped while it was being observed answered for some pods and not
@@ -215,7 +255,12 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           if (!backedOff.has(bk)) {
             backedOff.add(bk);
             say(`kubelet: ${bk}: Back-off ${(wait / 1000).toFixed(1)}s restarting failed container (CrashLoopBackOff)`);
-            emit({ kind: 'back-off', at: Date.now(), node: o.pod.node, detail: `${bk}: Back-off ${(wait / 1000).toFixed(1)}s restarting failed container` });
+            emit({
+              kind: 'back-off',
+              at: Date.now(),
+              node: o.pod.node,
+              detail: `${bk}: Back-off ${(wait / 1000).toFixed(1)}s restarting failed container`,
+            });
           }
           continue;
         }
@@ -266,7 +311,10 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         const before = probeReady(c.probes!, st);
         const action = recordProbe(c.probes!, st, run.kind, run.ok, run.detail, Date.now());
         const after = probeReady(c.probes!, st);
-        if (run.kind === 'readiness' && before !== after) say(`kubelet: ${k} readiness probe ${run.ok ? 'succeeded' : `failed (${run.detail})`}: ${after ? 'ready' : 'not ready'}`);
+        if (run.kind === 'readiness' && before !== after)
+          say(
+            `kubelet: ${k} readiness probe ${run.ok ? 'succeeded' : `failed (${run.detail})`}: ${after ? 'ready' : 'not ready'}`,
+          );
         if (action) {
           try {
             await restartContainer(model, run.pod, c);
@@ -299,8 +347,10 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
                 failing.set(k, error);
               } else if (failing.delete(k)) say(`kubelet: CNI CHECK passes again for ${k}`);
             }
-            for (const k of [...failing.keys()]) if (![...checks.keys()].some((p) => podKey(p) === k)) failing.delete(k);
-            if (stats.cniChecks === 1) say(`kubelet: CNI CHECK of ${checks.size} pods: ${checks.size - bad} passed, ${bad} failed`);
+            for (const k of [...failing.keys()])
+              if (![...checks.keys()].some((p) => podKey(p) === k)) failing.delete(k);
+            if (stats.cniChecks === 1)
+              say(`kubelet: CNI CHECK of ${checks.size} pods: ${checks.size - bad} passed, ${bad} failed`);
           })
           // A node that stops between the heartbeat and this round: the lifecycle reports it.
           .catch((err) =>
@@ -317,12 +367,19 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         o.alive &&
         o.pod.containers.every((c) => {
           const st = probeStates.get(`${podKey(o.pod)}/${c.name}`);
-          const byProbe = c.probes && st ? probeReady(c.probes, st) : c.probes && (c.probes.readiness || c.probes.startup) ? false : undefined;
+          const byProbe =
+            c.probes && st
+              ? probeReady(c.probes, st)
+              : c.probes && (c.probes.readiness || c.probes.startup)
+                ? false
+                : undefined;
           return byProbe ?? o.containers.find((x) => x.container === c.name)?.ready !== false;
         });
       const ready = new Set(obs.filter((o) => !silent.has(o.pod.node) && podReady(o)).map((o) => podKey(o.pod)));
       // Pods on a silent node: ready as last seen while the node is Ready, not ready once NotReady.
-      for (const p of model.pods) if (silent.has(p.node) && lifecycle.condition(p.node) === 'Ready' && lastReady.has(podKey(p))) ready.add(podKey(p));
+      for (const p of model.pods)
+        if (silent.has(p.node) && lifecycle.condition(p.node) === 'Ready' && lastReady.has(podKey(p)))
+          ready.add(podKey(p));
       lastReady = ready;
       const slices = computeEndpoints(model, (p) => ready.has(podKey(p)));
       const decided = Date.now();
@@ -345,12 +402,18 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         synced = fingerprint;
         syncedSlices = slices;
         stats.syncs++;
-        if (stats.syncs === 1) say(`endpoints: initial sync, ${slices.reduce((n, s) => n + s.endpoints.filter((e) => e.ready).length, 0)} ready endpoints`);
+        if (stats.syncs === 1)
+          say(
+            `endpoints: initial sync, ${slices.reduce((n, s) => n + s.endpoints.filter((e) => e.ready).length, 0)} ready endpoints`,
+          );
         else for (const c of changes) say(`endpoints: ${c}`);
         if (stats.syncs > 1) {
-          for (const c of changes) emit({ kind: /\s-\S+ \(/.test(c) ? 'endpoint-not-ready' : 'endpoint-ready', at: decided, detail: c });
+          for (const c of changes)
+            emit({ kind: /\s-\S+ \(/.test(c) ? 'endpoint-not-ready' : 'endpoint-ready', at: decided, detail: c });
           // Per node: when its kube-proxy had the new rules in place.
-          if (changes.length) for (const n of r.nodes) emit({ kind: 'rules-synced', at: syncStart + n.ms, node: n.node, detail: changes.join('; ') });
+          if (changes.length)
+            for (const n of r.nodes)
+              emit({ kind: 'rules-synced', at: syncStart + n.ms, node: n.node, detail: changes.join('; ') });
         }
         const how = r.nodes.map((n) => `${n.node} ${n.partial ? 'partial' : 'full'} ${n.ms}ms`).join(', ');
         say(`kube-proxy (${model.cluster.proxy}): synced ${how} (${Date.now() - t0}ms after the observation began)`);

@@ -37,7 +37,9 @@ function findDeployment(model: LabModel, name: string, namespace: string): Deplo
   const all = model.deployments.map((x) => key(x.namespace, x.name));
   throw new InputError(`deployments.apps "${name}" not found in namespace ${namespace}`, {
     field: 'deployment',
-    hint: all.length ? `use one of: ${all.join(', ')} (-n NAMESPACE for another namespace)` : 'this lab has no Deployments: add one to the topology and run lab apply',
+    hint: all.length
+      ? `use one of: ${all.join(', ')} (-n NAMESPACE for another namespace)`
+      : 'this lab has no Deployments: add one to the topology and run lab apply',
   });
 }
 
@@ -73,16 +75,31 @@ class Placer {
     this.scheduler = new Scheduler(model.nodes);
     // Seed the scheduler's per-node load with the running pods (a nodeName placement just counts).
     for (const p of model.pods) this.scheduler.place({ nodeName: p.node, containers: [] }, 'seed');
-    this.ipam = new Map(model.nodes.map((n) => [n.name, new HostLocalIpam(n.podCIDR, lastReservedOf(model, n.name), n.cbr0IP || undefined)]));
+    this.ipam = new Map(
+      model.nodes.map((n) => [
+        n.name,
+        new HostLocalIpam(n.podCIDR, lastReservedOf(model, n.name), n.cbr0IP || undefined),
+      ]),
+    );
     for (const p of model.pods) this.ipam.get(p.node)?.reserve(p.ip);
     this.veths = new Set(model.pods.map((p) => `${p.node}/${p.hostVeth}`));
   }
 
   /** A node (from the scheduler, or `node` when already decided), an address and a host veth name. */
-  place(namespace: string, name: string, spec: RawPodSpec, specPath: string, node?: string): { node: string; ip: string; hostVeth: string } {
+  place(
+    namespace: string,
+    name: string,
+    spec: RawPodSpec,
+    specPath: string,
+    node?: string,
+  ): { node: string; ip: string; hostVeth: string } {
     if (node === undefined) {
       const placed = this.scheduler.place(spec, specPath);
-      if ('error' in placed) throw new InputError(`pod ${namespace}/${name}: ${placed.error.message}`, { field: placed.error.field, hint: placed.error.hint });
+      if ('error' in placed)
+        throw new InputError(`pod ${namespace}/${name}: ${placed.error.message}`, {
+          field: placed.error.field,
+          hint: placed.error.hint,
+        });
       node = placed.node;
     } else {
       this.scheduler.place({ nodeName: node, containers: [] }, 'seed');
@@ -90,10 +107,13 @@ class Placer {
     const ip = this.ipam.get(node)?.allocate();
     if (ip === undefined) {
       const n = this.model.nodes.find((x) => x.name === node);
-      throw new InputError(`node ${node}: its pod block ${n?.podCIDR ?? '?'} has no free address for pod ${namespace}/${name}`, {
-        field: 'replicas',
-        hint: 'scale to fewer replicas, or delete pods on that node',
-      });
+      throw new InputError(
+        `node ${node}: its pod block ${n?.podCIDR ?? '?'} has no free address for pod ${namespace}/${name}`,
+        {
+          field: 'replicas',
+          hint: 'scale to fewer replicas, or delete pods on that node',
+        },
+      );
     }
     let hostVeth = hostVethName(namespace, name);
     for (let salt = 1; this.veths.has(`${node}/${hostVeth}`); salt++) hostVeth = hostVethName(namespace, name, salt);
@@ -154,14 +174,21 @@ function replicasOf(model: LabModel, d: DeploymentModel): PodModel[] {
 
 export function scaleDeployment(model: LabModel, name: string, namespace: string, replicas: number): WorkloadChange {
   if (!Number.isInteger(replicas) || replicas < 0)
-    throw new InputError(`must be a whole number of 0 or more, got ${replicas}`, { field: '--replicas', hint: 'e.g. --replicas 3' });
+    throw new InputError(`must be a whole number of 0 or more, got ${replicas}`, {
+      field: '--replicas',
+      hint: 'e.g. --replicas 3',
+    });
   const d = findDeployment(model, name, namespace);
   const current = replicasOf(model, d);
   const deployments = model.deployments.map((x) => (x === d ? { ...x, replicas } : x));
   if (replicas >= current.length) {
     const placer = new Placer(model);
     const added = createReplicas(placer, d, newReplicaNames(model, d, replicas - current.length));
-    return { model: { ...model, deployments, nodes: placer.nodes(), pods: [...model.pods, ...added] }, added, removed: [] };
+    return {
+      model: { ...model, deployments, nodes: placer.nodes(), pods: [...model.pods, ...added] },
+      added,
+      removed: [],
+    };
   }
   // The newest pods go first, as a ReplicaSet scaling down prefers the most recently created.
   const removed = current.slice(replicas);
@@ -178,7 +205,9 @@ export function deletePod(model: LabModel, name: string, namespace: string): Wor
     });
   }
   const rest: LabModel = { ...model, pods: model.pods.filter((p) => p !== pod) };
-  const d = pod.owner ? model.deployments.find((x) => x.name === pod.owner && x.namespace === pod.namespace) : undefined;
+  const d = pod.owner
+    ? model.deployments.find((x) => x.name === pod.owner && x.namespace === pod.namespace)
+    : undefined;
   if (!d) return { model: rest, added: [], removed: [pod] };
   // The ReplicaSet sees one replica missing and creates a pod with a new name; host-local's
   // cursor keeps the freed address from coming straight back.
@@ -195,7 +224,16 @@ function podIdentity(p: PodModel): string {
   const labels = Object.keys(p.labels)
     .sort()
     .map((k) => [k, p.labels[k]]);
-  return JSON.stringify([p.node, p.containers, labels, p.hostname ?? '', p.subdomain ?? '', p.hostAliases ?? null, p.dnsPolicy ?? '', p.dnsConfig ?? null]);
+  return JSON.stringify([
+    p.node,
+    p.containers,
+    labels,
+    p.hostname ?? '',
+    p.subdomain ?? '',
+    p.hostAliases ?? null,
+    p.dnsPolicy ?? '',
+    p.dnsConfig ?? null,
+  ]);
 }
 
 /**
@@ -208,17 +246,30 @@ function podIdentity(p: PodModel): string {
  */
 export function applyTopology(running: LabModel, wanted: LabModel): ApplyChange {
   const fixed = diffModels(running, wanted).filter((l) => l.startsWith('cluster.') || l.startsWith('node '));
-  if (running.subnets.map((s) => `${s.name} ${s.cidr}`).join() !== wanted.subnets.map((s) => `${s.name} ${s.cidr}`).join())
-    fixed.push(`vpc.subnets: running ${running.subnets.map((s) => s.cidr).join(', ')}, file ${wanted.subnets.map((s) => s.cidr).join(', ')}`);
+  if (
+    running.subnets.map((s) => `${s.name} ${s.cidr}`).join() !== wanted.subnets.map((s) => `${s.name} ${s.cidr}`).join()
+  )
+    fixed.push(
+      `vpc.subnets: running ${running.subnets.map((s) => s.cidr).join(', ')}, file ${wanted.subnets.map((s) => s.cidr).join(', ')}`,
+    );
   // The edge (gateway, Internet host, load balancer) is containers and links too.
   if (JSON.stringify(running.edge ?? null) !== JSON.stringify(wanted.edge ?? null))
-    fixed.push(running.edge ? (wanted.edge ? 'edge: the file\'s edge section differs from the running one' : 'edge: running, not in the file') : 'edge: in the file, not running');
+    fixed.push(
+      running.edge
+        ? wanted.edge
+          ? "edge: the file's edge section differs from the running one"
+          : 'edge: running, not in the file'
+        : 'edge: in the file, not running',
+    );
   if (fixed.length) {
     const file = wanted.source ?? 'FILE';
-    throw new InputError(`nodes and cluster settings of a running lab cannot change; the file differs:\n${fixed.map((d) => `  - ${d}`).join('\n')}`, {
-      field: 'topology',
-      hint: `recreate the lab: lab down --name ${running.name} && lab up -t ${file} --name ${running.name}`,
-    });
+    throw new InputError(
+      `nodes and cluster settings of a running lab cannot change; the file differs:\n${fixed.map((d) => `  - ${d}`).join('\n')}`,
+      {
+        field: 'topology',
+        hint: `recreate the lab: lab down --name ${running.name} && lab up -t ${file} --name ${running.name}`,
+      },
+    );
   }
   const removed: PodModel[] = [];
   const kept: PodModel[] = [];
@@ -232,7 +283,9 @@ export function applyTopology(running: LabModel, wanted: LabModel): ApplyChange 
   const missing: { d: DeploymentModel; count: number }[] = [];
   for (const d of wanted.deployments) {
     const hash = podTemplateHash(d.template);
-    const mine = running.pods.filter((p) => p.owner === d.name && p.namespace === d.namespace && p.labels['pod-template-hash'] === hash);
+    const mine = running.pods.filter(
+      (p) => p.owner === d.name && p.namespace === d.namespace && p.labels['pod-template-hash'] === hash,
+    );
     kept.push(...mine.slice(0, d.replicas));
     if (mine.length < d.replicas) missing.push({ d, count: d.replicas - mine.length });
   }
@@ -240,7 +293,10 @@ export function applyTopology(running: LabModel, wanted: LabModel): ApplyChange 
   const keptSet = new Set(kept);
   const stay = running.pods.filter((p) => keptSet.has(p));
 
-  const nodes = running.nodes.map((n) => ({ ...n, labels: { ...(wanted.nodes.find((x) => x.name === n.name)?.labels ?? n.labels) } }));
+  const nodes = running.nodes.map((n) => ({
+    ...n,
+    labels: { ...(wanted.nodes.find((x) => x.name === n.name)?.labels ?? n.labels) },
+  }));
   const placer = new Placer({ ...running, nodes, pods: stay });
   const added: PodModel[] = [];
   for (const w of wanted.pods.filter((p) => !p.owner)) {
@@ -250,7 +306,8 @@ export function applyTopology(running: LabModel, wanted: LabModel): ApplyChange 
     const { ip, hostVeth } = placer.place(w.namespace, w.name, { containers: [] }, 'pod', w.node);
     added.push({ ...w, ip, hostVeth });
   }
-  for (const { d, count } of missing) added.push(...createReplicas(placer, d, newReplicaNames({ ...running, pods: [...stay, ...added] }, d, count)));
+  for (const { d, count } of missing)
+    added.push(...createReplicas(placer, d, newReplicaNames({ ...running, pods: [...stay, ...added] }, d, count)));
   // Pods that keep running keep their place; new ones come last (model.pods is creation order).
   const pods = [...stay, ...added];
   const svcs = (m: LabModel) => new Map(m.services.map((s) => [key(s.namespace, s.name), JSON.stringify(s)]));

@@ -6,7 +6,15 @@
 export type ProbeKind = 'startup' | 'liveness' | 'readiness';
 
 export type ProbeHandler =
-  | { httpGet: { path: string; port: number; scheme: 'HTTP' | 'HTTPS'; host?: string; headers: Array<{ name: string; value: string }> } }
+  | {
+      httpGet: {
+        path: string;
+        port: number;
+        scheme: 'HTTP' | 'HTTPS';
+        host?: string;
+        headers: Array<{ name: string; value: string }>;
+      };
+    }
   | { tcpSocket: { port: number; host?: string } }
   | { exec: { command: string[] } };
 

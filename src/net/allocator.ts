@@ -37,7 +37,11 @@ export class RangeAllocator {
   private readonly bandEnd: number;
 
   /** Allocates integers in [first, last]; the static band is the lowest staticBandSize() values. */
-  constructor(readonly first: number, readonly last: number, band: BandOptions) {
+  constructor(
+    readonly first: number,
+    readonly last: number,
+    band: BandOptions,
+  ) {
     this.bandEnd = first + staticBandSize(last - first + 1, band);
   }
 

@@ -57,7 +57,15 @@ export class HostLocalIpam {
   /** Marks an address as taken (a pod that already exists); false when it is not a pod address of the block or already taken. */
   reserve(ip: string): boolean {
     const n = parseIp(ip);
-    if (n === undefined || !isHostOf(this.block, n) || n < this.first || n > this.last || n === this.gw || this.used.has(n)) return false;
+    if (
+      n === undefined ||
+      !isHostOf(this.block, n) ||
+      n < this.first ||
+      n > this.last ||
+      n === this.gw ||
+      this.used.has(n)
+    )
+      return false;
     this.used.add(n);
     return true;
   }

@@ -2,7 +2,8 @@
 import type { LabModel } from '../model/types';
 
 export function policyChanges(before: LabModel, after: LabModel): string[] {
-  const map = (m: LabModel) => new Map((m.networkPolicies ?? []).map((p) => [`${p.namespace}/${p.name}`, JSON.stringify(p)]));
+  const map = (m: LabModel) =>
+    new Map((m.networkPolicies ?? []).map((p) => [`${p.namespace}/${p.name}`, JSON.stringify(p)]));
   const a = map(before);
   const b = map(after);
   const keys = [...new Set([...a.keys(), ...b.keys()])].sort();

@@ -22,7 +22,13 @@
  * Replies of an allowed connection are allowed (policies act on connections), so only the
  * connection's first direction is evaluated here.
  */
-import type { LabelSelector, NetworkPolicyModel, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyRule } from './types';
+import type {
+  LabelSelector,
+  NetworkPolicyModel,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  NetworkPolicyRule,
+} from './types';
 import { NAMESPACE_NAME_LABEL } from './types';
 
 /** What the oracle needs of a pod. */
@@ -102,7 +108,7 @@ function inCidr(ip: string, cidr: string): boolean {
   const [base, len] = cidr.split('/');
   const bits = Number(len);
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return ((ipToInt(ip) & mask) >>> 0) === ((ipToInt(base) & mask) >>> 0);
+  return (ipToInt(ip) & mask) >>> 0 === (ipToInt(base) & mask) >>> 0;
 }
 
 const key = (p: NetworkPolicyModel) => `${p.namespace}/${p.name}`;
@@ -140,17 +146,55 @@ function portMatches(p: NetworkPolicyPort, port: number, protocol: string, dst: 
   return port === p.port;
 }
 
-function ruleMatches(rule: NetworkPolicyRule, policyNs: string, peer: Endpoint, dst: Endpoint, port: number, protocol: string, world: EvalWorld): boolean {
-  const peerOk = !rule.peers || rule.peers.length === 0 || rule.peers.some((p) => peerMatches(p, policyNs, peer, world));
+function ruleMatches(
+  rule: NetworkPolicyRule,
+  policyNs: string,
+  peer: Endpoint,
+  dst: Endpoint,
+  port: number,
+  protocol: string,
+  world: EvalWorld,
+): boolean {
+  const peerOk =
+    !rule.peers || rule.peers.length === 0 || rule.peers.some((p) => peerMatches(p, policyNs, peer, world));
   const portOk = !rule.ports || rule.ports.length === 0 || rule.ports.some((p) => portMatches(p, port, protocol, dst));
   return peerOk && portOk;
 }
 
-function direction(dir: 'Ingress' | 'Egress', subject: EvalPod, peer: Endpoint, dst: Endpoint, port: number, protocol: string, world: EvalWorld): DirectionVerdict {
-  const selecting = world.policies.filter((p) => p.namespace === subject.namespace && p.policyTypes.includes(dir) && selectorMatches(p.podSelector, subject.labels));
-  if (selecting.length === 0) return { isolated: false, allowed: true, policies: [], reason: `${dir.toLowerCase()} of ${subject.namespace}/${subject.name} not isolated` };
-  const allowing = selecting.filter((p) => (dir === 'Ingress' ? p.ingress : p.egress).some((r) => ruleMatches(r, p.namespace, peer, dst, port, protocol, world)));
-  if (allowing.length) return { isolated: true, allowed: true, policies: allowing.map(key), reason: `${dir.toLowerCase()} allowed by ${allowing.map(key).join(', ')}` };
+function direction(
+  dir: 'Ingress' | 'Egress',
+  subject: EvalPod,
+  peer: Endpoint,
+  dst: Endpoint,
+  port: number,
+  protocol: string,
+  world: EvalWorld,
+): DirectionVerdict {
+  const selecting = world.policies.filter(
+    (p) =>
+      p.namespace === subject.namespace &&
+      p.policyTypes.includes(dir) &&
+      selectorMatches(p.podSelector, subject.labels),
+  );
+  if (selecting.length === 0)
+    return {
+      isolated: false,
+      allowed: true,
+      policies: [],
+      reason: `${dir.toLowerCase()} of ${subject.namespace}/${subject.name} not isolated`,
+    };
+  const allowing = selecting.filter((p) =>
+    (dir === 'Ingress' ? p.ingress : p.egress).some((r) =>
+      ruleMatches(r, p.namespace, peer, dst, port, protocol, world),
+    ),
+  );
+  if (allowing.length)
+    return {
+      isolated: true,
+      allowed: true,
+      policies: allowing.map(key),
+      reason: `${dir.toLowerCase()} allowed by ${allowing.map(key).join(', ')}`,
+    };
   return {
     isolated: true,
     allowed: false,
@@ -162,19 +206,46 @@ function direction(dir: 'Ingress' | 'Egress', subject: EvalPod, peer: Endpoint, 
 const OPEN: DirectionVerdict = { isolated: false, allowed: true, policies: [], reason: 'not a pod' };
 
 /** The verdict for a new connection src -> dst on port/protocol. */
-export function evaluate(world: EvalWorld, src: Endpoint, dst: Endpoint, port: number, protocol: 'TCP' | 'UDP'): Verdict {
+export function evaluate(
+  world: EvalWorld,
+  src: Endpoint,
+  dst: Endpoint,
+  port: number,
+  protocol: 'TCP' | 'UDP',
+): Verdict {
   // A pod talking to itself never leaves its namespace (loopback); upstream e2e expects it allowed (Reachability.AllowLoopback).
   if ('pod' in src && 'pod' in dst && src.pod.namespace === dst.pod.namespace && src.pod.name === dst.pod.name) {
     const open: DirectionVerdict = { isolated: false, allowed: true, policies: [], reason: 'loopback' };
-    return { allowed: true, egress: open, ingress: open, deciding: [], reason: 'a pod to itself (loopback) is always allowed' };
+    return {
+      allowed: true,
+      egress: open,
+      ingress: open,
+      deciding: [],
+      reason: 'a pod to itself (loopback) is always allowed',
+    };
   }
   const egress = 'pod' in src ? direction('Egress', src.pod, dst, dst, port, protocol, world) : OPEN;
   let ingress = 'pod' in dst ? direction('Ingress', dst.pod, src, dst, port, protocol, world) : OPEN;
   // The pod's own node may always reach it.
   if ('pod' in dst && 'host' in src && src.host.node !== undefined && src.host.node === dst.pod.node)
-    ingress = { isolated: ingress.isolated, allowed: true, policies: [], reason: `from the pod's own node ${src.host.node}: always allowed` };
+    ingress = {
+      isolated: ingress.isolated,
+      allowed: true,
+      policies: [],
+      reason: `from the pod's own node ${src.host.node}: always allowed`,
+    };
   const allowed = egress.allowed && ingress.allowed;
-  const deciding = allowed ? [...egress.policies, ...ingress.policies] : [...(egress.allowed ? [] : egress.policies), ...(ingress.allowed ? [] : ingress.policies)];
-  const reason = allowed ? [egress, ingress].filter((d) => d.isolated).map((d) => d.reason).join('; ') || 'no policy isolates either side' : [egress, ingress].filter((d) => !d.allowed).map((d) => d.reason).join('; ');
+  const deciding = allowed
+    ? [...egress.policies, ...ingress.policies]
+    : [...(egress.allowed ? [] : egress.policies), ...(ingress.allowed ? [] : ingress.policies)];
+  const reason = allowed
+    ? [egress, ingress]
+        .filter((d) => d.isolated)
+        .map((d) => d.reason)
+        .join('; ') || 'no policy isolates either side'
+    : [egress, ingress]
+        .filter((d) => !d.allowed)
+        .map((d) => d.reason)
+        .join('; ');
   return { allowed, egress, ingress, deciding: [...new Set(deciding)], reason };
 }

@@ -49,19 +49,28 @@ const proto = (p: string) => p.toLowerCase();
 /** Pods a peer selects (for pod peers). */
 function peerPods(model: LabModel, policy: NetworkPolicyModel, peer: NetworkPolicyPeer): PodModel[] {
   return model.pods.filter((p) => {
-    const nsOk = peer.namespaceSelector ? selects(peer.namespaceSelector, nsLabelsOf(model, p.namespace)) : p.namespace === policy.namespace;
+    const nsOk = peer.namespaceSelector
+      ? selects(peer.namespaceSelector, nsLabelsOf(model, p.namespace))
+      : p.namespace === policy.namespace;
     return nsOk && (!peer.podSelector || selects(peer.podSelector, p.labels));
   });
 }
 
 /** nft match expressions for one peer (undefined: the peer matches nothing). `side` is saddr for ingress, daddr for egress. */
-function peerMatch(model: LabModel, policy: NetworkPolicyModel, peer: NetworkPolicyPeer | undefined, side: 'saddr' | 'daddr'): string | undefined {
+function peerMatch(
+  model: LabModel,
+  policy: NetworkPolicyModel,
+  peer: NetworkPolicyPeer | undefined,
+  side: 'saddr' | 'daddr',
+): string | undefined {
   if (!peer) return '';
   if (peer.ipBlock) {
     const except = peer.ipBlock.except ?? [];
     return `ip ${side} ${peer.ipBlock.cidr}${except.length ? ` ip ${side} != ${set(except)}` : ''}`;
   }
-  const ips = peerPods(model, policy, peer).map((p) => p.ip).filter((ip) => ip);
+  const ips = peerPods(model, policy, peer)
+    .map((p) => p.ip)
+    .filter((ip) => ip);
   return ips.length ? `ip ${side} ${set([...new Set(ips)].sort())}` : undefined;
 }
 
@@ -78,19 +87,29 @@ function portMatches(model: LabModel, port: NetworkPolicyPort | undefined, dir: 
   if (!port) return [''];
   const l4 = proto(port.protocol);
   if (port.port === undefined) return [`meta l4proto ${l4}`];
-  if (typeof port.port === 'number') return [`${l4} dport ${port.endPort !== undefined && port.endPort !== port.port ? `${port.port}-${port.endPort}` : port.port}`];
+  if (typeof port.port === 'number')
+    return [
+      `${l4} dport ${port.endPort !== undefined && port.endPort !== port.port ? `${port.port}-${port.endPort}` : port.port}`,
+    ];
   const name = port.port;
   const holders = dir === 'ingress' ? [subject] : model.pods;
   const byNumber = new Map<number, string[]>();
   for (const p of holders)
     for (const cp of portsOf(p))
-      if (cp.name === name && cp.protocol === port.protocol) byNumber.set(cp.containerPort, [...(byNumber.get(cp.containerPort) ?? []), p.ip]);
-  return [...byNumber.entries()].sort((a, b) => a[0] - b[0]).map(([n, ips]) => (dir === 'ingress' ? `${l4} dport ${n}` : `ip daddr ${set([...new Set(ips)].sort())} ${l4} dport ${n}`));
+      if (cp.name === name && cp.protocol === port.protocol)
+        byNumber.set(cp.containerPort, [...(byNumber.get(cp.containerPort) ?? []), p.ip]);
+  return [...byNumber.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([n, ips]) =>
+      dir === 'ingress' ? `${l4} dport ${n}` : `ip daddr ${set([...new Set(ips)].sort())} ${l4} dport ${n}`,
+    );
 }
 
 function policySelects(policy: NetworkPolicyModel, pod: PodModel, dir: Dir): boolean {
   const type = dir === 'ingress' ? 'Ingress' : 'Egress';
-  return policy.namespace === pod.namespace && policy.policyTypes.includes(type) && selects(policy.podSelector, pod.labels);
+  return (
+    policy.namespace === pod.namespace && policy.policyTypes.includes(type) && selects(policy.podSelector, pod.labels)
+  );
 }
 
 export interface PodChain {
@@ -110,7 +129,13 @@ export interface NetpolRender {
 }
 
 /** The chain lines for one pod and direction. */
-function podChainRules(model: LabModel, pod: PodModel, dir: Dir, policies: NetworkPolicyModel[], counter: string): string[] {
+function podChainRules(
+  model: LabModel,
+  pod: PodModel,
+  dir: Dir,
+  policies: NetworkPolicyModel[],
+  counter: string,
+): string[] {
   const lines: string[] = [];
   const side = dir === 'ingress' ? 'saddr' : 'daddr';
   for (const pol of policies) {
@@ -123,7 +148,9 @@ function podChainRules(model: LabModel, pod: PodModel, dir: Dir, policies: Netwo
         if (pm === undefined) continue;
         for (const port of ports)
           for (const m of portMatches(model, port, dir, pod))
-            lines.push(`${[pm, m].filter((x) => x).join(' ')} counter return comment ${quote(`${pol.namespace}/${pol.name} ${dir}[${i}]`)}`.trim());
+            lines.push(
+              `${[pm, m].filter((x) => x).join(' ')} counter return comment ${quote(`${pol.namespace}/${pol.name} ${dir}[${i}]`)}`.trim(),
+            );
       }
     });
   }
@@ -150,14 +177,23 @@ export function renderNetpol(model: LabModel, node: string): NetpolRender {
       const counter = `drop-${dir}-${pod.hostVeth}`;
       const lines = podChainRules(model, pod, dir, sel, counter);
       rules += lines.length;
-      chains.push({ pod: `${pod.namespace}/${pod.name}`, dir, chain, counter, policies: sel.map((p) => `${p.namespace}/${p.name}`) });
+      chains.push({
+        pod: `${pod.namespace}/${pod.name}`,
+        dir,
+        chain,
+        counter,
+        policies: sel.map((p) => `${p.namespace}/${p.name}`),
+      });
       body.push(`  counter ${counter} { comment ${quote(`${pod.namespace}/${pod.name} ${dir}`)} }`);
       body.push(`  chain ${chain} {`, ...lines.map((l) => `    ${l}`), '  }');
-      jumps.push(`    ip ${dir === 'egress' ? 'saddr' : 'daddr'} ${pod.ip} jump ${chain} comment ${quote(`${pod.namespace}/${pod.name} ${dir}`)}`);
+      jumps.push(
+        `    ip ${dir === 'egress' ? 'saddr' : 'daddr'} ${pod.ip} jump ${chain} comment ${quote(`${pod.namespace}/${pod.name} ${dir}`)}`,
+      );
     }
   }
   if (!chains.length) return { script: '', chains, rules: 0 };
-  const setDecl = (name: string) => `  set ${name} { type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags dynamic; size 65536; counter; }`;
+  const setDecl = (name: string) =>
+    `  set ${name} { type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags dynamic; size 65536; counter; }`;
   const script = [
     // Create-then-delete makes the replacement one transaction whether or not the table exists.
     `table inet ${NETPOL_TABLE} {}`,

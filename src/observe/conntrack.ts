@@ -19,7 +19,12 @@ export interface ConntrackEntry {
 
 function tuple(kv: Array<[string, string]>): Tuple {
   const f = Object.fromEntries(kv.filter(([k]) => ['src', 'dst', 'sport', 'dport'].includes(k)));
-  return { src: f.src, dst: f.dst, ...(f.sport ? { sport: Number(f.sport) } : {}), ...(f.dport ? { dport: Number(f.dport) } : {}) };
+  return {
+    src: f.src,
+    dst: f.dst,
+    ...(f.sport ? { sport: Number(f.sport) } : {}),
+    ...(f.dport ? { dport: Number(f.dport) } : {}),
+  };
 }
 
 /** Parses `conntrack -L` lines (tcp, udp, icmp, sctp); other lines (the summary) are skipped. */

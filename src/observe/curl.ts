@@ -28,10 +28,15 @@ export interface CurlOptions {
 export function curlArgv(url: string, opts: CurlOptions | number = {}): string[] {
   const o = typeof opts === 'number' ? { timeoutSec: opts } : opts;
   return [
-    'curl', '-s', '-m', String(o.timeoutSec ?? 3),
+    'curl',
+    '-s',
+    '-m',
+    String(o.timeoutSec ?? 3),
     ...(o.iface ? ['--interface', o.iface] : []),
     ...(o.headers ?? []).flatMap((h) => ['-H', h]),
-    '-w', CURL_FORMAT, url,
+    '-w',
+    CURL_FORMAT,
+    url,
   ];
 }
 
@@ -43,7 +48,10 @@ export function curlShell(url: string, opts: CurlOptions = {}): string {
 export function parseCurl(stdout: string, exitCode: number): HttpObservation {
   const i = stdout.lastIndexOf(MARK);
   if (i < 0) return { status: 0, body: stdout.trim(), curlExit: exitCode };
-  const [code, remote, local] = stdout.slice(i + MARK.length).trim().split(/\s+/);
+  const [code, remote, local] = stdout
+    .slice(i + MARK.length)
+    .trim()
+    .split(/\s+/);
   const addr = (a?: string) => (a && !a.startsWith(':') && a !== ':' ? a : undefined);
   return {
     status: Number(code) || 0,
@@ -54,7 +62,13 @@ export function parseCurl(stdout: string, exitCode: number): HttpObservation {
   };
 }
 
-const WHY: Record<number, string> = { 7: 'connection refused', 28: 'timed out', 6: 'name not resolved', 52: 'empty reply', 56: 'connection reset' };
+const WHY: Record<number, string> = {
+  7: 'connection refused',
+  28: 'timed out',
+  6: 'name not resolved',
+  52: 'empty reply',
+  56: 'connection reset',
+};
 
 export function describeCurlFailure(o: HttpObservation): string {
   return o.curlExit !== 0 ? `curl exit ${o.curlExit} (${WHY[o.curlExit] ?? 'error'})` : `HTTP ${o.status}`;

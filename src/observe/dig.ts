@@ -40,7 +40,12 @@ export function parseDig(text: string): DigAnswer {
       continue;
     }
     if (line.startsWith(';')) {
-      if (/timed out|no servers could be reached|communications error|connection refused|couldn't get address|network unreachable/i.test(line)) error = line.replace(/^;+\s*/, '');
+      if (
+        /timed out|no servers could be reached|communications error|connection refused|couldn't get address|network unreachable/i.test(
+          line,
+        )
+      )
+        error = line.replace(/^;+\s*/, '');
       continue;
     }
     if (/^dig:/.test(line)) {

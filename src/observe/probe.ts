@@ -56,7 +56,8 @@ export function verdictOf<O>(meta: ProbeMeta, o: O, judge: Judge<O>): ProbeResul
   if (typeof out === 'object') return result(meta, 'not applicable', ev, out.notApplicable);
   if (out) return result(meta, 'fail', ev, out);
   // A pass must rest on something seen in the lab.
-  if (Object.values(ev.observed).every(isEmpty)) return result(meta, 'fail', ev, 'no observation, no pass: the probe recorded nothing');
+  if (Object.values(ev.observed).every(isEmpty))
+    return result(meta, 'fail', ev, 'no observation, no pass: the probe recorded nothing');
   return result(meta, 'pass', ev);
 }
 

@@ -6,10 +6,16 @@ import { CurlOptions, curlShell, HttpObservation, parseCurl } from './curl';
  * Script: K HTTP requests, one line each: `<curl exit> <body> __CURL__ <code> <remote> <local>`.
  * `giveUpAfter`: stop after that many failures in a row (a dead path need not cost K timeouts).
  */
-export function renderHttpSweep(url: string, k: number, opts: (CurlOptions & { giveUpAfter?: number }) | number = {}): string {
+export function renderHttpSweep(
+  url: string,
+  k: number,
+  opts: (CurlOptions & { giveUpAfter?: number }) | number = {},
+): string {
   const o = typeof opts === 'number' ? { timeoutSec: opts } : { timeoutSec: 2, ...opts };
   const { giveUpAfter, ...curl } = o as CurlOptions & { giveUpAfter?: number };
-  const stop = giveUpAfter ? `; if [ $x -ne 0 ]; then f=$((f+1)); if [ $f -ge ${giveUpAfter} ]; then break; fi; else f=0; fi` : '';
+  const stop = giveUpAfter
+    ? `; if [ $x -ne 0 ]; then f=$((f+1)); if [ $f -ge ${giveUpAfter} ]; then break; fi; else f=0; fi`
+    : '';
   return `i=0; f=0; while [ $i -lt ${k} ]; do i=$((i+1)); b=$(${curlShell(url, curl)}); x=$?; echo "$x $(printf '%s' "$b" | tr '\\n' ' ')"${stop}; done`;
 }
 
@@ -45,7 +51,10 @@ export function parseHttpSweep(out: string): SweepLine[] {
     .filter((l) => l.trim())
     .map((l) => {
       const m = /^(\d+) ?(.*)$/.exec(l.trim())!;
-      const o: HttpObservation = parseCurl(m[2].replace(/ __CURL__ /, '\n__CURL__ ').replace(/^__CURL__ /, '\n__CURL__ '), Number(m[1]));
+      const o: HttpObservation = parseCurl(
+        m[2].replace(/ __CURL__ /, '\n__CURL__ ').replace(/^__CURL__ /, '\n__CURL__ '),
+        Number(m[1]),
+      );
       return { exit: o.curlExit, code: o.status, body: o.body.trim(), local: o.local };
     });
 }
@@ -70,7 +79,9 @@ export const FAILED = '(failed';
 
 /** Answers by body; failed requests counted apart as `(failed: curl exit N)`. */
 export function tally(lines: SweepLine[]): Record<string, number> {
-  return count(lines.map((l) => (lineAnswered(l) ? l.body : `${FAILED}: exit ${l.exit}${l.code ? `, HTTP ${l.code}` : ''})`)));
+  return count(
+    lines.map((l) => (lineAnswered(l) ? l.body : `${FAILED}: exit ${l.exit}${l.code ? `, HTTP ${l.code}` : ''})`)),
+  );
 }
 
 export function count(xs: string[]): Record<string, number> {
@@ -82,6 +93,8 @@ export function count(xs: string[]): Record<string, number> {
 /** The answering names of a tally (failures left out) and how many requests failed. */
 export function splitTally(t: Record<string, number>): { names: string[]; failed: number } {
   const names = Object.keys(t).filter((k) => !k.startsWith(FAILED));
-  const failed = Object.entries(t).filter(([k]) => k.startsWith(FAILED)).reduce((n, [, v]) => n + v, 0);
+  const failed = Object.entries(t)
+    .filter(([k]) => k.startsWith(FAILED))
+    .reduce((n, [, v]) => n + v, 0);
   return { names, failed };
 }

@@ -66,7 +66,11 @@ export function renderConflist(model: LabModel, node: NodeModel): Record<string,
           type: 'ptp',
           mtu,
           ipMasq: false,
-          ipam: { type: 'host-local', ranges: [[{ subnet: node.podCIDR, gateway: node.cbr0IP }]], routes: [{ dst: '0.0.0.0/0' }] },
+          ipam: {
+            type: 'host-local',
+            ranges: [[{ subnet: node.podCIDR, gateway: node.cbr0IP }]],
+            routes: [{ dst: '0.0.0.0/0' }],
+          },
         },
         PORTMAP,
       ],
@@ -91,7 +95,11 @@ export function renderConflist(model: LabModel, node: NodeModel): Record<string,
           // flannel writes the route without gw (the gateway is implied); bridge's CHECK (v1.1.1
           // ip.ValidateExpectedRoute) then looks for a route with no gateway and fails on every pod.
           // Naming the gateway gives the same route and a CHECK that holds.
-          ipam: { type: 'host-local', ranges: [[{ subnet: node.podCIDR }]], routes: [{ dst: model.cluster.podCIDR, gw: node.cbr0IP }] },
+          ipam: {
+            type: 'host-local',
+            ranges: [[{ subnet: node.podCIDR }]],
+            routes: [{ dst: model.cluster.podCIDR, gw: node.cbr0IP }],
+          },
         },
         PORTMAP,
       ],
@@ -108,7 +116,11 @@ export function renderConflist(model: LabModel, node: NodeModel): Record<string,
         isGateway: true,
         ipMasq: false,
         hairpinMode: true,
-        ipam: { type: 'host-local', ranges: [[{ subnet: node.podCIDR, gateway: node.cbr0IP }]], routes: [{ dst: '0.0.0.0/0' }] },
+        ipam: {
+          type: 'host-local',
+          ranges: [[{ subnet: node.podCIDR, gateway: node.cbr0IP }]],
+          routes: [{ dst: '0.0.0.0/0' }],
+        },
       },
       PORTMAP,
     ],
@@ -131,9 +143,13 @@ export function renderFlannelSubnetEnv(model: LabModel, node: NodeModel): string
 export function renderCniFiles(model: LabModel, node: NodeModel): CniFile[] {
   const files: CniFile[] = [
     { path: cniNetwork(model).file, text: JSON.stringify(renderConflist(model, node), null, 2) + '\n' },
-    { path: LOOPBACK_CONF, text: JSON.stringify({ cniVersion: CNI_VERSION, name: 'cni-loopback', type: 'loopback' }, null, 2) + '\n' },
+    {
+      path: LOOPBACK_CONF,
+      text: JSON.stringify({ cniVersion: CNI_VERSION, name: 'cni-loopback', type: 'loopback' }, null, 2) + '\n',
+    },
   ];
-  if (model.cluster.cni === 'vxlan') files.push({ path: '/run/flannel/subnet.env', text: renderFlannelSubnetEnv(model, node) });
+  if (model.cluster.cni === 'vxlan')
+    files.push({ path: '/run/flannel/subnet.env', text: renderFlannelSubnetEnv(model, node) });
   return files;
 }
 

@@ -77,7 +77,11 @@ export function renderAttachNetns(pod: Pick<PodModel, 'netns'>, podPid: number, 
 /** Lines run in the node once the namespace is attached: the process pod's plumbing without `ip netns add`. */
 export function renderContainerPodNetwork(model: LabModel, node: NodeModel, pod: PodModel): string[] {
   // The resolv.conf also goes to /etc/netns/<netns>, so `lab exec` into the pod resolves as the pod does.
-  return [...renderPodNetwork(model, node, pod).filter((l) => !/^ip netns add /.test(l)), ...renderPodResolvConf(model, pod), ...renderPodEtcHosts(model, pod)];
+  return [
+    ...renderPodNetwork(model, node, pod).filter((l) => !/^ip netns add /.test(l)),
+    ...renderPodResolvConf(model, pod),
+    ...renderPodEtcHosts(model, pod),
+  ];
 }
 
 /** Lines run in the node when the container pod goes away or restarts: its veth and the namespace mount. */

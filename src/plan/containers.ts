@@ -47,7 +47,12 @@ export const LABEL_HELPER_JOB = 'k8s-netlab.helper';
  * The short-lived helper that plugs veths into other containers' namespaces (needs their PIDs,
  * hence the host PID namespace); it carries the lab label, so an interrupt or `lab down` removes it.
  */
-export function fabricHelperSpec(model: LabModel, image: string, script: string, job: HelperJob = 'links'): ContainerSpec {
+export function fabricHelperSpec(
+  model: LabModel,
+  image: string,
+  script: string,
+  job: HelperJob = 'links',
+): ContainerSpec {
   return {
     name: `${model.prefix}-${model.name}-fabric-${process.pid}-${Date.now() % 100000}`,
     hostname: 'fabric',

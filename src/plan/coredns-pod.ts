@@ -22,7 +22,10 @@ export { isCoreDnsPod } from '../topology/dns-server';
 /** Host directory holding one CoreDNS pod's Corefile and zones (under model.dnsServer.filesDir). */
 export function coreDnsPodDir(model: LabModel, pod: Pick<PodModel, 'name'>): string {
   const dir = model.dnsServer?.filesDir;
-  if (!dir) throw new LabError(`lab ${model.name} runs CoreDNS pods but its model has no dnsServer.filesDir`, { hint: `recreate the lab: lab down --name ${model.name} && lab up` });
+  if (!dir)
+    throw new LabError(`lab ${model.name} runs CoreDNS pods but its model has no dnsServer.filesDir`, {
+      hint: `recreate the lab: lab down --name ${model.name} && lab up`,
+    });
   return path.join(dir, pod.name);
 }
 
@@ -37,7 +40,11 @@ export function coreDnsZoneFiles(model: LabModel): ZoneFile[] {
  * the offline server's `local-zone "." refuse`): nothing is ever forwarded off the machine.
  */
 export function renderPodCorefile(model: LabModel): string {
-  return renderCorefile({ zones: coreDnsZoneFiles(model), upstream: model.internetDns ? [model.internetDns] : [], domain: model.cluster.domain });
+  return renderCorefile({
+    zones: coreDnsZoneFiles(model),
+    upstream: model.internetDns ? [model.internetDns] : [],
+    domain: model.cluster.domain,
+  });
 }
 
 /** Relative path (under the pod's directory) of each file CoreDNS reads, e.g. `zones/db.cluster.local`. */
@@ -50,9 +57,15 @@ export function coreDnsRelPath(zone: Pick<ZoneFile, 'origin'>): string {
  * with `serial` in their SOA. Byte for byte what renderCoreDnsSync writes into the node with the
  * same serial.
  */
-export function renderCoreDnsFiles(model: LabModel, pod: PodModel, endpoints: EndpointSlice[], serial: number): Record<string, string> {
+export function renderCoreDnsFiles(
+  model: LabModel,
+  pod: PodModel,
+  endpoints: EndpointSlice[],
+  serial: number,
+): Record<string, string> {
   const out: Record<string, string> = { Corefile: renderPodCorefile(model) };
-  for (const [p, text] of Object.entries(renderDnsZones(model, pod, endpoints))) out[`zones/${path.posix.basename(p)}`] = applySerial(text, serial);
+  for (const [p, text] of Object.entries(renderDnsZones(model, pod, endpoints)))
+    out[`zones/${path.posix.basename(p)}`] = applySerial(text, serial);
   return out;
 }
 
@@ -61,7 +74,12 @@ export function renderCoreDnsFiles(model: LabModel, pod: PodModel, endpoints: En
  * written under the pod's lock, the serial chosen as for the offline pods (max(candidate, the
  * copy's serial + 1)) and printed as `serial=<n>`; the caller then writes the host files with it.
  */
-export function renderCoreDnsSync(model: LabModel, pod: PodModel, endpoints: EndpointSlice[], candidate: number): string {
+export function renderCoreDnsSync(
+  model: LabModel,
+  pod: PodModel,
+  endpoints: EndpointSlice[],
+  candidate: number,
+): string {
   const dir = dnsDir(pod);
   const zones = renderDnsZones(model, pod, endpoints);
   const lines = ['set -eu', `mkdir -p ${q(`${dir}/zones`)}`, `exec 9> ${q(`${dir}/lock`)}`, 'flock 9'];
@@ -92,8 +110,14 @@ export function renderCoreDnsReady(model: LabModel, pod: Pick<PodModel, 'ip'>): 
 }
 
 /** Waits (up to timeoutTenths/10 s) until every zone is loaded. */
-export function renderCoreDnsWaitReady(model: LabModel, pod: Pick<PodModel, 'ip' | 'name'>, timeoutTenths = 150): string[] {
-  const zones = coreDnsZoneFiles(model).map((z) => z.origin).join(' ');
+export function renderCoreDnsWaitReady(
+  model: LabModel,
+  pod: Pick<PodModel, 'ip' | 'name'>,
+  timeoutTenths = 150,
+): string[] {
+  const zones = coreDnsZoneFiles(model)
+    .map((z) => z.origin)
+    .join(' ');
   return [
     SOA_READY_FN,
     `i=0; until ${renderCoreDnsReady(model, pod)}; do i=$((i+1)); if [ $i -ge ${timeoutTenths} ]; then echo "pod ${pod.name}: CoreDNS not ready: no authoritative SOA from ${pod.ip} for every zone (${zones})" >&2; exit 1; fi; sleep 0.1; done`,
@@ -106,7 +130,12 @@ export function renderCoreDnsWaitReady(model: LabModel, pod: Pick<PodModel, 'ip'
  * so a sync that returns only then leaves no window where a query right after it gets the old
  * answer. Exit 0 either way (a stopped pod is the kubelet's business); prints `served=<serial>`.
  */
-export function renderCoreDnsAwaitSerial(model: LabModel, pod: Pick<PodModel, 'ip'>, serial: number, timeoutTenths = 50): string {
+export function renderCoreDnsAwaitSerial(
+  model: LabModel,
+  pod: Pick<PodModel, 'ip'>,
+  serial: number,
+  timeoutTenths = 50,
+): string {
   const zone = coreDnsZoneFiles(model)[0].origin;
   return [
     `i=0; s=0`,
@@ -117,7 +146,14 @@ export function renderCoreDnsAwaitSerial(model: LabModel, pod: Pick<PodModel, 'i
 
 /** One line per pod, `<netns> <ready 0|1>` (run in the node holding them). */
 export function renderCoreDnsObserve(model: LabModel, pods: PodModel[]): string {
-  return [SOA_READY_FN, ...pods.map((p) => `if ${renderCoreDnsReady(model, p)}; then echo ${q(p.netns)} 1; else echo ${q(p.netns)} 0; fi`)].join('\n') + '\n';
+  return (
+    [
+      SOA_READY_FN,
+      ...pods.map(
+        (p) => `if ${renderCoreDnsReady(model, p)}; then echo ${q(p.netns)} 1; else echo ${q(p.netns)} 0; fi`,
+      ),
+    ].join('\n') + '\n'
+  );
 }
 
 export function parseCoreDnsObserve(out: string): Map<string, boolean> {

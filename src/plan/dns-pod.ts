@@ -50,9 +50,15 @@ export function renderPodUnboundConf(model: LabModel, pod: Pick<PodModel, 'netns
   const cut = text.indexOf('\nforward-zone:');
   const head = cut >= 0 ? text.slice(0, cut + 1) : text;
   const serverEnd = head.indexOf('\nstub-zone:');
-  const extra = ['    # No Internet DNS server in this lab: refuse names outside the cluster zones.', '    local-zone: "." refuse'];
-  for (const z of zones) if (!z.origin.endsWith('in-addr.arpa.')) extra.push(`    local-zone: "${z.origin}" transparent`);
-  return serverEnd >= 0 ? `${head.slice(0, serverEnd)}\n${extra.join('\n')}\n${head.slice(serverEnd + 1)}` : `${head}${extra.join('\n')}\n`;
+  const extra = [
+    '    # No Internet DNS server in this lab: refuse names outside the cluster zones.',
+    '    local-zone: "." refuse',
+  ];
+  for (const z of zones)
+    if (!z.origin.endsWith('in-addr.arpa.')) extra.push(`    local-zone: "${z.origin}" transparent`);
+  return serverEnd >= 0
+    ? `${head.slice(0, serverEnd)}\n${extra.join('\n')}\n${head.slice(serverEnd + 1)}`
+    : `${head}${extra.join('\n')}\n`;
 }
 
 export function renderPodKnotConf(model: LabModel, pod: Pick<PodModel, 'netns'>): string {
@@ -64,7 +70,11 @@ export function renderPodKnotConf(model: LabModel, pod: Pick<PodModel, 'netns'>)
 export const SERIAL_TOKEN = 4294967295;
 
 /** Zone texts of the pod (serial left as SERIAL_TOKEN), keyed by path. */
-export function renderDnsZones(model: LabModel, pod: Pick<PodModel, 'netns'>, endpoints: EndpointSlice[]): Record<string, string> {
+export function renderDnsZones(
+  model: LabModel,
+  pod: Pick<PodModel, 'netns'>,
+  endpoints: EndpointSlice[],
+): Record<string, string> {
   const files = dnsZoneFiles(model, pod);
   const out: Record<string, string> = {};
   out[files[0].path] = renderClusterZone(model, endpoints, { serial: SERIAL_TOKEN });
@@ -78,7 +88,9 @@ export function renderDnsZones(model: LabModel, pod: Pick<PodModel, 'netns'>, en
 
 function pidFile(pod: PodModel, c: PodContainer, proc: 'knotd' | 'unbound'): string {
   // unbound's pid file is the container's own (what the kubelet part watches for every kind).
-  return proc === 'unbound' ? `${RUN_DIR}/pods/${pod.netns}/${c.name}.pid` : `${RUN_DIR}/pods/${pod.netns}/${c.name}.knotd.pid`;
+  return proc === 'unbound'
+    ? `${RUN_DIR}/pods/${pod.netns}/${c.name}.pid`
+    : `${RUN_DIR}/pods/${pod.netns}/${c.name}.knotd.pid`;
 }
 
 function startLine(pod: PodModel, c: PodContainer, proc: 'knotd' | 'unbound'): string[] {
@@ -150,7 +162,13 @@ export interface DnsSyncOptions {
  * interleave), the serial set above the served one, and knot told to reload (`-b` waits until the
  * zones are loaded). Prints `serial=<n>` so the caller knows what is served.
  */
-export function renderDnsSync(model: LabModel, pod: PodModel, c: PodContainer, endpoints: EndpointSlice[], opts: DnsSyncOptions): string {
+export function renderDnsSync(
+  model: LabModel,
+  pod: PodModel,
+  c: PodContainer,
+  endpoints: EndpointSlice[],
+  opts: DnsSyncOptions,
+): string {
   const dir = dnsDir(pod);
   const zones = renderDnsZones(model, pod, endpoints);
   const files = dnsZoneFiles(model, pod);
@@ -163,7 +181,8 @@ export function renderDnsSync(model: LabModel, pod: PodModel, c: PodContainer, e
   lines.push(...heredoc(`${dir}/new/knot.conf`, renderPodKnotConf(model, pod), 'K8S_NETLAB_KNOT'));
   lines.push(...heredoc(`${dir}/new/unbound.conf`, renderPodUnboundConf(model, pod), 'K8S_NETLAB_UNBOUND'));
   let i = 0;
-  for (const [path, text] of Object.entries(zones)) lines.push(...heredoc(`${path}.new`, text, `K8S_NETLAB_ZONE_${i++}`));
+  for (const [path, text] of Object.entries(zones))
+    lines.push(...heredoc(`${path}.new`, text, `K8S_NETLAB_ZONE_${i++}`));
   lines.push(
     ...renderSerialSwap(dir, Object.keys(zones), opts.serial),
     `cmp -s ${q(`${dir}/new/knot.conf`)} ${q(`${dir}/knot.conf`)} || mv ${q(`${dir}/new/knot.conf`)} ${q(`${dir}/knot.conf`)}`,
@@ -172,10 +191,14 @@ export function renderDnsSync(model: LabModel, pod: PodModel, c: PodContainer, e
   );
   const sock = `${dir}/run/knot.sock`;
   // A knot that is not (yet) running loads the new files when it starts.
-  lines.push(`if [ -S ${q(sock)} ]; then ${knotReloadArgv(files, sock).map(q).join(' ')} >/dev/null || echo "knot reload failed" >&2; fi`);
+  lines.push(
+    `if [ -S ${q(sock)} ]; then ${knotReloadArgv(files, sock).map(q).join(' ')} >/dev/null || echo "knot reload failed" >&2; fi`,
+  );
   if (opts.restartOnConfigChange ?? true) {
     const f = q(pidFile(pod, c, 'unbound'));
-    lines.push(`if [ $uchanged = 1 ] && [ -e ${f} ] && kill -0 $(cat ${f}) 2>/dev/null; then kill $(cat ${f}); sleep 0.2; ${startLine(pod, c, 'unbound').join(' ')}; fi`);
+    lines.push(
+      `if [ $uchanged = 1 ] && [ -e ${f} ] && kill -0 $(cat ${f}) 2>/dev/null; then kill $(cat ${f}); sleep 0.2; ${startLine(pod, c, 'unbound').join(' ')}; fi`,
+    );
   }
   lines.push('echo "serial=$s"');
   return lines.join('\n') + '\n';
@@ -192,7 +215,10 @@ export function renderSerialSwap(dir: string, zonePaths: string[], candidate: nu
     `s=${candidate}`,
     'if [ "$s" -le "$prev" ]; then s=$((prev + 1)); fi',
     // RFC 1982 wrap is not needed: serials start from the clock in 100 ms units since 2025.
-    ...zonePaths.map((p) => `sed -i 's/ ${SERIAL_TOKEN} 7200 1800 86400 / '"$s"' 7200 1800 86400 /' ${q(`${p}.new`)} && mv ${q(`${p}.new`)} ${q(p)}`),
+    ...zonePaths.map(
+      (p) =>
+        `sed -i 's/ ${SERIAL_TOKEN} 7200 1800 86400 / '"$s"' 7200 1800 86400 /' ${q(`${p}.new`)} && mv ${q(`${p}.new`)} ${q(p)}`,
+    ),
     'echo "$s" > ' + q(`${dir}/serial`),
   ];
 }

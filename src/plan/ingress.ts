@@ -43,19 +43,21 @@ export function renderIngressApply(conf: string, hash: string, statusUrl: string
   let tag = 'K8S_NETLAB_INGRESS_EOF';
   while (conf.includes(tag)) tag += '_';
   const next = `${INGRESS_CONF}.next`;
-  return [
-    'set -eu',
-    `mkdir -p ${INGRESS_DIR} ${INGRESS_RUN_DIR} ${q(INGRESS_ACCESS_LOG.replace(/\/[^/]*$/, ''))}`,
-    `cat > ${next} <<'${tag}'`,
-    conf.replace(/\n?$/, ''),
-    tag,
-    // A config nginx rejects never replaces the running one.
-    `if ! out=$(nginx -t -q -e stderr -c ${next} 2>&1); then echo "nginx rejected the rendered config: $out" >&2; exit 3; fi`,
-    `mv ${next} ${INGRESS_CONF}`,
-    `pid=${INGRESS_RUN_DIR}/nginx.pid`,
-    `if [ -e "$pid" ] && kill -0 "$(cat "$pid")" 2>/dev/null; then nginx -e stderr -c ${INGRESS_CONF} -s reload; echo reloaded; else nginx -e stderr -c ${INGRESS_CONF}; echo started; fi`,
-    `i=0; until [ "$(curl -s -m 1 ${q(statusUrl)})" = ${q(hash)} ]; do i=$((i+1)); [ $i -lt 100 ] || { echo "nginx does not serve config ${hash} after 10s" >&2; tail -n 20 ${INGRESS_RUN_DIR}/error.log >&2; exit 1; }; sleep 0.1; done`,
-  ].join('\n') + '\n';
+  return (
+    [
+      'set -eu',
+      `mkdir -p ${INGRESS_DIR} ${INGRESS_RUN_DIR} ${q(INGRESS_ACCESS_LOG.replace(/\/[^/]*$/, ''))}`,
+      `cat > ${next} <<'${tag}'`,
+      conf.replace(/\n?$/, ''),
+      tag,
+      // A config nginx rejects never replaces the running one.
+      `if ! out=$(nginx -t -q -e stderr -c ${next} 2>&1); then echo "nginx rejected the rendered config: $out" >&2; exit 3; fi`,
+      `mv ${next} ${INGRESS_CONF}`,
+      `pid=${INGRESS_RUN_DIR}/nginx.pid`,
+      `if [ -e "$pid" ] && kill -0 "$(cat "$pid")" 2>/dev/null; then nginx -e stderr -c ${INGRESS_CONF} -s reload; echo reloaded; else nginx -e stderr -c ${INGRESS_CONF}; echo started; fi`,
+      `i=0; until [ "$(curl -s -m 1 ${q(statusUrl)})" = ${q(hash)} ]; do i=$((i+1)); [ $i -lt 100 ] || { echo "nginx does not serve config ${hash} after 10s" >&2; tail -n 20 ${INGRESS_RUN_DIR}/error.log >&2; exit 1; }; sleep 0.1; done`,
+    ].join('\n') + '\n'
+  );
 }
 
 export interface IngressConfig {
@@ -83,10 +85,13 @@ export function usesEndpointsMode(model: Pick<LabModel, 'ingresses'>): boolean {
 export function ingressConfig(model: LabModel, slices?: EndpointSlice[]): IngressConfig {
   const routes = ingressRoutes(model);
   if (usesEndpointsMode(model) && model.cluster.cni !== 'vpc-routes' && model.cluster.cni !== 'vpc-native') {
-    throw new InputError(`an Ingress in endpoints mode needs pod IPs the VPC can route to; cni ${model.cluster.cni} keeps them inside the cluster`, {
-      field: `metadata.annotations.${BACKEND_MODE_ANNOTATION}`,
-      hint: 'use cni vpc-routes or vpc-native (as an ALB in IP mode needs the VPC CNI), or leave the Ingress in nodeport mode',
-    });
+    throw new InputError(
+      `an Ingress in endpoints mode needs pod IPs the VPC can route to; cni ${model.cluster.cni} keeps them inside the cluster`,
+      {
+        field: `metadata.annotations.${BACKEND_MODE_ANNOTATION}`,
+        hint: 'use cni vpc-routes or vpc-native (as an ALB in IP mode needs the VPC CNI), or leave the Ingress in nodeport mode',
+      },
+    );
   }
   const statusListen = `127.0.0.1:${STATUS_PORT}`;
   const conf = renderNginxConf(

@@ -21,7 +21,10 @@ export function podHostname(pod: Pick<PodModel, 'name' | 'hostname'>): string {
 }
 
 /** The pod's domain: `<subdomain>.<namespace>.svc.<domain>` with spec.subdomain, else none. */
-export function podHostDomain(model: Pick<LabModel, 'cluster'>, pod: Pick<PodModel, 'namespace' | 'subdomain'>): string | undefined {
+export function podHostDomain(
+  model: Pick<LabModel, 'cluster'>,
+  pod: Pick<PodModel, 'namespace' | 'subdomain'>,
+): string | undefined {
   return pod.subdomain ? `${pod.subdomain}.${pod.namespace}.svc.${model.cluster.domain}` : undefined;
 }
 
@@ -40,7 +43,8 @@ export function renderEtcHosts(model: Pick<LabModel, 'cluster'>, pod: PodModel):
     domain ? `${pod.ip}\t${host}.${domain}\t${host}` : `${pod.ip}\t${host}`,
   ];
   const aliases = pod.hostAliases ?? [];
-  if (aliases.length) lines.push('', '# Entries added by HostAliases.', ...aliases.map((a) => `${a.ip}\t${a.hostnames.join('\t')}`));
+  if (aliases.length)
+    lines.push('', '# Entries added by HostAliases.', ...aliases.map((a) => `${a.ip}\t${a.hostnames.join('\t')}`));
   return lines.join('\n') + '\n';
 }
 
@@ -51,7 +55,10 @@ export function renderEtcHosts(model: Pick<LabModel, 'cluster'>, pod: PodModel):
 export function containerExtraHosts(model: Pick<LabModel, 'cluster'>, pod: PodModel): string[] {
   const host = podHostname(pod);
   const domain = podHostDomain(model, pod);
-  return [`${domain ? `${host}.${domain} ${host}` : host}:${pod.ip}`, ...(pod.hostAliases ?? []).map((a) => `${a.hostnames.join(' ')}:${a.ip}`)];
+  return [
+    `${domain ? `${host}.${domain} ${host}` : host}:${pod.ip}`,
+    ...(pod.hostAliases ?? []).map((a) => `${a.hostnames.join(' ')}:${a.ip}`),
+  ];
 }
 
 /** Where the node holds the pod's UTS namespace open (bind mount of the namespace file, as `ip netns` does for the network one). */

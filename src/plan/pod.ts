@@ -28,7 +28,8 @@ export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
  */
 export function renderCniBatch(model: LabModel, command: CniCommand, pods: PodModel[]): string[] {
   if (pods.length === 0) return [];
-  const order: Array<'eth0' | 'lo'> = command === 'ADD' ? ['lo', 'eth0'] : command === 'DEL' ? ['eth0', 'lo'] : ['eth0'];
+  const order: Array<'eth0' | 'lo'> =
+    command === 'ADD' ? ['lo', 'eth0'] : command === 'DEL' ? ['eth0', 'lo'] : ['eth0'];
   const net = cniNetwork(model).file;
   const items = pods.flatMap((p) =>
     order.map((ifname) => ({
@@ -42,7 +43,11 @@ export function renderCniBatch(model: LabModel, command: CniCommand, pods: PodMo
     })),
   );
   // A quoted here-document: the JSON reaches the program as written.
-  return [`CNI_PATH=${CNI_BIN_DIR} python3 -S ${CNI_EXEC} ${command} --batch <<'CNI_BATCH'`, JSON.stringify(items), 'CNI_BATCH'];
+  return [
+    `CNI_PATH=${CNI_BIN_DIR} python3 -S ${CNI_EXEC} ${command} --batch <<'CNI_BATCH'`,
+    JSON.stringify(items),
+    'CNI_BATCH',
+  ];
 }
 
 /** The pod sandbox: its network namespace (the pause container's, held by `ip netns`), before CNI ADD. */
@@ -86,7 +91,12 @@ export function parseCniChecks(out: string): CniCheck[] {
   const res: CniCheck[] = [];
   for (const line of out.split('\n')) {
     const m = /^cni-check (\S+) (ok|fail)(?: (.*))?$/.exec(line.trim());
-    if (m) res.push({ netns: m[1], ok: m[2] === 'ok', ...(m[2] === 'fail' ? { error: (m[3] ?? '').trim() || 'CHECK failed without a message' } : {}) });
+    if (m)
+      res.push({
+        netns: m[1],
+        ok: m[2] === 'ok',
+        ...(m[2] === 'fail' ? { error: (m[3] ?? '').trim() || 'CHECK failed without a message' } : {}),
+      });
   }
   return res;
 }
@@ -201,18 +211,23 @@ export function renderPodDelete(model: LabModel, pod: PodModel): string[] {
  */
 export function renderObservePods(pods: PodModel[], opts: { probes?: boolean } = {}): string[] {
   // Container pods are observed through the engine (src/lab/container-pods.ts).
-  return pods.filter((p) => !isContainerPod(p)).flatMap((p) =>
-    p.containers.map((c) => {
-      const pidFile = `${RUN_DIR}/pods/${p.netns}/${c.name}.pid`;
-      const addr = c.bind === '127.0.0.1' ? '127.0.0.1' : p.ip;
-      if (c.kind === 'dns') return `if ${renderDnsAlive(p, c)}; then a=1; if ${renderDnsReady(p)}; then r=1; else r=0; fi; else a=0; r=0; fi; echo ${q(p.netns)} ${q(c.name)} $a $r`;
-      // A container with a readiness (or startup) probe is ready when it passes (src/plan/probe.ts).
-      const ready =
-        (opts.probes === false ? undefined : renderReadyOnce(p, c)) ??
-        (c.httpPort ? `if ip netns exec ${q(p.netns)} curl -fs -m 1 -o /dev/null http://${addr}:${c.httpPort}/healthz; then r=1; else r=0; fi` : 'r=-');
-      return `if [ -e ${q(pidFile)} ] && kill -0 $(cat ${q(pidFile)}) 2>/dev/null; then a=1; ${ready}; else a=0; r=0; fi; echo ${q(p.netns)} ${q(c.name)} $a $r`;
-    }),
-  );
+  return pods
+    .filter((p) => !isContainerPod(p))
+    .flatMap((p) =>
+      p.containers.map((c) => {
+        const pidFile = `${RUN_DIR}/pods/${p.netns}/${c.name}.pid`;
+        const addr = c.bind === '127.0.0.1' ? '127.0.0.1' : p.ip;
+        if (c.kind === 'dns')
+          return `if ${renderDnsAlive(p, c)}; then a=1; if ${renderDnsReady(p)}; then r=1; else r=0; fi; else a=0; r=0; fi; echo ${q(p.netns)} ${q(c.name)} $a $r`;
+        // A container with a readiness (or startup) probe is ready when it passes (src/plan/probe.ts).
+        const ready =
+          (opts.probes === false ? undefined : renderReadyOnce(p, c)) ??
+          (c.httpPort
+            ? `if ip netns exec ${q(p.netns)} curl -fs -m 1 -o /dev/null http://${addr}:${c.httpPort}/healthz; then r=1; else r=0; fi`
+            : 'r=-');
+        return `if [ -e ${q(pidFile)} ] && kill -0 $(cat ${q(pidFile)}) 2>/dev/null; then a=1; ${ready}; else a=0; r=0; fi; echo ${q(p.netns)} ${q(c.name)} $a $r`;
+      }),
+    );
 }
 
 export interface ContainerObservation {
@@ -228,5 +243,10 @@ export function parseObservePods(out: string): ContainerObservation[] {
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
     .filter((f) => f.length === 4)
-    .map(([netns, container, a, r]) => ({ netns, container, alive: a === '1', ready: r === '-' ? undefined : r === '1' }));
+    .map(([netns, container, a, r]) => ({
+      netns,
+      container,
+      alive: a === '1',
+      ready: r === '-' ? undefined : r === '1',
+    }));
 }

@@ -23,7 +23,9 @@ export function renderProbeCheck(pod: PodModel, spec: ProbeSpec): string {
     const g = h.httpGet;
     const host = g.host ?? pod.ip;
     const url = `${g.scheme.toLowerCase()}://${host}:${g.port}${g.path}`;
-    const headers = [`User-Agent: ${PROBE_USER_AGENT}`, 'Accept: */*', ...g.headers.map((x) => `${x.name}: ${x.value}`)].map((x) => `-H ${q(x)}`).join(' ');
+    const headers = [`User-Agent: ${PROBE_USER_AGENT}`, 'Accept: */*', ...g.headers.map((x) => `${x.name}: ${x.value}`)]
+      .map((x) => `-H ${q(x)}`)
+      .join(' ');
     // 200 <= code < 400 is success (pkg/probe/http); redirects are not followed here.
     return (
       `code=$(curl -s -o /dev/null -w '%{http_code}' -m ${t} ${g.scheme === 'HTTPS' ? '-k ' : ''}${headers} ${q(url)}); rc=$?; ` +
@@ -60,7 +62,13 @@ export function parseProbeRuns(out: string): ProbeRun[] {
     const f = line.trim().split(/\s+/);
     if (f[0] !== 'PROBE' || f.length < 5) continue;
     if (!['startup', 'liveness', 'readiness'].includes(f[3]) || !['0', '1'].includes(f[4])) continue;
-    runs.push({ netns: f[1], container: f[2], kind: f[3] as ProbeKind, ok: f[4] === '1', detail: f.slice(5).join(' ') });
+    runs.push({
+      netns: f[1],
+      container: f[2],
+      kind: f[3] as ProbeKind,
+      ok: f[4] === '1',
+      detail: f.slice(5).join(' '),
+    });
   }
   return runs;
 }

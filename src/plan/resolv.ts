@@ -24,7 +24,8 @@ function hostNameservers(model: LabModel): string[] {
  */
 export function podResolvConf(model: LabModel, pod: PodModel): string | undefined {
   const policy = pod.dnsPolicy ?? 'ClusterFirst';
-  if (model.cluster.dns === false && (policy === 'ClusterFirst' || policy === 'ClusterFirstWithHostNet')) return undefined;
+  if (model.cluster.dns === false && (policy === 'ClusterFirst' || policy === 'ClusterFirstWithHostNet'))
+    return undefined;
   return renderResolvConf(model, pod, undefined, { hostNameservers: hostNameservers(model) });
 }
 

@@ -14,9 +14,9 @@ import type { Role } from '../model/types';
 /** The capability set processes in a lab container need for ordinary work; each for a reason. */
 export const BASE_CAPS: Record<string, string> = {
   CHOWN: 'nginx, dnsmasq, unbound and tcpdump chown their run/log files before dropping to their users',
-  DAC_OVERRIDE: 'root writes into files and directories owned by the programs\' users (logs, pid files)',
+  DAC_OVERRIDE: "root writes into files and directories owned by the programs' users (logs, pid files)",
   FOWNER: 'chmod/utime on files root does not own (pid files of daemons that dropped privileges)',
-  FSETID: 'keeps set-group-ID bits when root writes files (Debian packages\' directories)',
+  FSETID: "keeps set-group-ID bits when root writes files (Debian packages' directories)",
   KILL: 'the kubelet part stops pod processes that run as other users; timeout signals tcpdump',
   SETGID: 'nginx workers, dnsmasq, unbound and tcpdump drop to their own group',
   SETUID: 'nginx workers, dnsmasq, unbound and tcpdump drop to their own user',
@@ -29,14 +29,15 @@ export const BASE_CAPS: Record<string, string> = {
 /** Capabilities a role adds to BASE_CAPS, with the reason; nothing else is granted. */
 export const ROLE_CAPS: Record<Exclude<Role, 'pod' | 'helper'>, Record<string, string>> = {
   node: {
-    NET_ADMIN: 'links, addresses, routes, bridges (cbr0), vxlan, iptables/nftables/ipvs rules, conntrack, per-pod sysctls under /proc/sys/net',
+    NET_ADMIN:
+      'links, addresses, routes, bridges (cbr0), vxlan, iptables/nftables/ipvs rules, conntrack, per-pod sysctls under /proc/sys/net',
     SYS_ADMIN:
       '`ip netns add` (unshare of a network namespace and its bind mount under /run/netns) and `ip netns exec` (setns, a private mount namespace, a sysfs of the pod namespace); dropped from the bounding set of every pod process and of `lab exec`',
   },
   vpc: { NET_ADMIN: 'its links, addresses, routes to the nodes and pod CIDRs, masquerade rules' },
   igw: { NET_ADMIN: 'its links, routes and the NAT between the VPC and the Internet host' },
   internet: { NET_ADMIN: 'its link, addresses and route back to the VPC' },
-  lb: { NET_ADMIN: 'its link, the load balancer\'s DNAT/SNAT rules and conntrack flushes' },
+  lb: { NET_ADMIN: "its link, the load balancer's DNAT/SNAT rules and conntrack flushes" },
   dns: { NET_ADMIN: 'its link and addresses' },
   ingress: { NET_ADMIN: 'its transit link, the public ingress address on lo and its default route' },
 };
@@ -45,16 +46,18 @@ export const ROLE_CAPS: Record<Exclude<Role, 'pod' | 'helper'>, Record<string, s
 export type HelperJob = 'links' | 'attach';
 export const HELPER_CAPS: Record<HelperJob, Record<string, string>> = {
   // `ip link add ... netns PID` resolves the PID in the kernel (no /proc access, no setns).
-  links: { NET_ADMIN: 'creates each veth pair straight into two containers\' network namespaces (by PID)' },
+  links: { NET_ADMIN: "creates each veth pair straight into two containers' network namespaces (by PID)" },
   // Opens a container pod's /proc/PID/ns/net and bind-mounts it inside the node's mount namespace.
   attach: {
-    NET_ADMIN: 'with NET_RAW and SYS_ADMIN, a superset of the node\'s capabilities: ptrace-read access to the node\'s /proc/PID/ns without CAP_SYS_PTRACE',
-    SYS_ADMIN: 'setns into the node\'s mount namespace and the bind mount of the pod\'s netns file under /run/netns',
+    NET_ADMIN:
+      "with NET_RAW and SYS_ADMIN, a superset of the node's capabilities: ptrace-read access to the node's /proc/PID/ns without CAP_SYS_PTRACE",
+    SYS_ADMIN: "setns into the node's mount namespace and the bind mount of the pod's netns file under /run/netns",
     // A container pod keeps Docker's default set, which has these three and the base set lacks:
     // without them the helper's set is no superset of the pod's, and the kernel's ptrace access
     // check refuses /proc/PID/ns/net (EACCES) unless the helper held CAP_SYS_PTRACE, which with
     // the host's PID namespace would open every host process. These three open nothing of the sort.
-    MKNOD: 'with SETFCAP and AUDIT_WRITE, a superset of a container pod\'s (Docker default) set: ptrace-read access to its /proc/PID/ns/net without CAP_SYS_PTRACE',
+    MKNOD:
+      "with SETFCAP and AUDIT_WRITE, a superset of a container pod's (Docker default) set: ptrace-read access to its /proc/PID/ns/net without CAP_SYS_PTRACE",
     SETFCAP: 'see MKNOD',
     AUDIT_WRITE: 'see MKNOD',
   },
@@ -73,7 +76,18 @@ export const HELPER_CAPS: Record<HelperJob, Record<string, string>> = {
 const APPARMOR_UNCONFINED: ReadonlySet<string> = new Set(['node', 'vpc', 'igw', 'lb', 'dns', 'helper']);
 
 /** Docker's default read-only paths, with /proc/sys split so /proc/sys/net stays writable. */
-export const PROC_SYS_READONLY = ['abi', 'crypto', 'debug', 'dev', 'fs', 'fscache', 'kernel', 'sunrpc', 'user', 'vm'].map((d) => `/proc/sys/${d}`);
+export const PROC_SYS_READONLY = [
+  'abi',
+  'crypto',
+  'debug',
+  'dev',
+  'fs',
+  'fscache',
+  'kernel',
+  'sunrpc',
+  'user',
+  'vm',
+].map((d) => `/proc/sys/${d}`);
 export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger', ...PROC_SYS_READONLY];
 
 export interface Privileges {

@@ -23,9 +23,7 @@ export function renderVpc(model: LabModel): string[] {
     lines.push(`ip link set ${q(n.vpcIface)} master ${q(s.bridge)} up`);
   }
   // Nodes share a segment with the router: without this it would answer routed packets with redirects.
-  lines.push(
-    "for f in /proc/sys/net/ipv4/conf/*/send_redirects; do echo 0 > \"$f\"; done",
-  );
+  lines.push('for f in /proc/sys/net/ipv4/conf/*/send_redirects; do echo 0 > "$f"; done');
   if (model.cluster.cni === 'vpc-routes') {
     for (const n of model.nodes) lines.push(`ip route add ${n.podCIDR} via ${n.ip}`);
   }

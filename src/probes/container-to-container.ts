@@ -25,7 +25,10 @@ function localhostProbe(model: LabModel, pod: PodModel): Probe {
         { id: t.id, container: t.container },
         `for c in ${a.name} ${b.name}; do readlink /proc/$(cat ${dir}/$c.pid)/ns/net 2>/dev/null || echo missing; done`,
       );
-      const [nsA, nsB] = ns.stdout.trim().split('\n').map((x) => (x === 'missing' ? undefined : x));
+      const [nsA, nsB] = ns.stdout
+        .trim()
+        .split('\n')
+        .map((x) => (x === 'missing' ? undefined : x));
       const res = await r.run(t, curlArgv(url));
       return { nsA, nsB, http: parseCurl(res.stdout, res.exitCode) };
     },
@@ -63,7 +66,8 @@ function isolationProbe(model: LabModel, pod: PodModel, other: PodModel, port: n
       ev.observed.insidePod = answered(inside) ? `answered by ${inside.body}` : describeCurlFailure(inside);
       ev.observed.fromOtherPod = answered(outside) ? `answered by ${outside.body}` : describeCurlFailure(outside);
       // Inside must answer (the positive control), or the refusal outside proves nothing.
-      if (!answered(inside) || inside.body !== pod.name) return `the localhost-only port does not answer inside its pod (${ev.observed.insidePod})`;
+      if (!answered(inside) || inside.body !== pod.name)
+        return `the localhost-only port does not answer inside its pod (${ev.observed.insidePod})`;
       if (outside.curlExit !== 7) return `from another pod: ${ev.observed.fromOtherPod} (expected connection refused)`;
       return undefined;
     },

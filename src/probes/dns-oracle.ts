@@ -56,13 +56,16 @@ export function versionName(model: LabModel): string {
 function selected(model: LabModel, svc: ServiceModel): PodModel[] {
   const sel = svc.selector;
   if (!sel || Object.keys(sel).length === 0) return [];
-  return model.pods.filter((p) => p.namespace === svc.namespace && p.ip && Object.entries(sel).every(([k, v]) => p.labels[k] === v));
+  return model.pods.filter(
+    (p) => p.namespace === svc.namespace && p.ip && Object.entries(sel).every(([k, v]) => p.labels[k] === v),
+  );
 }
 
 /** The pod port a service port's targetPort names (a number, or a container port's name with the same protocol). */
 function podPort(pod: PodModel, target: number | string, protocol: string): number | undefined {
   if (typeof target === 'number' || /^\d+$/.test(String(target))) return Number(target);
-  for (const c of pod.containers) for (const p of c.ports ?? []) if (p.name === target && p.protocol === protocol) return p.containerPort;
+  for (const c of pod.containers)
+    for (const p of c.ports ?? []) if (p.name === target && p.protocol === protocol) return p.containerPort;
   return undefined;
 }
 
@@ -73,7 +76,11 @@ interface HeadlessEndpoint {
 }
 
 /** Spec 2.1 "ready": the pod is ready, or the Service publishes not-ready addresses. */
-export function readyEndpoints(model: LabModel, svc: ServiceModel, ready: (p: PodModel) => boolean): HeadlessEndpoint[] {
+export function readyEndpoints(
+  model: LabModel,
+  svc: ServiceModel,
+  ready: (p: PodModel) => boolean,
+): HeadlessEndpoint[] {
   return selected(model, svc)
     .filter((p) => svc.publishNotReadyAddresses || ready(p))
     .map((p) => ({ pod: p, hostname: p.hostname && p.subdomain === svc.name ? p.hostname.toLowerCase() : undefined }));
@@ -81,9 +88,14 @@ export function readyEndpoints(model: LabModel, svc: ServiceModel, ready: (p: Po
 
 /** The pods a probe must observe readiness of: the endpoints of headless Services. */
 export function readinessPods(model: LabModel): PodModel[] {
-  return [...new Set(model.services.filter((s) => s.clusterIP === 'None' && s.type !== 'ExternalName').flatMap((s) => selected(model, s)))];
+  return [
+    ...new Set(
+      model.services
+        .filter((s) => s.clusterIP === 'None' && s.type !== 'ExternalName')
+        .flatMap((s) => selected(model, s)),
+    ),
+  ];
 }
-
 
 /**
  * default/kubernetes: every cluster has it (the API server's Service, https 443), on the first
@@ -96,18 +108,33 @@ export function kubernetesService(model: LabModel): ServiceModel {
   const first = (Math.floor(n / 2 ** (32 - Number(len))) * 2 ** (32 - Number(len)) + 1) >>> 0;
   const ip = [24, 16, 8, 0].map((s) => (first >>> s) & 255).join('.');
   return {
-    name: 'kubernetes', namespace: 'default', type: 'ClusterIP', clusterIP: ip,
+    name: 'kubernetes',
+    namespace: 'default',
+    type: 'ClusterIP',
+    clusterIP: ip,
     ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }],
-    sessionAffinity: 'None', affinityTimeoutSeconds: 10800, internalTrafficPolicy: 'Cluster', externalTrafficPolicy: 'Cluster', publishNotReadyAddresses: false,
+    sessionAffinity: 'None',
+    affinityTimeoutSeconds: 10800,
+    internalTrafficPolicy: 'Cluster',
+    externalTrafficPolicy: 'Cluster',
+    publishNotReadyAddresses: false,
   };
 }
 
 /** The answer the spec requires for (name, type), or undefined when the spec says nothing about it. */
-export function expectedAnswer(model: LabModel, ready: (p: PodModel) => boolean, qname: string, qtype: string): Expected | undefined {
+export function expectedAnswer(
+  model: LabModel,
+  ready: (p: PodModel) => boolean,
+  qname: string,
+  qtype: string,
+): Expected | undefined {
   const name = abs(qname);
   const type = qtype.toUpperCase();
-  if (name === versionName(model)) return type === 'TXT' ? { status: 'NOERROR', answers: [{ type: 'TXT', data: SCHEMA_VERSION }] } : undefined;
-  const services = model.services.some((s) => s.namespace === 'default' && s.name === 'kubernetes') ? model.services : [...model.services, kubernetesService(model)];
+  if (name === versionName(model))
+    return type === 'TXT' ? { status: 'NOERROR', answers: [{ type: 'TXT', data: SCHEMA_VERSION }] } : undefined;
+  const services = model.services.some((s) => s.namespace === 'default' && s.name === 'kubernetes')
+    ? model.services
+    : [...model.services, kubernetesService(model)];
   for (const svc of services) {
     const base = svcName(model, svc.namespace, svc.name);
     if (svc.type === 'ExternalName') {
@@ -118,26 +145,42 @@ export function expectedAnswer(model: LabModel, ready: (p: PodModel) => boolean,
       // 2.3.1 A, 2.3.2 SRV per named port, 2.3.3 PTR.
       if (name === base && type === 'A') return { status: 'NOERROR', answers: [{ type: 'A', data: svc.clusterIP }] };
       for (const p of svc.ports.filter((x) => x.name)) {
-        if (name === srvName(model, p.name!, p.protocol, svc.namespace, svc.name) && type === 'SRV') return { status: 'NOERROR', answers: [{ type: 'SRV', data: `${p.port} ${base}` }] };
+        if (name === srvName(model, p.name!, p.protocol, svc.namespace, svc.name) && type === 'SRV')
+          return { status: 'NOERROR', answers: [{ type: 'SRV', data: `${p.port} ${base}` }] };
       }
-      if (name === ptrName(svc.clusterIP) && type === 'PTR') return { status: 'NOERROR', answers: [{ type: 'PTR', data: base }] };
+      if (name === ptrName(svc.clusterIP) && type === 'PTR')
+        return { status: 'NOERROR', answers: [{ type: 'PTR', data: base }] };
       continue;
     }
     // 2.4 headless: A per ready endpoint (NXDOMAIN without one), A per hostname, SRV per (ready endpoint x named port), PTR per hostname.
     const eps = readyEndpoints(model, svc, ready);
-    if (name === base && type === 'A') return eps.length ? { status: 'NOERROR', answers: eps.map((e) => ({ type: 'A', data: e.pod.ip })) } : { status: 'NXDOMAIN', answers: [] };
+    if (name === base && type === 'A')
+      return eps.length
+        ? { status: 'NOERROR', answers: eps.map((e) => ({ type: 'A', data: e.pod.ip })) }
+        : { status: 'NXDOMAIN', answers: [] };
     for (const e of eps.filter((x) => x.hostname)) {
-      if (name === abs(`${e.hostname}.${base}`) && type === 'A') return { status: 'NOERROR', answers: [{ type: 'A', data: e.pod.ip }] };
-      if (name === ptrName(e.pod.ip) && type === 'PTR') return { status: 'NOERROR', answers: [{ type: 'PTR', data: abs(`${e.hostname}.${base}`) }] };
+      if (name === abs(`${e.hostname}.${base}`) && type === 'A')
+        return { status: 'NOERROR', answers: [{ type: 'A', data: e.pod.ip }] };
+      if (name === ptrName(e.pod.ip) && type === 'PTR')
+        return { status: 'NOERROR', answers: [{ type: 'PTR', data: abs(`${e.hostname}.${base}`) }] };
     }
     for (const p of svc.ports.filter((x) => x.name)) {
       if (name !== srvName(model, p.name!, p.protocol, svc.namespace, svc.name) || type !== 'SRV') continue;
       const answers: ExpectedRecord[] = [];
       for (const e of eps) {
         // A port the pod does not have is no endpoint port (podutil.FindPort): no SRV for it.
-        const port = typeof p.targetPort === 'number' ? p.port : podPort(e.pod, p.targetPort, p.protocol) !== undefined ? p.port : undefined;
+        const port =
+          typeof p.targetPort === 'number'
+            ? p.port
+            : podPort(e.pod, p.targetPort, p.protocol) !== undefined
+              ? p.port
+              : undefined;
         if (port === undefined) continue;
-        answers.push(e.hostname ? { type: 'SRV', data: `${port} ${abs(`${e.hostname}.${base}`)}` } : { type: 'SRV', data: `${port}`, anyLabelUnder: base });
+        answers.push(
+          e.hostname
+            ? { type: 'SRV', data: `${port} ${abs(`${e.hostname}.${base}`)}` }
+            : { type: 'SRV', data: `${port}`, anyLabelUnder: base },
+        );
       }
       return answers.length ? { status: 'NOERROR', answers } : { status: 'NXDOMAIN', answers: [] };
     }
@@ -178,19 +221,33 @@ export function compare(e: Expected, got: DigAnswer, qname: string): Comparison 
   const left = [...mine];
   const missing: string[] = [];
   for (const x of e.answers.filter((a) => !a.anyLabelUnder)) {
-    const i = left.findIndex((a) => a.type === x.type && (x.type === 'SRV' ? `${srvOf(a.data).port} ${srvOf(a.data).target}` === x.data : a.data === x.data));
+    const i = left.findIndex(
+      (a) =>
+        a.type === x.type &&
+        (x.type === 'SRV' ? `${srvOf(a.data).port} ${srvOf(a.data).target}` === x.data : a.data === x.data),
+    );
     if (i < 0) missing.push(key(x));
     else left.splice(i, 1);
   }
   for (const x of e.answers.filter((a) => a.anyLabelUnder)) {
     const i = left.findIndex((a) => {
       const s = srvOf(a.data);
-      return a.type === 'SRV' && s.port === x.data && s.target.endsWith(`.${x.anyLabelUnder}`) && !s.target.slice(0, -x.anyLabelUnder!.length - 1).includes('.');
+      return (
+        a.type === 'SRV' &&
+        s.port === x.data &&
+        s.target.endsWith(`.${x.anyLabelUnder}`) &&
+        !s.target.slice(0, -x.anyLabelUnder!.length - 1).includes('.')
+      );
     });
     if (i < 0) missing.push(`SRV * * ${x.data} <label>.${x.anyLabelUnder}`);
     else left.splice(i, 1);
   }
   const extra = left.map(key);
   if (!missing.length && !extra.length) return { ok: true };
-  return { ok: false, why: [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `unexpected ${extra.join(', ')}` : ''].filter(Boolean).join('; ') };
+  return {
+    ok: false,
+    why: [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `unexpected ${extra.join(', ')}` : '']
+      .filter(Boolean)
+      .join('; '),
+  };
 }

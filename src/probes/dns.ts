@@ -14,7 +14,17 @@ import { q } from '../plan/shell';
 import { parseConntrack } from '../observe/conntrack';
 import { describeDig, parseDig } from '../observe/dig';
 import { need, probe } from '../observe/probe';
-import { compare, describeExpected, expectedAnswer, podName, ptrName, readinessPods, srvName, svcName, versionName } from './dns-oracle';
+import {
+  compare,
+  describeExpected,
+  expectedAnswer,
+  podName,
+  ptrName,
+  readinessPods,
+  srvName,
+  svcName,
+  versionName,
+} from './dns-oracle';
 import { publicHttpPort, servingPods } from './select';
 import { PathDef, Probe } from './types';
 
@@ -38,7 +48,9 @@ function clusterFirst(p: PodModel): boolean {
 /** Clients: one pod per namespace (default first), on distinct nodes where possible, at most two. */
 export function dnsClients(model: LabModel): PodModel[] {
   const pods = servingPods(model).filter((p) => clusterFirst(p) && p.namespace !== 'kube-system');
-  const namespaces = [...new Set(pods.map((p) => p.namespace))].sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a < b ? -1 : 1));
+  const namespaces = [...new Set(pods.map((p) => p.namespace))].sort((a, b) =>
+    a === 'default' ? -1 : b === 'default' ? 1 : a < b ? -1 : 1,
+  );
   const out: PodModel[] = [];
   for (const ns of namespaces) {
     if (out.length >= 2) break;
@@ -65,8 +77,21 @@ export function dnsChecks(model: LabModel, client: PodModel): DnsCheck[] {
   const vip = svcs.filter((s) => s.type !== 'ExternalName' && s.clusterIP !== 'None');
   const own = vip.find((s) => s.namespace === client.namespace) ?? vip.find((s) => s.namespace === 'default') ?? vip[0];
   out.push({ what: 'dns-version TXT', ask: versionName(model), type: 'TXT', fqdn: versionName(model), search: false });
-  out.push({ what: 'kubernetes.default A', ask: 'kubernetes.default', type: 'A', fqdn: svcName(model, 'default', 'kubernetes'), search: true });
-  if (own) out.push({ what: `service A ${own.namespace}/${own.name} = VIP (short name)`, ask: shortName(own, client.namespace), type: 'A', fqdn: svcName(model, own.namespace, own.name), search: true });
+  out.push({
+    what: 'kubernetes.default A',
+    ask: 'kubernetes.default',
+    type: 'A',
+    fqdn: svcName(model, 'default', 'kubernetes'),
+    search: true,
+  });
+  if (own)
+    out.push({
+      what: `service A ${own.namespace}/${own.name} = VIP (short name)`,
+      ask: shortName(own, client.namespace),
+      type: 'A',
+      fqdn: svcName(model, own.namespace, own.name),
+      search: true,
+    });
   const named = vip.find((s) => s.ports.some((p) => p.name));
   if (named) {
     const p = named.ports.find((x) => x.name)!;
@@ -74,25 +99,73 @@ export function dnsChecks(model: LabModel, client: PodModel): DnsCheck[] {
     out.push({ what: `SRV ${named.namespace}/${named.name}:${p.name}`, ask: n, type: 'SRV', fqdn: n, search: false });
   }
   // Every headless Service (up to three): its A and SRV answers depend on live readiness.
-  for (const headless of svcs.filter((s) => s.type !== 'ExternalName' && s.clusterIP === 'None' && s.selector).slice(0, 3)) {
-    out.push({ what: `headless A ${headless.namespace}/${headless.name} = ready pod IPs`, ask: shortName(headless, client.namespace), type: 'A', fqdn: svcName(model, headless.namespace, headless.name), search: true });
+  for (const headless of svcs
+    .filter((s) => s.type !== 'ExternalName' && s.clusterIP === 'None' && s.selector)
+    .slice(0, 3)) {
+    out.push({
+      what: `headless A ${headless.namespace}/${headless.name} = ready pod IPs`,
+      ask: shortName(headless, client.namespace),
+      type: 'A',
+      fqdn: svcName(model, headless.namespace, headless.name),
+      search: true,
+    });
     const p = headless.ports.find((x) => x.name);
     if (p) {
       const n = srvName(model, p.name!, p.protocol, headless.namespace, headless.name);
-      out.push({ what: `headless SRV ${headless.namespace}/${headless.name}:${p.name}`, ask: n, type: 'SRV', fqdn: n, search: false });
+      out.push({
+        what: `headless SRV ${headless.namespace}/${headless.name}:${p.name}`,
+        ask: n,
+        type: 'SRV',
+        fqdn: n,
+        search: false,
+      });
     }
   }
   const dnsSvc = vip.find((s) => s.clusterIP === model.cluster.dnsIP) ?? own;
-  if (dnsSvc) out.push({ what: `PTR of VIP ${dnsSvc.clusterIP}`, ask: ptrName(dnsSvc.clusterIP), type: 'PTR', fqdn: ptrName(dnsSvc.clusterIP), search: false });
+  if (dnsSvc)
+    out.push({
+      what: `PTR of VIP ${dnsSvc.clusterIP}`,
+      ask: ptrName(dnsSvc.clusterIP),
+      type: 'PTR',
+      fqdn: ptrName(dnsSvc.clusterIP),
+      search: false,
+    });
   const ext = svcs.find((s) => s.type === 'ExternalName' && s.externalName);
-  if (ext) out.push({ what: `ExternalName CNAME ${ext.namespace}/${ext.name} -> ${ext.externalName}`, ask: shortName(ext, client.namespace), type: 'A', fqdn: svcName(model, ext.namespace, ext.name), search: true });
-  const other = model.pods.find((p) => p !== client && p.node !== client.node && !isDnsPod(p)) ?? model.pods.find((p) => p !== client);
-  if (other) out.push({ what: `pod A ${other.namespace}/${other.name}`, ask: podName(model, other), type: 'A', fqdn: podName(model, other), search: false });
-  const named2 = model.pods.find((p) => p.hostname && p.subdomain && svcs.some((s) => s.namespace === p.namespace && s.name === p.subdomain && s.clusterIP === 'None'));
+  if (ext)
+    out.push({
+      what: `ExternalName CNAME ${ext.namespace}/${ext.name} -> ${ext.externalName}`,
+      ask: shortName(ext, client.namespace),
+      type: 'A',
+      fqdn: svcName(model, ext.namespace, ext.name),
+      search: true,
+    });
+  const other =
+    model.pods.find((p) => p !== client && p.node !== client.node && !isDnsPod(p)) ??
+    model.pods.find((p) => p !== client);
+  if (other)
+    out.push({
+      what: `pod A ${other.namespace}/${other.name}`,
+      ask: podName(model, other),
+      type: 'A',
+      fqdn: podName(model, other),
+      search: false,
+    });
+  const named2 = model.pods.find(
+    (p) =>
+      p.hostname &&
+      p.subdomain &&
+      svcs.some((s) => s.namespace === p.namespace && s.name === p.subdomain && s.clusterIP === 'None'),
+  );
   if (named2) {
     const n = `${named2.hostname}.${svcName(model, named2.namespace, named2.subdomain!)}`.toLowerCase();
     out.push({ what: `hostname A ${named2.namespace}/${named2.name}`, ask: n, type: 'A', fqdn: n, search: false });
-    out.push({ what: `hostname PTR ${named2.namespace}/${named2.name}`, ask: ptrName(named2.ip), type: 'PTR', fqdn: ptrName(named2.ip), search: false });
+    out.push({
+      what: `hostname PTR ${named2.namespace}/${named2.name}`,
+      ask: ptrName(named2.ip),
+      type: 'PTR',
+      fqdn: ptrName(named2.ip),
+      search: false,
+    });
   }
   return out;
 }
@@ -105,7 +178,9 @@ export function renderDigScript(checks: DnsCheck[]): string {
   checks.forEach((c, i) => {
     for (const t of TRANSPORTS) {
       lines.push(`echo '@@ ${i} ${t}'`);
-      lines.push(`dig ${t} ${c.search ? '+search' : '+nosearch'} +noall +comments +answer +time=2 +tries=2 ${q(c.ask)} ${c.type} 2>&1 || true`);
+      lines.push(
+        `dig ${t} ${c.search ? '+search' : '+nosearch'} +noall +comments +answer +time=2 +tries=2 ${q(c.ask)} ${c.type} 2>&1 || true`,
+      );
     }
   });
   return lines.join('\n') + '\n';
@@ -135,7 +210,11 @@ export function parseConntrackDnat(out: string, vip: string): { proto: string; f
 
 /** Node-side script: one line per pod whose /healthz answers (the readiness the endpoints controller uses). */
 function renderReadiness(pods: PodModel[]): string {
-  return pods.map((p) => `curl -fs -m 1 -o /dev/null http://${p.ip}:${publicHttpPort(p)}/healthz && echo ${q(p.ip)}`).join('; ') + '; true';
+  return (
+    pods
+      .map((p) => `curl -fs -m 1 -o /dev/null http://${p.ip}:${publicHttpPort(p)}/healthz && echo ${q(p.ip)}`)
+      .join('; ') + '; true'
+  );
 }
 
 function clientProbe(model: LabModel, client: PodModel, dnsPods: PodModel[]): Probe {
@@ -148,14 +227,24 @@ function clientProbe(model: LabModel, client: PodModel, dnsPods: PodModel[]): Pr
   const unobservable = readinessPods(model).filter((p) => !publicHttpPort(p));
   const dnsIps = new Set(dnsPods.map((p) => p.ip));
   return probe(
-    { path: ID, name: `${client.namespace}/${client.name}@${client.node} resolves ${checks.length} names over UDP and TCP via ${vip}`, from: t.id, to: `${vip}:53` },
+    {
+      path: ID,
+      name: `${client.namespace}/${client.name}@${client.node} resolves ${checks.length} names over UDP and TCP via ${vip}`,
+      from: t.id,
+      to: `${vip}:53`,
+    },
     async (r) => {
       const nodeT = { id: node.name, container: node.container };
       const readyOut = observable.length ? (await r.sh(nodeT, renderReadiness(observable))).stdout : '';
       const dig = await r.sh(t, renderDigScript(checks));
       const ct = await r.sh(nodeT, `conntrack -L -s ${client.ip} -d ${vip} 2>/dev/null; true`);
       return {
-        ready: new Set(readyOut.split('\n').map((l) => l.trim()).filter(Boolean)),
+        ready: new Set(
+          readyOut
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean),
+        ),
         outs: splitDigOutputs(dig.stdout),
         dnat: parseConntrackDnat(ct.stdout, vip).filter((e) => e.from === client.ip),
       };
@@ -176,7 +265,10 @@ function clientProbe(model: LabModel, client: PodModel, dnsPods: PodModel[]): Pr
             continue;
           }
           const cmp = compare(want, got, c.fqdn);
-          if (!cmp.ok) failures.push(`${c.fqdn} ${c.type} (${tr}): expected ${describeExpected(want)}, served ${describeDig(got)} (${cmp.why})`);
+          if (!cmp.ok)
+            failures.push(
+              `${c.fqdn} ${c.type} (${tr}): expected ${describeExpected(want)}, served ${describeDig(got)} (${cmp.why})`,
+            );
         }
       });
       ev.expected.answers = expected;
@@ -185,13 +277,22 @@ function clientProbe(model: LabModel, client: PodModel, dnsPods: PodModel[]): Pr
       ev.observed.answers = served;
       ev.observed.notReady = observable.filter((p) => !isReady(p)).map((p) => `${p.namespace}/${p.name}`);
       ev.observed.conntrack = dnat.map((e) => `${e.proto} ${e.from} -> ${vip}:53 DNAT ${e.to}:53`).slice(0, 4);
-      if (unobservable.length) ev.expected.assumedReady = unobservable.map((p) => `${p.namespace}/${p.name} (no HTTP to ask)`);
-      need(Object.values(served).filter((x) => !/no response|timed out|no servers/.test(x)), `any DNS answer through ${vip}`);
+      if (unobservable.length)
+        ev.expected.assumedReady = unobservable.map((p) => `${p.namespace}/${p.name} (no HTTP to ask)`);
+      need(
+        Object.values(served).filter((x) => !/no response|timed out|no servers/.test(x)),
+        `any DNS answer through ${vip}`,
+      );
       const protos = new Set(dnat.filter((e) => dnsIps.has(e.to)).map((e) => e.proto));
-      if (!protos.has('udp')) failures.push(`no conntrack entry on ${node.name} shows UDP ${client.ip} -> ${vip}:53 DNAT'd to a DNS pod (${[...dnsIps].join(', ')})`);
-      if (!protos.has('tcp')) failures.push(`no conntrack entry on ${node.name} shows TCP ${client.ip} -> ${vip}:53 DNAT'd to a DNS pod`);
+      if (!protos.has('udp'))
+        failures.push(
+          `no conntrack entry on ${node.name} shows UDP ${client.ip} -> ${vip}:53 DNAT'd to a DNS pod (${[...dnsIps].join(', ')})`,
+        );
+      if (!protos.has('tcp'))
+        failures.push(`no conntrack entry on ${node.name} shows TCP ${client.ip} -> ${vip}:53 DNAT'd to a DNS pod`);
       const strangers = dnat.filter((e) => !dnsIps.has(e.to)).map((e) => e.to);
-      if (strangers.length) failures.push(`the VIP was DNAT'd to non-DNS addresses: ${[...new Set(strangers)].join(', ')}`);
+      if (strangers.length)
+        failures.push(`the VIP was DNAT'd to non-DNS addresses: ${[...new Set(strangers)].join(', ')}`);
       return failures.join('; ') || undefined;
     },
   );
@@ -205,5 +306,8 @@ export const dnsPath: PathDef = {
     if (!dnsPods.length || model.cluster.dns === false) return [];
     return dnsClients(model).map((c) => clientProbe(model, c, dnsPods));
   },
-  uncovered: (model) => (model.cluster.dns === false ? 'cluster DNS is off (cluster.dns: false)' : 'no DNS pod, or no pod with dnsPolicy ClusterFirst serving HTTP to ask from'),
+  uncovered: (model) =>
+    model.cluster.dns === false
+      ? 'cluster DNS is off (cluster.dns: false)'
+      : 'no DNS pod, or no pod with dnsPolicy ClusterFirst serving HTTP to ask from',
 };

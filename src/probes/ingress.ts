@@ -29,13 +29,21 @@ function podsOf(model: LabModel, b: BackendRef): PodModel[] {
   const svc = model.services.find((s) => s.name === b.service && s.namespace === b.namespace);
   const sel = svc?.selector;
   if (!sel || !Object.keys(sel).length) return [];
-  return model.pods.filter((p) => p.namespace === b.namespace && Object.entries(sel).every(([k, v]) => p.labels[k] === v));
+  return model.pods.filter(
+    (p) => p.namespace === b.namespace && Object.entries(sel).every(([k, v]) => p.labels[k] === v),
+  );
 }
 
 const sameRule = (m: MatchResult, r: PathRule) => m.kind === 'backend' && m.rule === r;
 
 /** One HTTP request from the Internet host to the ingress address with a Host header. */
-async function ask(r: ProbeRunner, from: Target, ingressIP: string, host: string, path: string): Promise<HttpObservation> {
+async function ask(
+  r: ProbeRunner,
+  from: Target,
+  ingressIP: string,
+  host: string,
+  path: string,
+): Promise<HttpObservation> {
   const res = await r.run(from, curlArgv(`http://${ingressIP}${path}`, { headers: [`Host: ${host}`] }));
   return parseCurl(res.stdout, res.exitCode);
 }
@@ -72,21 +80,30 @@ function makeProbe(model: LabModel, title: string, host: string, rule: string, c
         if (want === 'notfound') {
           ev.expected.status = 404;
           ev.observed.status = n.status || describeCurlFailure(n);
-          if (n.status !== 404) reasons.push(n.status ? `expected nginx's 404 (no default backend), got HTTP ${n.status}` : `no answer: ${describeCurlFailure(n)}`);
+          if (n.status !== 404)
+            reasons.push(
+              n.status
+                ? `expected nginx's 404 (no default backend), got HTTP ${n.status}`
+                : `no answer: ${describeCurlFailure(n)}`,
+            );
         } else {
           const pods = podsOf(model, want);
           ev.expected.service = backendLabel(want);
           ev.expected.pods = pods.map((p) => p.name);
           ev.observed.answeredBy = answered(n) ? n.body : describeCurlFailure(n);
           if (!answered(n)) reasons.push(`${check.name.request}: no answer: ${describeCurlFailure(n)}`);
-          else if (!pods.some((p) => p.name === n.body)) reasons.push(`answered by "${n.body}", not a pod of ${backendLabel(want)} (${pods.map((p) => p.name).join(', ') || 'no pods'})`);
+          else if (!pods.some((p) => p.name === n.body))
+            reasons.push(
+              `answered by "${n.body}", not a pod of ${backendLabel(want)} (${pods.map((p) => p.name).join(', ') || 'no pods'})`,
+            );
         }
       }
       if (check.xff && x) {
         ev.expected.xForwardedFor = e.internet.ip;
         ev.observed.xForwardedFor = answered(x) ? x.body : describeCurlFailure(x);
         if (!answered(x)) reasons.push(`${check.xff.request}: no answer: ${describeCurlFailure(x)}`);
-        else if (x.body !== e.internet.ip) reasons.push(`backend saw X-Forwarded-For "${x.body}", not the Internet host ${e.internet.ip}`);
+        else if (x.body !== e.internet.ip)
+          reasons.push(`backend saw X-Forwarded-For "${x.body}", not the Internet host ${e.internet.ip}`);
       }
       if (check.peer && c) {
         const seen = answered(c) ? c.body.replace(/:\d+$/, '') : undefined;
@@ -98,8 +115,12 @@ function makeProbe(model: LabModel, title: string, host: string, rule: string, c
         ev.expected.peer = endpointsMode ? e.ingress.ip : 'a node address';
         ev.observed.peer = seen ?? describeCurlFailure(c);
         if (!seen) reasons.push(`${check.peer.request}: no answer: ${describeCurlFailure(c)}`);
-        else if (endpointsMode && seen !== e.ingress.ip) reasons.push(`backend saw the connection from ${seen}, not from the ingress ${e.ingress.ip}: not sent straight to the endpoint`);
-        else if (!endpointsMode && !nodeAddrs.includes(seen)) reasons.push(`backend saw the connection from ${seen}, not from a node: not through a NodePort`);
+        else if (endpointsMode && seen !== e.ingress.ip)
+          reasons.push(
+            `backend saw the connection from ${seen}, not from the ingress ${e.ingress.ip}: not sent straight to the endpoint`,
+          );
+        else if (!endpointsMode && !nodeAddrs.includes(seen))
+          reasons.push(`backend saw the connection from ${seen}, not from a node: not through a NodePort`);
       }
       return reasons.join('; ') || undefined;
     },
@@ -113,9 +134,11 @@ export function ingressProbes(model: LabModel, routes: IngressRoutes): Probe[] {
     const host = h.host ? concreteHost(h.host) : 'unmatched.invalid';
     for (const rule of h.paths) {
       const check: Check = {};
-      if (sameRule(matchIngress(routes, host, NAME_REQUEST), rule)) check.name = { request: NAME_REQUEST, want: rule.backend };
+      if (sameRule(matchIngress(routes, host, NAME_REQUEST), rule))
+        check.name = { request: NAME_REQUEST, want: rule.backend };
       if (sameRule(matchIngress(routes, host, XFF_REQUEST), rule)) check.xff = { request: XFF_REQUEST };
-      if (rule.backend.mode === 'endpoints' && sameRule(matchIngress(routes, host, PEER_REQUEST), rule)) check.peer = { request: PEER_REQUEST, backend: rule.backend };
+      if (rule.backend.mode === 'endpoints' && sameRule(matchIngress(routes, host, PEER_REQUEST), rule))
+        check.peer = { request: PEER_REQUEST, backend: rule.backend };
       if (!check.name && !check.xff) continue; // no netexec endpoint is routed by this rule: nothing identifies its answer
       const label = `${h.host || '(any host)'} ${rule.pathType} ${rule.path} -> ${backendLabel(rule.backend)}`;
       probes.push(makeProbe(model, label, host, `${rule.pathType} ${rule.path}`, check));
@@ -129,7 +152,9 @@ export function ingressProbes(model: LabModel, routes: IngressRoutes): Probe[] {
     const want = m.kind === 'default' ? m.backend : 'notfound';
     const xff = matchIngress(routes, host, XFF_REQUEST).kind === 'default' ? { request: XFF_REQUEST } : undefined;
     const label = `${host} ${NAME_REQUEST} (no rule matches) -> ${want === 'notfound' ? '404' : `default backend ${backendLabel(want)}`}`;
-    probes.push(makeProbe(model, label, host, 'unmatched', { name: { request: NAME_REQUEST, want }, ...(xff ? { xff } : {}) }));
+    probes.push(
+      makeProbe(model, label, host, 'unmatched', { name: { request: NAME_REQUEST, want }, ...(xff ? { xff } : {}) }),
+    );
   }
   return probes;
 }
@@ -140,10 +165,12 @@ function e(model: LabModel): string {
 
 export const ingressToService: PathDef = {
   id: 'ingress-to-service',
-  title: 'from the Internet, the ingress routes each host/path to its Service (NodePort, or straight to its endpoints in endpoints mode) and sets X-Forwarded-For',
+  title:
+    'from the Internet, the ingress routes each host/path to its Service (NodePort, or straight to its endpoints in endpoints mode) and sets X-Forwarded-For',
   probes(model) {
     if (!model.edge || !(model.ingresses ?? []).length) return [];
     return ingressProbes(model, ingressRoutes(model));
   },
-  uncovered: (model) => (model.edge ? 'the lab has no Ingress objects' : 'the lab has no edge (no ingress, no Internet host)'),
+  uncovered: (model) =>
+    model.edge ? 'the lab has no Ingress objects' : 'the lab has no edge (no ingress, no Internet host)',
 };

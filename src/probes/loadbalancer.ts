@@ -26,7 +26,10 @@ export { count };
 
 export interface LbState {
   updated: number;
-  services: Record<string, { healthy: string[]; checks: Record<string, { ok: boolean; detail: string; check: string }> }>;
+  services: Record<
+    string,
+    { healthy: string[]; checks: Record<string, { ok: boolean; detail: string; check: string }> }
+  >;
 }
 
 function lbTarget(model: LabModel): Target {
@@ -61,8 +64,15 @@ function entryName(ref: ServicePortRef): string {
 }
 
 /** Which node each swept connection went to, from the LB's conntrack (reply source = node IP). */
-async function nodesUsed(r: ProbeRunner, model: LabModel, lbIP: string, ports: number[]): Promise<Record<string, number>> {
-  const entries = parseConntrack((await r.run(lbTarget(model), conntrackListArgv('tcp', model.edge!.internet.ip, lbIP))).stdout);
+async function nodesUsed(
+  r: ProbeRunner,
+  model: LabModel,
+  lbIP: string,
+  ports: number[],
+): Promise<Record<string, number>> {
+  const entries = parseConntrack(
+    (await r.run(lbTarget(model), conntrackListArgv('tcp', model.edge!.internet.ip, lbIP))).stdout,
+  );
   const mine = new Set(ports);
   const names = entries
     .filter((c) => c.orig.sport !== undefined && mine.has(c.orig.sport))
@@ -93,8 +103,20 @@ function spreadProbe(model: LabModel, ref: ServicePortRef): Probe {
       const t = internetTarget(model);
       const sweep: SweepLine[] = parseHttpSweep((await r.sh(t, renderHttpSweep(`${url}/hostname`, k))).stdout);
       const ci = await Promise.all([0, 1, 2, 3, 4, 5].map(() => r.run(t, curlArgv(`${url}/clientip`))));
-      const seen = [...new Set(ci.map((c) => parseCurl(c.stdout, c.exitCode)).filter(answered).map((o) => hostOf(o.body)!))];
-      const used = await nodesUsed(r, model, lbIP, sweep.map((l) => portOf(l.local)).filter((p): p is number => !!p));
+      const seen = [
+        ...new Set(
+          ci
+            .map((c) => parseCurl(c.stdout, c.exitCode))
+            .filter(answered)
+            .map((o) => hostOf(o.body)!),
+        ),
+      ];
+      const used = await nodesUsed(
+        r,
+        model,
+        lbIP,
+        sweep.map((l) => portOf(l.local)).filter((p): p is number => !!p),
+      );
       return { state, healthy, k, sweep, seen, used };
     },
     ({ state, healthy, k, sweep, seen, used }, ev) => {
@@ -113,7 +135,10 @@ function spreadProbe(model: LabModel, ref: ServicePortRef): Probe {
       ev.observed.lbHealthy = healthy;
       ev.observed.backendSawClient = seen;
       need(state, 'the load balancer health state (checker not running?)');
-      need(healthy, `a healthy node at the load balancer: ${JSON.stringify(state!.services[entryName(ref)]?.checks ?? {})}`);
+      need(
+        healthy,
+        `a healthy node at the load balancer: ${JSON.stringify(state!.services[entryName(ref)]?.checks ?? {})}`,
+      );
       need(sweep, `${k} connections through ${lbIP}`);
       if (failed) return `${failed} of ${k} connections failed`;
       if (missing.length) return `${k} connections never reached ${missing.join(', ')}`;
@@ -122,13 +147,16 @@ function spreadProbe(model: LabModel, ref: ServicePortRef): Probe {
       if (local) {
         const wrong = Object.keys(used).filter((n) => !backendNodes.includes(n));
         if (wrong.length) return `the load balancer sent connections to ${wrong.join(', ')}, which hold no endpoint`;
-        if (healthy.some((n) => !backendNodes.includes(n))) return `the load balancer counts ${healthy.join(', ')} healthy, but only ${backendNodes.join(', ')} hold endpoints`;
-        if (seen.length !== 1 || seen[0] !== host) return `the backend saw ${seen.join(', ')}, expected the Internet host ${host} (client IP preserved)`;
+        if (healthy.some((n) => !backendNodes.includes(n)))
+          return `the load balancer counts ${healthy.join(', ')} healthy, but only ${backendNodes.join(', ')} hold endpoints`;
+        if (seen.length !== 1 || seen[0] !== host)
+          return `the backend saw ${seen.join(', ')}, expected the Internet host ${host} (client IP preserved)`;
         return undefined;
       }
       const unused = model.nodes.map((n) => n.name).filter((n) => !used[n]);
       if (unused.length) return `${unused.join(', ')} never got a connection from the load balancer (${k} connections)`;
-      if (seen.some((s) => !nodeAddrs.has(s))) return `the backend saw ${seen.join(', ')}: not a node address (externalTrafficPolicy Cluster SNATs at the node)`;
+      if (seen.some((s) => !nodeAddrs.has(s)))
+        return `the backend saw ${seen.join(', ')}: not a node address (externalTrafficPolicy Cluster SNATs at the node)`;
       return undefined;
     },
   );
@@ -153,9 +181,15 @@ function localDropProbe(model: LabModel, ref: ServicePortRef, node: NodeModel): 
         r.run(lb, curlArgv(`http://${node.ip}:${hc}/healthz`, 2)),
         r.run(inet, curlArgv(`http://${node.publicIP}:${ref.port.nodePort}/hostname`, 2)),
         // Positive control: the same NodePort on a node with an endpoint answers, so the drop is the policy.
-        withBackend ? r.run(inet, curlArgv(`http://${withBackend.publicIP}:${ref.port.nodePort}/hostname`, 2)) : undefined,
+        withBackend
+          ? r.run(inet, curlArgv(`http://${withBackend.publicIP}:${ref.port.nodePort}/hostname`, 2))
+          : undefined,
       ]);
-      return { h: parseCurl(h.stdout, h.exitCode), c: parseCurl(c.stdout, c.exitCode), ctl: ctl ? parseCurl(ctl.stdout, ctl.exitCode) : undefined };
+      return {
+        h: parseCurl(h.stdout, h.exitCode),
+        c: parseCurl(c.stdout, c.exitCode),
+        ctl: ctl ? parseCurl(ctl.stdout, ctl.exitCode) : undefined,
+      };
     },
     ({ h, c, ctl }, ev) => {
       const local = /"localEndpoints": *(\d+)/.exec(h.body)?.[1];
@@ -165,14 +199,16 @@ function localDropProbe(model: LabModel, ref: ServicePortRef, node: NodeModel): 
       ev.observed.healthz = h.status || describeCurlFailure(h);
       ev.observed.localEndpoints = local;
       ev.observed.nodePort = answered(c) ? `answered by ${c.body}` : describeCurlFailure(c);
-      if (ctl) ev.observed.positiveControl = `${withBackend!.name}: ${answered(ctl) ? `answered by ${ctl.body}` : describeCurlFailure(ctl)}`;
+      if (ctl)
+        ev.observed.positiveControl = `${withBackend!.name}: ${answered(ctl) ? `answered by ${ctl.body}` : describeCurlFailure(ctl)}`;
       need(h.status || undefined, `an answer from ${node.name}:${hc}/healthz (${describeCurlFailure(h)})`);
       if (h.status !== 503) return `${node.name}:${hc}/healthz answered ${h.status}, expected 503`;
       need(local, '/healthz reporting localEndpoints');
       if (local !== '0') return `/healthz reported localEndpoints ${local}`;
       if (answered(c)) return `${node.name} answered (${c.body}) instead of dropping`;
       if (c.curlExit !== 28) return `expected a drop (timeout), got ${describeCurlFailure(c)}`;
-      if (ctl && !answered(ctl)) return `positive control failed: ${withBackend!.name}'s NodePort does not answer either (${describeCurlFailure(ctl)}), so the timeout proves nothing`;
+      if (ctl && !answered(ctl))
+        return `positive control failed: ${withBackend!.name}'s NodePort does not answer either (${describeCurlFailure(ctl)}), so the timeout proves nothing`;
       return undefined;
     },
   );
@@ -186,7 +222,12 @@ function rangesProbe(model: LabModel, ref: ServicePortRef): Probe {
   const clients = [e.internet.ip, e.internet.otherClientIP];
   const inRange = (ip: string) => ranges.some((c) => cidrHas(c, ip));
   return probe(
-    { path: ID, name: `${svcLabel(ref)} LB ${lbIP} honours loadBalancerSourceRanges ${ranges.join(',')}`, from: 'internet', to: `${lbIP}:${ref.port.port}` },
+    {
+      path: ID,
+      name: `${svcLabel(ref)} LB ${lbIP} honours loadBalancerSourceRanges ${ranges.join(',')}`,
+      from: 'internet',
+      to: `${lbIP}:${ref.port.port}`,
+    },
     async (r) => {
       const t = internetTarget(model);
       await lbState(r, model, entryName(ref));
@@ -196,14 +237,19 @@ function rangesProbe(model: LabModel, ref: ServicePortRef): Probe {
     (obs, ev) => {
       ev.expected.ranges = ranges;
       ev.expected.clients = Object.fromEntries(clients.map((ip) => [ip, inRange(ip) ? 'served' : 'dropped (timeout)']));
-      ev.observed.clients = Object.fromEntries(clients.map((ip, i) => [ip, answered(obs[i]) ? `answered by ${obs[i].body}` : describeCurlFailure(obs[i])]));
+      ev.observed.clients = Object.fromEntries(
+        clients.map((ip, i) => [ip, answered(obs[i]) ? `answered by ${obs[i].body}` : describeCurlFailure(obs[i])]),
+      );
       // The served client is the positive control: without it a dead LB would "drop" everyone.
-      if (!clients.some(inRange)) return { notApplicable: `no client address of the Internet host lies in ${ranges.join(',')}` };
+      if (!clients.some(inRange))
+        return { notApplicable: `no client address of the Internet host lies in ${ranges.join(',')}` };
       for (const [i, ip] of clients.entries()) {
         const o = obs[i];
-        if (inRange(ip) && !answered(o)) return `${ip} is inside the ranges but was not served (${describeCurlFailure(o)})`;
+        if (inRange(ip) && !answered(o))
+          return `${ip} is inside the ranges but was not served (${describeCurlFailure(o)})`;
         if (!inRange(ip) && answered(o)) return `${ip} is outside the ranges but was served by ${o.body}`;
-        if (!inRange(ip) && o.curlExit !== 28) return `${ip} should be dropped (timeout), got ${describeCurlFailure(o)}`;
+        if (!inRange(ip) && o.curlExit !== 28)
+          return `${ip} should be dropped (timeout), got ${describeCurlFailure(o)}`;
       }
       return undefined;
     },
@@ -220,12 +266,15 @@ function cidrHas(cidr: string, ip: string): boolean {
 /** LoadBalancer HTTP ports with an IP and endpoints. */
 export function lbRefs(model: LabModel): ServicePortRef[] {
   if (!model.edge) return [];
-  return httpServicePorts(model).filter((r) => r.svc.type === 'LoadBalancer' && r.svc.loadBalancerIP && r.port.nodePort && r.endpoints.length > 0);
+  return httpServicePorts(model).filter(
+    (r) => r.svc.type === 'LoadBalancer' && r.svc.loadBalancerIP && r.port.nodePort && r.endpoints.length > 0,
+  );
 }
 
 export const loadBalancerToService: PathDef = {
   id: ID,
-  title: 'the cloud load balancer spreads Internet clients over the nodes\' NodePorts (Cluster: any node, SNAT; Local: client IP kept, nodes with endpoints only)',
+  title:
+    "the cloud load balancer spreads Internet clients over the nodes' NodePorts (Cluster: any node, SNAT; Local: client IP kept, nodes with endpoints only)",
   probes(model) {
     const probes: Probe[] = [];
     const refs = lbRefs(model);
@@ -239,10 +288,12 @@ export const loadBalancerToService: PathDef = {
       const idle = model.nodes.find((n) => !backendNodes.has(n.name) && n.publicIP);
       if (idle) probes.push(localDropProbe(model, local, idle));
     }
-    for (const r of refs.filter((x) => (x.svc.loadBalancerSourceRanges ?? []).length)) probes.push(rangesProbe(model, r));
+    for (const r of refs.filter((x) => (x.svc.loadBalancerSourceRanges ?? []).length))
+      probes.push(rangesProbe(model, r));
     return probes;
   },
-  uncovered: (model) => (model.edge ? 'no LoadBalancer Service with endpoints serving HTTP' : 'the lab has no edge (no cloud load balancer)'),
+  uncovered: (model) =>
+    model.edge ? 'no LoadBalancer Service with endpoints serving HTTP' : 'the lab has no edge (no cloud load balancer)',
 };
 
 function outsideNodePortProbe(model: LabModel, ref: ServicePortRef, node: NodeModel): Probe {
@@ -270,7 +321,8 @@ function outsideNodePortProbe(model: LabModel, ref: ServicePortRef, node: NodeMo
       if (!answered(h)) return `no answer: ${describeCurlFailure(h)}`;
       if (!ref.endpoints.some((e) => e.podName === h.body)) return `answered by "${h.body}", not a backend`;
       need(seen, `the client address the backend saw (/clientip: ${describeCurlFailure(c)})`);
-      if (!nodeAddrs.includes(seen!)) return `backend saw ${seen}: expected a node address (externalTrafficPolicy Cluster SNATs)`;
+      if (!nodeAddrs.includes(seen!))
+        return `backend saw ${seen}: expected a node address (externalTrafficPolicy Cluster SNATs)`;
       return undefined;
     },
   );
@@ -278,14 +330,23 @@ function outsideNodePortProbe(model: LabModel, ref: ServicePortRef, node: NodeMo
 
 export const outsideToNodePort: PathDef = {
   id: 'outside-to-nodeport',
-  title: 'from the Internet a NodePort answers on every node\'s public IP (the gateway\'s 1:1 NAT), nodes without a backend too',
+  title:
+    "from the Internet a NodePort answers on every node's public IP (the gateway's 1:1 NAT), nodes without a backend too",
   probes(model) {
     if (!model.edge) return [];
     const ref = httpServicePorts(model).find(
-      (r) => (r.svc.type === 'NodePort' || r.svc.type === 'LoadBalancer') && r.port.nodePort && r.endpoints.length && r.svc.externalTrafficPolicy === 'Cluster' && !(r.svc.loadBalancerSourceRanges ?? []).length,
+      (r) =>
+        (r.svc.type === 'NodePort' || r.svc.type === 'LoadBalancer') &&
+        r.port.nodePort &&
+        r.endpoints.length &&
+        r.svc.externalTrafficPolicy === 'Cluster' &&
+        !(r.svc.loadBalancerSourceRanges ?? []).length,
     );
     if (!ref) return [];
     return model.nodes.filter((n) => n.publicIP).map((n) => outsideNodePortProbe(model, ref, n));
   },
-  uncovered: (model) => (model.edge ? 'no NodePort/LoadBalancer Service (policy Cluster, no source ranges) with endpoints, or no node with a public IP' : 'the lab has no edge (no Internet host)'),
+  uncovered: (model) =>
+    model.edge
+      ? 'no NodePort/LoadBalancer Service (policy Cluster, no source ranges) with endpoints, or no node with a public IP'
+      : 'the lab has no edge (no Internet host)',
 };

@@ -37,9 +37,14 @@ function localhostProbe(model: LabModel, ref: ServicePortRef, node: NodeModel, e
     async (r) => {
       const at = { id: node.name, container: node.container };
       const t0 = Date.now();
-      const h = parseCurl(...(await r.run(at, curlArgv(`${url}/hostname`)).then((x) => [x.stdout, x.exitCode] as const)));
+      const h = parseCurl(
+        ...(await r.run(at, curlArgv(`${url}/hostname`)).then((x) => [x.stdout, x.exitCode] as const)),
+      );
       const ms = Date.now() - t0;
-      const c = h.status === 200 ? parseCurl(...(await r.run(at, curlArgv(`${url}/clientip`)).then((x) => [x.stdout, x.exitCode] as const))) : undefined;
+      const c =
+        h.status === 200
+          ? parseCurl(...(await r.run(at, curlArgv(`${url}/clientip`)).then((x) => [x.stdout, x.exitCode] as const)))
+          : undefined;
       return { h, c, ms };
     },
     ({ h, c, ms }, ev) => {
@@ -50,11 +55,16 @@ function localhostProbe(model: LabModel, ref: ServicePortRef, node: NodeModel, e
       if (expect === 'forwarded') {
         ev.expected.answeredBy = 'a backend';
         ev.expected.serverSawClient = nodeAddrs;
-        if (h.status !== 200) return `no answer: ${describeCurlFailure(h)} (iptables mode forwards localhost NodePorts)`;
+        if (h.status !== 200)
+          return `no answer: ${describeCurlFailure(h)} (iptables mode forwards localhost NodePorts)`;
         ev.observed.answeredBy = h.body;
         if (!backend) return `answered by "${h.body}", not a backend of ${svcLabel(ref)}`;
-        ev.observed.serverSawClient = need(seen, `the backend's /clientip gave no address: ${c ? describeCurlFailure(c) : 'not asked'}`);
-        if (!nodeAddrs.includes(seen!)) return `backend saw ${seen}, not one of ${node.name}'s addresses (${nodeAddrs.join(', ')}): not masqueraded`;
+        ev.observed.serverSawClient = need(
+          seen,
+          `the backend's /clientip gave no address: ${c ? describeCurlFailure(c) : 'not asked'}`,
+        );
+        if (!nodeAddrs.includes(seen!))
+          return `backend saw ${seen}, not one of ${node.name}'s addresses (${nodeAddrs.join(', ')}): not masqueraded`;
         return undefined;
       }
       ev.expected.curlExit = 7;
@@ -74,7 +84,9 @@ export const localhostNodePort: PathDef = {
   probes(model) {
     const expect = localhostNodePortExpectation(model.cluster.proxy);
     if (!expect) return [];
-    const ref = httpServicePorts(model).find((r) => r.port.nodePort && r.endpoints.length && r.svc.externalTrafficPolicy === 'Cluster');
+    const ref = httpServicePorts(model).find(
+      (r) => r.port.nodePort && r.endpoints.length && r.svc.externalTrafficPolicy === 'Cluster',
+    );
     return ref ? model.nodes.map((n) => localhostProbe(model, ref, n, expect)) : [];
   },
   uncovered: (model) =>

@@ -43,20 +43,32 @@ export function matrixPods(model: LabModel): PodModel[] {
 }
 
 export function evalPod(p: PodModel): EvalPod {
-  return { namespace: p.namespace, name: p.name, ip: p.ip, node: p.node, labels: p.labels, ports: p.containers.flatMap((c) => c.ports) };
+  return {
+    namespace: p.namespace,
+    name: p.name,
+    ip: p.ip,
+    node: p.node,
+    labels: p.labels,
+    ports: p.containers.flatMap((c) => c.ports),
+  };
 }
 
 export function worldOf(model: LabModel): EvalWorld {
   return { policies: model.networkPolicies ?? [], namespaceLabels: model.namespaceLabels ?? {} };
 }
 
-const cellKey = (src: string, dst: string, proto: string, port: number) => `${src} ${dst} ${proto.toLowerCase()} ${port}`;
+const cellKey = (src: string, dst: string, proto: string, port: number) =>
+  `${src} ${dst} ${proto.toLowerCase()} ${port}`;
 
 /** Drop-set elements -> packets per `src dst proto port` (nft -j list set output); {} when the table is absent. */
 export function parseDropSet(json: string): Record<string, number> {
   const out: Record<string, number> = {};
   if (!json.trim()) return out;
-  const doc = JSON.parse(json) as { nftables?: Array<{ set?: { elem?: Array<{ elem?: { val?: { concat?: unknown[] }; counter?: { packets?: number } } }> } }> };
+  const doc = JSON.parse(json) as {
+    nftables?: Array<{
+      set?: { elem?: Array<{ elem?: { val?: { concat?: unknown[] }; counter?: { packets?: number } } }> };
+    }>;
+  };
   for (const item of doc.nftables ?? []) {
     for (const e of item.set?.elem ?? []) {
       const c = e.elem?.val?.concat;
@@ -91,7 +103,11 @@ export function renderReach(cells: CellSpec[], timeoutSec = CELL_TIMEOUT_SEC): s
   return `python3 - ${timeoutSec} ${specs.join(' ')} <<'${tag}'\n${reachPy()}\n${tag}\n`;
 }
 
-const DROP_LIST = (dir: 'ingress' | 'egress') => ['sh', '-c', `nft -j list set inet ${NETPOL_TABLE} ${DROP_SET[dir]} 2>/dev/null || true`];
+const DROP_LIST = (dir: 'ingress' | 'egress') => [
+  'sh',
+  '-c',
+  `nft -j list set inet ${NETPOL_TABLE} ${DROP_SET[dir]} 2>/dev/null || true`,
+];
 
 export interface MatrixObservation {
   reach: Record<string, { ok: boolean; text: string }>;
@@ -112,7 +128,12 @@ async function readDrops(r: ProbeRunner, nodes: Target[]): Promise<Record<string
   return out;
 }
 
-export async function observeMatrix(r: ProbeRunner, model: LabModel, from: PodModel, cells: CellSpec[]): Promise<MatrixObservation> {
+export async function observeMatrix(
+  r: ProbeRunner,
+  model: LabModel,
+  from: PodModel,
+  cells: CellSpec[],
+): Promise<MatrixObservation> {
   const nodes: Target[] = model.nodes.map((n) => ({ id: n.name, container: n.container }) as Target);
   const before = await readDrops(r, nodes);
   const res = await r.sh(podTarget(model, from), renderReach(cells));
@@ -154,14 +175,31 @@ export function observedCell(o: MatrixObservation, from: PodModel, c: CellSpec):
   const drops = o.drops[cellKey(from.ip, c.to.ip, c.protocol, c.port)] ?? [];
   const base = { to: `${c.to.namespace}/${c.to.name}`, port: c.port, protocol: c.protocol };
   const droppedAt = drops.length ? drops.map((d) => `${d.node} ${d.dir} (${d.packets} pkt)`).join(', ') : undefined;
-  if (got?.ok && got.text === c.to.name) return { ...base, verdict: 'allowed', answeredBy: got.text, ...(droppedAt ? { droppedAt } : {}) };
+  if (got?.ok && got.text === c.to.name)
+    return { ...base, verdict: 'allowed', answeredBy: got.text, ...(droppedAt ? { droppedAt } : {}) };
   if (!got?.ok && drops.length) return { ...base, verdict: 'denied', droppedAt, ...(got ? { error: got.text } : {}) };
-  return { ...base, verdict: 'unconfirmed', ...(got?.ok ? { answeredBy: got.text } : {}), error: got ? (got.ok ? `answered by "${got.text}", expected ${c.to.name}` : `${got.text}; no policy drop counted`) : 'no result for this cell' };
+  return {
+    ...base,
+    verdict: 'unconfirmed',
+    ...(got?.ok ? { answeredBy: got.text } : {}),
+    error: got
+      ? got.ok
+        ? `answered by "${got.text}", expected ${c.to.name}`
+        : `${got.text}; no policy drop counted`
+      : 'no result for this cell',
+  };
 }
 
 export function expectedCell(world: EvalWorld, from: PodModel, c: CellSpec): ExpectedCell {
   const v = evaluate(world, { pod: evalPod(from) }, { pod: evalPod(c.to) }, c.port, c.protocol);
-  return { to: `${c.to.namespace}/${c.to.name}`, port: c.port, protocol: c.protocol, verdict: v.allowed ? 'allowed' : 'denied', deciding: v.deciding, reason: v.reason };
+  return {
+    to: `${c.to.namespace}/${c.to.name}`,
+    port: c.port,
+    protocol: c.protocol,
+    verdict: v.allowed ? 'allowed' : 'denied',
+    deciding: v.deciding,
+    reason: v.reason,
+  };
 }
 
 export function cellsFrom(model: LabModel, pods = matrixPods(model)): CellSpec[] {
@@ -173,18 +211,29 @@ function sourceProbe(model: LabModel, from: PodModel): Probe {
   const world = worldOf(model);
   const t = podTarget(model, from);
   return probe(
-    { path: 'network-policy', name: `${from.namespace}/${from.name} -> ${cells.length} cells`, from: t.id, to: `${matrixPods(model).length} pods` },
+    {
+      path: 'network-policy',
+      name: `${from.namespace}/${from.name} -> ${cells.length} cells`,
+      from: t.id,
+      to: `${matrixPods(model).length} pods`,
+    },
     (r) => observeMatrix(r, model, from, cells),
     (o, ev) => {
       const expected = cells.map((c) => expectedCell(world, from, c));
       ev.expected.cells = expected;
-      need(Object.keys(o.reach).length ? o.reach : undefined, `answers of the reachability script in ${from.namespace}/${from.name}`);
+      need(
+        Object.keys(o.reach).length ? o.reach : undefined,
+        `answers of the reachability script in ${from.namespace}/${from.name}`,
+      );
       const observed = cells.map((c) => observedCell(o, from, c));
       ev.observed.cells = observed;
       const bad = observed
         .map((ob, i) => ({ ob, ex: expected[i] }))
         .filter(({ ob, ex }) => ob.verdict !== ex.verdict)
-        .map(({ ob, ex }) => `${ob.to} ${ob.port}/${ob.protocol}: expected ${ex.verdict}${ex.deciding.length ? ` (${ex.deciding.join(', ')})` : ''}, observed ${ob.verdict}${ob.error ? ` (${ob.error})` : ''}${ob.droppedAt ? ` dropped at ${ob.droppedAt}` : ''}`);
+        .map(
+          ({ ob, ex }) =>
+            `${ob.to} ${ob.port}/${ob.protocol}: expected ${ex.verdict}${ex.deciding.length ? ` (${ex.deciding.join(', ')})` : ''}, observed ${ob.verdict}${ob.error ? ` (${ob.error})` : ''}${ob.droppedAt ? ` dropped at ${ob.droppedAt}` : ''}`,
+        );
       if (bad.length) return `${bad.length} of ${cells.length} cells differ: ${bad.join('; ')}`;
       return undefined;
     },
@@ -194,8 +243,12 @@ function sourceProbe(model: LabModel, from: PodModel): Probe {
 export const networkPolicy: PathDef = {
   id: 'network-policy',
   title: 'NetworkPolicy: every pod x pod x port x protocol cell as the API spec says (drops confirmed by counters)',
-  probes: (model) => ((model.networkPolicies?.length ?? 0) > 0 ? matrixPods(model).map((p) => sourceProbe(model, p)) : []),
+  probes: (model) =>
+    (model.networkPolicies?.length ?? 0) > 0 ? matrixPods(model).map((p) => sourceProbe(model, p)) : [],
   // A lab without policies has nothing to enforce: the path stays out of its coverage (as before the path existed).
   appliesTo: (model) => (model.networkPolicies?.length ?? 0) > 0,
-  uncovered: (model) => ((model.networkPolicies?.length ?? 0) > 0 ? 'no pod serves a port' : 'no NetworkPolicy objects: every pod reaches every other (the pod-to-pod paths prove it)'),
+  uncovered: (model) =>
+    (model.networkPolicies?.length ?? 0) > 0
+      ? 'no pod serves a port'
+      : 'no NetworkPolicy objects: every pod reaches every other (the pod-to-pod paths prove it)',
 };

@@ -42,7 +42,13 @@ export function parseNodeToPod(out: string): NodeToPodLine[] {
     const body = rest.join('\n');
     const x = /\n?@@x (\d+)\s*$/.exec(body);
     const o = parseCurl(body.replace(/\n?@@x \d+\s*$/, '').replace(/\n$/, ''), x ? Number(x[1]) : 1);
-    res.push({ podIp, code: o.status, seen: o.status === 200 ? hostOf(o.body) : undefined, src: src && src !== '-' ? src : undefined, curlExit: o.curlExit });
+    res.push({
+      podIp,
+      code: o.status,
+      seen: o.status === 200 ? hostOf(o.body) : undefined,
+      src: src && src !== '-' ? src : undefined,
+      curlExit: o.curlExit,
+    });
   }
   return res;
 }
@@ -52,14 +58,23 @@ function nodeProbe(model: LabModel, nodeName: string): Probe {
   const pods = servingPods(model);
   return probe(
     { path: 'node-to-pod', name: `${node.name} -> ${pods.length} pods`, from: node.name, to: 'all pods' },
-    async (r) => parseNodeToPod((await r.sh({ id: node.name, container: node.container }, renderNodeToPodScript(pods.map((p) => ({ ip: p.ip, port: publicHttpPort(p)! }))))).stdout),
+    async (r) =>
+      parseNodeToPod(
+        (
+          await r.sh(
+            { id: node.name, container: node.container },
+            renderNodeToPodScript(pods.map((p) => ({ ip: p.ip, port: publicHttpPort(p)! }))),
+          )
+        ).stdout,
+      ),
     (lines, ev) => {
       const failures: string[] = [];
       const seen: Record<string, string> = {};
       for (const p of pods) {
         const l = lines.find((x) => x.podIp === p.ip);
         const t = podTarget(model, p).id;
-        if (!l || l.code !== 200) failures.push(`${t}: no answer (HTTP ${l?.code || '-'}, curl exit ${l?.curlExit ?? '-'})`);
+        if (!l || l.code !== 200)
+          failures.push(`${t}: no answer (HTTP ${l?.code || '-'}, curl exit ${l?.curlExit ?? '-'})`);
         else if (!l.seen) failures.push(`${t}: answered with an empty body: no client address observed`);
         else if (!l.src) failures.push(`${t}: the node's route to ${p.ip} names no source address`);
         else if (l.seen !== l.src) failures.push(`${t}: pod saw ${l.seen}, node sent from ${l.src} (NAT?)`);
@@ -70,7 +85,8 @@ function nodeProbe(model: LabModel, nodeName: string): Probe {
       ev.observed.reached = Object.keys(seen).length;
       ev.observed.podsSawSource = [...new Set(Object.values(seen))];
       if (pods.length === 0) return { notApplicable: 'no pod serves HTTP' };
-      if (failures.length) return failures.slice(0, 5).join('; ') + (failures.length > 5 ? ` (+${failures.length - 5} more)` : '');
+      if (failures.length)
+        return failures.slice(0, 5).join('; ') + (failures.length > 5 ? ` (+${failures.length - 5} more)` : '');
       return undefined;
     },
   );

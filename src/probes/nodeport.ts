@@ -15,9 +15,17 @@ function nodePortProbe(model: LabModel, ref: ServicePortRef, node: NodeModel): P
   const caller = model.subnets.find((s) => s.name === node.subnet)?.gateway;
   const from = { id: 'vpc', container: model.vpc.container };
   return probe(
-    { path: 'nodeport', name: `${svcLabel(ref)} on ${node.name} ${node.ip}:${ref.port.nodePort} (${local ? `${local} local backend(s)` : 'no local backend'})`, from: 'vpc', to: node.name },
+    {
+      path: 'nodeport',
+      name: `${svcLabel(ref)} on ${node.name} ${node.ip}:${ref.port.nodePort} (${local ? `${local} local backend(s)` : 'no local backend'})`,
+      from: 'vpc',
+      to: node.name,
+    },
     async (r) => {
-      const [h, c] = await Promise.all([r.run(from, curlArgv(`${url}/hostname`)), r.run(from, curlArgv(`${url}/clientip`))]);
+      const [h, c] = await Promise.all([
+        r.run(from, curlArgv(`${url}/hostname`)),
+        r.run(from, curlArgv(`${url}/clientip`)),
+      ]);
       return { h: parseCurl(h.stdout, h.exitCode), c: parseCurl(c.stdout, c.exitCode) };
     },
     ({ h, c }, ev) => {
@@ -33,7 +41,8 @@ function nodePortProbe(model: LabModel, ref: ServicePortRef, node: NodeModel): P
       if (!answered(h)) return `no answer: ${describeCurlFailure(h)}`;
       if (!backend || !ref.endpoints.some((e) => e.ip === backend.ip)) return `answered by "${h.body}", not a backend`;
       need(seen, `the client address the backend saw (/clientip: ${describeCurlFailure(c)})`);
-      if (seen === caller) return `backend saw the caller ${seen}: not masqueraded (externalTrafficPolicy Cluster SNATs)`;
+      if (seen === caller)
+        return `backend saw the caller ${seen}: not masqueraded (externalTrafficPolicy Cluster SNATs)`;
       if (!addrs.includes(seen!)) return `backend saw ${seen}, not an address of a node (${addrs.join(', ')})`;
       return undefined;
     },
@@ -44,7 +53,9 @@ export const nodePort: PathDef = {
   id: 'nodeport',
   title: 'a NodePort answers on every node, including nodes without a backend',
   probes(model) {
-    const refs = httpServicePorts(model).filter((r) => r.port.nodePort && r.endpoints.length && r.svc.externalTrafficPolicy === 'Cluster');
+    const refs = httpServicePorts(model).filter(
+      (r) => r.port.nodePort && r.endpoints.length && r.svc.externalTrafficPolicy === 'Cluster',
+    );
     return refs.slice(0, 1).flatMap((ref) => model.nodes.map((n) => nodePortProbe(model, ref, n)));
   },
   uncovered: () => 'no NodePort Service (externalTrafficPolicy Cluster) with endpoints serving HTTP',

@@ -41,11 +41,13 @@ export const podIpIdentity: PathDef = {
   title: 'a pod sees itself with the same IP that others see it with',
   probes(model) {
     const serving = servingPods(model);
-    return model.pods.filter((p) => policyFree(model, p)).flatMap((p) => {
-      // Prefer a server on another node, so the answer crosses the VPC.
-      const server = serving.find((s) => s.node !== p.node) ?? serving.find((s) => s !== p);
-      return server && p.containers.length > 0 ? [identityProbe(model, p, server)] : [];
-    });
+    return model.pods
+      .filter((p) => policyFree(model, p))
+      .flatMap((p) => {
+        // Prefer a server on another node, so the answer crosses the VPC.
+        const server = serving.find((s) => s.node !== p.node) ?? serving.find((s) => s !== p);
+        return server && p.containers.length > 0 ? [identityProbe(model, p, server)] : [];
+      });
   },
   uncovered: () => 'no second pod serves HTTP to ask',
 };

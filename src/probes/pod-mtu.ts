@@ -20,7 +20,11 @@ export function mtuPairs(model: LabModel): Array<[PodModel, PodModel]> {
     .map((n) => servingPods(model).find((p) => p.node === n.name))
     .filter((p): p is PodModel => !!p);
   if (first.length < 2) return [];
-  if (first.length === 2) return [[first[0], first[1]], [first[1], first[0]]];
+  if (first.length === 2)
+    return [
+      [first[0], first[1]],
+      [first[1], first[0]],
+    ];
   return first.map((a, i) => [a, first[(i + 1) % first.length]] as [PodModel, PodModel]);
 }
 
@@ -36,7 +40,13 @@ export interface OversizeObservation {
 export function parseOversize(out: string, exitCode: number): OversizeObservation {
   const p = parsePing(out);
   const mtu = /mtu[= ](\d+)/i.exec(out)?.[1];
-  const line = out.split('\n').find((l) => /message too long/i.test(l))?.trim() ?? out.trim().split('\n').slice(-1)[0] ?? '';
+  const line =
+    out
+      .split('\n')
+      .find((l) => /message too long/i.test(l))
+      ?.trim() ??
+    out.trim().split('\n').slice(-1)[0] ??
+    '';
   return {
     refusedLocally: /message too long/i.test(out) && exitCode !== 0 && p.received === 0,
     mtu: mtu ? Number(mtu) : undefined,
@@ -51,14 +61,23 @@ function mtuProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
   const mtu = podMtu(model);
   const fit = mtu - PING_OVERHEAD;
   return probe(
-    { path: 'pod-mtu', name: `${a.name}@${a.node} -> ${b.name}@${b.node}: ${mtu}-byte packets pass, ${mtu + 1} are refused`, from: ta.id, to: tb.id },
+    {
+      path: 'pod-mtu',
+      name: `${a.name}@${a.node} -> ${b.name}@${b.node}: ${mtu}-byte packets pass, ${mtu + 1} are refused`,
+      from: ta.id,
+      to: tb.id,
+    },
     async (r) => {
       const [dev, full, over] = await Promise.all([
         r.run(ta, ['cat', '/sys/class/net/eth0/mtu']),
         r.run(ta, ['ping', '-M', 'do', '-c', '2', '-i', '0.2', '-W', '2', '-s', String(fit), b.ip]),
         r.run(ta, ['ping', '-M', 'do', '-c', '1', '-W', '2', '-s', String(fit + 1), b.ip]),
       ]);
-      return { eth0Mtu: Number(dev.stdout.trim()) || undefined, fits: parsePing(full.stdout + full.stderr), big: parseOversize(over.stdout + over.stderr, over.exitCode) };
+      return {
+        eth0Mtu: Number(dev.stdout.trim()) || undefined,
+        fits: parsePing(full.stdout + full.stderr),
+        big: parseOversize(over.stdout + over.stderr, over.exitCode),
+      };
     },
     ({ eth0Mtu, fits, big }, ev) => {
       ev.expected.podMtu = mtu;

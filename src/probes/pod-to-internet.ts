@@ -41,9 +41,17 @@ function egressProbe(model: LabModel, pod: PodModel, node: NodeModel): Probe {
       const lport = portOf(http.local);
       const nodeT = { id: node.name, container: node.container };
       const igwT = { id: 'igw', container: e.igw.container };
-      const atNode = lport ? parseConntrack((await r.run(nodeT, conntrackListArgv('tcp', pod.ip, host))).stdout).find((c) => c.orig.sport === lport) : undefined;
+      const atNode = lport
+        ? parseConntrack((await r.run(nodeT, conntrackListArgv('tcp', pod.ip, host))).stdout).find(
+            (c) => c.orig.sport === lport,
+          )
+        : undefined;
       const masqPort = atNode?.reply.dport;
-      const atIgw = atNode ? parseConntrack((await r.run(igwT, conntrackListArgv('tcp', node.ip, host))).stdout).find((c) => c.orig.sport === masqPort) : undefined;
+      const atIgw = atNode
+        ? parseConntrack((await r.run(igwT, conntrackListArgv('tcp', node.ip, host))).stdout).find(
+            (c) => c.orig.sport === masqPort,
+          )
+        : undefined;
       return { http, lport, atNode, atIgw };
     },
     ({ http, lport, atNode, atIgw }, ev) => {
@@ -59,7 +67,8 @@ function egressProbe(model: LabModel, pod: PodModel, node: NodeModel): Probe {
       if (body === node.ip) return `the Internet host saw the node's private IP ${node.ip}: the gateway did not NAT it`;
       if (body !== want) return `the Internet host saw ${body}, expected ${want}`;
       need(atNode, `a conntrack entry on ${node.name} for ${pod.ip}:${lport ?? '?'} -> ${host}`);
-      if (atNode!.reply.dst !== node.ip) return `conntrack on ${node.name}: reply goes to ${atNode!.reply.dst}, not the node IP ${node.ip} (no SNAT)`;
+      if (atNode!.reply.dst !== node.ip)
+        return `conntrack on ${node.name}: reply goes to ${atNode!.reply.dst}, not the node IP ${node.ip} (no SNAT)`;
       need(atIgw, `a conntrack entry on the gateway for ${node.ip}:${atNode!.reply.dport} -> ${host}`);
       if (atIgw!.reply.dst !== want) return `conntrack on the gateway: reply goes to ${atIgw!.reply.dst}, not ${want}`;
       return undefined;
@@ -73,11 +82,22 @@ function dnsProbe(model: LabModel, pod: PodModel): Probe {
   const dns = model.internetDns ?? e.internet.ip;
   const name = 'whoami.example.net';
   return probe(
-    { path: ID, name: `${pod.name}@${pod.node} asks the Internet DNS ${dns} for ${name}, then fetches it by name`, from: t.id, to: `dns ${dns}` },
+    {
+      path: ID,
+      name: `${pod.name}@${pod.node} asks the Internet DNS ${dns} for ${name}, then fetches it by name`,
+      from: t.id,
+      to: `dns ${dns}`,
+    },
     async (r) => {
       const d = await r.run(t, ['dig', '+short', '+time=2', '+tries=2', `@${dns}`, name, 'A']);
-      const addr = d.stdout.trim().split('\n').filter((l) => /^[0-9.]+$/.test(l)).pop();
-      const c = addr ? await r.run(t, ['curl', '-s', '-m', '3', '--resolve', `${name}:80:${addr}`, `http://${name}/`]) : undefined;
+      const addr = d.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => /^[0-9.]+$/.test(l))
+        .pop();
+      const c = addr
+        ? await r.run(t, ['curl', '-s', '-m', '3', '--resolve', `${name}:80:${addr}`, `http://${name}/`])
+        : undefined;
       let hostHeader: string | undefined;
       try {
         hostHeader = c ? (JSON.parse(c.stdout) as { headers?: Record<string, string> }).headers?.Host : undefined;
@@ -102,7 +122,7 @@ function dnsProbe(model: LabModel, pod: PodModel): Probe {
 
 export const podToInternet: PathDef = {
   id: ID,
-  title: 'a pod reaches the Internet as its node\'s public IP (node masquerade, then the gateway\'s 1:1 NAT)',
+  title: "a pod reaches the Internet as its node's public IP (node masquerade, then the gateway's 1:1 NAT)",
   probes(model) {
     if (!model.edge) return [];
     const probes: Probe[] = [];

@@ -8,7 +8,15 @@ import { answered, curlArgv, describeCurlFailure, hostOf, HttpObservation, parse
 import { describePing, parsePing, pingArgv, pingLoss, PingObservation } from '../observe/ping';
 import { Evidence, need, probe } from '../observe/probe';
 import { parseRouteGet } from './parse';
-import { crossesSubnets, crossNodeDevice, crossNodePairs, podIngressDevice, publicHttpPort, routersBetween, sameNodePairs } from './select';
+import {
+  crossesSubnets,
+  crossNodeDevice,
+  crossNodePairs,
+  podIngressDevice,
+  publicHttpPort,
+  routersBetween,
+  sameNodePairs,
+} from './select';
 import { PathDef, Probe, ProbeRunner } from './types';
 import { judgeVxlan, parseVxlanCapture, renderVxlanCapture, VxlanEvidence } from './vxlan-evidence';
 
@@ -27,7 +35,11 @@ async function exchange(r: ProbeRunner, from: Target, to: PodModel): Promise<Exc
     r.run(from, curlArgv(`http://${to.ip}:${port}/hostname`)),
     r.run(from, curlArgv(`http://${to.ip}:${port}/clientip`)),
   ]);
-  return { ping: parsePing(ping.stdout + ping.stderr), http: parseCurl(name.stdout, name.exitCode), client: parseCurl(client.stdout, client.exitCode) };
+  return {
+    ping: parsePing(ping.stdout + ping.stderr),
+    http: parseCurl(name.stdout, name.exitCode),
+    client: parseCurl(client.stdout, client.exitCode),
+  };
 }
 
 /**
@@ -42,14 +54,16 @@ function judgeExchange(x: Exchange, a: PodModel, b: PodModel, expectedTtl: numbe
   ev.observed.replyTtl = x.ping.ttls[0];
   ev.observed.answeredBy = answered(x.http) ? x.http.body : describeCurlFailure(x.http);
   const seen = answered(x.client) ? hostOf(x.client.body) : undefined;
-  ev.observed.serverSawClient = seen ?? (x.client.curlExit || x.client.status ? describeCurlFailure(x.client) : undefined);
+  ev.observed.serverSawClient =
+    seen ?? (x.client.curlExit || x.client.status ? describeCurlFailure(x.client) : undefined);
   const loss = pingLoss(x.ping);
   if (loss) return loss;
   if (!answered(x.http)) return `HTTP /hostname: ${describeCurlFailure(x.http)}`;
   if (x.http.body !== b.name) return `answered by "${x.http.body}", expected ${b.name}`;
   need(seen, `the client address ${b.name} saw (/clientip: ${describeCurlFailure(x.client)})`);
   if (seen !== a.ip) return `server saw client ${seen}, expected the pod's own IP ${a.ip} (NAT between pods?)`;
-  if (!x.ping.ttls.every((t) => t === expectedTtl)) return `reply TTLs ${x.ping.ttls.join(',')}, expected ${expectedTtl}`;
+  if (!x.ping.ttls.every((t) => t === expectedTtl))
+    return `reply TTLs ${x.ping.ttls.join(',')}, expected ${expectedTtl}`;
   return undefined;
 }
 
@@ -65,7 +79,9 @@ function sameNodeProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
     async (r) => {
       const x = await exchange(r, ta, b);
       // vpc-native has no bridge: the node routes between the two veths by b's /32 route.
-      const route = native ? parseRouteGet((await r.run(node, ['ip', 'route', 'get', b.ip, 'from', a.ip, 'iif', a.hostVeth])).stdout) : undefined;
+      const route = native
+        ? parseRouteGet((await r.run(node, ['ip', 'route', 'get', b.ip, 'from', a.ip, 'iif', a.hostVeth])).stdout)
+        : undefined;
       return { x, route };
     },
     ({ x, route }, ev) => {
@@ -100,7 +116,10 @@ function crossNodeProbe(model: LabModel, a: PodModel, b: PodModel): Probe {
       // The capture keeps only frames whose inner packet is a -> b: this probe's own marker flow.
       let vxlan: VxlanEvidence | undefined;
       if (model.cluster.cni === 'vxlan') {
-        const cap = await r.sh(node, renderVxlanCapture({ netns: a.netns, srcNodeIp: nodeA.ip, dstNodeIp: nodeB.ip, dstPodIp: b.ip }));
+        const cap = await r.sh(
+          node,
+          renderVxlanCapture({ netns: a.netns, srcNodeIp: nodeA.ip, dstNodeIp: nodeB.ip, dstPodIp: b.ip }),
+        );
         vxlan = parseVxlanCapture(cap.stdout, expect);
       }
       return { x, route, vxlan };

@@ -9,16 +9,31 @@ import { need, notApplicable, probe } from '../observe/probe';
 import { parseHttpSweep, parseUdpSweep, renderHttpSweep, renderUdpSweep, splitTally, tally } from '../observe/sweep';
 import { parseIfaceAddr, parseRouteGet } from './parse';
 import { podIngressDevice, publicHttpPort } from './select';
-import { clientsPerNode, distinctNeeded, httpServicePorts, requestsFor, ServicePortRef, svcLabel, udpServicePorts } from './service-select';
+import {
+  clientsPerNode,
+  distinctNeeded,
+  httpServicePorts,
+  requestsFor,
+  ServicePortRef,
+  svcLabel,
+  udpServicePorts,
+} from './service-select';
 import { PathDef, Probe, ProbeRunner } from './types';
 
 const ID = 'pod-to-service';
 
 /** The backends that answer /healthz right now, asked from the client's node: the "ready" ones. */
-async function readyBackends(r: ProbeRunner, model: LabModel, client: Target, ref: ServicePortRef): Promise<PodModel[]> {
+async function readyBackends(
+  r: ProbeRunner,
+  model: LabModel,
+  client: Target,
+  ref: ServicePortRef,
+): Promise<PodModel[]> {
   const pods = ref.endpoints.map((e) => model.pods.find((p) => p.ip === e.ip)!);
   const node = { id: 'node', container: client.container };
-  const script = pods.map((p) => `curl -fs -m 1 -o /dev/null http://${p.ip}:${publicHttpPort(p) ?? 8080}/healthz && echo ${p.ip}`).join('; ');
+  const script = pods
+    .map((p) => `curl -fs -m 1 -o /dev/null http://${p.ip}:${publicHttpPort(p) ?? 8080}/healthz && echo ${p.ip}`)
+    .join('; ');
   const res = await r.sh(node, script + '; true');
   const up = new Set(res.stdout.split('\n').map((l) => l.trim()));
   return pods.filter((p) => up.has(p.ip));
@@ -31,12 +46,20 @@ const podName = (model: LabModel, ip: string) => model.pods.find((p) => p.ip ===
 function spreadProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Probe {
   const t = podTarget(model, client);
   return probe(
-    { path: ID, name: `${client.name}@${client.node} -> ${svcLabel(ref)} (${vip(ref)}) reaches every ready backend`, from: t.id, to: vip(ref) },
+    {
+      path: ID,
+      name: `${client.name}@${client.node} -> ${svcLabel(ref)} (${vip(ref)}) reaches every ready backend`,
+      from: t.id,
+      to: vip(ref),
+    },
     async (r) => {
       const ready = await readyBackends(r, model, t, ref);
       const k = requestsFor(ready.length);
       // Five failures in a row end the sweep: a dead VIP fails in seconds, not after k timeouts.
-      const [sweep, ci] = await Promise.all([r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k, { giveUpAfter: 5 })), r.run(t, curlArgv(vipUrl(ref, '/clientip')))]);
+      const [sweep, ci] = await Promise.all([
+        r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k, { giveUpAfter: 5 })),
+        r.run(t, curlArgv(vipUrl(ref, '/clientip'))),
+      ]);
       return { ready, k, answers: tally(parseHttpSweep(sweep.stdout)), client: parseCurl(ci.stdout, ci.exitCode) };
     },
     ({ ready, k, answers, client: ci }, ev) => {
@@ -49,7 +72,8 @@ function spreadProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Pr
       ev.expected.serverSawClient = client.ip;
       ev.observed.requests = Object.values(answers).reduce((a, b) => a + b, 0);
       ev.observed.backendsReached = `${ready.length - missing.length}/${ready.length}`;
-      ev.observed.answeredBy = Object.keys(answers).length > 12 ? `${names.length} distinct pods, ${failed} failed` : answers;
+      ev.observed.answeredBy =
+        Object.keys(answers).length > 12 ? `${names.length} distinct pods, ${failed} failed` : answers;
       ev.observed.serverSawClient = seen ?? describeCurlFailure(ci);
       need(ready, `a ready backend of ${svcLabel(ref)} (none answered /healthz)`);
       const sent = Object.values(answers).reduce((a, b) => a + b, 0);
@@ -61,7 +85,8 @@ function spreadProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Pr
       if (ready.length - missing.length < need_)
         return `${k} requests reached ${ready.length - missing.length} of ${ready.length} ready backends (expected at least ${need_}); never: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' ...' : ''}`;
       need(seen, `the client address the backend saw (/clientip: ${describeCurlFailure(ci)})`);
-      if (seen !== client.ip) return `backend saw client ${seen}, expected the pod's own IP ${client.ip} (ClusterIP traffic from a pod is not SNATed)`;
+      if (seen !== client.ip)
+        return `backend saw client ${seen}, expected the pod's own IP ${client.ip} (ClusterIP traffic from a pod is not SNATed)`;
       return undefined;
     },
   );
@@ -73,7 +98,9 @@ function spreadProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Pr
  * the pod names.
  */
 function hairpinSourceScript(model: LabModel, backend: PodModel): string {
-  return model.cluster.cni === 'vpc-native' ? `ip route get ${backend.ip}` : `ip -4 -o addr show dev ${podIngressDevice(model, backend)}`;
+  return model.cluster.cni === 'vpc-native'
+    ? `ip route get ${backend.ip}`
+    : `ip -4 -o addr show dev ${podIngressDevice(model, backend)}`;
 }
 
 function hairpinProbe(model: LabModel, ref: ServicePortRef, backend: PodModel): Probe {
@@ -95,7 +122,8 @@ function hairpinProbe(model: LabModel, ref: ServicePortRef, backend: PodModel): 
         r.sh(t, script),
         r.sh({ id: node.name, container: node.container }, hairpinSourceScript(model, backend)),
       ]);
-      const nodeAddr = model.cluster.cni === 'vpc-native' ? parseRouteGet(addr.stdout).src : parseIfaceAddr(addr.stdout);
+      const nodeAddr =
+        model.cluster.cni === 'vpc-native' ? parseRouteGet(addr.stdout).src : parseIfaceAddr(addr.stdout);
       const o = out.stdout.trim();
       return { seen: o === 'never' ? undefined : hostOf(o), never: o === 'never', nodeAddr };
     },
@@ -121,7 +149,12 @@ function udpProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Probe
   const k = requestsFor(ref.endpoints.length);
   const backends = ref.endpoints.map((e) => podName(model, e.ip));
   return probe(
-    { path: ID, name: `${client.name}@${client.node} -> ${svcLabel(ref)} over UDP (${vip(ref)})`, from: t.id, to: `${vip(ref)}/udp` },
+    {
+      path: ID,
+      name: `${client.name}@${client.node} -> ${svcLabel(ref)} over UDP (${vip(ref)})`,
+      from: t.id,
+      to: `${vip(ref)}/udp`,
+    },
     async (r) => {
       const [names, clients] = await Promise.all([
         r.sh(t, renderUdpSweep(ref.svc.clusterIP, ref.port.port, 'hostname', k)),
@@ -169,9 +202,19 @@ function noEndpointsProbe(model: LabModel, ref: ServicePortRef, client: PodModel
 
 function affinityProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Probe {
   const t = podTarget(model, client);
-  const meta = { path: ID, name: `${svcLabel(ref)} sessionAffinity ClientIP keeps ${client.name} on one backend`, from: t.id, to: vip(ref) };
+  const meta = {
+    path: ID,
+    name: `${svcLabel(ref)} sessionAffinity ClientIP keeps ${client.name} on one backend`,
+    from: t.id,
+    to: vip(ref),
+  };
   // With one backend every request lands on it anyway: stickiness proves nothing.
-  if (ref.endpoints.length < 2) return notApplicable(meta, `${svcLabel(ref)} has ${ref.endpoints.length} backend: every request lands on it, affinity or not`, { backends: ref.endpoints.length });
+  if (ref.endpoints.length < 2)
+    return notApplicable(
+      meta,
+      `${svcLabel(ref)} has ${ref.endpoints.length} backend: every request lands on it, affinity or not`,
+      { backends: ref.endpoints.length },
+    );
   const k = 15;
   return probe(
     meta,
@@ -206,7 +249,10 @@ function localPolicyProbe(model: LabModel, ref: ServicePortRef, client: PodModel
       to: vip(ref),
     },
     async (r) => {
-      const [sweep, ctl] = await Promise.all([r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k, 1)), r.sh(t, curlShell(controlUrl, { timeoutSec: 2 }))]);
+      const [sweep, ctl] = await Promise.all([
+        r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k, 1)),
+        r.sh(t, curlShell(controlUrl, { timeoutSec: 2 })),
+      ]);
       return { answers: tally(parseHttpSweep(sweep.stdout)), control: parseCurl(ctl.stdout, ctl.exitCode) };
     },
     ({ answers, control: c }, ev) => {
@@ -223,7 +269,8 @@ function localPolicyProbe(model: LabModel, ref: ServicePortRef, client: PodModel
         if (failed) return `${failed} of ${k} requests failed although ${client.node} has a local endpoint`;
         return undefined;
       }
-      if (!answered(c) || c.body !== control.podName) return `positive control failed: ${client.name} cannot reach the endpoint ${control.podName} directly (${describeCurlFailure(c)}), so "no answer" through the VIP proves nothing`;
+      if (!answered(c) || c.body !== control.podName)
+        return `positive control failed: ${client.name} cannot reach the endpoint ${control.podName} directly (${describeCurlFailure(c)}), so "no answer" through the VIP proves nothing`;
       if (names.length) return `expected no answer (no local endpoint), got ${names.join(', ')}`;
       return undefined;
     },
@@ -232,7 +279,7 @@ function localPolicyProbe(model: LabModel, ref: ServicePortRef, client: PodModel
 
 export const podToService: PathDef = {
   id: ID,
-  title: 'pods reach Services through their VIP, load-balanced on the caller\'s node',
+  title: "pods reach Services through their VIP, load-balanced on the caller's node",
   probes(model) {
     const probes: Probe[] = [];
     const http = httpServicePorts(model);
@@ -253,7 +300,9 @@ export const podToService: PathDef = {
       }
     }
     // Hairpin once: the first plain service with a backend.
-    const plain = http.find((r) => r.endpoints.length && r.svc.internalTrafficPolicy === 'Cluster' && r.svc.sessionAffinity === 'None');
+    const plain = http.find(
+      (r) => r.endpoints.length && r.svc.internalTrafficPolicy === 'Cluster' && r.svc.sessionAffinity === 'None',
+    );
     if (plain) probes.push(hairpinProbe(model, plain, model.pods.find((p) => p.ip === plain.endpoints[0].ip)!));
     for (const ref of udpServicePorts(model).filter((r) => r.svc.internalTrafficPolicy === 'Cluster')) {
       const c = clientsPerNode(model, ref, true)[0];

@@ -13,7 +13,9 @@ export function publicHttpPort(pod: PodModel): number | undefined {
  * network use only these; the network-policy path proves what the isolated ones may reach.
  */
 export function policyFree(model: LabModel, p: PodModel): boolean {
-  return !(model.networkPolicies ?? []).some((np) => np.namespace === p.namespace && selectorMatches(np.podSelector, p.labels));
+  return !(model.networkPolicies ?? []).some(
+    (np) => np.namespace === p.namespace && selectorMatches(np.podSelector, p.labels),
+  );
 }
 
 export function servingPods(model: LabModel): PodModel[] {

@@ -17,7 +17,9 @@ function portRefs(model: LabModel, proto: 'TCP' | 'UDP'): ServicePortRef[] {
   for (const svc of model.services) {
     if (svc.clusterIP === 'None' || svc.type === 'ExternalName' || !svc.selector) continue;
     for (const port of svc.ports.filter((p) => p.protocol === proto)) {
-      const slice = slices.find((s) => s.namespace === svc.namespace && s.service === svc.name && s.port === port.port && s.protocol === proto);
+      const slice = slices.find(
+        (s) => s.namespace === svc.namespace && s.service === svc.name && s.port === port.port && s.protocol === proto,
+      );
       refs.push({ svc, port, endpoints: slice?.endpoints ?? [] });
     }
   }

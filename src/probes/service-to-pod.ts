@@ -17,7 +17,8 @@ export type { ConntrackEntry };
 export function parseSynAck(out: string, dport?: number): { src: string; dst: string } | undefined {
   // Other probes of the same pod may be talking to other VIPs at once: keep the SYN-ACK to our port.
   for (const m of out.matchAll(/IP ([0-9.]+)\.(\d+) > ([0-9.]+)\.(\d+): Flags \[S\.\]/g)) {
-    if (dport === undefined || !Number.isFinite(dport) || Number(m[4]) === dport) return { src: `${m[1]}:${m[2]}`, dst: `${m[3]}:${m[4]}` };
+    if (dport === undefined || !Number.isFinite(dport) || Number(m[4]) === dport)
+      return { src: `${m[1]}:${m[2]}`, dst: `${m[3]}:${m[4]}` };
   }
   return undefined;
 }
@@ -27,7 +28,12 @@ function returnProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Pr
   const vip = `${ref.svc.clusterIP}:${ref.port.port}`;
   const backends = ref.endpoints.map((e) => e.podName);
   return probe(
-    { path: 'service-to-pod', name: `reply from ${svcLabel(ref)} to ${client.name}@${client.node} comes from the VIP`, from: t.id, to: vip },
+    {
+      path: 'service-to-pod',
+      name: `reply from ${svcLabel(ref)} to ${client.name}@${client.node} comes from the VIP`,
+      from: t.id,
+      to: vip,
+    },
     async (r) => {
       // Capture the SYN-ACK as it enters the client pod while one request is made.
       const script = [
@@ -46,9 +52,9 @@ function returnProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Pr
       // conntrack on the client's node: original destination the VIP, reply source the pod.
       const node = { id: client.node, container: t.container };
       const ct = localPort
-        ? parseConntrack((await r.run(node, ['conntrack', '-L', '-p', 'tcp', '--orig-port-src', String(localPort)])).stdout).find(
-            (e) => e.orig.src === client.ip && e.orig.sport === localPort,
-          )
+        ? parseConntrack(
+            (await r.run(node, ['conntrack', '-L', '-p', 'tcp', '--orig-port-src', String(localPort)])).stdout,
+          ).find((e) => e.orig.src === client.ip && e.orig.sport === localPort)
         : undefined;
       return { http, synAck, ct };
     },
@@ -60,11 +66,13 @@ function returnProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Pr
       ev.observed.replySeenInPod = synAck ? `${synAck.src} -> ${synAck.dst}` : undefined;
       ev.observed.conntrack = ct ? describeEntry(ct) : undefined;
       if (!answered(http)) return `request through ${vip} failed (${describeCurlFailure(http)})`;
-      if (!backend || !backends.includes(backend.name)) return `answered by "${http.body}", not a backend of ${svcLabel(ref)}`;
+      if (!backend || !backends.includes(backend.name))
+        return `answered by "${http.body}", not a backend of ${svcLabel(ref)}`;
       const s = need(synAck, "a SYN-ACK on the client pod's eth0");
       if (s.src !== vip) return `the reply entered the pod from ${s.src}, not from the VIP ${vip}`;
       const c = need(ct, `a conntrack entry for ${client.ip}:${portOf(http.local) ?? '?'} on ${client.node}`);
-      if (c.orig.dst !== ref.svc.clusterIP || c.reply.src !== backend.ip) return `conntrack holds dst ${c.orig.dst} / reply src ${c.reply.src}, expected ${ref.svc.clusterIP} / ${backend.ip}`;
+      if (c.orig.dst !== ref.svc.clusterIP || c.reply.src !== backend.ip)
+        return `conntrack holds dst ${c.orig.dst} / reply src ${c.reply.src}, expected ${ref.svc.clusterIP} / ${backend.ip}`;
       return undefined;
     },
   );
@@ -74,9 +82,13 @@ export const serviceToPod: PathDef = {
   id: 'service-to-pod',
   title: 'replies from a backend reach the caller with the VIP as source (conntrack un-DNAT)',
   probes(model) {
-    const ref = httpServicePorts(model).find((r) => r.endpoints.length && r.svc.internalTrafficPolicy === 'Cluster' && r.svc.sessionAffinity === 'None');
+    const ref = httpServicePorts(model).find(
+      (r) => r.endpoints.length && r.svc.internalTrafficPolicy === 'Cluster' && r.svc.sessionAffinity === 'None',
+    );
     if (!ref) return [];
-    return clientsPerNode(model, ref).slice(0, 2).map((c) => returnProbe(model, ref, c));
+    return clientsPerNode(model, ref)
+      .slice(0, 2)
+      .map((c) => returnProbe(model, ref, c));
   },
   uncovered: () => 'no ClusterIP Service (policy Cluster, no affinity) with endpoints serving HTTP',
 };

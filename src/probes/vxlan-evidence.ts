@@ -71,7 +71,11 @@ export function parseVxlanCapture(base64: string, e: VxlanExpect): VxlanEvidence
   }
   const mine = frames.filter((f) => f.inner?.ip?.src === e.innerSrc && f.inner.ip.dst === e.innerDst);
   const f = mine[0];
-  if (!f) return { frames: 0, error: `${frames.length} frames on UDP ${FLANNEL_PORT}, none encapsulating ${e.innerSrc} -> ${e.innerDst}` };
+  if (!f)
+    return {
+      frames: 0,
+      error: `${frames.length} frames on UDP ${FLANNEL_PORT}, none encapsulating ${e.innerSrc} -> ${e.innerDst}`,
+    };
   return {
     frames: mine.length,
     outer: f.ip ? `${f.ip.src} -> ${f.ip.dst}` : undefined,
@@ -85,7 +89,8 @@ export function parseVxlanCapture(base64: string, e: VxlanExpect): VxlanEvidence
 /** Why the evidence does not show the expected encapsulation, or undefined when it does. */
 export function judgeVxlan(v: VxlanEvidence, e: VxlanExpect): string | undefined {
   if (v.frames === 0) return `no VXLAN frames seen on eth0: ${v.error ?? 'none captured'}`;
-  if (v.outer !== `${e.outerSrc} -> ${e.outerDst}`) return `outer header ${v.outer}, expected the node addresses ${e.outerSrc} -> ${e.outerDst}`;
+  if (v.outer !== `${e.outerSrc} -> ${e.outerDst}`)
+    return `outer header ${v.outer}, expected the node addresses ${e.outerSrc} -> ${e.outerDst}`;
   if (v.udpPort !== FLANNEL_PORT) return `outer UDP port ${v.udpPort}, expected ${FLANNEL_PORT}`;
   if (v.vni !== 1) return `VNI ${v.vni}, expected 1`;
   return undefined;

@@ -24,7 +24,12 @@ export interface UdpServing {
 }
 
 /** What may legitimately answer each UDP Service address: every ready endpoint, cluster-wide. */
-export function udpServing(model: LabModel, nodeName: string, slices: EndpointSlice[], opts: ProxyOptions = {}): UdpServing {
+export function udpServing(
+  model: LabModel,
+  nodeName: string,
+  slices: EndpointSlice[],
+  opts: ProxyOptions = {},
+): UdpServing {
   const ips: Record<string, Set<string>> = {};
   const nodePorts: Record<number, Set<string>> = {};
   for (const info of servicePortInfos(model, nodeName, slices, opts)) {
@@ -87,7 +92,12 @@ export interface UdpAddresses {
 }
 
 export function udpAddresses(s: UdpServing): UdpAddresses {
-  return { ips: Object.keys(s.ips).sort(), nodePorts: Object.keys(s.nodePorts).map(Number).sort((a, b) => a - b) };
+  return {
+    ips: Object.keys(s.ips).sort(),
+    nodePorts: Object.keys(s.nodePorts)
+      .map(Number)
+      .sort((a, b) => a - b),
+  };
 }
 
 /**

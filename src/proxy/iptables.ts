@@ -21,7 +21,15 @@ import {
   servicePortChainName,
   servicePortEndpointChainName,
 } from './hash';
-import { MASQ_MARK, type ProxyOptions, type ServicePortInfo, chainUse, cidrContains, findNode, servicePortInfos } from './service-ports';
+import {
+  MASQ_MARK,
+  type ProxyOptions,
+  type ServicePortInfo,
+  chainUse,
+  cidrContains,
+  findNode,
+  servicePortInfos,
+} from './service-ports';
 
 export interface IptablesOptions extends ProxyOptions {
   /** Add --random-fully to the MASQUERADE rule (kube-proxy does when iptables supports it). */
@@ -68,15 +76,51 @@ const NEW = ['-m', 'conntrack', '--ctstate', 'NEW'];
 
 /** kube-proxy's iptablesJumpChains plus the nat POSTROUTING jump. */
 export const IPTABLES_JUMPS: JumpRule[] = [
-  { table: 'filter', chain: 'INPUT', target: KUBE_EXTERNAL_SERVICES, comment: 'kubernetes externally-visible service portals', extra: NEW },
-  { table: 'filter', chain: 'FORWARD', target: KUBE_EXTERNAL_SERVICES, comment: 'kubernetes externally-visible service portals', extra: NEW },
-  { table: 'filter', chain: 'INPUT', target: KUBE_NODEPORTS, comment: 'kubernetes health check service ports', extra: [] },
+  {
+    table: 'filter',
+    chain: 'INPUT',
+    target: KUBE_EXTERNAL_SERVICES,
+    comment: 'kubernetes externally-visible service portals',
+    extra: NEW,
+  },
+  {
+    table: 'filter',
+    chain: 'FORWARD',
+    target: KUBE_EXTERNAL_SERVICES,
+    comment: 'kubernetes externally-visible service portals',
+    extra: NEW,
+  },
+  {
+    table: 'filter',
+    chain: 'INPUT',
+    target: KUBE_NODEPORTS,
+    comment: 'kubernetes health check service ports',
+    extra: [],
+  },
   { table: 'filter', chain: 'FORWARD', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: NEW },
   { table: 'filter', chain: 'OUTPUT', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: NEW },
   { table: 'filter', chain: 'FORWARD', target: KUBE_FORWARD, comment: 'kubernetes forwarding rules', extra: [] },
-  { table: 'filter', chain: 'INPUT', target: KUBE_PROXY_FIREWALL, comment: 'kubernetes load balancer firewall', extra: NEW },
-  { table: 'filter', chain: 'OUTPUT', target: KUBE_PROXY_FIREWALL, comment: 'kubernetes load balancer firewall', extra: NEW },
-  { table: 'filter', chain: 'FORWARD', target: KUBE_PROXY_FIREWALL, comment: 'kubernetes load balancer firewall', extra: NEW },
+  {
+    table: 'filter',
+    chain: 'INPUT',
+    target: KUBE_PROXY_FIREWALL,
+    comment: 'kubernetes load balancer firewall',
+    extra: NEW,
+  },
+  {
+    table: 'filter',
+    chain: 'OUTPUT',
+    target: KUBE_PROXY_FIREWALL,
+    comment: 'kubernetes load balancer firewall',
+    extra: NEW,
+  },
+  {
+    table: 'filter',
+    chain: 'FORWARD',
+    target: KUBE_PROXY_FIREWALL,
+    comment: 'kubernetes load balancer firewall',
+    extra: NEW,
+  },
   { table: 'nat', chain: 'OUTPUT', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: [] },
   { table: 'nat', chain: 'PREROUTING', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: [] },
   { table: 'nat', chain: 'POSTROUTING', target: KUBE_POSTROUTING, comment: 'kubernetes postrouting rules', extra: [] },
@@ -162,7 +206,8 @@ export function buildIptablesRuleset(
   const infos = servicePortInfos(model, nodeName, slices, opts);
   const filter = new Chains();
   const nat = new Chains();
-  for (const c of [KUBE_NODEPORTS, KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_PROXY_FIREWALL]) filter.declare(c);
+  for (const c of [KUBE_NODEPORTS, KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_PROXY_FIREWALL])
+    filter.declare(c);
   for (const c of [KUBE_NODEPORTS, KUBE_SERVICES, KUBE_MARK_MASQ, KUBE_POSTROUTING]) nat.declare(c);
   const localhostNodePorts = opts.localhostNodePorts ?? true;
   if (localhostNodePorts) {
@@ -192,7 +237,11 @@ export function buildIptablesRuleset(
     KUBE_NODEPORTS,
   );
   filter.add(KUBE_FORWARD, '-m conntrack --ctstate INVALID -j DROP');
-  filter.add(KUBE_FORWARD, '-m comment --comment "kubernetes forwarding rules"', `-m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`);
+  filter.add(
+    KUBE_FORWARD,
+    '-m comment --comment "kubernetes forwarding rules"',
+    `-m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`,
+  );
   filter.add(
     KUBE_FORWARD,
     '-m comment --comment "kubernetes forwarding conntrack rule"',
@@ -227,7 +276,13 @@ function writeServicePort(
   const fwChain = servicePortChainName(KUBE_FW, name, proto);
   const sepName = (e: Endpoint) => servicePortEndpointChainName(name, proto, `${e.ip}:${e.port}`);
 
-  const { usesClusterChain, usesLocalChain, hasInternal, hasExternal, usesExternalChain: usesExtChain } = chainUse(info);
+  const {
+    usesClusterChain,
+    usesLocalChain,
+    hasInternal,
+    hasExternal,
+    usesExternalChain: usesExtChain,
+  } = chainUse(info);
   const internalChain = info.internalPolicyLocal ? svlChain : svcChain;
   const externalPolicyChain = info.externalPolicyLocal ? svlChain : svcChain;
   const usesFwChain = info.hasEndpoints && info.loadBalancerIPs.length > 0 && info.sourceRanges.length > 0;
@@ -246,33 +301,101 @@ function writeServicePort(
 
   // Service IPs and ports captured in KUBE-SERVICES / KUBE-NODEPORTS.
   if (hasInternal) {
-    nat.add(KUBE_SERVICES, `-m comment --comment "${name} cluster IP"`, match, '-d', info.clusterIP, '--dport', port, '-j', internalChain);
+    nat.add(
+      KUBE_SERVICES,
+      `-m comment --comment "${name} cluster IP"`,
+      match,
+      '-d',
+      info.clusterIP,
+      '--dport',
+      port,
+      '-j',
+      internalChain,
+    );
   } else {
-    filter.add(KUBE_SERVICES, '-m comment --comment', internalFilter.comment, match, '-d', info.clusterIP, '--dport', port, '-j', internalFilter.target);
+    filter.add(
+      KUBE_SERVICES,
+      '-m comment --comment',
+      internalFilter.comment,
+      match,
+      '-d',
+      info.clusterIP,
+      '--dport',
+      port,
+      '-j',
+      internalFilter.target,
+    );
   }
   for (const ip of info.externalIPs) {
     if (info.hasEndpoints) {
-      nat.add(KUBE_SERVICES, `-m comment --comment "${name} external IP"`, match, '-d', ip, '--dport', port, '-j', extChain);
+      nat.add(
+        KUBE_SERVICES,
+        `-m comment --comment "${name} external IP"`,
+        match,
+        '-d',
+        ip,
+        '--dport',
+        port,
+        '-j',
+        extChain,
+      );
     }
     if (!hasExternal) {
-      filter.add(KUBE_EXTERNAL_SERVICES, '-m comment --comment', externalFilter.comment, match, '-d', ip, '--dport', port, '-j', externalFilter.target);
+      filter.add(
+        KUBE_EXTERNAL_SERVICES,
+        '-m comment --comment',
+        externalFilter.comment,
+        match,
+        '-d',
+        ip,
+        '--dport',
+        port,
+        '-j',
+        externalFilter.target,
+      );
     }
   }
   for (const ip of info.loadBalancerIPs) {
     if (info.hasEndpoints) {
-      nat.add(KUBE_SERVICES, `-m comment --comment "${name} loadbalancer IP"`, match, '-d', ip, '--dport', port, '-j', lbChain);
+      nat.add(
+        KUBE_SERVICES,
+        `-m comment --comment "${name} loadbalancer IP"`,
+        match,
+        '-d',
+        ip,
+        '--dport',
+        port,
+        '-j',
+        lbChain,
+      );
     }
     if (usesFwChain) {
       filter.add(
         KUBE_PROXY_FIREWALL,
         `-m comment --comment "${name} traffic not accepted by ${fwChain}"`,
-        match, '-d', ip, '--dport', port, '-j DROP',
+        match,
+        '-d',
+        ip,
+        '--dport',
+        port,
+        '-j DROP',
       );
     }
   }
   if (!hasExternal) {
     for (const ip of info.loadBalancerIPs) {
-      filter.add(KUBE_EXTERNAL_SERVICES, '-m comment --comment', externalFilter.comment, match, '-d', ip, '--dport', port, '-j', externalFilter.target);
+      filter.add(
+        KUBE_EXTERNAL_SERVICES,
+        '-m comment --comment',
+        externalFilter.comment,
+        match,
+        '-d',
+        ip,
+        '--dport',
+        port,
+        '-j',
+        externalFilter.target,
+      );
     }
   }
   if (info.nodePort) {
@@ -281,15 +404,25 @@ function writeServicePort(
     }
     if (!hasExternal) {
       filter.add(
-        KUBE_EXTERNAL_SERVICES, '-m comment --comment', externalFilter.comment,
-        '-m addrtype --dst-type LOCAL', match, '--dport', info.nodePort, '-j', externalFilter.target,
+        KUBE_EXTERNAL_SERVICES,
+        '-m comment --comment',
+        externalFilter.comment,
+        '-m addrtype --dst-type LOCAL',
+        match,
+        '--dport',
+        info.nodePort,
+        '-j',
+        externalFilter.target,
       );
     }
   }
   if (info.healthCheckNodePort) {
     filter.add(
-      KUBE_NODEPORTS, `-m comment --comment "${name} health check node port"`,
-      '-m tcp -p tcp --dport', info.healthCheckNodePort, '-j ACCEPT',
+      KUBE_NODEPORTS,
+      `-m comment --comment "${name} health check node port"`,
+      '-m tcp -p tcp --dport',
+      info.healthCheckNodePort,
+      '-j ACCEPT',
     );
   }
 
@@ -300,12 +433,34 @@ function writeServicePort(
     nat.declare(extChain);
     if (!info.externalPolicyLocal) {
       // Endpoints may be on another node: SNAT so replies come back through this one.
-      nat.add(extChain, `-m comment --comment "masquerade traffic for ${name} external destinations"`, '-j', KUBE_MARK_MASQ);
+      nat.add(
+        extChain,
+        `-m comment --comment "masquerade traffic for ${name} external destinations"`,
+        '-j',
+        KUBE_MARK_MASQ,
+      );
     } else {
       // Pods and the node itself reach external IPs as if via an outside LB: cluster-wide endpoints.
-      nat.add(extChain, `-m comment --comment "pod traffic for ${name} external destinations"`, '-s', podCIDR, '-j', svcChain);
-      nat.add(extChain, `-m comment --comment "masquerade LOCAL traffic for ${name} external destinations"`, '-m addrtype --src-type LOCAL -j', KUBE_MARK_MASQ);
-      nat.add(extChain, `-m comment --comment "route LOCAL traffic for ${name} external destinations"`, '-m addrtype --src-type LOCAL -j', svcChain);
+      nat.add(
+        extChain,
+        `-m comment --comment "pod traffic for ${name} external destinations"`,
+        '-s',
+        podCIDR,
+        '-j',
+        svcChain,
+      );
+      nat.add(
+        extChain,
+        `-m comment --comment "masquerade LOCAL traffic for ${name} external destinations"`,
+        '-m addrtype --src-type LOCAL -j',
+        KUBE_MARK_MASQ,
+      );
+      nat.add(
+        extChain,
+        `-m comment --comment "route LOCAL traffic for ${name} external destinations"`,
+        '-m addrtype --src-type LOCAL -j',
+        svcChain,
+      );
     }
     if (hasExternal) nat.add(extChain, '-j', externalPolicyChain);
   }
@@ -326,10 +481,33 @@ function writeServicePort(
   // ("Set up internal traffic handling", pkg/proxy/iptables/proxier.go, kubernetes v1.24+).
   if (hasInternal) {
     if (opts.masqueradeAll) {
-      nat.add(internalChain, `-m comment --comment "${name} cluster IP"`, match, '-d', info.clusterIP, '--dport', port, '-j', KUBE_MARK_MASQ);
+      nat.add(
+        internalChain,
+        `-m comment --comment "${name} cluster IP"`,
+        match,
+        '-d',
+        info.clusterIP,
+        '--dport',
+        port,
+        '-j',
+        KUBE_MARK_MASQ,
+      );
     } else {
       // Off-cluster sources routed to a node for a ClusterIP: SNAT so the reply returns here.
-      nat.add(internalChain, `-m comment --comment "${name} cluster IP"`, match, '-d', info.clusterIP, '--dport', port, '!', '-s', podCIDR, '-j', KUBE_MARK_MASQ);
+      nat.add(
+        internalChain,
+        `-m comment --comment "${name} cluster IP"`,
+        match,
+        '-d',
+        info.clusterIP,
+        '--dport',
+        port,
+        '!',
+        '-s',
+        podCIDR,
+        '-j',
+        KUBE_MARK_MASQ,
+      );
     }
   }
   if (usesClusterChain) writeServiceToEndpointRules(nat, info, svcChain, info.clusterEndpoints, sepName, svcComment);
@@ -358,8 +536,14 @@ function writeServiceToEndpointRules(
     for (const ep of endpoints) {
       const sep = sepName(ep);
       nat.add(
-        chain, ...svcComment(`${info.name} -> ${ep.ip}:${ep.port}`),
-        '-m recent --name', sep, '--rcheck --seconds', info.affinitySeconds, '--reap -j', sep,
+        chain,
+        ...svcComment(`${info.name} -> ${ep.ip}:${ep.port}`),
+        '-m recent --name',
+        sep,
+        '--rcheck --seconds',
+        info.affinitySeconds,
+        '--reap -j',
+        sep,
       );
     }
   }
@@ -418,7 +602,11 @@ function staleChains(current: IptablesChains, previous: Iterable<string>): strin
 }
 
 /** iptables-restore --noflush input for a full sync. */
-export function serializeIptables(r: IptablesRuleset, previousChains: Iterable<string> = [], restore: RestoreOptions = {}): string {
+export function serializeIptables(
+  r: IptablesRuleset,
+  previousChains: Iterable<string> = [],
+  restore: RestoreOptions = {},
+): string {
   const out: string[] = [];
   writeTable(out, 'filter', r.filter, () => true, [], restore);
   writeTable(out, 'nat', r.nat, () => true, staleChains(r.nat, previousChains), restore);
@@ -426,8 +614,15 @@ export function serializeIptables(r: IptablesRuleset, previousChains: Iterable<s
 }
 
 /** Full sync text for one node (stale chains from opts.previousChains are deleted). */
-export function renderIptables(model: LabModel, nodeName: string, slices: EndpointSlice[], opts: IptablesOptions = {}): string {
-  return serializeIptables(buildIptablesRuleset(model, nodeName, slices, opts), opts.previousChains ?? [], { backend: model.cluster.iptablesBackend });
+export function renderIptables(
+  model: LabModel,
+  nodeName: string,
+  slices: EndpointSlice[],
+  opts: IptablesOptions = {},
+): string {
+  return serializeIptables(buildIptablesRuleset(model, nodeName, slices, opts), opts.previousChains ?? [], {
+    backend: model.cluster.iptablesBackend,
+  });
 }
 
 function sameRules(a: string[] | undefined, b: string[]): boolean {
@@ -441,7 +636,11 @@ function sameRules(a: string[] | undefined, b: string[]): boolean {
  * top-level chains: rewriting KUBE-SERVICES (one rule per service) on an endpoint change is what
  * made a partial sync cost as much as a full one at 10,000 services.
  */
-export function renderIptablesPartial(prev: IptablesRuleset, next: IptablesRuleset, restore: RestoreOptions = {}): string {
+export function renderIptablesPartial(
+  prev: IptablesRuleset,
+  next: IptablesRuleset,
+  restore: RestoreOptions = {},
+): string {
   const out: string[] = [];
   writeTable(out, 'filter', next.filter, () => true, [], restore);
   writeTable(

@@ -40,18 +40,54 @@ interface IpsetDef {
 
 /** The ipsets of pkg/proxy/ipvs/ipset.go this lab uses (IPv4, no SCTP). */
 export const IPVS_IPSETS: IpsetDef[] = [
-  { name: 'KUBE-LOOP-BACK', type: 'hash:ip,port,ip', comment: 'Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose' },
-  { name: 'KUBE-CLUSTER-IP', type: 'hash:ip,port', comment: 'Kubernetes service cluster ip + port for masquerade purpose' },
-  { name: 'KUBE-EXTERNAL-IP', type: 'hash:ip,port', comment: 'Kubernetes service external ip + port for masquerade and filter purpose' },
-  { name: 'KUBE-EXTERNAL-IP-LOCAL', type: 'hash:ip,port', comment: 'Kubernetes service external ip + port with externalTrafficPolicy=local' },
+  {
+    name: 'KUBE-LOOP-BACK',
+    type: 'hash:ip,port,ip',
+    comment: 'Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose',
+  },
+  {
+    name: 'KUBE-CLUSTER-IP',
+    type: 'hash:ip,port',
+    comment: 'Kubernetes service cluster ip + port for masquerade purpose',
+  },
+  {
+    name: 'KUBE-EXTERNAL-IP',
+    type: 'hash:ip,port',
+    comment: 'Kubernetes service external ip + port for masquerade and filter purpose',
+  },
+  {
+    name: 'KUBE-EXTERNAL-IP-LOCAL',
+    type: 'hash:ip,port',
+    comment: 'Kubernetes service external ip + port with externalTrafficPolicy=local',
+  },
   { name: 'KUBE-LOAD-BALANCER', type: 'hash:ip,port', comment: 'Kubernetes service lb portal' },
-  { name: 'KUBE-LOAD-BALANCER-LOCAL', type: 'hash:ip,port', comment: 'Kubernetes service load balancer ip + port with externalTrafficPolicy=local' },
-  { name: 'KUBE-LOAD-BALANCER-FW', type: 'hash:ip,port', comment: 'Kubernetes service load balancer ip + port for load balancer with sourceRange' },
-  { name: 'KUBE-LOAD-BALANCER-SOURCE-CIDR', type: 'hash:ip,port,net', comment: 'Kubernetes service load balancer ip + port + source cidr for packet filter purpose' },
+  {
+    name: 'KUBE-LOAD-BALANCER-LOCAL',
+    type: 'hash:ip,port',
+    comment: 'Kubernetes service load balancer ip + port with externalTrafficPolicy=local',
+  },
+  {
+    name: 'KUBE-LOAD-BALANCER-FW',
+    type: 'hash:ip,port',
+    comment: 'Kubernetes service load balancer ip + port for load balancer with sourceRange',
+  },
+  {
+    name: 'KUBE-LOAD-BALANCER-SOURCE-CIDR',
+    type: 'hash:ip,port,net',
+    comment: 'Kubernetes service load balancer ip + port + source cidr for packet filter purpose',
+  },
   { name: 'KUBE-NODE-PORT-TCP', type: 'bitmap:port', comment: 'Kubernetes nodeport TCP port for masquerade purpose' },
-  { name: 'KUBE-NODE-PORT-LOCAL-TCP', type: 'bitmap:port', comment: 'Kubernetes nodeport TCP port with externalTrafficPolicy=local' },
+  {
+    name: 'KUBE-NODE-PORT-LOCAL-TCP',
+    type: 'bitmap:port',
+    comment: 'Kubernetes nodeport TCP port with externalTrafficPolicy=local',
+  },
   { name: 'KUBE-NODE-PORT-UDP', type: 'bitmap:port', comment: 'Kubernetes nodeport UDP port for masquerade purpose' },
-  { name: 'KUBE-NODE-PORT-LOCAL-UDP', type: 'bitmap:port', comment: 'Kubernetes nodeport UDP port with externalTrafficPolicy=local' },
+  {
+    name: 'KUBE-NODE-PORT-LOCAL-UDP',
+    type: 'bitmap:port',
+    comment: 'Kubernetes nodeport UDP port with externalTrafficPolicy=local',
+  },
   { name: 'KUBE-HEALTH-CHECK-NODE-PORT', type: 'bitmap:port', comment: 'Kubernetes health check node port' },
   { name: 'KUBE-IPVS-IPS', type: 'hash:ip', comment: 'IPVS service ips' },
 ];
@@ -60,7 +96,13 @@ export const IPVS_IPSETS: IpsetDef[] = [
 export const IPVS_JUMPS: JumpRule[] = [
   { table: 'nat', chain: 'OUTPUT', target: 'KUBE-SERVICES', comment: 'kubernetes service portals', extra: [] },
   { table: 'nat', chain: 'PREROUTING', target: 'KUBE-SERVICES', comment: 'kubernetes service portals', extra: [] },
-  { table: 'nat', chain: 'POSTROUTING', target: 'KUBE-POSTROUTING', comment: 'kubernetes postrouting rules', extra: [] },
+  {
+    table: 'nat',
+    chain: 'POSTROUTING',
+    target: 'KUBE-POSTROUTING',
+    comment: 'kubernetes postrouting rules',
+    extra: [],
+  },
   { table: 'filter', chain: 'FORWARD', target: 'KUBE-FORWARD', comment: 'kubernetes forwarding rules', extra: [] },
   { table: 'filter', chain: 'INPUT', target: 'KUBE-NODE-PORT', comment: 'kubernetes health check rules', extra: [] },
   { table: 'filter', chain: 'INPUT', target: 'KUBE-PROXY-FIREWALL', comment: 'kube-proxy firewall rules', extra: [] },
@@ -190,45 +232,72 @@ function renderIpvsIptables(podCIDR: string, sets: Sets, opts: IpvsOptions): str
   const nat: string[] = [];
   const filter: string[] = [];
   const natChains = ['KUBE-SERVICES', 'KUBE-POSTROUTING', 'KUBE-NODE-PORT', 'KUBE-LOAD-BALANCER', 'KUBE-MARK-MASQ'];
-  const filterChains = ['KUBE-FORWARD', 'KUBE-NODE-PORT', 'KUBE-PROXY-FIREWALL', 'KUBE-SOURCE-RANGES-FIREWALL', 'KUBE-IPVS-FILTER'];
+  const filterChains = [
+    'KUBE-FORWARD',
+    'KUBE-NODE-PORT',
+    'KUBE-PROXY-FIREWALL',
+    'KUBE-SOURCE-RANGES-FIREWALL',
+    'KUBE-IPVS-FILTER',
+  ];
   const c = (comment: string) => `-m comment --comment "${comment}"`;
   const def = (name: string) => IPVS_IPSETS.find((s) => s.name === name)!.comment;
 
   if (sets.has('KUBE-LOAD-BALANCER')) {
-    nat.push(`-A KUBE-SERVICES ${c(def('KUBE-LOAD-BALANCER'))} -m set --match-set KUBE-LOAD-BALANCER dst,dst -j KUBE-LOAD-BALANCER`);
+    nat.push(
+      `-A KUBE-SERVICES ${c(def('KUBE-LOAD-BALANCER'))} -m set --match-set KUBE-LOAD-BALANCER dst,dst -j KUBE-LOAD-BALANCER`,
+    );
     if (sets.has('KUBE-LOAD-BALANCER-LOCAL')) {
-      nat.push(`-A KUBE-LOAD-BALANCER ${c(def('KUBE-LOAD-BALANCER-LOCAL'))} -m set --match-set KUBE-LOAD-BALANCER-LOCAL dst,dst -j RETURN`);
+      nat.push(
+        `-A KUBE-LOAD-BALANCER ${c(def('KUBE-LOAD-BALANCER-LOCAL'))} -m set --match-set KUBE-LOAD-BALANCER-LOCAL dst,dst -j RETURN`,
+      );
     }
     nat.push('-A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ');
   }
   if (opts.masqueradeAll) {
-    nat.push(`-A KUBE-SERVICES ${c(def('KUBE-CLUSTER-IP'))} -m set --match-set KUBE-CLUSTER-IP dst,dst -j KUBE-MARK-MASQ`);
+    nat.push(
+      `-A KUBE-SERVICES ${c(def('KUBE-CLUSTER-IP'))} -m set --match-set KUBE-CLUSTER-IP dst,dst -j KUBE-MARK-MASQ`,
+    );
   } else {
     // Only off-cluster sources are SNAT'd to a ClusterIP (pods keep their address).
-    nat.push(`-A KUBE-SERVICES ${c(def('KUBE-CLUSTER-IP'))} -m set --match-set KUBE-CLUSTER-IP dst,dst ! -s ${podCIDR} -j KUBE-MARK-MASQ`);
+    nat.push(
+      `-A KUBE-SERVICES ${c(def('KUBE-CLUSTER-IP'))} -m set --match-set KUBE-CLUSTER-IP dst,dst ! -s ${podCIDR} -j KUBE-MARK-MASQ`,
+    );
   }
   if (sets.has('KUBE-EXTERNAL-IP')) {
-    nat.push(`-A KUBE-SERVICES ${c(def('KUBE-EXTERNAL-IP'))} -m set --match-set KUBE-EXTERNAL-IP dst,dst -j KUBE-MARK-MASQ`);
+    nat.push(
+      `-A KUBE-SERVICES ${c(def('KUBE-EXTERNAL-IP'))} -m set --match-set KUBE-EXTERNAL-IP dst,dst -j KUBE-MARK-MASQ`,
+    );
     // External IPs are bound to kube-ipvs0, so they are local: let IPVS (INPUT) take them.
-    nat.push(`-A KUBE-SERVICES ${c(def('KUBE-EXTERNAL-IP'))} -m set --match-set KUBE-EXTERNAL-IP dst,dst -m addrtype --dst-type LOCAL -j ACCEPT`);
+    nat.push(
+      `-A KUBE-SERVICES ${c(def('KUBE-EXTERNAL-IP'))} -m set --match-set KUBE-EXTERNAL-IP dst,dst -m addrtype --dst-type LOCAL -j ACCEPT`,
+    );
   }
   if (sets.has('KUBE-EXTERNAL-IP-LOCAL')) {
-    nat.push(`-A KUBE-SERVICES ${c(def('KUBE-EXTERNAL-IP-LOCAL'))} -m set --match-set KUBE-EXTERNAL-IP-LOCAL dst,dst -j ACCEPT`);
+    nat.push(
+      `-A KUBE-SERVICES ${c(def('KUBE-EXTERNAL-IP-LOCAL'))} -m set --match-set KUBE-EXTERNAL-IP-LOCAL dst,dst -j ACCEPT`,
+    );
   }
   nat.push('-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT');
   nat.push('-A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT');
-  if (sets.has('KUBE-LOAD-BALANCER')) nat.push('-A KUBE-SERVICES -m set --match-set KUBE-LOAD-BALANCER dst,dst -j ACCEPT');
+  if (sets.has('KUBE-LOAD-BALANCER'))
+    nat.push('-A KUBE-SERVICES -m set --match-set KUBE-LOAD-BALANCER dst,dst -j ACCEPT');
   for (const p of ['TCP', 'UDP']) {
     const proto = p.toLowerCase();
     if (sets.has(`KUBE-NODE-PORT-LOCAL-${p}`)) {
       // ETP Local: keep the client address, no SNAT.
-      nat.push(`-A KUBE-NODE-PORT -p ${proto} ${c(def(`KUBE-NODE-PORT-LOCAL-${p}`))} -m set --match-set KUBE-NODE-PORT-LOCAL-${p} dst -j RETURN`);
+      nat.push(
+        `-A KUBE-NODE-PORT -p ${proto} ${c(def(`KUBE-NODE-PORT-LOCAL-${p}`))} -m set --match-set KUBE-NODE-PORT-LOCAL-${p} dst -j RETURN`,
+      );
     }
     if (sets.has(`KUBE-NODE-PORT-${p}`)) {
-      nat.push(`-A KUBE-NODE-PORT -p ${proto} ${c(def(`KUBE-NODE-PORT-${p}`))} -m set --match-set KUBE-NODE-PORT-${p} dst -j KUBE-MARK-MASQ`);
+      nat.push(
+        `-A KUBE-NODE-PORT -p ${proto} ${c(def(`KUBE-NODE-PORT-${p}`))} -m set --match-set KUBE-NODE-PORT-${p} dst -j KUBE-MARK-MASQ`,
+      );
     }
   }
-  nat.push(`-A KUBE-POSTROUTING ${c(def('KUBE-LOOP-BACK'))} -m set --match-set KUBE-LOOP-BACK dst,dst,src -j MASQUERADE`);
+  nat.push(
+    `-A KUBE-POSTROUTING ${c(def('KUBE-LOOP-BACK'))} -m set --match-set KUBE-LOOP-BACK dst,dst,src -j MASQUERADE`,
+  );
   nat.push(`-A KUBE-POSTROUTING -m mark ! --mark ${MASQ_MARK}/${MASQ_MARK} -j RETURN`);
   nat.push(`-A KUBE-POSTROUTING -j MARK --xor-mark ${MASQ_MARK}`);
   nat.push(
@@ -238,13 +307,23 @@ function renderIpvsIptables(podCIDR: string, sets: Sets, opts: IpvsOptions): str
   nat.push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${MASQ_MARK}`);
 
   filter.push('-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP');
-  filter.push(`-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`);
-  filter.push('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
-  filter.push(`-A KUBE-NODE-PORT ${c(def('KUBE-HEALTH-CHECK-NODE-PORT'))} -m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT`);
+  filter.push(
+    `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`,
+  );
+  filter.push(
+    '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  );
+  filter.push(
+    `-A KUBE-NODE-PORT ${c(def('KUBE-HEALTH-CHECK-NODE-PORT'))} -m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT`,
+  );
   if (sets.has('KUBE-LOAD-BALANCER-FW')) {
     // loadBalancerSourceRanges: allowed (LB IP, port, source) RETURN, the rest of the FW set DROP.
-    filter.push(`-A KUBE-PROXY-FIREWALL ${c(def('KUBE-LOAD-BALANCER-FW'))} -m set --match-set KUBE-LOAD-BALANCER-FW dst,dst -j KUBE-SOURCE-RANGES-FIREWALL`);
-    filter.push(`-A KUBE-SOURCE-RANGES-FIREWALL -m set --match-set KUBE-LOAD-BALANCER-SOURCE-CIDR dst,dst,src -j RETURN`);
+    filter.push(
+      `-A KUBE-PROXY-FIREWALL ${c(def('KUBE-LOAD-BALANCER-FW'))} -m set --match-set KUBE-LOAD-BALANCER-FW dst,dst -j KUBE-SOURCE-RANGES-FIREWALL`,
+    );
+    filter.push(
+      `-A KUBE-SOURCE-RANGES-FIREWALL -m set --match-set KUBE-LOAD-BALANCER-SOURCE-CIDR dst,dst,src -j RETURN`,
+    );
     filter.push('-A KUBE-SOURCE-RANGES-FIREWALL -j DROP');
   }
   // Service addresses on kube-ipvs0 are local: refuse connections to anything that is not a service port.

@@ -13,7 +13,15 @@
 import type { LabModel } from '../model/types';
 import type { Endpoint, EndpointSlice } from './endpoints';
 import { nftEndpointChainBase, nftServiceChainBase } from './hash';
-import { MASQ_MARK, type ProxyOptions, type ServicePortInfo, chainUse, cidrContains, findNode, servicePortInfos } from './service-ports';
+import {
+  MASQ_MARK,
+  type ProxyOptions,
+  type ServicePortInfo,
+  chainUse,
+  cidrContains,
+  findNode,
+  servicePortInfos,
+} from './service-ports';
 
 export const NFT_TABLE = 'ip kube-proxy';
 
@@ -55,18 +63,34 @@ const FIXED_CONTAINERS: string[] = [
 const CONTAINER_NAMES = FIXED_CONTAINERS.map((c) => c.split(' ')[1]);
 
 function baseChains(serviceCIDR: string): Record<string, NftChain> {
-  const c = (rules: string[], base?: string, comment?: string): NftChain => ({ rules, ...(base ? { base } : {}), ...(comment ? { comment } : {}) });
+  const c = (rules: string[], base?: string, comment?: string): NftChain => ({
+    rules,
+    ...(base ? { base } : {}),
+    ...(comment ? { comment } : {}),
+  });
   return {
     'cluster-ips-check': c([
       'ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"',
       `ip daddr { ${serviceCIDR} } drop comment "Drop traffic to unallocated ClusterIPs"`,
     ]),
     // Filtering runs on pre-DNAT destinations, so these hook in before nat (-100).
-    'filter-prerouting-pre-dnat': c(['ct state new jump firewall-check'], 'type filter hook prerouting priority -110 ;'),
+    'filter-prerouting-pre-dnat': c(
+      ['ct state new jump firewall-check'],
+      'type filter hook prerouting priority -110 ;',
+    ),
     'filter-output-pre-dnat': c(['ct state new jump firewall-check'], 'type filter hook output priority -110 ;'),
-    'filter-forward': c(['ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check'], 'type filter hook forward priority 0 ;'),
-    'filter-input': c(['ct state new jump nodeport-endpoints-check', 'ct state new jump service-endpoints-check'], 'type filter hook input priority 0 ;'),
-    'filter-output': c(['ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check'], 'type filter hook output priority 0 ;'),
+    'filter-forward': c(
+      ['ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check'],
+      'type filter hook forward priority 0 ;',
+    ),
+    'filter-input': c(
+      ['ct state new jump nodeport-endpoints-check', 'ct state new jump service-endpoints-check'],
+      'type filter hook input priority 0 ;',
+    ),
+    'filter-output': c(
+      ['ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check'],
+      'type filter hook output priority 0 ;',
+    ),
     'firewall-check': c(['ip daddr . meta l4proto . th dport vmap @firewall-ips']),
     [MARK_MASQ]: c([`mark set mark or ${MASQ_MARK}`]),
     masquerading: c([`mark and ${MASQ_MARK} == 0 return`, `mark set mark xor ${MASQ_MARK}`, 'masquerade fully-random']),
@@ -117,14 +141,22 @@ export interface NftOptions extends ProxyOptions {
 }
 
 /** Builds the desired table contents of one node. */
-export function buildNftState(model: LabModel, nodeName: string, slices: EndpointSlice[], opts: NftOptions = {}): NftState {
+export function buildNftState(
+  model: LabModel,
+  nodeName: string,
+  slices: EndpointSlice[],
+  opts: NftOptions = {},
+): NftState {
   const node = findNode(model, nodeName);
   const b = new Builder(model.cluster.serviceCIDR);
   // kube-proxy's nftables default --nodeport-addresses is the node's primary IP.
   b.element('nodeport-ips', node.ip);
   const infos = servicePortInfos(model, nodeName, slices, opts);
   const pickers = infos.reduce(
-    (n, i) => n + (i.clusterEndpoints.length > 0 && i.usesClusterEndpoints ? 1 : 0) + (i.localEndpoints.length > 0 && i.usesLocalEndpoints ? 1 : 0),
+    (n, i) =>
+      n +
+      (i.clusterEndpoints.length > 0 && i.usesClusterEndpoints ? 1 : 0) +
+      (i.localEndpoints.length > 0 && i.usesLocalEndpoints ? 1 : 0),
     0,
   );
   const cascade = pickers > (opts.vmapLimit ?? NFT_VMAP_LIMIT);
@@ -136,7 +168,8 @@ export function buildNftState(model: LabModel, nodeName: string, slices: Endpoin
 
 /** Rules choosing one of `targets` uniformly: one vmap, or a numgen cascade (see NFT_VMAP_LIMIT). */
 export function endpointPickRules(targets: string[], cascade: boolean): string[] {
-  if (!cascade) return [`numgen random mod ${targets.length} vmap { ${targets.map((t, i) => `${i} : goto ${t}`).join(' , ')} }`];
+  if (!cascade)
+    return [`numgen random mod ${targets.length} vmap { ${targets.map((t, i) => `${i} : goto ${t}`).join(' , ')} }`];
   const n = targets.length;
   return targets.map((t, i) => (i < n - 1 ? `numgen random mod ${n - i} == 0 goto ${t}` : `goto ${t}`));
 }
@@ -277,7 +310,12 @@ export function serializeNft(state: NftState): string {
   return out.join('\n') + '\n';
 }
 
-export function renderNftables(model: LabModel, nodeName: string, slices: EndpointSlice[], opts: NftOptions = {}): string {
+export function renderNftables(
+  model: LabModel,
+  nodeName: string,
+  slices: EndpointSlice[],
+  opts: NftOptions = {},
+): string {
   return serializeNft(buildNftState(model, nodeName, slices, opts));
 }
 
@@ -297,11 +335,14 @@ function sameElement(a: NftElement | undefined, b: NftElement): boolean {
  */
 export function renderNftablesIncremental(prev: NftState, next: NftState): string {
   const changedSets = new Set(
-    Object.keys(next.affinitySets).filter((s) => s in prev.affinitySets && prev.affinitySets[s] !== next.affinitySets[s]),
+    Object.keys(next.affinitySets).filter(
+      (s) => s in prev.affinitySets && prev.affinitySets[s] !== next.affinitySets[s],
+    ),
   );
   const staleSets = Object.keys(prev.affinitySets).filter((s) => !(s in next.affinitySets));
   const newSets = Object.keys(next.affinitySets).filter((s) => !(s in prev.affinitySets));
-  const refsChangedSet = (c: NftChain) => changedSets.size > 0 && c.rules.some((r) => [...changedSets].some((s) => r.includes(`@${s} `)));
+  const refsChangedSet = (c: NftChain) =>
+    changedSets.size > 0 && c.rules.some((r) => [...changedSets].some((s) => r.includes(`@${s} `)));
   const newChains = Object.keys(next.chains).filter((c) => !(c in prev.chains));
   const changedChains = Object.keys(next.chains).filter(
     (c) => c in prev.chains && (!sameChain(prev.chains[c], next.chains[c]) || refsChangedSet(next.chains[c])),

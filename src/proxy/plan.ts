@@ -112,7 +112,9 @@ function renderModePlan(
       return {
         files: { [file]: text },
         commands: [
-          ...sysctlCommands(opts.localhostNodePorts === false ? PROXY_SYSCTLS : { ...PROXY_SYSCTLS, ...LOCALNET_SYSCTLS }),
+          ...sysctlCommands(
+            opts.localhostNodePorts === false ? PROXY_SYSCTLS : { ...PROXY_SYSCTLS, ...LOCALNET_SYSCTLS },
+          ),
           BRIDGE_NF,
           `${restore} -w --noflush ${file}`,
           ...renderIptablesBootstrap(backend),

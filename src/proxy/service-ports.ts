@@ -98,7 +98,7 @@ export function cidrContains(cidr: string, ip: string): boolean {
   if (!c || a === undefined) return false;
   if (c.prefix === 0) return true;
   const mask = (0xffffffff << (32 - c.prefix)) >>> 0;
-  return ((c.address & mask) >>> 0) === ((a & mask) >>> 0);
+  return (c.address & mask) >>> 0 === (a & mask) >>> 0;
 }
 
 /** Every proxied service port, in model order, categorized for `nodeName`. */
@@ -114,13 +114,13 @@ export function servicePortInfos(
     if (!isProxied(svc)) continue;
     const extras = opts.serviceExtras?.[`${svc.namespace}/${svc.name}`] ?? {};
     const externalIPs = extras.externalIPs ?? [];
-    const loadBalancerIPs = svc.type === 'LoadBalancer' ? extras.loadBalancerIPs ?? [] : [];
+    const loadBalancerIPs = svc.type === 'LoadBalancer' ? (extras.loadBalancerIPs ?? []) : [];
     for (const port of svc.ports) {
       const slice = byKey.get(
         sliceKey({ namespace: svc.namespace, service: svc.name, portName: port.name ?? '', protocol: port.protocol }),
       );
       const ready = (slice?.endpoints ?? []).filter((e) => e.ready);
-      const nodePort = svc.type === 'NodePort' || svc.type === 'LoadBalancer' ? port.nodePort ?? 0 : 0;
+      const nodePort = svc.type === 'NodePort' || svc.type === 'LoadBalancer' ? (port.nodePort ?? 0) : 0;
       const externallyAccessible = nodePort > 0 || externalIPs.length > 0 || loadBalancerIPs.length > 0;
       const internalPolicyLocal = svc.internalTrafficPolicy === 'Local';
       const externalPolicyLocal = externallyAccessible && svc.externalTrafficPolicy === 'Local';
@@ -146,7 +146,7 @@ export function servicePortInfos(
         sourceRanges: (svc.loadBalancerSourceRanges ?? []).map((r) => r.trim()).filter((r) => r.length > 0),
         nodePort,
         healthCheckNodePort:
-          svc.type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local' ? svc.healthCheckNodePort ?? 0 : 0,
+          svc.type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local' ? (svc.healthCheckNodePort ?? 0) : 0,
         affinitySeconds: svc.sessionAffinity === 'ClientIP' ? svc.affinityTimeoutSeconds || 10800 : 0,
         internalPolicyLocal,
         externalPolicyLocal,

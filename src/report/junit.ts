@@ -9,7 +9,12 @@ export function renderJunit(report: VerifyReport): string {
     const ps = report.probes.filter((p) => p.path === id);
     const cases = ps.map((p) => {
       const body = `<system-out>${esc(JSON.stringify(p.evidence))}</system-out>`;
-      const fail = p.verdict === 'fail' ? `<failure message="${esc(p.reason ?? 'failed')}"/>` : p.verdict === 'not applicable' ? `<skipped message="${esc(`not applicable: ${p.reason ?? ''}`)}"/>` : '';
+      const fail =
+        p.verdict === 'fail'
+          ? `<failure message="${esc(p.reason ?? 'failed')}"/>`
+          : p.verdict === 'not applicable'
+            ? `<skipped message="${esc(`not applicable: ${p.reason ?? ''}`)}"/>`
+            : '';
       return `    <testcase classname="${esc(`${report.lab}.${id}`)}" name="${esc(`${p.name} (${p.from} -> ${p.to})`)}">${fail}${body}</testcase>`;
     });
     return `  <testsuite name="${esc(id)}" tests="${ps.length}" failures="${ps.filter((p) => p.verdict === 'fail').length}" skipped="${ps.filter((p) => p.verdict === 'not applicable').length}">\n${cases.join('\n')}\n  </testsuite>`;

@@ -36,7 +36,9 @@ export function renderNetpolMatrix(results: ProbeResult[]): string[] {
         const o = r.obs[i];
         if (!o) return pad(`${mark(e.verdict)}?`);
         if (o.verdict === e.verdict) return pad(mark(o.verdict));
-        wrong.push(`  ! ${r.from} -> ${c} ${k}: expected ${e.verdict}${e.deciding.length ? ` by ${e.deciding.join(', ')}` : ''} (${e.reason}), observed ${o.verdict}${o.droppedAt ? `, dropped at ${o.droppedAt}` : ''}${o.error ? ` (${o.error})` : ''}`);
+        wrong.push(
+          `  ! ${r.from} -> ${c} ${k}: expected ${e.verdict}${e.deciding.length ? ` by ${e.deciding.join(', ')}` : ''} (${e.reason}), observed ${o.verdict}${o.droppedAt ? `, dropped at ${o.droppedAt}` : ''}${o.error ? ` (${o.error})` : ''}`,
+        );
         return pad(`${mark(o.verdict)}!`);
       });
       lines.push(`  ${pad0(r.from)}${cells.join('')}`);

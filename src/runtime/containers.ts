@@ -99,7 +99,9 @@ async function createAndStartNow(spec: ContainerSpec): Promise<{ id: string; pid
         ...securityHostConfig(spec.privileges, spec.pidHost),
         // Lab containers have no way out, so a lookup must fail at once (127.0.0.1 refuses) rather
         // than wait for the host's resolvers; pods get their cluster resolver instead.
-        ...(spec.dns ? { Dns: spec.dns.servers, DnsSearch: spec.dns.search, DnsOptions: spec.dns.options } : { Dns: ['127.0.0.1'] }),
+        ...(spec.dns
+          ? { Dns: spec.dns.servers, DnsSearch: spec.dns.search, DnsOptions: spec.dns.options }
+          : { Dns: ['127.0.0.1'] }),
         Sysctls: spec.sysctls,
         Binds: spec.binds,
         ...(spec.extraHosts ? { ExtraHosts: spec.extraHosts } : {}),
@@ -170,17 +172,19 @@ export function notRunning(name: string, state: string, lab?: string): LabError 
 export async function runToCompletion(spec: ContainerSpec): Promise<{ exitCode: number; output: string }> {
   checkNotStopped(spec.name);
   // Only the creation is waited for by an interrupt; the clean-up then removes the running helper.
-  const c = await track(docker().createContainer({
-    name: spec.name,
-    Image: spec.image,
-    Cmd: spec.cmd,
-    Labels: { [LABEL_LAB]: spec.lab, [LABEL_ROLE]: spec.role, ...spec.labels },
-    HostConfig: {
-      NetworkMode: 'none',
-      ...securityHostConfig(spec.privileges, spec.pidHost),
-      Binds: spec.binds,
-    },
-  }));
+  const c = await track(
+    docker().createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Labels: { [LABEL_LAB]: spec.lab, [LABEL_ROLE]: spec.role, ...spec.labels },
+      HostConfig: {
+        NetworkMode: 'none',
+        ...securityHostConfig(spec.privileges, spec.pidHost),
+        Binds: spec.binds,
+      },
+    }),
+  );
   try {
     await c.start();
     const res = (await c.wait()) as { StatusCode: number };

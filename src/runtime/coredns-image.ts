@@ -36,7 +36,10 @@ async function present(image: string): Promise<boolean> {
 
 /** `Get "https://...": dial tcp: lookup x on y:53: no such host` -> `no such host`. */
 export function lastWords(s: string): string {
-  const parts = s.split(/:\s+/).map((x) => x.trim()).filter(Boolean);
+  const parts = s
+    .split(/:\s+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
   return parts[parts.length - 1] ?? s;
 }
 
@@ -65,9 +68,13 @@ function pull(image: string, onProgress: (l: string) => void): Promise<void> {
 }
 
 /** Present, pulled, or unavailable with the reason. Engine trouble other than a failed pull throws. */
-export async function coreDnsAvailability(image = COREDNS_IMAGE, opts: CoreDnsImageOptions = {}): Promise<CoreDnsAvailability> {
+export async function coreDnsAvailability(
+  image = COREDNS_IMAGE,
+  opts: CoreDnsImageOptions = {},
+): Promise<CoreDnsAvailability> {
   if (await present(image)) return { available: true, how: 'present', reason: `image ${image} present locally`, image };
-  if (opts.pull === false) return { available: false, how: 'unavailable', reason: `image ${image} is not present locally (pull not tried)` };
+  if (opts.pull === false)
+    return { available: false, how: 'unavailable', reason: `image ${image} is not present locally (pull not tried)` };
   const ms = opts.pullTimeoutMs ?? COREDNS_PULL_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -78,32 +85,48 @@ export async function coreDnsAvailability(image = COREDNS_IMAGE, opts: CoreDnsIm
   } catch (err) {
     // The reason keeps the engine's last words ("no such host"); auto prints it as progress, not as a failure.
     const detail = firstLine((err as Error).message);
-    return { available: false, how: 'unavailable', reason: `image ${image} is not present locally and cannot be pulled: ${lastWords(detail)}`, detail };
+    return {
+      available: false,
+      how: 'unavailable',
+      reason: `image ${image} is not present locally and cannot be pulled: ${lastWords(detail)}`,
+      detail,
+    };
   } finally {
     clearTimeout(timer);
   }
-  if (!(await present(image))) return { available: false, how: 'unavailable', reason: `the pull of ${image} finished but the image is not there` };
+  if (!(await present(image)))
+    return { available: false, how: 'unavailable', reason: `the pull of ${image} finished but the image is not there` };
   return { available: true, how: 'pulled', reason: `image ${image} pulled`, image };
 }
 
 /** `k8s-netlab/coredns:<recipe hash>` of the recipe files as they are now. */
 export function coreDnsLocalTag(): string {
   const root = projectRoot();
-  return coreDnsRecipeTag(Object.fromEntries(COREDNS_RECIPE_FILES.map((p) => [p, readFileSync(path.join(root, p), 'utf8')])));
+  return coreDnsRecipeTag(
+    Object.fromEntries(COREDNS_RECIPE_FILES.map((p) => [p, readFileSync(path.join(root, p), 'utf8')])),
+  );
 }
 
 /** The Go toolchain: `go` on PATH, else /usr/local/go/bin/go (where the official tarball puts it). */
 export function findGo(env: Record<string, string | undefined> = process.env): string | undefined {
-  for (const d of (env.PATH ?? '').split(path.delimiter)) if (d && existsSync(path.join(d, 'go'))) return path.join(d, 'go');
+  for (const d of (env.PATH ?? '').split(path.delimiter))
+    if (d && existsSync(path.join(d, 'go'))) return path.join(d, 'go');
   return existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined;
 }
 
 /** Runs scripts/build-coredns-image.sh; rejects with its last lines. */
 export async function buildCoreDnsImage(tag: string, onProgress: (l: string) => void = () => undefined): Promise<void> {
   const go = findGo();
-  if (!go) throw new LabError('no Go toolchain to build the CoreDNS image', { hint: 'install Go >= 1.21 (https://go.dev/dl/), or make coredns/coredns pullable' });
+  if (!go)
+    throw new LabError('no Go toolchain to build the CoreDNS image', {
+      hint: 'install Go >= 1.21 (https://go.dev/dl/), or make coredns/coredns pullable',
+    });
   const env = { ...process.env, PATH: `${process.env.PATH ?? ''}${path.delimiter}${path.dirname(go)}` };
-  const child = execa('bash', [path.join(projectRoot(), 'scripts/build-coredns-image.sh'), tag], { all: true, reject: false, env });
+  const child = execa('bash', [path.join(projectRoot(), 'scripts/build-coredns-image.sh'), tag], {
+    all: true,
+    reject: false,
+    env,
+  });
   const tail: string[] = [];
   child.all?.on('data', (d: Buffer) => {
     for (const l of d.toString('utf8').split('\n')) {
@@ -114,7 +137,10 @@ export async function buildCoreDnsImage(tag: string, onProgress: (l: string) => 
     }
   });
   const res = await child;
-  if (res.exitCode !== 0) throw new LabError(`the CoreDNS image build failed (exit ${res.exitCode}):\n${tail.join('\n')}`, { hint: 'see the lines above; the build needs the Go module proxy (GOPROXY) or a filled module cache' });
+  if (res.exitCode !== 0)
+    throw new LabError(`the CoreDNS image build failed (exit ${res.exitCode}):\n${tail.join('\n')}`, {
+      hint: 'see the lines above; the build needs the Go module proxy (GOPROXY) or a filled module cache',
+    });
 }
 
 export interface ResolveCoreDnsOptions extends CoreDnsImageOptions {
@@ -137,17 +163,39 @@ export async function resolveCoreDnsImage(opts: ResolveCoreDnsOptions = {}): Pro
   const upstream = await coreDnsAvailability(COREDNS_IMAGE, { ...opts, pull: false });
   if (upstream.available) return upstream;
   const local = coreDnsLocalTag();
-  if (await present(local)) return { available: true, how: 'present', reason: `image ${local} (built from the CoreDNS Go module) present locally`, image: local };
+  if (await present(local))
+    return {
+      available: true,
+      how: 'present',
+      reason: `image ${local} (built from the CoreDNS Go module) present locally`,
+      image: local,
+    };
   const pulled = await coreDnsAvailability(COREDNS_IMAGE, opts);
   if (pulled.available || opts.build === false) return pulled;
-  if (!(opts.findGo ?? (() => findGo(env)))()) return { ...pulled, reason: `${pulled.reason}; no Go toolchain to build ${local} from the CoreDNS Go module` };
+  if (!(opts.findGo ?? (() => findGo(env)))())
+    return { ...pulled, reason: `${pulled.reason}; no Go toolchain to build ${local} from the CoreDNS Go module` };
   const progress = opts.onProgress ?? (() => undefined);
   progress(`${pulled.reason}; building ${local} from the CoreDNS Go module`);
   try {
     await buildCoreDnsImage(local, progress);
   } catch (err) {
-    return { available: false, how: 'unavailable', reason: `${pulled.reason}; the build of ${local} failed`, detail: (err as Error).message };
+    return {
+      available: false,
+      how: 'unavailable',
+      reason: `${pulled.reason}; the build of ${local} failed`,
+      detail: (err as Error).message,
+    };
   }
-  if (!(await present(local))) return { available: false, how: 'unavailable', reason: `the build of ${local} finished but the image is not there` };
-  return { available: true, how: 'built', reason: `image ${local} built from the CoreDNS Go module (${pulled.reason})`, image: local };
+  if (!(await present(local)))
+    return {
+      available: false,
+      how: 'unavailable',
+      reason: `the build of ${local} finished but the image is not there`,
+    };
+  return {
+    available: true,
+    how: 'built',
+    reason: `image ${local} built from the CoreDNS Go module (${pulled.reason})`,
+    image: local,
+  };
 }

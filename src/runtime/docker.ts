@@ -24,10 +24,13 @@ export function engineUnreachable(err: unknown, dockerHost = process.env.DOCKER_
   const where = dockerHost ?? 'unix:///var/run/docker.sock';
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'EACCES' || code === 'EPERM') {
-    return new EngineError(`permission denied on the Docker socket ${where.replace(/^unix:\/\//, '')}: a Docker engine is there, but this user may not use it`, {
-      hint: 'add your user to the docker group (sudo usermod -aG docker $USER, then log in again), or run lab with sudo',
-      cause: err,
-    });
+    return new EngineError(
+      `permission denied on the Docker socket ${where.replace(/^unix:\/\//, '')}: a Docker engine is there, but this user may not use it`,
+      {
+        hint: 'add your user to the docker group (sudo usermod -aG docker $USER, then log in again), or run lab with sudo',
+        cause: err,
+      },
+    );
   }
   return new EngineError(`no Docker engine answers at ${where}${code ? ` (${code})` : ''}`, {
     hint: 'start one (on Debian/Ubuntu as root: ./scripts/setup-docker.sh), or point DOCKER_HOST at a running engine',

@@ -28,7 +28,9 @@ export async function execBinary(container: string, argv: string[], opts: Binary
   let e;
   let stream: NodeJS.ReadWriteStream;
   try {
-    e = await docker().getContainer(container).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, AttachStdin: true });
+    e = await docker()
+      .getContainer(container)
+      .exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, AttachStdin: true });
     stream = (await e.start({ hijack: true, stdin: true })) as unknown as NodeJS.ReadWriteStream;
   } catch (err) {
     throw new EngineError(`could not run ${argv[0]} in ${container}: ${(err as Error).message}`, { cause: err });

@@ -7,7 +7,9 @@ export async function execStream(container: string, argv: string[]): Promise<num
   let e;
   let stream;
   try {
-    e = await docker().getContainer(container).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, AttachStdin: withStdin });
+    e = await docker()
+      .getContainer(container)
+      .exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, AttachStdin: withStdin });
     stream = await e.start({ hijack: true, stdin: withStdin });
   } catch (err) {
     return explainExecFailure(container, err);

@@ -35,7 +35,10 @@ export async function exec(container: string, argv: string[], opts: ExecOptions 
 /** The engine's 409 for an exec into a stopped container becomes an error naming it and the fix. */
 export async function explainExecFailure(container: string, err: unknown): Promise<never> {
   if ((err as { statusCode?: number }).statusCode === 409) {
-    const info = await docker().getContainer(container).inspect().catch(() => undefined);
+    const info = await docker()
+      .getContainer(container)
+      .inspect()
+      .catch(() => undefined);
     if (info && !info.State.Running) throw notRunning(container, info.State.Status, info.Config?.Labels?.[LABEL_LAB]);
   }
   throw err;
@@ -97,7 +100,8 @@ export function execScript(container: string, script: string, opts: ExecOptions 
 /** Like exec, but throws ExecError (with stdout/stderr) when the command fails. */
 export async function execOk(container: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
   const r = await exec(container, argv, opts);
-  if (r.failed) throw new ExecError({ container, command: r.command, exitStatus: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+  if (r.failed)
+    throw new ExecError({ container, command: r.command, exitStatus: r.exitCode, stdout: r.stdout, stderr: r.stderr });
   return r;
 }
 

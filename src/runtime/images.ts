@@ -35,7 +35,10 @@ export function projectRoot(): string {
   if (rootCache) return rootCache;
   let dir = __dirname;
   for (let i = 0; i < 6; i++) {
-    if (existsSync(path.join(dir, RECIPE_FILES.debootstrapScript)) && existsSync(path.join(dir, RECIPE_FILES.netexec))) {
+    if (
+      existsSync(path.join(dir, RECIPE_FILES.debootstrapScript)) &&
+      existsSync(path.join(dir, RECIPE_FILES.netexec))
+    ) {
       rootCache = dir;
       return dir;
     }
@@ -73,7 +76,9 @@ export async function ensureImage(opts: EnsureImageOptions = {}): Promise<string
   const asked = process.env[NODE_IMAGE_ENV]?.trim();
   if (asked) {
     if (await imageExists(asked)) return asked;
-    throw new LabError(`${NODE_IMAGE_ENV}=${asked}: no such image`, { hint: `build it first, or unset ${NODE_IMAGE_ENV} to use the recipe's image (lab images build)` });
+    throw new LabError(`${NODE_IMAGE_ENV}=${asked}: no such image`, {
+      hint: `build it first, or unset ${NODE_IMAGE_ENV} to use the recipe's image (lab images build)`,
+    });
   }
   const tag = imageTag();
   if (await imageExists(tag)) return tag;
@@ -89,7 +94,9 @@ export async function ensureImage(opts: EnsureImageOptions = {}): Promise<string
     try {
       await buildWithDockerfile(tag, progress);
     } catch (err) {
-      progress(`[image] Dockerfile build failed (${firstLine((err as Error).message)}); using the offline debootstrap builder`);
+      progress(
+        `[image] Dockerfile build failed (${firstLine((err as Error).message)}); using the offline debootstrap builder`,
+      );
       await buildWithDebootstrap(tag, progress);
     }
   }
@@ -102,7 +109,9 @@ export function pickBuilder(option: ImageBuilder | undefined, env: string | unde
   if (option && option !== 'auto') return option;
   if (env === undefined || env === '') return 'auto';
   if (env === 'auto' || env === 'dockerfile' || env === 'debootstrap') return env;
-  throw new InputError(`K8S_NETLAB_IMAGE_BUILDER=${env} is not a builder`, { hint: 'use auto, dockerfile or debootstrap' });
+  throw new InputError(`K8S_NETLAB_IMAGE_BUILDER=${env} is not a builder`, {
+    hint: 'use auto, dockerfile or debootstrap',
+  });
 }
 
 function firstLine(s: string): string {
@@ -150,15 +159,25 @@ export interface DockerfileBuildOptions {
  * namespace: apt-get needs the Debian mirror, and an engine started with --iptables=false (as
  * scripts/setup-docker.sh starts it) gives the default bridge no way out.
  */
-export async function buildWithDockerfile(tag: string, progress: (l: string) => void, opts: DockerfileBuildOptions = {}): Promise<void> {
+export async function buildWithDockerfile(
+  tag: string,
+  progress: (l: string) => void,
+  opts: DockerfileBuildOptions = {},
+): Promise<void> {
   const d = docker();
   const base = opts.base ?? BASE_IMAGE;
   const haveBase = await d
     .getImage(base)
     .inspect()
-    .then(() => true, () => false);
+    .then(
+      () => true,
+      () => false,
+    );
   if (!haveBase) {
-    if (opts.base) throw new LabError(`base image ${base} does not exist`, { hint: 'build it first (scripts/build-image-debootstrap.sh --base TAG)' });
+    if (opts.base)
+      throw new LabError(`base image ${base} does not exist`, {
+        hint: 'build it first (scripts/build-image-debootstrap.sh --base TAG)',
+      });
     progress(`[dockerfile] pulling ${base}`);
     await withTimeout(
       (async () => follow(await d.pull(base), (l) => progress(`[dockerfile] ${l}`)))(),
@@ -227,7 +246,9 @@ export async function imageInfo(tag: string): Promise<{ sizeBytes: number; creat
 }
 
 /** Every local lab image (any recipe), newest first. */
-export async function listLabImages(): Promise<Array<{ tag: string; sizeBytes: number; created: number; current: boolean }>> {
+export async function listLabImages(): Promise<
+  Array<{ tag: string; sizeBytes: number; created: number; current: boolean }>
+> {
   const current = imageTag();
   const list = await docker().listImages({ filters: { reference: [`${IMAGE_REPO}`] } });
   const rows = list.flatMap((img) =>

@@ -32,7 +32,16 @@ export interface KernelFeatures {
 export type FeatureName = Exclude<keyof KernelFeatures, 'details'>;
 
 export const FEATURES: FeatureName[] = [
-  'veth', 'bridge', 'vxlan', 'dummy', 'nftables', 'iptablesNft', 'iptablesLegacy', 'ipvs', 'ipset', 'conntrack',
+  'veth',
+  'bridge',
+  'vxlan',
+  'dummy',
+  'nftables',
+  'iptablesNft',
+  'iptablesLegacy',
+  'ipvs',
+  'ipset',
+  'conntrack',
 ];
 
 /** Kernel options/modules each feature needs, for the doctor's advice. */
@@ -42,7 +51,8 @@ export const FEATURE_NEEDS: Record<FeatureName, string> = {
   vxlan: 'CONFIG_VXLAN (module vxlan)',
   dummy: 'CONFIG_DUMMY (module dummy)',
   nftables: 'CONFIG_NF_TABLES (module nf_tables)',
-  iptablesNft: 'CONFIG_NF_TABLES + CONFIG_NFT_COMPAT and xt_statistic, xt_recent, xt_comment, xt_conntrack, xt_addrtype, xt_mark',
+  iptablesNft:
+    'CONFIG_NF_TABLES + CONFIG_NFT_COMPAT and xt_statistic, xt_recent, xt_comment, xt_conntrack, xt_addrtype, xt_mark',
   iptablesLegacy: 'CONFIG_IP_NF_IPTABLES, CONFIG_IP_NF_NAT and the same xt_* matches',
   ipvs: 'CONFIG_IP_VS (modules ip_vs, ip_vs_rr, ip_vs_wrr, ip_vs_sh)',
   ipset: 'CONFIG_IP_SET (modules ip_set, ip_set_hash_ip, ip_set_hash_ipport)',
@@ -125,9 +135,9 @@ function shQuote(s: string): string {
 /** The helper's script: prints `feature=yes|no`, `detail.feature=<first error>`, `tool.name=yes|no`. */
 export function renderProbeScript(): string {
   const lines = [
-    '# k8s-netlab kernel probe: each test in this container\'s own network namespace',
+    "# k8s-netlab kernel probe: each test in this container's own network namespace",
     't() { k=$1; shift; if out=$(sh -c "$1" 2>&1); then echo "$k=yes"; else echo "$k=no";',
-    '  printf \'detail.%s=%s\\n\' "$k" "$(printf \'%s\' "$out" | tr \'\\n\' \' \' | cut -c1-200)"; fi; }',
+    "  printf 'detail.%s=%s\\n' \"$k\" \"$(printf '%s' \"$out\" | tr '\\n' ' ' | cut -c1-200)\"; fi; }",
     'tool() { if sh -c "$2" >/dev/null 2>&1; then echo "tool.$1=yes"; else echo "tool.$1=no"; fi; }',
   ];
   for (const f of FEATURES) lines.push(`t ${f} ${shQuote(FEATURE_TESTS[f])}`);
@@ -204,22 +214,26 @@ export async function probeLab(image: string, lab = 'kernel-probe'): Promise<Pro
   const name = `k8s-netlab-kernel-probe-${process.pid}-${randomBytes(3).toString('hex')}`;
   let c;
   try {
-    c = await trackCreation(name, () => d.createContainer({
-      name,
-      Image: image,
-      Cmd: ['sh', '-c', renderProbeScript()],
-      // A lab's preflight labels it with the lab, so an interrupt or `lab down` removes it.
-      Labels: { [LABEL_LAB]: lab, [LABEL_ROLE]: 'helper' },
-      NetworkDisabled: false,
-      HostConfig: {
-        NetworkMode: 'none',
-        // What the lab's routers have (NET_ADMIN over its own namespace), nothing more.
-        ...securityHostConfig(privilegesFor('vpc')),
-        AutoRemove: true,
-      },
-    }));
+    c = await trackCreation(name, () =>
+      d.createContainer({
+        name,
+        Image: image,
+        Cmd: ['sh', '-c', renderProbeScript()],
+        // A lab's preflight labels it with the lab, so an interrupt or `lab down` removes it.
+        Labels: { [LABEL_LAB]: lab, [LABEL_ROLE]: 'helper' },
+        NetworkDisabled: false,
+        HostConfig: {
+          NetworkMode: 'none',
+          // What the lab's routers have (NET_ADMIN over its own namespace), nothing more.
+          ...securityHostConfig(privilegesFor('vpc')),
+          AutoRemove: true,
+        },
+      }),
+    );
   } catch (err) {
-    throw new EngineError(`could not create the kernel probe helper from ${image}: ${(err as Error).message}`, { cause: err });
+    throw new EngineError(`could not create the kernel probe helper from ${image}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const out = new PassThrough();
   const chunks: Buffer[] = [];
@@ -240,7 +254,10 @@ export async function probeLab(image: string, lab = 'kernel-probe'): Promise<Pro
     await Promise.race([
       Promise.all([removed, ended]),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new EngineError(`kernel probe helper ${name} did not finish in 60 s`)), PROBE_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new EngineError(`kernel probe helper ${name} did not finish in 60 s`)),
+          PROBE_TIMEOUT_MS,
+        );
       }),
     ]);
   } catch (err) {

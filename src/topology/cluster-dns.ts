@@ -51,7 +51,11 @@ export function clusterDnsObjects(dnsIP: string): SourcedObject[] {
   const service = {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: DNS_SERVICE, namespace: DNS_NAMESPACE, labels: { ...DNS_SELECTOR, 'kubernetes.io/name': 'CoreDNS' } },
+    metadata: {
+      name: DNS_SERVICE,
+      namespace: DNS_NAMESPACE,
+      labels: { ...DNS_SELECTOR, 'kubernetes.io/name': 'CoreDNS' },
+    },
     spec: {
       clusterIP: dnsIP,
       selector: { ...DNS_SELECTOR },
@@ -72,6 +76,7 @@ export function declaresClusterDns(objects: SourcedObject[]): boolean {
   return objects.some(
     ({ object }) =>
       object.metadata?.namespace === DNS_NAMESPACE &&
-      ((object.kind === 'Deployment' && object.metadata?.name === DNS_DEPLOYMENT) || (object.kind === 'Service' && object.metadata?.name === DNS_SERVICE)),
+      ((object.kind === 'Deployment' && object.metadata?.name === DNS_DEPLOYMENT) ||
+        (object.kind === 'Service' && object.metadata?.name === DNS_SERVICE)),
   );
 }

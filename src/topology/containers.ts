@@ -52,7 +52,11 @@ interface Listener {
 }
 
 /** Parses netexec flags (`--flag=value` or `--flag value`). */
-function parseNetexecFlags(flags: string[], path: string, issues: Issues): { httpPort: number; udpPort: number; bind: string } | undefined {
+function parseNetexecFlags(
+  flags: string[],
+  path: string,
+  issues: Issues,
+): { httpPort: number; udpPort: number; bind: string } | undefined {
   const values: Record<string, string> = {};
   let ok = true;
   for (let i = 0; i < flags.length; i++) {
@@ -60,7 +64,11 @@ function parseNetexecFlags(flags: string[], path: string, issues: Issues): { htt
     const eq = f.indexOf('=');
     const name = eq >= 0 ? f.slice(0, eq) : f;
     if (!NETEXEC_FLAGS.includes(name)) {
-      issues.add(path, `unsupported netexec flag "${f}"`, `the lab's netexec understands ${NETEXEC_FLAGS.join(', ')} (e.g. --http-port=8080)`);
+      issues.add(
+        path,
+        `unsupported netexec flag "${f}"`,
+        `the lab's netexec understands ${NETEXEC_FLAGS.join(', ')} (e.g. --http-port=8080)`,
+      );
       ok = false;
       continue;
     }
@@ -87,15 +95,24 @@ function parseNetexecFlags(flags: string[], path: string, issues: Issues): { htt
   for (const flag of ['--http-bind', '--udp-bind']) {
     const v = values[flag];
     if (v !== undefined && !isIp(v)) {
-      issues.add(path, `netexec ${flag}=${v} is not an IPv4 address`, 'use 0.0.0.0 (all addresses) or 127.0.0.1 (inside the pod only)');
+      issues.add(
+        path,
+        `netexec ${flag}=${v} is not an IPv4 address`,
+        'use 0.0.0.0 (all addresses) or 127.0.0.1 (inside the pod only)',
+      );
       ok = false;
     }
   }
   const httpBind = values['--http-bind'] ?? NETEXEC_DEFAULTS.bind;
-  const udpBind = values['--udp-bind'] ?? (values['--http-bind'] !== undefined && udpPort === 0 ? httpBind : NETEXEC_DEFAULTS.bind);
+  const udpBind =
+    values['--udp-bind'] ?? (values['--http-bind'] !== undefined && udpPort === 0 ? httpBind : NETEXEC_DEFAULTS.bind);
   // One bind address per server process; a UDP-disabled server only needs the HTTP one.
   if (udpPort !== 0 && httpBind !== udpBind) {
-    issues.add(path, `netexec --http-bind=${httpBind} and --udp-bind=${udpBind} differ`, 'the lab runs one bind address per container: give both flags the same address');
+    issues.add(
+      path,
+      `netexec --http-bind=${httpBind} and --udp-bind=${udpBind} differ`,
+      'the lab runs one bind address per container: give both flags the same address',
+    );
     ok = false;
   }
   return ok ? { httpPort, udpPort, bind: httpBind } : undefined;
@@ -112,8 +129,17 @@ function containerEnv(env: unknown, path: string, issues: Issues): string[] {
   env.forEach((e, i) => {
     const x = (e ?? {}) as { name?: unknown; value?: unknown; valueFrom?: unknown };
     if (typeof x.name !== 'string' || !/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(x.name))
-      issues.add(at(path, `[${i}].name`), `"${String(x.name)}" is not a valid environment variable name`, 'use letters, digits, _, - and ., not starting with a digit');
-    else if (x.valueFrom !== undefined) issues.add(at(path, `[${i}].valueFrom`), 'valueFrom is not supported by the lab', 'give the value inline with value:');
+      issues.add(
+        at(path, `[${i}].name`),
+        `"${String(x.name)}" is not a valid environment variable name`,
+        'use letters, digits, _, - and ., not starting with a digit',
+      );
+    else if (x.valueFrom !== undefined)
+      issues.add(
+        at(path, `[${i}].valueFrom`),
+        'valueFrom is not supported by the lab',
+        'give the value inline with value:',
+      );
     else out.push(`${x.name}=${x.value === undefined ? '' : String(x.value)}`);
   });
   return out;
@@ -125,12 +151,18 @@ export function resolveContainers(spec: RawPodSpec, specPath: string, issues: Is
   const names = new Set<string>();
   const portNames = new Set<string>();
   const listeners: Listener[] = [];
-  if (spec.hostNetwork) issues.add(at(specPath, 'hostNetwork'), 'hostNetwork pods are not supported by the lab yet', 'remove hostNetwork (or set it to false)');
+  if (spec.hostNetwork)
+    issues.add(
+      at(specPath, 'hostNetwork'),
+      'hostNetwork pods are not supported by the lab yet',
+      'remove hostNetwork (or set it to false)',
+    );
   spec.containers.forEach((c, i) => {
     const path = at(specPath, `containers[${i}]`);
     const nameProblem = dns1123LabelProblem(c.name);
     if (nameProblem) issues.add(at(path, 'name'), nameProblem, 'use a DNS-1123 label, e.g. web');
-    else if (names.has(c.name)) issues.add(at(path, 'name'), `Duplicate value: "${c.name}"`, 'container names must be unique in a pod');
+    else if (names.has(c.name))
+      issues.add(at(path, 'name'), `Duplicate value: "${c.name}"`, 'container names must be unique in a pod');
     names.add(c.name);
 
     const ports: ContainerPort[] = [];
@@ -139,10 +171,19 @@ export function resolveContainers(spec: RawPodSpec, specPath: string, issues: Is
       if (p.name !== undefined) {
         const problem = portNameProblem(p.name);
         if (problem) issues.add(at(pp, 'name'), problem, 'use a short name such as http or dns-udp');
-        else if (portNames.has(p.name)) issues.add(at(pp, 'name'), `Duplicate value: "${p.name}"`, 'port names must be unique across the containers of a pod');
+        else if (portNames.has(p.name))
+          issues.add(
+            at(pp, 'name'),
+            `Duplicate value: "${p.name}"`,
+            'port names must be unique across the containers of a pod',
+          );
         portNames.add(p.name);
       }
-      ports.push({ ...(p.name !== undefined ? { name: p.name } : {}), containerPort: p.containerPort, protocol: (p.protocol ?? 'TCP') as ContainerPort['protocol'] });
+      ports.push({
+        ...(p.name !== undefined ? { name: p.name } : {}),
+        containerPort: p.containerPort,
+        protocol: (p.protocol ?? 'TCP') as ContainerPort['protocol'],
+      });
     });
 
     const flags = netexecArgs(c);
@@ -158,7 +199,14 @@ export function resolveContainers(spec: RawPodSpec, specPath: string, issues: Is
     if (flags === undefined && repository(c.image) === DNS_IMAGE) {
       // The lab's offline cluster DNS server (knotd + unbound), run as processes in the pod netns.
       const dprobes = resolveProbes(c, path, ports, issues, { exec: true });
-      out.push({ kind: 'dns', name: c.name, image: c.image, bind: '0.0.0.0', ports, ...(dprobes ? { probes: dprobes } : {}) });
+      out.push({
+        kind: 'dns',
+        name: c.name,
+        image: c.image,
+        bind: '0.0.0.0',
+        ports,
+        ...(dprobes ? { probes: dprobes } : {}),
+      });
       return;
     }
     if (flags === undefined) {
@@ -204,7 +252,12 @@ export function resolveContainers(spec: RawPodSpec, specPath: string, issues: Is
     if (parsed.udpPort) mine.push({ container: c.name, protocol: 'UDP', port: parsed.udpPort, bind: parsed.bind });
     // Containers share the pod's network namespace: two servers on one port and address clash.
     for (const l of mine) {
-      const clash = listeners.find((o) => o.protocol === l.protocol && o.port === l.port && (o.bind === l.bind || o.bind === '0.0.0.0' || l.bind === '0.0.0.0'));
+      const clash = listeners.find(
+        (o) =>
+          o.protocol === l.protocol &&
+          o.port === l.port &&
+          (o.bind === l.bind || o.bind === '0.0.0.0' || l.bind === '0.0.0.0'),
+      );
       if (clash)
         issues.add(
           at(path, 'args'),

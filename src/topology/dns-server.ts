@@ -56,16 +56,30 @@ export function needsCoreDnsImage(requested: DnsServerSetting): boolean {
  * `coredns` whose image cannot be had is an input error (exit 2) raised before anything is
  * created; `field` names where it was asked for (`--dns-server` or `cluster.dnsServer`).
  */
-export function chooseDnsServer(requested: DnsServerSetting, available: CoreDnsAvailability | undefined, field = 'cluster.dnsServer', image = COREDNS_IMAGE): DnsServerChoice {
-  if (requested === 'offline') return { requested, server: 'offline', reason: 'offline asked for (knotd + unbound from the lab image)' };
+export function chooseDnsServer(
+  requested: DnsServerSetting,
+  available: CoreDnsAvailability | undefined,
+  field = 'cluster.dnsServer',
+  image = COREDNS_IMAGE,
+): DnsServerChoice {
+  if (requested === 'offline')
+    return { requested, server: 'offline', reason: 'offline asked for (knotd + unbound from the lab image)' };
   if (!available) throw new Error(`chooseDnsServer: ${requested} needs the CoreDNS image's availability`);
-  if (available.available) return { requested, server: 'coredns', reason: available.reason, image: available.image ?? image };
+  if (available.available)
+    return { requested, server: 'coredns', reason: available.reason, image: available.image ?? image };
   if (requested === 'coredns')
-    throw new InputError(`coredns requested, but coredns image unavailable: ${available.reason}${available.detail ? `\n  engine: ${available.detail}` : ''}`, {
-      field,
-      hint: `use --dns-server offline (or auto, or cluster.dnsServer: offline) for the offline DNS server built into the lab image, or make ${image} available (docker pull / docker load), or install Go >= 1.21 so the lab builds its own (lab images build)`,
-    });
-  return { requested, server: 'offline', reason: `coredns image unavailable: ${available.reason}; using the offline server (knotd + unbound)` };
+    throw new InputError(
+      `coredns requested, but coredns image unavailable: ${available.reason}${available.detail ? `\n  engine: ${available.detail}` : ''}`,
+      {
+        field,
+        hint: `use --dns-server offline (or auto, or cluster.dnsServer: offline) for the offline DNS server built into the lab image, or make ${image} available (docker pull / docker load), or install Go >= 1.21 so the lab builds its own (lab images build)`,
+      },
+    );
+  return {
+    requested,
+    server: 'offline',
+    reason: `coredns image unavailable: ${available.reason}; using the offline server (knotd + unbound)`,
+  };
 }
 
 /** The offline server running because CoreDNS could not be had (not because it was asked for). */
@@ -75,7 +89,10 @@ export function isFallback(c: Pick<DnsServerChoice, 'requested' | 'server'>): bo
 
 /** One line for `lab up` progress and `lab status`. */
 export function describeDnsServer(c: DnsServerChoice): string {
-  const what = c.server === 'coredns' ? `coredns (${c.image ?? COREDNS_IMAGE}, file plugin)` : `offline${isFallback(c) ? ' fallback' : ''} (knotd + unbound)`;
+  const what =
+    c.server === 'coredns'
+      ? `coredns (${c.image ?? COREDNS_IMAGE}, file plugin)`
+      : `offline${isFallback(c) ? ' fallback' : ''} (knotd + unbound)`;
   return `dns server ${what}, asked ${c.requested}: ${c.reason}`;
 }
 
@@ -91,8 +108,13 @@ function isOfflineDnsImage(image: unknown): boolean {
  */
 export function coreDnsObjects(objects: SourcedObject[], image = COREDNS_IMAGE): SourcedObject[] {
   return objects.map((o) => {
-    const obj = o.object as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: { template?: { spec?: { containers?: Array<Record<string, unknown>> } } } };
-    if (obj.kind !== 'Deployment' || obj.metadata?.namespace !== DNS_NAMESPACE || obj.metadata?.name !== DNS_DEPLOYMENT) return o;
+    const obj = o.object as {
+      kind?: string;
+      metadata?: { name?: string; namespace?: string };
+      spec?: { template?: { spec?: { containers?: Array<Record<string, unknown>> } } };
+    };
+    if (obj.kind !== 'Deployment' || obj.metadata?.namespace !== DNS_NAMESPACE || obj.metadata?.name !== DNS_DEPLOYMENT)
+      return o;
     const containers = obj.spec?.template?.spec?.containers;
     if (!containers?.some((c) => isOfflineDnsImage(c.image))) return o;
     const copy = JSON.parse(JSON.stringify(obj)) as typeof obj;
@@ -112,5 +134,7 @@ export function coreDnsObjects(objects: SourcedObject[], image = COREDNS_IMAGE):
  */
 export function isCoreDnsPod(pod: PodModel): boolean {
   if (pod.namespace !== DNS_NAMESPACE || pod.labels['k8s-app'] !== DNS_SELECTOR['k8s-app']) return false;
-  return pod.containers.some((c) => c.kind === 'container' && JSON.stringify(c.args ?? []) === JSON.stringify(COREDNS_ARGS));
+  return pod.containers.some(
+    (c) => c.kind === 'container' && JSON.stringify(c.args ?? []) === JSON.stringify(COREDNS_ARGS),
+  );
 }

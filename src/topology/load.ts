@@ -39,7 +39,11 @@ export function loadRawTopology(file: string, opts: { allowOutside?: boolean } =
   const value = docToJS(doc, file, undefined);
   if (value instanceof InputError) throw new InputErrors([value]);
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw new InputErrors([new InputError(`${file}: the topology must be a YAML mapping (name:, nodes:, ...)`, { hint: 'see topologies/guide.yaml for an example' })]);
+    throw new InputErrors([
+      new InputError(`${file}: the topology must be a YAML mapping (name:, nodes:, ...)`, {
+        hint: 'see topologies/guide.yaml for an example',
+      }),
+    ]);
   // Bad values are reported with the resolver's findings; a broken shape stops here.
   const check = checkTopology(value);
   if (check.hard) throw new InputErrors(check.errors);
@@ -48,7 +52,12 @@ export function loadRawTopology(file: string, opts: { allowOutside?: boolean } =
   const objects: SourcedObject[] = (raw.objects ?? []).map((object, i) => ({ object, path: `objects[${i}]` }));
   (raw.manifests ?? []).forEach((m, i) => {
     const abs = isAbsolute(m) ? m : resolvePath(baseDir, m);
-    objects.push(...readManifest(abs, m, `manifests[${i}]`, errors, { within: opts.allowOutside ? undefined : baseDir, budget: policy.budget }));
+    objects.push(
+      ...readManifest(abs, m, `manifests[${i}]`, errors, {
+        within: opts.allowOutside ? undefined : baseDir,
+        budget: policy.budget,
+      }),
+    );
   });
   return { raw, objects, source, baseDir, errors };
 }
@@ -56,5 +65,11 @@ export function loadRawTopology(file: string, opts: { allowOutside?: boolean } =
 /** Loads a topology file into the resolved lab model (synchronous). Throws InputErrors (exit 2). */
 export function loadTopology(file: string, overrides: TopologyOverrides = {}): LabModel {
   const loaded = loadRawTopology(file, { allowOutside: overrides.allowOutside });
-  return resolveTopology(loaded.raw, { source: loaded.source, baseDir: loaded.baseDir, overrides, objects: loaded.objects, objectErrors: loaded.errors });
+  return resolveTopology(loaded.raw, {
+    source: loaded.source,
+    baseDir: loaded.baseDir,
+    overrides,
+    objects: loaded.objects,
+    objectErrors: loaded.errors,
+  });
 }

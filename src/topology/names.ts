@@ -45,7 +45,8 @@ export function dns1123SubdomainProblem(v: string): string | undefined {
 export function portNameProblem(v: string): string | undefined {
   if (typeof v !== 'string' || v.length === 0) return 'must be a non-empty port name';
   if (v.length > 15) return `"${v}" must be no more than 15 characters (IANA_SVC_NAME)`;
-  if (!IANA_SVC_NAME.test(v)) return `"${v}" must contain only lower-case letters, digits and '-', starting and ending with a letter or digit (IANA_SVC_NAME)`;
+  if (!IANA_SVC_NAME.test(v))
+    return `"${v}" must contain only lower-case letters, digits and '-', starting and ending with a letter or digit (IANA_SVC_NAME)`;
   if (v.includes('--')) return `"${v}" must not contain consecutive hyphens (IANA_SVC_NAME)`;
   if (!/[a-z]/.test(v)) return `"${v}" must contain at least one letter (IANA_SVC_NAME)`;
   return undefined;
@@ -56,7 +57,8 @@ export function labelKeyProblem(k: string): string | undefined {
   const slash = k.lastIndexOf('/');
   const prefix = slash >= 0 ? k.slice(0, slash) : undefined;
   const name = slash >= 0 ? k.slice(slash + 1) : k;
-  if (prefix !== undefined && dns1123SubdomainProblem(prefix)) return `label key "${k}": the prefix must be a DNS subdomain (e.g. example.com/my-key)`;
+  if (prefix !== undefined && dns1123SubdomainProblem(prefix))
+    return `label key "${k}": the prefix must be a DNS subdomain (e.g. example.com/my-key)`;
   if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name))
     return `label key "${k}": the name part must be 63 characters or less, alphanumeric, '-', '_' or '.', starting and ending with an alphanumeric character`;
   return undefined;
@@ -164,6 +166,11 @@ export function closest(word: string, candidates: readonly string[]): string | u
   }
   if (best === undefined) return undefined;
   const limit = Math.max(2, Math.floor(Math.max(word.length, best.length) / 3));
-  if (bestD <= limit || best.toLowerCase().includes(word.toLowerCase()) || word.toLowerCase().includes(best.toLowerCase())) return best;
+  if (
+    bestD <= limit ||
+    best.toLowerCase().includes(word.toLowerCase()) ||
+    word.toLowerCase().includes(best.toLowerCase())
+  )
+    return best;
   return undefined;
 }

@@ -100,7 +100,10 @@ export interface RawPodSpec {
   nodeName?: string;
   nodeSelector?: Record<string, string>;
   affinity?: {
-    nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] }; [k: string]: unknown };
+    nodeAffinity?: {
+      requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
+      [k: string]: unknown;
+    };
     [k: string]: unknown;
   };
   hostname?: string;

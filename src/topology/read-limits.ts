@@ -51,7 +51,12 @@ export function readBounded(file: string, field: string | undefined, policy: Rea
     if (!st.isFile()) return fail(`${file} is ${kindOf(st)}, not a regular file`, field, 'point it at a YAML file');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    return fail(`cannot read ${file}${code ? ` (${code})` : ''}`, field, 'check the path (manifest paths are relative to the topology file)', cause);
+    return fail(
+      `cannot read ${file}${code ? ` (${code})` : ''}`,
+      field,
+      'check the path (manifest paths are relative to the topology file)',
+      cause,
+    );
   }
   if (policy.within !== undefined) {
     let root: string;
@@ -62,7 +67,11 @@ export function readBounded(file: string, field: string | undefined, policy: Rea
     }
     const rel = path.relative(root, real);
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel))
-      return fail(`${file} is outside the topology file's directory ${root}`, field, 'move the manifest next to the topology file, or pass --allow-outside if you trust it');
+      return fail(
+        `${file} is outside the topology file's directory ${root}`,
+        field,
+        'move the manifest next to the topology file, or pass --allow-outside if you trust it',
+      );
   }
   let fd: number | undefined;
   try {
@@ -79,8 +88,16 @@ export function readBounded(file: string, field: string | undefined, policy: Rea
     }
     if (n > room) {
       return room < MAX_FILE_BYTES
-        ? fail(`${file}: the files of this topology exceed ${MAX_TOTAL_BYTES / 1048576} MiB together`, field, 'split the lab, or remove objects it does not need')
-        : fail(`${file} is larger than ${MAX_FILE_BYTES / 1048576} MiB`, field, 'a lab manifest is a few KiB; split it or remove what the lab does not need');
+        ? fail(
+            `${file}: the files of this topology exceed ${MAX_TOTAL_BYTES / 1048576} MiB together`,
+            field,
+            'split the lab, or remove objects it does not need',
+          )
+        : fail(
+            `${file} is larger than ${MAX_FILE_BYTES / 1048576} MiB`,
+            field,
+            'a lab manifest is a few KiB; split it or remove what the lab does not need',
+          );
     }
     policy.budget.used += n;
     return buf.subarray(0, n).toString('utf8');

@@ -7,7 +7,18 @@
  */
 import { isAbsolute, resolve as resolvePath } from 'path';
 import { InputError, InputErrors } from '../errors';
-import type { ClusterSettings, CniMode, DnsServerSetting, IptablesBackend, ProxyMode, LabContainer, LabModel, LinkModel, NodeModel, Subnet } from '../model/types';
+import type {
+  ClusterSettings,
+  CniMode,
+  DnsServerSetting,
+  IptablesBackend,
+  ProxyMode,
+  LabContainer,
+  LabModel,
+  LinkModel,
+  NodeModel,
+  Subnet,
+} from '../model/types';
 import {
   Cidr,
   cidrProblem,
@@ -22,7 +33,6 @@ import {
   overlaps,
   parseCidr,
   parseIp,
-
 } from '../net/ipv4';
 import {
   CLUSTER_DEFAULTS,
@@ -75,7 +85,11 @@ interface ClusterPlan {
 function enumCheck(value: string, allowed: readonly string[], field: string, issues: Issues): void {
   if (allowed.includes(value)) return;
   const guess = closest(value, allowed);
-  issues.add(field, `"${value}" is not a valid value`, `use one of: ${allowed.join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`);
+  issues.add(
+    field,
+    `"${value}" is not a valid value`,
+    `use one of: ${allowed.join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`,
+  );
 }
 
 function cidrField(value: string, field: string, issues: Issues, example: string): Cidr | undefined {
@@ -89,7 +103,8 @@ function cidrField(value: string, field: string, issues: Issues, example: string
 
 function resolveCluster(raw: RawTopology, overrides: TopologyOverrides, issues: Issues): ClusterPlan {
   const c = { ...CLUSTER_DEFAULTS, ...(raw.cluster ?? {}) };
-  const fieldOf = (k: keyof TopologyOverrides, clusterKey: string): string => (overrides[k] !== undefined ? `--${k}` : `cluster.${clusterKey}`);
+  const fieldOf = (k: keyof TopologyOverrides, clusterKey: string): string =>
+    overrides[k] !== undefined ? `--${k}` : `cluster.${clusterKey}`;
   const proxy = overrides.proxy ?? c.proxy;
   const cni = overrides.cni ?? c.cni;
   const backend = overrides.iptablesBackend ?? c.iptablesBackend;
@@ -99,12 +114,22 @@ function resolveCluster(raw: RawTopology, overrides: TopologyOverrides, issues: 
   enumCheck(c.ipvsScheduler, IPVS_SCHEDULERS, 'cluster.ipvsScheduler', issues);
   // Asked for here, decided at lab up (src/topology/dns-server.ts); absent means auto.
   const dnsServer = overrides.dnsServer ?? raw.cluster?.dnsServer;
-  if (dnsServer !== undefined) enumCheck(String(dnsServer), DNS_SERVERS, overrides.dnsServer !== undefined ? '--dns-server' : 'cluster.dnsServer', issues);
+  if (dnsServer !== undefined)
+    enumCheck(
+      String(dnsServer),
+      DNS_SERVERS,
+      overrides.dnsServer !== undefined ? '--dns-server' : 'cluster.dnsServer',
+      issues,
+    );
 
   const podNet = cidrField(c.podCIDR, 'cluster.podCIDR', issues, CLUSTER_DEFAULTS.podCIDR);
   const serviceNet = cidrField(c.serviceCIDR, 'cluster.serviceCIDR', issues, CLUSTER_DEFAULTS.serviceCIDR);
   if (!Number.isInteger(c.nodePodPrefix) || c.nodePodPrefix < 1 || c.nodePodPrefix > 30)
-    issues.add('cluster.nodePodPrefix', `${c.nodePodPrefix} is not a usable block size`, 'use a prefix length between the podCIDR prefix + 1 and 30 (e.g. 24)');
+    issues.add(
+      'cluster.nodePodPrefix',
+      `${c.nodePodPrefix} is not a usable block size`,
+      'use a prefix length between the podCIDR prefix + 1 and 30 (e.g. 24)',
+    );
   else if (podNet && c.nodePodPrefix <= podNet.prefix)
     issues.add(
       'cluster.nodePodPrefix',
@@ -112,32 +137,72 @@ function resolveCluster(raw: RawTopology, overrides: TopologyOverrides, issues: 
       `use a nodePodPrefix greater than ${podNet.prefix} (e.g. ${Math.min(Math.max(podNet.prefix + 8, podNet.prefix + 1), 30)}), or a larger podCIDR`,
     );
   if (serviceNet && serviceNet.prefix < 12)
-    issues.add('cluster.serviceCIDR', `${c.serviceCIDR} is too large (Kubernetes allows at most a /12 for IPv4 Services)`, 'use a prefix of /12 or longer, e.g. 10.96.0.0/16');
+    issues.add(
+      'cluster.serviceCIDR',
+      `${c.serviceCIDR} is too large (Kubernetes allows at most a /12 for IPv4 Services)`,
+      'use a prefix of /12 or longer, e.g. 10.96.0.0/16',
+    );
   if (serviceNet && serviceNet.prefix > 28)
-    issues.add('cluster.serviceCIDR', `${c.serviceCIDR} is too small for the kubernetes and DNS Services plus yours`, 'use a prefix of /28 or shorter, e.g. 10.96.0.0/16');
+    issues.add(
+      'cluster.serviceCIDR',
+      `${c.serviceCIDR} is too small for the kubernetes and DNS Services plus yours`,
+      'use a prefix of /28 or shorter, e.g. 10.96.0.0/16',
+    );
   if (podNet && serviceNet && overlaps(podNet, serviceNet))
-    issues.add('cluster.serviceCIDR', `${c.serviceCIDR} overlaps cluster.podCIDR ${c.podCIDR}`, 'pod and Service ranges must be disjoint: e.g. podCIDR 10.244.0.0/16, serviceCIDR 10.96.0.0/16');
+    issues.add(
+      'cluster.serviceCIDR',
+      `${c.serviceCIDR} overlaps cluster.podCIDR ${c.podCIDR}`,
+      'pod and Service ranges must be disjoint: e.g. podCIDR 10.244.0.0/16, serviceCIDR 10.96.0.0/16',
+    );
 
   const dns = parseIp(c.dnsIP);
-  if (dns === undefined) issues.add('cluster.dnsIP', `"${c.dnsIP}" is not an IPv4 address`, `use an address inside the serviceCIDR, e.g. ${CLUSTER_DEFAULTS.dnsIP}`);
+  if (dns === undefined)
+    issues.add(
+      'cluster.dnsIP',
+      `"${c.dnsIP}" is not an IPv4 address`,
+      `use an address inside the serviceCIDR, e.g. ${CLUSTER_DEFAULTS.dnsIP}`,
+    );
   else if (serviceNet && !isHostOf(serviceNet, dns))
-    issues.add('cluster.dnsIP', `${c.dnsIP} is outside cluster.serviceCIDR ${c.serviceCIDR}`, `pick a host address inside ${c.serviceCIDR}, e.g. ${formatIp(serviceNet.network + 10)}`);
+    issues.add(
+      'cluster.dnsIP',
+      `${c.dnsIP} is outside cluster.serviceCIDR ${c.serviceCIDR}`,
+      `pick a host address inside ${c.serviceCIDR}, e.g. ${formatIp(serviceNet.network + 10)}`,
+    );
   else if (serviceNet && dns === serviceNet.network + 1)
-    issues.add('cluster.dnsIP', `${c.dnsIP} is the kubernetes Service's address (first address of the serviceCIDR)`, `use another address, e.g. ${formatIp(serviceNet.network + 10)}`);
+    issues.add(
+      'cluster.dnsIP',
+      `${c.dnsIP} is the kubernetes Service's address (first address of the serviceCIDR)`,
+      `use another address, e.g. ${formatIp(serviceNet.network + 10)}`,
+    );
 
   const domainProblem = dns1123SubdomainProblem(String(c.domain));
-  if (domainProblem) issues.add('cluster.domain', `${domainProblem}; the cluster domain must be a DNS domain`, 'use a domain such as cluster.local (no trailing dot)');
+  if (domainProblem)
+    issues.add(
+      'cluster.domain',
+      `${domainProblem}; the cluster domain must be a DNS domain`,
+      'use a domain such as cluster.local (no trailing dot)',
+    );
 
   if (!Number.isInteger(c.mtu) || c.mtu < MTU_MIN || c.mtu > MTU_MAX)
     issues.add('cluster.mtu', `${c.mtu} is not a usable MTU`, `use ${MTU_MIN}..${MTU_MAX} (1500 for Ethernet)`);
 
   let nodePortRange: [number, number] | undefined;
   const m = /^([0-9]+)-([0-9]+)$/.exec(String(c.nodePortRange));
-  if (!m) issues.add('cluster.nodePortRange', `"${c.nodePortRange}" is not a port range`, 'write it as first-last, e.g. 30000-32767');
+  if (!m)
+    issues.add(
+      'cluster.nodePortRange',
+      `"${c.nodePortRange}" is not a port range`,
+      'write it as first-last, e.g. 30000-32767',
+    );
   else {
     const a = Number(m[1]);
     const b = Number(m[2]);
-    if (a < 1 || b > 65535 || a > b) issues.add('cluster.nodePortRange', `"${c.nodePortRange}" is not a valid range`, 'use first-last with 1 <= first <= last <= 65535, e.g. 30000-32767');
+    if (a < 1 || b > 65535 || a > b)
+      issues.add(
+        'cluster.nodePortRange',
+        `"${c.nodePortRange}" is not a valid range`,
+        'use first-last with 1 <= first <= last <= 65535, e.g. 30000-32767',
+      );
     else nodePortRange = [a, b];
   }
 
@@ -179,18 +244,32 @@ function resolveSubnets(raw: RawTopology, cluster: ClusterPlan, issues: Issues):
     const f = `${fieldBase}[${i}]`;
     const problem = dns1123LabelProblem(s.name);
     if (problem) issues.add(`${f}.name`, problem, 'use a DNS-1123 label, e.g. subnet-a');
-    else if (seen.has(s.name)) issues.add(`${f}.name`, `duplicate subnet name "${s.name}"`, 'give every subnet a different name');
+    else if (seen.has(s.name))
+      issues.add(`${f}.name`, `duplicate subnet name "${s.name}"`, 'give every subnet a different name');
     seen.add(s.name);
     const net = cidrField(s.cidr, `${f}.cidr`, issues, '10.0.1.0/24');
     let gateway: number | undefined;
     if (net && net.prefix > 29) {
-      issues.add(`${f}.cidr`, `${s.cidr} is too small for a router and nodes`, 'use a /29 or larger subnet, e.g. 10.0.1.0/24');
+      issues.add(
+        `${f}.cidr`,
+        `${s.cidr} is too small for a router and nodes`,
+        'use a /29 or larger subnet, e.g. 10.0.1.0/24',
+      );
     } else if (net) {
       if (s.gateway !== undefined) {
         const g = parseIp(s.gateway);
-        if (g === undefined) issues.add(`${f}.gateway`, `"${s.gateway}" is not an IPv4 address`, `use a host address of ${s.cidr}, e.g. ${formatIp(firstHost(net))}`);
+        if (g === undefined)
+          issues.add(
+            `${f}.gateway`,
+            `"${s.gateway}" is not an IPv4 address`,
+            `use a host address of ${s.cidr}, e.g. ${formatIp(firstHost(net))}`,
+          );
         else if (!isHostOf(net, g))
-          issues.add(`${f}.gateway`, `${s.gateway} is not a host address of ${s.cidr}`, `use an address between ${formatIp(firstHost(net))} and ${formatIp(lastHost(net))}`);
+          issues.add(
+            `${f}.gateway`,
+            `${s.gateway} is not a host address of ${s.cidr}`,
+            `use an address between ${formatIp(firstHost(net))} and ${formatIp(lastHost(net))}`,
+          );
         else gateway = g;
       } else gateway = firstHost(net);
     }
@@ -198,7 +277,12 @@ function resolveSubnets(raw: RawTopology, cluster: ClusterPlan, issues: Issues):
     for (let k = 1; bridges.has(bridge); k++) bridge = shortIfName('br-', `${s.name}#${k}`);
     bridges.add(bridge);
     return {
-      subnet: { name: s.name, cidr: s.cidr, gateway: gateway !== undefined ? formatIp(gateway) : s.gateway ?? '', bridge },
+      subnet: {
+        name: s.name,
+        cidr: s.cidr,
+        gateway: gateway !== undefined ? formatIp(gateway) : (s.gateway ?? ''),
+        bridge,
+      },
       net,
       gateway,
     };
@@ -210,17 +294,36 @@ function resolveSubnets(raw: RawTopology, cluster: ClusterPlan, issues: Issues):
     for (let j = 0; j < i; j++) {
       const q = plans[j];
       if (q.net && overlaps(p.net, q.net))
-        issues.add(f, `${p.subnet.cidr} overlaps subnet ${q.subnet.name} (${q.subnet.cidr})`, 'VPC subnets must not overlap: pick disjoint ranges, e.g. 10.0.1.0/24 and 10.0.2.0/24');
+        issues.add(
+          f,
+          `${p.subnet.cidr} overlaps subnet ${q.subnet.name} (${q.subnet.cidr})`,
+          'VPC subnets must not overlap: pick disjoint ranges, e.g. 10.0.1.0/24 and 10.0.2.0/24',
+        );
     }
     if (cluster.podNet && overlaps(p.net, cluster.podNet))
-      issues.add(f, `${p.subnet.cidr} overlaps cluster.podCIDR ${cluster.settings.podCIDR}`, 'VPC subnets, the pod CIDR and the service CIDR must be disjoint: move the subnet (e.g. 10.0.1.0/24) or the podCIDR');
+      issues.add(
+        f,
+        `${p.subnet.cidr} overlaps cluster.podCIDR ${cluster.settings.podCIDR}`,
+        'VPC subnets, the pod CIDR and the service CIDR must be disjoint: move the subnet (e.g. 10.0.1.0/24) or the podCIDR',
+      );
     if (cluster.serviceNet && overlaps(p.net, cluster.serviceNet))
-      issues.add(f, `${p.subnet.cidr} overlaps cluster.serviceCIDR ${cluster.settings.serviceCIDR}`, 'VPC subnets, the pod CIDR and the service CIDR must be disjoint: move the subnet (e.g. 10.0.1.0/24) or the serviceCIDR');
+      issues.add(
+        f,
+        `${p.subnet.cidr} overlaps cluster.serviceCIDR ${cluster.settings.serviceCIDR}`,
+        'VPC subnets, the pod CIDR and the service CIDR must be disjoint: move the subnet (e.g. 10.0.1.0/24) or the serviceCIDR',
+      );
   });
   return plans;
 }
 
-function resolveNodes(raw: RawTopology, lab: string, prefix: string, cluster: ClusterPlan, subnets: SubnetPlan[], issues: Issues): NodeModel[] {
+function resolveNodes(
+  raw: RawTopology,
+  lab: string,
+  prefix: string,
+  cluster: ClusterPlan,
+  subnets: SubnetPlan[],
+  issues: Issues,
+): NodeModel[] {
   const nodes: RawNode[] = raw.nodes ?? [];
   const names = new Set<string>();
   const subnetNames = subnets.map((s) => s.subnet.name);
@@ -232,9 +335,14 @@ function resolveNodes(raw: RawTopology, lab: string, prefix: string, cluster: Cl
     const f = `nodes[${i}]`;
     const problem = dns1123LabelProblem(n.name);
     if (problem) issues.add(`${f}.name`, problem, 'use a DNS-1123 label, e.g. node1');
-    else if (names.has(n.name)) issues.add(`${f}.name`, `duplicate node name "${n.name}"`, 'give every node a different name');
+    else if (names.has(n.name))
+      issues.add(`${f}.name`, `duplicate node name "${n.name}"`, 'give every node a different name');
     else if (RESERVED_CONTAINER_NAMES.includes(n.name))
-      issues.add(`${f}.name`, `"${n.name}" is reserved for a lab container`, `pick another name (reserved: ${RESERVED_CONTAINER_NAMES.join(', ')})`);
+      issues.add(
+        `${f}.name`,
+        `"${n.name}" is reserved for a lab container`,
+        `pick another name (reserved: ${RESERVED_CONTAINER_NAMES.join(', ')})`,
+      );
     names.add(n.name);
 
     let sp: SubnetPlan | undefined;
@@ -242,21 +350,48 @@ function resolveNodes(raw: RawTopology, lab: string, prefix: string, cluster: Cl
       sp = subnets.find((s) => s.subnet.name === n.subnet);
       if (!sp) {
         const guess = closest(n.subnet, subnetNames);
-        issues.add(`${f}.subnet`, `unknown subnet "${n.subnet}"`, `use one of: ${subnetNames.join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`);
+        issues.add(
+          `${f}.subnet`,
+          `unknown subnet "${n.subnet}"`,
+          `use one of: ${subnetNames.join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`,
+        );
       }
     } else if (subnets.length === 1) sp = subnets[0];
-    else issues.add(`${f}.subnet`, 'required field is missing: the VPC has several subnets', `add subnet: one of ${subnetNames.join(', ')}`);
+    else
+      issues.add(
+        `${f}.subnet`,
+        'required field is missing: the VPC has several subnets',
+        `add subnet: one of ${subnetNames.join(', ')}`,
+      );
     chosenSubnet.push(sp);
 
     let ip: number | undefined;
     if (n.ip !== undefined && sp?.net) {
       const a = parseIp(n.ip);
-      if (a === undefined) issues.add(`${f}.ip`, `"${n.ip}" is not an IPv4 address`, `use a host address of ${sp.subnet.cidr}, or leave ip out`);
+      if (a === undefined)
+        issues.add(
+          `${f}.ip`,
+          `"${n.ip}" is not an IPv4 address`,
+          `use a host address of ${sp.subnet.cidr}, or leave ip out`,
+        );
       else if (!isHostOf(sp.net, a))
-        issues.add(`${f}.ip`, `${n.ip} is outside subnet ${sp.subnet.name} (${sp.subnet.cidr})`, `use an address between ${formatIp(firstHost(sp.net))} and ${formatIp(lastHost(sp.net))}, or leave ip out`);
+        issues.add(
+          `${f}.ip`,
+          `${n.ip} is outside subnet ${sp.subnet.name} (${sp.subnet.cidr})`,
+          `use an address between ${formatIp(firstHost(sp.net))} and ${formatIp(lastHost(sp.net))}, or leave ip out`,
+        );
       else if (a === sp.gateway)
-        issues.add(`${f}.ip`, `${n.ip} is the gateway of subnet ${sp.subnet.name} (the VPC router)`, `pick another address, or leave ip out (allocated from .${NODE_IP_OFFSET} up)`);
-      else if (ips.has(a)) issues.add(`${f}.ip`, `${n.ip} is already used by node ${ips.get(a)}`, 'give each node a different address, or leave ip out');
+        issues.add(
+          `${f}.ip`,
+          `${n.ip} is the gateway of subnet ${sp.subnet.name} (the VPC router)`,
+          `pick another address, or leave ip out (allocated from .${NODE_IP_OFFSET} up)`,
+        );
+      else if (ips.has(a))
+        issues.add(
+          `${f}.ip`,
+          `${n.ip} is already used by node ${ips.get(a)}`,
+          'give each node a different address, or leave ip out',
+        );
       else {
         ips.set(a, n.name);
         ip = a;
@@ -273,7 +408,11 @@ function resolveNodes(raw: RawTopology, lab: string, prefix: string, cluster: Cl
     let a = net.network + NODE_IP_OFFSET <= lastHost(net) ? net.network + NODE_IP_OFFSET : firstHost(net);
     while (a <= lastHost(net) && (ips.has(a) || a === sp.gateway)) a++;
     if (a > lastHost(net)) {
-      issues.add(`nodes[${i}]`, `no free address left for node ${n.name} in subnet ${sp.subnet.name} (${sp.subnet.cidr})`, 'use a larger subnet or spread the nodes over more subnets');
+      issues.add(
+        `nodes[${i}]`,
+        `no free address left for node ${n.name} in subnet ${sp.subnet.name} (${sp.subnet.cidr})`,
+        'use a larger subnet or spread the nodes over more subnets',
+      );
       return;
     }
     ips.set(a, n.name);
@@ -287,14 +426,28 @@ function resolveNodes(raw: RawTopology, lab: string, prefix: string, cluster: Cl
   nodes.forEach((n, i) => {
     if (n.podCIDR === undefined || !podNet) return;
     const f = `nodes[${i}].podCIDR`;
-    const b = cidrField(n.podCIDR, f, issues, formatCidr(nthBlock(podNet, Math.max(cluster.settings.nodePodPrefix, podNet.prefix), 0) ?? podNet));
+    const b = cidrField(
+      n.podCIDR,
+      f,
+      issues,
+      formatCidr(nthBlock(podNet, Math.max(cluster.settings.nodePodPrefix, podNet.prefix), 0) ?? podNet),
+    );
     if (!b) return;
     if (!containsCidr(podNet, b) || b.prefix === podNet.prefix)
-      issues.add(f, `${n.podCIDR} is not a block inside cluster.podCIDR ${cluster.settings.podCIDR}`, `use a /${cluster.settings.nodePodPrefix} inside ${cluster.settings.podCIDR}, or leave podCIDR out`);
+      issues.add(
+        f,
+        `${n.podCIDR} is not a block inside cluster.podCIDR ${cluster.settings.podCIDR}`,
+        `use a /${cluster.settings.nodePodPrefix} inside ${cluster.settings.podCIDR}, or leave podCIDR out`,
+      );
     else if (b.prefix > 30) issues.add(f, `${n.podCIDR} is too small for cbr0 and a pod`, 'use a /30 or larger block');
     else {
       const other = blocks.findIndex((o) => o && overlaps(o, b));
-      if (other >= 0) issues.add(f, `${n.podCIDR} overlaps the pod block of node ${nodes[other].name}`, 'give each node a distinct block, or leave podCIDR out');
+      if (other >= 0)
+        issues.add(
+          f,
+          `${n.podCIDR} overlaps the pod block of node ${nodes[other].name}`,
+          'give each node a distinct block, or leave podCIDR out',
+        );
       else blocks[i] = b;
     }
   });
@@ -333,9 +486,17 @@ function resolveNodes(raw: RawTopology, lab: string, prefix: string, cluster: Cl
     checkLabels(n.labels, `${f}.labels`, issues);
     const hostLabel = n.labels?.['kubernetes.io/hostname'];
     if (hostLabel !== undefined && hostLabel !== n.name)
-      issues.add(`${f}.labels["kubernetes.io/hostname"]`, `is set by the kubelet to the node name (${n.name})`, 'remove this label');
+      issues.add(
+        `${f}.labels["kubernetes.io/hostname"]`,
+        `is set by the kubelet to the node name (${n.name})`,
+        'remove this label',
+      );
     if (n.publicIP !== undefined && parseIp(n.publicIP) === undefined)
-      issues.add(`${f}.publicIP`, `"${n.publicIP}" is not an IPv4 address`, 'use a dotted quad such as 203.0.113.11, or leave it out');
+      issues.add(
+        `${f}.publicIP`,
+        `"${n.publicIP}" is not an IPv4 address`,
+        'use a dotted quad such as 203.0.113.11, or leave it out',
+      );
     let vpcIface = shortIfName('v-', n.name);
     for (let k = 1; vpcIfaces.has(vpcIface); k++) vpcIface = shortIfName('v-', `${n.name}#${k}`);
     vpcIfaces.add(vpcIface);
@@ -345,10 +506,10 @@ function resolveNodes(raw: RawTopology, lab: string, prefix: string, cluster: Cl
       container: `${prefix}-${lab}-${n.name}`,
       labels: { ...(n.labels ?? {}), 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux' },
       subnet: sp?.subnet.name ?? n.subnet ?? '',
-      ip: chosenIp[i] !== undefined ? formatIp(chosenIp[i]!) : n.ip ?? '',
+      ip: chosenIp[i] !== undefined ? formatIp(chosenIp[i]!) : (n.ip ?? ''),
       prefixLen: sp?.net?.prefix ?? 0,
       gateway: sp?.subnet.gateway ?? '',
-      podCIDR: block ? formatCidr(block) : n.podCIDR ?? '',
+      podCIDR: block ? formatCidr(block) : (n.podCIDR ?? ''),
       cbr0IP: block ? formatIp(firstHost(block)) : '',
       vpcIface,
       ...(n.publicIP !== undefined ? { publicIP: n.publicIP } : {}),
@@ -363,10 +524,22 @@ function resolveNodes(raw: RawTopology, lab: string, prefix: string, cluster: Cl
  * it installs the IPAM routes before the gateway's link route), and the cluster CIDR kube-proxy uses
  * to tell pod traffic apart is the VPC range (the covering CIDR of the subnets), as on EKS.
  */
-function applyVpcNative(raw: RawTopology, cluster: ClusterPlan, subnets: SubnetPlan[], nodes: NodeModel[], issues: Issues): void {
+function applyVpcNative(
+  raw: RawTopology,
+  cluster: ClusterPlan,
+  subnets: SubnetPlan[],
+  nodes: NodeModel[],
+  issues: Issues,
+): void {
   const fieldBase = raw.vpc?.subnets?.length ? 'vpc.subnets' : 'vpc.subnets (default)';
   const blocks = allocateVpcNativeBlocks(
-    subnets.map((s, i) => ({ name: s.subnet.name, cidr: s.subnet.cidr, net: s.net, gateway: s.gateway, field: `${fieldBase}[${i}].cidr` })),
+    subnets.map((s, i) => ({
+      name: s.subnet.name,
+      cidr: s.subnet.cidr,
+      net: s.net,
+      gateway: s.gateway,
+      field: `${fieldBase}[${i}].cidr`,
+    })),
     nodes,
     issues,
   );
@@ -393,17 +566,24 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
     objects = (raw.objects ?? []).map((object, i) => ({ object, path: `objects[${i}]` }));
     const policy = newPolicy(overrides.allowOutside ? undefined : baseDir);
     (raw.manifests ?? []).forEach((m, i) => {
-      objects!.push(...readManifest(isAbsolute(m) ? m : resolvePath(baseDir, m), m, `manifests[${i}]`, issues.list, policy));
+      objects!.push(
+        ...readManifest(isAbsolute(m) ? m : resolvePath(baseDir, m), m, `manifests[${i}]`, issues.list, policy),
+      );
     });
   }
   const schemaCount = issues.count;
 
   const name = overrides.name ?? raw.name;
   const nameProblem = dns1123LabelProblem(name);
-  if (nameProblem) issues.add(overrides.name !== undefined ? '--name' : 'name', nameProblem, 'use a DNS-1123 label, e.g. guide');
+  if (nameProblem)
+    issues.add(overrides.name !== undefined ? '--name' : 'name', nameProblem, 'use a DNS-1123 label, e.g. guide');
   const prefix = raw.prefix ?? DEFAULT_PREFIX;
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(prefix))
-    issues.add('prefix', `"${prefix}" cannot start a Docker container name`, "use letters, digits, '_', '.' and '-', starting with a letter or digit");
+    issues.add(
+      'prefix',
+      `"${prefix}" cannot start a Docker container name`,
+      "use letters, digits, '_', '.' and '-', starting with a letter or digit",
+    );
 
   const cluster = resolveCluster(raw, overrides, issues);
   const subnets = resolveSubnets(raw, cluster, issues);
@@ -426,7 +606,8 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
     mtu: cluster.settings.mtu,
   }));
   // The cluster DNS add-on, as kubeadm installs it (unless opted out or declared by the topology).
-  if (cluster.settings.dns && !declaresClusterDns(objects)) objects = [...objects, ...clusterDnsObjects(cluster.settings.dnsIP)];
+  if (cluster.settings.dns && !declaresClusterDns(objects))
+    objects = [...objects, ...clusterDnsObjects(cluster.settings.dnsIP)];
   // CoreDNS chosen at lab up: the DNS Deployment's pods run coredns/coredns as container pods.
   if (overrides.dnsServerChoice === 'coredns') objects = coreDnsObjects(objects, overrides.coreDnsImage);
   const work = resolveWorkloads(
@@ -454,8 +635,17 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
   const edgeServices = assignLoadBalancerIPs(work.services, edge, objects, issues);
   if (edge) links.push(...edgeLinks(edge, vpc.container, cluster.settings.mtu));
   // Ingresses (src/ingress): every backend a NodePort Service port, no two rules colliding.
-  issues.push(...parseIngresses(objects.filter((o) => o.object.kind === 'Ingress'), edgeServices).errors);
-  const networkPolicies = parseNetworkPolicies(objects.filter((o) => o.object.kind === 'NetworkPolicy'), work.namespaces, issues);
+  issues.push(
+    ...parseIngresses(
+      objects.filter((o) => o.object.kind === 'Ingress'),
+      edgeServices,
+    ).errors,
+  );
+  const networkPolicies = parseNetworkPolicies(
+    objects.filter((o) => o.object.kind === 'NetworkPolicy'),
+    work.namespaces,
+    issues,
+  );
   const nsLabels = namespaceLabels(objects, work.namespaces, issues);
   // The resolver re-checks some values the schema already flagged: keep the schema's report.
   const flagged = new Set(issues.list.slice(0, schemaCount).map((e) => e.field));
@@ -483,5 +673,3 @@ export function resolveTopology(raw: RawTopology, opts: ResolveOptions = {}): La
     namespaceLabels: nsLabels,
   };
 }
-
-

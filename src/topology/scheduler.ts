@@ -22,24 +22,44 @@ function checkRequirement(r: NodeSelectorRequirement, path: string, field: boole
   }
   if (field) {
     if (r.key !== 'metadata.name') {
-      issues.add(at(path, 'key'), `Invalid value: "${r.key}": not a valid field selector key`, 'matchFields supports only metadata.name');
+      issues.add(
+        at(path, 'key'),
+        `Invalid value: "${r.key}": not a valid field selector key`,
+        'matchFields supports only metadata.name',
+      );
       return false;
     }
     if (r.operator !== 'In' && r.operator !== 'NotIn') {
-      issues.add(at(path, 'operator'), `Invalid value: "${r.operator}": not a valid selector operator for matchFields`, 'use In or NotIn');
+      issues.add(
+        at(path, 'operator'),
+        `Invalid value: "${r.operator}": not a valid selector operator for matchFields`,
+        'use In or NotIn',
+      );
       return false;
     }
   }
   if ((r.operator === 'In' || r.operator === 'NotIn') && values.length === 0) {
-    issues.add(at(path, 'values'), 'Required value: must be specified when `operator` is \'In\' or \'NotIn\'', 'list one or more values');
+    issues.add(
+      at(path, 'values'),
+      "Required value: must be specified when `operator` is 'In' or 'NotIn'",
+      'list one or more values',
+    );
     return false;
   }
   if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && values.length > 0) {
-    issues.add(at(path, 'values'), "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'", 'remove values');
+    issues.add(
+      at(path, 'values'),
+      "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+      'remove values',
+    );
     return false;
   }
   if ((r.operator === 'Gt' || r.operator === 'Lt') && (values.length !== 1 || !/^-?[0-9]+$/.test(values[0]))) {
-    issues.add(at(path, 'values'), "Required value: must be specified single value when `operator` is 'Lt' or 'Gt'", 'give exactly one integer value');
+    issues.add(
+      at(path, 'values'),
+      "Required value: must be specified single value when `operator` is 'Lt' or 'Gt'",
+      'give exactly one integer value',
+    );
     return false;
   }
   return true;
@@ -73,16 +93,23 @@ function matchTerm(term: NodeSelectorTerm, node: SchedulableNode): boolean {
   const exprs = term.matchExpressions ?? [];
   const fields = term.matchFields ?? [];
   if (exprs.length === 0 && fields.length === 0) return false;
-  return exprs.every((r) => matchRequirement(r, node.labels[r.key])) && fields.every((r) => matchRequirement(r, node.name));
+  return (
+    exprs.every((r) => matchRequirement(r, node.labels[r.key])) && fields.every((r) => matchRequirement(r, node.name))
+  );
 }
 
 /** Validates the scheduling fields of a pod spec; false when they cannot be evaluated. */
 export function checkPlacement(spec: RawPodSpec, specPath: string, issues: Issues): boolean {
   const before = issues.count;
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-  const termsPath = at(specPath, 'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms');
+  const termsPath = at(
+    specPath,
+    'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms',
+  );
   terms.forEach((t, i) => {
-    (t.matchExpressions ?? []).forEach((r, j) => checkRequirement(r, `${termsPath}[${i}].matchExpressions[${j}]`, false, issues));
+    (t.matchExpressions ?? []).forEach((r, j) =>
+      checkRequirement(r, `${termsPath}[${i}].matchExpressions[${j}]`, false, issues),
+    );
     (t.matchFields ?? []).forEach((r, j) => checkRequirement(r, `${termsPath}[${i}].matchFields[${j}]`, true, issues));
   });
   return issues.count === before;
@@ -93,7 +120,8 @@ export function eligibleNodes(spec: RawPodSpec, nodes: readonly SchedulableNode[
   const selector = spec.nodeSelector ?? {};
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   return nodes.filter(
-    (n) => Object.entries(selector).every(([k, v]) => n.labels[k] === v) && (!terms || terms.some((t) => matchTerm(t, n))),
+    (n) =>
+      Object.entries(selector).every(([k, v]) => n.labels[k] === v) && (!terms || terms.some((t) => matchTerm(t, n))),
   );
 }
 
@@ -137,7 +165,14 @@ export class Scheduler {
     }
     const eligible = eligibleNodes(spec, this.nodes);
     if (eligible.length === 0) {
-      const labels = this.nodes.map((n) => `${n.name} {${Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(', ')}}`).join('; ');
+      const labels = this.nodes
+        .map(
+          (n) =>
+            `${n.name} {${Object.entries(n.labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')}}`,
+        )
+        .join('; ');
       return {
         error: {
           field: at(specPath, spec.nodeSelector ? 'nodeSelector' : 'affinity'),

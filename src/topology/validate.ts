@@ -55,7 +55,10 @@ export function schemaErrors(errors: ErrorObject[] | null | undefined, prefix = 
   const seen = new Set<string>();
   for (const e of errors ?? []) {
     const field = pointerToPath(e.instancePath, prefix);
-    const parent = (e.parentSchema ?? {}) as { properties?: Record<string, { description?: string }>; description?: string };
+    const parent = (e.parentSchema ?? {}) as {
+      properties?: Record<string, { description?: string }>;
+      description?: string;
+    };
     let err: InputError | undefined;
     switch (e.keyword) {
       case 'additionalProperties': {
@@ -64,14 +67,19 @@ export function schemaErrors(errors: ErrorObject[] | null | undefined, prefix = 
         const guess = closest(name, known);
         err = new InputError(`unknown field "${name}"`, {
           field: join(field, name),
-          hint: guess ? `did you mean "${guess}"? (known fields: ${known.join(', ')})` : `remove it; known fields here: ${known.join(', ')}`,
+          hint: guess
+            ? `did you mean "${guess}"? (known fields: ${known.join(', ')})`
+            : `remove it; known fields here: ${known.join(', ')}`,
         });
         break;
       }
       case 'required': {
         const name = String((e.params as { missingProperty: string }).missingProperty);
         const desc = parent.properties?.[name]?.description;
-        err = new InputError('required field is missing', { field: join(field, name), hint: `add ${name}${desc ? ` (${desc})` : ''}` });
+        err = new InputError('required field is missing', {
+          field: join(field, name),
+          hint: `add ${name}${desc ? ` (${desc})` : ''}`,
+        });
         break;
       }
       case 'enum': {
@@ -90,16 +98,25 @@ export function schemaErrors(errors: ErrorObject[] | null | undefined, prefix = 
       }
       case 'type': {
         const want = String((e.params as { type: string | string[] }).type).replace(',', ' or ');
-        err = new InputError(`must be ${want === 'object' ? 'a mapping' : want === 'array' ? 'a list' : `a ${want}`}, got ${typeName(e.data)}`, {
-          field,
-          hint: want === 'string' ? 'quote the value' : `write a ${want === 'object' ? 'mapping (key: value)' : want === 'array' ? 'list' : want}`,
-        });
+        err = new InputError(
+          `must be ${want === 'object' ? 'a mapping' : want === 'array' ? 'a list' : `a ${want}`}, got ${typeName(e.data)}`,
+          {
+            field,
+            hint:
+              want === 'string'
+                ? 'quote the value'
+                : `write a ${want === 'object' ? 'mapping (key: value)' : want === 'array' ? 'list' : want}`,
+          },
+        );
         break;
       }
       case 'pattern': {
         const p = String((e.params as { pattern: string }).pattern);
         const text = PATTERN_TEXT[p];
-        err = new InputError(`${JSON.stringify(e.data)} ${text?.message ?? `does not match ${p}`}`, { field, hint: text?.hint ?? `match ${p}` });
+        err = new InputError(`${JSON.stringify(e.data)} ${text?.message ?? `does not match ${p}`}`, {
+          field,
+          hint: text?.hint ?? `match ${p}`,
+        });
         break;
       }
       case 'minimum':
@@ -108,21 +125,31 @@ export function schemaErrors(errors: ErrorObject[] | null | undefined, prefix = 
       case 'exclusiveMaximum': {
         const min = (parent as { minimum?: number }).minimum;
         const max = (parent as { maximum?: number }).maximum;
-        const range = min !== undefined && max !== undefined ? `${min}..${max}` : min !== undefined ? `>= ${min}` : `<= ${max}`;
+        const range =
+          min !== undefined && max !== undefined ? `${min}..${max}` : min !== undefined ? `>= ${min}` : `<= ${max}`;
         err = new InputError(`${JSON.stringify(e.data)} is out of range`, { field, hint: `use a value in ${range}` });
         break;
       }
       case 'minItems':
-        err = new InputError('must not be empty', { field, hint: `add at least ${(e.params as { limit: number }).limit} entry` });
+        err = new InputError('must not be empty', {
+          field,
+          hint: `add at least ${(e.params as { limit: number }).limit} entry`,
+        });
         break;
       case 'maxLength':
-        err = new InputError(`${JSON.stringify(e.data)} is too long`, { field, hint: `use at most ${(e.params as { limit: number }).limit} characters` });
+        err = new InputError(`${JSON.stringify(e.data)} is too long`, {
+          field,
+          hint: `use at most ${(e.params as { limit: number }).limit} characters`,
+        });
         break;
       case 'if':
         // The failing "then" branch reports its own errors.
         break;
       default:
-        err = new InputError(e.message ?? 'is invalid', { field, hint: parent.description ? `expected: ${parent.description}` : undefined });
+        err = new InputError(e.message ?? 'is invalid', {
+          field,
+          hint: parent.description ? `expected: ${parent.description}` : undefined,
+        });
     }
     if (err && !seen.has(err.message)) {
       seen.add(err.message);
@@ -141,7 +168,11 @@ export function yamlErrors(doc: YAML.Document.Parsed, file: string): InputError[
 }
 
 /** Reads a topology or manifest file within the limits of src/topology/read-limits.ts. */
-export function readText(file: string, field: string | undefined, policy: ReadPolicy = newPolicy()): string | InputError {
+export function readText(
+  file: string,
+  field: string | undefined,
+  policy: ReadPolicy = newPolicy(),
+): string | InputError {
   return readBounded(file, field, policy);
 }
 
@@ -153,11 +184,14 @@ export function docToJS(doc: YAML.Document.Parsed, file: string, field: string |
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (cause) {
-    return new InputError(`${file}: YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} alias uses in one document)`, {
-      field,
-      hint: 'write the repeated parts out, or use fewer aliases (*name)',
-      cause,
-    });
+    return new InputError(
+      `${file}: YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} alias uses in one document)`,
+      {
+        field,
+        hint: 'write the repeated parts out, or use fewer aliases (*name)',
+        cause,
+      },
+    );
   }
 }
 
@@ -167,7 +201,18 @@ export function docToJS(doc: YAML.Document.Parsed, file: string, field: string |
  * resolver can still run and report its own problems in the same pass. Anything else (a missing
  * field, a wrong type) stops at the schema errors.
  */
-const SOFT_KEYWORDS = new Set(['additionalProperties', 'enum', 'const', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'maxLength', 'if']);
+const SOFT_KEYWORDS = new Set([
+  'additionalProperties',
+  'enum',
+  'const',
+  'pattern',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'maxLength',
+  'if',
+]);
 
 export interface SchemaCheck {
   errors: InputError[];
@@ -192,7 +237,13 @@ export function validateObject(object: unknown, path: string): SchemaCheck {
 }
 
 /** Reads a multi-document manifest file; errors are pushed to `errors` (objects with a broken shape are dropped). */
-export function readManifest(file: string, displayPath: string, field: string | undefined, errors: InputError[], policy: ReadPolicy = newPolicy()): SourcedObject[] {
+export function readManifest(
+  file: string,
+  displayPath: string,
+  field: string | undefined,
+  errors: InputError[],
+  policy: ReadPolicy = newPolicy(),
+): SourcedObject[] {
   const text = readText(file, field, policy);
   if (text instanceof InputError) {
     errors.push(text);
@@ -202,7 +253,12 @@ export function readManifest(file: string, displayPath: string, field: string | 
   const docs = YAML.parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
   if (!Array.isArray(docs)) return out; // empty stream
   if (docs.length > MAX_DOCUMENTS) {
-    errors.push(new InputError(`${displayPath} holds ${docs.length} YAML documents, more than ${MAX_DOCUMENTS}`, { field, hint: 'split it; a lab needs far fewer objects' }));
+    errors.push(
+      new InputError(`${displayPath} holds ${docs.length} YAML documents, more than ${MAX_DOCUMENTS}`, {
+        field,
+        hint: 'split it; a lab needs far fewer objects',
+      }),
+    );
     return out;
   }
   docs.forEach((doc, i) => {
@@ -219,7 +275,12 @@ export function readManifest(file: string, displayPath: string, field: string | 
     if (value === null || value === undefined) return; // empty document (e.g. a trailing ---)
     // Never echo what the file holds (it may not be a manifest at all): its path and the fix only.
     if (typeof value !== 'object' || Array.isArray(value)) {
-      errors.push(new InputError(`${displayPath}: document ${i} is not a Kubernetes object (a YAML mapping with apiVersion, kind and metadata)`, { field: path, hint: 'check that the path names a manifest' }));
+      errors.push(
+        new InputError(
+          `${displayPath}: document ${i} is not a Kubernetes object (a YAML mapping with apiVersion, kind and metadata)`,
+          { field: path, hint: 'check that the path names a manifest' },
+        ),
+      );
       return;
     }
     const check = validateObject(value, path);
@@ -228,4 +289,3 @@ export function readManifest(file: string, displayPath: string, field: string | 
   });
   return out;
 }
-

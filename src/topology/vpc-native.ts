@@ -29,12 +29,18 @@ const SMALLEST_BLOCK = 30;
  * Splits each subnet into the largest equal aligned blocks such that every node of the subnet
  * gets one block holding neither the router's nor any node's address. Returns node name -> block.
  */
-export function allocateVpcNativeBlocks(subnets: VpcNativeSubnet[], nodes: VpcNativeNode[], issues: Issues): Map<string, Cidr> {
+export function allocateVpcNativeBlocks(
+  subnets: VpcNativeSubnet[],
+  nodes: VpcNativeNode[],
+  issues: Issues,
+): Map<string, Cidr> {
   const out = new Map<string, Cidr>();
   for (const s of subnets) {
     const members = nodes.filter((n) => n.subnet === s.name);
     if (!s.net || members.length === 0) continue;
-    const taken = [s.gateway, ...nodes.map((n) => parseIp(n.ip))].filter((a): a is number => a !== undefined && contains(s.net!, a));
+    const taken = [s.gateway, ...nodes.map((n) => parseIp(n.ip))].filter(
+      (a): a is number => a !== undefined && contains(s.net!, a),
+    );
     let chosen: Cidr[] | undefined;
     for (let p = s.net.prefix + 1; p <= SMALLEST_BLOCK && !chosen; p++) {
       const free: Cidr[] = [];

@@ -82,7 +82,13 @@ export interface WorkloadOptions {
   vpcNative?: boolean;
 }
 
-export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], svcCtx: ServiceContext, issues: Issues, opts: WorkloadOptions = {}): Workloads {
+export function resolveWorkloads(
+  objects: SourcedObject[],
+  nodes: NodeModel[],
+  svcCtx: ServiceContext,
+  issues: Issues,
+  opts: WorkloadOptions = {},
+): Workloads {
   const namespaces = [...BUILTIN_NAMESPACES];
   const declared = new Set<string>();
   // Namespaces first: objects may come before the Namespace that holds them, as with kubectl apply -f dir.
@@ -91,7 +97,8 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
     const name = object.metadata.name ?? '';
     const problem = dns1123LabelProblem(name);
     if (problem) issues.add(at(path, 'metadata.name'), problem, 'use a DNS-1123 label, e.g. team-a');
-    else if (declared.has(name)) issues.add(at(path, 'metadata.name'), `namespaces "${name}" already exists`, 'declare each Namespace once');
+    else if (declared.has(name))
+      issues.add(at(path, 'metadata.name'), `namespaces "${name}" already exists`, 'declare each Namespace once');
     else if (!namespaces.includes(name)) namespaces.push(name);
     declared.add(name);
   }
@@ -123,7 +130,11 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
     const key = `${ns}/${name}`;
     const prev = podNames.get(key);
     if (prev !== undefined) {
-      issues.add(field, `pods "${name}" already exists in namespace ${ns} (also defined at ${prev})`, 'give each pod of a namespace a different name');
+      issues.add(
+        field,
+        `pods "${name}" already exists in namespace ${ns} (also defined at ${prev})`,
+        'give each pod of a namespace a different name',
+      );
       return false;
     }
     podNames.set(key, field);
@@ -134,7 +145,11 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
     // The schema checks apiVersion too; this guards callers that hand resolve() unvalidated objects.
     const want = KIND_API_VERSIONS[object.kind];
     if (want !== undefined && object.apiVersion !== want) {
-      issues.add(at(path, 'apiVersion'), `"${String(object.apiVersion)}" is not valid for kind ${object.kind}`, `use apiVersion: ${want}`);
+      issues.add(
+        at(path, 'apiVersion'),
+        `"${String(object.apiVersion)}" is not valid for kind ${object.kind}`,
+        `use apiVersion: ${want}`,
+      );
       continue;
     }
     switch (object.kind) {
@@ -155,7 +170,15 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
         const placementOk = checkPlacement(pod.spec, specPath, issues);
         checkPodDns(pod.spec, specPath, issues);
         if (claimPodName(ns, name, at(path, 'metadata.name')) && placementOk)
-          drafts.push({ name, namespace: ns, labels: { ...(pod.metadata.labels ?? {}) }, spec: pod.spec, specPath, objectPath: path, containers });
+          drafts.push({
+            name,
+            namespace: ns,
+            labels: { ...(pod.metadata.labels ?? {}) },
+            spec: pod.spec,
+            specPath,
+            objectPath: path,
+            containers,
+          });
         break;
       }
       case 'Deployment': {
@@ -168,7 +191,11 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
           break;
         }
         if (deployNames.has(`${ns}/${name}`)) {
-          issues.add(at(path, 'metadata.name'), `deployments.apps "${name}" already exists in namespace ${ns}`, 'give each Deployment of a namespace a different name');
+          issues.add(
+            at(path, 'metadata.name'),
+            `deployments.apps "${name}" already exists in namespace ${ns}`,
+            'give each Deployment of a namespace a different name',
+          );
           break;
         }
         deployNames.add(`${ns}/${name}`);
@@ -177,11 +204,19 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
         const templateLabels = dep.spec.template.metadata?.labels ?? {};
         let ok = true;
         if (sel.matchExpressions && sel.matchExpressions.length) {
-          issues.add(at(path, 'spec.selector.matchExpressions'), 'set-based selectors are not supported by the lab yet', 'select pods with spec.selector.matchLabels');
+          issues.add(
+            at(path, 'spec.selector.matchExpressions'),
+            'set-based selectors are not supported by the lab yet',
+            'select pods with spec.selector.matchLabels',
+          );
           ok = false;
         }
         if (Object.keys(matchLabels).length === 0) {
-          issues.add(at(path, 'spec.selector'), 'Invalid value: empty selector is invalid for deployment', 'set spec.selector.matchLabels to the template labels, e.g. {app: web}');
+          issues.add(
+            at(path, 'spec.selector'),
+            'Invalid value: empty selector is invalid for deployment',
+            'set spec.selector.matchLabels to the template labels, e.g. {app: web}',
+          );
           ok = false;
         } else if (!Object.entries(matchLabels).every(([k, v]) => templateLabels[k] === v)) {
           issues.add(
@@ -241,7 +276,11 @@ export function resolveWorkloads(objects: SourcedObject[], nodes: NodeModel[], s
         checkNamespace(object, path);
         break;
       default:
-        issues.add(at(path, 'kind'), `unsupported kind "${(object as { kind: string }).kind}"`, `use one of: ${Object.keys(KIND_API_VERSIONS).join(', ')}`);
+        issues.add(
+          at(path, 'kind'),
+          `unsupported kind "${(object as { kind: string }).kind}"`,
+          `use one of: ${Object.keys(KIND_API_VERSIONS).join(', ')}`,
+        );
     }
   }
 
@@ -263,21 +302,32 @@ function checkPodDns(spec: RawPodSpec, specPath: string, issues: Issues): void {
     aliases.forEach((a, i) => {
       const x = (a ?? {}) as { ip?: unknown; hostnames?: unknown };
       const f = at(specPath, `hostAliases[${i}]`);
-      if (typeof x.ip !== 'string' || parseIp(x.ip) === undefined) issues.add(`${f}.ip`, `Invalid value: ${JSON.stringify(x.ip)}: must be a valid IP address`, 'use an IPv4 address, e.g. 10.1.2.3');
+      if (typeof x.ip !== 'string' || parseIp(x.ip) === undefined)
+        issues.add(
+          `${f}.ip`,
+          `Invalid value: ${JSON.stringify(x.ip)}: must be a valid IP address`,
+          'use an IPv4 address, e.g. 10.1.2.3',
+        );
       (Array.isArray(x.hostnames) ? x.hostnames : []).forEach((h, j) => {
         const problem = dns1123SubdomainProblem(String(h));
         if (problem) issues.add(`${f}.hostnames[${j}]`, problem, 'use a DNS name, e.g. foo.local');
       });
     });
   // dnsPolicy / dnsConfig as the apiserver validates them (src/dns/validate.ts).
-  for (const p of podDnsProblems(podDnsOf(spec))) issues.add(at(specPath, p.field.replace(/^spec\.?/, '')), p.message, p.hint);
+  for (const p of podDnsProblems(podDnsOf(spec)))
+    issues.add(at(specPath, p.field.replace(/^spec\.?/, '')), p.message, p.hint);
 }
 
 /** spec.hostAliases of a raw pod spec, in the model's form (absent when empty). */
 export function hostAliasesOf(spec: RawPodSpec): Pick<PodModel, 'hostAliases'> {
   const a = spec.hostAliases;
   if (!Array.isArray(a) || a.length === 0) return {};
-  return { hostAliases: a.map((x) => ({ ip: String((x as { ip?: unknown }).ip ?? ''), hostnames: ((x as { hostnames?: unknown }).hostnames as unknown[] | undefined ?? []).map(String) })) };
+  return {
+    hostAliases: a.map((x) => ({
+      ip: String((x as { ip?: unknown }).ip ?? ''),
+      hostnames: (((x as { hostnames?: unknown }).hostnames as unknown[] | undefined) ?? []).map(String),
+    })),
+  };
 }
 
 /** spec.dnsPolicy and spec.dnsConfig of a raw pod spec, in the model's form. */
@@ -301,7 +351,12 @@ export function podDnsOf(spec: RawPodSpec): Pick<PodModel, 'dnsPolicy' | 'dnsCon
 }
 
 /** Scheduler + per-node host-local IPAM + netns/veth names. */
-function placePods(drafts: PodDraft[], nodes: NodeModel[], issues: Issues, opts: WorkloadOptions = {}): { pods: PodModel[]; lastReserved: Record<string, string> } {
+function placePods(
+  drafts: PodDraft[],
+  nodes: NodeModel[],
+  issues: Issues,
+  opts: WorkloadOptions = {},
+): { pods: PodModel[]; lastReserved: Record<string, string> } {
   const scheduler = new Scheduler(nodes);
   const ipam = new Map<string, HostLocalIpam>();
   for (const n of nodes) {

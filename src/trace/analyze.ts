@@ -4,7 +4,17 @@
  * cites a pcap file and frame number; nothing comes from the plan.
  */
 import { InputError, LabError } from '../errors';
-import { Direction, Encap, endpointString, findFlow, FlowSeed, HopFrames, IcmpErrorInfo, MatchReason, Observation } from './flow';
+import {
+  Direction,
+  Encap,
+  endpointString,
+  findFlow,
+  FlowSeed,
+  HopFrames,
+  IcmpErrorInfo,
+  MatchReason,
+  Observation,
+} from './flow';
 import { L4Kind, PcapFormatError, readPcap } from './pcap';
 
 export interface TraceInput {
@@ -17,7 +27,17 @@ export interface TraceInput {
   first?: FlowSeed;
 }
 
-export type ChangeKind = 'DNAT' | 'SNAT' | 'un-DNAT' | 'un-SNAT' | 'encap' | 'decap' | 're-encap' | 'TTL' | 'icmp-id' | 'icmp-error';
+export type ChangeKind =
+  | 'DNAT'
+  | 'SNAT'
+  | 'un-DNAT'
+  | 'un-SNAT'
+  | 'encap'
+  | 'decap'
+  | 're-encap'
+  | 'TTL'
+  | 'icmp-id'
+  | 'icmp-error';
 
 export interface Change {
   kind: ChangeKind;
@@ -86,11 +106,27 @@ export function describeChanges(prev: Observation | undefined, cur: Observation)
   const out: Change[] = [];
   const dir = cur.direction;
   if (cur.encap && !prev.encap) {
-    out.push({ kind: 'encap', from: cur.encap.outerSrc, to: cur.encap.outerDst, text: `encap VXLAN vni ${cur.encap.vni} ${cur.encap.outerSrc} -> ${cur.encap.outerDst}` });
+    out.push({
+      kind: 'encap',
+      from: cur.encap.outerSrc,
+      to: cur.encap.outerDst,
+      text: `encap VXLAN vni ${cur.encap.vni} ${cur.encap.outerSrc} -> ${cur.encap.outerDst}`,
+    });
   } else if (!cur.encap && prev.encap) {
     out.push({ kind: 'decap', text: 'decap' });
-  } else if (cur.encap && prev.encap && (cur.encap.outerSrc !== prev.encap.outerSrc || cur.encap.outerDst !== prev.encap.outerDst || cur.encap.vni !== prev.encap.vni)) {
-    out.push({ kind: 're-encap', from: prev.encap.outerDst, to: cur.encap.outerDst, text: `re-encap VXLAN vni ${cur.encap.vni} ${cur.encap.outerSrc} -> ${cur.encap.outerDst}` });
+  } else if (
+    cur.encap &&
+    prev.encap &&
+    (cur.encap.outerSrc !== prev.encap.outerSrc ||
+      cur.encap.outerDst !== prev.encap.outerDst ||
+      cur.encap.vni !== prev.encap.vni)
+  ) {
+    out.push({
+      kind: 're-encap',
+      from: prev.encap.outerDst,
+      to: cur.encap.outerDst,
+      text: `re-encap VXLAN vni ${cur.encap.vni} ${cur.encap.outerSrc} -> ${cur.encap.outerDst}`,
+    });
   }
   // On the request, a new destination is DNAT and a new source SNAT; on the reply the same
   // conntrack entry undoes them: a new source is un-DNAT, a new destination un-SNAT.
@@ -106,8 +142,19 @@ export function describeChanges(prev: Observation | undefined, cur: Observation)
     const kind: ChangeKind = dir === 'request' ? 'SNAT' : 'un-DNAT';
     out.push({ kind, from: pSrc, to: cSrc, text: `${kind} ${pSrc} -> ${cSrc}` });
   }
-  if (cur.proto === 'icmp' && prev.proto === 'icmp' && prev.icmpId !== undefined && cur.icmpId !== undefined && prev.icmpId !== cur.icmpId) {
-    out.push({ kind: 'icmp-id', from: String(prev.icmpId), to: String(cur.icmpId), text: `ICMP id ${prev.icmpId} -> ${cur.icmpId}` });
+  if (
+    cur.proto === 'icmp' &&
+    prev.proto === 'icmp' &&
+    prev.icmpId !== undefined &&
+    cur.icmpId !== undefined &&
+    prev.icmpId !== cur.icmpId
+  ) {
+    out.push({
+      kind: 'icmp-id',
+      from: String(prev.icmpId),
+      to: String(cur.icmpId),
+      text: `ICMP id ${prev.icmpId} -> ${cur.icmpId}`,
+    });
   }
   if (prev.ttl !== cur.ttl) {
     const routed = prev.ttl - cur.ttl;
@@ -136,13 +183,20 @@ function loadHops(input: TraceInput): HopFrames[] {
 /** Reconstruct the probe's life from the pcaps of every capture point. */
 export function analyzeTrace(input: TraceInput): TraceResult {
   if (!input.marker && !input.first) {
-    throw new InputError('no way to recognise the probe', { field: 'marker', hint: 'give the probe marker (payload string) or the first packet\'s addresses (first)' });
+    throw new InputError('no way to recognise the probe', {
+      field: 'marker',
+      hint: "give the probe marker (payload string) or the first packet's addresses (first)",
+    });
   }
   if (input.marker !== undefined && input.marker.length < 4) {
-    throw new InputError(`marker "${input.marker}" is too short to be unique`, { field: 'marker', hint: 'use a marker like k8s-netlab-trace-<id>' });
+    throw new InputError(`marker "${input.marker}" is too short to be unique`, {
+      field: 'marker',
+      hint: 'use a marker like k8s-netlab-trace-<id>',
+    });
   }
   const dup = input.hops.map((h) => h.point).find((p, i, all) => all.indexOf(p) !== i);
-  if (dup) throw new InputError(`capture point ${dup} given twice`, { field: 'hops', hint: 'give each capture point once' });
+  if (dup)
+    throw new InputError(`capture point ${dup} given twice`, { field: 'hops', hint: 'give each capture point once' });
 
   const hops = loadHops(input);
   const flow = findFlow(hops, { marker: input.marker, first: input.first, order: input.order });
@@ -202,14 +256,36 @@ export function analyzeTrace(input: TraceInput): TraceResult {
 /** The `lab trace --json` document: the issue's fields first, then what helps a reader. */
 export function traceJson(r: TraceResult): {
   path: string;
-  hops: Array<{ n: number; point: string; src: string; dst: string; change: string; pcap: string; frame: number; direction: Direction; proto: L4Kind; ttl: number }>;
+  hops: Array<{
+    n: number;
+    point: string;
+    src: string;
+    dst: string;
+    change: string;
+    pcap: string;
+    frame: number;
+    direction: Direction;
+    proto: L4Kind;
+    ttl: number;
+  }>;
   missing: string[];
   missingReply: string[];
   notCaptured: string[];
 } {
   return {
     path: r.path,
-    hops: r.hops.map((h) => ({ n: h.n, point: h.point, src: h.src, dst: h.dst, change: h.change, pcap: h.pcap, frame: h.frame, direction: h.direction, proto: h.proto, ttl: h.ttl })),
+    hops: r.hops.map((h) => ({
+      n: h.n,
+      point: h.point,
+      src: h.src,
+      dst: h.dst,
+      change: h.change,
+      pcap: h.pcap,
+      frame: h.frame,
+      direction: h.direction,
+      proto: h.proto,
+      ttl: h.ttl,
+    })),
     missing: r.missing,
     missingReply: r.missingReply,
     notCaptured: r.notCaptured,

@@ -35,7 +35,13 @@ export function splitCapturePoint(s: string): CapturePoint | undefined {
   const parts = target.split('/');
   // NODE, NODE/POD, NODE/NAMESPACE/POD: the spellings `lab exec` takes.
   if (parts.length > 3 || parts.some((p) => !TARGET_PART_RE.test(p))) return undefined;
-  const out: CapturePoint = { point: `${target}:${iface}`, target, container: parts[0], pod: parts[parts.length - 1], iface };
+  const out: CapturePoint = {
+    point: `${target}:${iface}`,
+    target,
+    container: parts[0],
+    pod: parts[parts.length - 1],
+    iface,
+  };
   if (parts.length === 1) out.pod = undefined;
   if (parts.length === 3) out.namespace = parts[1];
   return out;
@@ -49,10 +55,13 @@ export function parseCapturePoint(s: string, valid: string[], field = 'point'): 
   const p = splitCapturePoint(s);
   const list = valid.length ? valid.join(', ') : '(none: is the lab up?)';
   if (!p) {
-    throw new InputError(`"${s}" is not a capture point: expected <target>:<iface>, e.g. node1/pod1:eth0, node1:cbr0, vpc:v-node1`, {
-      field,
-      hint: `valid points: ${list}`,
-    });
+    throw new InputError(
+      `"${s}" is not a capture point: expected <target>:<iface>, e.g. node1/pod1:eth0, node1:cbr0, vpc:v-node1`,
+      {
+        field,
+        hint: `valid points: ${list}`,
+      },
+    );
   }
   if (!valid.includes(p.point)) {
     const sameTarget = valid.filter((v) => v.startsWith(`${p.target}:`));
@@ -69,7 +78,10 @@ export function parseCapturePoints(items: string[], valid: string[], field = 'po
   const out: CapturePoint[] = [];
   const errs: string[] = [];
   const caught: InputError[] = [];
-  for (const s of items.flatMap((i) => i.split(',')).map((i) => i.trim()).filter(Boolean)) {
+  for (const s of items
+    .flatMap((i) => i.split(','))
+    .map((i) => i.trim())
+    .filter(Boolean)) {
     try {
       const p = parseCapturePoint(s, valid, field);
       if (!out.some((o) => o.point === p.point)) out.push(p);
@@ -115,8 +127,19 @@ export function podTargetId(p: { node: string; name: string; namespace: string }
 /** The pod's network namespace for a pod point (what `ip netns exec` takes). */
 export function netnsFor(model: LabModel, p: CapturePoint): string | undefined {
   if (!p.pod) return undefined;
-  const pod = model.pods.find((x) => x.node === p.container && x.name === p.pod && (x.namespace ?? 'default') === (p.namespace ?? 'default'));
-  if (!pod) throw new InputError(`no pod ${p.pod} on ${p.container}`, { field: 'point', hint: `pods on ${p.container}: ${model.pods.filter((x) => x.node === p.container).map((x) => x.name).join(', ') || 'none'}` });
+  const pod = model.pods.find(
+    (x) => x.node === p.container && x.name === p.pod && (x.namespace ?? 'default') === (p.namespace ?? 'default'),
+  );
+  if (!pod)
+    throw new InputError(`no pod ${p.pod} on ${p.container}`, {
+      field: 'point',
+      hint: `pods on ${p.container}: ${
+        model.pods
+          .filter((x) => x.node === p.container)
+          .map((x) => x.name)
+          .join(', ') || 'none'
+      }`,
+    });
   return pod.netns;
 }
 
@@ -150,12 +173,20 @@ export interface TcpdumpOptions {
 
 /** argv of `tcpdump -i IFACE -U -n -s 262144 --immediate-mode -w FILE [-c COUNT] [filter]` (+ netns prefix). */
 export function tcpdumpArgv(o: TcpdumpOptions): string[] {
-  if (!IFACE_RE.test(o.iface)) throw new InputError(`bad interface name "${o.iface}"`, { field: 'iface', hint: 'an interface name has 1-15 characters, no / : or spaces' });
+  if (!IFACE_RE.test(o.iface))
+    throw new InputError(`bad interface name "${o.iface}"`, {
+      field: 'iface',
+      hint: 'an interface name has 1-15 characters, no / : or spaces',
+    });
   if (o.count !== undefined && (!Number.isInteger(o.count) || o.count < 1)) {
     throw new InputError(`packet count must be a positive integer, got ${o.count}`, { field: 'count' });
   }
   const filter = o.filter?.trim();
-  if (filter && filter.startsWith('-')) throw new InputError(`capture filter "${filter}" looks like an option`, { field: 'filter', hint: 'give a BPF expression such as "tcp port 80 or icmp"' });
+  if (filter && filter.startsWith('-'))
+    throw new InputError(`capture filter "${filter}" looks like an option`, {
+      field: 'filter',
+      hint: 'give a BPF expression such as "tcp port 80 or icmp"',
+    });
   const argv = ['tcpdump', '-i', o.iface, '-U', '-n', '-s', String(o.snaplen ?? 262144)];
   if (o.immediate ?? true) argv.push('--immediate-mode');
   // A larger kernel buffer (KiB) than libpcap's 2 MiB default, so bursts (health checks, MTU-sized

@@ -119,7 +119,13 @@ export function endpointString(ip: string, port?: number): string {
 }
 
 /** conntrack-style tuple key; ICMP echo uses its id as both "ports", as conntrack does. */
-function tupleKey(proto: L4Kind, src: string, sport: number | undefined, dst: string, dport: number | undefined): string {
+function tupleKey(
+  proto: L4Kind,
+  src: string,
+  sport: number | undefined,
+  dst: string,
+  dport: number | undefined,
+): string {
   return `${proto} ${endpointString(src, sport)} > ${endpointString(dst, dport)}`;
 }
 
@@ -181,7 +187,7 @@ function isDnsResponse(l4: L4Info, payload: Buffer): boolean {
 /** Within a probe's reach of a sequence-space reference, either side, modulo 2^32. */
 function near(v: number | undefined, ref: number | undefined): boolean {
   if (v === undefined || ref === undefined) return false;
-  return ((v - ref + TCP_WINDOW) >>> 0) < 2 * TCP_WINDOW;
+  return (v - ref + TCP_WINDOW) >>> 0 < 2 * TCP_WINDOW;
 }
 
 const hasAck = (flags?: string) => flags !== undefined && flags.includes('.');
@@ -224,7 +230,9 @@ function toCandidates(hops: HopFrames[]): Candidate[] {
       if (!pkt.ip || !pkt.l4) continue;
       const c: Candidate = { hop, hopIndex, frame, pkt, ip: pkt.ip, l4: pkt.l4, encap, fp: '' };
       c.key = c.l4.quoted ? undefined : packetTuple(c.ip, c.l4);
-      c.fp = c.l4.quoted ? `icmperr|${c.ip.id}|${c.l4.icmpType}|${c.l4.icmpCode}` : fingerprint(c.ip, c.l4, pkt.payload);
+      c.fp = c.l4.quoted
+        ? `icmperr|${c.ip.id}|${c.l4.icmpType}|${c.l4.icmpCode}`
+        : fingerprint(c.ip, c.l4, pkt.payload);
       out.push(c);
     }
   });
@@ -280,7 +288,13 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
       fingerprint: c.fp,
     };
     if (l4.quoted) {
-      obs.icmpError = { type: l4.icmpType!, code: l4.icmpCode!, mtu: l4.mtu, from: c.ip.src, text: icmpErrorText(l4.icmpType!, l4.icmpCode!, l4.mtu) };
+      obs.icmpError = {
+        type: l4.icmpType!,
+        code: l4.icmpCode!,
+        mtu: l4.mtu,
+        from: c.ip.src,
+        text: icmpErrorText(l4.icmpType!, l4.icmpCode!, l4.mtu),
+      };
     }
     c.matched = obs;
     if (!fps.has(c.fp)) fps.set(c.fp, direction);
@@ -367,9 +381,11 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
       for (let i = 0; i < conns.length; i++) {
         const { client: clientRef, server: serverRef, ports } = conns[i];
         if (clientRef === undefined || !(ports.has(l4.sport!) || ports.has(l4.dport!))) continue;
-        if (l4.flags === 'S' && ((clientRef - l4.seq!) >>> 0) < TCP_WINDOW) return ['request', 'tcp-seq', i];
-        if (acked && near(l4.ack, clientRef) && (serverRef === undefined ? l4.flags === 'S.' : near(l4.seq, serverRef))) return ['reply', 'tcp-seq', i];
-        if (acked && serverRef !== undefined && near(l4.seq, clientRef) && near(l4.ack, serverRef)) return ['request', 'tcp-seq', i];
+        if (l4.flags === 'S' && (clientRef - l4.seq!) >>> 0 < TCP_WINDOW) return ['request', 'tcp-seq', i];
+        if (acked && near(l4.ack, clientRef) && (serverRef === undefined ? l4.flags === 'S.' : near(l4.seq, serverRef)))
+          return ['reply', 'tcp-seq', i];
+        if (acked && serverRef !== undefined && near(l4.seq, clientRef) && near(l4.ack, serverRef))
+          return ['request', 'tcp-seq', i];
       }
     }
     return undefined;
@@ -379,7 +395,9 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
   // Seed: the earliest packet at the seed point that fits what the prober knows.
   if (query.first) {
     const seed = query.first;
-    const c = cands.find((x) => !x.l4.quoted && (seedPoint === undefined || x.hop.point === seedPoint) && seedMatches(seed, x));
+    const c = cands.find(
+      (x) => !x.l4.quoted && (seedPoint === undefined || x.hop.point === seedPoint) && seedMatches(seed, x),
+    );
     if (c) learn(c, 'request', 'seed');
     else seedMissed = true;
   }
@@ -399,9 +417,13 @@ export function findFlow(hops: HopFrames[], query: FlowQuery): FlowResult {
 
   const observations = cands.filter((c) => c.matched).map((c) => c.matched!);
   const warnings: string[] = [];
-  if (seedMissed) warnings.push(`no packet at ${seedPoint ?? 'any point'} matches the first packet given (${JSON.stringify(query.first)})`);
+  if (seedMissed)
+    warnings.push(
+      `no packet at ${seedPoint ?? 'any point'} matches the first packet given (${JSON.stringify(query.first)})`,
+    );
   // Packets matched by tuple or seed first still count: the marker only has to be in one of the flow's packets.
-  if (marker && !cands.some((c) => c.matched && c.pkt.payload.includes(marker))) warnings.push(`marker ${query.marker} is in no captured packet of the flow`);
+  if (marker && !cands.some((c) => c.matched && c.pkt.payload.includes(marker)))
+    warnings.push(`marker ${query.marker} is in no captured packet of the flow`);
   const journey = {
     request: pickJourney(observations, 'request', order, warnings),
     reply: pickJourney(observations, 'reply', order, warnings),
@@ -457,7 +479,9 @@ function pickJourney(all: Observation[], dir: Direction, order: string[], warnin
     const a = inOrder[i - 1];
     const b = inOrder[i];
     if (a.fingerprint === b.fingerprint && b.ts < a.ts - 0.001) {
-      warnings.push(`${dir}: ${b.point} saw the packet ${((a.ts - b.ts) * 1000).toFixed(1)} ms before ${a.point}; is the point order right?`);
+      warnings.push(
+        `${dir}: ${b.point} saw the packet ${((a.ts - b.ts) * 1000).toFixed(1)} ms before ${a.point}; is the point order right?`,
+      );
     }
   }
   return out;

@@ -84,7 +84,8 @@ export function macBytes(mac: string): Buffer {
 
 export function ipv4Bytes(ip: string): Buffer {
   const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`bad IPv4 address ${ip}`);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+    throw new Error(`bad IPv4 address ${ip}`);
   return Buffer.from(parts);
 }
 
@@ -141,7 +142,10 @@ export function sll(spec: { pktType?: number; addr?: string; protocol?: number }
 }
 
 /** Linux cooked header v2 (tcpdump -i any on libpcap >= 1.10). */
-export function sll2(spec: { pktType?: number; addr?: string; protocol?: number; ifindex?: number }, payload: Buffer): Buffer {
+export function sll2(
+  spec: { pktType?: number; addr?: string; protocol?: number; ifindex?: number },
+  payload: Buffer,
+): Buffer {
   const h = Buffer.alloc(20);
   h.writeUInt16BE(spec.protocol ?? ETH_P_IP, 0);
   h.writeUInt32BE(spec.ifindex ?? 1, 4);
@@ -152,7 +156,13 @@ export function sll2(spec: { pktType?: number; addr?: string; protocol?: number;
   return Buffer.concat([h, payload]);
 }
 
-export function arp(spec: { op: 1 | 2; senderMac: string; senderIp: string; targetMac?: string; targetIp: string }): Buffer {
+export function arp(spec: {
+  op: 1 | 2;
+  senderMac: string;
+  senderIp: string;
+  targetMac?: string;
+  targetIp: string;
+}): Buffer {
   const b = Buffer.alloc(28);
   b.writeUInt16BE(1, 0);
   b.writeUInt16BE(ETH_P_IP, 2);
@@ -212,7 +222,16 @@ export function ipv4(spec: Ipv4Spec, payload: Buffer): Buffer {
   return Buffer.concat([h, body]);
 }
 
-const TCP_FLAG_BITS: Record<string, number> = { F: 0x01, S: 0x02, R: 0x04, P: 0x08, '.': 0x10, U: 0x20, E: 0x40, W: 0x80 };
+const TCP_FLAG_BITS: Record<string, number> = {
+  F: 0x01,
+  S: 0x02,
+  R: 0x04,
+  P: 0x08,
+  '.': 0x10,
+  U: 0x20,
+  E: 0x40,
+  W: 0x80,
+};
 
 /** tcpdump-style flag string ("S", "S.", "P.", "F.", "R") to the flag byte. */
 export function tcpFlagBits(flags: string): number {
@@ -270,7 +289,10 @@ export function icmpEcho(spec: { type?: 0 | 8; id: number; seq: number }, data: 
  * ICMP error (3 dest unreachable, 11 time exceeded) quoting the offending IP packet: its
  * header + first 8 bytes, as RFC 792 requires (Linux quotes more; pass `quoteBytes`).
  */
-export function icmpError(spec: { type: number; code: number; mtu?: number; quoteBytes?: number }, offending: Buffer): Buffer {
+export function icmpError(
+  spec: { type: number; code: number; mtu?: number; quoteBytes?: number },
+  offending: Buffer,
+): Buffer {
   const h = Buffer.alloc(8);
   h[0] = spec.type;
   h[1] = spec.code;
@@ -305,7 +327,7 @@ export interface PacketSpec {
 
 /** A whole IPv4 packet (no L2) from one flat description. */
 export function ipPacket(spec: PacketSpec): Buffer {
-  const payload = typeof spec.payload === 'string' ? Buffer.from(spec.payload) : spec.payload ?? Buffer.alloc(0);
+  const payload = typeof spec.payload === 'string' ? Buffer.from(spec.payload) : (spec.payload ?? Buffer.alloc(0));
   const ip = { src: spec.src, dst: spec.dst, ttl: spec.ttl, id: spec.id, df: spec.df };
   if (spec.tcp) return ipv4({ ...ip, proto: IPPROTO_TCP }, tcp(spec.tcp, payload));
   if (spec.udp) return ipv4({ ...ip, proto: IPPROTO_UDP }, udp(spec.udp, payload));
@@ -320,7 +342,17 @@ export function ethPacket(spec: PacketSpec & { srcMac?: string; dstMac?: string;
 
 /** A flannel-style VXLAN frame: outer Ethernet/IPv4/UDP 8472 around an inner Ethernet frame. */
 export function vxlanPacket(
-  outer: { src: string; dst: string; sport?: number; dport?: number; ttl?: number; id?: number; srcMac?: string; dstMac?: string; vni: number },
+  outer: {
+    src: string;
+    dst: string;
+    sport?: number;
+    dport?: number;
+    ttl?: number;
+    id?: number;
+    srcMac?: string;
+    dstMac?: string;
+    vni: number;
+  },
   innerFrame: Buffer,
 ): Buffer {
   const inner = vxlan(outer.vni, innerFrame);

@@ -124,7 +124,9 @@ export function readPcap(buf: Buffer): PcapCapture {
     bigEndian = true;
     nanos = bem === MAGIC_NS;
   } else if (bem === 0x0a0d0d0a) {
-    throw new PcapFormatError('pcapng files are not supported: capture with tcpdump -w (classic pcap) or convert with editcap -F pcap');
+    throw new PcapFormatError(
+      'pcapng files are not supported: capture with tcpdump -w (classic pcap) or convert with editcap -F pcap',
+    );
   } else {
     throw new PcapFormatError(`not a pcap file: magic 0x${bem.toString(16).padStart(8, '0')}`);
   }
@@ -274,7 +276,9 @@ const TCP_FLAGS: Array<[number, string]> = [
   [0x80, 'W'],
 ];
 export function tcpFlagString(bits: number): string {
-  const s = TCP_FLAGS.filter(([b]) => bits & b).map(([, c]) => c).join('');
+  const s = TCP_FLAGS.filter(([b]) => bits & b)
+    .map(([, c]) => c)
+    .join('');
   return s || 'none';
 }
 

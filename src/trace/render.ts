@@ -24,7 +24,9 @@ function protoLabel(h: TraceHop): string {
 export function tracePoints(r: TraceResult): string[] {
   const pts = [...r.order];
   let last = -1;
-  for (const h of r.hops.filter((x) => x.direction === 'request').concat(r.hops.filter((x) => x.direction === 'reply').reverse())) {
+  for (const h of r.hops
+    .filter((x) => x.direction === 'request')
+    .concat(r.hops.filter((x) => x.direction === 'reply').reverse())) {
     const i = pts.indexOf(h.point);
     if (i >= 0) last = i;
     else {
@@ -39,7 +41,8 @@ export function tracePoints(r: TraceResult): string[] {
 export function traceFindings(r: TraceResult): string[] {
   const out: string[] = [];
   if (r.hops.length === 0) out.push('the probe was not seen at any capture point');
-  if (r.missing.length) out.push(`request not seen at: ${r.missing.join(', ')}${r.lastSeen ? ` (last seen at ${r.lastSeen})` : ''}`);
+  if (r.missing.length)
+    out.push(`request not seen at: ${r.missing.join(', ')}${r.lastSeen ? ` (last seen at ${r.lastSeen})` : ''}`);
   if (r.hops.length && !r.replied) out.push('no reply seen');
   else if (r.replied) {
     // Points the request never reached are already listed; name only the reply's own gaps.
@@ -55,7 +58,11 @@ export function traceFindings(r: TraceResult): string[] {
 
 function table(headers: string[], rows: string[][]): string[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
@@ -93,7 +100,9 @@ export function renderTraceMarkdown(r: TraceResult): string {
       out.push('', dir === 'request' ? '**Request**' : '**Reply**', '');
     }
     const change = h.change === '-' ? 'first sighting' : h.change === 'none' ? 'unchanged' : mdChange(h);
-    out.push(`${h.n}. **${h.point}**: ${protoLabel(h)} ${mdCode(`${h.src} -> ${h.dst}`)}, TTL ${h.ttl}; ${change} (${mdCode(citation(h))})`);
+    out.push(
+      `${h.n}. **${h.point}**: ${protoLabel(h)} ${mdCode(`${h.src} -> ${h.dst}`)}, TTL ${h.ttl}; ${change} (${mdCode(citation(h))})`,
+    );
   }
   const findings = traceFindings(r);
   if (findings.length) {
@@ -101,7 +110,9 @@ export function renderTraceMarkdown(r: TraceResult): string {
   }
   out.push('', '| n | direction | point | src | dst | change | pcap#frame |', '|---|---|---|---|---|---|---|');
   for (const h of r.hops) {
-    out.push(`| ${h.n} | ${h.direction} | ${mdCell(h.point)} | ${mdCell(h.src)} | ${mdCell(h.dst)} | ${mdCell(h.change)} | ${mdCell(citation(h))} |`);
+    out.push(
+      `| ${h.n} | ${h.direction} | ${mdCell(h.point)} | ${mdCell(h.src)} | ${mdCell(h.dst)} | ${mdCell(h.change)} | ${mdCell(citation(h))} |`,
+    );
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n') + '\n';
 }
@@ -125,14 +136,20 @@ export function renderTraceMermaid(r: TraceResult): string {
     prev = h;
   }
   for (const p of r.missing) out.push(`  Note over ${id(p)}: ✗ request not seen here`);
-  if (r.hops.length && !r.replied) out.push(`  Note over ${id(r.lastSeen ?? r.hops[r.hops.length - 1].point)}: no reply seen`);
+  if (r.hops.length && !r.replied)
+    out.push(`  Note over ${id(r.lastSeen ?? r.hops[r.hops.length - 1].point)}: no reply seen`);
   return out.join('\n') + '\n';
 }
 
 // ---- SVG / HTML ----------------------------------------------------------------------------
 
 export function xmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 const FONT = 11;
@@ -180,7 +197,10 @@ export function renderTraceSvg(r: TraceResult): string {
   const missing = new Set(r.missing);
 
   // Lay out rows first: each is label above the arrow, change lines and the citation below.
-  const rows = r.hops.map((h) => ({ h, changeLines: h.changes.length ? wrapChanges(h.changes, colW - 20) : [] as Change[][] }));
+  const rows = r.hops.map((h) => ({
+    h,
+    changeLines: h.changes.length ? wrapChanges(h.changes, colW - 20) : ([] as Change[][]),
+  }));
   const rowHeight = (n: number) => 24 + lineH * (Math.max(1, n) + 1) + 6;
   let y0 = top;
   const ys = rows.map((row) => {
@@ -192,24 +212,37 @@ export function renderTraceSvg(r: TraceResult): string {
   const height = lifeBottom + 24 + 18 * findings.length + margin;
 
   const o: string[] = [];
-  o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="${FONT}">`);
+  o.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="${FONT}">`,
+  );
   o.push(`<title>${xmlEscape(`Life of a packet: ${r.path}`)}</title>`);
   o.push('<defs>');
-  o.push('<marker id="arrow-req" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#222"/></marker>');
-  o.push('<marker id="arrow-rep" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#2e7d32"/></marker>');
+  o.push(
+    '<marker id="arrow-req" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#222"/></marker>',
+  );
+  o.push(
+    '<marker id="arrow-rep" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#2e7d32"/></marker>',
+  );
   o.push('</defs>');
   o.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`);
-  o.push(`<text x="${margin}" y="${margin}" font-size="14" font-weight="bold">${xmlEscape(`Life of a packet: ${r.path}`)}</text>`);
+  o.push(
+    `<text x="${margin}" y="${margin}" font-size="14" font-weight="bold">${xmlEscape(`Life of a packet: ${r.path}`)}</text>`,
+  );
   for (const p of pts) {
     const cx = x(p);
     const miss = missing.has(p);
     const notCap = r.notCaptured.includes(p);
     o.push(`<g class="point" data-point="${xmlEscape(p)}">`);
-    o.push(`<rect x="${cx - colW / 2 + 6}" y="${margin + 8}" width="${colW - 12}" height="${headH - 8}" rx="4" fill="${miss ? '#fdecea' : '#eef3f8'}" stroke="${miss ? '#c0392b' : '#5b7da3'}"${notCap ? ' stroke-dasharray="4 3"' : ''}/>`);
+    o.push(
+      `<rect x="${cx - colW / 2 + 6}" y="${margin + 8}" width="${colW - 12}" height="${headH - 8}" rx="4" fill="${miss ? '#fdecea' : '#eef3f8'}" stroke="${miss ? '#c0392b' : '#5b7da3'}"${notCap ? ' stroke-dasharray="4 3"' : ''}/>`,
+    );
     o.push(`<text x="${cx}" y="${margin + 8 + (headH - 8) / 2 + 4}" text-anchor="middle">${xmlEscape(p)}</text>`);
-    o.push(`<line x1="${cx}" y1="${margin + headH}" x2="${cx}" y2="${lifeBottom}" stroke="#9aa" stroke-dasharray="3 3"/>`);
+    o.push(
+      `<line x1="${cx}" y1="${margin + headH}" x2="${cx}" y2="${lifeBottom}" stroke="#9aa" stroke-dasharray="3 3"/>`,
+    );
     if (miss) o.push(`<text x="${cx}" y="${lifeBottom + 14}" text-anchor="middle" fill="#c0392b">not seen</text>`);
-    else if (notCap) o.push(`<text x="${cx}" y="${lifeBottom + 14}" text-anchor="middle" fill="#888">not captured</text>`);
+    else if (notCap)
+      o.push(`<text x="${cx}" y="${lifeBottom + 14}" text-anchor="middle" fill="#888">not captured</text>`);
     o.push('</g>');
   }
   let prev: TraceHop | undefined;
@@ -226,7 +259,9 @@ export function renderTraceSvg(r: TraceResult): string {
     const place = (w: number): number => (moved ? (x1 + x2) / 2 - w / 2 : lastCol ? x2 - 10 - w : x2 + 10);
     o.push(`<g class="hop" data-n="${h.n}" data-direction="${h.direction}" data-point="${xmlEscape(h.point)}">`);
     if (moved) {
-      o.push(`<line class="arrow" x1="${x1}" y1="${y}" x2="${x2 + (x2 > x1 ? -4 : 4)}" y2="${y}" stroke="${color}" stroke-width="1.5"${reply ? ' stroke-dasharray="6 3"' : ''} marker-end="url(#arrow-${reply ? 'rep' : 'req'})"/>`);
+      o.push(
+        `<line class="arrow" x1="${x1}" y1="${y}" x2="${x2 + (x2 > x1 ? -4 : 4)}" y2="${y}" stroke="${color}" stroke-width="1.5"${reply ? ' stroke-dasharray="6 3"' : ''} marker-end="url(#arrow-${reply ? 'rep' : 'req'})"/>`,
+      );
     }
     o.push(`<circle cx="${x2}" cy="${y}" r="4" fill="${color}"/>`);
     const label = `${h.n}. ${h.src} → ${h.dst}`;
@@ -242,14 +277,21 @@ export function renderTraceSvg(r: TraceResult): string {
       let cx = place(textWidth(texts.join('')));
       line.forEach((c, k) => {
         const hl = NAT_KINDS.has(c.kind) || ENCAP_KINDS.has(c.kind) || c.kind === 'icmp-error';
-        if (hl) o.push(`<rect class="highlight" x="${cx - 1}" y="${ly - FONT}" width="${textWidth(c.text) + 2}" height="${FONT + 3}" fill="#fff3c4"/>`);
-        o.push(`<text class="change change-${xmlEscape(c.kind)}" x="${cx}" y="${ly}" fill="${changeColor(c)}"${hl ? ' font-weight="bold"' : ''}>${xmlEscape(texts[k])}</text>`);
+        if (hl)
+          o.push(
+            `<rect class="highlight" x="${cx - 1}" y="${ly - FONT}" width="${textWidth(c.text) + 2}" height="${FONT + 3}" fill="#fff3c4"/>`,
+          );
+        o.push(
+          `<text class="change change-${xmlEscape(c.kind)}" x="${cx}" y="${ly}" fill="${changeColor(c)}"${hl ? ' font-weight="bold"' : ''}>${xmlEscape(texts[k])}</text>`,
+        );
         cx += textWidth(texts[k]);
       });
       ly += lineH;
     });
     const cite = citation(h);
-    o.push(`<text class="cite" x="${place(textWidth(cite) * 0.82)}" y="${ly}" fill="#777" font-size="9">${xmlEscape(cite)}</text>`);
+    o.push(
+      `<text class="cite" x="${place(textWidth(cite) * 0.82)}" y="${ly}" fill="#777" font-size="9">${xmlEscape(cite)}</text>`,
+    );
     o.push('</g>');
     prev = h;
   });
@@ -268,7 +310,9 @@ export function renderTraceHtml(r: TraceResult): string {
       return `<tr class="${h.direction}${nat ? ' nat' : ''}"><td>${h.n}</td><td>${h.direction}</td><td>${xmlEscape(h.point)}</td><td>${xmlEscape(h.src)}</td><td>${xmlEscape(h.dst)}</td><td>${xmlEscape(h.change)}</td><td>${xmlEscape(citation(h))}</td></tr>`;
     })
     .join('\n');
-  const findings = traceFindings(r).map((f) => `<li>${xmlEscape(f)}</li>`).join('');
+  const findings = traceFindings(r)
+    .map((f) => `<li>${xmlEscape(f)}</li>`)
+    .join('');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

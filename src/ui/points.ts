@@ -6,7 +6,12 @@
 import { LabModel } from '../model/types';
 import { nodeGroupId, podId } from '../graph/model';
 
-const EDGE_VERTEX: Record<string, string> = { igw: 'edge/igw', internet: 'edge/internet', lb: 'edge/lb', ingress: 'edge/ingress' };
+const EDGE_VERTEX: Record<string, string> = {
+  igw: 'edge/igw',
+  internet: 'edge/internet',
+  lb: 'edge/lb',
+  ingress: 'edge/ingress',
+};
 
 export function vertexForPoint(model: LabModel, point: string): string | undefined {
   const colon = point.lastIndexOf(':');

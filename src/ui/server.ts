@@ -47,7 +47,11 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || /^127\./.test(host);
 export const newToken = (): string => randomBytes(16).toString('hex');
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
 const STATIC = new Set(['index.html', 'app.js', 'app.css']);
 
 export interface UiServer {
@@ -71,7 +75,8 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
     busy = p.catch(() => undefined);
     return p;
   };
-  const send = (res: http.ServerResponse, event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const send = (res: http.ServerResponse, event: string, data: unknown) =>
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 
   const poll = async () => {
     try {
@@ -102,7 +107,8 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
   };
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://lab.invalid');
-    if (o.token && url.searchParams.get('token') !== o.token) return json(res, 403, { error: 'token required: open the URL lab ui printed' });
+    if (o.token && url.searchParams.get('token') !== o.token)
+      return json(res, 403, { error: 'token required: open the URL lab ui printed' });
     const p = url.pathname;
     if (req.method === 'GET' && (p === '/' || STATIC.has(p.slice(1)))) {
       const file = p === '/' ? 'index.html' : p.slice(1);
@@ -115,7 +121,11 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
     }
     if (req.method === 'GET' && p === '/api/paths') return json(res, 200, { trace: o.actions.tracePaths() });
     if (req.method === 'GET' && p === '/api/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
       clients.add(res);
       if (last) send(res, 'graph', last);
       req.on('close', () => clients.delete(res));
@@ -123,7 +133,8 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
     }
     if (req.method === 'POST' && p === '/api/toggle') {
       const node = url.searchParams.get('node') ?? '';
-      if (!last?.graph.groups.some((g) => g.kind === 'node' && g.label === node)) return json(res, 400, { error: `no node "${node}"` });
+      if (!last?.graph.groups.some((g) => g.kind === 'node' && g.label === node))
+        return json(res, 400, { error: `no node "${node}"` });
       if (!expanded.delete(node)) expanded.add(node);
       await poll();
       return json(res, 200, { expanded: [...expanded] });
@@ -143,7 +154,10 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
       const name = decodeURIComponent(m[2]);
       // Only the pcaps that trace wrote, by exact name: no path reaches anything else.
       if (!t || !t.files.includes(name)) return json(res, 404, { error: 'no such capture' });
-      res.writeHead(200, { 'content-type': 'application/vnd.tcpdump.pcap', 'content-disposition': `attachment; filename="${name}"` });
+      res.writeHead(200, {
+        'content-type': 'application/vnd.tcpdump.pcap',
+        'content-disposition': `attachment; filename="${name}"`,
+      });
       return fs.createReadStream(path.join(t.dir, name)).pipe(res);
     }
     json(res, 404, { error: 'not found' });

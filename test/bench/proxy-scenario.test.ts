@@ -67,7 +67,13 @@ describe('connect client', () => {
 });
 
 it('cleanup removes every mode and never fails', () => {
-  for (const s of ['nft delete table ip kube-proxy', 'iptables-nft -w -t nat -F', 'iptables-legacy -w -t filter -X', 'ipvsadm -C', 'ip link del kube-ipvs0']) {
+  for (const s of [
+    'nft delete table ip kube-proxy',
+    'iptables-nft -w -t nat -F',
+    'iptables-legacy -w -t filter -X',
+    'ipvsadm -C',
+    'ip link del kube-ipvs0',
+  ]) {
     expect(PROXY_CLEANUP).toContain(s);
   }
   expect(PROXY_CLEANUP.trim().endsWith('true')).toBe(true);
@@ -76,7 +82,14 @@ it('cleanup removes every mode and never fails', () => {
 describe('report', () => {
   const flat = (p50: number) => Array.from({ length: 100 }, (_, i) => p50 + i / 100000);
   const row = (mode: string, services: number, vipP50: number): ModeRow => ({
-    mode, services, fullRenderMs: 10, fullApplyMs: 2500, incRenderMs: 5, incApplyMs: 120, vip: flat(vipP50), direct: flat(0.02),
+    mode,
+    services,
+    fullRenderMs: 10,
+    fullApplyMs: 2500,
+    incRenderMs: 5,
+    incApplyMs: 120,
+    vip: flat(vipP50),
+    direct: flat(0.02),
   });
 
   it('renders the table with unavailable modes', () => {
@@ -89,7 +102,9 @@ describe('report', () => {
 
   it('judges the shape from the measured overheads', () => {
     const grows = [row('ipt', 100, 0.03), row('ipt', 10000, 0.3), row('nft', 100, 0.03), row('nft', 10000, 0.032)];
-    expect(shapeSentence(grows, 'ipt', 'nft', 0.02)).toMatch(/^The lab reproduces the published shape: .*\+0\.010 ms at 100 .*\+0\.280 ms at 10,000/);
+    expect(shapeSentence(grows, 'ipt', 'nft', 0.02)).toMatch(
+      /^The lab reproduces the published shape: .*\+0\.010 ms at 100 .*\+0\.280 ms at 10,000/,
+    );
     const both = [row('ipt', 100, 0.03), row('ipt', 10000, 0.031), row('nft', 100, 0.03), row('nft', 10000, 0.031)];
     expect(shapeSentence(both, 'ipt', 'nft', 0.02)).toMatch(/^The lab reproduces the shape only in part/);
     const neither = [row('ipt', 100, 0.3), row('ipt', 10000, 0.03), row('nft', 100, 0.03), row('nft', 10000, 0.3)];

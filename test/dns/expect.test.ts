@@ -19,36 +19,65 @@ import { ready, sampleModel } from './fixtures';
 const fixture = (f: string) => readFileSync(join(__dirname, 'fixtures', f), 'utf8');
 const m = sampleModel();
 const index = servedIndex(m, computeEndpoints(m, ready), { serial: 7 });
-const keys = (rs: { name: string; type: string; data: string }[]) => rs.map((r) => `${r.name} ${r.type} ${r.data}`).sort();
+const keys = (rs: { name: string; type: string; data: string }[]) =>
+  rs.map((r) => `${r.name} ${r.type} ${r.data}`).sort();
 
 describe('expectedAnswer', () => {
   it('service A, named-port SRV, PTR of a VIP, pod A, dns-version', () => {
-    expect(keys(expectedAnswer(index, serviceAQuery(m, { namespace: 'default', name: 'web' }))!.answers)).toEqual(['web.default.svc.cluster.local. A 10.96.0.20']);
-    expect(keys(expectedAnswer(index, srvQuery(m, { namespace: 'default', name: 'web' }, { name: 'http', protocol: 'TCP' }))!.answers)).toEqual([
-      '_http._tcp.web.default.svc.cluster.local. SRV 0 100 80 web.default.svc.cluster.local.',
+    expect(keys(expectedAnswer(index, serviceAQuery(m, { namespace: 'default', name: 'web' }))!.answers)).toEqual([
+      'web.default.svc.cluster.local. A 10.96.0.20',
     ]);
-    expect(keys(expectedAnswer(index, ptrQuery('10.96.5.5'))!.answers)).toEqual(['5.5.96.10.in-addr.arpa. PTR api.prod.svc.cluster.local.']);
-    expect(keys(expectedAnswer(index, podAQuery(m, { namespace: 'prod', ip: '10.244.2.20' }))!.answers)).toEqual(['10-244-2-20.prod.pod.cluster.local. A 10.244.2.20']);
+    expect(
+      keys(
+        expectedAnswer(index, srvQuery(m, { namespace: 'default', name: 'web' }, { name: 'http', protocol: 'TCP' }))!
+          .answers,
+      ),
+    ).toEqual(['_http._tcp.web.default.svc.cluster.local. SRV 0 100 80 web.default.svc.cluster.local.']);
+    expect(keys(expectedAnswer(index, ptrQuery('10.96.5.5'))!.answers)).toEqual([
+      '5.5.96.10.in-addr.arpa. PTR api.prod.svc.cluster.local.',
+    ]);
+    expect(keys(expectedAnswer(index, podAQuery(m, { namespace: 'prod', ip: '10.244.2.20' }))!.answers)).toEqual([
+      '10-244-2-20.prod.pod.cluster.local. A 10.244.2.20',
+    ]);
     expect(expectedAnswer(index, versionQuery(m))!.answers[0].data).toBe('"1.1.0"');
   });
   it('headless A set and hostname A', () => {
     const a = expectedAnswer(index, { name: 'DB.default.svc.cluster.local', type: 'a' })!;
     expect(a.status).toBe('NOERROR');
     expect(a.answers.map((r) => r.data)).toEqual(['10.244.1.5', '10.244.2.6', '10.244.2.8']);
-    expect(expectedAnswer(index, hostnameAQuery(m, { namespace: 'default', hostname: 'db-0', subdomain: 'db' }))!.answers.map((r) => r.data)).toEqual(['10.244.1.5']);
+    expect(
+      expectedAnswer(
+        index,
+        hostnameAQuery(m, { namespace: 'default', hostname: 'db-0', subdomain: 'db' }),
+      )!.answers.map((r) => r.data),
+    ).toEqual(['10.244.1.5']);
   });
   it('NXDOMAIN for missing names, NOERROR/NODATA for empty non-terminals and other types', () => {
-    expect(expectedAnswer(index, { name: 'empty.default.svc.cluster.local.', type: 'A' })).toEqual({ status: 'NXDOMAIN', answers: [] });
-    expect(expectedAnswer(index, { name: 'svc.cluster.local.', type: 'A' })).toEqual({ status: 'NOERROR', answers: [] });
-    expect(expectedAnswer(index, { name: '_tcp.db.default.svc.cluster.local.', type: 'A' })).toEqual({ status: 'NOERROR', answers: [] });
-    expect(expectedAnswer(index, { name: 'web.default.svc.cluster.local.', type: 'AAAA' })).toEqual({ status: 'NOERROR', answers: [] });
+    expect(expectedAnswer(index, { name: 'empty.default.svc.cluster.local.', type: 'A' })).toEqual({
+      status: 'NXDOMAIN',
+      answers: [],
+    });
+    expect(expectedAnswer(index, { name: 'svc.cluster.local.', type: 'A' })).toEqual({
+      status: 'NOERROR',
+      answers: [],
+    });
+    expect(expectedAnswer(index, { name: '_tcp.db.default.svc.cluster.local.', type: 'A' })).toEqual({
+      status: 'NOERROR',
+      answers: [],
+    });
+    expect(expectedAnswer(index, { name: 'web.default.svc.cluster.local.', type: 'AAAA' })).toEqual({
+      status: 'NOERROR',
+      answers: [],
+    });
     expect(expectedAnswer(index, { name: '7.1.244.10.in-addr.arpa.', type: 'PTR' })!.status).toBe('NXDOMAIN');
   });
   it('ExternalName: the CNAME, then the chain leaves the zone', () => {
     const e = expectedAnswer(index, { name: 'ext.default.svc.cluster.local.', type: 'A' })!;
     expect(e.external).toBe('www.example.com.');
     expect(keys(e.answers)).toEqual(['ext.default.svc.cluster.local. CNAME www.example.com.']);
-    expect(keys(expectedAnswer(index, { name: 'ext.default.svc.cluster.local.', type: 'CNAME' })!.answers)).toHaveLength(1);
+    expect(
+      keys(expectedAnswer(index, { name: 'ext.default.svc.cluster.local.', type: 'CNAME' })!.answers),
+    ).toHaveLength(1);
   });
   it('names outside the served zones are not ours to predict', () => {
     expect(expectedAnswer(index, { name: 'www.example.com', type: 'A' })).toBeUndefined();
@@ -101,11 +130,21 @@ describe('compareAnswer: served answers match the zone', () => {
   it('reports missing, unexpected and status mismatches (the comparison can fail)', () => {
     const dig = parseDigOutput(fixture('dig-full-headless.txt'));
     const m2 = sampleModel();
-    const fewer = servedIndex(m2, computeEndpoints(m2, (p) => p.name === 'db-0'), { serial: 7 });
+    const fewer = servedIndex(
+      m2,
+      computeEndpoints(m2, (p) => p.name === 'db-0'),
+      { serial: 7 },
+    );
     const c = compareAnswer(expectedAnswer(fewer, { name: 'db.default.svc.cluster.local', type: 'A' })!, dig);
     expect(c.ok).toBe(false);
-    expect(c.unexpected.sort()).toEqual(['db.default.svc.cluster.local. A 10.244.2.6', 'db.default.svc.cluster.local. A 10.244.2.8']);
-    const c2 = compareAnswer(expectedAnswer(index, { name: 'web.default.svc.cluster.local', type: 'A' })!, parseDigOutput(fixture('dig-nxdomain.txt')));
+    expect(c.unexpected.sort()).toEqual([
+      'db.default.svc.cluster.local. A 10.244.2.6',
+      'db.default.svc.cluster.local. A 10.244.2.8',
+    ]);
+    const c2 = compareAnswer(
+      expectedAnswer(index, { name: 'web.default.svc.cluster.local', type: 'A' })!,
+      parseDigOutput(fixture('dig-nxdomain.txt')),
+    );
     expect(c2).toMatchObject({ ok: false, statusOk: false, missing: ['web.default.svc.cluster.local. A 10.96.0.20'] });
   });
 });

@@ -1,7 +1,14 @@
 /** A small cluster for the DNS tests: regular, headless, ExternalName services and pods in two namespaces. */
 import type { LabModel, PodModel, ServiceModel, ServicePortModel } from '../../src/model/types';
 
-export function pod(ns: string, name: string, node: string, ip: string, labels: Record<string, string>, extra: Partial<PodModel> = {}): PodModel {
+export function pod(
+  ns: string,
+  name: string,
+  node: string,
+  ip: string,
+  labels: Record<string, string>,
+  extra: Partial<PodModel> = {},
+): PodModel {
   return {
     name,
     namespace: ns,
@@ -15,7 +22,13 @@ export function pod(ns: string, name: string, node: string, ip: string, labels: 
   };
 }
 
-export function service(ns: string, name: string, clusterIP: string, ports: Partial<ServicePortModel>[], extra: Partial<ServiceModel> = {}): ServiceModel {
+export function service(
+  ns: string,
+  name: string,
+  clusterIP: string,
+  ports: Partial<ServicePortModel>[],
+  extra: Partial<ServiceModel> = {},
+): ServiceModel {
   return {
     name,
     namespace: ns,
@@ -32,7 +45,11 @@ export function service(ns: string, name: string, clusterIP: string, ports: Part
   };
 }
 
-export function labModel(services: ServiceModel[], pods: PodModel[], cluster: Partial<LabModel['cluster']> = {}): LabModel {
+export function labModel(
+  services: ServiceModel[],
+  pods: PodModel[],
+  cluster: Partial<LabModel['cluster']> = {},
+): LabModel {
   return {
     version: 1,
     name: 'dnstest',
@@ -76,9 +93,14 @@ export function sampleModel(cluster: Partial<LabModel['cluster']> = {}): LabMode
       { name: 'http', port: 80, targetPort: 8080 },
       { port: 8443, targetPort: 8443 },
     ]),
-    service('default', 'db', 'None', [{ name: 'mysql', port: 3306, targetPort: 3306 }, { name: 'Metrics', port: 9104, targetPort: 9104 }]),
+    service('default', 'db', 'None', [
+      { name: 'mysql', port: 3306, targetPort: 3306 },
+      { name: 'Metrics', port: 9104, targetPort: 9104 },
+    ]),
     service('default', 'ext', '', [], { type: 'ExternalName', externalName: 'WWW.Example.com', selector: undefined }),
-    service('prod', 'api', '10.96.5.5', [{ name: 'grpc', protocol: 'UDP', port: 9000, targetPort: 9000 }], { type: 'NodePort' }),
+    service('prod', 'api', '10.96.5.5', [{ name: 'grpc', protocol: 'UDP', port: 9000, targetPort: 9000 }], {
+      type: 'NodePort',
+    }),
     service('default', 'empty', 'None', [{ name: 'http', port: 80 }]),
   ];
   const pods = [

@@ -56,7 +56,23 @@ d('knot + unbound serving the rendered zones (loopback only)', () => {
 
   function dig(q: Query, extra: string[] = [], port = PORT.front): string {
     try {
-      return execFileSync('dig', [`@127.0.0.1`, '-p', String(port), '+noall', '+answer', '+comments', '+time=2', '+tries=1', ...extra, q.name, q.type], { encoding: 'utf8' });
+      return execFileSync(
+        'dig',
+        [
+          `@127.0.0.1`,
+          '-p',
+          String(port),
+          '+noall',
+          '+answer',
+          '+comments',
+          '+time=2',
+          '+tries=1',
+          ...extra,
+          q.name,
+          q.type,
+        ],
+        { encoding: 'utf8' },
+      );
     } catch (e) {
       return String((e as { stdout?: string }).stdout ?? e);
     }
@@ -68,15 +84,35 @@ d('knot + unbound serving the rendered zones (loopback only)', () => {
     dir = mkdtempSync(join(tmpdir(), 'dnslive-'));
     for (const sub of ['zones', 'run', 'db']) mkdirSync(join(dir, sub));
     index = writeZones(m, 7);
-    writeFileSync(join(dir, 'knot.conf'), renderKnotConf({ zones, listen: `127.0.0.1@${PORT.knot}`, rundir: join(dir, 'run'), storage: join(dir, 'db') }));
+    writeFileSync(
+      join(dir, 'knot.conf'),
+      renderKnotConf({ zones, listen: `127.0.0.1@${PORT.knot}`, rundir: join(dir, 'run'), storage: join(dir, 'db') }),
+    );
     writeFileSync(
       join(dir, 'unbound.conf'),
-      renderUnboundConf({ zones, knot: `127.0.0.1@${PORT.knot}`, upstream: [`127.0.0.1:${PORT.upstream}`], port: PORT.front, listenAddress: '127.0.0.1' }),
+      renderUnboundConf({
+        zones,
+        knot: `127.0.0.1@${PORT.knot}`,
+        upstream: [`127.0.0.1:${PORT.upstream}`],
+        port: PORT.front,
+        listenAddress: '127.0.0.1',
+      }),
     );
     // Stand-in for the lab's Internet DNS server.
     writeFileSync(
       join(dir, 'upstream.conf'),
-      [`port=${PORT.upstream}`, 'listen-address=127.0.0.1', 'bind-interfaces', 'no-resolv', 'no-hosts', 'keep-in-foreground', 'user=root', 'pid-file=', 'host-record=www.example.com,192.0.2.53', ''].join('\n'),
+      [
+        `port=${PORT.upstream}`,
+        'listen-address=127.0.0.1',
+        'bind-interfaces',
+        'no-resolv',
+        'no-hosts',
+        'keep-in-foreground',
+        'user=root',
+        'pid-file=',
+        'host-record=www.example.com,192.0.2.53',
+        '',
+      ].join('\n'),
     );
     start('knotd', ['-c', join(dir, 'knot.conf')]);
     start('dnsmasq', ['-C', join(dir, 'upstream.conf')]);
@@ -121,11 +157,16 @@ d('knot + unbound serving the rendered zones (loopback only)', () => {
 
   it('ExternalName: unbound follows the CNAME upstream and returns the whole chain', () => {
     const got = parseDigOutput(dig({ name: 'ext.default.svc.cluster.local', type: 'A' }));
-    expect(got.answers.map((r) => `${r.name} ${r.type} ${r.data}`)).toEqual(['ext.default.svc.cluster.local. CNAME www.example.com.', 'www.example.com. A 192.0.2.53']);
+    expect(got.answers.map((r) => `${r.name} ${r.type} ${r.data}`)).toEqual([
+      'ext.default.svc.cluster.local. CNAME www.example.com.',
+      'www.example.com. A 192.0.2.53',
+    ]);
   });
 
   it('short names resolve through the pod search path (+search, ndots 5)', () => {
-    const got = parseDigOutput(dig({ name: 'db', type: 'A' }, ['+search', '+domain=default.svc.cluster.local', '+ndots=5']));
+    const got = parseDigOutput(
+      dig({ name: 'db', type: 'A' }, ['+search', '+domain=default.svc.cluster.local', '+ndots=5']),
+    );
     expect(got.answers.map((r) => r.data).sort()).toEqual(['10.244.1.5', '10.244.2.6', '10.244.2.8']);
   });
 
@@ -145,6 +186,11 @@ d('knot + unbound serving the rendered zones (loopback only)', () => {
     console.log(`zone change visible after ${elapsed} ms`);
     expect(got.answers.map((r) => r.data)).toEqual(['10.244.1.7']);
     expect(elapsed).toBeLessThan(1000);
-    expect(compareAnswer(expectedAnswer(index, { name: 'db.default.svc.cluster.local', type: 'A' })!, parseDigOutput(dig({ name: 'db.default.svc.cluster.local', type: 'A' }))).ok).toBe(true);
+    expect(
+      compareAnswer(
+        expectedAnswer(index, { name: 'db.default.svc.cluster.local', type: 'A' })!,
+        parseDigOutput(dig({ name: 'db.default.svc.cluster.local', type: 'A' })),
+      ).ok,
+    ).toBe(true);
   });
 });

@@ -25,7 +25,9 @@ describe('parseZone', () => {
 
   it('handles $ORIGIN, $TTL units, @, relative names, parentheses and comments', () => {
     expect(origin).toBe('2.0.192.in-addr.arpa.');
-    expect(line(0)).toBe('example.com. 3600 SOA ns1.example.com. hostmaster.example.com. 2024010101 7200 1800 1209600 300');
+    expect(line(0)).toBe(
+      'example.com. 3600 SOA ns1.example.com. hostmaster.example.com. 2024010101 7200 1800 1209600 300',
+    );
     expect(line(1)).toBe('example.com. 3600 NS ns1.example.com.');
     expect(line(2)).toBe('example.com. 3600 NS ns2.other.net.');
     expect(line(3)).toBe('ns1.example.com. 30 A 192.0.2.1');
@@ -57,7 +59,9 @@ describe('parseZone', () => {
   });
 
   it('parses one dig answer line', () => {
-    expect(parseRRLine('_http._tcp.web.default.svc.cluster.local. 5 IN\tSRV\t0 100 80 web.default.svc.cluster.local.')).toEqual({
+    expect(
+      parseRRLine('_http._tcp.web.default.svc.cluster.local. 5 IN\tSRV\t0 100 80 web.default.svc.cluster.local.'),
+    ).toEqual({
       name: '_http._tcp.web.default.svc.cluster.local.',
       ttl: 5,
       type: 'SRV',

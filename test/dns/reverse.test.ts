@@ -27,7 +27,11 @@ describe('renderReverseZones', () => {
     const zones = renderReverseZones(m, computeEndpoints(m, ready), { serial: 3 });
     expect(zones.map((z) => z.origin)).toEqual(['244.10.in-addr.arpa.', '96.10.in-addr.arpa.']);
     const recs = Object.fromEntries(zones.map((z) => [z.origin, parseZone(z.text, { origin: z.origin }).records]));
-    const ptr = (o: string) => recs[o].filter((r) => r.type === 'PTR').map((r) => `${r.name} ${r.data}`).sort();
+    const ptr = (o: string) =>
+      recs[o]
+        .filter((r) => r.type === 'PTR')
+        .map((r) => `${r.name} ${r.data}`)
+        .sort();
     expect(ptr('96.10.in-addr.arpa.')).toEqual([
       '1.0.96.10.in-addr.arpa. kubernetes.default.svc.cluster.local.',
       '10.0.96.10.in-addr.arpa. kube-dns.kube-system.svc.cluster.local.',
@@ -41,7 +45,11 @@ describe('renderReverseZones', () => {
       '8.2.244.10.in-addr.arpa. 10-244-2-8.db.default.svc.cluster.local.',
     ]);
     for (const o of Object.keys(recs)) {
-      expect(recs[o][0]).toMatchObject({ name: o, type: 'SOA', data: `ns.dns.cluster.local. hostmaster.cluster.local. 3 7200 1800 86400 30` });
+      expect(recs[o][0]).toMatchObject({
+        name: o,
+        type: 'SOA',
+        data: `ns.dns.cluster.local. hostmaster.cluster.local. 3 7200 1800 86400 30`,
+      });
       expect(recs[o][1]).toMatchObject({ name: o, type: 'NS', data: 'ns.dns.cluster.local.' });
     }
   });

@@ -15,10 +15,24 @@ function bigModel() {
     const name = `svc-${i}`;
     const headless = i % 2 === 1;
     const vip = `10.96.${Math.floor(i / 250) + 1}.${(i % 250) + 1}`;
-    services.push(service(ns, name, headless ? 'None' : vip, [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'grpc', port: 9000, targetPort: 9000 }]));
+    services.push(
+      service(ns, name, headless ? 'None' : vip, [
+        { name: 'http', port: 80, targetPort: 8080 },
+        { name: 'grpc', port: 9000, targetPort: 9000 },
+      ]),
+    );
     for (let k = 0; k < 3; k++) {
       const n = i * 3 + k;
-      pods.push(pod(ns, `${name}-${k}`, 'n1', `10.244.${Math.floor(n / 250)}.${(n % 250) + 2}`, { app: name }, headless && k === 0 ? { hostname: `${name}-${k}`, subdomain: name } : {}));
+      pods.push(
+        pod(
+          ns,
+          `${name}-${k}`,
+          'n1',
+          `10.244.${Math.floor(n / 250)}.${(n % 250) + 2}`,
+          { app: name },
+          headless && k === 0 ? { hostname: `${name}-${k}`, subdomain: name } : {},
+        ),
+      );
     }
   }
   return labModel(services, pods);

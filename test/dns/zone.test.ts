@@ -15,12 +15,20 @@ function zoneOf(model = sampleModel(), opts = { serial: 42 }) {
   return { text, records: parseZone(text, { origin: model.cluster.domain }).records };
 }
 const at = (records: { name: string; type: string; data: string }[], name: string, type: string) =>
-  records.filter((r) => r.name === name && r.type === type).map((r) => r.data).sort();
+  records
+    .filter((r) => r.name === name && r.type === type)
+    .map((r) => r.data)
+    .sort();
 
 describe('renderClusterZone', () => {
   it('has SOA, NS with glue and the dns-version TXT', () => {
     const { records } = zoneOf();
-    expect(records[0]).toEqual({ name: 'cluster.local.', ttl: 30, type: 'SOA', data: 'ns.dns.cluster.local. hostmaster.cluster.local. 42 7200 1800 86400 30' });
+    expect(records[0]).toEqual({
+      name: 'cluster.local.',
+      ttl: 30,
+      type: 'SOA',
+      data: 'ns.dns.cluster.local. hostmaster.cluster.local. 42 7200 1800 86400 30',
+    });
     expect(at(records, 'cluster.local.', 'NS')).toEqual(['ns.dns.cluster.local.']);
     expect(at(records, 'ns.dns.cluster.local.', 'A')).toEqual(['10.96.0.10']);
     expect(at(records, 'dns-version.cluster.local.', 'TXT')).toEqual(['"1.1.0"']);
@@ -30,11 +38,15 @@ describe('renderClusterZone', () => {
   it('ClusterIP services: A on the VIP, SRV only for named ports, target the service name', () => {
     const { records } = zoneOf();
     expect(at(records, 'web.default.svc.cluster.local.', 'A')).toEqual(['10.96.0.20']);
-    expect(at(records, '_http._tcp.web.default.svc.cluster.local.', 'SRV')).toEqual(['0 100 80 web.default.svc.cluster.local.']);
+    expect(at(records, '_http._tcp.web.default.svc.cluster.local.', 'SRV')).toEqual([
+      '0 100 80 web.default.svc.cluster.local.',
+    ]);
     // the unnamed 8443 port has no SRV anywhere
     expect(records.filter((r) => r.type === 'SRV' && r.data.includes(' 8443 '))).toEqual([]);
     // NodePort services are ClusterIP services for DNS; UDP ports get _udp
-    expect(at(records, '_grpc._udp.api.prod.svc.cluster.local.', 'SRV')).toEqual(['0 100 9000 api.prod.svc.cluster.local.']);
+    expect(at(records, '_grpc._udp.api.prod.svc.cluster.local.', 'SRV')).toEqual([
+      '0 100 9000 api.prod.svc.cluster.local.',
+    ]);
   });
 
   it('headless: one A per ready endpoint, hostname A records, SRV N x M to the endpoint hostnames', () => {
@@ -64,7 +76,9 @@ describe('renderClusterZone', () => {
       [pod('default', 'p', 'n1', '10.244.1.9', { app: 'hl' })],
     );
     const { records } = zoneOf(m);
-    expect(at(records, '_http._tcp.hl.default.svc.cluster.local.', 'SRV')).toEqual(['0 100 8080 10-244-1-9.hl.default.svc.cluster.local.']);
+    expect(at(records, '_http._tcp.hl.default.svc.cluster.local.', 'SRV')).toEqual([
+      '0 100 8080 10-244-1-9.hl.default.svc.cluster.local.',
+    ]);
   });
 
   it('headless service without ready endpoints has no records (NXDOMAIN)', () => {
@@ -101,7 +115,9 @@ describe('renderClusterZone', () => {
   it('adds default/kubernetes and kube-system/kube-dns unless the model has them', () => {
     const { records } = zoneOf();
     expect(at(records, 'kubernetes.default.svc.cluster.local.', 'A')).toEqual(['10.96.0.1']);
-    expect(at(records, '_https._tcp.kubernetes.default.svc.cluster.local.', 'SRV')).toEqual(['0 100 443 kubernetes.default.svc.cluster.local.']);
+    expect(at(records, '_https._tcp.kubernetes.default.svc.cluster.local.', 'SRV')).toEqual([
+      '0 100 443 kubernetes.default.svc.cluster.local.',
+    ]);
     expect(at(records, 'kube-dns.kube-system.svc.cluster.local.', 'A')).toEqual(['10.96.0.10']);
     const m = sampleModel();
     m.services.push(service('kube-system', 'kube-dns', '10.96.0.10', [{ name: 'dns', protocol: 'UDP', port: 53 }]));
@@ -146,19 +162,27 @@ describe('zones pass named-checkzone (BIND)', () => {
   } catch {
     checker = undefined;
   }
-  const run = itWithTools(checker ? undefined : 'named-checkzone not installed (apt-get install bind9-utils)', 'named-checkzone checks');
+  const run = itWithTools(
+    checker ? undefined : 'named-checkzone not installed (apt-get install bind9-utils)',
+    'named-checkzone checks',
+  );
 
   run('forward and reverse zones load with full checks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dnszone-'));
     try {
       const m = sampleModel();
       const eps = computeEndpoints(m, ready);
-      const zones = [{ origin: 'cluster.local.', text: renderClusterZone(m, eps, { serial: 9 }) }, ...renderReverseZones(m, eps, { serial: 9 })];
+      const zones = [
+        { origin: 'cluster.local.', text: renderClusterZone(m, eps, { serial: 9 }) },
+        ...renderReverseZones(m, eps, { serial: 9 }),
+      ];
       for (const z of zones) {
         const f = join(dir, z.origin);
         writeFileSync(f, z.text);
         // -k fail / -n fail: check-names and NS/MX/SRV integrity failures are errors, not warnings
-        const out = execFileSync('named-checkzone', ['-k', 'fail', '-n', 'fail', '-i', 'full', z.origin, f], { encoding: 'utf8' });
+        const out = execFileSync('named-checkzone', ['-k', 'fail', '-n', 'fail', '-i', 'full', z.origin, f], {
+          encoding: 'utf8',
+        });
         expect(out).toMatch(/loaded serial 9/);
         expect(out.trim().split('\n').pop()).toBe('OK');
       }

@@ -50,7 +50,8 @@ async function status(name: string): Promise<{
   return JSON.parse(s.stdout);
 }
 
-const exec = (name: string, target: string, cmd: string) => lab(['exec', '--name', name, target, '--', 'sh', '-c', cmd]);
+const exec = (name: string, target: string, cmd: string) =>
+  lab(['exec', '--name', name, target, '--', 'sh', '-c', cmd]);
 
 /**
  * What a real node shows of its CNI plumbing, read on the running lab: the network configuration in
@@ -59,13 +60,21 @@ const exec = (name: string, target: string, cmd: string) => lab(['exec', '--name
  * model), and CNI CHECK of every pod passing (lab watch --once).
  */
 async function checkCniPlumbing(name: string, cni: string, st: Awaited<ReturnType<typeof status>>): Promise<void> {
-  const net = cni === 'vxlan' ? { name: 'cbr0', file: '10-flannel.conflist' } : cni === 'vpc-native' ? { name: 'aws-cni', file: '10-aws.conflist' } : { name: 'kubenet', file: '10-kubenet.conflist' };
+  const net =
+    cni === 'vxlan'
+      ? { name: 'cbr0', file: '10-flannel.conflist' }
+      : cni === 'vpc-native'
+        ? { name: 'aws-cni', file: '10-aws.conflist' }
+        : { name: 'kubenet', file: '10-kubenet.conflist' };
   for (const node of st.nodes) {
     const conf = await exec(name, node.name, `cat /etc/cni/net.d/${net.file}`);
     expect(conf.exitCode).toBe(0);
     const list = JSON.parse(conf.stdout);
     expect(list.name).toBe(net.name);
-    expect(list.plugins.map((p: { type: string }) => p.type)).toEqual([cni === 'vpc-native' ? 'ptp' : 'bridge', 'portmap']);
+    expect(list.plugins.map((p: { type: string }) => p.type)).toEqual([
+      cni === 'vpc-native' ? 'ptp' : 'bridge',
+      'portmap',
+    ]);
     const main = list.plugins[0];
     if (cni !== 'vpc-native') expect(main.bridge).toBe('cbr0');
     expect(main.ipam.type).toBe('host-local');
@@ -74,11 +83,21 @@ async function checkCniPlumbing(name: string, cni: string, st: Awaited<ReturnTyp
     const lo = await exec(name, node.name, 'cat /etc/cni/net.d/99-loopback.conf');
     expect(JSON.parse(lo.stdout)).toMatchObject({ name: 'cni-loopback', type: 'loopback' });
     // host-local's reservations: one file per pod address of this node, naming the sandbox and eth0.
-    const state = await exec(name, node.name, `cd /var/lib/cni/networks/${net.name} && for f in *; do printf '%s %s\n' "$f" "$(tr '\r\n' '  ' < "$f")"; done`);
+    const state = await exec(
+      name,
+      node.name,
+      `cd /var/lib/cni/networks/${net.name} && for f in *; do printf '%s %s\n' "$f" "$(tr '\r\n' '  ' < "$f")"; done`,
+    );
     expect(state.exitCode).toBe(0);
-    const files = state.stdout.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/));
+    const files = state.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.trim().split(/\s+/));
     const reserved = files.filter(([f]) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
-    const podIps = st.pods.filter((p) => p.node === node.name).map((p) => p.ip).sort();
+    const podIps = st.pods
+      .filter((p) => p.node === node.name)
+      .map((p) => p.ip)
+      .sort();
     expect(reserved.map(([f]) => f).sort()).toEqual(podIps);
     for (const [, id, ifname] of reserved) {
       expect(id).toMatch(/^[0-9a-f]{64}$/);
@@ -109,7 +128,11 @@ async function checkPodIdentity(name: string, st: Awaited<ReturnType<typeof stat
   expect(d.stdout.split('\n')).toContain(`${db.ip}\tdb-0.db.team-a.svc.cluster.local\tdb-0`);
   // The pod's own server runs in the pod's UTS namespace too, not the node's (the shell's own:
   // `lab exec` holds no SYS_ADMIN, so it may not read PID 1's namespaces, which keeps it).
-  const uts = await exec(name, pod1.node, `for f in /run/k8s-netlab/pods/pod1/*.pid; do readlink /proc/$(cat $f)/ns/uts; done | sort -u; readlink /proc/self/ns/uts`);
+  const uts = await exec(
+    name,
+    pod1.node,
+    `for f in /run/k8s-netlab/pods/pod1/*.pid; do readlink /proc/$(cat $f)/ns/uts; done | sort -u; readlink /proc/self/ns/uts`,
+  );
   const lines = uts.stdout.trim().split('\n');
   expect(lines).toHaveLength(2);
   expect(lines[0]).toMatch(/^uts:\[\d+\]$/);
@@ -142,7 +165,14 @@ describe('pod network modes', () => {
     try {
       const doc = await fullVerify(name);
       const paths = new Set(doc.probes.map((p) => p.path));
-      for (const p of ['pod-to-pod-same-node', 'pod-to-pod-cross-node', 'pod-mtu', 'node-to-pod', 'pod-ip-identity', 'pod-to-service'])
+      for (const p of [
+        'pod-to-pod-same-node',
+        'pod-to-pod-cross-node',
+        'pod-mtu',
+        'node-to-pod',
+        'pod-ip-identity',
+        'pod-to-service',
+      ])
         expect(paths).toContain(p);
       const mtu = doc.probes.filter((p) => p.path === 'pod-mtu');
       expect(mtu.length).toBeGreaterThanOrEqual(2);
@@ -206,7 +236,9 @@ describe('pod network modes', () => {
       }
       for (const p of staying) expect(p.ok).toBe(true);
       const mtu = v.doc.probes.filter((p) => p.path === 'pod-mtu');
-      expect(mtu.filter((p) => subnet[p.from.split('/')[0]] !== subnet[p.to.split('/')[0]]).every((p) => !p.ok)).toBe(true);
+      expect(mtu.filter((p) => subnet[p.from.split('/')[0]] !== subnet[p.to.split('/')[0]]).every((p) => !p.ok)).toBe(
+        true,
+      );
     } finally {
       await lab(['down', '--name', name]);
       expect(await labContainers(name)).toEqual([]);

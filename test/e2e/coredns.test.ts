@@ -32,7 +32,9 @@ let image = '';
 beforeAll(async () => {
   avail = await resolveCoreDnsImage({ onProgress: (l) => console.log(`coredns: ${l}`) });
   image = avail.image ?? '';
-  console.log(avail.available ? `coredns image available: ${avail.reason}` : `coredns image unavailable: ${avail.reason}`);
+  console.log(
+    avail.available ? `coredns image available: ${avail.reason}` : `coredns image unavailable: ${avail.reason}`,
+  );
   // CI installs Go: there the CoreDNS path must run, not the refusal path.
   if (process.env.CI) expect(avail).toMatchObject({ available: true });
 });
@@ -44,13 +46,33 @@ afterAll(async () => {
 
 async function digShort(target: string, args: string[]): Promise<string[]> {
   const r = await lab(['exec', '--name', NAME, target, '--', 'dig', '+short', '+time=1', '+tries=1', ...args]);
-  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith(';')).sort();
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith(';'))
+    .sort();
 }
 
 /** dig's answer section and status, as observed from `target`. */
-async function digAnswer(target: string, args: string[]): Promise<{ status: string; answers: Array<{ name: string; ttl: number; type: string; data: string }> }> {
+async function digAnswer(
+  target: string,
+  args: string[],
+): Promise<{ status: string; answers: Array<{ name: string; ttl: number; type: string; data: string }> }> {
   // Two tries: a lone UDP datagram lost on a loaded machine is not what this test is about.
-  const r = await lab(['exec', '--name', NAME, target, '--', 'dig', '+time=2', '+tries=2', '+noall', '+comments', '+answer', ...args]);
+  const r = await lab([
+    'exec',
+    '--name',
+    NAME,
+    target,
+    '--',
+    'dig',
+    '+time=2',
+    '+tries=2',
+    '+noall',
+    '+comments',
+    '+answer',
+    ...args,
+  ]);
   const status = /status: (\w+)/.exec(r.stdout)?.[1] ?? `no reply (${r.stderr.trim() || r.stdout.trim()})`;
   const answers = r.stdout
     .split('\n')
@@ -111,7 +133,9 @@ describe('cluster DNS served by CoreDNS', () => {
 
   it('CoreDNS: a scale of the headless Service follows in DNS within 2 s (file plugin reload 1s)', async () => {
     if (!avail.available) {
-      console.log(`coredns image unavailable: ${avail.reason} (no CoreDNS lab to scale; the refusal path was checked above)`);
+      console.log(
+        `coredns image unavailable: ${avail.reason} (no CoreDNS lab to scale; the refusal path was checked above)`,
+      );
       expect(await labContainers(NAME)).toEqual([]);
       return;
     }
@@ -121,12 +145,13 @@ describe('cluster DNS served by CoreDNS', () => {
     expect(s.exitCode).toBe(0);
     const t0 = Date.now();
     let now = before;
-    while (now.length !== 4 && Date.now() - t0 < 2000) now = await digShort('node3/client', ['db.team-a.svc.cluster.local']);
+    while (now.length !== 4 && Date.now() - t0 < 2000)
+      now = await digShort('node3/client', ['db.team-a.svc.cluster.local']);
     expect(now).toHaveLength(4);
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
-  it('TTL and cache as kubeadm: answers say TTL 30; a deleted Service\'s name is gone as soon as the zone is re-read; forwarded names are cached', async () => {
+  it("TTL and cache as kubeadm: answers say TTL 30; a deleted Service's name is gone as soon as the zone is re-read; forwarded names are cached", async () => {
     if (!avail.available) return expect(await labContainers(NAME)).toEqual([]);
     const [dns] = await coreDnsPods();
     // kubeadm's `ttl 30` on every cluster answer (observed through the VIP).
@@ -137,7 +162,10 @@ describe('cluster DNS served by CoreDNS', () => {
     // A Service that exists, then is deleted (lab apply of the guide without it).
     const dir = mkdtempSync(join(tmpdir(), 'e2e-coredns-ttl-'));
     const withSvc = join(dir, 'guide-ttl.yaml');
-    writeFileSync(withSvc, `${readFileSync(GUIDE, 'utf8')}\n  - apiVersion: v1\n    kind: Service\n    metadata: {name: ttl-probe}\n    spec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: http}]}\n`);
+    writeFileSync(
+      withSvc,
+      `${readFileSync(GUIDE, 'utf8')}\n  - apiVersion: v1\n    kind: Service\n    metadata: {name: ttl-probe}\n    spec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: http}]}\n`,
+    );
     expect((await lab(['apply', '-t', withSvc, '--name', NAME])).exitCode).toBe(0);
     const before = await digAnswer('node3/client', [`@${dns.ip}`, 'ttl-probe.default.svc.cluster.local']);
     expect(before.status).toBe('NOERROR');
@@ -153,7 +181,9 @@ describe('cluster DNS served by CoreDNS', () => {
       after = await digAnswer('node3/client', [`@${dns.ip}`, 'ttl-probe.default.svc.cluster.local']);
     }
     const gone = Date.now() - t0;
-    console.log(`deleted Service ttl-probe: last answered ${lastSeen} ms after lab apply returned, NXDOMAIN from ${gone} ms (server cache keeps the cluster domain out; a client cache could keep the answer up to its TTL, 30 s)`);
+    console.log(
+      `deleted Service ttl-probe: last answered ${lastSeen} ms after lab apply returned, NXDOMAIN from ${gone} ms (server cache keeps the cluster domain out; a client cache could keep the answer up to its TTL, 30 s)`,
+    );
     expect(after.status).toBe('NXDOMAIN');
     // Not cached by the server: gone within the file plugin's reload (1 s) plus the query, far below the 30 s TTL.
     expect(gone).toBeLessThan(5_000);
@@ -174,7 +204,15 @@ describe('cluster DNS served by CoreDNS', () => {
     const [dns] = await coreDnsPods();
     const file = join(ROOT, `lab-${NAME}`, 'coredns', dns.pod, 'Corefile');
     const original = readFileSync(file, 'utf8');
-    const probe = ['reload-check.lab.test:53 {', '    template IN TXT {', '        answer "{{ .Name }} 30 IN TXT reloaded"', '    }', '    reload', '}', ''].join('\n');
+    const probe = [
+      'reload-check.lab.test:53 {',
+      '    template IN TXT {',
+      '        answer "{{ .Name }} 30 IN TXT reloaded"',
+      '    }',
+      '    reload',
+      '}',
+      '',
+    ].join('\n');
     // Replaced by rename, as the lab writes it (CoreDNS never reads half a file).
     writeFileSync(`${file}.e2e`, original + probe);
     renameSync(`${file}.e2e`, file);
@@ -200,7 +238,8 @@ describe('cluster DNS served by CoreDNS', () => {
     const w = await lab(['watch', '--once', '--name', NAME]);
     expect(w.stdout).toMatch(new RegExp(`restarted kube-system/${dns.pod} container coredns`));
     let got: string[] = [];
-    for (let i = 0; i < 20 && got.length === 0; i++) got = await digShort('node3/client', [`@${dns.ip}`, 'kubernetes.default.svc.cluster.local']);
+    for (let i = 0; i < 20 && got.length === 0; i++)
+      got = await digShort('node3/client', [`@${dns.ip}`, 'kubernetes.default.svc.cluster.local']);
     expect(got).toEqual(['10.96.0.1']);
     const v = await lab(['verify', '--name', NAME, '--json', '--path', 'dns']);
     expect(JSON.parse(v.stdout).probes.filter((p: { ok: boolean }) => !p.ok)).toEqual([]);
@@ -236,12 +275,22 @@ describe('cluster DNS served by CoreDNS', () => {
     const up = await lab(['up', '-t', f, '--dns-server', 'auto', '--no-verify']);
     expect(up.exitCode).toBe(0);
     const want = avail.available ? 'coredns' : 'offline';
-    expect(up.stdout).toContain(`dns server ${want === 'coredns' ? `coredns (${image}, file plugin)` : 'offline fallback (knotd + unbound)'}, asked auto`);
-    if (!avail.available) expect(up.stdout).toMatch(/coredns image unavailable: image coredns\/coredns:1\.11\.3 is not present locally and cannot be pulled: /);
+    expect(up.stdout).toContain(
+      `dns server ${want === 'coredns' ? `coredns (${image}, file plugin)` : 'offline fallback (knotd + unbound)'}, asked auto`,
+    );
+    if (!avail.available)
+      expect(up.stdout).toMatch(
+        /coredns image unavailable: image coredns\/coredns:1\.11\.3 is not present locally and cannot be pulled: /,
+      );
     expect(up.stderr + up.stdout).not.toMatch(/failed/i);
     const st = await lab(['status', '--name', AUTO]);
     expect(st.stdout.split('\n')[0]).toMatch(new RegExp(` dns ${want}$`));
-    expect(st.stdout).toMatch(new RegExp(`^dns server: ${want}${want === 'coredns' ? ` ${image}` : ' fallback \\(knotd \\+ unbound\\)'} \\(asked auto: `, 'm'));
+    expect(st.stdout).toMatch(
+      new RegExp(
+        `^dns server: ${want}${want === 'coredns' ? ` ${image}` : ' fallback \\(knotd \\+ unbound\\)'} \\(asked auto: `,
+        'm',
+      ),
+    );
     const v = await lab(['verify', '--name', AUTO, '--json', '--path', 'dns']);
     const doc = JSON.parse(v.stdout);
     expect(doc.probes.length).toBeGreaterThan(0);
@@ -253,7 +302,8 @@ describe('cluster DNS served by CoreDNS', () => {
   it('auto with no CoreDNS image to be had falls back to knotd + unbound, and status says it is the fallback', async () => {
     // An image name no registry has and nothing builds: what auto sees where neither a registry nor Go is there.
     const env = { ...process.env, K8S_NETLAB_COREDNS_IMAGE: 'k8s-netlab/no-such-coredns:0' };
-    const run = (args: string[]) => execa('node', [LAB_BIN, ...args], { cwd: ROOT, env, reject: false, timeout: 300_000 });
+    const run = (args: string[]) =>
+      execa('node', [LAB_BIN, ...args], { cwd: ROOT, env, reject: false, timeout: 300_000 });
     const name = labName('e2e-coredns-fallback');
     const dir = mkdtempSync(join(tmpdir(), 'e2e-coredns-fb-'));
     const f = join(dir, 'fb.yaml');
@@ -274,9 +324,13 @@ describe('cluster DNS served by CoreDNS', () => {
     try {
       const up = await run(['up', '-t', f, '--no-verify']);
       expect(up.exitCode).toBe(0);
-      expect(up.stdout).toContain('dns server offline fallback (knotd + unbound), asked auto: coredns image unavailable: image k8s-netlab/no-such-coredns:0 is not present locally and cannot be pulled');
+      expect(up.stdout).toContain(
+        'dns server offline fallback (knotd + unbound), asked auto: coredns image unavailable: image k8s-netlab/no-such-coredns:0 is not present locally and cannot be pulled',
+      );
       const st = await run(['status', '--name', name]);
-      expect(st.stdout.split('\n')[1]).toMatch(/^dns server: offline fallback \(knotd \+ unbound\) \(asked auto: coredns image unavailable: /);
+      expect(st.stdout.split('\n')[1]).toMatch(
+        /^dns server: offline fallback \(knotd \+ unbound\) \(asked auto: coredns image unavailable: /,
+      );
       const v = await run(['verify', '--name', name, '--json', '--path', 'dns']);
       const doc = JSON.parse(v.stdout);
       expect(doc.probes.length).toBeGreaterThan(0);

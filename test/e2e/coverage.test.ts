@@ -49,15 +49,32 @@ describe('a minimal lab', () => {
     expect(up.exitCode).toBe(0);
     expect(up.stdout).toMatch(/not covered \(the lab has no edge/);
     const v = await lab(['verify', '--name', NAME, '--json']);
-    const doc = JSON.parse(v.stdout) as { ok: boolean; probes: Array<{ path: string; name: string; verdict: string; reason?: string }>; notCovered: Array<{ path: string; reason: string }> };
+    const doc = JSON.parse(v.stdout) as {
+      ok: boolean;
+      probes: Array<{ path: string; name: string; verdict: string; reason?: string }>;
+      notCovered: Array<{ path: string; reason: string }>;
+    };
     expect(doc.probes.filter((p) => p.verdict === 'fail').map((p) => `${p.path}: ${p.name}: ${p.reason}`)).toEqual([]);
     expect(doc.ok).toBe(true);
     expect(v.exitCode).toBe(0);
     // The only backend is never the spread client; hairpin is judged (and passes) as hairpin.
-    expect(doc.probes.some((p) => p.path === 'pod-to-service' && p.name.startsWith('hairpin') && p.verdict === 'pass')).toBe(true);
+    expect(
+      doc.probes.some((p) => p.path === 'pod-to-service' && p.name.startsWith('hairpin') && p.verdict === 'pass'),
+    ).toBe(true);
     expect(doc.notCovered.map((n) => n.path).sort()).toEqual(
       // One serving pod on one node: nothing to pair on a node or across nodes; no NodePort; no edge.
-      ['container-to-container', 'pod-to-pod-same-node', 'pod-to-pod-cross-node', 'pod-mtu', 'nodeport', 'localhost-nodeport', 'ingress-to-service', 'pod-to-internet', 'outside-to-nodeport', 'loadbalancer-to-service'].sort(),
+      [
+        'container-to-container',
+        'pod-to-pod-same-node',
+        'pod-to-pod-cross-node',
+        'pod-mtu',
+        'nodeport',
+        'localhost-nodeport',
+        'ingress-to-service',
+        'pod-to-internet',
+        'outside-to-nodeport',
+        'loadbalancer-to-service',
+      ].sort(),
     );
     for (const n of doc.notCovered) expect(n.reason).not.toBe('');
   });
@@ -65,6 +82,8 @@ describe('a minimal lab', () => {
   it('--strict exits non-zero while a path is not covered, naming it', async () => {
     const v = await lab(['verify', '--name', NAME, '--strict']);
     expect(v.exitCode).toBe(1);
-    expect(v.stderr).toMatch(/--strict: 10 path\(s\) not covered: .*pod-to-pod-cross-node \(fewer than two nodes hold a pod that serves HTTP\).*ingress-to-service \(the lab has no edge/);
+    expect(v.stderr).toMatch(
+      /--strict: 10 path\(s\) not covered: .*pod-to-pod-cross-node \(fewer than two nodes hold a pod that serves HTTP\).*ingress-to-service \(the lab has no edge/,
+    );
   });
 });

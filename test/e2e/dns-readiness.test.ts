@@ -58,7 +58,14 @@ objects:
 
 interface Report {
   ok: boolean;
-  probes: Array<{ verdict: string; reason?: string; evidence: { observed: { answers: Record<string, string>; notReady: string[] }; expected: { answers: Record<string, string> } } }>;
+  probes: Array<{
+    verdict: string;
+    reason?: string;
+    evidence: {
+      observed: { answers: Record<string, string>; notReady: string[] };
+      expected: { answers: Record<string, string> };
+    };
+  }>;
 }
 
 describe('dns: expected answers follow live readiness', () => {
@@ -78,7 +85,17 @@ describe('dns: expected answers follow live readiness', () => {
     const db = model.pods.filter((p) => p.labels.app === 'db');
     const gone = db[0];
     const node = model.nodes.find((n) => n.name === gone.node)!;
-    await execa('docker', ['exec', node.container, 'ip', 'netns', 'exec', gone.netns, 'curl', '-fs', `http://${gone.ip}:8080/ready?set=false`]);
+    await execa('docker', [
+      'exec',
+      node.container,
+      'ip',
+      'netns',
+      'exec',
+      gone.netns,
+      'curl',
+      '-fs',
+      `http://${gone.ip}:8080/ready?set=false`,
+    ]);
     // One pass of the control loop: endpoints (and so DNS) follow readiness.
     const w = await lab(['watch', '--name', NAME, '--once']);
     expect(w.exitCode).toBe(0);
@@ -88,7 +105,10 @@ describe('dns: expected answers follow live readiness', () => {
     expect(v.exitCode).toBe(0);
     const p = doc.probes[0];
     expect(p.evidence.observed.notReady).toEqual([`default/${gone.name}`]);
-    const served = (what: string) => Object.entries(p.evidence.observed.answers).filter(([k]) => k.startsWith(what)).map(([, a]) => a);
+    const served = (what: string) =>
+      Object.entries(p.evidence.observed.answers)
+        .filter(([k]) => k.startsWith(what))
+        .map(([, a]) => a);
     expect(served('headless A default/db =').length).toBe(2);
     for (const a of served('headless A default/db =')) {
       expect(a).not.toContain(gone.ip);

@@ -16,7 +16,11 @@ const NAME = labName('e2e-dns');
 
 async function digShort(target: string, args: string[]): Promise<string[]> {
   const r = await lab(['exec', '--name', NAME, target, '--', 'dig', '+short', '+time=1', '+tries=1', ...args]);
-  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith(';')).sort();
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith(';'))
+    .sort();
 }
 
 describe('cluster DNS', () => {
@@ -42,7 +46,8 @@ describe('cluster DNS', () => {
     expect(s.exitCode).toBe(0);
     const t0 = Date.now();
     let now = before;
-    while (now.length !== 4 && Date.now() - t0 < 2000) now = await digShort('node3/client', ['db.team-a.svc.cluster.local']);
+    while (now.length !== 4 && Date.now() - t0 < 2000)
+      now = await digShort('node3/client', ['db.team-a.svc.cluster.local']);
     expect(now).toHaveLength(4);
     expect(Date.now() - t0).toBeLessThan(2000);
     await lab(['scale', 'db', '--namespace', 'team-a', '--replicas', '2', '--name', NAME]);
@@ -60,7 +65,8 @@ describe('cluster DNS', () => {
     const w = await lab(['watch', '--once', '--name', NAME]);
     expect(w.stdout).toMatch(new RegExp(`restarted kube-system/${pod} container coredns`));
     let got: string[] = [];
-    for (let i = 0; i < 20 && got.length === 0; i++) got = await digShort('node3/client', [`@${ip}`, 'kubernetes.default.svc.cluster.local']);
+    for (let i = 0; i < 20 && got.length === 0; i++)
+      got = await digShort('node3/client', [`@${ip}`, 'kubernetes.default.svc.cluster.local']);
     expect(got).toEqual(['10.96.0.1']);
   });
 
@@ -82,7 +88,17 @@ describe('cluster DNS', () => {
     const ip = row.split(/\s+/)[3];
     // From inside the Docker container itself (its own tools, its own resolv.conf).
     const inside = await import('execa').then((m) =>
-      m.default('docker', ['exec', `k8s-netlab-${NAME}-pod-team-a-box`, 'sh', '-c', 'ip -4 -o addr show eth0; cat /etc/resolv.conf; curl -s -m 3 http://web.default/hostname'], { reject: false }),
+      m.default(
+        'docker',
+        [
+          'exec',
+          `k8s-netlab-${NAME}-pod-team-a-box`,
+          'sh',
+          '-c',
+          'ip -4 -o addr show eth0; cat /etc/resolv.conf; curl -s -m 3 http://web.default/hostname',
+        ],
+        { reject: false },
+      ),
     );
     expect(inside.stdout).toContain(`inet ${ip}/24`);
     expect(inside.stdout).toContain('nameserver 10.96.0.10');
@@ -94,7 +110,9 @@ describe('cluster DNS', () => {
     expect(ping.exitCode).toBe(0);
     expect(await digShort('node3/client', [`${ip.replace(/\./g, '-')}.team-a.pod.cluster.local`])).toEqual([ip]);
     // The control loop restarts it in a fresh namespace when it dies.
-    await import('execa').then((m) => m.default('docker', ['kill', `k8s-netlab-${NAME}-pod-team-a-box`], { reject: false }));
+    await import('execa').then((m) =>
+      m.default('docker', ['kill', `k8s-netlab-${NAME}-pod-team-a-box`], { reject: false }),
+    );
     const w = await lab(['watch', '--once', '--name', NAME]);
     expect(w.stdout).toMatch(/restarted team-a\/box container box/);
     const ping2 = await lab(['exec', '--name', NAME, 'node3/client', '--', 'ping', '-c', '1', '-W', '2', ip]);
@@ -105,8 +123,14 @@ describe('cluster DNS', () => {
     const dir = mkdtempSync(join(tmpdir(), 'e2e-dns-bad-'));
     const cases: Array<[string, RegExp]> = [
       ['cluster: {domain: "not a domain"}\n', /cluster\.domain: .*must be a DNS domain/],
-      ['cluster: {dnsIP: 10.97.0.10}\n', /cluster\.dnsIP: 10\.97\.0\.10 is outside cluster\.serviceCIDR 10\.96\.0\.0\/16/],
-      ['objects:\n  - {apiVersion: v1, kind: Service, metadata: {name: My_Svc}, spec: {ports: [{port: 80}]}}\n', /objects\[0\]\.metadata\.name: /],
+      [
+        'cluster: {dnsIP: 10.97.0.10}\n',
+        /cluster\.dnsIP: 10\.97\.0\.10 is outside cluster\.serviceCIDR 10\.96\.0\.0\/16/,
+      ],
+      [
+        'objects:\n  - {apiVersion: v1, kind: Service, metadata: {name: My_Svc}, spec: {ports: [{port: 80}]}}\n',
+        /objects\[0\]\.metadata\.name: /,
+      ],
     ];
     for (const [extra, re] of cases) {
       const f = join(dir, 'bad.yaml');

@@ -31,20 +31,35 @@ async function waitFor(from: number, pred: (e: Ev) => boolean, what: string, ms 
   for (;;) {
     const e = events.slice(from).find(pred);
     if (e) return e;
-    if (Date.now() > end) throw new Error(`no ${what} within ${ms} ms; events: ${events.slice(from).map((x) => `${x.kind} ${x.node ?? ''} ${x.detail}`).join(' | ')}`);
+    if (Date.now() > end)
+      throw new Error(
+        `no ${what} within ${ms} ms; events: ${events
+          .slice(from)
+          .map((x) => `${x.kind} ${x.node ?? ''} ${x.detail}`)
+          .join(' | ')}`,
+      );
     await sleep(200);
   }
 }
 
 async function verifyPath(p: string) {
   const r = await lab(['verify', '--name', name, '--path', p]);
-  return { ok: r.exitCode === 0, fails: r.stdout.split('\n').filter((l) => /^ {2}FAIL/.test(l)).map((l) => l.trim()) };
+  return {
+    ok: r.exitCode === 0,
+    fails: r.stdout
+      .split('\n')
+      .filter((l) => /^ {2}FAIL/.test(l))
+      .map((l) => l.trim()),
+  };
 }
 
 beforeAll(async () => {
   const up = await lab(['up', '--name', name, '--no-verify']);
   expect(up.exitCode).toBe(0);
-  watch = execa('node', [LAB_BIN, 'watch', '--name', name, '--json', '--time-scale', String(SCALE)], { cwd: ROOT, reject: false });
+  watch = execa('node', [LAB_BIN, 'watch', '--name', name, '--json', '--time-scale', String(SCALE)], {
+    cwd: ROOT,
+    reject: false,
+  });
   let buf = '';
   watch.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
@@ -79,7 +94,7 @@ it('refuses bad input with the field and exit 2, nothing recorded', async () => 
   expect((await lab(['fault', 'list', '--name', name])).stdout).toBe('no active fault');
 });
 
-it('node-freeze: heartbeat missed, NotReady after the grace period, endpoints out of every other node\'s rules; clear heals', async () => {
+it("node-freeze: heartbeat missed, NotReady after the grace period, endpoints out of every other node's rules; clear heals", async () => {
   const from = events.length;
   const inj = await lab(['fault', 'inject', 'node-freeze', 'node2', '--name', name]);
   expect(inj.exitCode).toBe(0);
@@ -88,8 +103,20 @@ it('node-freeze: heartbeat missed, NotReady after the grace period, endpoints ou
   const injected = await waitFor(from, (e) => e.kind === 'fault-injected' && e.node === 'node2', 'fault-injected');
   const missed = await waitFor(from, (e) => e.kind === 'heartbeat-missed' && e.node === 'node2', 'heartbeat-missed');
   const notReady = await waitFor(from, (e) => e.kind === 'node-not-ready' && e.node === 'node2', 'node-not-ready');
-  const epOut = await waitFor(from, (e) => e.kind === 'endpoint-not-ready' && /default\/web:http -10\.244\.1\.\d+:8080 \(not ready\)/.test(e.detail), 'web endpoint on node2 not ready');
-  const rules = await Promise.all(['node1', 'node3'].map((n) => waitFor(from, (e) => e.kind === 'rules-synced' && e.node === n && /default\/web:http -10\.244\.1\./.test(e.detail), `rules-synced on ${n}`)));
+  const epOut = await waitFor(
+    from,
+    (e) => e.kind === 'endpoint-not-ready' && /default\/web:http -10\.244\.1\.\d+:8080 \(not ready\)/.test(e.detail),
+    'web endpoint on node2 not ready',
+  );
+  const rules = await Promise.all(
+    ['node1', 'node3'].map((n) =>
+      waitFor(
+        from,
+        (e) => e.kind === 'rules-synced' && e.node === n && /default\/web:http -10\.244\.1\./.test(e.detail),
+        `rules-synced on ${n}`,
+      ),
+    ),
+  );
   // Kubernetes' order; NotReady no sooner than the grace period after the last heartbeat (which
   // came up to one watch iteration before the fault, as a Lease renewed up to 10 s before it).
   expect(missed.at).toBeGreaterThanOrEqual(injected.at);
@@ -110,10 +137,16 @@ it('node-freeze: heartbeat missed, NotReady after the grace period, endpoints ou
   const c = events.length;
   expect((await lab(['fault', 'clear', id, '--name', name])).exitCode).toBe(0);
   await waitFor(c, (e) => e.kind === 'node-ready' && e.node === 'node2', 'node-ready');
-  await waitFor(c, (e) => e.kind === 'rules-synced' && e.node === 'node1' && /default\/web:http \+10\.244\.1\./.test(e.detail), 'web endpoint back in node1 rules');
+  await waitFor(
+    c,
+    (e) => e.kind === 'rules-synced' && e.node === 'node1' && /default\/web:http \+10\.244\.1\./.test(e.detail),
+    'web endpoint back in node1 rules',
+  );
   const all = await lab(['verify', '--name', name]);
   expect(all.stdout).toMatch(/all \d+ probes passed/);
-  process.stdout.write(`node-freeze timeline (scale ${SCALE}): heartbeat-missed +${missed.at - injected.at}ms, NotReady +${notReady.at - injected.at}ms, endpoint out +${epOut.at - injected.at}ms, rules node1 +${rules[0].at - injected.at}ms node3 +${rules[1].at - injected.at}ms\n`);
+  process.stdout.write(
+    `node-freeze timeline (scale ${SCALE}): heartbeat-missed +${missed.at - injected.at}ms, NotReady +${notReady.at - injected.at}ms, endpoint out +${epOut.at - injected.at}ms, rules node1 +${rules[0].at - injected.at}ms node3 +${rules[1].at - injected.at}ms\n`,
+  );
 });
 
 it('partition: exactly the paths between the two nodes fail; the nodes stay Ready; clear heals', async () => {
@@ -133,7 +166,16 @@ it('partition: exactly the paths between the two nodes fail; the nodes stay Read
 
 it('link-loss: about P% per crossing each way, by nftables numgen; clear restores', async () => {
   const ping = async () => {
-    const r = await lab(['exec', '--name', name, 'pod1', '--', 'sh', '-c', 'ping -c 200 -i 0.02 -W 1 10.244.1.2 | grep transmitted']);
+    const r = await lab([
+      'exec',
+      '--name',
+      name,
+      'pod1',
+      '--',
+      'sh',
+      '-c',
+      'ping -c 200 -i 0.02 -W 1 10.244.1.2 | grep transmitted',
+    ]);
     const m = /(\d+) packets transmitted, (\d+) received/.exec(r.stdout);
     if (!m) throw new Error(`no ping summary: ${r.stdout} ${r.stderr}`);
     return 1 - Number(m[2]) / Number(m[1]);
@@ -152,12 +194,20 @@ it('link-loss: about P% per crossing each way, by nftables numgen; clear restore
 it('pod-kill: the kubelet restarts it, and a second death waits in CrashLoopBackOff (10 s × scale)', async () => {
   const from = events.length;
   expect((await lab(['fault', 'inject', 'pod-kill', 'default/pod3', '--name', name])).exitCode).toBe(0);
-  await waitFor(from, (e) => e.kind === 'container-restarted' && /default\/pod3\/web \(restart 1\)/.test(e.detail), 'first restart');
+  await waitFor(
+    from,
+    (e) => e.kind === 'container-restarted' && /default\/pod3\/web \(restart 1\)/.test(e.detail),
+    'first restart',
+  );
   const again = events.length;
   expect((await lab(['fault', 'inject', 'pod-kill', 'default/pod3', '--name', name])).exitCode).toBe(0);
   const bo = await waitFor(again, (e) => e.kind === 'back-off' && /default\/pod3/.test(e.detail), 'back-off');
   expect(bo.detail).toMatch(/Back-off (0\.\d|1\.0)s restarting failed container/);
-  const second = await waitFor(again, (e) => e.kind === 'container-restarted' && /default\/pod3\/web \(restart 2\)/.test(e.detail), 'second restart');
+  const second = await waitFor(
+    again,
+    (e) => e.kind === 'container-restarted' && /default\/pod3\/web \(restart 2\)/.test(e.detail),
+    'second restart',
+  );
   expect(second.at - bo.at).toBeGreaterThanOrEqual(500);
   await lab(['fault', 'clear', '--all', '--name', name]);
   await sleep(2000);
@@ -169,7 +219,11 @@ it('node-stop: the watch notices the dead node (no 409 loop), status says NotRea
   expect((await lab(['fault', 'inject', 'node-stop', 'node3', '--name', name])).exitCode).toBe(0);
   const nr = await waitFor(from, (e) => e.kind === 'node-not-ready' && e.node === 'node3', 'node3 NotReady');
   expect(nr.detail).toMatch(/node container exited/);
-  await waitFor(from, (e) => e.kind === 'endpoint-not-ready' && /10\.244\.2\./.test(e.detail), 'node3 endpoints not ready');
+  await waitFor(
+    from,
+    (e) => e.kind === 'endpoint-not-ready' && /10\.244\.2\./.test(e.detail),
+    'node3 endpoints not ready',
+  );
   const st = JSON.parse((await lab(['status', '--name', name, '--json'])).stdout);
   expect(st.nodes.find((n: { name: string }) => n.name === 'node3').status).toBe('NotReady (container exited)');
   const clear = await lab(['fault', 'clear', '--all', '--name', name]);

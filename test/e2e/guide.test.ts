@@ -29,7 +29,13 @@ describe('guide lab', () => {
     const doc = JSON.parse(v.stdout);
     expect(doc.lab).toBe(NAME);
     const paths = new Set(doc.probes.map((p: { path: string }) => p.path));
-    for (const id of ['container-to-container', 'pod-to-pod-same-node', 'pod-to-pod-cross-node', 'node-to-pod', 'pod-ip-identity']) {
+    for (const id of [
+      'container-to-container',
+      'pod-to-pod-same-node',
+      'pod-to-pod-cross-node',
+      'node-to-pod',
+      'pod-ip-identity',
+    ]) {
       expect(paths).toContain(id);
     }
     const failed = doc.probes.filter((p: { ok: boolean }) => !p.ok);
@@ -50,7 +56,10 @@ describe('guide lab', () => {
     const s = JSON.parse((await lab(['status', '--name', NAME, '--json'])).stdout);
     expect(s.lab).toBe(NAME);
     expect(s.nodes.length).toBeGreaterThanOrEqual(3);
-    for (const n of s.nodes) expect(n).toEqual(expect.objectContaining({ name: expect.any(String), ip: expect.any(String), podCIDR: expect.any(String) }));
+    for (const n of s.nodes)
+      expect(n).toEqual(
+        expect.objectContaining({ name: expect.any(String), ip: expect.any(String), podCIDR: expect.any(String) }),
+      );
     for (const p of s.pods) {
       expect(p.running).toBe(true);
       const node = s.nodes.find((n: { name: string }) => n.name === p.node);
@@ -63,7 +72,19 @@ describe('guide lab', () => {
   it('runs commands in a pod namespace, a node and the VPC router', async () => {
     const s = JSON.parse((await lab(['status', '--name', NAME, '--json'])).stdout);
     const pod = s.pods[0];
-    const inPod = await lab(['exec', '--name', NAME, `${pod.node}/${pod.name}`, '--', 'ip', '-4', '-o', 'addr', 'show', 'eth0']);
+    const inPod = await lab([
+      'exec',
+      '--name',
+      NAME,
+      `${pod.node}/${pod.name}`,
+      '--',
+      'ip',
+      '-4',
+      '-o',
+      'addr',
+      'show',
+      'eth0',
+    ]);
     expect(inPod.exitCode).toBe(0);
     expect(inPod.stdout).toContain(`inet ${pod.ip}/`);
     const vpc = await lab(['exec', '--name', NAME, 'vpc', '--', 'ip', 'route']);

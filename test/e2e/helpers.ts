@@ -41,7 +41,9 @@ export async function hostNetworkState(): Promise<string> {
     sh('ip -o addr show'),
     sh('ip route show table all'),
     sh('ip rule show'),
-    sh("sysctl -a 2>/dev/null | grep -E '^net\\.(ipv4\\.(ip_forward|conf\\.(all|default)\\.)|ipv6\\.conf\\.(all|default)\\.|bridge\\.)' | sort"),
+    sh(
+      "sysctl -a 2>/dev/null | grep -E '^net\\.(ipv4\\.(ip_forward|conf\\.(all|default)\\.)|ipv6\\.conf\\.(all|default)\\.|bridge\\.)' | sort",
+    ),
   ]);
   return parts.join('\n');
 }

@@ -22,18 +22,26 @@ const SCRIPT = join(ROOT, 'scripts', 'build-image-debootstrap.sh');
 const BASE = `k8s-netlab/debian-base:${createHash('sha256').update(readFileSync(SCRIPT)).digest('hex').slice(0, 12)}`;
 const TAG = `${imageTag()}-dockerfile`;
 
-const labRun = (args: string[]) => execa('node', [LAB_BIN, ...args], { reject: false, cwd: ROOT, env: { ...process.env, [NODE_IMAGE_ENV]: TAG }, timeout: 600_000 });
+const labRun = (args: string[]) =>
+  execa('node', [LAB_BIN, ...args], {
+    reject: false,
+    cwd: ROOT,
+    env: { ...process.env, [NODE_IMAGE_ENV]: TAG },
+    timeout: 600_000,
+  });
 
 afterAll(async () => {
   await labRun(['down', '--name', NAME]);
 });
 
 describe('the Dockerfile recipe, built from a local Debian base', () => {
-  it('builds from the offline builder\'s minbase (docker build --build-arg BASE=...), once per recipe', async () => {
+  it("builds from the offline builder's minbase (docker build --build-arg BASE=...), once per recipe", async () => {
     if (!(await imageExists(BASE))) {
       const t0 = Date.now();
       const b = await execa('bash', [SCRIPT, '--base', BASE], { reject: false, all: true });
-      console.log(`base ${BASE}: exit ${b.exitCode} in ${Math.round((Date.now() - t0) / 1000)} s\n${b.all?.split('\n').slice(-2).join('\n')}`);
+      console.log(
+        `base ${BASE}: exit ${b.exitCode} in ${Math.round((Date.now() - t0) / 1000)} s\n${b.all?.split('\n').slice(-2).join('\n')}`,
+      );
       expect(b.exitCode).toBe(0);
     }
     const labels = (await execa('docker', ['image', 'inspect', '-f', '{{json .Config.Labels}}', BASE])).stdout;
@@ -43,7 +51,7 @@ describe('the Dockerfile recipe, built from a local Debian base', () => {
       const lines: string[] = [];
       await buildWithDockerfile(TAG, (l) => lines.push(l), { base: BASE });
       console.log(`${TAG} built from ${BASE} in ${Math.round((Date.now() - t0) / 1000)} s`);
-      expect(lines.join("\n")).toMatch(/Step \d+\/\d+ : FROM /);
+      expect(lines.join('\n')).toMatch(/Step \d+\/\d+ : FROM /);
     }
     const info = JSON.parse((await execa('docker', ['image', 'inspect', TAG])).stdout)[0];
     console.log(`${TAG}: ${Math.round(info.Size / 1e6)} MB`);
@@ -51,7 +59,20 @@ describe('the Dockerfile recipe, built from a local Debian base', () => {
   });
 
   it('is Debian bookworm with glibc, holding exactly the packages of packages.debian', async () => {
-    const r = await execa('docker', ['run', '--rm', '--network', 'none', TAG, 'sh', '-c', 'cat /etc/debian_version; ldd --version | head -1; dpkg-query -W -f "\\${Package}\\n"'], { reject: false });
+    const r = await execa(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        TAG,
+        'sh',
+        '-c',
+        'cat /etc/debian_version; ldd --version | head -1; dpkg-query -W -f "\\${Package}\\n"',
+      ],
+      { reject: false },
+    );
     expect(r.exitCode).toBe(0);
     const [version, libc, ...installed] = r.stdout.split('\n');
     expect(version).toMatch(/^12\./);
@@ -72,11 +93,26 @@ describe('the Dockerfile recipe, built from a local Debian base', () => {
   it('runs the guide lab: pod-to-pod and dns paths pass on it', async () => {
     const up = await labRun(['up', '-t', GUIDE, '--name', NAME, '--no-verify']);
     expect(up.exitCode).toBe(0);
-    const nodeImage = (await execa('docker', ['inspect', '-f', '{{.Config.Image}}', `k8s-netlab-${NAME}-node1`])).stdout.trim();
+    const nodeImage = (
+      await execa('docker', ['inspect', '-f', '{{.Config.Image}}', `k8s-netlab-${NAME}-node1`])
+    ).stdout.trim();
     expect(nodeImage).toBe(TAG);
-    const v = await labRun(['verify', '--name', NAME, '--json', '--path', 'pod-to-pod-same-node', '--path', 'pod-to-pod-cross-node', '--path', 'dns']);
+    const v = await labRun([
+      'verify',
+      '--name',
+      NAME,
+      '--json',
+      '--path',
+      'pod-to-pod-same-node',
+      '--path',
+      'pod-to-pod-cross-node',
+      '--path',
+      'dns',
+    ]);
     const doc = JSON.parse(v.stdout);
-    expect(new Set(doc.probes.map((p: { path: string }) => p.path))).toEqual(new Set(['pod-to-pod-same-node', 'pod-to-pod-cross-node', 'dns']));
+    expect(new Set(doc.probes.map((p: { path: string }) => p.path))).toEqual(
+      new Set(['pod-to-pod-same-node', 'pod-to-pod-cross-node', 'dns']),
+    );
     expect(doc.probes.filter((p: { ok: boolean }) => !p.ok)).toEqual([]);
     expect(v.exitCode).toBe(0);
     await labRun(['down', '--name', NAME]);

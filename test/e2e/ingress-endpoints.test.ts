@@ -18,7 +18,12 @@ function topology(): string {
   const ing = doc.objects.find((o: { kind: string }) => o.kind === 'Ingress');
   ing.metadata.annotations = { 'k8s-netlab.dev/backend-mode': 'endpoints' };
   // a ClusterIP Service as a backend: only endpoints mode can reach it
-  ing.spec.rules.push({ host: 'sticky.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web-sticky', port: { number: 80 } } } }] } });
+  ing.spec.rules.push({
+    host: 'sticky.example.com',
+    http: {
+      paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web-sticky', port: { number: 80 } } } }],
+    },
+  });
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-ing-ep-')), 'guide.yaml');
   fs.writeFileSync(file, YAML.stringify(doc));
   return file;
@@ -35,14 +40,28 @@ describe.each(MODES)('ingress endpoints mode, proxy $mode', ({ mode, name }) => 
   });
 
   // the ingress container is not a lab exec target: read its config through the engine
-  const conf = async () => (await execa('docker', ['exec', `k8s-netlab-${name}-ingress`, 'cat', '/etc/k8s-netlab/ingress/nginx.conf'], { reject: false })).stdout;
+  const conf = async () =>
+    (
+      await execa('docker', ['exec', `k8s-netlab-${name}-ingress`, 'cat', '/etc/k8s-netlab/ingress/nginx.conf'], {
+        reject: false,
+      })
+    ).stdout;
   const upstream = (c: string) => /upstream default_web_80_endpoints \{([^}]*)\}/.exec(c)?.[1] ?? '';
   const podIps = async () => {
     const st = JSON.parse((await lab(['status', '--name', name, '--json'])).stdout);
     return Object.fromEntries((st.pods as Array<{ name: string; ip: string }>).map((p) => [p.name, p.ip]));
   };
   const hits = async (host: string) => {
-    const r = await lab(['exec', '--name', name, 'internet', '--', 'sh', '-c', `for i in $(seq 30); do curl -s -m 2 -H 'Host: ${host}' http://203.0.113.200/hostname; echo; done`]);
+    const r = await lab([
+      'exec',
+      '--name',
+      name,
+      'internet',
+      '--',
+      'sh',
+      '-c',
+      `for i in $(seq 30); do curl -s -m 2 -H 'Host: ${host}' http://203.0.113.200/hostname; echo; done`,
+    ]);
     return new Set(r.stdout.split('\n').filter(Boolean));
   };
 
@@ -55,7 +74,9 @@ describe.each(MODES)('ingress endpoints mode, proxy $mode', ({ mode, name }) => 
     const web = doc.probes.find((p: { name: string }) => p.name.startsWith('web.example.com'));
     expect(web.evidence.expected.backendMode).toBe('endpoints');
     expect(web.evidence.observed.peer).toBe(web.evidence.expected.peer);
-    expect(doc.probes.some((p: { name: string; ok: boolean }) => p.name.startsWith('sticky.example.com') && p.ok)).toBe(true);
+    expect(doc.probes.some((p: { name: string; ok: boolean }) => p.name.startsWith('sticky.example.com') && p.ok)).toBe(
+      true,
+    );
     const ips = await podIps();
     const u = upstream(await conf());
     for (const [n, ip] of Object.entries(ips)) if (n.startsWith('web-')) expect(u).toContain(`server ${ip}:8080 `);

@@ -36,14 +36,25 @@ const ing = (name: string, rules: unknown[], extra: Record<string, unknown> = {}
   metadata: { name },
   spec: { rules, ...extra },
 });
-const rule = (host: string, p: string, pathType: string, svc: string, port: Record<string, unknown> = { number: 80 }) => ({
+const rule = (
+  host: string,
+  p: string,
+  pathType: string,
+  svc: string,
+  port: Record<string, unknown> = { number: 80 },
+) => ({
   host,
   http: { paths: [{ path: p, pathType, backend: { service: { name: svc, port } } }] },
 });
 
 async function ask(model: LabModel, host: string, p: string) {
   const argv = curlArgv(`http://${model.edge!.ingressIP}${p}`);
-  const r = await exec(model.edge!.internet.container, [...argv.slice(0, -1), '-H', `Host: ${host}`, argv[argv.length - 1]]);
+  const r = await exec(model.edge!.internet.container, [
+    ...argv.slice(0, -1),
+    '-H',
+    `Host: ${host}`,
+    argv[argv.length - 1],
+  ]);
   return parseCurl(r.stdout, r.exitCode);
 }
 
@@ -55,12 +66,27 @@ afterAll(async () => {
 
 describe('bad Ingresses: exit 2, nothing created', () => {
   const cases: Array<[string, unknown[], RegExp]> = [
-    ['missing service', [ing('bad', [rule('x.example.com', '/', 'Prefix', 'nope')])], /spec\.rules\[0\]\.http\.paths\[0\]\.backend\.service\.name: service "nope" not found/],
-    ['missing port', [ing('bad', [rule('x.example.com', '/', 'Prefix', 'api', { number: 8080 })])], /backend\.service\.port\.number: service default\/api has no TCP port 8080/],
-    ['ClusterIP backend', [ing('bad', [rule('x.example.com', '/', 'Prefix', 'web-sticky')])], /type ClusterIP[\s\S]*fix: set type: NodePort on Service web-sticky/],
+    [
+      'missing service',
+      [ing('bad', [rule('x.example.com', '/', 'Prefix', 'nope')])],
+      /spec\.rules\[0\]\.http\.paths\[0\]\.backend\.service\.name: service "nope" not found/,
+    ],
+    [
+      'missing port',
+      [ing('bad', [rule('x.example.com', '/', 'Prefix', 'api', { number: 8080 })])],
+      /backend\.service\.port\.number: service default\/api has no TCP port 8080/,
+    ],
+    [
+      'ClusterIP backend',
+      [ing('bad', [rule('x.example.com', '/', 'Prefix', 'web-sticky')])],
+      /type ClusterIP[\s\S]*fix: set type: NodePort on Service web-sticky/,
+    ],
     [
       'two Ingresses colliding',
-      [ing('one', [rule('x.example.com', '/api', 'Prefix', 'api')]), ing('two', [rule('x.example.com', '/api/', 'Prefix', 'web', { name: 'http' })])],
+      [
+        ing('one', [rule('x.example.com', '/api', 'Prefix', 'api')]),
+        ing('two', [rule('x.example.com', '/api/', 'Prefix', 'web', { name: 'http' })]),
+      ],
       /collides with objects\[\d+\]\.spec\.rules\[0\]\.http\.paths\[0\] \(Ingress default\/one\)/,
     ],
   ];
@@ -86,7 +112,10 @@ describe('the ingress lab', () => {
 
   it('ingress-to-service passes from the Internet host, with X-Forwarded-For = the Internet host', async () => {
     const r = await lab(['verify', '--name', NAME, '--path', 'ingress-to-service', '--json']);
-    const report = JSON.parse(r.stdout) as { ok: boolean; probes: Array<{ ok: boolean; name: string; reason?: string; evidence: { observed: Record<string, unknown> } }> };
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      probes: Array<{ ok: boolean; name: string; reason?: string; evidence: { observed: Record<string, unknown> } }>;
+    };
     expect(report.probes.filter((p) => !p.ok)).toEqual([]);
     expect(report.probes.length).toBeGreaterThanOrEqual(4);
     const xffs = report.probes.map((p) => p.evidence.observed.xForwardedFor).filter((x) => x !== undefined);
@@ -115,7 +144,18 @@ describe('the ingress lab', () => {
   it('reloads nginx on a config change without failing a request (keep-alive and new connections)', async () => {
     const e = model.edge!;
     const load = (keepalive: boolean) =>
-      exec(e.internet.container, ['sh', '-c', renderHttpLoad({ ip: e.ingressIP, host: 'web.example.com', path: '/hostname', seconds: 8, connections: 4, keepalive })]);
+      exec(e.internet.container, [
+        'sh',
+        '-c',
+        renderHttpLoad({
+          ip: e.ingressIP,
+          host: 'web.example.com',
+          path: '/hostname',
+          seconds: 8,
+          connections: 4,
+          keepalive,
+        }),
+      ]);
     const runs = [load(true), load(false)];
     const extra = ing('extra', [rule('new.example.com', '/', 'Prefix', 'api')]);
     const changed: LabModel = { ...model, ingresses: [...(model.ingresses ?? []), extra] };

@@ -28,14 +28,30 @@ let home = '';
 /** Runs `cmd` as `user` in `cwd` with the prefix's bin first on PATH (a login-like environment). */
 function as(user: string, cmd: string, cwd = dir) {
   // The host's trust and proxy settings (a registry behind a TLS-intercepting proxy needs its CA).
-  const passed = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(CI|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|https?_proxy|HTTPS?_PROXY|no_proxy|NO_PROXY)$/.test(k)));
-  const env = { ...passed, PATH: `${prefix}/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`, HOME: `/home/${user}`, LANG: 'C.UTF-8' };
-  return execa('runuser', ['-u', user, '--', 'sh', '-c', cmd], { cwd, env, reject: false, timeout: 900_000, extendEnv: false });
+  const passed = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) =>
+      /^(CI|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|https?_proxy|HTTPS?_PROXY|no_proxy|NO_PROXY)$/.test(k),
+    ),
+  );
+  const env = {
+    ...passed,
+    PATH: `${prefix}/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`,
+    HOME: `/home/${user}`,
+    LANG: 'C.UTF-8',
+  };
+  return execa('runuser', ['-u', user, '--', 'sh', '-c', cmd], {
+    cwd,
+    env,
+    reject: false,
+    timeout: 900_000,
+    extendEnv: false,
+  });
 }
 
 /** The user exists, with a home, in (or out of) the docker group; run again, nothing changes. */
 async function ensureUser(name: string, docker: boolean): Promise<void> {
-  if ((await execa('id', ['-u', name], { reject: false })).exitCode !== 0) await execa('useradd', ['--create-home', '--shell', '/bin/sh', name]);
+  if ((await execa('id', ['-u', name], { reject: false })).exitCode !== 0)
+    await execa('useradd', ['--create-home', '--shell', '/bin/sh', name]);
   if (docker) await execa('usermod', ['-aG', 'docker', name]);
   else await execa('gpasswd', ['-d', name, 'docker'], { reject: false });
 }
@@ -61,9 +77,22 @@ describe('npm pack, npm install -g into a fresh prefix, lab as a docker-group us
   it('packs a tarball that installs a lab command into the prefix', async () => {
     const pack = await execa('npm', ['pack', '--pack-destination', dir, '--json'], { cwd: ROOT, reject: false });
     expect(pack.exitCode).toBe(0);
-    const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
     const files = info.files.map((f) => f.path);
-    for (const f of ['bin/lab.js', 'dist/cli/index.js', 'topologies/guide.yaml', 'schemas/topology.schema.json', 'images/node/Dockerfile', 'images/node/packages.debian', 'images/coredns/go.sum', 'scripts/build-image-debootstrap.sh', 'scripts/build-coredns-image.sh'])
+    for (const f of [
+      'bin/lab.js',
+      'dist/cli/index.js',
+      'topologies/guide.yaml',
+      'schemas/topology.schema.json',
+      'images/node/Dockerfile',
+      'images/node/packages.debian',
+      'images/coredns/go.sum',
+      'scripts/build-image-debootstrap.sh',
+      'scripts/build-coredns-image.sh',
+    ])
       expect(files).toContain(f);
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/'))).toEqual([]);
     const tarball = join(dir, info.filename);

@@ -44,7 +44,10 @@ async function matrix(name: string): Promise<{ exitCode: number; report: VerifyR
 const deniedAtLeast: Record<number, number> = { 1: 54, 2: 40, 3: 100 };
 
 // Two proxy modes, and two CNI modes (routed by the VPC; VXLAN overlay) between them.
-for (const [mode, cni] of [['iptables', 'vpc-routes'], ['nftables', 'vxlan']] as const) {
+for (const [mode, cni] of [
+  ['iptables', 'vpc-routes'],
+  ['nftables', 'vxlan'],
+] as const) {
   describe(`NetworkPolicy matrix, ${mode} proxy mode, ${cni}`, () => {
     const name = labName(`e2e-np-${mode.slice(0, 3)}`);
     beforeAll(async () => {
@@ -60,7 +63,9 @@ for (const [mode, cni] of [['iptables', 'vpc-routes'], ['nftables', 'vxlan']] as
       const r = await matrix(name);
       expect(r.report.probes).toHaveLength(0);
       expect(r.report.notCovered[0].reason).toMatch(/no NetworkPolicy objects/);
-      const nodes = await execa('docker', ['exec', `k8s-netlab-${name}-node1`, 'nft', 'list', 'tables'], { reject: false });
+      const nodes = await execa('docker', ['exec', `k8s-netlab-${name}-node1`, 'nft', 'list', 'tables'], {
+        reject: false,
+      });
       expect(nodes.stdout).not.toMatch(/k8s-netlab-netpol/);
     });
 
@@ -71,13 +76,16 @@ for (const [mode, cni] of [['iptables', 'vpc-routes'], ['nftables', 'vxlan']] as
         expect(a.stdout).toMatch(/network policies: \d+ policies, \d+ rules synced on 3 nodes/);
         const r = await matrix(name);
         const bad = r.cells.filter((c) => c.obs?.verdict !== c.exp.verdict);
-        expect(bad.map((c) => `${c.from} -> ${c.exp.to} ${c.exp.port}/${c.exp.protocol}: ${JSON.stringify(c.obs)}`)).toEqual([]);
+        expect(
+          bad.map((c) => `${c.from} -> ${c.exp.to} ${c.exp.port}/${c.exp.protocol}: ${JSON.stringify(c.obs)}`),
+        ).toEqual([]);
         expect(r.exitCode).toBe(0);
         expect(r.cells).toHaveLength(324);
         const denied = r.cells.filter((c) => c.exp.verdict === 'denied');
         expect(denied.length).toBeGreaterThanOrEqual(deniedAtLeast[n]);
         for (const c of denied) expect(c.obs.droppedAt).toMatch(/node\d (ingress|egress) \(\d+ pkt\)/);
-        for (const c of r.cells.filter((x) => x.exp.verdict === 'allowed')) expect(c.obs.answeredBy).toBe(c.exp.to.split('/')[1]);
+        for (const c of r.cells.filter((x) => x.exp.verdict === 'allowed'))
+          expect(c.obs.answeredBy).toBe(c.exp.to.split('/')[1]);
         console.log(`${mode}/${cni} step ${n}: 324 cells, ${denied.length} denied, matrix in ${r.ms} ms`);
       });
     }
@@ -100,16 +108,55 @@ for (const [mode, cni] of [['iptables', 'vpc-routes'], ['nftables', 'vxlan']] as
       );
       expect((await lab(['apply', '-t', file, '--name', name, '--allow-outside'])).exitCode).toBe(0);
       const node1 = `k8s-netlab-${name}-node1`;
-      const drops = async () => (await execa('docker', ['exec', node1, 'nft', '-j', 'list', 'set', 'inet', 'k8s-netlab-netpol', 'drops-ingress'])).stdout;
-      const ok = await lab(['exec', '--name', name, 'node2/y/b', '--', 'curl', '-s', '-m', '3', 'http://10.96.0.100:80/hostname']);
+      const drops = async () =>
+        (
+          await execa('docker', [
+            'exec',
+            node1,
+            'nft',
+            '-j',
+            'list',
+            'set',
+            'inet',
+            'k8s-netlab-netpol',
+            'drops-ingress',
+          ])
+        ).stdout;
+      const ok = await lab([
+        'exec',
+        '--name',
+        name,
+        'node2/y/b',
+        '--',
+        'curl',
+        '-s',
+        '-m',
+        '3',
+        'http://10.96.0.100:80/hostname',
+      ]);
       expect(ok.stdout.trim()).toBe('a');
       const before = await drops();
-      const denied = await lab(['exec', '--name', name, 'node2/y/b', '--', 'curl', '-s', '-m', '2', 'http://10.96.0.100:81/hostname']);
+      const denied = await lab([
+        'exec',
+        '--name',
+        name,
+        'node2/y/b',
+        '--',
+        'curl',
+        '-s',
+        '-m',
+        '2',
+        'http://10.96.0.100:81/hostname',
+      ]);
       expect(denied.exitCode).not.toBe(0);
       const after = await drops();
       // The element names x/a's address (10.244.0.2), not the VIP: the rule saw the packet after DNAT.
       const count = (j: string) => {
-        const el = (JSON.parse(j).nftables as Array<{ set?: { elem?: Array<{ elem: { val: { concat: unknown[] }; counter: { packets: number } } }> } }>)
+        const el = (
+          JSON.parse(j).nftables as Array<{
+            set?: { elem?: Array<{ elem: { val: { concat: unknown[] }; counter: { packets: number } } }> };
+          }>
+        )
           .flatMap((x) => x.set?.elem ?? [])
           .find((e) => e.elem.val.concat.join(' ') === '10.244.1.3 10.244.0.2 tcp 81');
         return el?.elem.counter.packets ?? 0;
@@ -123,7 +170,11 @@ for (const [mode, cni] of [['iptables', 'vpc-routes'], ['nftables', 'vxlan']] as
       expect(t.exitCode).toBe(1); // the request never reaches its end
       const last = /last seen at (node\d):\S+\)/.exec(t.stdout)?.[1];
       expect(last).toBeTruthy();
-      expect(t.stdout).toMatch(new RegExp(`dropped by NetworkPolicy at ${last} ingress: \\d+ packet\\(s\\), rule "x/\\w ingress isolated by x/default-deny-ingress`));
+      expect(t.stdout).toMatch(
+        new RegExp(
+          `dropped by NetworkPolicy at ${last} ingress: \\d+ packet\\(s\\), rule "x/\\w ingress isolated by x/default-deny-ingress`,
+        ),
+      );
     });
 
     if (mode === 'iptables') {
@@ -132,7 +183,20 @@ for (const [mode, cni] of [['iptables', 'vpc-routes'], ['nftables', 'vxlan']] as
         const chains = await execa('docker', ['exec', node1, 'nft', 'list', 'table', 'inet', 'k8s-netlab-netpol']);
         const chain = /jump (ingress-\S+) comment "x\/a ingress"/.exec(chains.stdout)?.[1];
         expect(chain).toBeTruthy();
-        await execa('docker', ['exec', node1, 'nft', 'insert', 'rule', 'inet', 'k8s-netlab-netpol', chain!, 'counter', 'return', 'comment', '"sabotage"']);
+        await execa('docker', [
+          'exec',
+          node1,
+          'nft',
+          'insert',
+          'rule',
+          'inet',
+          'k8s-netlab-netpol',
+          chain!,
+          'counter',
+          'return',
+          'comment',
+          '"sabotage"',
+        ]);
         const r = await matrix(name);
         expect(r.exitCode).toBe(1);
         const bad = r.cells.filter((c) => c.obs.verdict !== c.exp.verdict);
@@ -155,7 +219,9 @@ for (const [mode, cni] of [['iptables', 'vpc-routes'], ['nftables', 'vxlan']] as
 
       it('removing every policy removes the table and opens the matrix again', async () => {
         expect((await lab(['apply', '-t', TOPO, '--name', name])).exitCode).toBe(0);
-        const t = await execa('docker', ['exec', `k8s-netlab-${name}-node1`, 'nft', 'list', 'tables'], { reject: false });
+        const t = await execa('docker', ['exec', `k8s-netlab-${name}-node1`, 'nft', 'list', 'tables'], {
+          reject: false,
+        });
         expect(t.stdout).not.toMatch(/k8s-netlab-netpol/);
         // The paths that assume an open network pass again (x was isolated from other nodes before).
         const v = await lab(['verify', '--name', name, '--path', 'pod-to-pod-cross-node', '--path', 'node-to-pod']);

@@ -14,18 +14,63 @@ import { GUIDE, LAB_BIN, ROOT, lab, labName } from './helpers';
 
 jest.setTimeout(600_000);
 
-const netexec = { image: 'registry.k8s.io/e2e-test-images/agnhost:2.47', args: ['netexec', '--http-port=8080', '--udp-port=8081'], ports: [{ name: 'http', containerPort: 8080 }] };
+const netexec = {
+  image: 'registry.k8s.io/e2e-test-images/agnhost:2.47',
+  args: ['netexec', '--http-port=8080', '--udp-port=8081'],
+  ports: [{ name: 'http', containerPort: 8080 }],
+};
 
 function topology(): string {
   const doc = YAML.parse(fs.readFileSync(GUIDE, 'utf8'));
   doc.objects.push(
     // never ready: its readiness probe asks a path netexec answers with 404
-    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unready', labels: { app: 'web' } }, spec: { nodeName: 'node1', containers: [{ name: 'web', ...netexec, readinessProbe: { httpGet: { path: '/nope', port: 'http' } } }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'unready', labels: { app: 'web' } },
+      spec: {
+        nodeName: 'node1',
+        containers: [{ name: 'web', ...netexec, readinessProbe: { httpGet: { path: '/nope', port: 'http' } } }],
+      },
+    },
     // ready until told otherwise; readiness flips within a second under lab watch
-    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'flip', labels: { app: 'web' } }, spec: { nodeName: 'node2', containers: [{ name: 'web', ...netexec, readinessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 1, failureThreshold: 1 } }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'flip', labels: { app: 'web' } },
+      spec: {
+        nodeName: 'node2',
+        containers: [
+          {
+            name: 'web',
+            ...netexec,
+            readinessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
+          },
+        ],
+      },
+    },
     // restarted by its liveness probe once /readyz says 503
-    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'live', labels: { app: 'live' } }, spec: { nodeName: 'node3', containers: [{ name: 'main', ...netexec, livenessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 1, failureThreshold: 2 } }] } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-headless' }, spec: { clusterIP: 'None', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'live', labels: { app: 'live' } },
+      spec: {
+        nodeName: 'node3',
+        containers: [
+          {
+            name: 'main',
+            ...netexec,
+            livenessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 1, failureThreshold: 2 },
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web-headless' },
+      spec: { clusterIP: 'None', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    },
   );
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-probes-')), 'guide.yaml');
   fs.writeFileSync(file, YAML.stringify(doc));
@@ -38,7 +83,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Hostnames answering 40 requests to web's ClusterIP from the client pod. */
 async function sweep(name: string): Promise<Set<string>> {
-  const r = await lab(['exec', '--name', name, 'client', '--', 'sh', '-c', 'for i in $(seq 40); do curl -s -m 2 http://web.default.svc.cluster.local/hostname; echo; done']);
+  const r = await lab([
+    'exec',
+    '--name',
+    name,
+    'client',
+    '--',
+    'sh',
+    '-c',
+    'for i in $(seq 40); do curl -s -m 2 http://web.default.svc.cluster.local/hostname; echo; done',
+  ]);
   return new Set(r.stdout.split('\n').filter(Boolean));
 }
 
@@ -75,13 +129,26 @@ describe.each(MODES)('probes in $mode mode', ({ mode, name, rules }) => {
     const seen = await sweep(name);
     expect(seen.has('flip')).toBe(true);
     expect(seen.has('unready')).toBe(false);
-    const dns = await lab(['exec', '--name', name, 'client', '--', 'python3', '-c', "import socket; print(' '.join(sorted(socket.gethostbyname_ex('web-headless.default.svc.cluster.local')[2])))"]);
+    const dns = await lab([
+      'exec',
+      '--name',
+      name,
+      'client',
+      '--',
+      'python3',
+      '-c',
+      "import socket; print(' '.join(sorted(socket.gethostbyname_ex('web-headless.default.svc.cluster.local')[2])))",
+    ]);
     expect(dns.stdout.split(' ')).toContain(ips.flip);
     expect(dns.stdout.trim().split(' ')).not.toContain(ips.unready);
   });
 
   it('lab watch: a readiness failure leaves the endpoints; a liveness failure restarts the container', async () => {
-    const watch = execa('node', [LAB_BIN, 'watch', '--name', name, '--interval', '0.5'], { cwd: ROOT, reject: false, all: true });
+    const watch = execa('node', [LAB_BIN, 'watch', '--name', name, '--interval', '0.5'], {
+      cwd: ROOT,
+      reject: false,
+      all: true,
+    });
     let out = '';
     watch.all!.on('data', (b) => (out += b.toString()));
     try {
@@ -89,14 +156,25 @@ describe.each(MODES)('probes in $mode mode', ({ mode, name, rules }) => {
       // flip fails readiness; live fails liveness
       await lab(['exec', '--name', name, 'flip', '--', 'curl', '-s', 'http://127.0.0.1:8080/ready?set=false']);
       await lab(['exec', '--name', name, 'live', '--', 'curl', '-s', 'http://127.0.0.1:8080/ready?set=false']);
-      for (let i = 0; i < 80 && !(out.includes(`-${ips.flip}:8080 (not ready)`) && /liveness probe failed 2 times \(HTTP-503\): restarted default\/live\/main/.test(out)); i++) await sleep(250);
+      for (
+        let i = 0;
+        i < 80 &&
+        !(
+          out.includes(`-${ips.flip}:8080 (not ready)`) &&
+          /liveness probe failed 2 times \(HTTP-503\): restarted default\/live\/main/.test(out)
+        );
+        i++
+      )
+        await sleep(250);
     } finally {
       watch.kill('SIGINT');
       await watch;
     }
     expect(out).toContain('kubelet: default/flip/web readiness probe failed (HTTP-503): not ready');
     expect(out).toContain(`-${ips.flip}:8080 (not ready)`);
-    expect(out).toMatch(/kubelet: liveness probe failed 2 times \(HTTP-503\): restarted default\/live\/main \(restart 1\)/);
+    expect(out).toMatch(
+      /kubelet: liveness probe failed 2 times \(HTTP-503\): restarted default\/live\/main \(restart 1\)/,
+    );
     // the restarted process is a new one: ready again
     const after = await lab(['exec', '--name', name, 'live', '--', 'curl', '-s', 'http://127.0.0.1:8080/readyz']);
     expect(after.stdout).toBe('ok');

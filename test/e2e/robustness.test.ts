@@ -21,7 +21,11 @@ function topo(name: string, body: string): string {
 const BAD: Array<[string, string, RegExp]> = [
   ['unknown field', 'name: bad1\nnodes: [{name: node1}]\nnodez: 1\n', /nodez/],
   ['bad CIDR', 'name: bad2\ncluster: {podCIDR: 10.244.0.0/33}\nnodes: [{name: node1}]\n', /podCIDR/],
-  ['overlapping CIDRs', 'name: bad3\ncluster: {podCIDR: 10.0.0.0/8}\nvpc: {subnets: [{name: a, cidr: 10.0.1.0/24}]}\nnodes: [{name: node1}]\n', /overlap/i],
+  [
+    'overlapping CIDRs',
+    'name: bad3\ncluster: {podCIDR: 10.0.0.0/8}\nvpc: {subnets: [{name: a, cidr: 10.0.1.0/24}]}\nnodes: [{name: node1}]\n',
+    /overlap/i,
+  ],
   ['duplicate node', 'name: bad4\nnodes: [{name: node1}, {name: node1}]\n', /node1/],
   [
     'pod on a missing node',
@@ -64,9 +68,13 @@ describe('bad input', () => {
 describe('interrupting up', () => {
   it('leaves nothing behind once down has run', async () => {
     const name = labName('e2e-interrupt');
-    const child = execa('node', [LAB_BIN, 'up', '-t', GUIDE, '--name', name, '--no-verify'], { cwd: ROOT, reject: false });
+    const child = execa('node', [LAB_BIN, 'up', '-t', GUIDE, '--name', name, '--no-verify'], {
+      cwd: ROOT,
+      reject: false,
+    });
     // Wait until the first containers exist, then press Ctrl-C.
-    for (let i = 0; i < 300 && (await labContainers(name)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && (await labContainers(name)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGINT');
     const res = await child;
     expect(res.exitCode).not.toBe(0);
@@ -104,7 +112,11 @@ const INTERRUPT_POINTS: Array<[string, RegExp, number]> = [
 describe('interrupting up at ten points', () => {
   it.each(INTERRUPT_POINTS)('Ctrl-C %s leaves nothing behind', async (_what, after, delay) => {
     const name = labName('e2e-sigint');
-    const child = execa('node', [LAB_BIN, 'up', '-t', GUIDE, '--name', name, '--no-verify'], { cwd: ROOT, reject: false, env: { K8S_NETLAB_DEBUG_EXEC: '1' } });
+    const child = execa('node', [LAB_BIN, 'up', '-t', GUIDE, '--name', name, '--no-verify'], {
+      cwd: ROOT,
+      reject: false,
+      env: { K8S_NETLAB_DEBUG_EXEC: '1' },
+    });
     let seen = '';
     let sent = false;
     const fire = () => {
@@ -122,7 +134,11 @@ describe('interrupting up at ten points', () => {
       // The signal came after up had finished: nothing to clean up by the up itself.
       await lab(['down', '--name', name]);
     } else {
-      expect({ exit: res.exitCode, signal: res.signal, out: res.stdout.slice(-300) }).toEqual({ exit: 130, signal: undefined, out: res.stdout.slice(-300) });
+      expect({ exit: res.exitCode, signal: res.signal, out: res.stdout.slice(-300) }).toEqual({
+        exit: 130,
+        signal: undefined,
+        out: res.stdout.slice(-300),
+      });
       expect(res.stdout).toMatch(/SIGINT: removing what was created/);
     }
     expect(await leftovers(name)).toEqual([]);
@@ -174,7 +190,9 @@ describe('one lab up per name, and a stopped container', () => {
     const r = await lab(['exec', '--name', name, 'node1', '--', 'true']);
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).not.toMatch(/HTTP code 409/);
-    expect(r.stderr).toMatch(new RegExp(`container k8s-netlab-${name}-node1 of lab ${name} is not running \\(state exited\\)`));
+    expect(r.stderr).toMatch(
+      new RegExp(`container k8s-netlab-${name}-node1 of lab ${name} is not running \\(state exited\\)`),
+    );
     expect(r.stderr).toMatch(new RegExp(`lab up --name ${name}.*lab down --name ${name}`));
     const up = await lab(['up', '-t', GUIDE, '--name', name, '--no-verify']);
     expect(up.exitCode).toBe(0);

@@ -84,7 +84,10 @@ async function tamperZone(p: PodModel, name: string, ip: string): Promise<void> 
   }
   const dir = `/run/k8s-netlab/pods/${p.netns}/dns`;
   const z = `${dir}/zones/db.cluster.local`;
-  await inLab(nodeC(p.node), `${zoneEdit(z, name, ip)} && knotc -s ${dir}/run/knot.sock zone-reload cluster.local. >/dev/null`);
+  await inLab(
+    nodeC(p.node),
+    `${zoneEdit(z, name, ip)} && knotc -s ${dir}/run/knot.sock zone-reload cluster.local. >/dev/null`,
+  );
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, seconds = 20): Promise<void> {
@@ -95,7 +98,11 @@ async function waitFor(what: string, check: () => Promise<boolean>, seconds = 20
   }
 }
 const lbHealthy = async (entry: string) =>
-  (JSON.parse(await inLab(edgeC('lb'), 'cat /run/k8s-netlab/edge/lb-state.json')) as { services: Record<string, { healthy: string[] }> }).services[entry]?.healthy ?? [];
+  (
+    JSON.parse(await inLab(edgeC('lb'), 'cat /run/k8s-netlab/edge/lb-state.json')) as {
+      services: Record<string, { healthy: string[] }>;
+    }
+  ).services[entry]?.healthy ?? [];
 
 interface Sabotage {
   /** Path the sabotage breaks. */
@@ -125,7 +132,8 @@ function sabotages(): Sabotage[] {
       verify: ['container-to-container', 'pod-to-pod-same-node'],
       hits: (p) => p.path === 'container-to-container',
       reason: /sidecar|does not answer inside its pod/,
-      sabotage: () => inLab(nodeC('node1'), `kill $(cat /run/k8s-netlab/pods/${pod1.netns}/sidecar.pid)`).then(() => undefined),
+      sabotage: () =>
+        inLab(nodeC('node1'), `kill $(cat /run/k8s-netlab/pods/${pod1.netns}/sidecar.pid)`).then(() => undefined),
       repair: controlLoop,
     },
     {
@@ -135,7 +143,10 @@ function sabotages(): Sabotage[] {
       hits: (p) => p.path === 'pod-to-pod-same-node' && p.name === `${pod1.name} -> ${pod2.name} on node1`,
       reason: /0\/3 replies.*3 lost/,
       sabotage: () =>
-        inLab(nodeC('node1'), `nft add table bridge sabotage && nft add chain bridge sabotage drop_pair '{ type filter hook forward priority 0; }' && nft add rule bridge sabotage drop_pair ip saddr ${pod1.ip} ip daddr ${pod2.ip} drop`).then(() => undefined),
+        inLab(
+          nodeC('node1'),
+          `nft add table bridge sabotage && nft add chain bridge sabotage drop_pair '{ type filter hook forward priority 0; }' && nft add rule bridge sabotage drop_pair ip saddr ${pod1.ip} ip daddr ${pod2.ip} drop`,
+        ).then(() => undefined),
       repair: () => inLab(nodeC('node1'), 'nft delete table bridge sabotage').then(() => undefined),
     },
     {
@@ -159,7 +170,10 @@ function sabotages(): Sabotage[] {
       sabotage: () => inLab(nodeC('node1'), 'ip link set eth0 mtu 1400').then(() => undefined),
       // Also forget the path MTU node1's pods learned from its "fragmentation needed" (cached for 10 minutes).
       repair: () =>
-        inLab(nodeC('node1'), `ip link set eth0 mtu ${model.cluster.mtu} && ip route flush cache && for ns in $(ip netns list | cut -d' ' -f1); do ip netns exec $ns ip route flush cache; done`).then(() => undefined),
+        inLab(
+          nodeC('node1'),
+          `ip link set eth0 mtu ${model.cluster.mtu} && ip route flush cache && for ns in $(ip netns list | cut -d' ' -f1); do ip netns exec $ns ip route flush cache; done`,
+        ).then(() => undefined),
     },
     {
       path: 'node-to-pod',
@@ -167,8 +181,16 @@ function sabotages(): Sabotage[] {
       verify: ['node-to-pod', 'pod-ip-identity'],
       hits: (p) => p.path === 'node-to-pod' && p.from === 'node2',
       reason: /no answer/,
-      sabotage: () => inLab(nodeC('node2'), `iptables -w -I OUTPUT 1 -d ${model.cluster.podCIDR} -p tcp --dport 8080 ${MARK} -j REJECT --reject-with tcp-reset`).then(() => undefined),
-      repair: () => inLab(nodeC('node2'), `iptables -w -D OUTPUT -d ${model.cluster.podCIDR} -p tcp --dport 8080 ${MARK} -j REJECT --reject-with tcp-reset`).then(() => undefined),
+      sabotage: () =>
+        inLab(
+          nodeC('node2'),
+          `iptables -w -I OUTPUT 1 -d ${model.cluster.podCIDR} -p tcp --dport 8080 ${MARK} -j REJECT --reject-with tcp-reset`,
+        ).then(() => undefined),
+      repair: () =>
+        inLab(
+          nodeC('node2'),
+          `iptables -w -D OUTPUT -d ${model.cluster.podCIDR} -p tcp --dport 8080 ${MARK} -j REJECT --reject-with tcp-reset`,
+        ).then(() => undefined),
     },
     {
       path: 'pod-ip-identity',
@@ -176,8 +198,16 @@ function sabotages(): Sabotage[] {
       verify: ['pod-ip-identity', 'container-to-container'],
       hits: (p) => p.path === 'pod-ip-identity' && p.name.startsWith(`${pod1.name} is `),
       reason: /eth0 has .*, server saw /,
-      sabotage: () => inLab(nodeC('node1'), `iptables -w -t nat -I POSTROUTING 1 -s ${pod1.ip} -d ${model.cluster.podCIDR} ${MARK} -j MASQUERADE`).then(() => undefined),
-      repair: () => inLab(nodeC('node1'), `iptables -w -t nat -D POSTROUTING -s ${pod1.ip} -d ${model.cluster.podCIDR} ${MARK} -j MASQUERADE`).then(() => undefined),
+      sabotage: () =>
+        inLab(
+          nodeC('node1'),
+          `iptables -w -t nat -I POSTROUTING 1 -s ${pod1.ip} -d ${model.cluster.podCIDR} ${MARK} -j MASQUERADE`,
+        ).then(() => undefined),
+      repair: () =>
+        inLab(
+          nodeC('node1'),
+          `iptables -w -t nat -D POSTROUTING -s ${pod1.ip} -d ${model.cluster.podCIDR} ${MARK} -j MASQUERADE`,
+        ).then(() => undefined),
     },
     {
       path: 'pod-to-service',
@@ -187,10 +217,15 @@ function sabotages(): Sabotage[] {
       reason: /requests through .* failed|nothing observed: an answer through/,
       sabotage: async () => {
         savedNat = await inLab(nodeC('node3'), 'iptables-save -t nat');
-        const chain = /-A KUBE-SERVICES .*default\/web:http cluster IP.* -j (KUBE-SVC-\S+)/.exec(await inLab(nodeC('node3'), 'iptables -w -t nat -S KUBE-SERVICES'))![1];
+        const chain = /-A KUBE-SERVICES .*default\/web:http cluster IP.* -j (KUBE-SVC-\S+)/.exec(
+          await inLab(nodeC('node3'), 'iptables -w -t nat -S KUBE-SERVICES'),
+        )![1];
         await inLab(nodeC('node3'), `iptables -w -t nat -F ${chain}`);
       },
-      repair: () => execa('docker', ['exec', '-i', nodeC('node3'), 'iptables-restore', '-w', '-T', 'nat'], { input: savedNat + '\n' }).then(() => undefined),
+      repair: () =>
+        execa('docker', ['exec', '-i', nodeC('node3'), 'iptables-restore', '-w', '-T', 'nat'], {
+          input: savedNat + '\n',
+        }).then(() => undefined),
     },
     {
       path: 'service-to-pod',
@@ -198,8 +233,16 @@ function sabotages(): Sabotage[] {
       verify: ['service-to-pod', 'container-to-container'],
       hits: (p) => p.path === 'service-to-pod' && /@node1 /.test(p.name),
       reason: /request through .* failed|not from the VIP|nothing observed: a SYN-ACK/,
-      sabotage: () => inLab(nodeC('node1'), `iptables -w -t raw -I PREROUTING 1 -d ${pod1.ip} -p tcp --sport 8080 ${MARK} -j NOTRACK`).then(() => undefined),
-      repair: () => inLab(nodeC('node1'), `iptables -w -t raw -D PREROUTING -d ${pod1.ip} -p tcp --sport 8080 ${MARK} -j NOTRACK`).then(() => undefined),
+      sabotage: () =>
+        inLab(
+          nodeC('node1'),
+          `iptables -w -t raw -I PREROUTING 1 -d ${pod1.ip} -p tcp --sport 8080 ${MARK} -j NOTRACK`,
+        ).then(() => undefined),
+      repair: () =>
+        inLab(
+          nodeC('node1'),
+          `iptables -w -t raw -D PREROUTING -d ${pod1.ip} -p tcp --sport 8080 ${MARK} -j NOTRACK`,
+        ).then(() => undefined),
     },
     {
       path: 'nodeport',
@@ -207,8 +250,16 @@ function sabotages(): Sabotage[] {
       verify: ['nodeport', 'container-to-container'],
       hits: (p) => p.path === 'nodeport' && p.to === 'node3',
       reason: /no answer|not masqueraded|nothing observed: the client address/,
-      sabotage: () => inLab(nodeC('node3'), `iptables -w -t nat -D KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`).then(() => undefined),
-      repair: () => inLab(nodeC('node3'), `iptables -w -t nat -A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`).then(() => undefined),
+      sabotage: () =>
+        inLab(
+          nodeC('node3'),
+          `iptables -w -t nat -D KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`,
+        ).then(() => undefined),
+      repair: () =>
+        inLab(
+          nodeC('node3'),
+          `iptables -w -t nat -A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`,
+        ).then(() => undefined),
     },
     {
       path: 'localhost-nodeport',
@@ -225,7 +276,8 @@ function sabotages(): Sabotage[] {
       verify: ['ingress-to-service', 'outside-to-nodeport'],
       hits: (p) => p.path === 'ingress-to-service',
       reason: /no answer: curl exit 7/,
-      sabotage: () => inLab(ingressC(), 'nginx -c /etc/k8s-netlab/ingress/nginx.conf -s stop && sleep 0.5').then(() => undefined),
+      sabotage: () =>
+        inLab(ingressC(), 'nginx -c /etc/k8s-netlab/ingress/nginx.conf -s stop && sleep 0.5').then(() => undefined),
       repair: () => inLab(ingressC(), 'nginx -e stderr -c /etc/k8s-netlab/ingress/nginx.conf').then(() => undefined),
     },
     {
@@ -253,7 +305,9 @@ function sabotages(): Sabotage[] {
       what: 'one wrong A record (web.default) in the served zone',
       verify: ['dns', 'container-to-container'],
       hits: (p) => p.path === 'dns',
-      reason: new RegExp(`web\\.default\\.svc\\.cluster\\.local\\. A \\(\\+(no)?tcp\\): expected NOERROR A ${web.clusterIP.replace(/\./g, '\\.')}, served NOERROR A 10\\.96\\.99\\.99`),
+      reason: new RegExp(
+        `web\\.default\\.svc\\.cluster\\.local\\. A \\(\\+(no)?tcp\\): expected NOERROR A ${web.clusterIP.replace(/\./g, '\\.')}, served NOERROR A 10\\.96\\.99\\.99`,
+      ),
       sabotage: async () => {
         // In every DNS pod, so that whichever one the VIP picks serves it.
         for (const p of dnsPods()) await tamperZone(p, 'web.default.svc.cluster.local.', '10.96.99.99');
@@ -262,12 +316,20 @@ function sabotages(): Sabotage[] {
     },
     {
       path: 'pod-to-internet',
-      what: "node1 loses the ip-masq-agent MASQUERADE rule",
+      what: 'node1 loses the ip-masq-agent MASQUERADE rule',
       verify: ['pod-to-internet', 'outside-to-nodeport'],
       hits: (p) => p.path === 'pod-to-internet' && /@node1/.test(p.name),
       reason: /nothing observed: an (answer from the Internet host|A record)/,
-      sabotage: () => inLab(nodeC('node1'), `iptables -w -t nat -D IP-MASQ-AGENT -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE`).then(() => undefined),
-      repair: () => inLab(nodeC('node1'), `iptables -w -t nat -A IP-MASQ-AGENT -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE`).then(() => undefined),
+      sabotage: () =>
+        inLab(
+          nodeC('node1'),
+          `iptables -w -t nat -D IP-MASQ-AGENT -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE`,
+        ).then(() => undefined),
+      repair: () =>
+        inLab(
+          nodeC('node1'),
+          `iptables -w -t nat -A IP-MASQ-AGENT -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE`,
+        ).then(() => undefined),
     },
     {
       path: 'outside-to-nodeport',
@@ -275,22 +337,36 @@ function sabotages(): Sabotage[] {
       verify: ['outside-to-nodeport', 'pod-to-internet'],
       hits: (p) => p.path === 'outside-to-nodeport' && /node2 public/.test(p.name),
       reason: /no answer/,
-      sabotage: () => inLab(edgeC('igw'), `iptables -w -t nat -D IGW-PREROUTING -d ${node2.publicIP}/32 -i inet0 -m comment --comment "node2 public IP" -j DNAT --to-destination ${node2.ip}`).then(() => undefined),
-      repair: () => inLab(edgeC('igw'), `iptables -w -t nat -A IGW-PREROUTING -d ${node2.publicIP}/32 -i inet0 -m comment --comment "node2 public IP" -j DNAT --to-destination ${node2.ip}`).then(() => undefined),
+      sabotage: () =>
+        inLab(
+          edgeC('igw'),
+          `iptables -w -t nat -D IGW-PREROUTING -d ${node2.publicIP}/32 -i inet0 -m comment --comment "node2 public IP" -j DNAT --to-destination ${node2.ip}`,
+        ).then(() => undefined),
+      repair: () =>
+        inLab(
+          edgeC('igw'),
+          `iptables -w -t nat -A IGW-PREROUTING -d ${node2.publicIP}/32 -i inet0 -m comment --comment "node2 public IP" -j DNAT --to-destination ${node2.ip}`,
+        ).then(() => undefined),
     },
     {
       path: 'loadbalancer-to-service',
       what: "the load balancer's health checks of node1 fail (node1 unhealthy at the LB)",
       verify: ['loadbalancer-to-service'],
-      hits: (p) => p.path === 'loadbalancer-to-service' && /LB .* \(externalTrafficPolicy (Cluster|Local)\):/.test(p.name),
+      hits: (p) =>
+        p.path === 'loadbalancer-to-service' && /LB .* \(externalTrafficPolicy (Cluster|Local)\):/.test(p.name),
       reason: /node1 never got a connection|never reached/,
       sabotage: async () => {
         await inLab(edgeC('lb'), `iptables -w -I OUTPUT 1 -d ${model.nodes[0].ip} ${MARK} -j REJECT`);
-        await waitFor('node1 unhealthy at the LB', async () => !(await lbHealthy('default/web:http')).includes('node1'));
+        await waitFor(
+          'node1 unhealthy at the LB',
+          async () => !(await lbHealthy('default/web:http')).includes('node1'),
+        );
       },
       repair: async () => {
         await inLab(edgeC('lb'), `iptables -w -D OUTPUT -d ${model.nodes[0].ip} ${MARK} -j REJECT`);
-        await waitFor('node1 healthy again at the LB', async () => (await lbHealthy('default/web:http')).includes('node1'));
+        await waitFor('node1 healthy again at the LB', async () =>
+          (await lbHealthy('default/web:http')).includes('node1'),
+        );
       },
     },
   ];
@@ -335,11 +411,27 @@ describe('sabotage matrix: each path broken on a running lab is caught by its pr
   });
   afterAll(async () => {
     const header = ['sabotage', 'path', 'verdict', 'failing probes', 'collateral', 'green after repair', 's'];
-    const rows = cells.map((c) => [c.sabotage, c.path, c.caught ? 'caught' : 'MISSED', String(c.hit), c.collateral.length ? c.collateral.join('; ') : '-', c.greenAfter ? 'yes' : 'NO', String(c.seconds)]);
+    const rows = cells.map((c) => [
+      c.sabotage,
+      c.path,
+      c.caught ? 'caught' : 'MISSED',
+      String(c.hit),
+      c.collateral.length ? c.collateral.join('; ') : '-',
+      c.greenAfter ? 'yes' : 'NO',
+      String(c.seconds),
+    ]);
     const width = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i].length))));
     const line = (r: string[]) => r.map((x, i) => x.slice(0, 60).padEnd(width[i])).join(' | ');
     const ids = pathIds();
-    const matrix = ids.map((id) => `${id.padEnd(24)} ${cells.filter((c) => c.path === id).map((c) => (c.caught ? 'caught' : 'MISSED')).join(', ') || '(no sabotage)'}`);
+    const matrix = ids.map(
+      (id) =>
+        `${id.padEnd(24)} ${
+          cells
+            .filter((c) => c.path === id)
+            .map((c) => (c.caught ? 'caught' : 'MISSED'))
+            .join(', ') || '(no sabotage)'
+        }`,
+    );
     console.log(['sabotage matrix', line(header), ...rows.map(line), '', 'by path:', ...matrix].join('\n'));
     await lab(['down', '--name', NAME]);
   });
@@ -365,18 +457,36 @@ describe('sabotage matrix: each path broken on a running lab is caught by its pr
       try {
         const { doc } = await verify(s.verify);
         const hit = doc.probes.filter(s.hits);
-        const missed = hit.filter((p) => p.ok || !s.reason.test(p.reason ?? '')).map((p) => `${p.name}: ${p.verdict}${p.reason ? ` (${p.reason.slice(0, 200)})` : ''}`);
+        const missed = hit
+          .filter((p) => p.ok || !s.reason.test(p.reason ?? ''))
+          .map((p) => `${p.name}: ${p.verdict}${p.reason ? ` (${p.reason.slice(0, 200)})` : ''}`);
         const collateral = doc.probes.filter((p) => !s.hits(p) && !p.ok).map((p) => `${p.name}: ${p.reason}`);
-        cell = { sabotage: s.what, path: s.path, hit: hit.length, caught: hit.length > 0 && missed.length === 0 && collateral.length === 0, collateral, missed, greenAfter: false, seconds: 0 };
+        cell = {
+          sabotage: s.what,
+          path: s.path,
+          hit: hit.length,
+          caught: hit.length > 0 && missed.length === 0 && collateral.length === 0,
+          collateral,
+          missed,
+          greenAfter: false,
+          seconds: 0,
+        };
       } finally {
         await s.repair();
       }
       const after = await verify(s.verify);
       cell.greenAfter = after.doc.ok && after.doc.probes.every((p) => p.verdict === 'pass');
-      if (!cell.greenAfter) cell.collateral.push(...after.doc.probes.filter((p) => !p.ok).map((p) => `after repair: ${p.name}: ${p.reason}`));
+      if (!cell.greenAfter)
+        cell.collateral.push(
+          ...after.doc.probes.filter((p) => !p.ok).map((p) => `after repair: ${p.name}: ${p.reason}`),
+        );
       cell.seconds = Math.round((Date.now() - t0) / 1000);
       cells.push(cell);
     }
-    expect(cells.filter((c) => !c.caught || !c.greenAfter).map((c) => ({ sabotage: c.sabotage, missed: c.missed, collateral: c.collateral }))).toEqual([]);
+    expect(
+      cells
+        .filter((c) => !c.caught || !c.greenAfter)
+        .map((c) => ({ sabotage: c.sabotage, missed: c.missed, collateral: c.collateral })),
+    ).toEqual([]);
   });
 });

@@ -24,8 +24,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 jest.setTimeout(600_000);
 
 const MODES: Array<{ name: string; args: string[]; rules: [string[], RegExp] }> = [
-  { name: labName('e2e-svc-nft'), args: ['--proxy', 'nftables'], rules: [['nft', 'list', 'table', 'ip', 'kube-proxy'], /numgen random mod 2 vmap/] },
-  { name: labName('e2e-svc-legacy'), args: ['--proxy', 'iptables', '--iptables-backend', 'legacy'], rules: [['iptables-legacy-save', '-t', 'nat'], /-m statistic --mode random --probability 0\.5/] },
+  {
+    name: labName('e2e-svc-nft'),
+    args: ['--proxy', 'nftables'],
+    rules: [['nft', 'list', 'table', 'ip', 'kube-proxy'], /numgen random mod 2 vmap/],
+  },
+  {
+    name: labName('e2e-svc-legacy'),
+    args: ['--proxy', 'iptables', '--iptables-backend', 'legacy'],
+    rules: [['iptables-legacy-save', '-t', 'nat'], /-m statistic --mode random --probability 0\.5/],
+  },
 ];
 
 describe.each(MODES)('proxy mode $args', ({ name, args, rules }) => {
@@ -35,15 +43,36 @@ describe.each(MODES)('proxy mode $args', ({ name, args, rules }) => {
   it('brings the guide up and passes every service probe', async () => {
     const up = await lab(['up', '-t', GUIDE, '--name', name, '--no-verify', ...args]);
     expect(up.exitCode).toBe(0);
-    const v = await lab(['verify', '--name', name, '--json', '--path', 'pod-to-service', 'service-to-pod', 'nodeport', 'localhost-nodeport']);
+    const v = await lab([
+      'verify',
+      '--name',
+      name,
+      '--json',
+      '--path',
+      'pod-to-service',
+      'service-to-pod',
+      'nodeport',
+      'localhost-nodeport',
+    ]);
     const doc = JSON.parse(v.stdout);
     const failed = doc.probes.filter((p: { ok: boolean }) => !p.ok);
     expect(failed).toEqual([]);
-    expect(new Set(doc.probes.map((p: { path: string }) => p.path))).toEqual(new Set(['pod-to-service', 'service-to-pod', 'nodeport', 'localhost-nodeport']));
+    expect(new Set(doc.probes.map((p: { path: string }) => p.path))).toEqual(
+      new Set(['pod-to-service', 'service-to-pod', 'nodeport', 'localhost-nodeport']),
+    );
   });
   it('a long-lived UDP flow moves to a live backend when its backend is deleted (conntrack clean-up)', async () => {
     const out = `/tmp/udp-flow-${name}.out`;
-    const start = await lab(['exec', '--name', name, 'client', '--', 'sh', '-c', `nohup python3 -c '${UDP_LOOP}' web 81 400 > ${out} 2>&1 &`]);
+    const start = await lab([
+      'exec',
+      '--name',
+      name,
+      'client',
+      '--',
+      'sh',
+      '-c',
+      `nohup python3 -c '${UDP_LOOP}' web 81 400 > ${out} 2>&1 &`,
+    ]);
     expect(start.exitCode).toBe(0);
     const read = async () => (await lab(['exec', '--name', name, 'node3', '--', 'cat', out])).stdout.split('\n');
     const replies = (lines: string[]) => lines.filter((l) => l.startsWith('REPLY ')).map((l) => l.slice(6));

@@ -24,7 +24,11 @@ describe('lab status without an edge', () => {
     const st = JSON.parse((await lab(['status', '--name', NAME, '--json'])).stdout);
     expect(st.edge).toBeUndefined();
     const byType = (t: string) => st.services.filter((s: { type: string }) => s.type === t);
-    expect(byType('LoadBalancer').map((s: { externalIP: string }) => s.externalIP)).toEqual(['<pending>', '<pending>', '<pending>']);
+    expect(byType('LoadBalancer').map((s: { externalIP: string }) => s.externalIP)).toEqual([
+      '<pending>',
+      '<pending>',
+      '<pending>',
+    ]);
     expect(byType('ClusterIP').every((s: { externalIP: string }) => s.externalIP === '<none>')).toBe(true);
     const text = (await lab(['status', '--name', NAME])).stdout.split('\n');
     expect(text.find((l) => l.startsWith('SERVICE'))).toMatch(/CLUSTER-IP\s+EXTERNAL-IP\s+PORTS/);

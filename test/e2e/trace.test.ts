@@ -46,7 +46,10 @@ async function tcpdumpRead(file: string): Promise<string[]> {
   const host = await execa('tcpdump', ['-n', '-r', file], { reject: false }).catch(() => undefined);
   let r = host;
   if (!host || (host.exitCode !== 0 && /ENOENT|not found/.test(String(host.stderr ?? '')))) {
-    r = await execa('docker', ['exec', '-i', `k8s-netlab-${NAME}-node1`, 'tcpdump', '-n', '-r', '-'], { input: fs.readFileSync(file), reject: false });
+    r = await execa('docker', ['exec', '-i', `k8s-netlab-${NAME}-node1`, 'tcpdump', '-n', '-r', '-'], {
+      input: fs.readFileSync(file),
+      reject: false,
+    });
   }
   if (!r || r.exitCode !== 0) throw new Error(`tcpdump -r ${file} failed: ${r?.stderr}`);
   // tcpdump says so when the last record is cut short: a capture that was not stopped cleanly.
@@ -121,14 +124,23 @@ describe('lab capture and lab trace', () => {
       expect(exitCodes[id]).toBe(0);
       // The trace directory is printed on stderr when stdout carries JSON, and holds every report.
       expect(stderrs[id]).toContain(path.relative(ROOT, doc.dir));
-      for (const f of ['trace.json', 'trace.md', 'trace.mmd', 'trace.svg', 'trace.html']) expect(fs.existsSync(path.join(doc.dir, f))).toBe(true);
-      for (const h of doc.hops) expect(Object.keys(h)).toEqual(expect.arrayContaining(['n', 'point', 'src', 'dst', 'change', 'pcap', 'frame']));
+      for (const f of ['trace.json', 'trace.md', 'trace.mmd', 'trace.svg', 'trace.html'])
+        expect(fs.existsSync(path.join(doc.dir, f))).toBe(true);
+      for (const h of doc.hops)
+        expect(Object.keys(h)).toEqual(expect.arrayContaining(['n', 'point', 'src', 'dst', 'change', 'pcap', 'frame']));
       expect(doc.hops.map((h) => h.n)).toEqual(doc.hops.map((_, i) => i + 1));
     }
     console.log(
       'trace timings (ms, in-command total / wall incl. node start):\n' +
         Object.keys(traces)
-          .map((id) => `  ${id}: ${traces[id].timings.totalMs} / ${wall[id]}, ${traces[id].hops.length} hops, frames ${Object.values(traces[id].pcaps).map((p) => p.frames).join(',')}`)
+          .map(
+            (id) =>
+              `  ${id}: ${traces[id].timings.totalMs} / ${wall[id]}, ${traces[id].hops.length} hops, frames ${Object.values(
+                traces[id].pcaps,
+              )
+                .map((p) => p.frames)
+                .join(',')}`,
+          )
           .join('\n'),
     );
   });
@@ -137,10 +149,19 @@ describe('lab capture and lab trace', () => {
     const doc = traces['pod-to-pod-cross-node'];
     const req = doc.hops.filter((h) => h.direction === 'request');
     expect(req.map((h) => h.point)).toEqual([
-      'node1/pod1:eth0', 'node1:cbr0', 'node1:eth0', 'vpc:v-node1', 'vpc:v-node2', 'node2:eth0', 'node2:cbr0', 'node2/pod3:eth0',
+      'node1/pod1:eth0',
+      'node1:cbr0',
+      'node1:eth0',
+      'vpc:v-node1',
+      'vpc:v-node2',
+      'node2:eth0',
+      'node2:cbr0',
+      'node2/pod3:eth0',
     ]);
     // Pod IPs end to end: no NAT between pods.
-    expect(new Set(req.map((h) => `${h.src.split(':')[0]} > ${h.dst}`))).toEqual(new Set(['10.244.0.2 > 10.244.1.2:8080']));
+    expect(new Set(req.map((h) => `${h.src.split(':')[0]} > ${h.dst}`))).toEqual(
+      new Set(['10.244.0.2 > 10.244.1.2:8080']),
+    );
     expect(req.map((h) => h.ttl)).toEqual([64, 64, 63, 63, 62, 62, 61, 61]);
     const routed = req.filter((h) => /TTL \d+ -> \d+ \(routed\)/.test(h.change)).map((h) => h.point);
     expect(routed).toEqual(['node1:eth0', 'vpc:v-node2', 'node2:cbr0']);
@@ -216,16 +237,26 @@ describe('lab capture and lab trace', () => {
     }
   });
 
-  itWithTools(HAS_TSHARK ? undefined : 'tshark not installed (apt-get install -y tshark)', 'tshark read-back')('the pcaps open with tshark too, and its frame N has the cited addresses', async () => {
-    const doc = traces['pod-to-pod-cross-node'];
-    for (const h of doc.hops) {
-      const r = await execa('tshark', ['-r', path.join(doc.dir, h.pcap), '-T', 'fields', '-e', 'frame.number', '-e', 'ip.src', '-e', 'ip.dst'], { reject: false });
-      expect(r.exitCode).toBe(0);
-      const row = r.stdout.split('\n').map((l) => l.split('\t')).find((f) => Number(f[0]) === h.frame);
-      expect(row).toBeDefined();
-      expect([row![1], row![2]]).toEqual([h.src.split(':')[0], h.dst.split(':')[0]]);
-    }
-  });
+  itWithTools(HAS_TSHARK ? undefined : 'tshark not installed (apt-get install -y tshark)', 'tshark read-back')(
+    'the pcaps open with tshark too, and its frame N has the cited addresses',
+    async () => {
+      const doc = traces['pod-to-pod-cross-node'];
+      for (const h of doc.hops) {
+        const r = await execa(
+          'tshark',
+          ['-r', path.join(doc.dir, h.pcap), '-T', 'fields', '-e', 'frame.number', '-e', 'ip.src', '-e', 'ip.dst'],
+          { reject: false },
+        );
+        expect(r.exitCode).toBe(0);
+        const row = r.stdout
+          .split('\n')
+          .map((l) => l.split('\t'))
+          .find((f) => Number(f[0]) === h.frame);
+        expect(row).toBeDefined();
+        expect([row![1], row![2]]).toEqual([h.src.split(':')[0], h.dst.split(':')[0]]);
+      }
+    },
+  );
 
   it('an unknown capture point is exit 2 and lists the valid ones', async () => {
     const r = await lab(['capture', 'node1:nope', '--name', NAME, '--duration', '1']);
@@ -241,7 +272,20 @@ describe('lab capture and lab trace', () => {
   it('captures several points for --duration, writes complete pcaps, leaves no tcpdump behind', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trace-cap-'));
     const pinger = lab(['exec', '--name', NAME, 'node1/pod1', '--', 'ping', '-c', '6', '-i', '0.2', '10.244.1.2']);
-    const r = await lab(['capture', 'node1/pod1:eth0', 'node1:eth0', 'vpc:v-node2', '--duration', '1', '-w', dir, '--name', NAME, '--filter', 'icmp']);
+    const r = await lab([
+      'capture',
+      'node1/pod1:eth0',
+      'node1:eth0',
+      'vpc:v-node2',
+      '--duration',
+      '1',
+      '-w',
+      dir,
+      '--name',
+      NAME,
+      '--filter',
+      'icmp',
+    ]);
     await pinger;
     expect(r.exitCode).toBe(0);
     const files = fs.readdirSync(dir).sort();
@@ -261,9 +305,16 @@ describe('lab capture and lab trace', () => {
       await new Promise((res) => setTimeout(res, 1500));
       return lab(['exec', '--name', NAME, 'node1/pod1', '--', 'ping', '-c', '4', '-i', '0.2', '10.244.1.2']);
     })();
-    const r = await execa('node', [LAB_BIN, 'capture', 'node1:eth0', '-w', '-', '--count', '4', '--filter', 'icmp', '--name', NAME], {
-      cwd: ROOT, encoding: null, reject: false, timeout: 60_000,
-    });
+    const r = await execa(
+      'node',
+      [LAB_BIN, 'capture', 'node1:eth0', '-w', '-', '--count', '4', '--filter', 'icmp', '--name', NAME],
+      {
+        cwd: ROOT,
+        encoding: null,
+        reject: false,
+        timeout: 60_000,
+      },
+    );
     await pinger;
     expect(r.exitCode).toBe(0);
     const cap = readPcap(r.stdout as unknown as Buffer);
@@ -273,7 +324,10 @@ describe('lab capture and lab trace', () => {
 
   it("a Ctrl-C'd capture stops cleanly: complete pcaps, no tcpdump left", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trace-ctrlc-'));
-    const child = execa('node', [LAB_BIN, 'capture', 'node2:cbr0', 'vpc:br-subnet-a', '-w', dir, '--name', NAME], { cwd: ROOT, reject: false });
+    const child = execa('node', [LAB_BIN, 'capture', 'node2:cbr0', 'vpc:br-subnet-a', '-w', dir, '--name', NAME], {
+      cwd: ROOT,
+      reject: false,
+    });
     let err = '';
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`capture did not arm: ${err}`)), 60_000);
@@ -298,8 +352,12 @@ describe('lab capture and lab trace', () => {
   });
 
   it('one trace takes under 5 s on the guide lab', () => {
-    const totals = Object.values(traces).map((d) => d.timings.totalMs).sort((a, b) => a - b);
-    console.log(`trace in-command times: max ${totals[totals.length - 1]} ms, median ${totals[Math.floor(totals.length / 2)]} ms`);
+    const totals = Object.values(traces)
+      .map((d) => d.timings.totalMs)
+      .sort((a, b) => a - b);
+    console.log(
+      `trace in-command times: max ${totals[totals.length - 1]} ms, median ${totals[Math.floor(totals.length / 2)]} ms`,
+    );
     expect(totals[totals.length - 1]).toBeLessThan(5000);
   });
 });

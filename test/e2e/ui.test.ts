@@ -27,7 +27,11 @@ const shot = (name: string) => path.join(ARTIFACTS, `${name}.png`) as `${string}
 const status = async (): Promise<Status> => JSON.parse((await lab(['status', '--name', NAME, '--json'])).stdout);
 const podVertex = (p: { namespace: string; name: string }) => `pod/${p.namespace}/${p.name}`;
 const vertexText = (page: Page, id: string) =>
-  page.$eval(`#graph g.node[data-vertex="${id}"]`, (g) => [...g.querySelectorAll('text')].map((t) => t.textContent).join(' ')).catch(() => undefined);
+  page
+    .$eval(`#graph g.node[data-vertex="${id}"]`, (g) =>
+      [...g.querySelectorAll('text')].map((t) => t.textContent).join(' '),
+    )
+    .catch(() => undefined);
 
 describe('lab ui in Chromium', () => {
   let ui: execa.ExecaChildProcess | undefined;
@@ -47,7 +51,11 @@ describe('lab ui in Chromium', () => {
       });
       ui!.once('exit', (code) => reject(new Error(`lab ui exited ${code}`)));
     });
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
     page = await browser.newPage();
     await page.setViewport({ width: 1700, height: 1100 });
     await page.goto(url);
@@ -78,7 +86,14 @@ describe('lab ui in Chromium', () => {
     await page.select('#trace-path', 'pod-to-service');
     await page.click('#trace-run');
     await page.waitForFunction(() => document.body.dataset.trace === 'done', { timeout: 180_000 });
-    const hops = await page.$$eval('#hops li', (lis) => lis.map((li) => ({ cls: li.className, vertex: li.getAttribute('data-vertex'), text: li.textContent ?? '', nat: !!li.querySelector('.change.nat') })));
+    const hops = await page.$$eval('#hops li', (lis) =>
+      lis.map((li) => ({
+        cls: li.className,
+        vertex: li.getAttribute('data-vertex'),
+        text: li.textContent ?? '',
+        nat: !!li.querySelector('.change.nat'),
+      })),
+    );
     const request = hops.filter((h) => h.cls.includes('request'));
     const reply = hops.filter((h) => h.cls.includes('reply'));
     expect(request.length).toBeGreaterThan(3);
@@ -94,8 +109,16 @@ describe('lab ui in Chromium', () => {
     expect(await page.$$eval('#graph g.node.visited-request', (g) => g.length)).toBeGreaterThan(3);
     // Every hop links its pcap, and the link downloads a real capture (pcap magic).
     const href = await page.$eval('#hops li a', (a) => (a as unknown as { href: string }).href);
-    const magic = await page.evaluate(async (u) => [...new Uint8Array(await (await fetch(u)).arrayBuffer()).slice(0, 4)], href);
-    expect([[0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [0x4d, 0x3c, 0xb2, 0xa1], [0xa1, 0xb2, 0x3c, 0x4d]]).toContainEqual(magic);
+    const magic = await page.evaluate(
+      async (u) => [...new Uint8Array(await (await fetch(u)).arrayBuffer()).slice(0, 4)],
+      href,
+    );
+    expect([
+      [0xd4, 0xc3, 0xb2, 0xa1],
+      [0xa1, 0xb2, 0xc3, 0xd4],
+      [0x4d, 0x3c, 0xb2, 0xa1],
+      [0xa1, 0xb2, 0x3c, 0x4d],
+    ]).toContainEqual(magic);
     await page.screenshot({ path: shot('trace-pod-to-service'), fullPage: true });
   });
 
@@ -103,7 +126,13 @@ describe('lab ui in Chromium', () => {
     const verify = async () => {
       await page.click('#verify-run');
       await page.waitForFunction(() => document.body.dataset.verify === 'done', { timeout: 300_000 });
-      return page.$$eval('#verdicts li', (lis) => lis.map((li) => ({ path: li.getAttribute('data-path'), ok: li.className === 'ok', text: li.textContent ?? '' })));
+      return page.$$eval('#verdicts li', (lis) =>
+        lis.map((li) => ({
+          path: li.getAttribute('data-path'),
+          ok: li.className === 'ok',
+          text: li.textContent ?? '',
+        })),
+      );
     };
     const before = await verify();
     const same = before.filter((v) => v.path === 'pod-to-pod-same-node');
@@ -114,7 +143,9 @@ describe('lab ui in Chromium', () => {
     expect(shown.ok).toBe(true);
     expect(Object.keys(shown.evidence).length).toBeGreaterThan(0);
     // Sabotage: pod2's eth0 down, so nothing reaches it.
-    expect((await lab(['exec', '--name', NAME, 'node1/pod2', '--', 'ip', 'link', 'set', 'eth0', 'down'])).exitCode).toBe(0);
+    expect(
+      (await lab(['exec', '--name', NAME, 'node1/pod2', '--', 'ip', 'link', 'set', 'eth0', 'down'])).exitCode,
+    ).toBe(0);
     const after = await verify();
     const bad = after.filter((v) => v.path === 'pod-to-pod-same-node' && !v.ok);
     expect(bad.length).toBeGreaterThan(0);
@@ -135,7 +166,9 @@ describe('lab ui in Chromium', () => {
     const fresh = after.pods.filter((p) => /^web-/.test(p.name) && !before.pods.some((b) => b.name === p.name));
     expect(fresh).toHaveLength(1);
     await page.waitForFunction(
-      (gone, added) => !document.querySelector(`#graph g.node[data-vertex="${gone}"]`) && !!document.querySelector(`#graph g.node[data-vertex="${added}"]`),
+      (gone, added) =>
+        !document.querySelector(`#graph g.node[data-vertex="${gone}"]`) &&
+        !!document.querySelector(`#graph g.node[data-vertex="${added}"]`),
       { timeout: 60_000 },
       podVertex(victim),
       podVertex(fresh[0]),

@@ -46,7 +46,16 @@ async function dockerExec(container: string, cmd: string): Promise<string> {
 /** `n` requests to the web Service's VIP from the client pod; pod name -> answers. */
 async function hitVip(s: Status, n = 40): Promise<Map<string, number>> {
   const vip = s.services.find((x) => x.name === 'web')!.clusterIP;
-  const r = await lab(['exec', '--name', NAME, 'node3/client', '--', 'sh', '-c', `for i in $(seq ${n}); do curl -s -m 1 http://${vip}/hostname || printf FAIL; echo; done`]);
+  const r = await lab([
+    'exec',
+    '--name',
+    NAME,
+    'node3/client',
+    '--',
+    'sh',
+    '-c',
+    `for i in $(seq ${n}); do curl -s -m 1 http://${vip}/hostname || printf FAIL; echo; done`,
+  ]);
   const counts = new Map<string, number>();
   for (const l of r.stdout.split('\n').filter(Boolean)) counts.set(l, (counts.get(l) ?? 0) + 1);
   return counts;
@@ -117,7 +126,7 @@ describe('workloads of a running lab', () => {
     }
   });
 
-  it('scale web to 0 and back to 2: new names, and addresses from host-local\'s cursor, not the freed ones', async () => {
+  it("scale web to 0 and back to 2: new names, and addresses from host-local's cursor, not the freed ones", async () => {
     const before = webPods(await status());
     expect((await lab(['scale', 'web', '--replicas', '0', '--name', NAME])).exitCode).toBe(0);
     expect(webPods(await status())).toEqual([]);
@@ -139,13 +148,28 @@ describe('workloads of a running lab', () => {
       const mine = after.filter((x) => x.node === p.node);
       expect(last.trim()).toBe(mine[mine.length - 1].ip);
       expect(await dockerExec(node, `ls /var/lib/cni/networks/kubenet/${p.ip}`)).toContain(p.ip);
-      const eth0 = await lab(['exec', '--name', NAME, `${p.node}/${p.name}`, '--', 'ip', '-4', '-o', 'addr', 'show', 'eth0']);
+      const eth0 = await lab([
+        'exec',
+        '--name',
+        NAME,
+        `${p.node}/${p.name}`,
+        '--',
+        'ip',
+        '-4',
+        '-o',
+        'addr',
+        'show',
+        'eth0',
+      ]);
       expect(eth0.stdout).toContain(`inet ${p.ip}/`);
       expect((await lab(['exec', '--name', NAME, `${p.node}/${p.name}`, '--', 'hostname'])).stdout.trim()).toBe(p.name);
     }
     expect([...(await hitVip(s)).keys()].sort()).toEqual(after.map((p) => p.name).sort());
     // The freed addresses are free in host-local's state too.
-    for (const b of before) expect(await dockerExec(nodeContainer(s, b.node), `ls /var/lib/cni/networks/kubenet/`)).not.toMatch(new RegExp(`^${b.ip.replace(/\./g, '\\.')}$`, 'm'));
+    for (const b of before)
+      expect(await dockerExec(nodeContainer(s, b.node), `ls /var/lib/cni/networks/kubenet/`)).not.toMatch(
+        new RegExp(`^${b.ip.replace(/\./g, '\\.')}$`, 'm'),
+      );
     expect((await lab(['scale', 'web', '--replicas', '1', '--name', NAME])).exitCode).toBe(0);
   });
 
@@ -173,7 +197,10 @@ describe('workloads of a running lab', () => {
     let out = '';
     beforeAll(async () => {
       expect((await lab(['scale', 'web', '--replicas', '2', '--name', NAME])).exitCode).toBe(0);
-      watch = execa('node', [LAB_BIN, 'watch', '--name', NAME, '--interval', '0.5', '--cni-check', '0'], { cwd: ROOT, reject: false });
+      watch = execa('node', [LAB_BIN, 'watch', '--name', NAME, '--interval', '0.5', '--cni-check', '0'], {
+        cwd: ROOT,
+        reject: false,
+      });
       watch.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       watch.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       await waitFor('the first sync of lab watch', async () => out.includes('initial sync'), 20_000);
@@ -182,7 +209,7 @@ describe('workloads of a running lab', () => {
       if (watch.exitCode === null) watch.kill('SIGKILL');
     });
 
-    it('drops an unready pod from every node\'s rules, and takes it back when ready', async () => {
+    it("drops an unready pod from every node's rules, and takes it back when ready", async () => {
       const s = await status();
       const [target, other] = webPods(s);
       const node = nodeContainer(s, target.node);
@@ -190,7 +217,9 @@ describe('workloads of a running lab', () => {
       for (const n of ['node1', 'node2', 'node3']) expect(await rules(n)).toContain(ep);
       await dockerExec(node, `curl -s http://${target.ip}:8080/ready?set=false`);
       const ms = await waitFor(`${ep} to leave every node's rules`, async () => {
-        const dumps = await Promise.all(['node1', 'node2', 'node3'].map((n) => dockerExec(nodeContainer(s, n), 'iptables-nft-save -t nat')));
+        const dumps = await Promise.all(
+          ['node1', 'node2', 'node3'].map((n) => dockerExec(nodeContainer(s, n), 'iptables-nft-save -t nat')),
+        );
         return dumps.every((d) => !d.includes(ep));
       });
       console.log(`watch reaction: ${target.name} unready -> gone from the rules of every node in ${ms} ms`);
@@ -201,7 +230,9 @@ describe('workloads of a running lab', () => {
       expect(out).toContain(`-${ep} (not ready)`);
 
       await dockerExec(node, `curl -s http://${target.ip}:8080/ready?set=true`);
-      const back = await waitFor(`${ep} to come back`, async () => (await dockerExec(nodeContainer(s, 'node3'), 'iptables-nft-save -t nat')).includes(ep));
+      const back = await waitFor(`${ep} to come back`, async () =>
+        (await dockerExec(nodeContainer(s, 'node3'), 'iptables-nft-save -t nat')).includes(ep),
+      );
       console.log(`watch reaction: ${target.name} ready again -> back in node3's rules in ${back} ms`);
       for (const n of ['node1', 'node2', 'node3']) expect(await rules(n)).toContain(ep);
       expect([...(await hitVip(s)).keys()].sort()).toEqual([target.name, other.name].sort());
@@ -211,12 +242,18 @@ describe('workloads of a running lab', () => {
       const s = await status();
       const [target, other] = webPods(s);
       await dockerExec(nodeContainer(s, target.node), `curl -s http://${target.ip}:8080/shutdown`);
-      const ms = await waitFor('the restart', async () => out.includes(`kubelet: restarted default/${target.name} container web (restart 1)`));
+      const ms = await waitFor('the restart', async () =>
+        out.includes(`kubelet: restarted default/${target.name} container web (restart 1)`),
+      );
       console.log(`watch reaction: ${target.name} died -> restarted in ${ms} ms`);
-      expect(out).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d kubelet: restarted default/${target.name} container web \\(restart 1\\)`));
+      expect(out).toMatch(
+        new RegExp(`\\d\\d:\\d\\d:\\d\\d kubelet: restarted default/${target.name} container web \\(restart 1\\)`),
+      );
       // The restarted container leaves the endpoints until it is observed ready again, then comes
       // back: wait for it to serve through the VIP (its rules alone may still be the old ones).
-      await waitFor('the restarted pod serving through the VIP again', async () => (await hitVip(s, 20)).has(target.name));
+      await waitFor('the restarted pod serving through the VIP again', async () =>
+        (await hitVip(s, 20)).has(target.name),
+      );
       expect([...(await hitVip(s)).keys()].sort()).toEqual([target.name, other.name].sort());
       const after = await status();
       expect(after.pods.find((p) => p.name === target.name)!.running).toBe(true);
@@ -244,7 +281,9 @@ describe('workloads of a running lab', () => {
     await dockerExec(node, `ip -n ${target.name} route del default`);
     try {
       const broken = await lab(['watch', '--once', '--name', NAME]);
-      expect(broken.stdout).toMatch(new RegExp(`CNI CHECK failed for default/${target.name}: .*CHECK bridge .*Expected Route .*0\\.0\\.0\\.0`));
+      expect(broken.stdout).toMatch(
+        new RegExp(`CNI CHECK failed for default/${target.name}: .*CHECK bridge .*Expected Route .*0\\.0\\.0\\.0`),
+      );
       expect(broken.stdout).toContain(`CNI CHECK of ${n} pods: ${n - 1} passed, 1 failed`);
     } finally {
       await dockerExec(node, `ip -n ${target.name} route add ${route}`);
@@ -266,7 +305,17 @@ describe('workloads of a running lab', () => {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: 'extra', labels: { app: 'web' } },
-        spec: { nodeName: 'node2', containers: [{ name: 'web', image: 'registry.k8s.io/e2e-test-images/agnhost:2.47', args: ['netexec', '--http-port=8080', '--udp-port=8081'], ports: [{ name: 'http', containerPort: 8080 }] }] },
+        spec: {
+          nodeName: 'node2',
+          containers: [
+            {
+              name: 'web',
+              image: 'registry.k8s.io/e2e-test-images/agnhost:2.47',
+              args: ['netexec', '--http-port=8080', '--udp-port=8081'],
+              ports: [{ name: 'http', containerPort: 8080 }],
+            },
+          ],
+        },
       });
     });
     const r = await lab(['apply', '-t', file, '--name', NAME]);
@@ -291,7 +340,15 @@ describe('workloads of a running lab', () => {
   it('apply: a bad file exits 2 and changes nothing', async () => {
     const before = await status();
     const badPod = guideVariant((d) => {
-      d.objects.push({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'lost' }, spec: { nodeName: 'node9', containers: [{ name: 'c', image: 'registry.k8s.io/e2e-test-images/agnhost:2.47', args: ['netexec'] }] } });
+      d.objects.push({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'lost' },
+        spec: {
+          nodeName: 'node9',
+          containers: [{ name: 'c', image: 'registry.k8s.io/e2e-test-images/agnhost:2.47', args: ['netexec'] }],
+        },
+      });
     });
     const r1 = await lab(['apply', '-t', badPod, '--name', NAME]);
     expect(r1.exitCode).toBe(2);

@@ -15,14 +15,21 @@ import { buildIptablesRuleset } from '../../src/proxy/iptables';
 import { resolve, service, topo, deployment } from '../topology/helpers';
 
 const lb = (name: string, spec: Record<string, unknown> = {}) =>
-  service(name, { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }], ...spec });
+  service(name, {
+    type: 'LoadBalancer',
+    selector: { app: 'web' },
+    ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+    ...spec,
+  });
 
 // web pods: node1 and node2 (node3 has none), as in the guide.
 const affinity = {
   affinity: {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {
-        nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['node3'] }] }],
+        nodeSelectorTerms: [
+          { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['node3'] }] },
+        ],
       },
     },
   },
@@ -44,14 +51,22 @@ const noPublic = resolve(topo({ edge: { nodePublicIPs: false } }));
 describe('internet gateway', () => {
   it('1:1 NAT for every node with a public IP, the gateway address for the rest', () => {
     const t = renderIgwNat(model);
-    expect(t).toContain('-A IGW-PREROUTING -d 203.0.113.10/32 -i inet0 -m comment --comment "node1 public IP" -j DNAT --to-destination 10.0.1.10');
-    expect(t).toContain('-A IGW-POSTROUTING -s 10.0.1.10/32 -o inet0 -m comment --comment "node1 public IP" -j SNAT --to-source 203.0.113.10');
+    expect(t).toContain(
+      '-A IGW-PREROUTING -d 203.0.113.10/32 -i inet0 -m comment --comment "node1 public IP" -j DNAT --to-destination 10.0.1.10',
+    );
+    expect(t).toContain(
+      '-A IGW-POSTROUTING -s 10.0.1.10/32 -o inet0 -m comment --comment "node1 public IP" -j SNAT --to-source 203.0.113.10',
+    );
     expect(t).toContain('-j DNAT --to-destination 10.0.1.13');
-    expect(t).toContain('-s 10.0.1.13/32 -o inet0 -m comment --comment "node4 public IP" -j SNAT --to-source 203.0.113.99');
+    expect(t).toContain(
+      '-s 10.0.1.13/32 -o inet0 -m comment --comment "node4 public IP" -j SNAT --to-source 203.0.113.99',
+    );
     // Per-node SNAT before the catch-all of the subnet.
     expect(t.indexOf('--to-source 203.0.113.99')).toBeLessThan(t.indexOf('-s 10.0.1.0/24 -o inet0'));
     expect(renderIgwNat(noPublic)).not.toContain('DNAT');
-    expect(renderIgwNat(noPublic)).toContain('-s 10.0.1.0/24 -o inet0 -m comment --comment "subnet-a addresses without a public IP" -j SNAT --to-source 203.0.113.1');
+    expect(renderIgwNat(noPublic)).toContain(
+      '-s 10.0.1.0/24 -o inet0 -m comment --comment "subnet-a addresses without a public IP" -j SNAT --to-source 203.0.113.1',
+    );
   });
 
   it('routes the VPC and the public range to the VPC router, the other client network to the host; no default route', () => {
@@ -61,7 +76,9 @@ describe('internet gateway', () => {
     expect(s).toContain('ip route add 192.0.2.0/24 via 198.51.100.10');
     expect(s).not.toMatch(/route add default/);
     expect(s).toContain('iptables-nft-restore -w --noflush');
-    expect(s).toContain('iptables-nft -w -t nat -C PREROUTING -j IGW-PREROUTING 2>/dev/null || iptables-nft -w -t nat -A PREROUTING -j IGW-PREROUTING');
+    expect(s).toContain(
+      'iptables-nft -w -t nat -C PREROUTING -j IGW-PREROUTING 2>/dev/null || iptables-nft -w -t nat -A PREROUTING -j IGW-PREROUTING',
+    );
   });
 });
 
@@ -78,7 +95,9 @@ describe('egress masquerade (ip-masq-agent)', () => {
       '',
     ]);
     const s = renderIpMasqAgent(model, model.nodes[0]).join('\n');
-    expect(s).toMatch(/-C POSTROUTING .*-m addrtype ! --dst-type LOCAL -j IP-MASQ-AGENT 2>\/dev\/null \|\| iptables-nft -w -t nat -A POSTROUTING/);
+    expect(s).toMatch(
+      /-C POSTROUTING .*-m addrtype ! --dst-type LOCAL -j IP-MASQ-AGENT 2>\/dev\/null \|\| iptables-nft -w -t nat -A POSTROUTING/,
+    );
   });
 
   it('uses the legacy binaries with the legacy backend', () => {
@@ -163,7 +182,9 @@ describe('cloud load balancer', () => {
     const web = conf.entries[0];
     const rules = t.split('\n').filter((l) => l.startsWith(`-A ${web.svcChain}`));
     expect(rules).toHaveLength(3);
-    expect(rules[0]).toContain('-m statistic --mode random --probability 0.3333333333 -p tcp -j DNAT --to-destination 10.0.1.10:');
+    expect(rules[0]).toContain(
+      '-m statistic --mode random --probability 0.3333333333 -p tcp -j DNAT --to-destination 10.0.1.10:',
+    );
     expect(rules[1]).toContain('--probability 0.5000000000 -p tcp -j DNAT --to-destination 10.0.1.12:');
     expect(rules[2]).not.toContain('statistic');
     expect(rules.join('\n')).not.toContain('10.0.1.11');
@@ -174,10 +195,16 @@ describe('cloud load balancer', () => {
   it('source ranges: only the ranges reach the DNAT chain, the rest is dropped by LB-FIREWALL', () => {
     const e = conf.entries[2];
     const t = renderLbRules(conf, {});
-    expect(t).toContain(`-A LB-SERVICES -d 203.0.113.131/32 -p tcp -m tcp --dport 80 -m comment --comment "default/web-ranges:http loadbalancer IP" -j ${e.fwChain}`);
-    expect(t).toContain(`-A ${e.fwChain} -s 192.0.2.0/24 -m comment --comment "default/web-ranges:http loadBalancerSourceRanges" -j ${e.svcChain}`);
+    expect(t).toContain(
+      `-A LB-SERVICES -d 203.0.113.131/32 -p tcp -m tcp --dport 80 -m comment --comment "default/web-ranges:http loadbalancer IP" -j ${e.fwChain}`,
+    );
+    expect(t).toContain(
+      `-A ${e.fwChain} -s 192.0.2.0/24 -m comment --comment "default/web-ranges:http loadBalancerSourceRanges" -j ${e.svcChain}`,
+    );
     expect(t).toContain('-A LB-FIREWALL -s 192.0.2.0/24 -d 203.0.113.131/32 -p tcp -m tcp --dport 80 -j RETURN');
-    expect(t).toContain('-A LB-FIREWALL -d 203.0.113.131/32 -p tcp -m tcp --dport 80 -m comment --comment "default/web-ranges:http source not in loadBalancerSourceRanges" -j DROP');
+    expect(t).toContain(
+      '-A LB-FIREWALL -d 203.0.113.131/32 -p tcp -m tcp --dport 80 -m comment --comment "default/web-ranges:http source not in loadBalancerSourceRanges" -j DROP',
+    );
   });
 
   it('stale chains are flushed and deleted', () => {
@@ -196,7 +223,13 @@ describe('cloud load balancer', () => {
       [{ 'default/web-ranges:http': ['node4', 'node1'] }, ['LB-SVC-OLD']],
     ];
     for (const [healthy, stale] of cases) {
-      const py = execFileSync('python3', [path.join(dir, 'c.py'), '--render', path.join(dir, 'conf.json'), JSON.stringify(healthy), JSON.stringify(stale)]).toString();
+      const py = execFileSync('python3', [
+        path.join(dir, 'c.py'),
+        '--render',
+        path.join(dir, 'conf.json'),
+        JSON.stringify(healthy),
+        JSON.stringify(stale),
+      ]).toString();
       expect(py).toBe(renderLbRules(conf, healthy, stale));
     }
   });

@@ -48,8 +48,14 @@ describe('labGraph', () => {
   it('joins a Service to exactly the pods its selector picks, labelled with the target port', () => {
     const g = labGraph(withService(fixtureModel()));
     const eps = g.edges.filter((e) => e.kind === 'endpoint');
-    expect(eps).toEqual([{ from: serviceId('default', 'web'), to: podId('default', 'pod3'), kind: 'endpoint', label: ':8080' }]);
-    expect(g.vertices.find((v) => v.id === serviceId('default', 'web'))!.lines).toEqual(['web', 'ClusterIP 10.96.0.50', '80/TCP']);
+    expect(eps).toEqual([
+      { from: serviceId('default', 'web'), to: podId('default', 'pod3'), kind: 'endpoint', label: ':8080' },
+    ]);
+    expect(g.vertices.find((v) => v.id === serviceId('default', 'web'))!.lines).toEqual([
+      'web',
+      'ClusterIP 10.96.0.50',
+      '80/TCP',
+    ]);
   });
 
   it('from a file every state is unknown; with a status report, what was observed (a stopped pod is down)', () => {
@@ -82,11 +88,24 @@ describe('labGraph', () => {
     for (const p of m.pods) expect(g.vertices.find((v) => v.id === podId(p.namespace, p.name))!.lines).toContain(p.ip);
     expect(g.vertices.find((v) => v.id === 'edge/internet')!.lines).toContain(m.edge!.internet.ip);
     const web = m.services.find((s) => s.name === 'web')!;
-    expect(g.edges).toContainEqual({ from: 'edge/lb', to: serviceId('default', 'web'), kind: 'lb', label: web.loadBalancerIP });
+    expect(g.edges).toContainEqual({
+      from: 'edge/lb',
+      to: serviceId('default', 'web'),
+      kind: 'lb',
+      label: web.loadBalancerIP,
+    });
     expect(g.edges.some((e) => e.from === 'edge/ingress' && e.kind === 'ingress')).toBe(true);
     // The web Service's endpoints are the web Deployment's pods, no more.
-    const webPods = m.pods.filter((p) => p.labels.app === 'web').map((p) => podId(p.namespace, p.name)).sort();
-    expect(g.edges.filter((e) => e.from === serviceId('default', 'web') && e.kind === 'endpoint').map((e) => e.to).sort()).toEqual(webPods);
+    const webPods = m.pods
+      .filter((p) => p.labels.app === 'web')
+      .map((p) => podId(p.namespace, p.name))
+      .sort();
+    expect(
+      g.edges
+        .filter((e) => e.from === serviceId('default', 'web') && e.kind === 'endpoint')
+        .map((e) => e.to)
+        .sort(),
+    ).toEqual(webPods);
   });
 });
 
@@ -133,10 +152,16 @@ describe('labGraph with collapse (lab ui at scale)', () => {
     for (const p of m.pods) if (p.node === 'node1') p.labels.role = 'x';
     const g = labGraph(m, undefined, { above: 1 });
     // node1 and node2 have 2 pods each (> 1): collapsed; node3 has 1: drawn.
-    expect(g.vertices.find((v) => v.id === 'node/node1/pods')!.lines).toEqual(['2 pods', '10.244.0.2 … 10.244.0.3', 'click to show']);
+    expect(g.vertices.find((v) => v.id === 'node/node1/pods')!.lines).toEqual([
+      '2 pods',
+      '10.244.0.2 … 10.244.0.3',
+      'click to show',
+    ]);
     expect(g.vertices.some((v) => v.id === podId('default', 'pod1'))).toBe(false);
     expect(g.vertices.some((v) => v.id === podId('default', 'client'))).toBe(true);
-    expect(g.edges.filter((e) => e.kind === 'endpoint')).toEqual([{ from: serviceId('default', 'web'), to: 'node/node1/pods', kind: 'endpoint', label: '2 endpoints :8080' }]);
+    expect(g.edges.filter((e) => e.kind === 'endpoint')).toEqual([
+      { from: serviceId('default', 'web'), to: 'node/node1/pods', kind: 'endpoint', label: '2 endpoints :8080' },
+    ]);
     expect(g.edges).toContainEqual({ from: 'node/node1/cbr0', to: 'node/node1/pods', kind: 'veth', label: '2 veths' });
   });
 

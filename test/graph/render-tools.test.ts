@@ -35,7 +35,7 @@ describe('Graphviz renders the DOT', () => {
     expect(html).not.toMatch(/<script|<link|src="http/);
   });
 
-  itWith(hasDot())('and rejects broken DOT with Graphviz\'s message', async () => {
+  itWith(hasDot())("and rejects broken DOT with Graphviz's message", async () => {
     await expect(dotToSvg('graph { "a" -- ')).rejects.toThrow(/dot -Tsvg failed .*syntax error/s);
   });
 
@@ -55,13 +55,21 @@ describe('Graphviz renders the DOT', () => {
 describe('mermaid.js (in Chromium) renders the Mermaid', () => {
   let browser: Browser | undefined;
   const render = async (text: string): Promise<string> => {
-    browser ??= await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    browser ??= await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
     const page = await browser.newPage();
     try {
       await page.setContent('<!DOCTYPE html><html><body></body></html>');
       await page.addScriptTag({ path: require.resolve('mermaid/dist/mermaid.min.js') });
       return await page.evaluate(async (t: string) => {
-        const m = (window as unknown as { mermaid: { initialize(o: object): void; render(id: string, t: string): Promise<{ svg: string }> } }).mermaid;
+        const m = (
+          window as unknown as {
+            mermaid: { initialize(o: object): void; render(id: string, t: string): Promise<{ svg: string }> };
+          }
+        ).mermaid;
         m.initialize({ startOnLoad: false, securityLevel: 'strict', maxTextSize: 1e7, maxEdges: 1e5 });
         return (await m.render('lab', t)).svg;
       }, text);
@@ -71,16 +79,23 @@ describe('mermaid.js (in Chromium) renders the Mermaid', () => {
   };
   afterAll(async () => browser?.close());
 
-  itWith(hasChromium())('to SVG with every pod and node label', async () => {
-    const svg = await render(renderMermaid(graph));
-    for (const p of model.pods) expect(svg).toContain(p.ip);
-    for (const n of model.nodes) expect(svg).toContain(`>${n.name}<`);
-    expect(svg).not.toMatch(/Syntax error/i);
-  }, 60000);
+  itWith(hasChromium())(
+    'to SVG with every pod and node label',
+    async () => {
+      const svg = await render(renderMermaid(graph));
+      for (const p of model.pods) expect(svg).toContain(p.ip);
+      for (const n of model.nodes) expect(svg).toContain(`>${n.name}<`);
+      expect(svg).not.toMatch(/Syntax error/i);
+    },
+    60000,
+  );
 
-  itWith(hasChromium())('and rejects broken Mermaid', async () => {
-    const broken = renderMermaid(graph).replace(/\n\s*end\n/, '\n'); // one subgraph left open
-    await expect(render(broken)).rejects.toThrow(/Parse error|Expecting/);
-  }, 60000);
+  itWith(hasChromium())(
+    'and rejects broken Mermaid',
+    async () => {
+      const broken = renderMermaid(graph).replace(/\n\s*end\n/, '\n'); // one subgraph left open
+      await expect(render(broken)).rejects.toThrow(/Parse error|Expecting/);
+    },
+    60000,
+  );
 });
-

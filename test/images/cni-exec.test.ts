@@ -49,39 +49,72 @@ function setup(failing?: string) {
   );
   const cache = path.join(dir, 'results');
   const run = (cmd: string, extra: string[] = []) =>
-    spawnSync('python3', [CNI_EXEC, cmd, '--config', conf, '--containerid', 'abc123', '--netns', '/run/netns/pod1', '--ifname', 'eth0', '--args', 'IgnoreUnknown=1;IP=10.244.0.7', ...extra], {
-      env: { ...process.env, CNI_PATH: dir, CNI_CACHE_DIR: cache },
-      encoding: 'utf8',
-    });
+    spawnSync(
+      'python3',
+      [
+        CNI_EXEC,
+        cmd,
+        '--config',
+        conf,
+        '--containerid',
+        'abc123',
+        '--netns',
+        '/run/netns/pod1',
+        '--ifname',
+        'eth0',
+        '--args',
+        'IgnoreUnknown=1;IP=10.244.0.7',
+        ...extra,
+      ],
+      {
+        env: { ...process.env, CNI_PATH: dir, CNI_CACHE_DIR: cache },
+        encoding: 'utf8',
+      },
+    );
   const calls = () =>
     existsSync(path.join(dir, 'calls.jsonl'))
-      ? readFileSync(path.join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      ? readFileSync(path.join(dir, 'calls.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l))
       : [];
   return { dir, cache, run, calls };
 }
 
 describe('cni-exec.py (the CNI spec, runtime side)', () => {
-  it('ADD runs the list in order with the spec\'s environment, name, cniVersion and prevResult; caches and prints the result', () => {
+  it("ADD runs the list in order with the spec's environment, name, cniVersion and prevResult; caches and prints the result", () => {
     const t = setup();
-    const r = t.run('ADD', ['--runtime-config', JSON.stringify({ portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }], bandwidth: {} })]);
+    const r = t.run('ADD', [
+      '--runtime-config',
+      JSON.stringify({ portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }], bandwidth: {} }),
+    ]);
     expect(r.status).toBe(0);
     const calls = t.calls();
     expect(calls.map((c) => c.type)).toEqual(['bridge', 'portmap']);
     for (const c of calls)
-      expect(c.env).toEqual({ CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'abc123', CNI_NETNS: '/run/netns/pod1', CNI_IFNAME: 'eth0', CNI_ARGS: 'IgnoreUnknown=1;IP=10.244.0.7', CNI_PATH: t.dir });
+      expect(c.env).toEqual({
+        CNI_COMMAND: 'ADD',
+        CNI_CONTAINERID: 'abc123',
+        CNI_NETNS: '/run/netns/pod1',
+        CNI_IFNAME: 'eth0',
+        CNI_ARGS: 'IgnoreUnknown=1;IP=10.244.0.7',
+        CNI_PATH: t.dir,
+      });
     expect(calls[0].conf).toMatchObject({ cniVersion: '1.0.0', name: 'kubenet', type: 'bridge' });
     expect(calls[0].conf.prevResult).toBeUndefined();
     expect(calls[0].conf.runtimeConfig).toBeUndefined(); // bridge declares no capabilities
     // portmap gets the bridge's result and only the capability it declares.
     expect(calls[1].conf.prevResult.ips).toEqual([{ address: '10.244.0.7/24', interface: 2 }]);
-    expect(calls[1].conf.runtimeConfig).toEqual({ portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] });
+    expect(calls[1].conf.runtimeConfig).toEqual({
+      portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
+    });
     expect(JSON.parse(r.stdout).ips[0].address).toBe('10.244.0.7/24');
     const cached = JSON.parse(readFileSync(path.join(t.cache, 'kubenet-abc123-eth0'), 'utf8'));
     expect(cached).toMatchObject({ kind: 'cniCacheV1', containerId: 'abc123', ifName: 'eth0', networkName: 'kubenet' });
     expect(cached.result.interfaces.map((i: { name: string }) => i.name)).toEqual(['cbr0', 'veth1234abcd', 'eth0']);
   });
 
-  it('--summary gives the address and the host end of the link (not the bridge, not the pod\'s end)', () => {
+  it("--summary gives the address and the host end of the link (not the bridge, not the pod's end)", () => {
     const r = setup().run('ADD', ['--summary']);
     expect(r.stdout.trim()).toBe('ip=10.244.0.7/24 host=veth1234abcd');
   });
@@ -92,7 +125,14 @@ describe('cni-exec.py (the CNI spec, runtime side)', () => {
     expect(t.run('CHECK').status).toBe(0);
     expect(t.run('DEL').status).toBe(0);
     const calls = t.calls();
-    expect(calls.map((c) => `${c.env.CNI_COMMAND} ${c.type}`)).toEqual(['ADD bridge', 'ADD portmap', 'CHECK bridge', 'CHECK portmap', 'DEL portmap', 'DEL bridge']);
+    expect(calls.map((c) => `${c.env.CNI_COMMAND} ${c.type}`)).toEqual([
+      'ADD bridge',
+      'ADD portmap',
+      'CHECK bridge',
+      'CHECK portmap',
+      'DEL portmap',
+      'DEL bridge',
+    ]);
     for (const c of calls.slice(2)) expect(c.conf.prevResult.interfaces[1].name).toBe('veth1234abcd');
     expect(existsSync(path.join(t.cache, 'kubenet-abc123-eth0'))).toBe(false);
     // DEL again (nothing cached) still calls the plugins and succeeds: DEL is idempotent.
@@ -117,28 +157,54 @@ describe('cni-exec.py (the CNI spec, runtime side)', () => {
     const t = setup();
     const lo = path.join(t.dir, '99-loopback.conf');
     writeFileSync(lo, JSON.stringify({ cniVersion: '1.0.0', name: 'cni-loopback', type: 'loopback' }));
-    execFileSync('python3', [CNI_EXEC, 'ADD', '--config', lo, '--containerid', 'abc123', '--netns', '/run/netns/pod1', '--ifname', 'lo'], { env: { ...process.env, CNI_PATH: t.dir, CNI_CACHE_DIR: t.cache } });
-    expect(t.calls()[0]).toMatchObject({ type: 'loopback', conf: { name: 'cni-loopback', cniVersion: '1.0.0' }, env: { CNI_IFNAME: 'lo' } });
+    execFileSync(
+      'python3',
+      [CNI_EXEC, 'ADD', '--config', lo, '--containerid', 'abc123', '--netns', '/run/netns/pod1', '--ifname', 'lo'],
+      { env: { ...process.env, CNI_PATH: t.dir, CNI_CACHE_DIR: t.cache } },
+    );
+    expect(t.calls()[0]).toMatchObject({
+      type: 'loopback',
+      conf: { name: 'cni-loopback', cniVersion: '1.0.0' },
+      env: { CNI_IFNAME: 'lo' },
+    });
   });
 
-  it('--batch: many attachments from stdin, a pod\'s lo then eth0 in order; ADD prints cni-result lines, CHECK one line per pod, ok or fail', () => {
+  it("--batch: many attachments from stdin, a pod's lo then eth0 in order; ADD prints cni-result lines, CHECK one line per pod, ok or fail", () => {
     const t = setup();
     const lo = path.join(t.dir, '99-loopback.conf');
     writeFileSync(lo, JSON.stringify({ cniVersion: '1.0.0', name: 'cni-loopback', type: 'loopback' }));
     const conf = path.join(t.dir, '10-kubenet.conflist');
     const items = (cmd: string) =>
       ['a', 'b'].flatMap((p) =>
-        (cmd === 'ADD' ? ['lo', 'eth0'] : ['eth0']).map((ifname) => ({ config: ifname === 'lo' ? lo : conf, containerid: `id-${p}`, netns: `/run/netns/${p}`, ifname, args: '', label: p, ...(ifname === 'eth0' ? { summary: true } : {}) })),
+        (cmd === 'ADD' ? ['lo', 'eth0'] : ['eth0']).map((ifname) => ({
+          config: ifname === 'lo' ? lo : conf,
+          containerid: `id-${p}`,
+          netns: `/run/netns/${p}`,
+          ifname,
+          args: '',
+          label: p,
+          ...(ifname === 'eth0' ? { summary: true } : {}),
+        })),
       );
     const run = (cmd: string, input: unknown) =>
-      spawnSync('python3', ['-S', CNI_EXEC, cmd, '--batch'], { input: JSON.stringify(input), env: { ...process.env, CNI_PATH: t.dir, CNI_CACHE_DIR: t.cache }, encoding: 'utf8' });
+      spawnSync('python3', ['-S', CNI_EXEC, cmd, '--batch'], {
+        input: JSON.stringify(input),
+        env: { ...process.env, CNI_PATH: t.dir, CNI_CACHE_DIR: t.cache },
+        encoding: 'utf8',
+      });
     // CHECK before any ADD: every pod fails, with the reason, and the run itself succeeds.
     const early = run('CHECK', items('CHECK'));
     expect(early.status).toBe(0);
-    expect(early.stdout.trim().split('\n').sort()).toEqual([expect.stringMatching(/^cni-check a fail .*no cached ADD result/), expect.stringMatching(/^cni-check b fail .*no cached ADD result/)]);
+    expect(early.stdout.trim().split('\n').sort()).toEqual([
+      expect.stringMatching(/^cni-check a fail .*no cached ADD result/),
+      expect.stringMatching(/^cni-check b fail .*no cached ADD result/),
+    ]);
     const add = run('ADD', items('ADD'));
     expect(add.status).toBe(0);
-    expect(add.stdout.trim().split('\n').sort()).toEqual(['cni-result a ip=10.244.0.7/24 host=veth1234abcd', 'cni-result b ip=10.244.0.7/24 host=veth1234abcd']);
+    expect(add.stdout.trim().split('\n').sort()).toEqual([
+      'cni-result a ip=10.244.0.7/24 host=veth1234abcd',
+      'cni-result b ip=10.244.0.7/24 host=veth1234abcd',
+    ]);
     for (const p of ['a', 'b']) {
       const mine = t.calls().filter((c) => c.env.CNI_CONTAINERID === `id-${p}`);
       expect(mine.map((c) => `${c.env.CNI_IFNAME} ${c.type}`)).toEqual(['lo loopback', 'eth0 bridge', 'eth0 portmap']);

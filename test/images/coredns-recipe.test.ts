@@ -1,6 +1,11 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { COREDNS_RECIPE_FILES, coreDnsRecipeHash, coreDnsRecipeTag, pinnedCoreDnsVersion } from '../../src/images/coredns-recipe';
+import {
+  COREDNS_RECIPE_FILES,
+  coreDnsRecipeHash,
+  coreDnsRecipeTag,
+  pinnedCoreDnsVersion,
+} from '../../src/images/coredns-recipe';
 import { projectRoot } from '../../src/runtime/images';
 import { COREDNS_IMAGE } from '../../src/topology/dns-server';
 
@@ -23,15 +28,30 @@ describe('CoreDNS image recipe', () => {
     expect(pinnedCoreDnsVersion(files['images/coredns/go.mod'])).toBe(`v${COREDNS_IMAGE.split(':')[1]}`);
     expect(pinnedCoreDnsVersion('module x\n')).toBeUndefined();
   });
-  it('registers exactly the plugins the Corefile uses, in CoreDNS\'s plugin.cfg order', () => {
+  it("registers exactly the plugins the Corefile uses, in CoreDNS's plugin.cfg order", () => {
     const main = files['images/coredns/main.go'];
     const imported = [...main.matchAll(/_ "github\.com\/coredns\/coredns\/plugin\/(\w+)"/g)].map((m) => m[1]).sort();
-    const directives = [.../var directives = \[\]string\{([^}]*)\}/.exec(main)![1].matchAll(/"(\w+)"/g)].map((m) => m[1]);
+    const directives = [.../var directives = \[\]string\{([^}]*)\}/.exec(main)![1].matchAll(/"(\w+)"/g)].map(
+      (m) => m[1],
+    );
     expect([...directives].sort()).toEqual(imported);
     // plugin.cfg order (CoreDNS v1.11.3) of these plugins.
-    expect(directives).toEqual(['reload', 'ready', 'health', 'errors', 'log', 'loadbalance', 'cache', 'template', 'file', 'loop', 'forward']);
+    expect(directives).toEqual([
+      'reload',
+      'ready',
+      'health',
+      'errors',
+      'log',
+      'loadbalance',
+      'cache',
+      'template',
+      'file',
+      'loop',
+      'forward',
+    ]);
   });
   it('go.sum pins every module go.mod names', () => {
-    for (const m of files['images/coredns/go.mod'].matchAll(/^\s+(\S+) (v\S+)/gm)) expect(files['images/coredns/go.sum']).toContain(`${m[1]} ${m[2]}/go.mod`);
+    for (const m of files['images/coredns/go.mod'].matchAll(/^\s+(\S+) (v\S+)/gm))
+      expect(files['images/coredns/go.sum']).toContain(`${m[1]} ${m[2]}/go.mod`);
   });
 });

@@ -10,7 +10,10 @@ function features(missing: string[]): KernelFeatures {
 }
 
 test('unreachable engine: says where and how to fix, nothing else', () => {
-  const r: DoctorReport = { engine: { reachable: false, where: 'tcp://10.0.0.5:2375', error: 'ECONNREFUSED' }, image: { tag: 'k8s-netlab/node:abc', present: false } };
+  const r: DoctorReport = {
+    engine: { reachable: false, where: 'tcp://10.0.0.5:2375', error: 'ECONNREFUSED' },
+    image: { tag: 'k8s-netlab/node:abc', present: false },
+  };
   const text = formatDoctorReport(r, FEATURES, FEATURE_NEEDS);
   expect(text).toMatch(/UNREACHABLE at tcp:\/\/10\.0\.0\.5:2375: ECONNREFUSED/);
   expect(text).toMatch(/setup-docker\.sh/);
@@ -36,7 +39,11 @@ test('missing features name the kernel option and the modes that need them', () 
 });
 
 test('no image: says how to build it and why the kernel was not probed', () => {
-  const r: DoctorReport = { engine, image: { tag: 'k8s-netlab/node:abc', present: false }, kernelSkipped: 'no lab image' };
+  const r: DoctorReport = {
+    engine,
+    image: { tag: 'k8s-netlab/node:abc', present: false },
+    kernelSkipped: 'no lab image',
+  };
   const text = formatDoctorReport(r, FEATURES, FEATURE_NEEDS);
   expect(text).toMatch(/not built: `lab images build`/);
   expect(text).toMatch(/kernel +not probed: no lab image/);
@@ -44,15 +51,31 @@ test('no image: says how to build it and why the kernel was not probed', () => {
 
 test('all features: all modes work', () => {
   const f = features([]);
-  const text = formatDoctorReport({ engine, image: { tag: 't', present: true }, kernel: { features: f, modes: modeRequirements(f) } }, FEATURES, FEATURE_NEEDS);
+  const text = formatDoctorReport(
+    { engine, image: { tag: 't', present: true }, kernel: { features: f, modes: modeRequirements(f) } },
+    FEATURES,
+    FEATURE_NEEDS,
+  );
   expect(text).toMatch(/all modes work on this host/);
   expect(text).not.toMatch(/NO /);
 });
 
 test('names the CoreDNS image labs would run, or says there is none and what follows', () => {
   const base: DoctorReport = { engine, image: { tag: 'k8s-netlab/node:abc', present: true }, kernelSkipped: 'x' };
-  expect(formatDoctorReport({ ...base, coredns: { image: 'k8s-netlab/coredns:0123456789ab', reason: 'present' } }, FEATURES, FEATURE_NEEDS)).toMatch(/^coredns +k8s-netlab\/coredns:0123456789ab present$/m);
-  const none = formatDoctorReport({ ...base, coredns: { reason: 'image coredns/coredns:1.11.3 is not present locally (pull not tried)' } }, FEATURES, FEATURE_NEEDS);
-  expect(none).toMatch(/^coredns +no image present \(image coredns\/coredns:1\.11\.3 is not present locally \(pull not tried\)\); `lab images build` pulls or builds one, else labs use the offline DNS fallback$/m);
+  expect(
+    formatDoctorReport(
+      { ...base, coredns: { image: 'k8s-netlab/coredns:0123456789ab', reason: 'present' } },
+      FEATURES,
+      FEATURE_NEEDS,
+    ),
+  ).toMatch(/^coredns +k8s-netlab\/coredns:0123456789ab present$/m);
+  const none = formatDoctorReport(
+    { ...base, coredns: { reason: 'image coredns/coredns:1.11.3 is not present locally (pull not tried)' } },
+    FEATURES,
+    FEATURE_NEEDS,
+  );
+  expect(none).toMatch(
+    /^coredns +no image present \(image coredns\/coredns:1\.11\.3 is not present locally \(pull not tried\)\); `lab images build` pulls or builds one, else labs use the offline DNS fallback$/m,
+  );
   expect(formatDoctorReport(base, FEATURES, FEATURE_NEEDS)).not.toMatch(/^coredns/m);
 });

@@ -35,13 +35,22 @@ interface Resp {
   localPort: number;
 }
 
-function get(port: number, p: string, opts: { agent?: http.Agent; headers?: Record<string, string> } = {}): Promise<Resp> {
+function get(
+  port: number,
+  p: string,
+  opts: { agent?: http.Agent; headers?: Record<string, string> } = {},
+): Promise<Resp> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path: p, agent: opts.agent, headers: opts.headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers, localPort: req.socket!.localPort! }),
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString(),
+          headers: res.headers,
+          localPort: req.socket!.localPort!,
+        }),
       );
     });
     req.on('error', reject);
@@ -96,8 +105,23 @@ describe('netexec', () => {
   beforeAll(async () => {
     httpPort = await freeTcpPort();
     udpPort = await freeUdpPort();
-    proc = spawn('python3', [NETEXEC, '--http-port', String(httpPort), '--udp-port', String(udpPort),
-      '--http-bind', '127.0.0.1', '--udp-bind', '127.0.0.1', '--name', 'web-7d4b9c-x2x9p'], { stdio: 'ignore' });
+    proc = spawn(
+      'python3',
+      [
+        NETEXEC,
+        '--http-port',
+        String(httpPort),
+        '--udp-port',
+        String(udpPort),
+        '--http-bind',
+        '127.0.0.1',
+        '--udp-bind',
+        '127.0.0.1',
+        '--name',
+        'web-7d4b9c-x2x9p',
+      ],
+      { stdio: 'ignore' },
+    );
     await waitHttp(httpPort);
   });
 
@@ -190,10 +214,14 @@ describe('netexec', () => {
 describe('netexec options', () => {
   test('name defaults to $POD_NAME; --udp-port 0 disables the default UDP port', async () => {
     const httpPort = await freeTcpPort();
-    const p = spawn('python3', [NETEXEC, '--http-port', String(httpPort), '--udp-port', '0', '--http-bind', '127.0.0.1'], {
-      stdio: 'ignore',
-      env: { ...process.env, POD_NAME: 'from-env' },
-    });
+    const p = spawn(
+      'python3',
+      [NETEXEC, '--http-port', String(httpPort), '--udp-port', '0', '--http-bind', '127.0.0.1'],
+      {
+        stdio: 'ignore',
+        env: { ...process.env, POD_NAME: 'from-env' },
+      },
+    );
     try {
       await waitHttp(httpPort);
       expect((await get(httpPort, '/hostname')).body).toBe('from-env');
@@ -213,7 +241,9 @@ describe('netexec options', () => {
     const srv = net.createServer();
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
     const port = (srv.address() as net.AddressInfo).port;
-    const p = spawn('python3', [NETEXEC, '--http-port', String(port), '--http-bind', '127.0.0.1', '--udp-port', '0'], { stdio: 'ignore' });
+    const p = spawn('python3', [NETEXEC, '--http-port', String(port), '--http-bind', '127.0.0.1', '--udp-port', '0'], {
+      stdio: 'ignore',
+    });
     try {
       expect(await exited(p, 5000)).not.toBe(0);
     } finally {

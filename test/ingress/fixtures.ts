@@ -8,7 +8,9 @@ export function svc(name: string, nodePort: number | undefined, opts: Partial<Se
     namespace: 'default',
     type: nodePort === undefined ? 'ClusterIP' : 'NodePort',
     clusterIP: '10.96.0.50',
-    ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, ...(nodePort !== undefined ? { nodePort } : {}) }],
+    ports: [
+      { name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, ...(nodePort !== undefined ? { nodePort } : {}) },
+    ],
     sessionAffinity: 'None',
     affinityTimeoutSeconds: 10800,
     internalTrafficPolicy: 'Cluster',
@@ -22,10 +24,20 @@ export const backend = (name: string, port: number | string = 80) => ({
   service: { name, port: typeof port === 'number' ? { number: port } : { name: port } },
 });
 
-export const path = (p: string, pathType: string, name: string, port: number | string = 80) => ({ path: p, pathType, backend: backend(name, port) });
+export const path = (p: string, pathType: string, name: string, port: number | string = 80) => ({
+  path: p,
+  pathType,
+  backend: backend(name, port),
+});
 
 export function ingress(name: string, spec: unknown, namespace?: string): unknown {
-  return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, ...(namespace ? { namespace } : {}) }, spec };
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, ...(namespace ? { namespace } : {}) },
+    spec,
+  };
 }
 
-export const sources = (...objects: unknown[]): IngressSource[] => objects.map((object, i) => ({ object, path: `objects[${i}]` }));
+export const sources = (...objects: unknown[]): IngressSource[] =>
+  objects.map((object, i) => ({ object, path: `objects[${i}]` }));

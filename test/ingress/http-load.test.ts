@@ -5,7 +5,14 @@ import { HTTP_LOAD_PY, parseHttpLoad, renderHttpLoad } from '../../src/ingress/h
 
 describe('http load generator', () => {
   it('renders a python3 command with quoted arguments', () => {
-    const cmd = renderHttpLoad({ ip: '203.0.113.200', host: 'web.example.com', path: '/hostname', seconds: 2, connections: 4, keepalive: true });
+    const cmd = renderHttpLoad({
+      ip: '203.0.113.200',
+      host: 'web.example.com',
+      path: '/hostname',
+      seconds: 2,
+      connections: 4,
+      keepalive: true,
+    });
     expect(cmd).toMatch(/^python3 -c '/);
     expect(cmd).toMatch(/' 203\.0\.113\.200 80 web\.example\.com \/hostname 2 4 1 5$/);
   });
@@ -29,7 +36,18 @@ describe('http load generator', () => {
       new Promise<ReturnType<typeof parseHttpLoad>>((resolve) => {
         // spawnSync would block the server in this process: run async.
         const { spawn } = require('child_process') as typeof import('child_process');
-        const p = spawn('python3', ['-c', HTTP_LOAD_PY, '127.0.0.1', String(port), host, '/', '0.5', '2', keep ? '1' : '0', '2']);
+        const p = spawn('python3', [
+          '-c',
+          HTTP_LOAD_PY,
+          '127.0.0.1',
+          String(port),
+          host,
+          '/',
+          '0.5',
+          '2',
+          keep ? '1' : '0',
+          '2',
+        ]);
         let out = '';
         p.stdout.on('data', (d) => (out += d));
         p.on('exit', () => resolve(parseHttpLoad(out)));

@@ -17,7 +17,12 @@ function withObjects(extra: unknown[]): string {
   return `${file}\n${base}`;
 }
 
-const ing = (name: string, spec: unknown) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name }, spec });
+const ing = (name: string, spec: unknown) => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
+  metadata: { name },
+  spec,
+});
 
 describe('loadTopology with Ingresses', () => {
   it('accepts the guide and keeps its Ingress', () => {
@@ -27,7 +32,18 @@ describe('loadTopology with Ingresses', () => {
 
   it('collects every Ingress problem with its objects[N] field path', () => {
     const [file, base] = withObjects([
-      ing('a', { rules: [{ host: 'x.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'missing', port: { number: 80 } } } }] } }] }),
+      ing('a', {
+        rules: [
+          {
+            host: 'x.example.com',
+            http: {
+              paths: [
+                { path: '/', pathType: 'Prefix', backend: { service: { name: 'missing', port: { number: 80 } } } },
+              ],
+            },
+          },
+        ],
+      }),
       ing('b', { defaultBackend: { service: { name: 'api', port: { name: 'grpc' } } } }),
     ]).split('\n');
     const n = Number(base);

@@ -1,4 +1,10 @@
-import { matchIngress, normalizeHost, normalizeRequestPath, wildcardMatches, pathMatches } from '../../src/ingress/match';
+import {
+  matchIngress,
+  normalizeHost,
+  normalizeRequestPath,
+  wildcardMatches,
+  pathMatches,
+} from '../../src/ingress/match';
 import type { IngressRoutes } from '../../src/ingress/types';
 import { HOST_CASES, PATH_CASES, hostService } from './cases';
 import { routesFor } from './routes';
@@ -16,7 +22,9 @@ describe('matchIngress: Kubernetes path semantics', () => {
 
 describe('matchIngress: hosts', () => {
   it.each(HOST_CASES.map((c) => [c.name, c] as const))('%s', (_n, c) => {
-    const routes = routesFor(c.hosts.map((h) => ({ host: h, rules: [{ path: '/', pathType: 'Prefix', to: hostService(h) }] })));
+    const routes = routesFor(
+      c.hosts.map((h) => ({ host: h, rules: [{ path: '/', pathType: 'Prefix', to: hostService(h) }] })),
+    );
     expect(answer(routes, c.request, '/')).toBe(c.want);
   });
 
@@ -30,7 +38,10 @@ describe('matchIngress: hosts', () => {
   });
 
   it('nothing matched and no default backend: 404', () => {
-    const routes = routesFor([{ host: 'web.example.com', rules: [{ path: '/app', pathType: 'Exact', to: 'app' }] }], false);
+    const routes = routesFor(
+      [{ host: 'web.example.com', rules: [{ path: '/app', pathType: 'Exact', to: 'app' }] }],
+      false,
+    );
     expect(answer(routes, 'web.example.com', '/app')).toBe('app');
     expect(answer(routes, 'web.example.com', '/nope')).toBe('404');
   });

@@ -60,7 +60,15 @@ export class Upstreams {
     return s.port;
   }
   async close(): Promise<void> {
-    await Promise.all([...this.servers.values()].map((s) => new Promise<void>((r) => { s.server.closeAllConnections?.(); s.server.close(() => r()); })));
+    await Promise.all(
+      [...this.servers.values()].map(
+        (s) =>
+          new Promise<void>((r) => {
+            s.server.closeAllConnections?.();
+            s.server.close(() => r());
+          }),
+      ),
+    );
   }
 }
 
@@ -72,12 +80,15 @@ export interface Answer {
 
 export function request(port: number, host: string, path: string, agent?: http.Agent): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, headers: { host }, agent: agent ?? false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path, headers: { host }, agent: agent ?? false, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
@@ -88,12 +99,17 @@ export function request(port: number, host: string, path: string, agent?: http.A
 export class NginxProcess {
   private proc?: ChildProcess;
   output = '';
-  constructor(readonly dir: string, readonly port: number) {}
+  constructor(
+    readonly dir: string,
+    readonly port: number,
+  ) {}
 
   async start(conf: string): Promise<void> {
     const file = join(this.dir, 'nginx.conf');
     writeFileSync(file, conf);
-    this.proc = spawn(nginxBinary()!, ['-e', 'stderr', '-p', this.dir, '-c', file, '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(nginxBinary()!, ['-e', 'stderr', '-p', this.dir, '-c', file, '-g', 'daemon off;'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.proc.stdout!.on('data', (d) => (this.output += d));
     this.proc.stderr!.on('data', (d) => (this.output += d));
     const t0 = Date.now();
@@ -101,7 +117,10 @@ export class NginxProcess {
       if (this.proc.exitCode !== null) throw new Error(`nginx exited: ${this.output}`);
       const up = await new Promise<boolean>((r) => {
         const s = net.connect(this.port, '127.0.0.1');
-        s.on('connect', () => { s.destroy(); r(true); });
+        s.on('connect', () => {
+          s.destroy();
+          r(true);
+        });
         s.on('error', () => r(false));
       });
       if (up) return;

@@ -10,8 +10,20 @@ const NODES = [{ ip: '10.0.1.10' }, { ip: '10.0.1.11' }, { ip: '10.0.1.12' }];
 
 const guideLike = (): IngressRoutes =>
   routesFor([
-    { host: 'web.example.com', rules: [{ path: '/', pathType: 'Prefix', to: 'web' }, { path: '/healthz', pathType: 'Exact', to: 'api' }] },
-    { host: '*.apps.example.com', rules: [{ path: '/api', pathType: 'Prefix', to: 'api' }, { path: '/api', pathType: 'Exact', to: 'web' }] },
+    {
+      host: 'web.example.com',
+      rules: [
+        { path: '/', pathType: 'Prefix', to: 'web' },
+        { path: '/healthz', pathType: 'Exact', to: 'api' },
+      ],
+    },
+    {
+      host: '*.apps.example.com',
+      rules: [
+        { path: '/api', pathType: 'Prefix', to: 'api' },
+        { path: '/api', pathType: 'Exact', to: 'web' },
+      ],
+    },
   ]);
 
 describe('renderNginxConf', () => {
@@ -56,7 +68,10 @@ describe('renderNginxConf', () => {
 });
 
 const NGINX = nginxBinary();
-const withNginx = describeWithTools(NGINX ? undefined : 'nginx not installed (apt-get install nginx-light)', 'the nginx -t and differential tests');
+const withNginx = describeWithTools(
+  NGINX ? undefined : 'nginx not installed (apt-get install nginx-light)',
+  'the nginx -t and differential tests',
+);
 
 withNginx('real nginx', () => {
   let dir: string;
@@ -82,7 +97,9 @@ withNginx('real nginx', () => {
     async function compare(routes: IngressRoutes, requests: Array<{ host: string; path: string }>, d: string) {
       const port = await freePort();
       const ng = new NginxProcess(d, port);
-      await ng.start(renderNginxConf(routes, [{ ip: '127.0.0.1' }], { listen: `127.0.0.1:${port}`, runDir: d, workerProcesses: 1 }));
+      await ng.start(
+        renderNginxConf(routes, [{ ip: '127.0.0.1' }], { listen: `127.0.0.1:${port}`, runDir: d, workerProcesses: 1 }),
+      );
       try {
         const out: Array<{ nginx: string; matcher: string; xff: string }> = [];
         for (const q of requests) {
@@ -104,8 +121,16 @@ withNginx('real nginx', () => {
       const names = new Set(['default', ...PATH_CASES.flatMap((c) => c.rules.map((r) => r.to))]);
       for (const n of names) await ups.add(n);
       // One host per case, all in one config.
-      const routes = routesFor(PATH_CASES.map((c, i) => ({ host: `case${i}.example.com`, rules: c.rules })), true, (n) => ups.port(n));
-      const got = await compare(routes, PATH_CASES.map((c, i) => ({ host: `case${i}.example.com`, path: c.request })), dir);
+      const routes = routesFor(
+        PATH_CASES.map((c, i) => ({ host: `case${i}.example.com`, rules: c.rules })),
+        true,
+        (n) => ups.port(n),
+      );
+      const got = await compare(
+        routes,
+        PATH_CASES.map((c, i) => ({ host: `case${i}.example.com`, path: c.request })),
+        dir,
+      );
       const table = PATH_CASES.map((c, i) => ({ case: c.name, want: c.want, ...got[i] }));
       for (const row of table) {
         expect({ case: row.case, nginx: row.nginx }).toEqual({ case: row.case, nginx: row.want });
@@ -117,11 +142,19 @@ withNginx('real nginx', () => {
     it('host cases: nginx, matcher and the expected answer agree', async () => {
       for (const c of HOST_CASES) {
         for (const n of ['default', ...c.hosts.map(hostService)]) await ups.add(n);
-        const routes = routesFor(c.hosts.map((h) => ({ host: h, rules: [{ path: '/', pathType: 'Prefix', to: hostService(h) }] })), true, (n) => ups.port(n));
+        const routes = routesFor(
+          c.hosts.map((h) => ({ host: h, rules: [{ path: '/', pathType: 'Prefix', to: hostService(h) }] })),
+          true,
+          (n) => ups.port(n),
+        );
         const d = tempDir();
         try {
           const [got] = await compare(routes, [{ host: c.request, path: '/' }], d);
-          expect({ case: c.name, nginx: got.nginx, matcher: got.matcher }).toEqual({ case: c.name, nginx: c.want, matcher: c.want });
+          expect({ case: c.name, nginx: got.nginx, matcher: got.matcher }).toEqual({
+            case: c.name,
+            nginx: c.want,
+            matcher: c.want,
+          });
         } finally {
           cleanup(d);
         }
@@ -130,9 +163,25 @@ withNginx('real nginx', () => {
 
     it('no default backend: nginx answers 404 where the matcher says notfound', async () => {
       await ups.add('app');
-      const routes = routesFor([{ host: 'web.example.com', rules: [{ path: '/app', pathType: 'Exact', to: 'app' }] }], false, (n) => ups.port(n));
-      const got = await compare(routes, [{ host: 'web.example.com', path: '/app' }, { host: 'web.example.com', path: '/app/x' }, { host: 'x.org', path: '/app' }], dir);
-      expect(got.map((g) => [g.nginx, g.matcher])).toEqual([['app', 'app'], ['404', '404'], ['404', '404']]);
+      const routes = routesFor(
+        [{ host: 'web.example.com', rules: [{ path: '/app', pathType: 'Exact', to: 'app' }] }],
+        false,
+        (n) => ups.port(n),
+      );
+      const got = await compare(
+        routes,
+        [
+          { host: 'web.example.com', path: '/app' },
+          { host: 'web.example.com', path: '/app/x' },
+          { host: 'x.org', path: '/app' },
+        ],
+        dir,
+      );
+      expect(got.map((g) => [g.nginx, g.matcher])).toEqual([
+        ['app', 'app'],
+        ['404', '404'],
+        ['404', '404'],
+      ]);
     });
   });
 });

@@ -12,7 +12,10 @@ describe('parseIngresses', () => {
           ingressClassName: 'alb',
           defaultBackend: backend('fallback'),
           rules: [
-            { host: 'web.example.com', http: { paths: [path('/', 'Prefix', 'web'), path('/login', 'Exact', 'api', 'http')] } },
+            {
+              host: 'web.example.com',
+              http: { paths: [path('/', 'Prefix', 'web'), path('/login', 'Exact', 'api', 'http')] },
+            },
             { host: '*.apps.example.com', http: { paths: [path('/api/', 'ImplementationSpecific', 'api')] } },
             { http: { paths: [path('/any', 'Prefix', 'web')] } },
           ],
@@ -28,7 +31,11 @@ describe('parseIngresses', () => {
       ['/login', 'Exact', 'api', 30081],
     ]);
     // ImplementationSpecific keeps its path as written (ingress-nginx's plain prefix location).
-    expect(routes.hosts[1].paths[0]).toMatchObject({ path: '/api/', pathType: 'ImplementationSpecific', field: 'objects[0].spec.rules[1].http.paths[0]' });
+    expect(routes.hosts[1].paths[0]).toMatchObject({
+      path: '/api/',
+      pathType: 'ImplementationSpecific',
+      field: 'objects[0].spec.rules[1].http.paths[0]',
+    });
     expect(routes.defaultBackend?.backend).toMatchObject({ service: 'fallback', port: 80, nodePort: 30082 });
   });
 
@@ -40,7 +47,14 @@ describe('parseIngresses', () => {
           rules: [
             {
               host: 'a.example.com',
-              http: { paths: [path('/x', 'Prefix', 'nope'), path('/y', 'Prefix', 'web', 8080), path('/z', 'Prefix', 'internal'), path('/w', 'Prefix', 'web', 'metrics')] },
+              http: {
+                paths: [
+                  path('/x', 'Prefix', 'nope'),
+                  path('/y', 'Prefix', 'web', 8080),
+                  path('/z', 'Prefix', 'internal'),
+                  path('/w', 'Prefix', 'web', 'metrics'),
+                ],
+              },
             },
           ],
         }),
@@ -54,37 +68,62 @@ describe('parseIngresses', () => {
       'objects[1].spec.rules[0].http.paths[2].backend.service.name',
       'objects[1].spec.rules[0].http.paths[3].backend.service.port.name',
     ]);
-    expect(byField['objects[1].spec.rules[0].http.paths[0].backend.service.name'].message).toMatch(/service "nope" not found in namespace default/);
-    expect(byField['objects[1].spec.rules[0].http.paths[1].backend.service.port.number'].message).toMatch(/has no TCP port 8080/);
-    expect(byField['objects[1].spec.rules[0].http.paths[1].backend.service.port.number'].hint).toMatch(/80 \(name http\)/);
+    expect(byField['objects[1].spec.rules[0].http.paths[0].backend.service.name'].message).toMatch(
+      /service "nope" not found in namespace default/,
+    );
+    expect(byField['objects[1].spec.rules[0].http.paths[1].backend.service.port.number'].message).toMatch(
+      /has no TCP port 8080/,
+    );
+    expect(byField['objects[1].spec.rules[0].http.paths[1].backend.service.port.number'].hint).toMatch(
+      /80 \(name http\)/,
+    );
     expect(byField['objects[1].spec.rules[0].http.paths[2].backend.service.name'].message).toMatch(/type ClusterIP/);
-    expect(byField['objects[1].spec.rules[0].http.paths[2].backend.service.name'].hint).toMatch(/^set type: NodePort on Service internal, or annotate the Ingress k8s-netlab.dev\/backend-mode: endpoints/);
-    expect(byField['objects[1].spec.rules[0].http.paths[3].backend.service.port.name'].message).toMatch(/port named "metrics"/);
+    expect(byField['objects[1].spec.rules[0].http.paths[2].backend.service.name'].hint).toMatch(
+      /^set type: NodePort on Service internal, or annotate the Ingress k8s-netlab.dev\/backend-mode: endpoints/,
+    );
+    expect(byField['objects[1].spec.rules[0].http.paths[3].backend.service.port.name'].message).toMatch(
+      /port named "metrics"/,
+    );
   });
 
   it('reports two Ingresses claiming the same host+path+pathType for different backends', () => {
     const { errors } = parseIngresses(
       sources(
         ingress('one', { rules: [{ host: 'web.example.com', http: { paths: [path('/api', 'Prefix', 'web')] } }] }),
-        ingress('two', { rules: [{ host: 'web.example.com', http: { paths: [path('/api/', 'Prefix', 'api'), path('/api', 'Exact', 'api')] } }] }),
+        ingress('two', {
+          rules: [
+            {
+              host: 'web.example.com',
+              http: { paths: [path('/api/', 'Prefix', 'api'), path('/api', 'Exact', 'api')] },
+            },
+          ],
+        }),
       ),
       services,
     );
     expect(errors).toHaveLength(1);
     expect(errors[0].field).toBe('objects[1].spec.rules[0].http.paths[0]');
-    expect(errors[0].message).toMatch(/collides with objects\[0\]\.spec\.rules\[0\]\.http\.paths\[0\] \(Ingress default\/one\)/);
+    expect(errors[0].message).toMatch(
+      /collides with objects\[0\]\.spec\.rules\[0\]\.http\.paths\[0\] \(Ingress default\/one\)/,
+    );
     expect(errors[0].message).toMatch(/default\/web:http there and to default\/api:http here/);
   });
 
   it('accepts the same rule twice when it points at the same backend', () => {
     const rule = { host: 'web.example.com', http: { paths: [path('/api', 'Prefix', 'web')] } };
-    const { routes, errors } = parseIngresses(sources(ingress('one', { rules: [rule] }), ingress('two', { rules: [rule] })), services);
+    const { routes, errors } = parseIngresses(
+      sources(ingress('one', { rules: [rule] }), ingress('two', { rules: [rule] })),
+      services,
+    );
     expect(errors).toEqual([]);
     expect(routes.hosts[0].paths).toHaveLength(1);
   });
 
   it('reports two different default backends', () => {
-    const { errors } = parseIngresses(sources(ingress('one', { defaultBackend: backend('web') }), ingress('two', { defaultBackend: backend('api') })), services);
+    const { errors } = parseIngresses(
+      sources(ingress('one', { defaultBackend: backend('web') }), ingress('two', { defaultBackend: backend('api') })),
+      services,
+    );
     expect(errors.map((e) => e.field)).toEqual(['objects[1].spec.defaultBackend']);
   });
 
@@ -95,8 +134,29 @@ describe('parseIngresses', () => {
           rules: [
             { host: '10.0.0.1', http: { paths: [path('/', 'Prefix', 'web')] } },
             { host: 'Web.example.com', http: { paths: [path('/', 'Prefix', 'web')] } },
-            { host: 'ok.example.com', http: { paths: [path('api', 'Prefix', 'web'), { path: '/b', backend: backend('web') }, path('/c', 'Regex', 'web'), path('/a//b', 'Exact', 'web')] } },
-            { host: 'ok2.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80, name: 'http' } } } }] } },
+            {
+              host: 'ok.example.com',
+              http: {
+                paths: [
+                  path('api', 'Prefix', 'web'),
+                  { path: '/b', backend: backend('web') },
+                  path('/c', 'Regex', 'web'),
+                  path('/a//b', 'Exact', 'web'),
+                ],
+              },
+            },
+            {
+              host: 'ok2.example.com',
+              http: {
+                paths: [
+                  {
+                    path: '/',
+                    pathType: 'Prefix',
+                    backend: { service: { name: 'web', port: { number: 80, name: 'http' } } },
+                  },
+                ],
+              },
+            },
             { host: 'ok3.example.com' },
           ],
         }),
@@ -119,7 +179,10 @@ describe('parseIngresses', () => {
 
   it('uses the Ingress namespace for its backends', () => {
     const other = { ...svc('web', 30090), namespace: 'team' };
-    const { routes, errors } = parseIngresses(sources(ingress('t', { defaultBackend: backend('web') }, 'team')), [...services, other]);
+    const { routes, errors } = parseIngresses(sources(ingress('t', { defaultBackend: backend('web') }, 'team')), [
+      ...services,
+      other,
+    ]);
     expect(errors).toEqual([]);
     expect(routes.defaultBackend?.backend).toMatchObject({ namespace: 'team', nodePort: 30090 });
   });
@@ -131,7 +194,9 @@ describe('parseIngresses', () => {
       ingressRoutes(model);
     } catch (e) {
       expect((e as InputErrors).exitCode).toBe(2);
-      expect((e as InputErrors).message).toMatch(/ingresses\[0\]\.spec\.defaultBackend\.service\.name: service "missing" not found/);
+      expect((e as InputErrors).message).toMatch(
+        /ingresses\[0\]\.spec\.defaultBackend\.service\.name: service "missing" not found/,
+      );
     }
   });
 });
@@ -151,7 +216,8 @@ describe('helpers', () => {
   });
   it('pathProblem rejects what the API server rejects', () => {
     expect(pathProblem('/a/b')).toBeUndefined();
-    for (const p of ['a', '/a//b', '/a/./b', '/a/../b', '/a/..', '/a/.', '/a%2fb', '/a b', '/a;b', '/a{b']) expect(pathProblem(p)).toBeDefined();
+    for (const p of ['a', '/a//b', '/a/./b', '/a/../b', '/a/..', '/a/.', '/a%2fb', '/a b', '/a;b', '/a{b'])
+      expect(pathProblem(p)).toBeDefined();
   });
 });
 

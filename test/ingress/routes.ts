@@ -8,7 +8,11 @@ import { backend, ingress, sources, svc } from './fixtures';
  * One Ingress with the given hosts and rules; every backend a NodePort Service named as in the
  * rule (nodePort from `portOf`, default 30100 + index), default backend Service `default`.
  */
-export function routesFor(hostRules: Array<{ host: string; rules: RuleSpec[] }>, withDefault = true, portOf?: (name: string) => number): IngressRoutes {
+export function routesFor(
+  hostRules: Array<{ host: string; rules: RuleSpec[] }>,
+  withDefault = true,
+  portOf?: (name: string) => number,
+): IngressRoutes {
   const names = new Set<string>(['default']);
   for (const h of hostRules) for (const r of h.rules) names.add(r.to);
   const services = [...names].map((n, i) => svc(n, portOf ? portOf(n) : 30100 + i));

@@ -1,4 +1,10 @@
-import { indexCapturePoints, parseIpLinkNames, parseLinkListing, pointTarget, shortContainerName } from '../../src/lab/capture-points';
+import {
+  indexCapturePoints,
+  parseIpLinkNames,
+  parseLinkListing,
+  pointTarget,
+  shortContainerName,
+} from '../../src/lab/capture-points';
 import { parseCapturePoints } from '../../src/trace/capture-plan';
 import { fixtureModel } from '../fixtures/model';
 
@@ -53,14 +59,18 @@ describe('capture points from the model and from ip -o link', () => {
     expect(idx.points.slice(0, 2)).toEqual(['node1:eth0', 'node1:cbr0']);
     for (const p of ['node2/pod3:eth0', 'vpc:v-node2', 'vpc:br-subnet-a']) expect(idx.points).toContain(p);
     // Observed: kube-ipvs0 on node1, the pod's lo, a new igw container and its interfaces.
-    for (const p of ['node1:kube-ipvs0', 'node1/pod1:lo', 'igw:pub0', 'igw:eth0', 'igw:any']) expect(idx.points).toContain(p);
+    for (const p of ['node1:kube-ipvs0', 'node1/pod1:lo', 'igw:pub0', 'igw:eth0', 'igw:any'])
+      expect(idx.points).toContain(p);
     expect(idx.points.some((p) => p.startsWith('fabric'))).toBe(false);
     expect(new Set(idx.points).size).toBe(idx.points.length);
     expect(idx.targets['igw']).toEqual({ target: 'igw', container: 'k8s-netlab-t-igw' });
     expect(idx.targets['node1/pod1']).toEqual({ target: 'node1/pod1', container: 'k8s-netlab-t-node1', netns: 'pod1' });
     expect(pointTarget('node1/pod1:eth0')).toBe('node1/pod1');
     // The lab's points drive validation: a typo is exit 2 with the target's interfaces listed.
-    expect(parseCapturePoints(['igw:pub0', 'node1:cbr0'], idx.points).map((p) => p.point)).toEqual(['igw:pub0', 'node1:cbr0']);
+    expect(parseCapturePoints(['igw:pub0', 'node1:cbr0'], idx.points).map((p) => p.point)).toEqual([
+      'igw:pub0',
+      'node1:cbr0',
+    ]);
     let err: { exitCode?: number; hint?: string; message?: string } = {};
     try {
       parseCapturePoints(['igw:pub1'], idx.points);
@@ -74,13 +84,22 @@ describe('capture points from the model and from ip -o link', () => {
 
   it('gives pods outside the default namespace their NODE/NAMESPACE/POD spelling', () => {
     const mm = fixtureModel();
-    mm.pods.push({ ...mm.pods[2], name: 'coredns', namespace: 'kube-system', netns: 'kube-system.coredns', ip: '10.244.1.9' });
+    mm.pods.push({
+      ...mm.pods[2],
+      name: 'coredns',
+      namespace: 'kube-system',
+      netns: 'kube-system.coredns',
+      ip: '10.244.1.9',
+    });
     const idx = indexCapturePoints(mm, [{ name: 'k8s-netlab-t-node2', role: 'node' }], {
       'k8s-netlab-t-node2': parseLinkListing(`@netns kube-system.coredns\n${POD}`),
     });
     expect(idx.points).toContain('node2/kube-system/coredns:eth0');
     expect(idx.points).toContain('node2/kube-system/coredns:lo');
     expect(idx.targets['node2/kube-system/coredns'].netns).toBe('kube-system.coredns');
-    expect(parseCapturePoints(['node2/kube-system/coredns:eth0'], idx.points)[0]).toMatchObject({ pod: 'coredns', namespace: 'kube-system' });
+    expect(parseCapturePoints(['node2/kube-system/coredns:eth0'], idx.points)[0]).toMatchObject({
+      pod: 'coredns',
+      namespace: 'kube-system',
+    });
   });
 });

@@ -3,11 +3,19 @@
  * "tcpdump" that prints like tcpdump and records how it was stopped.
  */
 import { spawn } from 'child_process';
-import { captureArgv, isListeningLine, parsePidLine, parseTcpdumpStats, tcpdumpError, KILL_AFTER } from '../../src/lab/capture-script';
+import {
+  captureArgv,
+  isListeningLine,
+  parsePidLine,
+  parseTcpdumpStats,
+  tcpdumpError,
+  KILL_AFTER,
+} from '../../src/lab/capture-script';
 
 // Exits 0 on SIGTERM after printing tcpdump's statistics, as tcpdump does.
 const FAKE_TCPDUMP = [
-  'sh', '-c',
+  'sh',
+  '-c',
   'trap \'echo "3 packets captured" >&2; echo "3 packets received by filter" >&2; echo "0 packets dropped by kernel" >&2; exit 0\' TERM; ' +
     'echo "tcpdump: listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes" >&2; ' +
     'while :; do sleep 0.05; done',
@@ -41,7 +49,10 @@ describe('capture wrapper', () => {
   it('stops the capture with SIGTERM when stdin closes, and tcpdump exits by itself', async () => {
     const r = run(captureArgv(FAKE_TCPDUMP, 30));
     await r.listening;
-    const pidLine = r.stderr().split('\n').find((l) => parsePidLine(l) !== undefined);
+    const pidLine = r
+      .stderr()
+      .split('\n')
+      .find((l) => parsePidLine(l) !== undefined);
     expect(pidLine).toBeDefined();
     r.child.stdin.end();
     const { code, ms } = await r.exited;
@@ -60,13 +71,19 @@ describe('capture wrapper', () => {
     r.child.stdin.end();
   });
 
-  it('reads tcpdump\'s lines', () => {
-    expect(isListeningLine('tcpdump: listening on cbr0, link-type EN10MB (Ethernet), snapshot length 262144 bytes')).toBe(true);
+  it("reads tcpdump's lines", () => {
+    expect(
+      isListeningLine('tcpdump: listening on cbr0, link-type EN10MB (Ethernet), snapshot length 262144 bytes'),
+    ).toBe(true);
     expect(isListeningLine('tcpdump: eth9: No such device exists')).toBe(false);
     expect(parsePidLine('k8s-netlab-capture pid=42')).toBe(42);
     expect(parsePidLine('tcpdump: listening')).toBeUndefined();
-    expect(tcpdumpError('k8s-netlab-capture pid=7\ntcpdump: eth9: No such device exists\n(SIOCGIFHWADDR: No such device)')).toBe('tcpdump: eth9: No such device exists');
+    expect(
+      tcpdumpError('k8s-netlab-capture pid=7\ntcpdump: eth9: No such device exists\n(SIOCGIFHWADDR: No such device)'),
+    ).toBe('tcpdump: eth9: No such device exists');
     expect(tcpdumpError('tcpdump: listening on eth0, link-type EN10MB\n1 packet captured')).toBeUndefined();
-    expect(parseTcpdumpStats('1 packet captured\n1 packet received by filter\n0 packets dropped by kernel').captured).toBe(1);
+    expect(
+      parseTcpdumpStats('1 packet captured\n1 packet received by filter\n0 packets dropped by kernel').captured,
+    ).toBe(1);
   });
 });

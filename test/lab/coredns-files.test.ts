@@ -4,7 +4,10 @@ import { join } from 'path';
 import { readHostSerial, writeCoreDnsFiles } from '../../src/lab/dns';
 
 describe('CoreDNS pod host files', () => {
-  const files = (serial: number) => ({ Corefile: 'cluster.local:53 {}\n', 'zones/db.cluster.local': `cluster.local. 5 IN SOA ns. h. ${serial} 7200 1800 86400 5\n` });
+  const files = (serial: number) => ({
+    Corefile: 'cluster.local:53 {}\n',
+    'zones/db.cluster.local': `cluster.local. 5 IN SOA ns. h. ${serial} 7200 1800 86400 5\n`,
+  });
 
   it('writes the Corefile, zones and serial, world-readable (CoreDNS runs as nonroot), no temp files left', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'cdns-files-')), 'coredns-abc');

@@ -23,12 +23,21 @@ describe('the lab up lock (flock, never stale)', () => {
   });
   // The holder runs the compiled module (npm test builds dist first, pretest).
   it('is released when the holder is killed (SIGKILL): no stale lock', async () => {
-    const holder = spawn(process.execPath, ['-e', "require('./dist/lab/lock').lockLab('k').then(() => { console.log('held'); setInterval(() => {}, 1000); })"], {
-      cwd: join(__dirname, '..', '..'),
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve) => holder.stdout!.on('data', (b: Buffer) => b.toString().includes('held') && resolve()));
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        "require('./dist/lab/lock').lockLab('k').then(() => { console.log('held'); setInterval(() => {}, 1000); })",
+      ],
+      {
+        cwd: join(__dirname, '..', '..'),
+        env: process.env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    await new Promise<void>((resolve) =>
+      holder.stdout!.on('data', (b: Buffer) => b.toString().includes('held') && resolve()),
+    );
     await expect(lockLab('k')).rejects.toThrow(/in progress/);
     holder.kill('SIGKILL');
     await new Promise((r) => holder.on('exit', r));

@@ -5,7 +5,10 @@ describe('NodeLifecycle', () => {
   it('marks a silent node NotReady only after the grace period, then Ready when it answers again', () => {
     const lc = new NodeLifecycle(5000, 0, ['node1', 'node2']);
     expect(lc.observe(ok('node1', 'node2'), 1000)).toEqual([]);
-    const silent = new Map([['node1', undefined], ['node2', 'container paused']]);
+    const silent = new Map([
+      ['node1', undefined],
+      ['node2', 'container paused'],
+    ]);
     expect(lc.observe(silent, 2000).map((e) => e.kind)).toEqual(['heartbeat-missed']);
     expect(lc.answering('node2')).toBe(false);
     expect(lc.observe(silent, 5999)).toEqual([]);

@@ -5,7 +5,12 @@ import { InputError, LabError } from '../../src/errors';
 
 describe('lab names on the command line', () => {
   it('an empty --name is exit 2 naming --name and the fix, never "no name"', () => {
-    for (const argv of [['down', '--name', ''], ['down', '--name=', ''], ['down', '--name'], ['verify', '--name', '  ']]) {
+    for (const argv of [
+      ['down', '--name', ''],
+      ['down', '--name=', ''],
+      ['down', '--name'],
+      ['verify', '--name', '  '],
+    ]) {
       let err: unknown;
       try {
         checkNameArgs(argv);
@@ -43,7 +48,16 @@ describe('the lab a command means without --name', () => {
     expect(() => chooseOnlyLab([{ lab: 'old' }], me, guide)).toThrow(InputError);
   });
   it('lists several labs and asks for --name; no lab at all says so', () => {
-    expect(() => chooseOnlyLab([{ lab: 'a', user: me }, { lab: 'b', user: me }], me, guide)).toThrow(/several labs are running: a .*, b /);
+    expect(() =>
+      chooseOnlyLab(
+        [
+          { lab: 'a', user: me },
+          { lab: 'b', user: me },
+        ],
+        me,
+        guide,
+      ),
+    ).toThrow(/several labs are running: a .*, b /);
     expect(() => chooseOnlyLab([], me, guide)).toThrow(LabError);
   });
 });

@@ -4,7 +4,17 @@ import type { KernelFeatures } from '../../src/runtime/kernel';
 import { fixtureModel } from '../fixtures/model';
 
 const kernel: KernelFeatures = {
-  veth: true, bridge: true, vxlan: false, dummy: true, nftables: true, iptablesNft: true, iptablesLegacy: true, ipvs: true, ipset: true, conntrack: true, details: {},
+  veth: true,
+  bridge: true,
+  vxlan: false,
+  dummy: true,
+  nftables: true,
+  iptablesNft: true,
+  iptablesLegacy: true,
+  ipvs: true,
+  ipset: true,
+  conntrack: true,
+  details: {},
 };
 
 describe('preflight for the pod network modes', () => {

@@ -3,7 +3,12 @@ import { dueProbes, newProbeState, probeReady, recordProbe } from '../../src/lab
 
 const spec = (over: Partial<ProbeSpec> = {}): ProbeSpec => ({
   handler: { httpGet: { path: '/', port: 8080, scheme: 'HTTP', headers: [] } },
-  initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3, ...over,
+  initialDelaySeconds: 0,
+  periodSeconds: 10,
+  timeoutSeconds: 1,
+  successThreshold: 1,
+  failureThreshold: 3,
+  ...over,
 });
 
 describe('the lab kubelet prober (pkg/kubelet/prober worker semantics)', () => {
@@ -35,7 +40,9 @@ describe('the lab kubelet prober (pkg/kubelet/prober worker semantics)', () => {
     expect(recordProbe(p, st, 'liveness', false, 'HTTP-503', 0)).toBeUndefined();
     expect(recordProbe(p, st, 'liveness', true, 'HTTP-200', 1)).toBeUndefined();
     expect(recordProbe(p, st, 'liveness', false, 'HTTP-503', 2)).toBeUndefined();
-    expect(recordProbe(p, st, 'liveness', false, 'HTTP-503', 3)).toEqual({ restart: 'liveness probe failed 2 times (HTTP-503)' });
+    expect(recordProbe(p, st, 'liveness', false, 'HTTP-503', 3)).toEqual({
+      restart: 'liveness probe failed 2 times (HTTP-503)',
+    });
     expect(probeReady(p, st)).toBeUndefined(); // no readiness probe: the lab's default readiness applies
   });
 
@@ -58,6 +65,8 @@ describe('the lab kubelet prober (pkg/kubelet/prober worker semantics)', () => {
     expect(dueProbes(p, st, 0)).toEqual(['liveness', 'readiness']);
     const again = newProbeState(p, 0);
     recordProbe(p, again, 'startup', false, 'exit-1', 0);
-    expect(recordProbe(p, again, 'startup', false, 'exit-1', 10_000)).toEqual({ restart: 'startup probe failed 2 times (exit-1)' });
+    expect(recordProbe(p, again, 'startup', false, 'exit-1', 10_000)).toEqual({
+      restart: 'startup probe failed 2 times (exit-1)',
+    });
   });
 });

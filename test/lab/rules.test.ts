@@ -57,13 +57,23 @@ describe('kubeChainsOnly', () => {
 
 describe('rulesCommands', () => {
   it('iptables mode reads with the backend the cluster uses', () => {
-    expect(rulesCommands(fixtureModel({ proxy: 'iptables', iptablesBackend: 'nft' }), true)).toEqual([{ title: 'iptables-nft-save', argv: ['iptables-nft-save'], kubeOnly: true }]);
-    expect(rulesCommands(fixtureModel({ proxy: 'iptables', iptablesBackend: 'legacy' }), false)[0].argv).toEqual(['iptables-legacy-save']);
+    expect(rulesCommands(fixtureModel({ proxy: 'iptables', iptablesBackend: 'nft' }), true)).toEqual([
+      { title: 'iptables-nft-save', argv: ['iptables-nft-save'], kubeOnly: true },
+    ]);
+    expect(rulesCommands(fixtureModel({ proxy: 'iptables', iptablesBackend: 'legacy' }), false)[0].argv).toEqual([
+      'iptables-legacy-save',
+    ]);
     expect(rulesCommands(fixtureModel({ proxy: 'iptables' }), false)[0].kubeOnly).toBe(false);
   });
 
-  it('nftables mode lists kube-proxy\'s table, or the whole ruleset', () => {
-    expect(rulesCommands(fixtureModel({ proxy: 'nftables' }), true)[0].argv).toEqual(['nft', 'list', 'table', 'ip', 'kube-proxy']);
+  it("nftables mode lists kube-proxy's table, or the whole ruleset", () => {
+    expect(rulesCommands(fixtureModel({ proxy: 'nftables' }), true)[0].argv).toEqual([
+      'nft',
+      'list',
+      'table',
+      'ip',
+      'kube-proxy',
+    ]);
     expect(rulesCommands(fixtureModel({ proxy: 'nftables' }), false)[0].argv).toEqual(['nft', 'list', 'ruleset']);
   });
 
@@ -74,8 +84,23 @@ describe('rulesCommands', () => {
   });
 
   it('a lab with NetworkPolicies also lists the policy table', () => {
-    const m = { ...fixtureModel({ proxy: 'iptables' }), networkPolicies: [{ name: 'd', namespace: 'default', podSelector: {}, policyTypes: ['Ingress' as const], ingress: [], egress: [] }] };
-    expect(rulesCommands(m, true).map((c) => c.argv.join(' '))).toEqual(['iptables-nft-save', 'nft list table inet k8s-netlab-netpol']);
+    const m = {
+      ...fixtureModel({ proxy: 'iptables' }),
+      networkPolicies: [
+        {
+          name: 'd',
+          namespace: 'default',
+          podSelector: {},
+          policyTypes: ['Ingress' as const],
+          ingress: [],
+          egress: [],
+        },
+      ],
+    };
+    expect(rulesCommands(m, true).map((c) => c.argv.join(' '))).toEqual([
+      'iptables-nft-save',
+      'nft list table inet k8s-netlab-netpol',
+    ]);
     expect(rulesCommands(fixtureModel({ proxy: 'iptables' }), true)).toHaveLength(1);
   });
 });

@@ -11,14 +11,30 @@ describe('lab status EXTERNAL-IP (as kubectl get services)', () => {
 
   it('renders the column between CLUSTER-IP and PORTS', () => {
     const s: StatusReport = {
-      lab: 'x', proxy: 'iptables', cni: 'vpc-routes', containers: [], nodes: [{ name: 'n1', ip: '10.0.1.10', podCIDR: '10.244.1.0/24', subnet: 's', state: 'running' }],
-      pods: [], links: [],
-      services: [{ name: 'web', namespace: 'default', type: 'LoadBalancer', clusterIP: '10.96.0.20', externalIP: '<pending>', ports: ['http:80/TCP:30080'] }],
+      lab: 'x',
+      proxy: 'iptables',
+      cni: 'vpc-routes',
+      containers: [],
+      nodes: [{ name: 'n1', ip: '10.0.1.10', podCIDR: '10.244.1.0/24', subnet: 's', state: 'running' }],
+      pods: [],
+      links: [],
+      services: [
+        {
+          name: 'web',
+          namespace: 'default',
+          type: 'LoadBalancer',
+          clusterIP: '10.96.0.20',
+          externalIP: '<pending>',
+          ports: ['http:80/TCP:30080'],
+        },
+      ],
     };
     const lines = renderStatus(s).split('\n');
     const head = lines.find((l) => l.startsWith('SERVICE'))!;
     expect(head).toMatch(/CLUSTER-IP\s+EXTERNAL-IP\s+PORTS/);
-    expect(lines[lines.indexOf(head) + 1]).toMatch(/^web\s+default\s+LoadBalancer\s+10\.96\.0\.20\s+<pending>\s+http:80\/TCP:30080$/);
+    expect(lines[lines.indexOf(head) + 1]).toMatch(
+      /^web\s+default\s+LoadBalancer\s+10\.96\.0\.20\s+<pending>\s+http:80\/TCP:30080$/,
+    );
   });
 });
 

@@ -11,12 +11,25 @@ const m = fixtureModel();
 describe('targets', () => {
   it('resolves nodes, pods and lab containers', () => {
     expect(resolveTarget(m, 'node1')).toEqual({ id: 'node1', container: 'k8s-netlab-t-node1' });
-    expect(resolveTarget(m, 'node1/pod1')).toMatchObject({ id: 'node1/pod1', container: 'k8s-netlab-t-node1', netns: 'pod1' });
+    expect(resolveTarget(m, 'node1/pod1')).toMatchObject({
+      id: 'node1/pod1',
+      container: 'k8s-netlab-t-node1',
+      netns: 'pod1',
+    });
     expect(resolveTarget(m, 'node1/default/pod1').id).toBe('node1/pod1');
     expect(resolveTarget(m, 'pod3').id).toBe('node2/pod3');
     expect(resolveTarget(m, 'vpc').container).toBe('k8s-netlab-t-vpc');
     // The pod's UTS namespace (its hostname), then its network namespace.
-    expect(targetArgv(resolveTarget(m, 'pod3'), ['ip', 'a'])).toEqual(['nsenter', '--uts=/run/k8s-netlab/uts/pod3', 'ip', 'netns', 'exec', 'pod3', 'ip', 'a']);
+    expect(targetArgv(resolveTarget(m, 'pod3'), ['ip', 'a'])).toEqual([
+      'nsenter',
+      '--uts=/run/k8s-netlab/uts/pod3',
+      'ip',
+      'netns',
+      'exec',
+      'pod3',
+      'ip',
+      'a',
+    ]);
   });
   it('names the valid targets when one does not exist', () => {
     expect(() => resolveTarget(m, 'node2/pod1')).toThrow(/no target "node2\/pod1"/);
@@ -39,21 +52,39 @@ describe('diff between running lab and file', () => {
     expect(d).toContain('cluster.proxy: running "iptables", file "nftables"');
     expect(d).toContain('pod default/pod4 is running but not in the file');
   });
-  it('compares a Deployment\'s pods by what they are, not by their random names', async () => {
+  it("compares a Deployment's pods by what they are, not by their random names", async () => {
     const { loadTopology } = await import('../../src/topology/load');
     const guide = require('path').resolve(__dirname, '../../topologies/guide.yaml');
     const a = loadTopology(guide);
     const b = loadTopology(guide);
-    expect(a.pods.filter((p) => p.owner).map((p) => p.name)).not.toEqual(b.pods.filter((p) => p.owner).map((p) => p.name));
+    expect(a.pods.filter((p) => p.owner).map((p) => p.name)).not.toEqual(
+      b.pods.filter((p) => p.owner).map((p) => p.name),
+    );
     expect(diffModels(a, b)).toEqual([]);
-    const moved = { ...b, pods: b.pods.map((p, i) => (p.owner === 'web' && i === b.pods.findIndex((x) => x.owner === 'web') ? { ...p, ip: '10.244.0.250' } : p)) };
-    expect(diffModels(a, moved)).toEqual([expect.stringMatching(/^deployment default\/web: running 2 pods: .*, file 2 pods: .*10\.244\.0\.250/)]);
+    const moved = {
+      ...b,
+      pods: b.pods.map((p, i) =>
+        p.owner === 'web' && i === b.pods.findIndex((x) => x.owner === 'web') ? { ...p, ip: '10.244.0.250' } : p,
+      ),
+    };
+    expect(diffModels(a, moved)).toEqual([
+      expect.stringMatching(/^deployment default\/web: running 2 pods: .*, file 2 pods: .*10\.244\.0\.250/),
+    ]);
   });
 });
 
 describe('kernel preflight', () => {
   const all: KernelFeatures = {
-    veth: true, bridge: true, vxlan: true, dummy: true, nftables: true, iptablesNft: true, iptablesLegacy: true, ipvs: true, conntrack: true, details: {},
+    veth: true,
+    bridge: true,
+    vxlan: true,
+    dummy: true,
+    nftables: true,
+    iptablesNft: true,
+    iptablesLegacy: true,
+    ipvs: true,
+    conntrack: true,
+    details: {},
   } as KernelFeatures;
   it('passes when the kernel has everything', () => {
     expect(() => checkFeatures(fixtureModel({ proxy: 'ipvs' }), all)).not.toThrow();
@@ -84,7 +115,17 @@ describe('verify', () => {
   });
   it('turns a probe that throws into a failed result', async () => {
     const res = await runProbes(
-      [{ path: 'x', name: 'boom', from: 'a', to: 'b', run: async () => { throw new Error('engine gone'); } }],
+      [
+        {
+          path: 'x',
+          name: 'boom',
+          from: 'a',
+          to: 'b',
+          run: async () => {
+            throw new Error('engine gone');
+          },
+        },
+      ],
       fakeRunner(() => ({})),
     );
     expect(res[0]).toMatchObject({ ok: false, reason: 'probe error: engine gone' });
@@ -94,8 +135,25 @@ describe('verify', () => {
 describe('lab exec argv', () => {
   const m = fixtureModel();
   it('drops CAP_SYS_ADMIN in nodes and pods, not in the VPC (which never has it)', () => {
-    expect(userArgv(m, resolveTarget(m, 'node1'), ['sh'])).toEqual(['setpriv', '--bounding-set=-sys_admin', '--', 'sh']);
-    expect(userArgv(m, resolveTarget(m, 'pod3'), ['ip', 'a'])).toEqual(['nsenter', '--uts=/run/k8s-netlab/uts/pod3', 'ip', 'netns', 'exec', 'pod3', 'setpriv', '--bounding-set=-sys_admin', '--', 'ip', 'a']);
+    expect(userArgv(m, resolveTarget(m, 'node1'), ['sh'])).toEqual([
+      'setpriv',
+      '--bounding-set=-sys_admin',
+      '--',
+      'sh',
+    ]);
+    expect(userArgv(m, resolveTarget(m, 'pod3'), ['ip', 'a'])).toEqual([
+      'nsenter',
+      '--uts=/run/k8s-netlab/uts/pod3',
+      'ip',
+      'netns',
+      'exec',
+      'pod3',
+      'setpriv',
+      '--bounding-set=-sys_admin',
+      '--',
+      'ip',
+      'a',
+    ]);
     expect(userArgv(m, resolveTarget(m, 'vpc'), ['ip', 'r'])).toEqual(['ip', 'r']);
   });
 });

@@ -1,6 +1,14 @@
 import { LabModel, ServiceModel } from '../../src/model/types';
 import { PATHS } from '../../src/probes/registry';
-import { branchOrder, chooseBranch, newMarker, PathUnavailable, planPoints, tracePathIds, tracePlan } from '../../src/lab/trace-paths';
+import {
+  branchOrder,
+  chooseBranch,
+  newMarker,
+  PathUnavailable,
+  planPoints,
+  tracePathIds,
+  tracePlan,
+} from '../../src/lab/trace-paths';
 import { capturePoints, splitCapturePoint } from '../../src/trace/capture-plan';
 import { fixtureModel } from '../fixtures/model';
 
@@ -11,42 +19,116 @@ function withService(over: Partial<ServiceModel> = {}): LabModel {
   const m = fixtureModel();
   for (const p of m.pods) if (p.name === 'pod2' || p.name === 'pod3') p.labels = { app: 'web' };
   m.services.push({
-    name: 'web', namespace: 'default', type: 'ClusterIP', clusterIP: '10.96.0.50', selector: { app: 'web' },
+    name: 'web',
+    namespace: 'default',
+    type: 'ClusterIP',
+    clusterIP: '10.96.0.50',
+    selector: { app: 'web' },
     ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }],
-    sessionAffinity: 'None', affinityTimeoutSeconds: 10800, internalTrafficPolicy: 'Cluster', externalTrafficPolicy: 'Cluster',
-    publishNotReadyAddresses: false, ...over,
+    sessionAffinity: 'None',
+    affinityTimeoutSeconds: 10800,
+    internalTrafficPolicy: 'Cluster',
+    externalTrafficPolicy: 'Cluster',
+    publishNotReadyAddresses: false,
+    ...over,
   });
   return m;
 }
 
 /** The fixture with an edge (as src/topology/edge.ts lays it out), a LoadBalancer, an Ingress and cluster DNS. */
 function edgeModel(): LabModel {
-  const m = withService({ type: 'LoadBalancer', loadBalancerIP: '203.0.113.100', ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }] });
-  const att = (name: string, n: number) => ({ name, container: `k8s-netlab-t-${name}`, role: name as 'igw', iface: 'vpc0', ip: `10.255.0.${n + 2}`, vpcIface: `e-${name}`, vpcIP: `10.255.0.${n + 1}`, prefixLen: 30 });
+  const m = withService({
+    type: 'LoadBalancer',
+    loadBalancerIP: '203.0.113.100',
+    ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }],
+  });
+  const att = (name: string, n: number) => ({
+    name,
+    container: `k8s-netlab-t-${name}`,
+    role: name as 'igw',
+    iface: 'vpc0',
+    ip: `10.255.0.${n + 2}`,
+    vpcIface: `e-${name}`,
+    vpcIP: `10.255.0.${n + 1}`,
+    prefixLen: 30,
+  });
   m.edge = {
-    publicCIDR: '203.0.113.0/24', internetCIDR: '198.51.100.0/24', transitCIDR: '10.255.0.0/24', loadBalancerPool: '203.0.113.100/30',
-    ingressIP: '203.0.113.200', natIP: '203.0.113.1',
+    publicCIDR: '203.0.113.0/24',
+    internetCIDR: '198.51.100.0/24',
+    transitCIDR: '10.255.0.0/24',
+    loadBalancerPool: '203.0.113.100/30',
+    ingressIP: '203.0.113.200',
+    natIP: '203.0.113.1',
     igw: { ...att('igw', 0), internetIface: 'inet0', internetIP: '198.51.100.1' },
     lb: att('lb', 4),
     ingress: att('ingress', 8),
-    internet: { name: 'internet', container: 'k8s-netlab-t-internet', role: 'internet', iface: 'eth0', ip: '198.51.100.10', gateway: '198.51.100.1', otherClientIP: '192.0.2.10', otherClientCIDR: '192.0.2.0/24' },
+    internet: {
+      name: 'internet',
+      container: 'k8s-netlab-t-internet',
+      role: 'internet',
+      iface: 'eth0',
+      ip: '198.51.100.10',
+      gateway: '198.51.100.1',
+      otherClientIP: '192.0.2.10',
+      otherClientCIDR: '192.0.2.0/24',
+    },
   };
-  m.ingresses = [{
-    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'default' },
-    spec: { rules: [{ host: 'web.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
-  }];
-  const dnsPod = { ...m.pods[3], name: 'coredns', namespace: 'kube-system', netns: 'kube-system.coredns', ip: '10.244.1.9', labels: { 'k8s-app': 'kube-dns' }, containers: [{ name: 'coredns', image: 'x', bind: '0.0.0.0', ports: [{ containerPort: 53, protocol: 'UDP' as const }] }] };
+  m.ingresses = [
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        rules: [
+          {
+            host: 'web.example.com',
+            http: {
+              paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }],
+            },
+          },
+        ],
+      },
+    },
+  ];
+  const dnsPod = {
+    ...m.pods[3],
+    name: 'coredns',
+    namespace: 'kube-system',
+    netns: 'kube-system.coredns',
+    ip: '10.244.1.9',
+    labels: { 'k8s-app': 'kube-dns' },
+    containers: [
+      { name: 'coredns', image: 'x', bind: '0.0.0.0', ports: [{ containerPort: 53, protocol: 'UDP' as const }] },
+    ],
+  };
   m.pods.push(dnsPod);
   m.services.push({
-    name: 'kube-dns', namespace: 'kube-system', type: 'ClusterIP', clusterIP: m.cluster.dnsIP, selector: { 'k8s-app': 'kube-dns' },
+    name: 'kube-dns',
+    namespace: 'kube-system',
+    type: 'ClusterIP',
+    clusterIP: m.cluster.dnsIP,
+    selector: { 'k8s-app': 'kube-dns' },
     ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 }],
-    sessionAffinity: 'None', affinityTimeoutSeconds: 10800, internalTrafficPolicy: 'Cluster', externalTrafficPolicy: 'Cluster', publishNotReadyAddresses: false,
+    sessionAffinity: 'None',
+    affinityTimeoutSeconds: 10800,
+    internalTrafficPolicy: 'Cluster',
+    externalTrafficPolicy: 'Cluster',
+    publishNotReadyAddresses: false,
   });
   return m;
 }
 
 /** Points of the edge containers (what ip -o link shows there). */
-const EDGE_POINTS = ['igw:vpc0', 'igw:inet0', 'lb:vpc0', 'ingress:vpc0', 'internet:eth0', 'vpc:e-igw', 'vpc:e-lb', 'vpc:e-ingress'];
+const EDGE_POINTS = [
+  'igw:vpc0',
+  'igw:inet0',
+  'lb:vpc0',
+  'ingress:vpc0',
+  'internet:eth0',
+  'vpc:e-igw',
+  'vpc:e-lb',
+  'vpc:e-ingress',
+];
 
 describe('trace path registry', () => {
   it('has a trace for every path lab verify knows', () => {
@@ -65,7 +147,19 @@ describe('trace path registry', () => {
     const valid = capturePoints(m, [...m.pods.map((p) => `${p.node}/${p.name}:lo`), ...EDGE_POINTS]);
     // network-policy needs a policy: one isolating the first pod's ingress (the other paths keep an open lab).
     const target = m.pods[0];
-    const withPolicy: LabModel = { ...m, networkPolicies: [{ name: 'deny', namespace: target.namespace, podSelector: { matchLabels: target.labels }, policyTypes: ['Ingress'], ingress: [], egress: [] }] };
+    const withPolicy: LabModel = {
+      ...m,
+      networkPolicies: [
+        {
+          name: 'deny',
+          namespace: target.namespace,
+          podSelector: { matchLabels: target.labels },
+          policyTypes: ['Ingress'],
+          ingress: [],
+          egress: [],
+        },
+      ],
+    };
     for (const id of tracePathIds()) {
       const plan = tracePlan(id === 'network-policy' ? withPolicy : m, id, MARK);
       expect(plan.path).toBe(id);
@@ -85,7 +179,14 @@ describe('trace path registry', () => {
     expect(plan.from).toBe('node1/pod1');
     expect(plan.to).toBe('node2/pod3');
     expect(plan.points).toEqual([
-      'node1/pod1:eth0', 'node1:cbr0', 'node1:eth0', 'vpc:v-node1', 'vpc:v-node2', 'node2:eth0', 'node2:cbr0', 'node2/pod3:eth0',
+      'node1/pod1:eth0',
+      'node1:cbr0',
+      'node1:eth0',
+      'vpc:v-node1',
+      'vpc:v-node2',
+      'node2:eth0',
+      'node2:cbr0',
+      'node2/pod3:eth0',
     ]);
     expect(plan.probe[plan.probe.length - 1]).toBe(`http://10.244.1.2:8080/echo?msg=${MARK}`);
     expect(plan.first).toEqual({ proto: 'tcp', dst: '10.244.1.2', dport: 8080 });
@@ -94,7 +195,16 @@ describe('trace path registry', () => {
   it('adds flannel.1 on both nodes in vxlan mode', () => {
     const plan = tracePlan(fixtureModel({ cni: 'vxlan' }), 'pod-to-pod-cross-node', MARK);
     expect(plan.points).toEqual([
-      'node1/pod1:eth0', 'node1:cbr0', 'node1:flannel.1', 'node1:eth0', 'vpc:v-node1', 'vpc:v-node2', 'node2:eth0', 'node2:flannel.1', 'node2:cbr0', 'node2/pod3:eth0',
+      'node1/pod1:eth0',
+      'node1:cbr0',
+      'node1:flannel.1',
+      'node1:eth0',
+      'vpc:v-node1',
+      'vpc:v-node2',
+      'node2:eth0',
+      'node2:flannel.1',
+      'node2:cbr0',
+      'node2/pod3:eth0',
     ]);
   });
 
@@ -102,10 +212,16 @@ describe('trace path registry', () => {
     const m = fixtureModel();
     const plan = tracePlan(m, 'pod-to-pod-same-node', MARK);
     const [p1, p2] = m.pods;
-    expect(plan.points).toEqual(['node1/pod1:eth0', `node1:${p1.hostVeth}`, 'node1:cbr0', `node1:${p2.hostVeth}`, 'node1/pod2:eth0']);
+    expect(plan.points).toEqual([
+      'node1/pod1:eth0',
+      `node1:${p1.hostVeth}`,
+      'node1:cbr0',
+      `node1:${p2.hostVeth}`,
+      'node1/pod2:eth0',
+    ]);
   });
 
-  it('container-to-container captures the pod\'s lo and calls the localhost-only port', () => {
+  it("container-to-container captures the pod's lo and calls the localhost-only port", () => {
     const plan = tracePlan(fixtureModel(), 'container-to-container', MARK);
     expect(plan.points).toEqual(['node1/pod1:lo']);
     expect(plan.probe.join(' ')).toContain(`http://127.0.0.1:9090/echo?msg=${MARK}`);
@@ -131,10 +247,28 @@ describe('trace path registry', () => {
     // Shared points are captured once.
     expect(planPoints(plan).filter((p) => p === 'node3:eth0')).toHaveLength(1);
     // The branch whose backend saw the request wins; the order is the common part plus that branch.
-    const seen = new Set(['node3/client:eth0', 'node3:cbr0', 'node3:eth0', 'vpc:v-node3', 'vpc:v-node2', 'node2:eth0', 'node2:cbr0', 'node2/pod3:eth0']);
+    const seen = new Set([
+      'node3/client:eth0',
+      'node3:cbr0',
+      'node3:eth0',
+      'vpc:v-node3',
+      'vpc:v-node2',
+      'node2:eth0',
+      'node2:cbr0',
+      'node2/pod3:eth0',
+    ]);
     const b = chooseBranch(plan, (p) => seen.has(p))!;
     expect(b.label).toMatch(/pod3/);
-    expect(branchOrder(plan, b)).toEqual(['node3/client:eth0', 'node3:cbr0', 'node3:eth0', 'vpc:v-node3', 'vpc:v-node2', 'node2:eth0', 'node2:cbr0', 'node2/pod3:eth0']);
+    expect(branchOrder(plan, b)).toEqual([
+      'node3/client:eth0',
+      'node3:cbr0',
+      'node3:eth0',
+      'vpc:v-node3',
+      'vpc:v-node2',
+      'node2:eth0',
+      'node2:cbr0',
+      'node2/pod3:eth0',
+    ]);
     // Dropped at the VPC: the most-seen branch (a tie here) is the first.
     const early = new Set(['node3/client:eth0', 'node3:cbr0', 'node3:eth0', 'vpc:v-node3']);
     expect(chooseBranch(plan, (p) => early.has(p))!.label).toMatch(/pod2/);
@@ -144,7 +278,20 @@ describe('trace path registry', () => {
     const plan = tracePlan(fixtureModel(), 'pod-mtu', MARK);
     expect(plan.marker).toHaveLength(16);
     expect(MARK.endsWith(plan.marker.slice(-6))).toBe(true);
-    expect(plan.probe).toEqual(['ping', '-M', 'do', '-c', '1', '-W', '2', '-s', '1472', '-p', Buffer.from(plan.marker).toString('hex'), '10.244.1.2']);
+    expect(plan.probe).toEqual([
+      'ping',
+      '-M',
+      'do',
+      '-c',
+      '1',
+      '-W',
+      '2',
+      '-s',
+      '1472',
+      '-p',
+      Buffer.from(plan.marker).toString('hex'),
+      '10.244.1.2',
+    ]);
     expect(plan.first).toEqual({ proto: 'icmp', dst: '10.244.1.2' });
     // Under VXLAN the pod MTU is 50 bytes less.
     expect(tracePlan(fixtureModel({ cni: 'vxlan' }), 'pod-mtu', MARK).probe).toContain('1422');
@@ -154,9 +301,21 @@ describe('trace path registry', () => {
     const m = fixtureModel({ cni: 'vpc-native' });
     const [p1, p2, p3] = m.pods;
     expect(tracePlan(m, 'pod-to-pod-cross-node', MARK).points).toEqual([
-      'node1/pod1:eth0', `node1:${p1.hostVeth}`, 'node1:eth0', 'vpc:v-node1', 'vpc:v-node2', 'node2:eth0', `node2:${p3.hostVeth}`, 'node2/pod3:eth0',
+      'node1/pod1:eth0',
+      `node1:${p1.hostVeth}`,
+      'node1:eth0',
+      'vpc:v-node1',
+      'vpc:v-node2',
+      'node2:eth0',
+      `node2:${p3.hostVeth}`,
+      'node2/pod3:eth0',
     ]);
-    expect(tracePlan(m, 'pod-to-pod-same-node', MARK).points).toEqual(['node1/pod1:eth0', `node1:${p1.hostVeth}`, `node1:${p2.hostVeth}`, 'node1/pod2:eth0']);
+    expect(tracePlan(m, 'pod-to-pod-same-node', MARK).points).toEqual([
+      'node1/pod1:eth0',
+      `node1:${p1.hostVeth}`,
+      `node1:${p2.hostVeth}`,
+      'node1/pod2:eth0',
+    ]);
     expect(capturePoints(m).some((p) => p.endsWith(':cbr0'))).toBe(false);
   });
 
@@ -174,7 +333,10 @@ describe('trace path registry', () => {
   });
 
   it('nodeport goes from the VPC router to a node without a local endpoint', () => {
-    const m = withService({ type: 'NodePort', ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }] });
+    const m = withService({
+      type: 'NodePort',
+      ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }],
+    });
     const plan = tracePlan(m, 'nodeport', MARK);
     expect(plan.from).toBe('vpc');
     expect(plan.probe[plan.probe.length - 1]).toBe(`http://10.0.1.13:30080/echo?msg=${MARK}`);
@@ -203,7 +365,16 @@ describe('edge paths', () => {
   it('pod-to-internet leaves through the node, the VPC router and the gateway to the Internet host', () => {
     const plan = tracePlan(edgeModel(), 'pod-to-internet', MARK);
     expect(plan.from).toBe('node1/pod1');
-    expect(plan.points).toEqual(['node1/pod1:eth0', 'node1:cbr0', 'node1:eth0', 'vpc:v-node1', 'vpc:e-igw', 'igw:vpc0', 'igw:inet0', 'internet:eth0']);
+    expect(plan.points).toEqual([
+      'node1/pod1:eth0',
+      'node1:cbr0',
+      'node1:eth0',
+      'vpc:v-node1',
+      'vpc:e-igw',
+      'igw:vpc0',
+      'igw:inet0',
+      'internet:eth0',
+    ]);
     expect(plan.probe[plan.probe.length - 1]).toBe(`http://198.51.100.10:80/trace?trace=${MARK}`);
   });
 
@@ -215,7 +386,14 @@ describe('edge paths', () => {
     // 3 nodes x 2 backends (pod2 on node1, pod3 on node2).
     expect(plan.branches).toHaveLength(6);
     const viaNode3ToPod3 = plan.branches!.find((b) => b.label.startsWith('node node3') && b.label.includes('pod3'))!;
-    expect(viaNode3ToPod3.points).toEqual(['vpc:v-node3', 'node3:eth0', 'vpc:v-node2', 'node2:eth0', 'node2:cbr0', 'node2/pod3:eth0']);
+    expect(viaNode3ToPod3.points).toEqual([
+      'vpc:v-node3',
+      'node3:eth0',
+      'vpc:v-node2',
+      'node2:eth0',
+      'node2:cbr0',
+      'node2/pod3:eth0',
+    ]);
     // Two branches end at pod3; the one whose entry node saw the request wins.
     const seen = new Set([...plan.points, ...viaNode3ToPod3.points]);
     expect(chooseBranch(plan, (p) => seen.has(p))).toBe(viaNode3ToPod3);
@@ -225,7 +403,7 @@ describe('edge paths', () => {
     expect(chooseBranch(plan, (p) => seenDirect.has(p))).toBe(direct);
   });
 
-  it('ingress-to-service sends the rule\'s Host to the ingress address', () => {
+  it("ingress-to-service sends the rule's Host to the ingress address", () => {
     const plan = tracePlan(edgeModel(), 'ingress-to-service', MARK);
     expect(plan.points[plan.points.length - 1]).toBe('ingress:vpc0');
     expect(plan.probe).toContain('Host: web.example.com');
@@ -244,16 +422,23 @@ describe('edge paths', () => {
 });
 
 describe('localhost-nodeport trace', () => {
-  const np = () => withService({ type: 'NodePort', ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }] });
+  const np = () =>
+    withService({
+      type: 'NodePort',
+      ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }],
+    });
 
-  it('iptables: from node1 to 127.0.0.1:<nodePort>, DNAT\'d before routing: straight out to every backend', () => {
+  it("iptables: from node1 to 127.0.0.1:<nodePort>, DNAT'd before routing: straight out to every backend", () => {
     const plan = tracePlan(np(), 'localhost-nodeport', MARK);
     expect(plan.from).toBe('node1');
     expect(plan.first).toEqual({ proto: 'tcp', dst: '127.0.0.1', dport: 30080 });
     expect(plan.probe[plan.probe.length - 1]).toBe(`http://127.0.0.1:30080/echo?msg=${MARK}`);
     expect(plan.points).toEqual([]);
     expect(plan.branches![0].points).toEqual(['node1:cbr0', 'node1/pod2:eth0']);
-    expect(plan.branches!.map((b) => b.label)).toEqual([expect.stringContaining('pod2'), expect.stringContaining('pod3')]);
+    expect(plan.branches!.map((b) => b.label)).toEqual([
+      expect.stringContaining('pod2'),
+      expect.stringContaining('pod3'),
+    ]);
     expect(plan.branches![1].points[0]).toBe('node1:eth0'); // pod3 is on node2: out of node1's eth0
   });
 
@@ -268,13 +453,21 @@ describe('network-policy trace', () => {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { loadTopology } = require('../../src/topology/load') as typeof import('../../src/topology/load');
   it('traces a denied connection across nodes, naming the deciding policy as expected', () => {
-    const plan = tracePlan(loadTopology('topologies/netpol/step-1.yaml'), 'network-policy', 'k8s-netlab-trace-0000abcd');
+    const plan = tracePlan(
+      loadTopology('topologies/netpol/step-1.yaml'),
+      'network-policy',
+      'k8s-netlab-trace-0000abcd',
+    );
     expect(plan.from).toBe('node1/x/a');
-    expect(plan.to).toBe('node2/x/b 80/TCP (expected denied by x/default-deny-ingress: ingress of x/b isolated by x/default-deny-ingress; no rule allows it)');
+    expect(plan.to).toBe(
+      'node2/x/b 80/TCP (expected denied by x/default-deny-ingress: ingress of x/b isolated by x/default-deny-ingress; no rule allows it)',
+    );
     expect(plan.first).toEqual({ proto: 'tcp', dst: '10.244.1.2', dport: 80 });
     expect(plan.points[0]).toBe('node1/x/a:eth0');
   });
   it('is unavailable without policies', () => {
-    expect(() => tracePlan(loadTopology('topologies/netpol.yaml'), 'network-policy', 'k8s-netlab-trace-0000abcd')).toThrow(/no NetworkPolicy objects/);
+    expect(() =>
+      tracePlan(loadTopology('topologies/netpol.yaml'), 'network-policy', 'k8s-netlab-trace-0000abcd'),
+    ).toThrow(/no NetworkPolicy objects/);
   });
 });

@@ -17,7 +17,8 @@ let how: 'exited' | 'paused' = 'exited';
 
 jest.mock('../../src/lab/state', () => ({ readModel: async () => model }));
 jest.mock('../../src/runtime/containers', () => ({
-  listLabContainers: async () => [...engine].map(([name, state]) => ({ name, state, id: name, lab: 'x', role: 'node', labels: {} })),
+  listLabContainers: async () =>
+    [...engine].map(([name, state]) => ({ name, state, id: name, lab: 'x', role: 'node', labels: {} })),
 }));
 jest.mock('../../src/lab/kubelet', () => ({
   observePods: async (m: LabModel) => {
@@ -26,8 +27,15 @@ jest.mock('../../src/lab/kubelet', () => ({
       if (how === 'paused') return new Promise(() => undefined);
     }
     // as the engine does: exec into a stopped node fails
-    for (const n of m.nodes) if (engine.get(n.container) !== 'running') throw new Error(`(HTTP code 409) container ${n.container} is not running`);
-    return m.pods.map((pod) => ({ pod, alive: true, ready: true, containers: pod.containers.map((c) => ({ netns: pod.netns, container: c.name, alive: true, ready: true })) }));
+    for (const n of m.nodes)
+      if (engine.get(n.container) !== 'running')
+        throw new Error(`(HTTP code 409) container ${n.container} is not running`);
+    return m.pods.map((pod) => ({
+      pod,
+      alive: true,
+      ready: true,
+      containers: pod.containers.map((c) => ({ netns: pod.netns, container: c.name, alive: true, ready: true })),
+    }));
   },
   restartContainers: async () => [],
   restartContainer: async () => undefined,
@@ -51,59 +59,74 @@ describe('watchLab with a dead node', () => {
     synced.length = 0;
     engine.clear();
   });
-  it.each(['exited', 'paused'] as const)('(%s mid-observation) NotReady after grace × time-scale, endpoints kept until then, the dead node never synced, no error line', async (state) => {
-    how = state;
-    model = fixtureModel();
-    for (const p of model.pods) p.labels = { app: 'web' };
-    model.services = [
-      { name: 'web', namespace: 'default', type: 'ClusterIP', clusterIP: '10.96.0.20', selector: { app: 'web' }, ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }], sessionAffinity: 'None', affinityTimeoutSeconds: 10800, internalTrafficPolicy: 'Cluster', externalTrafficPolicy: 'Cluster', publishNotReadyAddresses: false } as LabModel['services'][number],
-    ];
-    for (const n of model.nodes) engine.set(n.container, 'running');
-    const dead = model.nodes[1];
-    dying = dead.container;
-    const onDead = model.pods.filter((p) => p.node === dead.name).map((p) => `${p.namespace}/${p.name}`);
-    expect(onDead.length).toBeGreaterThan(0);
-    const lines: string[] = [];
-    const events: WatchEvent[] = [];
-    const control = { stopped: false as boolean, wake: undefined as undefined | (() => void) };
-    let i = 0;
-    const run = watchLab({
-      lab: 'x',
-      intervalMs: 20,
-      timeScale: 0.02, // grace 1 s
-      cniCheckMs: 0, // CNI CHECK is not what this test is about
-      control,
-      log: (l) => {
-        lines.push(l);
-      },
-      onEvent: (e) => {
-        events.push(e);
-      },
-    });
-    const tick = setInterval(() => {
-      i++;
-      if (i === 150) {
-        control.stopped = true;
-        control.wake?.();
-      }
-    }, 20);
-    await run;
-    clearInterval(tick);
-    const kinds = events.filter((e) => e.node === dead.name).map((e) => e.kind);
-    expect(kinds).toEqual(['heartbeat-missed', 'node-not-ready']);
-    const missed = events.find((e) => e.kind === 'heartbeat-missed')!;
-    const nr = events.find((e) => e.kind === 'node-not-ready')!;
-    // Grace counted from the last heartbeat; a frozen exec is given up after a second, so then
-    // the miss and NotReady can come together.
-    expect(Number(/no heartbeat for ([\d.]+)s/.exec(nr.detail)![1])).toBeGreaterThanOrEqual(1.0);
-    if (state === 'exited') expect(nr.at - missed.at).toBeGreaterThanOrEqual(900);
-    expect(nr.detail).toMatch(new RegExp(`node container ${state}`));
-    expect(lines.filter((l) => / error: /.test(l))).toEqual([]);
-    // Every sync after the death skipped the dead node; the last one has its pods not ready.
-    const after = synced.filter((s) => s.skip.length);
-    expect(after.length).toBeGreaterThan(0);
-    for (const s of after) expect(s.skip).toEqual([dead.name]);
-    for (const k of onDead) expect(synced[synced.length - 1].ready).not.toContain(k);
-    for (const k of onDead) expect(synced[0].ready).toContain(k);
-  });
+  it.each(['exited', 'paused'] as const)(
+    '(%s mid-observation) NotReady after grace × time-scale, endpoints kept until then, the dead node never synced, no error line',
+    async (state) => {
+      how = state;
+      model = fixtureModel();
+      for (const p of model.pods) p.labels = { app: 'web' };
+      model.services = [
+        {
+          name: 'web',
+          namespace: 'default',
+          type: 'ClusterIP',
+          clusterIP: '10.96.0.20',
+          selector: { app: 'web' },
+          ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }],
+          sessionAffinity: 'None',
+          affinityTimeoutSeconds: 10800,
+          internalTrafficPolicy: 'Cluster',
+          externalTrafficPolicy: 'Cluster',
+          publishNotReadyAddresses: false,
+        } as LabModel['services'][number],
+      ];
+      for (const n of model.nodes) engine.set(n.container, 'running');
+      const dead = model.nodes[1];
+      dying = dead.container;
+      const onDead = model.pods.filter((p) => p.node === dead.name).map((p) => `${p.namespace}/${p.name}`);
+      expect(onDead.length).toBeGreaterThan(0);
+      const lines: string[] = [];
+      const events: WatchEvent[] = [];
+      const control = { stopped: false as boolean, wake: undefined as undefined | (() => void) };
+      let i = 0;
+      const run = watchLab({
+        lab: 'x',
+        intervalMs: 20,
+        timeScale: 0.02, // grace 1 s
+        cniCheckMs: 0, // CNI CHECK is not what this test is about
+        control,
+        log: (l) => {
+          lines.push(l);
+        },
+        onEvent: (e) => {
+          events.push(e);
+        },
+      });
+      const tick = setInterval(() => {
+        i++;
+        if (i === 150) {
+          control.stopped = true;
+          control.wake?.();
+        }
+      }, 20);
+      await run;
+      clearInterval(tick);
+      const kinds = events.filter((e) => e.node === dead.name).map((e) => e.kind);
+      expect(kinds).toEqual(['heartbeat-missed', 'node-not-ready']);
+      const missed = events.find((e) => e.kind === 'heartbeat-missed')!;
+      const nr = events.find((e) => e.kind === 'node-not-ready')!;
+      // Grace counted from the last heartbeat; a frozen exec is given up after a second, so then
+      // the miss and NotReady can come together.
+      expect(Number(/no heartbeat for ([\d.]+)s/.exec(nr.detail)![1])).toBeGreaterThanOrEqual(1.0);
+      if (state === 'exited') expect(nr.at - missed.at).toBeGreaterThanOrEqual(900);
+      expect(nr.detail).toMatch(new RegExp(`node container ${state}`));
+      expect(lines.filter((l) => / error: /.test(l))).toEqual([]);
+      // Every sync after the death skipped the dead node; the last one has its pods not ready.
+      const after = synced.filter((s) => s.skip.length);
+      expect(after.length).toBeGreaterThan(0);
+      for (const s of after) expect(s.skip).toEqual([dead.name]);
+      for (const k of onDead) expect(synced[synced.length - 1].ready).not.toContain(k);
+      for (const k of onDead) expect(synced[0].ready).toContain(k);
+    },
+  );
 });

@@ -38,14 +38,24 @@ describe('endpointChanges', () => {
     const m = withService();
     const before = computeEndpoints(m, () => true);
     const next = { ...m, pods: m.pods.filter((p) => p.name !== 'pod4') };
-    expect(endpointChanges(before, computeEndpoints(next, () => true), next)).toEqual(['default/web:http -10.244.1.3:8080 (pod deleted)']);
+    expect(
+      endpointChanges(
+        before,
+        computeEndpoints(next, () => true),
+        next,
+      ),
+    ).toEqual(['default/web:http -10.244.1.3:8080 (pod deleted)']);
     const noSvc = { ...m, services: [] };
-    expect(endpointChanges(before, computeEndpoints(noSvc), noSvc)[0]).toMatch(/^default\/web:http -10\.244\.0\.2:8080 \(service deleted\)/);
+    expect(endpointChanges(before, computeEndpoints(noSvc), noSvc)[0]).toMatch(
+      /^default\/web:http -10\.244\.0\.2:8080 \(service deleted\)/,
+    );
   });
 
   it('lists every endpoint as new on the first sync', () => {
     const m = withService();
-    expect(endpointChanges(undefined, computeEndpoints(m), m)).toEqual(['default/web:http +10.244.0.2:8080 +10.244.0.3:8080 +10.244.1.2:8080 +10.244.1.3:8080']);
+    expect(endpointChanges(undefined, computeEndpoints(m), m)).toEqual([
+      'default/web:http +10.244.0.2:8080 +10.244.0.3:8080 +10.244.1.2:8080 +10.244.1.3:8080',
+    ]);
   });
 });
 

@@ -56,7 +56,12 @@ describe('scaleDeployment', () => {
   it('places and addresses them as the loader does when the Deployment is the last object of the file', () => {
     const topo = (replicas: number) => {
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wl-ops-')), 'small.yaml');
-      const netexec = { name: 'web', image: 'registry.k8s.io/e2e-test-images/agnhost:2.47', args: ['netexec', '--http-port=8080'], ports: [{ name: 'http', containerPort: 8080 }] };
+      const netexec = {
+        name: 'web',
+        image: 'registry.k8s.io/e2e-test-images/agnhost:2.47',
+        args: ['netexec', '--http-port=8080'],
+        ports: [{ name: 'http', containerPort: 8080 }],
+      };
       fs.writeFileSync(
         file,
         YAML.stringify({
@@ -64,8 +69,18 @@ describe('scaleDeployment', () => {
           cluster: { dns: false },
           nodes: [{ name: 'node1' }, { name: 'node2' }, { name: 'node3' }],
           objects: [
-            { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { nodeName: 'node3', containers: [netexec] } },
-            { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pinned' }, spec: { nodeName: 'node1', containers: [netexec] } },
+            {
+              apiVersion: 'v1',
+              kind: 'Pod',
+              metadata: { name: 'client' },
+              spec: { nodeName: 'node3', containers: [netexec] },
+            },
+            {
+              apiVersion: 'v1',
+              kind: 'Pod',
+              metadata: { name: 'pinned' },
+              spec: { nodeName: 'node1', containers: [netexec] },
+            },
             {
               apiVersion: 'apps/v1',
               kind: 'Deployment',
@@ -76,7 +91,19 @@ describe('scaleDeployment', () => {
                 template: {
                   metadata: { labels: { app: 'web' } },
                   spec: {
-                    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['node3'] }] }] } } },
+                    affinity: {
+                      nodeAffinity: {
+                        requiredDuringSchedulingIgnoredDuringExecution: {
+                          nodeSelectorTerms: [
+                            {
+                              matchExpressions: [
+                                { key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['node3'] },
+                              ],
+                            },
+                          ],
+                        },
+                      },
+                    },
                     containers: [netexec],
                   },
                 },
@@ -89,12 +116,13 @@ describe('scaleDeployment', () => {
     };
     const r = scaleDeployment(topo(2), 'web', 'default', 5);
     // Names (and the netns/veth names made from them) are random; placement and addresses are the loader's.
-    const pick = (ps: PodModel[]) => ps.map((p) => ({ node: p.node, ip: p.ip, labels: p.labels, containers: p.containers }));
+    const pick = (ps: PodModel[]) =>
+      ps.map((p) => ({ node: p.node, ip: p.ip, labels: p.labels, containers: p.containers }));
     expect(pick(r.model.pods)).toEqual(pick(topo(5).pods));
     expect(r.added.every((p) => p.node !== 'node3')).toBe(true);
   });
 
-  it('keeps the template\'s node affinity: web never lands on node3, even with many replicas', () => {
+  it("keeps the template's node affinity: web never lands on node3, even with many replicas", () => {
     const r = scaleDeployment(guide(), 'web', 'default', 9);
     expect(webPods(r.model)).toHaveLength(9);
     expect(r.added.every((p) => p.node !== 'node3')).toBe(true);
@@ -109,7 +137,11 @@ describe('scaleDeployment', () => {
     // A pod holding the address the next allocation on node1 would otherwise get.
     const node1 = m.pods.filter((p) => p.node === 'node1').map((p) => p.ip);
     const nextFree = `10.244.0.${Math.max(...node1.map((ip) => Number(ip.split('.')[3]))) + 1}`;
-    m.pods[m.pods.findIndex((p) => p.name === 'client')] = { ...m.pods.find((p) => p.name === 'client')!, node: 'node1', ip: nextFree };
+    m.pods[m.pods.findIndex((p) => p.name === 'client')] = {
+      ...m.pods.find((p) => p.name === 'client')!,
+      node: 'node1',
+      ip: nextFree,
+    };
     const r = scaleDeployment(m, 'web', 'default', 6);
     expect(r.added.map((p) => p.ip)).not.toContain(nextFree);
     expectConsistent(r.model);
@@ -120,16 +152,22 @@ describe('scaleDeployment', () => {
     const up = scaleDeployment(m, 'web', 'default', 4);
     const down = scaleDeployment(up.model, 'web', 'default', 1);
     expect(down.added).toEqual([]);
-    expect(down.removed.map((p) => p.name)).toEqual(webPods(up.model).slice(1).map((p) => p.name));
+    expect(down.removed.map((p) => p.name)).toEqual(
+      webPods(up.model)
+        .slice(1)
+        .map((p) => p.name),
+    );
     expect(webPods(down.model).map((p) => p.name)).toEqual([webPods(up.model)[0].name]);
     const zero = scaleDeployment(down.model, 'web', 'default', 0);
     expect(webPods(zero.model)).toEqual([]);
     // The non-Deployment pods are untouched.
     expect(zero.model.pods).toEqual(m.pods.filter((p) => p.owner !== 'web'));
-    expect(zero.model.pods.map((p) => p.name)).toEqual(expect.arrayContaining(['pod1', 'pod2', 'pod3', 'pod4', 'client']));
+    expect(zero.model.pods.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['pod1', 'pod2', 'pod3', 'pod4', 'client']),
+    );
   });
 
-  it('after scaling down and up again gives new names and the next addresses after host-local\'s cursor, not the freed ones', () => {
+  it("after scaling down and up again gives new names and the next addresses after host-local's cursor, not the freed ones", () => {
     const m = guide();
     const zero = scaleDeployment(m, 'web', 'default', 0);
     const again = scaleDeployment(zero.model, 'web', 'default', 2);
@@ -253,7 +291,17 @@ describe('applyTopology', () => {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: 'extra', labels: { app: 'web' } },
-        spec: { nodeName: 'node2', containers: [{ name: 'web', image: 'registry.k8s.io/e2e-test-images/agnhost:2.47', args: ['netexec', '--http-port=8080'], ports: [{ name: 'http', containerPort: 8080 }] }] },
+        spec: {
+          nodeName: 'node2',
+          containers: [
+            {
+              name: 'web',
+              image: 'registry.k8s.io/e2e-test-images/agnhost:2.47',
+              args: ['netexec', '--http-port=8080'],
+              ports: [{ name: 'http', containerPort: 8080 }],
+            },
+          ],
+        },
       });
     });
     const wanted = loadTopology(file, { name: running.name });
@@ -302,7 +350,11 @@ describe('applyTopology', () => {
     const running = guide();
     const file = guideVariant((d) => (webDeployment(d).spec.template.metadata.labels.tier = 'front'));
     const r = applyTopology(running, loadTopology(file));
-    expect(r.removed.map((p) => p.name).sort()).toEqual(webPods(running).map((p) => p.name).sort());
+    expect(r.removed.map((p) => p.name).sort()).toEqual(
+      webPods(running)
+        .map((p) => p.name)
+        .sort(),
+    );
     expect(r.added).toHaveLength(2);
     expect(r.added.every((p) => p.labels.tier === 'front')).toBe(true);
   });
@@ -312,7 +364,12 @@ describe('applyTopology', () => {
     const file = guideVariant((d) => {
       const svc = d.objects.find((o: any) => o.kind === 'Service');
       svc.spec.ports = svc.spec.ports.slice(0, 1);
-      d.objects.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web2' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } });
+      d.objects.push({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web2' },
+        spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+      });
     });
     const wanted = loadTopology(file);
     const r = applyTopology(running, wanted);
@@ -344,7 +401,10 @@ describe('applyTopology', () => {
   it('refuses a file that adds or drops the edge', () => {
     const base = guide();
     const running: LabModel = { ...base, edge: undefined };
-    const wanted: LabModel = { ...base, edge: base.edge ?? ({ publicCIDR: '203.0.113.0/24' } as unknown as LabModel['edge']) };
+    const wanted: LabModel = {
+      ...base,
+      edge: base.edge ?? ({ publicCIDR: '203.0.113.0/24' } as unknown as LabModel['edge']),
+    };
     expect(() => applyTopology(running, wanted)).toThrow(/edge: in the file, not running/);
     expect(() => applyTopology(wanted, running)).toThrow(/edge: running, not in the file/);
   });

@@ -28,11 +28,13 @@ const c = (s: string) => {
 
 describe('ipv4 parse/format', () => {
   it('round-trips addresses', () => {
-    for (const ip of ['0.0.0.0', '10.0.1.11', '255.255.255.255', '192.168.0.1']) expect(formatIp(parseIp(ip)!)).toBe(ip);
+    for (const ip of ['0.0.0.0', '10.0.1.11', '255.255.255.255', '192.168.0.1'])
+      expect(formatIp(parseIp(ip)!)).toBe(ip);
     expect(parseIp('10.0.1.11')).toBe(10 * 2 ** 24 + 1 * 256 + 11);
   });
   it('rejects malformed addresses', () => {
-    for (const bad of ['10.0.1', '10.0.1.256', '10.0.01.1', 'a.b.c.d', '1.2.3.4.5', '', ' 1.2.3.4', '-1.2.3.4']) expect(parseIp(bad)).toBeUndefined();
+    for (const bad of ['10.0.1', '10.0.1.256', '10.0.01.1', 'a.b.c.d', '1.2.3.4.5', '', ' 1.2.3.4', '-1.2.3.4'])
+      expect(parseIp(bad)).toBeUndefined();
   });
   it('parses network CIDRs and rejects host bits', () => {
     expect(formatCidr(c('10.244.0.0/16'))).toBe('10.244.0.0/16');
@@ -43,7 +45,10 @@ describe('ipv4 parse/format', () => {
   });
   it('explains CIDR problems and proposes the network address', () => {
     expect(cidrProblem('10.0.1.0/24')).toBeUndefined();
-    expect(cidrProblem('10.244.1.0/16')).toEqual({ message: expect.stringContaining('host bits'), fix: '10.244.0.0/16' });
+    expect(cidrProblem('10.244.1.0/16')).toEqual({
+      message: expect.stringContaining('host bits'),
+      fix: '10.244.0.0/16',
+    });
     expect(cidrProblem('nope')?.message).toMatch(/not an IPv4 CIDR/);
     expect(canonicalCidr('10.0.1.7/24')).toBe('10.0.1.0/24');
   });

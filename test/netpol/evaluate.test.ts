@@ -15,16 +15,31 @@ const pods: EvalPod[] = NS.flatMap((ns, i) =>
     ip: `10.244.${j}.${10 + i}`,
     node: `node${j + 1}`,
     labels: { pod: n },
-    ports: [80, 81].flatMap((p) => ['TCP', 'UDP'].map((proto) => ({ name: `serve-${p}-${proto.toLowerCase()}`, containerPort: p, protocol: proto }))),
+    ports: [80, 81].flatMap((p) =>
+      ['TCP', 'UDP'].map((proto) => ({ name: `serve-${p}-${proto.toLowerCase()}`, containerPort: p, protocol: proto })),
+    ),
   })),
 );
 const P = (key: string) => ({ pod: pods.find((p) => `${p.namespace}/${p.name}` === key)! });
-const world = (...policies: NetworkPolicyModel[]): EvalWorld => ({ policies, namespaceLabels: { x: { ns: 'x' }, y: { ns: 'y' }, z: { ns: 'z' } } });
-const pol = (name: string, rest: Partial<NetworkPolicyModel>, namespace = 'x'): NetworkPolicyModel => ({ name, namespace, podSelector: {}, policyTypes: ['Ingress'], ingress: [], egress: [], ...rest });
+const world = (...policies: NetworkPolicyModel[]): EvalWorld => ({
+  policies,
+  namespaceLabels: { x: { ns: 'x' }, y: { ns: 'y' }, z: { ns: 'z' } },
+});
+const pol = (name: string, rest: Partial<NetworkPolicyModel>, namespace = 'x'): NetworkPolicyModel => ({
+  name,
+  namespace,
+  podSelector: {},
+  policyTypes: ['Ingress'],
+  ingress: [],
+  egress: [],
+  ...rest,
+});
 
 /** The reachability matrix as upstream prints it: 9 rows of 9 cells, '.' allowed, 'X' denied. */
 function matrix(w: EvalWorld, port: number, proto: 'TCP' | 'UDP'): string[] {
-  return pods.map((s) => pods.map((d) => (evaluate(w, { pod: s }, { pod: d }, port, proto).allowed ? '.' : 'X')).join(''));
+  return pods.map((s) =>
+    pods.map((d) => (evaluate(w, { pod: s }, { pod: d }, port, proto).allowed ? '.' : 'X')).join(''),
+  );
 }
 const ALL = Array(9).fill('.........');
 const row = (cells: string) => cells.replace(/ /g, '');
@@ -40,7 +55,12 @@ describe('label selectors', () => {
     expect(selectorMatches({ matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['a'] }] }, l)).toBe(true);
     expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, l)).toBe(true);
     expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, l)).toBe(false);
-    expect(selectorMatches({ matchLabels: { pod: 'a' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['db'] }] }, l)).toBe(false);
+    expect(
+      selectorMatches(
+        { matchLabels: { pod: 'a' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['db'] }] },
+        l,
+      ),
+    ).toBe(false);
   });
 });
 
@@ -71,7 +91,12 @@ describe('NetworkPolicy oracle', () => {
   });
 
   it('from pods of the same namespace (podSelector alone)', () => {
-    const w = world(pol('from-b', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ peers: [{ podSelector: { matchLabels: { pod: 'b' } } }] }] }));
+    const w = world(
+      pol('from-b', {
+        podSelector: { matchLabels: { pod: 'a' } },
+        ingress: [{ peers: [{ podSelector: { matchLabels: { pod: 'b' } } }] }],
+      }),
+    );
     // only x/b reaches x/a; y/b does not (podSelector alone means the policy's namespace)
     const m = matrix(w, 80, 'TCP');
     expect(m.map((r) => r[0])).toEqual(['.', '.', 'X', 'X', 'X', 'X', 'X', 'X', 'X']); // x/a to itself: loopback
@@ -79,23 +104,75 @@ describe('NetworkPolicy oracle', () => {
   });
 
   it('from a namespace (namespaceSelector alone), by a custom label and by kubernetes.io/metadata.name', () => {
-    for (const sel of [{ matchLabels: { ns: 'y' } }, { matchLabels: { 'kubernetes.io/metadata.name': 'y' } }] as LabelSelector[]) {
+    for (const sel of [
+      { matchLabels: { ns: 'y' } },
+      { matchLabels: { 'kubernetes.io/metadata.name': 'y' } },
+    ] as LabelSelector[]) {
       const w = world(pol('from-y', { ingress: [{ peers: [{ namespaceSelector: sel }] }] }));
-      expect(matrix(w, 80, 'TCP')).toEqual(['.XX......', 'X.X......', 'XX.......', ...Array(3).fill('.........'), ...Array(3).fill('XXX......')]);
+      expect(matrix(w, 80, 'TCP')).toEqual([
+        '.XX......',
+        'X.X......',
+        'XX.......',
+        ...Array(3).fill('.........'),
+        ...Array(3).fill('XXX......'),
+      ]);
     }
   });
 
   it('namespaceSelector with matchExpressions NotIn', () => {
-    const w = world(pol('not-x', { ingress: [{ peers: [{ namespaceSelector: { matchExpressions: [{ key: 'ns', operator: 'NotIn', values: ['x'] }] } }] }] }));
+    const w = world(
+      pol('not-x', {
+        ingress: [
+          { peers: [{ namespaceSelector: { matchExpressions: [{ key: 'ns', operator: 'NotIn', values: ['x'] }] } }] },
+        ],
+      }),
+    );
     expect(matrix(w, 80, 'TCP').slice(0, 4)).toEqual(['.XX......', 'X.X......', 'XX.......', '.........']);
   });
 
   it('podSelector AND namespaceSelector in one peer vs OR in two peers', () => {
-    const and = world(pol('and', { ingress: [{ peers: [{ namespaceSelector: { matchLabels: { ns: 'y' } }, podSelector: { matchLabels: { pod: 'b' } } }] }] }));
-    const or = world(pol('or', { ingress: [{ peers: [{ namespaceSelector: { matchLabels: { ns: 'y' } } }, { podSelector: { matchLabels: { pod: 'b' } } }] }] }));
+    const and = world(
+      pol('and', {
+        ingress: [
+          { peers: [{ namespaceSelector: { matchLabels: { ns: 'y' } }, podSelector: { matchLabels: { pod: 'b' } } }] },
+        ],
+      }),
+    );
+    const or = world(
+      pol('or', {
+        ingress: [
+          {
+            peers: [
+              { namespaceSelector: { matchLabels: { ns: 'y' } } },
+              { podSelector: { matchLabels: { pod: 'b' } } },
+            ],
+          },
+        ],
+      }),
+    );
     // rows x/a x/b x/c y/a y/b y/c z/a z/b z/c, columns' first three cells are x's pods
-    expect(matrix(and, 80, 'TCP').map((r) => r.slice(0, 3))).toEqual(['.XX', 'X.X', 'XX.', 'XXX', '...', 'XXX', 'XXX', 'XXX', 'XXX']);
-    expect(matrix(or, 80, 'TCP').map((r) => r.slice(0, 3))).toEqual(['.XX', '...', 'XX.', '...', '...', '...', 'XXX', 'XXX', 'XXX']);
+    expect(matrix(and, 80, 'TCP').map((r) => r.slice(0, 3))).toEqual([
+      '.XX',
+      'X.X',
+      'XX.',
+      'XXX',
+      '...',
+      'XXX',
+      'XXX',
+      'XXX',
+      'XXX',
+    ]);
+    expect(matrix(or, 80, 'TCP').map((r) => r.slice(0, 3))).toEqual([
+      '.XX',
+      '...',
+      'XX.',
+      '...',
+      '...',
+      '...',
+      'XXX',
+      'XXX',
+      'XXX',
+    ]);
   });
 
   it('ports: only 80/TCP allowed; UDP on the same port and 81 denied', () => {
@@ -122,7 +199,9 @@ describe('NetworkPolicy oracle', () => {
 
   it('named port in egress resolves on the destination, not the source', () => {
     const src = { pod: { ...P('x/a').pod, ports: [] } };
-    const w = world(pol('eg-named', { policyTypes: ['Egress'], egress: [{ ports: [{ protocol: 'UDP', port: 'serve-80-udp' }] }] }));
+    const w = world(
+      pol('eg-named', { policyTypes: ['Egress'], egress: [{ ports: [{ protocol: 'UDP', port: 'serve-80-udp' }] }] }),
+    );
     expect(evaluate(w, src, P('y/b'), 80, 'UDP').allowed).toBe(true);
     expect(evaluate(w, src, P('y/b'), 81, 'UDP').allowed).toBe(false);
   });
@@ -137,7 +216,13 @@ describe('NetworkPolicy oracle', () => {
 
   it('ipBlock with except (egress to a CIDR but not the excepted pod)', () => {
     // y/a is 10.244.0.11; allow 10.244.0.0/16 except 10.244.0.11/32
-    const w = world(pol('cidr', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ peers: [{ ipBlock: { cidr: '10.244.0.0/16', except: ['10.244.0.11/32'] } }] }] }));
+    const w = world(
+      pol('cidr', {
+        podSelector: { matchLabels: { pod: 'a' } },
+        policyTypes: ['Egress'],
+        egress: [{ peers: [{ ipBlock: { cidr: '10.244.0.0/16', except: ['10.244.0.11/32'] } }] }],
+      }),
+    );
     expect(evaluate(w, P('x/a'), P('y/b'), 80, 'TCP').allowed).toBe(true);
     const v = evaluate(w, P('x/a'), P('y/a'), 80, 'TCP');
     expect(v.allowed).toBe(false);
@@ -151,18 +236,42 @@ describe('NetworkPolicy oracle', () => {
       pol('overlap', {
         podSelector: { matchLabels: { pod: 'a' } },
         policyTypes: ['Egress'],
-        egress: [{ peers: [{ ipBlock: { cidr: '10.244.0.0/16', except: ['10.244.0.11/32'] } }, { ipBlock: { cidr: '10.244.0.11/32' } }] }],
+        egress: [
+          {
+            peers: [
+              { ipBlock: { cidr: '10.244.0.0/16', except: ['10.244.0.11/32'] } },
+              { ipBlock: { cidr: '10.244.0.11/32' } },
+            ],
+          },
+        ],
       }),
     );
     expect(evaluate(w, P('x/a'), P('y/a'), 80, 'TCP').allowed).toBe(true);
   });
 
   it('egress to DNS only: UDP 53 to kube-system allowed, pods denied', () => {
-    const dns: EvalPod = { namespace: 'kube-system', name: 'coredns-1', ip: '10.244.2.2', node: 'node3', labels: { 'k8s-app': 'kube-dns' }, ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }] };
+    const dns: EvalPod = {
+      namespace: 'kube-system',
+      name: 'coredns-1',
+      ip: '10.244.2.2',
+      node: 'node3',
+      labels: { 'k8s-app': 'kube-dns' },
+      ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }],
+    };
     const w = world(
       pol('dns-only', {
         policyTypes: ['Egress'],
-        egress: [{ peers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }] }],
+        egress: [
+          {
+            peers: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+                podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+              },
+            ],
+            ports: [{ protocol: 'UDP', port: 53 }],
+          },
+        ],
       }),
     );
     expect(evaluate(w, P('x/a'), { pod: dns }, 53, 'UDP').allowed).toBe(true);
@@ -187,7 +296,10 @@ describe('NetworkPolicy oracle', () => {
   it('stacked policies with overlapping podSelectors are a union', () => {
     const w = world(
       pol('p80', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ ports: [{ protocol: 'TCP', port: 80 }] }] }),
-      pol('p81', { podSelector: { matchExpressions: [{ key: 'pod', operator: 'In', values: ['a', 'b'] }] }, ingress: [{ ports: [{ protocol: 'TCP', port: 81 }] }] }),
+      pol('p81', {
+        podSelector: { matchExpressions: [{ key: 'pod', operator: 'In', values: ['a', 'b'] }] },
+        ingress: [{ ports: [{ protocol: 'TCP', port: 81 }] }],
+      }),
     );
     expect(evaluate(w, P('z/c'), P('x/a'), 80, 'TCP').deciding).toEqual(['x/p80']);
     expect(evaluate(w, P('z/c'), P('x/a'), 81, 'TCP').deciding).toEqual(['x/p81']);

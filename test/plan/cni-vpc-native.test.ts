@@ -10,7 +10,9 @@ import { fixtureModel } from '../fixtures/model';
 /** The fixture as the resolver makes it in vpc-native mode: node blocks and pods in the VPC subnet. */
 function vpcNativeModel(): LabModel {
   const m = fixtureModel({ cni: 'vpc-native', podCIDR: '10.0.1.0/24' });
-  m.nodes.forEach((n, i) => Object.assign(n, { podCIDR: `10.0.1.${64 * (i + 1)}/26`, cbr0IP: `10.0.1.${64 * (i + 1) + 1}` }));
+  m.nodes.forEach((n, i) =>
+    Object.assign(n, { podCIDR: `10.0.1.${64 * (i + 1)}/26`, cbr0IP: `10.0.1.${64 * (i + 1) + 1}` }),
+  );
   m.pods.forEach((p) => {
     const i = Number(p.node.slice(-1));
     p.ip = `10.0.1.${64 * i + Number(p.ip.split('.')[3])}`;
@@ -27,13 +29,21 @@ describe('cni vpc-native (AWS VPC CNI style) plan', () => {
     expect(s).toContain('echo 0 > /proc/sys/net/ipv4/neigh/eth0/proxy_delay');
     expect(s).not.toMatch(/ip route add 10\.0\.1\./);
   });
-  it('plumbs pods with ptp (no bridge): host-local on the node\'s share of the subnet, gateway its first address', () => {
+  it("plumbs pods with ptp (no bridge): host-local on the node's share of the subnet, gateway its first address", () => {
     const pod = m.pods[0];
     expect(pod.ip).toBe('10.0.1.66');
     const list = renderConflist(m, m.nodes[0]) as { name: string; plugins: Array<Record<string, any>> };
     expect(list.name).toBe('aws-cni');
     expect(list.plugins.map((p) => p.type)).toEqual(['ptp', 'portmap']);
-    expect(list.plugins[0]).toMatchObject({ mtu: podMtu(m), ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: '10.0.1.64/26', gateway: '10.0.1.65' }]], routes: [{ dst: '0.0.0.0/0' }] } });
+    expect(list.plugins[0]).toMatchObject({
+      mtu: podMtu(m),
+      ipMasq: false,
+      ipam: {
+        type: 'host-local',
+        ranges: [[{ subnet: '10.0.1.64/26', gateway: '10.0.1.65' }]],
+        routes: [{ dst: '0.0.0.0/0' }],
+      },
+    });
     const lines = renderPod(m, m.nodes[0], pod);
     const [add] = cniBatches(lines);
     expect(add.items[1]).toMatchObject({ config: '/etc/cni/net.d/10-aws.conflist', ifname: 'eth0' });

@@ -17,6 +17,8 @@ describe('cni vpc-routes plan', () => {
   it('keeps cbr0 and pods at the full link MTU', () => {
     expect(podMtu(m)).toBe(1500);
     expect(renderNodeBase(m, m.nodes[0]).join('\n')).toContain('ip link set cbr0 mtu 1500');
-    expect(renderConflist(m, m.nodes[0]).plugins).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'bridge', mtu: 1500 })]));
+    expect(renderConflist(m, m.nodes[0]).plugins).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'bridge', mtu: 1500 })]),
+    );
   });
 });

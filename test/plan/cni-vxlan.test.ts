@@ -17,7 +17,9 @@ describe('cni vxlan (flannel) plan', () => {
     expect(first & 2).toBe(2);
   });
   it('creates flannel.1: VNI 1, UDP 8472, local node address on eth0, no learning, pod block .0/32', () => {
-    expect(lines).toContain(`ip link add flannel.1 address ${vtepMac('node1')} type vxlan id 1 local 10.0.1.11 dev eth0 dstport 8472 nolearning`);
+    expect(lines).toContain(
+      `ip link add flannel.1 address ${vtepMac('node1')} type vxlan id 1 local 10.0.1.11 dev eth0 dstport 8472 nolearning`,
+    );
     expect(lines).toContain('ip addr add 10.244.0.0/32 dev flannel.1');
     expect(lines).toContain('ip link set flannel.1 mtu 1450');
     expect(vtepAddress(m.nodes[2])).toBe('10.244.2.0');
@@ -38,11 +40,15 @@ describe('cni vxlan (flannel) plan', () => {
     expect(podMtu(fixtureModel({ cni: 'vxlan', mtu: 9000 }))).toBe(8950);
     expect(renderNodeBase(m, m.nodes[0]).join('\n')).toContain('ip link set cbr0 mtu 1450');
     // The bridge plugin sets the MTU on both ends of the pair: the pod's eth0 is where "message too long" comes from.
-    expect(renderConflist(m, m.nodes[0]).plugins).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'bridge', mtu: 1450 })]));
+    expect(renderConflist(m, m.nodes[0]).plugins).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'bridge', mtu: 1450 })]),
+    );
   });
   it('is part of the node plan, after cbr0; the VPC router holds no pod routes', () => {
     const node = renderNodeBase(m, m.nodes[1]);
-    expect(node.findIndex((l) => l.startsWith('ip link add flannel.1'))).toBeGreaterThan(node.indexOf('ip link add cbr0 type bridge'));
+    expect(node.findIndex((l) => l.startsWith('ip link add flannel.1'))).toBeGreaterThan(
+      node.indexOf('ip link add cbr0 type bridge'),
+    );
     expect(renderVpc(m).join('\n')).not.toContain('10.244.');
   });
 });

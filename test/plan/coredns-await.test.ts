@@ -19,7 +19,10 @@ function run(serials: number[], serial: number, tenths: number): string {
     `#!/bin/sh\nn=$(cat ${state}); set -- ${list}; i=0; for s in "$@"; do if [ $i -eq $n ]; then v=$s; fi; i=$((i+1)); done; [ -n "$v" ] || v=$s\necho $((n+1)) > ${state}\necho "ns.dns.cluster.local. hostmaster.cluster.local. $v 7200 1800 86400 30"\n`,
     { mode: 0o755 },
   );
-  const r = spawnSync('sh', ['-c', renderCoreDnsAwaitSerial(model, { ip: '127.0.0.1' }, serial, tenths)], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  const r = spawnSync('sh', ['-c', renderCoreDnsAwaitSerial(model, { ip: '127.0.0.1' }, serial, tenths)], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  });
   return r.stdout.trim();
 }
 
@@ -32,6 +35,8 @@ describe('renderCoreDnsAwaitSerial', () => {
     expect(run([5], 7, 3)).toBe('served=5');
   });
   it('asks the cluster zone of the model, at the pod address', () => {
-    expect(renderCoreDnsAwaitSerial(model, { ip: '10.244.0.5' }, 42)).toMatch(/dig @10\.244\.0\.5 -p 53 .*SOA '?cluster\.local\.'?/);
+    expect(renderCoreDnsAwaitSerial(model, { ip: '10.244.0.5' }, 42)).toMatch(
+      /dig @10\.244\.0\.5 -p 53 .*SOA '?cluster\.local\.'?/,
+    );
   });
 });

@@ -46,14 +46,32 @@ function model(edge: boolean): LabModel {
       nodes: [{ name: 'node1' }, { name: 'node2' }],
       ...(edge ? { edge: {} } : {}),
       objects: [
-        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', labels: { app: 'a' } }, spec: { containers: [{ name: 'w', image: AG, args: ['netexec'] }] } },
-        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' }, spec: { selector: { app: 'a' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
-        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'h' }, spec: { clusterIP: 'None', selector: { app: 'a' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'a', labels: { app: 'a' } },
+          spec: { containers: [{ name: 'w', image: AG, args: ['netexec'] }] },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'a' },
+          spec: { selector: { app: 'a' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'h' },
+          spec: { clusterIP: 'None', selector: { app: 'a' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+        },
       ],
     } as never,
     { overrides: { dnsServerChoice: 'coredns' } },
   );
-  return { ...m, dnsServer: { requested: 'coredns', server: 'coredns', reason: 'test', image: COREDNS_IMAGE, filesDir: FILES } };
+  return {
+    ...m,
+    dnsServer: { requested: 'coredns', server: 'coredns', reason: 'test', image: COREDNS_IMAGE, filesDir: FILES },
+  };
 }
 
 const withEdge = model(true);
@@ -66,11 +84,19 @@ describe('CoreDNS Corefile', () => {
     const c = renderPodCorefile(withEdge);
     for (const z of coreDnsZoneFiles(withEdge)) {
       const origin = z.origin.slice(0, -1);
-      expect(c).toContain(`${origin}:53 {\n    errors\n    log\n    file /etc/coredns/zones/db.${origin} ${origin} {\n        reload 1s\n    }\n    loadbalance\n    reload\n}`);
+      expect(c).toContain(
+        `${origin}:53 {\n    errors\n    log\n    file /etc/coredns/zones/db.${origin} ${origin} {\n        reload 1s\n    }\n    loadbalance\n    reload\n}`,
+      );
     }
-    expect(coreDnsZoneFiles(withEdge).map((z) => z.origin)).toEqual(['cluster.local.', '244.10.in-addr.arpa.', '96.10.in-addr.arpa.']);
+    expect(coreDnsZoneFiles(withEdge).map((z) => z.origin)).toEqual([
+      'cluster.local.',
+      '244.10.in-addr.arpa.',
+      '96.10.in-addr.arpa.',
+    ]);
     expect(c).toContain(`    forward . ${withEdge.internetDns} {\n        max_concurrent 1000\n    }\n`);
-    expect(c).toMatch(/\.:53 \{\n    errors\n    log\n    health :8080 \{\n        lameduck 5s\n    \}\n    ready :8181\n/);
+    expect(c).toMatch(
+      /\.:53 \{\n    errors\n    log\n    health :8080 \{\n        lameduck 5s\n    \}\n    ready :8181\n/,
+    );
   });
 
   it('without an Internet DNS server refuses other names instead of forwarding anywhere', () => {
@@ -86,7 +112,7 @@ describe('CoreDNS pod files', () => {
   const m = withEdge;
   const p = pod(m);
 
-  it('lives in the pod directory under the lab\'s coredns dir, mounted read-only at /etc/coredns', () => {
+  it("lives in the pod directory under the lab's coredns dir, mounted read-only at /etc/coredns", () => {
     expect(coreDnsPodDir(m, p)).toBe(`${FILES}/${p.name}`);
     expect(coreDnsBinds(m, p)).toEqual([`${FILES}/${p.name}:/etc/coredns:ro`]);
     const { dnsServer, ...bare } = m;
@@ -96,7 +122,12 @@ describe('CoreDNS pod files', () => {
 
   it('renders the Corefile and every zone with the given serial in its SOA', () => {
     const files = renderCoreDnsFiles(m, p, eps(m), 777001);
-    expect(Object.keys(files)).toEqual(['Corefile', 'zones/db.cluster.local', 'zones/db.244.10.in-addr.arpa', 'zones/db.96.10.in-addr.arpa']);
+    expect(Object.keys(files)).toEqual([
+      'Corefile',
+      'zones/db.cluster.local',
+      'zones/db.244.10.in-addr.arpa',
+      'zones/db.96.10.in-addr.arpa',
+    ]);
     expect(files.Corefile).toBe(renderPodCorefile(m));
     for (const [rel, text] of Object.entries(files).filter(([k]) => k.startsWith('zones/'))) {
       expect(text).not.toContain(String(SERIAL_TOKEN));
@@ -110,7 +141,12 @@ describe('CoreDNS pod files', () => {
 
   it('only ready endpoints are in the headless/pod records it serves (readiness is respected)', () => {
     const a = m.pods.find((x) => x.name === 'a')!;
-    const none = renderCoreDnsFiles(m, p, computeEndpoints(m, () => false), 5);
+    const none = renderCoreDnsFiles(
+      m,
+      p,
+      computeEndpoints(m, () => false),
+      5,
+    );
     const all = renderCoreDnsFiles(m, p, eps(m), 5);
     expect(all['zones/db.cluster.local']).toContain(`h.default.svc.cluster.local. 30 IN A ${a.ip}`);
     expect(none['zones/db.cluster.local']).not.toContain(`h.default.svc.cluster.local. 30 IN A ${a.ip}`);
@@ -126,7 +162,9 @@ describe('CoreDNS pod files', () => {
     expect(s).not.toMatch(/knot|unbound/);
     // What the heredoc holds, with the serial applied, is what the host file gets.
     const files = renderCoreDnsFiles(m, p, eps(m), 99);
-    const body = s.split(`cat > ${dnsZoneFiles(m, p)[0].path}.new <<'K8S_NETLAB_ZONE_0'\n`)[1].split('\nK8S_NETLAB_ZONE_0\n')[0];
+    const body = s
+      .split(`cat > ${dnsZoneFiles(m, p)[0].path}.new <<'K8S_NETLAB_ZONE_0'\n`)[1]
+      .split('\nK8S_NETLAB_ZONE_0\n')[0];
     expect(applySerial(body + '\n', 99)).toBe(files['zones/db.cluster.local']);
   });
 
@@ -136,7 +174,10 @@ describe('CoreDNS pod files', () => {
     const text = `x. 5 IN SOA ns.x. h.x. ${SERIAL_TOKEN} 7200 1800 86400 5\nx. 5 IN TXT "${SERIAL_TOKEN}"\n`;
     const run = async (candidate: number) => {
       writeFileSync(`${zone}.new`, text);
-      const r = await execa('bash', ['-c', ['set -eu', ...renderSerialSwap(dir, [zone], candidate), 'echo "serial=$s"'].join('\n')]);
+      const r = await execa('bash', [
+        '-c',
+        ['set -eu', ...renderSerialSwap(dir, [zone], candidate), 'echo "serial=$s"'].join('\n'),
+      ]);
       return Number(/serial=(\d+)/.exec(r.stdout)![1]);
     };
     expect(await run(100)).toBe(100);
@@ -155,7 +196,12 @@ describe('CoreDNS pod files', () => {
     expect(wait).not.toContain('8181');
     const out = renderCoreDnsObserve(m, [p]);
     expect(out).toContain(`; then echo ${p.netns} 1; else echo ${p.netns} 0; fi`);
-    expect(parseCoreDnsObserve(`${p.netns} 1\nother 0\ngarbage\n`)).toEqual(new Map([[p.netns, true], ['other', false]]));
+    expect(parseCoreDnsObserve(`${p.netns} 1\nother 0\ngarbage\n`)).toEqual(
+      new Map([
+        [p.netns, true],
+        ['other', false],
+      ]),
+    );
   });
 });
 
@@ -171,11 +217,29 @@ describe('CoreDNS readiness check, run by sh against a fake dig', () => {
       const kind = answers(z.origin);
       const status = kind === 'servfail' ? 'SERVFAIL' : 'NOERROR';
       const flags = kind === 'aa' ? 'qr aa' : 'qr rd ra';
-      const answer = kind === 'servfail' ? '' : `${z.origin}\t\t30\tIN\tSOA\tns.dns.cluster.local. hostmaster.cluster.local. 7 7200 1800 86400 30`;
+      const answer =
+        kind === 'servfail'
+          ? ''
+          : `${z.origin}\t\t30\tIN\tSOA\tns.dns.cluster.local. hostmaster.cluster.local. 7 7200 1800 86400 30`;
       return `  ${z.origin}) printf '%s\\n' ';; ->>HEADER<<- opcode: QUERY, status: ${status}, id: 1' ';; flags: ${flags}; QUERY: 1, ANSWER: 1' '${answer}' ;;`;
     });
-    writeFileSync(dig, ['#!/bin/sh', 'for a in "$@"; do z=$a; case $a in *.) break ;; esac; done', 'case "$z" in', ...byZone, '  *) exit 9 ;;', 'esac', ''].join('\n'), { mode: 0o755 });
-    const r = spawnSync('sh', ['-c', renderCoreDnsObserve(m, [p])], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8' });
+    writeFileSync(
+      dig,
+      [
+        '#!/bin/sh',
+        'for a in "$@"; do z=$a; case $a in *.) break ;; esac; done',
+        'case "$z" in',
+        ...byZone,
+        '  *) exit 9 ;;',
+        'esac',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const r = spawnSync('sh', ['-c', renderCoreDnsObserve(m, [p])], {
+      env: { PATH: `${dir}:/usr/bin:/bin` },
+      encoding: 'utf8',
+    });
     return r.stdout.trim();
   }
   it('ready when every zone answers its SOA authoritatively', () => {
@@ -204,7 +268,7 @@ describe('CoreDNS container spec', () => {
     expect(spec.name).toBe(`k8s-netlab-cdns-pod-kube-system-${p.name}`);
   });
 
-  it('least privilege: no added capabilities, Docker\'s default seccomp/AppArmor, no host PID, no sysctls', () => {
+  it("least privilege: no added capabilities, Docker's default seccomp/AppArmor, no host PID, no sysctls", () => {
     expect(spec.privileges).toEqual({ capDrop: [], capAdd: [], securityOpt: [] });
     expect(spec.pidHost).toBeUndefined();
     expect(spec.sysctls).toEqual({});
@@ -215,7 +279,12 @@ describe('CoreDNS container spec', () => {
   it('reaches the engine with network none, the read-only bind and nothing privileged', async () => {
     created.length = 0;
     await createAndStart(spec);
-    const o = created[0] as { Image: string; Cmd: string[]; Labels: Record<string, string>; HostConfig: Record<string, unknown> };
+    const o = created[0] as {
+      Image: string;
+      Cmd: string[];
+      Labels: Record<string, string>;
+      HostConfig: Record<string, unknown>;
+    };
     expect(o.Image).toBe(COREDNS_IMAGE);
     expect(o.Cmd).toEqual(['-conf', '/etc/coredns/Corefile']);
     expect(o.Labels).toMatchObject({ [LABEL_LAB]: 'cdns', [LABEL_ROLE]: 'pod' });

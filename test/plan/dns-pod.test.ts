@@ -1,6 +1,14 @@
 import { resolveTopology } from '../../src/topology/resolve';
 import { computeEndpoints } from '../../src/proxy/endpoints';
-import { clockSerial, dnsDir, dnsOrigins, renderDnsStart, renderDnsSync, renderPodUnboundConf, SERIAL_TOKEN } from '../../src/plan/dns-pod';
+import {
+  clockSerial,
+  dnsDir,
+  dnsOrigins,
+  renderDnsStart,
+  renderDnsSync,
+  renderPodUnboundConf,
+  SERIAL_TOKEN,
+} from '../../src/plan/dns-pod';
 import { renderObservePods, renderPodsOnNode } from '../../src/plan/pod';
 import { podResolvConf, renderPodResolvConf, resolvOptions } from '../../src/plan/resolv';
 import { containerPodSpec, renderAttachNetns, renderContainerPodNetwork } from '../../src/plan/container-pod';
@@ -12,9 +20,24 @@ function model(over: Record<string, unknown> = {}): LabModel {
     name: 'd',
     nodes: [{ name: 'node1' }, { name: 'node2' }],
     objects: [
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', labels: { app: 'a' } }, spec: { containers: [{ name: 'w', image: AG, args: ['netexec'] }] } },
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'box' }, spec: { nodeName: 'node2', containers: [{ name: 'box', image: 'busybox:1.36', args: ['sleep', '3600'] }] } },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' }, spec: { selector: { app: 'a' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'a', labels: { app: 'a' } },
+        spec: { containers: [{ name: 'w', image: AG, args: ['netexec'] }] },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'box' },
+        spec: { nodeName: 'node2', containers: [{ name: 'box', image: 'busybox:1.36', args: ['sleep', '3600'] }] },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'a' },
+        spec: { selector: { app: 'a' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+      },
     ],
     ...over,
   } as never);
@@ -31,8 +54,12 @@ describe('DNS pod plan', () => {
 
   it('starts knotd and unbound in the pod netns, each only when not running', () => {
     const lines = renderDnsStart(dns, c).join('\n');
-    expect(lines).toMatch(/if ! \{ \[ -e \S+coredns\.knotd\.pid \].*setsid nsenter --uts=\S+ ip netns exec kube-system\.coredns-\S+ setpriv --bounding-set=-sys_admin -- knotd -c \S+\/dns\/knot\.conf/);
-    expect(lines).toMatch(/setsid nsenter --uts=\S+ ip netns exec kube-system\.coredns-\S+ setpriv --bounding-set=-sys_admin -- unbound -d -c \S+\/dns\/unbound\.conf/);
+    expect(lines).toMatch(
+      /if ! \{ \[ -e \S+coredns\.knotd\.pid \].*setsid nsenter --uts=\S+ ip netns exec kube-system\.coredns-\S+ setpriv --bounding-set=-sys_admin -- knotd -c \S+\/dns\/knot\.conf/,
+    );
+    expect(lines).toMatch(
+      /setsid nsenter --uts=\S+ ip netns exec kube-system\.coredns-\S+ setpriv --bounding-set=-sys_admin -- unbound -d -c \S+\/dns\/unbound\.conf/,
+    );
     // Node start script: the DNS pod's servers start and it waits for knot + unbound readiness.
     const node = m.nodes.find((n) => n.name === dns.node)!;
     expect(renderPodsOnNode(m, node).join('\n')).toMatch(/knotc -s \S+knot\.sock -t 1 status/);
@@ -40,12 +67,20 @@ describe('DNS pod plan', () => {
   });
 
   it('sync script writes zones with a serial above the served one, then reloads knot', () => {
-    const s = renderDnsSync(m, dns, c, computeEndpoints(m, () => true), { serial: 1234 });
+    const s = renderDnsSync(
+      m,
+      dns,
+      c,
+      computeEndpoints(m, () => true),
+      { serial: 1234 },
+    );
     expect(s).toContain(`${dnsDir(dns)}/zones/db.cluster.local.new`);
     expect(s).toContain(`a.default.svc.cluster.local. 30 IN A ${m.services[0].clusterIP}`);
     expect(s).toContain(`IN SOA ns.dns.cluster.local. hostmaster.cluster.local. ${SERIAL_TOKEN} 7200 1800 86400 30`);
     expect(s).toMatch(/s=1234\nif \[ "\$s" -le "\$prev" \]; then s=\$\(\(prev \+ 1\)\); fi/);
-    expect(s).toMatch(/knotc -s \S+knot\.sock -b zone-reload cluster\.local\. 244\.10\.in-addr\.arpa\. 96\.10\.in-addr\.arpa\./);
+    expect(s).toMatch(
+      /knotc -s \S+knot\.sock -b zone-reload cluster\.local\. 244\.10\.in-addr\.arpa\. 96\.10\.in-addr\.arpa\./,
+    );
     expect(s).toContain('flock 9');
   });
 
@@ -70,17 +105,29 @@ describe('pod resolv.conf', () => {
   const m = model();
   const a = m.pods.find((p) => p.name === 'a')!;
   it('ClusterFirst: the DNS VIP, the namespace search list, ndots 5, written for ip netns exec', () => {
-    expect(podResolvConf(m, a)).toBe('search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+    expect(podResolvConf(m, a)).toBe(
+      'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n',
+    );
     expect(renderPodResolvConf(m, a).join('\n')).toContain(`> /etc/netns/${a.netns}/resolv.conf`);
-    expect(renderPodsOnNode(m, m.nodes.find((n) => n.name === a.node)!).join('\n')).toContain(`/etc/netns/${a.netns}/resolv.conf`);
+    expect(renderPodsOnNode(m, m.nodes.find((n) => n.name === a.node)!).join('\n')).toContain(
+      `/etc/netns/${a.netns}/resolv.conf`,
+    );
   });
   it('dnsPolicy None uses dnsConfig only; no cluster DNS leaves the node file', () => {
-    const none = { ...a, dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'], searches: ['x.example'], options: [{ name: 'ndots', value: '1' }] } };
+    const none = {
+      ...a,
+      dnsPolicy: 'None',
+      dnsConfig: { nameservers: ['1.1.1.1'], searches: ['x.example'], options: [{ name: 'ndots', value: '1' }] },
+    };
     expect(podResolvConf(m, none)).toBe('search x.example\nnameserver 1.1.1.1\noptions ndots:1\n');
     expect(podResolvConf({ ...m, cluster: { ...m.cluster, dns: false } }, a)).toBeUndefined();
   });
   it('engine DNS options carry the same lines', () => {
-    expect(resolvOptions(podResolvConf(m, a)!)).toEqual({ servers: ['10.96.0.10'], search: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] });
+    expect(resolvOptions(podResolvConf(m, a)!)).toEqual({
+      servers: ['10.96.0.10'],
+      search: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'],
+      options: ['ndots:5'],
+    });
   });
 });
 
@@ -94,7 +141,14 @@ describe('container pod plan', () => {
   });
   it('engine spec: its image, args as CMD, no network, pod resolv.conf, labelled with lab/role/node', () => {
     const s = containerPodSpec(m, box);
-    expect(s).toMatchObject({ name: 'k8s-netlab-d-pod-default-box', image: 'busybox:1.36', cmd: ['sleep', '3600'], imageCmd: false, role: 'pod', lab: 'd' });
+    expect(s).toMatchObject({
+      name: 'k8s-netlab-d-pod-default-box',
+      image: 'busybox:1.36',
+      cmd: ['sleep', '3600'],
+      imageCmd: false,
+      role: 'pod',
+      lab: 'd',
+    });
     expect(s.privileges).toEqual({ capDrop: [], capAdd: [], securityOpt: [] });
     expect(s.labels).toEqual({ 'k8s-netlab.node': 'node2', 'k8s-netlab.pod': 'default/box' });
     expect(s.dns?.servers).toEqual(['10.96.0.10']);
@@ -103,7 +157,9 @@ describe('container pod plan', () => {
     const attach = renderAttachNetns(box, 4242, 99);
     expect(attach).toContain('exec 3< /proc/4242/ns/net');
     const f = `/run/netns/${box.netns}`;
-    expect(attach).toContain(`nsenter -t 99 -m -p -- sh -c 'mkdir -p /run/netns /run/k8s-netlab/uts && rm -f ${f} /run/k8s-netlab/uts/box && : > ${f} && mount --bind /proc/self/fd/3 ${f} && : > /run/k8s-netlab/uts/box && mount --bind /proc/self/fd/4 /run/k8s-netlab/uts/box'`);
+    expect(attach).toContain(
+      `nsenter -t 99 -m -p -- sh -c 'mkdir -p /run/netns /run/k8s-netlab/uts && rm -f ${f} /run/k8s-netlab/uts/box && : > ${f} && mount --bind /proc/self/fd/3 ${f} && : > /run/k8s-netlab/uts/box && mount --bind /proc/self/fd/4 /run/k8s-netlab/uts/box'`,
+    );
     expect(attach).toContain('exec 4< /proc/4242/ns/uts');
     const net = renderContainerPodNetwork(m, node, box).join('\n');
     expect(net).not.toMatch(/ip netns add/);

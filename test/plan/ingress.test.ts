@@ -33,7 +33,14 @@ describe('ingress container plan', () => {
   });
 
   it('refuses a model with a bad Ingress before rendering', () => {
-    const bad = [{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'x' }, spec: { defaultBackend: { service: { name: 'web-sticky', port: { number: 80 } } } } }];
+    const bad = [
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'x' },
+        spec: { defaultBackend: { service: { name: 'web-sticky', port: { number: 80 } } } },
+      },
+    ];
     expect(() => ingressConfig({ ...model, ingresses: bad })).toThrow(InputErrors);
   });
 

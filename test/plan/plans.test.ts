@@ -38,7 +38,7 @@ describe('node and pod plumbing', () => {
     expect(s).toContain('ip link add cbr0 type bridge');
     expect(s).toContain('ip addr add 10.244.0.1/24 dev cbr0');
   });
-  it('builds a pod: netns, then CNI ADD of loopback and of the node\'s network on eth0 asking for the model\'s address', () => {
+  it("builds a pod: netns, then CNI ADD of loopback and of the node's network on eth0 asking for the model's address", () => {
     const pod = m.pods[0];
     const lines = renderPod(m, m.nodes[0], pod);
     const s = lines.join('\n');
@@ -47,7 +47,10 @@ describe('node and pod plumbing', () => {
     expect(add.command).toBe('ADD');
     expect(add.index).toBeGreaterThan(lines.indexOf('ip netns add pod1'));
     expect(lines[add.index]).toContain('CNI_PATH=/usr/lib/cni');
-    expect(add.items.map((i) => `${i.config} ${i.ifname}`)).toEqual(['/etc/cni/net.d/99-loopback.conf lo', '/etc/cni/net.d/10-kubenet.conflist eth0']);
+    expect(add.items.map((i) => `${i.config} ${i.ifname}`)).toEqual([
+      '/etc/cni/net.d/99-loopback.conf lo',
+      '/etc/cni/net.d/10-kubenet.conflist eth0',
+    ]);
     for (const i of add.items) {
       expect(i.netns).toBe('/run/netns/pod1');
       expect(i.args).toContain('IP=10.244.0.2');
@@ -55,7 +58,11 @@ describe('node and pod plumbing', () => {
     // No hand-made plumbing left: the plugins make the veth, address and routes.
     expect(s).not.toMatch(/ip link add|addr add|route add|master cbr0/);
     // Two containers: two processes in the same namespace.
-    expect(s.match(/setsid nsenter --uts=\/run\/k8s-netlab\/uts\/pod1 ip netns exec pod1 setpriv --bounding-set=-sys_admin -- netexec/g)).toHaveLength(2);
+    expect(
+      s.match(
+        /setsid nsenter --uts=\/run\/k8s-netlab\/uts\/pod1 ip netns exec pod1 setpriv --bounding-set=-sys_admin -- netexec/g,
+      ),
+    ).toHaveLength(2);
   });
   it('runs a localhost-only container bound to 127.0.0.1 and waits for it inside the pod', () => {
     const pod = m.pods[0];
@@ -66,7 +73,7 @@ describe('node and pod plumbing', () => {
     expect(wait).toContain('http://10.244.0.2:8080/healthz');
     expect(wait).toContain('http://127.0.0.1:9090/healthz');
   });
-  it('starts a node\'s pods with one CNI ADD run for all of them, after their namespaces exist', () => {
+  it("starts a node's pods with one CNI ADD run for all of them, after their namespaces exist", () => {
     const lines = renderPodsOnNode(m, m.nodes[0]);
     const batches = cniBatches(lines);
     expect(batches).toHaveLength(1);
@@ -75,7 +82,7 @@ describe('node and pod plumbing', () => {
     for (const p of mine) expect(lines.indexOf(`ip netns add ${p.netns}`)).toBeLessThan(batches[0].index);
     expect(lines.findIndex((l) => l.includes('setsid'))).toBeGreaterThan(batches[0].index);
   });
-  it('places only the node\'s own pods on it', () => {
+  it("places only the node's own pods on it", () => {
     const s = renderPodsOnNode(m, m.nodes[2]).join('\n');
     expect(s).toContain('ip netns add client');
     expect(s).not.toContain('ip netns add pod1');

@@ -1,4 +1,12 @@
-import { containerExtraHosts, podEnter, podHostDomain, podHostname, renderEtcHosts, renderPodIdentity, utsPath } from '../../src/plan/pod-identity';
+import {
+  containerExtraHosts,
+  podEnter,
+  podHostDomain,
+  podHostname,
+  renderEtcHosts,
+  renderPodIdentity,
+  utsPath,
+} from '../../src/plan/pod-identity';
 import { renderPod, renderPodDelete } from '../../src/plan/pod';
 import { fixtureModel } from '../fixtures/model';
 
@@ -18,11 +26,20 @@ describe('pod identity (kubelet: hostname, UTS namespace, /etc/hosts)', () => {
     expect(renderEtcHosts(m, pod)).toBe(
       `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n${pod.ip}\t${pod.name}\n`,
     );
-    const db = { ...pod, namespace: 'team-a', hostname: 'db-0', subdomain: 'db', hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar.local'] }] };
+    const db = {
+      ...pod,
+      namespace: 'team-a',
+      hostname: 'db-0',
+      subdomain: 'db',
+      hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar.local'] }],
+    };
     const text = renderEtcHosts(m, db);
     expect(text).toContain(`${pod.ip}\tdb-0.db.team-a.svc.cluster.local\tdb-0\n`);
     expect(text.endsWith('\n# Entries added by HostAliases.\n10.1.2.3\tfoo.local\tbar.local\n')).toBe(true);
-    expect(containerExtraHosts(m, db)).toEqual([`db-0.db.team-a.svc.cluster.local db-0:${pod.ip}`, 'foo.local bar.local:10.1.2.3']);
+    expect(containerExtraHosts(m, db)).toEqual([
+      `db-0.db.team-a.svc.cluster.local db-0:${pod.ip}`,
+      'foo.local bar.local:10.1.2.3',
+    ]);
   });
   it('a process pod gets a UTS namespace held open by the node, set to its hostname; its processes run in it', () => {
     const lines = renderPod(m, m.nodes[0], pod);
@@ -32,7 +49,9 @@ describe('pod identity (kubelet: hostname, UTS namespace, /etc/hosts)', () => {
     expect(starts.length).toBe(pod.containers.length);
     for (const s of starts) expect(s).toContain(`setsid ${podEnter(pod).join(' ')} `);
     // The namespace is made before any container starts.
-    expect(lines.findIndex((l) => l.startsWith('unshare --uts'))).toBeLessThan(lines.findIndex((l) => l.includes('setsid')));
+    expect(lines.findIndex((l) => l.startsWith('unshare --uts'))).toBeLessThan(
+      lines.findIndex((l) => l.includes('setsid')),
+    );
     expect(renderPodIdentity(m, pod)[0]).toBe(`mkdir -p /run/k8s-netlab/uts && : > ${utsPath(pod)}`);
     expect(renderPodDelete(m, pod)).toContain(`umount ${utsPath(pod)} 2>/dev/null || true`);
   });

@@ -19,9 +19,17 @@ describe('resolv.conf options', () => {
     expect(p[0].hint).toBeTruthy();
   });
   it('whitespace, control characters or ":" in the name are refused; ordinary options pass', () => {
-    expect(podDnsProblems({ dnsConfig: { options: [{ name: 'ndots\nnameserver 6.6.6.6' }] } })[0].field).toBe('spec.dnsConfig.options[0].name');
-    expect(podDnsProblems({ dnsConfig: { options: [{ name: 'a b' }, { name: 'x:y' }, { name: 'edns0\t' }] } })).toHaveLength(3);
-    expect(podDnsProblems({ dnsConfig: { options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }, { name: 'timeout', value: '1' }] } })).toEqual([]);
+    expect(podDnsProblems({ dnsConfig: { options: [{ name: 'ndots\nnameserver 6.6.6.6' }] } })[0].field).toBe(
+      'spec.dnsConfig.options[0].name',
+    );
+    expect(
+      podDnsProblems({ dnsConfig: { options: [{ name: 'a b' }, { name: 'x:y' }, { name: 'edns0\t' }] } }),
+    ).toHaveLength(3);
+    expect(
+      podDnsProblems({
+        dnsConfig: { options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }, { name: 'timeout', value: '1' }] },
+      }),
+    ).toEqual([]);
   });
   it('from a topology file: exit 2 with the field path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'strings-'));
@@ -50,7 +58,8 @@ describe('nginx hosts and paths', () => {
   it('refuses what would end a directive or a block, or start a new line', () => {
     for (const p of ['/a;return 200', '/a"b', '/a b', '/a\nlocation', '/a{', '/a}', '/a\\b'])
       expect(pathProblem(p)).toMatch(/holds characters|must not/);
-    for (const h of ['a.com;', 'a.com\nserver_name x', 'a com', 'a"b.com', 'a{.com']) expect(hostProblem(h)).toBeDefined();
+    for (const h of ['a.com;', 'a.com\nserver_name x', 'a com', 'a"b.com', 'a{.com'])
+      expect(hostProblem(h)).toBeDefined();
     expect(pathProblem('/api/v1')).toBeUndefined();
     expect(hostProblem('web.example.com')).toBeUndefined();
   });

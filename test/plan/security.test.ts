@@ -10,7 +10,9 @@ describe('capability table per role', () => {
     }
   });
   it('only nodes and the attach helper hold SYS_ADMIN; VPC, gateway, Internet host and LB have NET_ADMIN/NET_RAW beyond the base', () => {
-    const withSysAdmin = (Object.keys(ROLE_CAPS) as Array<keyof typeof ROLE_CAPS>).filter((r) => roleCaps(r).includes('SYS_ADMIN'));
+    const withSysAdmin = (Object.keys(ROLE_CAPS) as Array<keyof typeof ROLE_CAPS>).filter((r) =>
+      roleCaps(r).includes('SYS_ADMIN'),
+    );
     expect(withSysAdmin).toEqual(['node']);
     for (const r of ['vpc', 'igw', 'internet', 'lb'] as const) {
       expect(roleCaps(r).filter((c) => !(c in BASE_CAPS))).toEqual(['NET_ADMIN']);
@@ -21,7 +23,18 @@ describe('capability table per role', () => {
   });
   it('nothing dangerous is ever granted', () => {
     for (const role of [...Object.keys(ROLE_CAPS), 'helper'] as Array<keyof typeof ROLE_CAPS>)
-      for (const c of ['SYS_MODULE', 'SYS_PTRACE', 'SYS_RAWIO', 'DAC_READ_SEARCH', 'SYS_BOOT', 'SYS_TIME', 'MKNOD', 'BPF', 'PERFMON']) expect(roleCaps(role)).not.toContain(c);
+      for (const c of [
+        'SYS_MODULE',
+        'SYS_PTRACE',
+        'SYS_RAWIO',
+        'DAC_READ_SEARCH',
+        'SYS_BOOT',
+        'SYS_TIME',
+        'MKNOD',
+        'BPF',
+        'PERFMON',
+      ])
+        expect(roleCaps(role)).not.toContain(c);
   });
   it('container pods (user images) keep the engine defaults untouched', () => {
     expect(privilegesFor('pod')).toEqual({ capDrop: [], capAdd: [], securityOpt: [] });
@@ -46,6 +59,7 @@ describe('AppArmor per role', () => {
   it('only the roles that mount or write /proc/sys/net at run time are unconfined', () => {
     expect(privilegesFor('internet').securityOpt).toEqual([]);
     expect(privilegesFor('ingress').securityOpt).toEqual([]);
-    for (const r of ['node', 'vpc', 'igw', 'lb', 'helper'] as const) expect(privilegesFor(r).securityOpt).toEqual(['apparmor=unconfined']);
+    for (const r of ['node', 'vpc', 'igw', 'lb', 'helper'] as const)
+      expect(privilegesFor(r).securityOpt).toEqual(['apparmor=unconfined']);
   });
 });

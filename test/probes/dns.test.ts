@@ -1,6 +1,13 @@
 import { loadTopology } from '../../src/topology/load';
 import { computeEndpoints } from '../../src/proxy/endpoints';
-import { dnsChecks, dnsClients, dnsPath, parseConntrackDnat, renderDigScript, splitDigOutputs } from '../../src/probes/dns';
+import {
+  dnsChecks,
+  dnsClients,
+  dnsPath,
+  parseConntrackDnat,
+  renderDigScript,
+  splitDigOutputs,
+} from '../../src/probes/dns';
 import { expectedAnswer } from '../../src/probes/dns-oracle';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -21,12 +28,22 @@ describe('dns probe: choices', () => {
     const client = dnsClients(m)[1];
     const checks = dnsChecks(m, client);
     const whats = checks.map((c) => c.what).join('\n');
-    for (const re of [/^service A /m, /^SRV /m, /^headless A /m, /^headless SRV /m, /^PTR of VIP 10\.96\.0\.10/m, /^ExternalName CNAME /m, /^pod A /m, /^hostname A /m]) expect(whats).toMatch(re);
+    for (const re of [
+      /^service A /m,
+      /^SRV /m,
+      /^headless A /m,
+      /^headless SRV /m,
+      /^PTR of VIP 10\.96\.0\.10/m,
+      /^ExternalName CNAME /m,
+      /^pod A /m,
+      /^hostname A /m,
+    ])
+      expect(whats).toMatch(re);
     const headless = checks.find((c) => c.what.startsWith('headless A'))!;
     expect(headless).toMatchObject({ ask: 'db', search: true, fqdn: 'db.team-a.svc.cluster.local.' });
     const script = renderDigScript(checks);
-    expect(script).toContain("dig +notcp +search +noall +comments +answer +time=2 +tries=2 db A");
-    expect(script).toContain("dig +tcp +search +noall +comments +answer +time=2 +tries=2 db A");
+    expect(script).toContain('dig +notcp +search +noall +comments +answer +time=2 +tries=2 db A');
+    expect(script).toContain('dig +tcp +search +noall +comments +answer +time=2 +tries=2 db A');
   });
   it('parses conntrack DNAT entries of the VIP', () => {
     const out = [
@@ -42,22 +59,47 @@ describe('dns probe: choices', () => {
 });
 
 /** A fake lab answering from the rendered zones: the probe must pass on right answers and fail on wrong ones. */
-function fakeRunner(mutate: (answer: string) => string, ctIp?: string, notReady: string[] = [], serveNotReady = false, model = m): ProbeRunner {
+function fakeRunner(
+  mutate: (answer: string) => string,
+  ctIp?: string,
+  notReady: string[] = [],
+  serveNotReady = false,
+  model = m,
+): ProbeRunner {
   const dns = model.pods.filter((p) => p.namespace === 'kube-system');
   // The fake server serves the lab's rendered zones: right when they agree with the spec, wrong when tampered.
-  const zones = renderDnsZones(model, dns[0], computeEndpoints(model, (p) => serveNotReady || !notReady.includes(p.ip)));
-  const res = (stdout: string): ExecResult => ({ container: 'x', command: 'sh', exitCode: 0, stdout, stderr: '', failed: false });
+  const zones = renderDnsZones(
+    model,
+    dns[0],
+    computeEndpoints(model, (p) => serveNotReady || !notReady.includes(p.ip)),
+  );
+  const res = (stdout: string): ExecResult => ({
+    container: 'x',
+    command: 'sh',
+    exitCode: 0,
+    stdout,
+    stderr: '',
+    failed: false,
+  });
   return {
     async run() {
       return res('');
     },
     async sh(t, script) {
       // Readiness, observed live: every endpoint answers /healthz unless the test says otherwise.
-      if (script.includes('/healthz')) return res([...script.matchAll(/echo '?([0-9.]+)'?(?:;|$)/gm)].map((x) => x[1]).filter((ip) => !notReady.includes(ip)).join('\n'));
+      if (script.includes('/healthz'))
+        return res(
+          [...script.matchAll(/echo '?([0-9.]+)'?(?:;|$)/gm)]
+            .map((x) => x[1])
+            .filter((ip) => !notReady.includes(ip))
+            .join('\n'),
+        );
       if (script.startsWith('conntrack')) {
         const ip = t.id && /-s (\S+)/.exec(script)![1];
         const to = ctIp ?? dns[0].ip;
-        return res(`udp 17 29 src=${ip} dst=10.96.0.10 sport=1 dport=53 src=${to} dst=${ip} sport=53 dport=1\ntcp 6 100 TIME_WAIT src=${ip} dst=10.96.0.10 sport=2 dport=53 src=${to} dst=${ip} sport=53 dport=2\n`);
+        return res(
+          `udp 17 29 src=${ip} dst=10.96.0.10 sport=1 dport=53 src=${to} dst=${ip} sport=53 dport=1\ntcp 6 100 TIME_WAIT src=${ip} dst=10.96.0.10 sport=2 dport=53 src=${to} dst=${ip} sport=53 dport=2\n`,
+        );
       }
       // dig: answer each question from the zone records as dig would print them.
       const out: string[] = [];
@@ -69,8 +111,16 @@ function fakeRunner(mutate: (answer: string) => string, ctIp?: string, notReady:
         const client = dnsClients(model).find((c) => t.id.endsWith(c.name))!;
         const check = dnsChecks(model, client).find((c) => c.ask === d[1].replace(/^'|'$/g, '') && c.type === d[2])!;
         const text = Object.values(zones).join('\n');
-        const recs = text.split('\n').filter((l) => l.startsWith(`${check.fqdn} `) && (l.includes(` IN ${check.type} `) || l.includes(' IN CNAME ')));
-        out.push(mutate(`;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 1\n;; flags: qr aa rd; QUERY: 1, ANSWER: ${recs.length}\n;; ANSWER SECTION:\n${recs.join('\n')}`));
+        const recs = text
+          .split('\n')
+          .filter(
+            (l) => l.startsWith(`${check.fqdn} `) && (l.includes(` IN ${check.type} `) || l.includes(' IN CNAME ')),
+          );
+        out.push(
+          mutate(
+            `;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 1\n;; flags: qr aa rd; QUERY: 1, ANSWER: ${recs.length}\n;; ANSWER SECTION:\n${recs.join('\n')}`,
+          ),
+        );
       }
       return res(out.join('\n') + '\n');
     },
@@ -97,7 +147,7 @@ describe('dns probe: verdicts', () => {
     expect(nodnat.reason).toMatch(/DNAT'd to non-DNS addresses: 10\.244\.9\.9/);
   });
   it('splits dig outputs by marker', () => {
-    expect([...splitDigOutputs("@@ 0 +tcp\nA\n@@ 1 +notcp\nB\n").entries()]).toEqual([
+    expect([...splitDigOutputs('@@ 0 +tcp\nA\n@@ 1 +notcp\nB\n').entries()]).toEqual([
       ['0 +tcp', 'A\n'],
       ['1 +notcp', 'B\n\n'],
     ]);
@@ -115,29 +165,47 @@ describe('dns probe: expected answers come from the spec, the model and live rea
     const r = await dnsPath.probes(m)[0].run(fakeRunner((a) => a, undefined, [db[0].ip], true));
     expect(r.verdict).toBe('fail');
     expect(r.reason).toContain('db.team-a.svc.cluster.local. A (+notcp): expected NOERROR A ');
-    expect(r.reason).toMatch(new RegExp(`served NOERROR .*A ${db[0].ip.replace(/\./g, '\\.')}.*unexpected A ${db[0].ip.replace(/\./g, '\\.')}`));
+    expect(r.reason).toMatch(
+      new RegExp(
+        `served NOERROR .*A ${db[0].ip.replace(/\./g, '\\.')}.*unexpected A ${db[0].ip.replace(/\./g, '\\.')}`,
+      ),
+    );
     expect(r.reason).toMatch(/_http\._tcp\.db\.team-a\.svc\.cluster\.local\. SRV .*unexpected SRV/);
   });
   it('publishNotReadyAddresses: the not-ready backend stays in A and SRV', () => {
-    const pub = { ...m, services: m.services.map((s) => (s.name === 'db' ? { ...s, publishNotReadyAddresses: true } : s)) };
+    const pub = {
+      ...m,
+      services: m.services.map((s) => (s.name === 'db' ? { ...s, publishNotReadyAddresses: true } : s)),
+    };
     const notReady = (p: { ip: string }) => p.ip !== db[0].ip;
     const a = expectedAnswer(pub, notReady, 'db.team-a.svc.cluster.local', 'A')!;
     expect(a.answers.map((x) => x.data)).toContain(db[0].ip);
-    expect(expectedAnswer(m, notReady, 'db.team-a.svc.cluster.local', 'A')!.answers.map((x) => x.data)).not.toContain(db[0].ip);
+    expect(expectedAnswer(m, notReady, 'db.team-a.svc.cluster.local', 'A')!.answers.map((x) => x.data)).not.toContain(
+      db[0].ip,
+    );
     const srv = expectedAnswer(pub, notReady, '_http._tcp.db.team-a.svc.cluster.local', 'SRV')!;
     expect(srv.answers).toHaveLength(3);
     expect(srv.answers.map((x) => x.data)).toContain('8080 db-0.db.team-a.svc.cluster.local.');
   });
   it('no ready endpoint: NXDOMAIN (spec 2.4.1); the kubernetes Service on the first service address', () => {
-    expect(expectedAnswer(m, () => false, 'db.team-a.svc.cluster.local.', 'A')).toEqual({ status: 'NXDOMAIN', answers: [] });
-    expect(expectedAnswer(m, () => true, 'kubernetes.default.svc.cluster.local.', 'A')!.answers).toEqual([{ type: 'A', data: '10.96.0.1' }]);
-    expect(expectedAnswer(m, () => true, 'dns-version.cluster.local.', 'TXT')!.answers).toEqual([{ type: 'TXT', data: '1.1.0' }]);
+    expect(expectedAnswer(m, () => false, 'db.team-a.svc.cluster.local.', 'A')).toEqual({
+      status: 'NXDOMAIN',
+      answers: [],
+    });
+    expect(expectedAnswer(m, () => true, 'kubernetes.default.svc.cluster.local.', 'A')!.answers).toEqual([
+      { type: 'A', data: '10.96.0.1' },
+    ]);
+    expect(expectedAnswer(m, () => true, 'dns-version.cluster.local.', 'TXT')!.answers).toEqual([
+      { type: 'TXT', data: '1.1.0' },
+    ]);
   });
   it('one wrong A record in the served zone fails the probe, naming it', async () => {
     const web = m.services.find((s) => s.name === 'web' && s.namespace === 'default')!;
     const r = await dnsPath.probes(m)[0].run(fakeRunner((a) => a.replace(`IN A ${web.clusterIP}`, 'IN A 10.96.7.7')));
     expect(r.verdict).toBe('fail');
-    expect(r.reason).toContain(`web.default.svc.cluster.local. A (+notcp): expected NOERROR A ${web.clusterIP}, served NOERROR A 10.96.7.7`);
+    expect(r.reason).toContain(
+      `web.default.svc.cluster.local. A (+notcp): expected NOERROR A ${web.clusterIP}, served NOERROR A 10.96.7.7`,
+    );
   });
   it('fails when nothing answers at all', async () => {
     const r = await dnsPath.probes(m)[0].run(fakeRunner(() => ';; connection timed out; no servers could be reached'));

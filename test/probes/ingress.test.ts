@@ -17,7 +17,8 @@ function runner(route: (host: string, path: string) => string, xff = '198.51.100
   });
 }
 
-const right = (host: string, _p: string) => (host === 'web.example.com' ? pod('web') : host.endsWith('.apps.example.com') ? pod('api') : pod('fallback'));
+const right = (host: string, _p: string) =>
+  host === 'web.example.com' ? pod('web') : host.endsWith('.apps.example.com') ? pod('api') : pod('fallback');
 
 describe('ingress-to-service probes', () => {
   const probes = ingressToService.probes(model);
@@ -39,7 +40,9 @@ describe('ingress-to-service probes', () => {
     expect(res.filter((x) => !x.ok)).toEqual([]);
     expect(res[0].evidence.expected).toMatchObject({ host: 'web.example.com', xForwardedFor: '198.51.100.10' });
     expect(res[0].evidence.observed).toMatchObject({ answeredBy: pod('web'), xForwardedFor: '198.51.100.10' });
-    expect(r.calls.some((c) => c.includes('-H Host: probe.apps.example.com') && c.endsWith('http://203.0.113.200/hostname'))).toBe(true);
+    expect(
+      r.calls.some((c) => c.includes('-H Host: probe.apps.example.com') && c.endsWith('http://203.0.113.200/hostname')),
+    ).toBe(true);
   });
 
   it('fails when a host/path reaches the wrong service', async () => {

@@ -24,7 +24,7 @@ describe('localhost-nodeport probe', () => {
   const svc = ipt.services.find((s) => s.name === svcName)!;
   const pod = ipt.pods.find((x) => Object.entries(svc.selector!).every(([k, v]) => x.labels[k] === v))!;
 
-  it('iptables: passes when a backend answers and saw one of the node\'s addresses', async () => {
+  it("iptables: passes when a backend answers and saw one of the node's addresses", async () => {
     const r = fakeRunner((_t, cmd) => (cmd.includes('/hostname') ? curlOut(pod.name) : curlOut(`${node1.ip}:41234`)));
     const res = await p.run(r);
     expect(res.reason).toBeUndefined();
@@ -37,7 +37,9 @@ describe('localhost-nodeport probe', () => {
     const hang = await p.run(fakeRunner(() => ({ stdout: '\n__CURL__ 000 :', exitCode: 28 })));
     expect(hang.ok).toBe(false);
     expect(hang.reason).toMatch(/timed out/);
-    const unmasq = await p.run(fakeRunner((_t, cmd) => (cmd.includes('/hostname') ? curlOut(pod.name) : curlOut('127.0.0.1:5555'))));
+    const unmasq = await p.run(
+      fakeRunner((_t, cmd) => (cmd.includes('/hostname') ? curlOut(pod.name) : curlOut('127.0.0.1:5555'))),
+    );
     expect(unmasq.ok).toBe(false);
     expect(unmasq.reason).toMatch(/not masqueraded/);
     const empty = await p.run(fakeRunner(() => ({ stdout: '', exitCode: 0 })));

@@ -23,7 +23,10 @@ function world(src: string, f: Fake) {
   return fakeRunner((t: Target, cmd: string) => {
     if (cmd.includes('python3 - ')) {
       if (f.reachOut !== undefined) return { stdout: f.reachOut };
-      const specs = cmd.split('<<')[0].split(' ').filter((s) => /^\d+\.\d+\.\d+\.\d+:\d+\/(tcp|udp)$/.test(s));
+      const specs = cmd
+        .split('<<')[0]
+        .split(' ')
+        .filter((s) => /^\d+\.\d+\.\d+\.\d+:\d+\/(tcp|udp)$/.test(s));
       return {
         stdout: specs
           .map((s) => {
@@ -43,7 +46,14 @@ function world(src: string, f: Fake) {
         .filter((d) => d.node === t.id)
         .flatMap((d) =>
           [80, 81].flatMap((port) =>
-            ['TCP', 'UDP'].filter((proto) => f.dropped(`${d.namespace}/${d.name}`, port, proto)).map((proto) => ({ elem: { val: { concat: [pod(src).ip, d.ip, proto.toLowerCase(), port] }, counter: { packets: 1, bytes: 60 } } })),
+            ['TCP', 'UDP']
+              .filter((proto) => f.dropped(`${d.namespace}/${d.name}`, port, proto))
+              .map((proto) => ({
+                elem: {
+                  val: { concat: [pod(src).ip, d.ip, proto.toLowerCase(), port] },
+                  counter: { packets: 1, bytes: 60 },
+                },
+              })),
           ),
         );
       return { stdout: JSON.stringify({ nftables: [{ set: { name: 'drops-ingress', elem: elems } }] }) };
@@ -71,7 +81,11 @@ describe('network-policy probe', () => {
     expect(r.reason).toBeUndefined();
     expect(r.verdict).toBe('pass');
     const cells = r.evidence.observed.cells as Array<{ to: string; verdict: string; droppedAt?: string }>;
-    expect(cells.filter((c) => c.verdict === 'denied').map((c) => c.to)).toEqual(Array(12).fill(0).map((_, i) => ['x/a', 'x/b', 'x/c'][Math.floor(i / 4)]));
+    expect(cells.filter((c) => c.verdict === 'denied').map((c) => c.to)).toEqual(
+      Array(12)
+        .fill(0)
+        .map((_, i) => ['x/a', 'x/b', 'x/c'][Math.floor(i / 4)]),
+    );
     expect(cells.find((c) => c.verdict === 'denied')!.droppedAt).toBe('node1 ingress (1 pkt)');
     const table = renderNetpolMatrix([r]).join('\n');
     expect(table).toMatch(/y\/a +X +X +X +\. +\. +\. +\. +\. +\./);
@@ -83,14 +97,23 @@ describe('network-policy probe', () => {
     const f = truthful('y/a');
     const r = await probeOf('y/a').run(world('y/a', { ...f, dropped: () => false }));
     expect(r.verdict).toBe('fail');
-    expect(r.reason).toMatch(/12 of 36 cells differ: x\/a 80\/TCP: expected denied \(x\/default-deny-ingress\), observed unconfirmed \(TimeoutError timed out; no policy drop counted\)/);
+    expect(r.reason).toMatch(
+      /12 of 36 cells differ: x\/a 80\/TCP: expected denied \(x\/default-deny-ingress\), observed unconfirmed \(TimeoutError timed out; no policy drop counted\)/,
+    );
   });
 
   it('fails naming the cell and the policy when a denied cell answers (a broken rule)', async () => {
     const f = truthful('y/a');
-    const r = await probeOf('y/a').run(world('y/a', { answer: (d, p, pr) => (d === 'x/b' && p === 81 && pr === 'UDP' ? 'b' : f.answer(d, p, pr)), dropped: (d, p, pr) => !(d === 'x/b' && p === 81 && pr === 'UDP') && f.dropped(d, p, pr) }));
+    const r = await probeOf('y/a').run(
+      world('y/a', {
+        answer: (d, p, pr) => (d === 'x/b' && p === 81 && pr === 'UDP' ? 'b' : f.answer(d, p, pr)),
+        dropped: (d, p, pr) => !(d === 'x/b' && p === 81 && pr === 'UDP') && f.dropped(d, p, pr),
+      }),
+    );
     expect(r.verdict).toBe('fail');
-    expect(r.reason).toBe('1 of 36 cells differ: x/b 81/UDP: expected denied (x/default-deny-ingress), observed allowed');
+    expect(r.reason).toBe(
+      '1 of 36 cells differ: x/b 81/UDP: expected denied (x/default-deny-ingress), observed allowed',
+    );
     const table = renderNetpolMatrix([r]).join('\n');
     expect(table).toMatch(/\.!/);
     expect(table).toMatch(/! y\/a -> x\/b 81\/UDP: expected denied by x\/default-deny-ingress/);
@@ -98,9 +121,13 @@ describe('network-policy probe', () => {
 
   it('fails when an allowed cell is answered by the wrong pod or not at all', async () => {
     const f = truthful('y/a');
-    const r = await probeOf('y/a').run(world('y/a', { ...f, answer: (d, p, pr) => (d === 'z/c' ? (p === 80 ? 'b' : undefined) : f.answer(d, p, pr)) }));
+    const r = await probeOf('y/a').run(
+      world('y/a', { ...f, answer: (d, p, pr) => (d === 'z/c' ? (p === 80 ? 'b' : undefined) : f.answer(d, p, pr)) }),
+    );
     expect(r.verdict).toBe('fail');
-    expect(r.reason).toMatch(/4 of 36 cells differ: z\/c 80\/TCP: expected allowed, observed unconfirmed \(answered by "b", expected c\)/);
+    expect(r.reason).toMatch(
+      /4 of 36 cells differ: z\/c 80\/TCP: expected allowed, observed unconfirmed \(answered by "b", expected c\)/,
+    );
   });
 
   it('fails with nothing observed when the reachability script prints nothing', async () => {
@@ -111,7 +138,23 @@ describe('network-policy probe', () => {
 
   it('parses nft drop sets and reach lines', () => {
     expect(parseDropSet('')).toEqual({});
-    expect(parseDropSet(JSON.stringify({ nftables: [{ metainfo: {} }, { set: { elem: [{ elem: { val: { concat: ['1.1.1.1', '2.2.2.2', 'udp', 81] }, counter: { packets: 3 } } }] } }] }))).toEqual({ '1.1.1.1 2.2.2.2 udp 81': 3 });
-    expect(parseReach('1.1.1.1:80/tcp ok a\n1.1.1.1:80/udp fail TimeoutError timed out\n')).toEqual({ '1.1.1.1:80/tcp': { ok: true, text: 'a' }, '1.1.1.1:80/udp': { ok: false, text: 'TimeoutError timed out' } });
+    expect(
+      parseDropSet(
+        JSON.stringify({
+          nftables: [
+            { metainfo: {} },
+            {
+              set: {
+                elem: [{ elem: { val: { concat: ['1.1.1.1', '2.2.2.2', 'udp', 81] }, counter: { packets: 3 } } }],
+              },
+            },
+          ],
+        }),
+      ),
+    ).toEqual({ '1.1.1.1 2.2.2.2 udp 81': 3 });
+    expect(parseReach('1.1.1.1:80/tcp ok a\n1.1.1.1:80/udp fail TimeoutError timed out\n')).toEqual({
+      '1.1.1.1:80/tcp': { ok: true, text: 'a' },
+      '1.1.1.1:80/udp': { ok: false, text: 'TimeoutError timed out' },
+    });
   });
 });

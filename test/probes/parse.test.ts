@@ -14,7 +14,9 @@ rtt min/avg/max/mdev = 0.090/0.095/0.101/0.005 ms`;
     expect(p).toMatchObject({ transmitted: 3, received: 2, ttls: [61, 61], from: ['10.244.1.2'], rttAvgMs: 0.095 });
   });
   it('reads a ping that was refused as too long', () => {
-    const p = parsePing('ping: local error: message too long, mtu=1450\n\n--- x ping statistics ---\n1 packets transmitted, 0 received, +1 errors, 100% packet loss');
+    const p = parsePing(
+      'ping: local error: message too long, mtu=1450\n\n--- x ping statistics ---\n1 packets transmitted, 0 received, +1 errors, 100% packet loss',
+    );
     expect(p.received).toBe(0);
     expect(p.error).toBe('message too long');
   });
@@ -25,7 +27,11 @@ rtt min/avg/max/mdev = 0.090/0.095/0.101/0.005 ms`;
   });
   it('reads addresses, routes and learned MACs', () => {
     expect(parseIfaceAddr('2: eth0    inet 10.244.0.2/24 scope global eth0')).toBe('10.244.0.2');
-    expect(parseRouteGet('10.244.1.2 from 10.244.0.2 via 10.0.1.1 dev eth0 \n    cache iif cbr0')).toEqual({ via: '10.0.1.1', dev: 'eth0', src: undefined });
+    expect(parseRouteGet('10.244.1.2 from 10.244.0.2 via 10.0.1.1 dev eth0 \n    cache iif cbr0')).toEqual({
+      via: '10.0.1.1',
+      dev: 'eth0',
+      src: undefined,
+    });
     expect(
       parseLearnedMacs('2a:39:2b:51:f6:94 dev veth1 master cbr0 \n33:33:00:00:00:01 dev cbr0 self permanent\n'),
     ).toEqual(['2a:39:2b:51:f6:94']);
@@ -35,10 +41,19 @@ rtt min/avg/max/mdev = 0.090/0.095/0.101/0.005 ms`;
     const s = renderNodeToPodScript([{ ip: '10.244.0.2', port: 8080 }]);
     expect(s).toContain('http://10.244.0.2:8080/clientip');
     const out = [
-      '@@ 10.244.0.2 10.244.0.1', '10.244.0.1:5000', '__CURL__ 200 10.244.0.2:8080 10.244.0.1:5000', '@@x 0',
-      '@@ 10.244.1.2 10.0.1.11', '', '__CURL__ 000 : :', '@@x 28',
+      '@@ 10.244.0.2 10.244.0.1',
+      '10.244.0.1:5000',
+      '__CURL__ 200 10.244.0.2:8080 10.244.0.1:5000',
+      '@@x 0',
+      '@@ 10.244.1.2 10.0.1.11',
+      '',
+      '__CURL__ 000 : :',
+      '@@x 28',
       // An answer with an empty body: no client address was observed.
-      '@@ 10.244.2.2 -', '', '__CURL__ 200 10.244.2.2:8080 10.0.1.12:5000', '@@x 0',
+      '@@ 10.244.2.2 -',
+      '',
+      '__CURL__ 200 10.244.2.2:8080 10.0.1.12:5000',
+      '@@x 0',
     ].join('\n');
     expect(parseNodeToPod(out)).toEqual([
       { podIp: '10.244.0.2', seen: '10.244.0.1', code: 200, src: '10.244.0.1', curlExit: 0 },

@@ -10,7 +10,10 @@ const tooLong = (ip: string, size: number, mtu: number) => ({
   stdout: `PING ${ip} (${ip}) ${size}(${size + 28}) bytes of data.\nping: local error: message too long, mtu=${mtu}\n\n--- ${ip} ping statistics ---\n1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 0ms`,
   exitCode: 1,
 });
-const lost = (ip: string) => ({ stdout: `PING ${ip}\n\n1 packets transmitted, 0 received, 100% packet loss, time 0ms`, exitCode: 1 });
+const lost = (ip: string) => ({
+  stdout: `PING ${ip}\n\n1 packets transmitted, 0 received, 100% packet loss, time 0ms`,
+  exitCode: 1,
+});
 
 describe('pod-mtu path', () => {
   it('is registered with lab verify', () => {
@@ -22,7 +25,12 @@ describe('pod-mtu path', () => {
   });
   it('parses the local refusal and its MTU', () => {
     const o = parseOversize(tooLong('10.244.1.2', 1423, 1450).stdout, 1);
-    expect(o).toMatchObject({ refusedLocally: true, mtu: 1450, received: 0, text: 'ping: local error: message too long, mtu=1450' });
+    expect(o).toMatchObject({
+      refusedLocally: true,
+      mtu: 1450,
+      received: 0,
+      text: 'ping: local error: message too long, mtu=1450',
+    });
     expect(parseOversize(lost('10.244.1.2').stdout, 1).refusedLocally).toBe(false);
   });
 
@@ -45,7 +53,11 @@ describe('pod-mtu path', () => {
     expect(w.calls.join('\n')).toContain('ping -M do -c 2 -i 0.2 -W 2 -s 1422 10.244.1.2');
     expect(w.calls.join('\n')).toContain('ping -M do -c 1 -W 2 -s 1423 10.244.1.2');
     expect(res.evidence.expected).toMatchObject({ podMtu: 1450 });
-    expect(res.evidence.observed).toMatchObject({ eth0Mtu: 1450, refusedMtu: 1450, fullSize: 'ping -M do -s 1422: 2/2 replies from 10.244.1.2' });
+    expect(res.evidence.observed).toMatchObject({
+      eth0Mtu: 1450,
+      refusedMtu: 1450,
+      fullSize: 'ping -M do -s 1422: 2/2 replies from 10.244.1.2',
+    });
   });
   it('vpc-routes: the full 1500 bytes cross', async () => {
     const res = await podMtuPath.probes(fixtureModel())[0].run(world(1500, (ip) => tooLong(ip, 1473, 1500)));
@@ -58,12 +70,16 @@ describe('pod-mtu path', () => {
     expect(res.reason).toMatch(/not refused with "message too long".*lost silently/);
   });
   it('fails when the full-size packet does not cross', async () => {
-    const res = await podMtuPath.probes(fixtureModel({ cni: 'vxlan' }))[0].run(world(1450, (ip) => tooLong(ip, 1423, 1450), false));
+    const res = await podMtuPath
+      .probes(fixtureModel({ cni: 'vxlan' }))[0]
+      .run(world(1450, (ip) => tooLong(ip, 1423, 1450), false));
     expect(res.ok).toBe(false);
     expect(res.reason).toMatch(/full pod MTU does not cross nodes/);
   });
-  it('fails when the pod MTU is not the mode\'s (vxlan left at 1500)', async () => {
-    const res = await podMtuPath.probes(fixtureModel({ cni: 'vxlan' }))[0].run(world(1500, (ip) => tooLong(ip, 1473, 1500)));
+  it("fails when the pod MTU is not the mode's (vxlan left at 1500)", async () => {
+    const res = await podMtuPath
+      .probes(fixtureModel({ cni: 'vxlan' }))[0]
+      .run(world(1500, (ip) => tooLong(ip, 1473, 1500)));
     expect(res.ok).toBe(false);
     expect(res.reason).toMatch(/pod eth0 has MTU 1500, expected 1450 for cni vxlan/);
   });

@@ -40,7 +40,10 @@ describe('pod-to-pod-cross-node in vxlan mode', () => {
     writePcap([
       {
         ts: 1,
-        data: vxlanPacket({ src: '10.0.1.11', dst: '10.0.1.12', vni }, ethPacket({ src: '10.244.0.2', dst: '10.244.1.2', ttl: 63, icmp: { type: 8, id: 1, seq: 1 } })),
+        data: vxlanPacket(
+          { src: '10.0.1.11', dst: '10.0.1.12', vni },
+          ethPacket({ src: '10.244.0.2', dst: '10.244.1.2', ttl: 63, icmp: { type: 8, id: 1, seq: 1 } }),
+        ),
       },
     ]).toString('base64');
   let tx = 0;
@@ -59,7 +62,11 @@ describe('pod-to-pod-cross-node in vxlan mode', () => {
     const r = await probe.run(w);
     expect(r.reason).toBeUndefined();
     expect(r.ok).toBe(true);
-    expect(r.evidence.expected).toMatchObject({ replyTtl: 62, routersOnPath: 2, encapsulation: { outer: '10.0.1.11 -> 10.0.1.12', inner: '10.244.0.2 -> 10.244.1.2' } });
+    expect(r.evidence.expected).toMatchObject({
+      replyTtl: 62,
+      routersOnPath: 2,
+      encapsulation: { outer: '10.0.1.11 -> 10.0.1.12', inner: '10.244.0.2 -> 10.244.1.2' },
+    });
     expect(r.evidence.observed).toMatchObject({
       replyTtl: 62,
       routersOnPath: 2,
@@ -99,7 +106,7 @@ describe('pod-to-pod-same-node in vpc-native mode', () => {
       if (cmd.startsWith('ip route get')) return { stdout: `${b.ip} from ${a.ip} dev ${dev}` };
       return { exitCode: 1 };
     });
-  it('expects one router (the node) and the route to the other pod\'s veth, no bridge', async () => {
+  it("expects one router (the node) and the route to the other pod's veth, no bridge", async () => {
     const w = world(63, b.hostVeth);
     const r = await probe.run(w);
     expect(r.ok).toBe(true);

@@ -30,11 +30,21 @@ describe('pod-to-pod-cross-node judges observations', () => {
       if (cmd.startsWith('ip route get')) return { stdout: '10.244.1.2 from 10.244.0.2 via 10.0.1.1 dev eth0' };
       return { exitCode: 1 };
     });
-  it('passes when the right pod answers, sees the caller\'s IP, and three routers took the TTL', async () => {
+  it("passes when the right pod answers, sees the caller's IP, and three routers took the TTL", async () => {
     const r = await probe.run(world(61, 'pod3', '10.244.0.2'));
     expect(r.ok).toBe(true);
-    expect(r.evidence.observed).toMatchObject({ replyTtl: 61, routersOnPath: 3, answeredBy: 'pod3', serverSawClient: '10.244.0.2' });
-    expect(r.evidence.expected).toMatchObject({ replyTtl: 61, routersOnPath: 3, answeredBy: 'pod3', serverSawClient: '10.244.0.2' });
+    expect(r.evidence.observed).toMatchObject({
+      replyTtl: 61,
+      routersOnPath: 3,
+      answeredBy: 'pod3',
+      serverSawClient: '10.244.0.2',
+    });
+    expect(r.evidence.expected).toMatchObject({
+      replyTtl: 61,
+      routersOnPath: 3,
+      answeredBy: 'pod3',
+      serverSawClient: '10.244.0.2',
+    });
     // Counters other probes move at the same time are no evidence of this one.
     expect(r.evidence.observed.eth0TxPackets).toBeUndefined();
   });
@@ -59,18 +69,29 @@ describe('pod-to-pod-same-node judges observations', () => {
     fakeRunner((t, cmd) => {
       if (cmd.startsWith('ping')) return over.ping ?? pingOut('10.244.0.3', over.ttl ?? 64);
       if (cmd.includes('/hostname')) return curlOut('pod2');
-      if (cmd.includes('/clientip')) return over.seen === '' ? curlOut('') : curlOut(`${over.seen ?? '10.244.0.2'}:41000`);
+      if (cmd.includes('/clientip'))
+        return over.seen === '' ? curlOut('') : curlOut(`${over.seen ?? '10.244.0.2'}:41000`);
       return { exitCode: 1 };
     });
   it('passes: every echo answered with TTL 64 (switched, no router), pod2 answered and saw pod1', async () => {
     const r = await probe.run(world());
     expect(r.verdict).toBe('pass');
-    expect(r.evidence.observed).toMatchObject({ ping: '3/3 replies from 10.244.0.3', replyTtl: 64, answeredBy: 'pod2', serverSawClient: '10.244.0.2' });
+    expect(r.evidence.observed).toMatchObject({
+      ping: '3/3 replies from 10.244.0.3',
+      replyTtl: 64,
+      answeredBy: 'pod2',
+      serverSawClient: '10.244.0.2',
+    });
     // Learned MACs persist for minutes and other probes move them: they are no evidence of this probe.
     expect(r.evidence.observed.cbr0LearnedMacs).toBeUndefined();
   });
   it('fails on loss (2/3), naming it', async () => {
-    const lossy = { stdout: pingOut('10.244.0.3', 64, 2).stdout.replace('2 packets transmitted, 2 received', '3 packets transmitted, 2 received') };
+    const lossy = {
+      stdout: pingOut('10.244.0.3', 64, 2).stdout.replace(
+        '2 packets transmitted, 2 received',
+        '3 packets transmitted, 2 received',
+      ),
+    };
     const r = await probe.run(world({ ping: lossy }));
     expect(r.verdict).toBe('fail');
     expect(r.reason).toMatch(/2\/3 replies.*1 lost/);

@@ -1,7 +1,13 @@
 import { execFileSync } from 'child_process';
 import { parseConntrack, parseSynAck } from '../../src/probes/service-to-pod';
 import { parseHttpSweep, parseUdpSweep, renderHttpSweep, renderUdpSweep, tally } from '../../src/probes/sweep';
-import { clientsPerNode, distinctNeeded, httpServicePorts, requestsFor, udpServicePorts } from '../../src/probes/service-select';
+import {
+  clientsPerNode,
+  distinctNeeded,
+  httpServicePorts,
+  requestsFor,
+  udpServicePorts,
+} from '../../src/probes/service-select';
 import { podToService } from '../../src/probes/pod-to-service';
 import { nodePort } from '../../src/probes/nodeport';
 import { loadTopology } from '../../src/topology/load';
@@ -27,7 +33,9 @@ describe('observations of service traffic', () => {
   });
   it('tallies sweeps, failed requests apart', () => {
     const c = (b: string) => `${b} __CURL__ 200 10.96.0.1:80 10.244.0.2:40000`;
-    const lines = parseHttpSweep(`0 ${c('web-a')}\n0 ${c('web-b')}\n28  __CURL__ 000 : :\n0 ${c('web-a')}\n0  __CURL__ 200 10.96.0.1:80 10.244.0.2:40001\n`);
+    const lines = parseHttpSweep(
+      `0 ${c('web-a')}\n0 ${c('web-b')}\n28  __CURL__ 000 : :\n0 ${c('web-a')}\n0  __CURL__ 200 10.96.0.1:80 10.244.0.2:40001\n`,
+    );
     expect(lines[0]).toEqual({ exit: 0, code: 200, body: 'web-a', local: '10.244.0.2:40000' });
     // An HTTP 200 with an empty body is no answer.
     expect(tally(lines)).toEqual({ 'web-a': 2, 'web-b': 1, '(failed: exit 28)': 1, '(failed: exit 0, HTTP 200)': 1 });
@@ -37,11 +45,20 @@ describe('observations of service traffic', () => {
   });
   it('a sweep gives up after N failures in a row, and only then (run by sh with a fake curl)', () => {
     const run = (curl: string) =>
-      execFileSync('sh', ['-c', `T=$(mktemp); echo 0 > $T; curl() { n=$(($(cat $T)+1)); echo $n > $T; ${curl}; }\n${renderHttpSweep('http://10.96.0.1/hostname', 20, { giveUpAfter: 5 })}`], { encoding: 'utf8' });
+      execFileSync(
+        'sh',
+        [
+          '-c',
+          `T=$(mktemp); echo 0 > $T; curl() { n=$(($(cat $T)+1)); echo $n > $T; ${curl}; }\n${renderHttpSweep('http://10.96.0.1/hostname', 20, { giveUpAfter: 5 })}`,
+        ],
+        { encoding: 'utf8' },
+      );
     // (The counter lives in a file: each request runs in its own subshell.)
     expect(parseHttpSweep(run('return 28'))).toHaveLength(5);
     // A success resets the count: every third request answers, so all 20 are sent.
-    const mixed = parseHttpSweep(run('if [ $((n % 3)) -eq 0 ]; then printf "web-a\\n__CURL__ 200 1.1.1.1:80 2.2.2.2:1"; else return 7; fi'));
+    const mixed = parseHttpSweep(
+      run('if [ $((n % 3)) -eq 0 ]; then printf "web-a\\n__CURL__ 200 1.1.1.1:80 2.2.2.2:1"; else return 7; fi'),
+    );
     expect(mixed).toHaveLength(20);
     expect(mixed.filter((l) => l.body === 'web-a')).toHaveLength(6);
   });
@@ -78,7 +95,9 @@ describe('service probe selection on the guide', () => {
     // Every node's client for the first plain service; one client for each further plain service.
     const spread = names.filter((n) => n.includes('reaches every ready backend'));
     expect(spread.filter((n) => n.includes('default/web:http'))).toHaveLength(3);
-    const plain = httpServicePorts(guide).filter((r) => r.endpoints.length && r.svc.sessionAffinity === 'None' && r.svc.internalTrafficPolicy === 'Cluster');
+    const plain = httpServicePorts(guide).filter(
+      (r) => r.endpoints.length && r.svc.sessionAffinity === 'None' && r.svc.internalTrafficPolicy === 'Cluster',
+    );
     expect(spread).toHaveLength(3 + plain.length - 1);
     expect(names.some((n) => n.includes('sessionAffinity'))).toBe(true);
     expect(names.filter((n) => n.includes('internalTrafficPolicy Local'))).toHaveLength(3);
@@ -97,7 +116,8 @@ describe('pod-to-service judges what was observed', () => {
   const world = (answers: string[], seen: string) =>
     fakeRunner((t, cmd) => {
       if (cmd.includes('/healthz')) return { stdout: backends.map((b) => b.ip).join('\n') };
-      if (cmd.includes('/hostname')) return { stdout: answers.map((a) => `0 ${a} __CURL__ 200 10.96.0.1:80 10.244.2.2:4000`).join('\n') };
+      if (cmd.includes('/hostname'))
+        return { stdout: answers.map((a) => `0 ${a} __CURL__ 200 10.96.0.1:80 10.244.2.2:4000`).join('\n') };
       if (cmd.includes('/clientip')) return { stdout: `${seen}:40000\n__CURL__ 200 1.1.1.1:80 2.2.2.2:1` };
       return { exitCode: 1 };
     });

@@ -10,8 +10,15 @@ const inner = (src: string, dst: string, seq = 1) => ethPacket({ src, dst, ttl: 
 
 describe('VXLAN encapsulation evidence', () => {
   it('renders a capture of outer UDP 8472 between the two nodes around a ping from the pod', () => {
-    const s = renderVxlanCapture({ netns: 'pod1', srcNodeIp: '10.0.1.10', dstNodeIp: '10.0.1.11', dstPodIp: '10.244.1.2' });
-    expect(s).toContain("tcpdump -i eth0 -U -n -s 256 --immediate-mode -B 16384 -w \"$d/c.pcap\" -Z root 'udp port 8472 and src host 10.0.1.10 and dst host 10.0.1.11'");
+    const s = renderVxlanCapture({
+      netns: 'pod1',
+      srcNodeIp: '10.0.1.10',
+      dstNodeIp: '10.0.1.11',
+      dstPodIp: '10.244.1.2',
+    });
+    expect(s).toContain(
+      'tcpdump -i eth0 -U -n -s 256 --immediate-mode -B 16384 -w "$d/c.pcap" -Z root \'udp port 8472 and src host 10.0.1.10 and dst host 10.0.1.11\'',
+    );
     expect(s).toContain('ip netns exec pod1 ping -c 2 -i 0.2 -W 2 10.244.1.2');
     expect(s.indexOf('listening')).toBeLessThan(s.indexOf('ip netns exec'));
     expect(s).toContain('base64');
@@ -24,17 +31,35 @@ describe('VXLAN encapsulation evidence', () => {
       vxlanPacket({ src: '10.0.1.10', dst: '10.0.1.11', vni: 1 }, inner('10.244.0.2', '10.244.1.2', 2)),
     ]);
     const v = parseVxlanCapture(b64, expect0);
-    expect(v).toEqual({ frames: 2, outer: '10.0.1.10 -> 10.0.1.11', udpPort: 8472, vni: 1, inner: '10.244.0.2 -> 10.244.1.2', innerProto: 'icmp' });
+    expect(v).toEqual({
+      frames: 2,
+      outer: '10.0.1.10 -> 10.0.1.11',
+      udpPort: 8472,
+      vni: 1,
+      inner: '10.244.0.2 -> 10.244.1.2',
+      innerProto: 'icmp',
+    });
     expect(judgeVxlan(v, expect0)).toBeUndefined();
   });
 
   it('fails on no capture, on frames of other pods only, and on a wrong VNI or outer header', () => {
     expect(judgeVxlan(parseVxlanCapture('', expect0), expect0)).toMatch(/no VXLAN frames.*tcpdump wrote nothing/);
-    const other = parseVxlanCapture(capture([vxlanPacket({ src: '10.0.1.10', dst: '10.0.1.11', vni: 1 }, inner('10.244.0.9', '10.244.1.9'))]), expect0);
-    expect(judgeVxlan(other, expect0)).toMatch(/1 frames on UDP 8472, none encapsulating 10\.244\.0\.2 -> 10\.244\.1\.2/);
-    const vni = parseVxlanCapture(capture([vxlanPacket({ src: '10.0.1.10', dst: '10.0.1.11', vni: 7 }, inner('10.244.0.2', '10.244.1.2'))]), expect0);
+    const other = parseVxlanCapture(
+      capture([vxlanPacket({ src: '10.0.1.10', dst: '10.0.1.11', vni: 1 }, inner('10.244.0.9', '10.244.1.9'))]),
+      expect0,
+    );
+    expect(judgeVxlan(other, expect0)).toMatch(
+      /1 frames on UDP 8472, none encapsulating 10\.244\.0\.2 -> 10\.244\.1\.2/,
+    );
+    const vni = parseVxlanCapture(
+      capture([vxlanPacket({ src: '10.0.1.10', dst: '10.0.1.11', vni: 7 }, inner('10.244.0.2', '10.244.1.2'))]),
+      expect0,
+    );
     expect(judgeVxlan(vni, expect0)).toMatch(/VNI 7, expected 1/);
-    const outer = parseVxlanCapture(capture([vxlanPacket({ src: '10.0.1.10', dst: '10.0.1.1', vni: 1 }, inner('10.244.0.2', '10.244.1.2'))]), expect0);
+    const outer = parseVxlanCapture(
+      capture([vxlanPacket({ src: '10.0.1.10', dst: '10.0.1.1', vni: 1 }, inner('10.244.0.2', '10.244.1.2'))]),
+      expect0,
+    );
     expect(judgeVxlan(outer, expect0)).toMatch(/outer header 10\.0\.1\.10 -> 10\.0\.1\.1, expected the node addresses/);
     expect(parseVxlanCapture('bm90IGEgcGNhcA==', expect0).error).toMatch(/pcap/);
   });

@@ -5,16 +5,30 @@ import { renderProxyPlan } from '../../src/proxy/plan';
 import { backend, model, node, service } from './fixtures';
 
 const nodes = [node('n1', '192.168.0.2', '10.244.1.0/24'), node('n2', '192.168.0.3', '10.244.2.0/24')];
-const dns = service('default', 'dns', '172.30.0.10', [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 53, nodePort: 30053 }, { name: 'dns-tcp', port: 53, targetPort: 53 }], {
-  type: 'NodePort', internalTrafficPolicy: 'Local',
-});
+const dns = service(
+  'default',
+  'dns',
+  '172.30.0.10',
+  [
+    { name: 'dns', protocol: 'UDP', port: 53, targetPort: 53, nodePort: 30053 },
+    { name: 'dns-tcp', port: 53, targetPort: 53 },
+  ],
+  {
+    type: 'NodePort',
+    internalTrafficPolicy: 'Local',
+  },
+);
 const web = service('default', 'web', '172.30.0.20', [{ port: 80 }]);
 const pods = [backend('default', 'dns', 'd1', 'n1', '10.244.1.5'), backend('default', 'dns', 'd2', 'n2', '10.244.2.5')];
 const lab = model(nodes, [dns, web], pods, '10.244.0.0/16');
 
 describe('UDP conntrack clean-up (pkg/proxy/conntrack CleanStaleEntries)', () => {
   it('serving endpoints are every ready endpoint, cluster-wide, whatever the traffic policy', () => {
-    expect(udpServing(lab, 'n1', computeEndpoints(lab), { serviceExtras: { 'default/dns': { externalIPs: ['192.168.99.1'] } } })).toEqual({
+    expect(
+      udpServing(lab, 'n1', computeEndpoints(lab), {
+        serviceExtras: { 'default/dns': { externalIPs: ['192.168.99.1'] } },
+      }),
+    ).toEqual({
       ips: { '172.30.0.10': ['10.244.1.5', '10.244.2.5'], '192.168.99.1': ['10.244.1.5', '10.244.2.5'] },
       nodePorts: { 30053: ['10.244.1.5', '10.244.2.5'] },
     });
@@ -39,8 +53,12 @@ describe('UDP conntrack clean-up (pkg/proxy/conntrack CleanStaleEntries)', () =>
     expect(next.commands[next.commands.length - 1]).toContain('np["30053"] = "  "');
     expect(next.state.udp).toBeUndefined();
     // an address taken over by a live Service keeps that Service's endpoints
-    expect(withDeleted({ ips: { '1.1.1.1': ['10.0.0.1'] }, nodePorts: {} }, { ips: ['1.1.1.1', '2.2.2.2'], nodePorts: [] }).ips).toEqual({
-      '1.1.1.1': ['10.0.0.1'], '2.2.2.2': [],
+    expect(
+      withDeleted({ ips: { '1.1.1.1': ['10.0.0.1'] }, nodePorts: {} }, { ips: ['1.1.1.1', '2.2.2.2'], nodePorts: [] })
+        .ips,
+    ).toEqual({
+      '1.1.1.1': ['10.0.0.1'],
+      '2.2.2.2': [],
     });
   });
 
@@ -65,7 +83,10 @@ describe('UDP conntrack clean-up (pkg/proxy/conntrack CleanStaleEntries)', () =>
   ].join('\n');
 
   it('deletes entries to a Service IP or NodePort whose reply source is not a serving endpoint (real awk)', () => {
-    const r = spawnSync('awk', [staleUdpAwk(udpServing(lab, 'n1', computeEndpoints(lab)))], { input: table, encoding: 'utf8' });
+    const r = spawnSync('awk', [staleUdpAwk(udpServing(lab, 'n1', computeEndpoints(lab)))], {
+      input: table,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n').sort()).toEqual([
       'conntrack -D -p udp --orig-dst 172.30.0.10 --reply-src 10.244.2.99',
@@ -79,7 +100,10 @@ describe('UDP conntrack clean-up (pkg/proxy/conntrack CleanStaleEntries)', () =>
     // stand-in conntrack: -L prints the table, -D records its arguments
     const fake = `conntrack() { if [ "$1" = -L ]; then printf '%s\\n' "$TABLE"; else echo "DEL $*" >> "$OUT"; fi; }`;
     const out = `/tmp/ct-${process.pid}-${Date.now()}`;
-    const r = spawnSync('sh', ['-c', `${fake}\n${line.replace(/\$cmd/, 'eval $cmd')}\ncat ${out}; rm -f ${out}`], { env: { ...process.env, TABLE: table, OUT: out }, encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', `${fake}\n${line.replace(/\$cmd/, 'eval $cmd')}\ncat ${out}; rm -f ${out}`], {
+      env: { ...process.env, TABLE: table, OUT: out },
+      encoding: 'utf8',
+    });
     expect(r.stdout.trim().split('\n')).toHaveLength(3);
     expect(r.stdout).toContain('DEL -D -p udp --orig-dst 172.30.0.10 --reply-src 10.244.2.99');
   });

@@ -29,7 +29,11 @@ describe('computeEndpoints', () => {
       { name: 'dns', protocol: 'UDP', port: 53, targetPort: 'dns' },
       { name: 'dns-tcp', protocol: 'TCP', port: 53, targetPort: 'dns-tcp' },
     ]);
-    const withPorts = (name: string, ip: string, ports: { name: string; containerPort: number; protocol: 'TCP' | 'UDP' }[]) =>
+    const withPorts = (
+      name: string,
+      ip: string,
+      ports: { name: string; containerPort: number; protocol: 'TCP' | 'UDP' }[],
+    ) =>
       backend('default', 'dns', name, 'n1', ip, {
         containers: [{ name: 'c', image: 'x', bind: '0.0.0.0', ports }],
       });
@@ -48,11 +52,17 @@ describe('computeEndpoints', () => {
   });
 
   it('marks not-ready pods unless the service publishes not-ready addresses', () => {
-    const pods = [backend('default', 'a', 'ready', 'n1', '10.244.1.2'), backend('default', 'a', 'sick', 'n1', '10.244.1.3')];
+    const pods = [
+      backend('default', 'a', 'ready', 'n1', '10.244.1.2'),
+      backend('default', 'a', 'sick', 'n1', '10.244.1.3'),
+    ];
     const ready = (p: { name: string }) => p.name !== 'sick';
     const plain = service('default', 'a', '10.96.0.5', [{ port: 80 }]);
     const [s1] = computeEndpoints(model(nodes, [plain], pods), ready);
-    expect(s1.endpoints.map((e) => [e.podName, e.ready])).toEqual([['ready', true], ['sick', false]]);
+    expect(s1.endpoints.map((e) => [e.podName, e.ready])).toEqual([
+      ['ready', true],
+      ['sick', false],
+    ]);
     const pub = { ...plain, publishNotReadyAddresses: true };
     const [s2] = computeEndpoints(model(nodes, [pub], pods), ready);
     expect(s2.endpoints.every((e) => e.ready)).toBe(true);

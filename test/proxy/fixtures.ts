@@ -17,7 +17,13 @@ export function node(name: string, ip: string, podCIDR: string): NodeModel {
   };
 }
 
-export function pod(name: string, nodeName: string, ip: string, labels: Record<string, string>, extra: Partial<PodModel> = {}): PodModel {
+export function pod(
+  name: string,
+  nodeName: string,
+  ip: string,
+  labels: Record<string, string>,
+  extra: Partial<PodModel> = {},
+): PodModel {
   return {
     name,
     namespace: 'default',
@@ -31,7 +37,13 @@ export function pod(name: string, nodeName: string, ip: string, labels: Record<s
   };
 }
 
-export function service(ns: string, name: string, clusterIP: string, ports: Partial<ServicePortModel>[], extra: Partial<ServiceModel> = {}): ServiceModel {
+export function service(
+  ns: string,
+  name: string,
+  clusterIP: string,
+  ports: Partial<ServicePortModel>[],
+  extra: Partial<ServiceModel> = {},
+): ServiceModel {
   return {
     name,
     namespace: ns,
@@ -49,11 +61,23 @@ export function service(ns: string, name: string, clusterIP: string, ports: Part
 }
 
 /** A pod that backs service ns/name (selector app=ns-name). */
-export function backend(ns: string, svc: string, podName: string, nodeName: string, ip: string, extra: Partial<PodModel> = {}): PodModel {
+export function backend(
+  ns: string,
+  svc: string,
+  podName: string,
+  nodeName: string,
+  ip: string,
+  extra: Partial<PodModel> = {},
+): PodModel {
   return pod(podName, nodeName, ip, { app: `${ns}-${svc}` }, { namespace: ns, ...extra });
 }
 
-export function model(nodes: NodeModel[], services: ServiceModel[], pods: PodModel[], podCIDR = '10.0.0.0/8'): LabModel {
+export function model(
+  nodes: NodeModel[],
+  services: ServiceModel[],
+  pods: PodModel[],
+  podCIDR = '10.0.0.0/8',
+): LabModel {
   return {
     version: 1,
     name: 't',
@@ -86,18 +110,28 @@ export function model(nodes: NodeModel[], services: ServiceModel[], pods: PodMod
  * this node "test-node" at 192.168.0.2, six services ns1..ns6 (ClusterIP, LB ETP Local, NodePort,
  * external IP, LB with source ranges + affinity, no endpoints).
  */
-export function overallScenario(): { lab: LabModel; extras: Record<string, { externalIPs?: string[]; loadBalancerIPs?: string[] }> } {
+export function overallScenario(): {
+  lab: LabModel;
+  extras: Record<string, { externalIPs?: string[]; loadBalancerIPs?: string[] }>;
+} {
   const nodes = [node('test-node', '192.168.0.2', '10.180.0.0/24'), node('other-node', '192.168.0.3', '10.180.1.0/24')];
   const p80 = [{ name: 'p80', port: 80, targetPort: 80 }];
   const services = [
     service('ns1', 'svc1', '172.30.0.41', p80),
     service('ns2', 'svc2', '172.30.0.42', [{ name: 'p80', port: 80, targetPort: 80, nodePort: 3001 }], {
-      type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 30000,
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+      healthCheckNodePort: 30000,
     }),
-    service('ns3', 'svc3', '172.30.0.43', [{ name: 'p80', port: 80, targetPort: 80, nodePort: 3003 }], { type: 'NodePort' }),
+    service('ns3', 'svc3', '172.30.0.43', [{ name: 'p80', port: 80, targetPort: 80, nodePort: 3003 }], {
+      type: 'NodePort',
+    }),
     service('ns4', 'svc4', '172.30.0.44', p80, { type: 'NodePort' }),
     service('ns5', 'svc5', '172.30.0.45', [{ name: 'p80', port: 80, targetPort: 80, nodePort: 3002 }], {
-      type: 'LoadBalancer', healthCheckNodePort: 30000, loadBalancerSourceRanges: [' 203.0.113.0/25'], sessionAffinity: 'ClientIP',
+      type: 'LoadBalancer',
+      healthCheckNodePort: 30000,
+      loadBalancerSourceRanges: [' 203.0.113.0/25'],
+      sessionAffinity: 'ClientIP',
     }),
     service('ns6', 'svc6', '172.30.0.46', p80),
   ];

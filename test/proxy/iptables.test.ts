@@ -22,7 +22,10 @@ function chain(text: string, table: 'filter' | 'nat', name: string): string[] {
 
 function declared(text: string, table: 'filter' | 'nat'): string[] {
   const body = text.split(`*${table}\n`)[1].split('COMMIT')[0];
-  return body.split('\n').filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]);
+  return body
+    .split('\n')
+    .filter((l) => l.startsWith(':'))
+    .map((l) => l.slice(1).split(' ')[0]);
 }
 
 describe('renderIptables: kube-proxy TestOverallIPTablesRules scenario', () => {
@@ -125,10 +128,15 @@ describe('renderIptables: kube-proxy TestOverallIPTablesRules scenario', () => {
 
 describe('traffic policies', () => {
   const nodes = [node('n1', '192.168.0.2', '10.244.1.0/24'), node('n2', '192.168.0.3', '10.244.2.0/24')];
-  const pods = [backend('default', 'web', 'w1', 'n1', '10.244.1.5'), backend('default', 'web', 'w2', 'n2', '10.244.2.5')];
+  const pods = [
+    backend('default', 'web', 'w1', 'n1', '10.244.1.5'),
+    backend('default', 'web', 'w2', 'n2', '10.244.2.5'),
+  ];
 
   it('internalTrafficPolicy Local: KUBE-SVL with local endpoints only; DROP where there are none', () => {
-    const svc = service('default', 'web', '10.96.0.50', [{ name: 'http', port: 80 }], { internalTrafficPolicy: 'Local' });
+    const svc = service('default', 'web', '10.96.0.50', [{ name: 'http', port: 80 }], {
+      internalTrafficPolicy: 'Local',
+    });
     const lab = model(nodes, [svc], [pods[0]], '10.244.0.0/16');
     const eps = computeEndpoints(lab);
     const n1 = renderIptables(lab, 'n1', eps);
@@ -141,7 +149,9 @@ describe('traffic policies', () => {
       expect.stringContaining('"default/web:http -> 10.244.1.5:80"'),
     ]);
     const all = renderIptables(lab, 'n1', eps, { masqueradeAll: true });
-    expect(chain(all, 'nat', svl)[0]).toBe(`-A ${svl} -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.0.50 --dport 80 -j KUBE-MARK-MASQ`);
+    expect(chain(all, 'nat', svl)[0]).toBe(
+      `-A ${svl} -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.0.50 --dport 80 -j KUBE-MARK-MASQ`,
+    );
     expect(declared(n1, 'nat').some((c) => c.startsWith('KUBE-SVC-'))).toBe(false);
     const n2 = renderIptables(lab, 'n2', eps);
     expect(chain(n2, 'filter', 'KUBE-SERVICES')).toEqual([
@@ -152,7 +162,8 @@ describe('traffic policies', () => {
 
   it('externalTrafficPolicy Local: EXT keeps the source and ends in KUBE-SVL on nodes with a local endpoint', () => {
     const svc = service('default', 'web', '10.96.0.51', [{ port: 80, nodePort: 30080 }], {
-      type: 'NodePort', externalTrafficPolicy: 'Local',
+      type: 'NodePort',
+      externalTrafficPolicy: 'Local',
     });
     const lab = model(nodes, [svc], [pods[0]], '10.244.0.0/16');
     const n1 = renderIptables(lab, 'n1', computeEndpoints(lab));
@@ -169,13 +180,19 @@ describe('traffic policies', () => {
 
   it('spreads over n endpoints with probabilities 1/(n-i), the last unconditional', () => {
     const three = [...pods, backend('default', 'web', 'w3', 'n2', '10.244.2.6')];
-    const svc = service('default', 'web', '10.96.0.52', [{ name: 'http', protocol: 'UDP', port: 53, targetPort: 5353 }]);
+    const svc = service('default', 'web', '10.96.0.52', [
+      { name: 'http', protocol: 'UDP', port: 53, targetPort: 5353 },
+    ]);
     const lab = model(nodes, [svc], three, '10.244.0.0/16');
     const text = renderIptables(lab, 'n1', computeEndpoints(lab));
     const svcChain = declared(text, 'nat').find((c) => c.startsWith('KUBE-SVC-'))!;
     const rules = chain(text, 'nat', svcChain);
     expect(rules[0]).toContain('-m udp -p udp -d 10.96.0.52 --dport 53 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ');
-    expect(rules.slice(1).map((r) => /--probability (\S+)/.exec(r)?.[1] ?? 'always')).toEqual(['0.3333333333', '0.5000000000', 'always']);
+    expect(rules.slice(1).map((r) => /--probability (\S+)/.exec(r)?.[1] ?? 'always')).toEqual([
+      '0.3333333333',
+      '0.5000000000',
+      'always',
+    ]);
     expect(probability(7)).toBe('0.1428571429');
   });
 
@@ -208,7 +225,9 @@ describe('re-sync', () => {
     const prev = buildIptablesRuleset(before, 'n1', computeEndpoints(before));
     const after = model(nodes, [a], podsA, '10.244.0.0/16');
     const text = renderIptables(after, 'n1', computeEndpoints(after), { previousChains: iptablesChainNames(prev) });
-    const gone = Object.keys(prev.nat).filter((c) => !(c in buildIptablesRuleset(after, 'n1', computeEndpoints(after)).nat));
+    const gone = Object.keys(prev.nat).filter(
+      (c) => !(c in buildIptablesRuleset(after, 'n1', computeEndpoints(after)).nat),
+    );
     expect(gone).toHaveLength(2); // b's SVC and SEP
     for (const c of gone) {
       expect(text).toContain(`:${c} - [0:0]`);
@@ -224,18 +243,26 @@ describe('re-sync', () => {
     const before = model(nodes, [a, b], [...podsA, ...podsB], '10.244.0.0/16');
     const prev = buildIptablesRuleset(before, 'n1', computeEndpoints(before));
     // a gets a second endpoint; b unchanged
-    const after = model(nodes, [a, b], [...podsA, ...podsB, backend('default', 'a', 'a2', 'n1', '10.244.1.9')], '10.244.0.0/16');
+    const after = model(
+      nodes,
+      [a, b],
+      [...podsA, ...podsB, backend('default', 'a', 'a2', 'n1', '10.244.1.9')],
+      '10.244.0.0/16',
+    );
     const next = buildIptablesRuleset(after, 'n1', computeEndpoints(after));
     const text = renderIptablesPartial(prev, next);
     const changed = changedServiceChains(prev, next);
     expect(changed).toHaveLength(2); // a's SVC chain and the new SEP
     const natDeclared = declared(text, 'nat');
     for (const c of changed) expect(natDeclared).toContain(c);
-    const bChains = Object.keys(prev.nat).filter((c) => /^KUBE-(SVC|SEP)-/.test(c) && prev.nat[c].some((r) => r.includes('default/b')));
+    const bChains = Object.keys(prev.nat).filter(
+      (c) => /^KUBE-(SVC|SEP)-/.test(c) && prev.nat[c].some((r) => r.includes('default/b')),
+    );
     expect(bChains.length).toBeGreaterThan(0);
     for (const c of bChains) expect(natDeclared).not.toContain(c);
     // unchanged top-level chains are left alone too (an endpoint change does not touch KUBE-SERVICES)
-    for (const c of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ']) expect(natDeclared).not.toContain(c);
+    for (const c of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'])
+      expect(natDeclared).not.toContain(c);
     expect(text).not.toContain('"default/b cluster IP"');
     expect(text).not.toContain('-X ');
     // the filter table is always rewritten
@@ -271,7 +298,12 @@ describe('re-sync', () => {
 });
 
 describe('localhost NodePorts (--iptables-localhost-nodeports)', () => {
-  const lab = model([node('n1', '192.168.0.2', '10.244.1.0/24')], [service('default', 'web', '10.96.0.20', [{ port: 80, nodePort: 30080 }], { type: 'NodePort' })], [], '10.244.0.0/16');
+  const lab = model(
+    [node('n1', '192.168.0.2', '10.244.1.0/24')],
+    [service('default', 'web', '10.96.0.20', [{ port: 80, nodePort: 30080 }], { type: 'NodePort' })],
+    [],
+    '10.244.0.0/16',
+  );
   const last = (t: string) => chain(t, 'nat', 'KUBE-SERVICES').slice(-1)[0];
 
   it('default (true): the NodePort jump matches 127/8 and KUBE-FIREWALL drops martians to 127/8', () => {
@@ -294,8 +326,12 @@ describe('localhost NodePorts (--iptables-localhost-nodeports)', () => {
 describe('renderIptablesBootstrap', () => {
   it('jumps from INPUT and OUTPUT to KUBE-FIREWALL without a comment, as kubelet writes them', () => {
     const lines = renderIptablesBootstrap('nft');
-    expect(lines).toContain('iptables-nft -w -t filter -C INPUT -j KUBE-FIREWALL 2>/dev/null || iptables-nft -w -t filter -I INPUT -j KUBE-FIREWALL');
-    expect(lines).toContain('iptables-nft -w -t filter -C OUTPUT -j KUBE-FIREWALL 2>/dev/null || iptables-nft -w -t filter -I OUTPUT -j KUBE-FIREWALL');
+    expect(lines).toContain(
+      'iptables-nft -w -t filter -C INPUT -j KUBE-FIREWALL 2>/dev/null || iptables-nft -w -t filter -I INPUT -j KUBE-FIREWALL',
+    );
+    expect(lines).toContain(
+      'iptables-nft -w -t filter -C OUTPUT -j KUBE-FIREWALL 2>/dev/null || iptables-nft -w -t filter -I OUTPUT -j KUBE-FIREWALL',
+    );
   });
 
   it('creates each jump chain once and inserts each base-chain jump only if missing', () => {
@@ -328,7 +364,8 @@ describe('renderIptablesBootstrap', () => {
 
 describe('parseIptablesSaveChains', () => {
   it('reads chain declarations from iptables-save output', () => {
-    const save = '# Generated by iptables-save\n*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SEP-ABC - [0:0]\n-A KUBE-SEP-ABC -j KUBE-MARK-MASQ\nCOMMIT\n';
+    const save =
+      '# Generated by iptables-save\n*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SEP-ABC - [0:0]\n-A KUBE-SEP-ABC -j KUBE-MARK-MASQ\nCOMMIT\n';
     expect(parseIptablesSaveChains(save)).toEqual(['PREROUTING', 'KUBE-SEP-ABC']);
   });
 });
@@ -336,7 +373,9 @@ describe('parseIptablesSaveChains', () => {
 describe('iptables-nft chain-list cache (NFT_CHAIN_LIST_LIMIT)', () => {
   const nodes = [node('n1', '192.168.0.2', '10.244.1.0/24')];
   const lab = (n: number) => {
-    const svcs = Array.from({ length: n }, (_, i) => service('default', `s${i}`, `10.96.${i >> 8}.${i & 255}`, [{ port: 80 }]));
+    const svcs = Array.from({ length: n }, (_, i) =>
+      service('default', `s${i}`, `10.96.${i >> 8}.${i & 255}`, [{ port: 80 }]),
+    );
     const pods = svcs.map((s, i) => backend('default', s.name, `p${i}`, 'n1', `10.244.1.${(i % 250) + 2}`));
     return model(nodes, svcs, pods, '10.244.0.0/16');
   };
@@ -359,7 +398,9 @@ describe('iptables-nft chain-list cache (NFT_CHAIN_LIST_LIMIT)', () => {
     const big = lab(NFT_CHAIN_LIST_LIMIT);
     const eps = computeEndpoints(big);
     const prev = buildIptablesRuleset(big, 'n1', eps);
-    const moved = eps.map((s, i) => (i === 0 ? { ...s, endpoints: s.endpoints.map((e) => ({ ...e, ip: '10.244.1.254' })) } : s));
+    const moved = eps.map((s, i) =>
+      i === 0 ? { ...s, endpoints: s.endpoints.map((e) => ({ ...e, ip: '10.244.1.254' })) } : s,
+    );
     const partial = renderIptablesPartial(prev, buildIptablesRuleset(big, 'n1', moved));
     expect(partial).not.toMatch(/^-Z$/m);
     expect(declared(partial, 'nat')).toHaveLength(3); // s0's SVC, its new SEP, the stale SEP

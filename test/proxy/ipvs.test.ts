@@ -4,13 +4,26 @@ import { backend, model, node, overallScenario, service } from './fixtures';
 
 describe('renderIpvs', () => {
   const nodes = [node('n1', '192.168.0.2', '10.244.1.0/24'), node('n2', '192.168.0.3', '10.244.2.0/24')];
-  const pods = [backend('default', 'web', 'w1', 'n1', '10.244.1.5'), backend('default', 'web', 'w2', 'n2', '10.244.2.5')];
+  const pods = [
+    backend('default', 'web', 'w1', 'n1', '10.244.1.5'),
+    backend('default', 'web', 'w2', 'n2', '10.244.2.5'),
+  ];
 
   it('one virtual server per service address, masquerading real servers, persistence for ClientIP', () => {
-    const web = service('default', 'web', '10.96.0.20', [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }], {
-      type: 'NodePort', sessionAffinity: 'ClientIP', affinityTimeoutSeconds: 600,
+    const web = service(
+      'default',
+      'web',
+      '10.96.0.20',
+      [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }],
+      {
+        type: 'NodePort',
+        sessionAffinity: 'ClientIP',
+        affinityTimeoutSeconds: 600,
+      },
+    );
+    const dns = service('default', 'dns', '10.96.0.10', [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 }], {
+      selector: { app: 'default-web' },
     });
-    const dns = service('default', 'dns', '10.96.0.10', [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 }], { selector: { app: 'default-web' } });
     const lab = model(nodes, [web, dns], pods, '10.244.0.0/16');
     const r = renderIpvs(lab, 'n1', computeEndpoints(lab), 'rr');
     expect(r.ipvsadm.trim().split('\n')).toEqual([
@@ -38,7 +51,10 @@ describe('renderIpvs', () => {
   });
 
   it('ETP Local: NodePort virtual server gets local endpoints only and skips SNAT', () => {
-    const svc = service('default', 'web', '10.96.0.21', [{ port: 80, nodePort: 30081 }], { type: 'NodePort', externalTrafficPolicy: 'Local' });
+    const svc = service('default', 'web', '10.96.0.21', [{ port: 80, nodePort: 30081 }], {
+      type: 'NodePort',
+      externalTrafficPolicy: 'Local',
+    });
     const lab = model(nodes, [svc], pods, '10.244.0.0/16');
     const r = renderIpvs(lab, 'n2', computeEndpoints(lab), 'lc');
     expect(r.ipvsadm).toContain('-A -t 192.168.0.3:30081 -s lc\n-a -t 192.168.0.3:30081 -r 10.244.2.5:80 -m -w 1\n');
@@ -77,9 +93,13 @@ describe('renderIpvs', () => {
     expect(r.sysctls['net.ipv4.vs.conntrack']).toBe('1');
     // Rule count does not depend on the number of services.
     const rulesFor = (n: number) => {
-      const svcs = Array.from({ length: n }, (_, i) => service('default', `s${i}`, `10.96.1.${i + 1}`, [{ port: 80 }], { selector: { app: 'default-web' } }));
+      const svcs = Array.from({ length: n }, (_, i) =>
+        service('default', `s${i}`, `10.96.1.${i + 1}`, [{ port: 80 }], { selector: { app: 'default-web' } }),
+      );
       const l = model(nodes, svcs, pods, '10.244.0.0/16');
-      return renderIpvs(l, 'n1', computeEndpoints(l)).iptables.split('\n').filter((x) => x.startsWith('-A')).length;
+      return renderIpvs(l, 'n1', computeEndpoints(l))
+        .iptables.split('\n')
+        .filter((x) => x.startsWith('-A')).length;
     };
     expect(rulesFor(3)).toBe(rulesFor(40));
   });
@@ -90,6 +110,9 @@ describe('renderKubeIpvs0', () => {
     const cmds = renderKubeIpvs0(['10.96.0.1', '10.96.0.10']);
     expect(cmds[0]).toBe('ip link show kube-ipvs0 >/dev/null 2>&1 || ip link add kube-ipvs0 type dummy');
     expect(cmds[1]).toContain('case " 10.96.0.1/32 10.96.0.10/32 " in');
-    expect(cmds.slice(2)).toEqual(['ip addr replace 10.96.0.1/32 dev kube-ipvs0', 'ip addr replace 10.96.0.10/32 dev kube-ipvs0']);
+    expect(cmds.slice(2)).toEqual([
+      'ip addr replace 10.96.0.1/32 dev kube-ipvs0',
+      'ip addr replace 10.96.0.10/32 dev kube-ipvs0',
+    ]);
   });
 });

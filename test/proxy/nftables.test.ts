@@ -136,12 +136,19 @@ add element ip kube-proxy cluster-ips { 172.30.0.46 }
 add element ip kube-proxy no-endpoint-services { 172.30.0.46 . tcp . 80 comment "ns6/svc6:p80" : goto reject-chain }
 `;
 
-const lines = (s: string) => s.split('\n').filter((l) => l.trim().length > 0).sort();
+const lines = (s: string) =>
+  s
+    .split('\n')
+    .filter((l) => l.trim().length > 0)
+    .sort();
 
 /** Rules of one chain, in order. */
 function rulesOf(text: string, chain: string): string[] {
   const p = `add rule ip kube-proxy ${chain} `;
-  return text.split('\n').filter((l) => l.startsWith(p)).map((l) => l.slice(p.length));
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(p))
+    .map((l) => l.slice(p.length));
 }
 
 describe('renderNftables: kube-proxy TestOverallNFTablesRules scenario', () => {
@@ -162,7 +169,11 @@ describe('renderNftables: kube-proxy TestOverallNFTablesRules scenario', () => {
 
   it('keeps rule order inside chains', () => {
     expect(rulesOf(text, 'service-HVFWP5L3-ns5/svc5/tcp/p80')[1]).toMatch(/^ip saddr @affinity-/);
-    expect(rulesOf(text, 'masquerading')).toEqual(['mark and 0x4000 == 0 return', 'mark set mark xor 0x4000', 'masquerade fully-random']);
+    expect(rulesOf(text, 'masquerading')).toEqual([
+      'mark and 0x4000 == 0 return',
+      'mark set mark xor 0x4000',
+      'masquerade fully-random',
+    ]);
   });
 
   it('declares every chain before any rule and every referenced chain is declared', () => {
@@ -177,34 +188,50 @@ describe('renderNftables: kube-proxy TestOverallNFTablesRules scenario', () => {
 
 describe('traffic policies', () => {
   const nodes = [node('n1', '192.168.0.2', '10.244.1.0/24'), node('n2', '192.168.0.3', '10.244.2.0/24')];
-  const pods = [backend('default', 'web', 'w1', 'n1', '10.244.1.5'), backend('default', 'web', 'w2', 'n2', '10.244.2.5')];
+  const pods = [
+    backend('default', 'web', 'w1', 'n1', '10.244.1.5'),
+    backend('default', 'web', 'w2', 'n2', '10.244.2.5'),
+  ];
 
   it('ITP Local uses local-<hash> chains and drops on nodes without a local endpoint', () => {
-    const svc = service('default', 'web', '10.96.0.50', [{ name: 'http', port: 80 }], { internalTrafficPolicy: 'Local' });
+    const svc = service('default', 'web', '10.96.0.50', [{ name: 'http', port: 80 }], {
+      internalTrafficPolicy: 'Local',
+    });
     const lab = model(nodes, [svc], [pods[0]], '10.244.0.0/16');
     const n1 = buildNftState(lab, 'n1', computeEndpoints(lab));
     const local = Object.keys(n1.chains).find((c) => c.startsWith('local-'))!;
     expect(n1.elements['service-ips']['10.96.0.50 . tcp . 80']).toEqual({ value: `goto ${local}` });
     const n2 = buildNftState(lab, 'n2', computeEndpoints(lab));
-    expect(n2.elements['no-endpoint-services']['10.96.0.50 . tcp . 80']).toEqual({ value: 'drop', comment: 'default/web:http' });
+    expect(n2.elements['no-endpoint-services']['10.96.0.50 . tcp . 80']).toEqual({
+      value: 'drop',
+      comment: 'default/web:http',
+    });
     expect(Object.keys(n2.chains).some((c) => c.includes('default/web'))).toBe(false);
   });
 
   it('ETP Local with a local endpoint ends the external chain in the local chain', () => {
-    const svc = service('default', 'web', '10.96.0.51', [{ port: 80, nodePort: 30080 }], { type: 'NodePort', externalTrafficPolicy: 'Local' });
+    const svc = service('default', 'web', '10.96.0.51', [{ port: 80, nodePort: 30080 }], {
+      type: 'NodePort',
+      externalTrafficPolicy: 'Local',
+    });
     const lab = model(nodes, [svc], pods, '10.244.0.0/16');
     const s = buildNftState(lab, 'n1', computeEndpoints(lab));
     const ext = Object.keys(s.chains).find((c) => c.startsWith('external-'))!;
     expect(s.chains[ext].rules[s.chains[ext].rules.length - 1]).toMatch(/^goto local-/);
     const local = Object.keys(s.chains).find((c) => c.startsWith('local-'))!;
-    expect(s.chains[local].rules).toEqual([expect.stringMatching(/^numgen random mod 1 vmap \{ 0 : goto endpoint-.*10\.244\.1\.5\/80 \}$/)]);
+    expect(s.chains[local].rules).toEqual([
+      expect.stringMatching(/^numgen random mod 1 vmap \{ 0 : goto endpoint-.*10\.244\.1\.5\/80 \}$/),
+    ]);
   });
 });
 
 describe('renderNftablesIncremental', () => {
   const nodes = [node('n1', '192.168.0.2', '10.244.1.0/24')];
   const a = service('default', 'a', '10.96.0.60', [{ port: 80 }]);
-  const b = service('default', 'b', '10.96.0.61', [{ port: 80 }], { sessionAffinity: 'ClientIP', affinityTimeoutSeconds: 60 });
+  const b = service('default', 'b', '10.96.0.61', [{ port: 80 }], {
+    sessionAffinity: 'ClientIP',
+    affinityTimeoutSeconds: 60,
+  });
   const podsA = [backend('default', 'a', 'a1', 'n1', '10.244.1.2')];
   const podsB = [backend('default', 'b', 'b1', 'n1', '10.244.1.3')];
   const state = (svcs = [a, b], pods = [...podsA, ...podsB]) => {
@@ -244,7 +271,9 @@ describe('renderNftablesIncremental', () => {
     const bChains = Object.keys(prev.chains).filter((c) => c.includes('default/b/'));
     expect(bChains).toHaveLength(2);
     for (const c of bChains) {
-      expect(idx(new RegExp(`^delete element`))).toBeLessThan(idx(new RegExp(`^flush chain ip kube-proxy ${c.replace(/[./]/g, '\\$&')}$`)));
+      expect(idx(new RegExp(`^delete element`))).toBeLessThan(
+        idx(new RegExp(`^flush chain ip kube-proxy ${c.replace(/[./]/g, '\\$&')}$`)),
+      );
       expect(out).toContain(`delete chain ip kube-proxy ${c}`);
     }
     const set = Object.keys(prev.affinitySets)[0];
@@ -259,7 +288,9 @@ describe('renderNftablesIncremental', () => {
     const next = state([a, b], podsB);
     const out = renderNftablesIncremental(prev, next).trim().split('\n');
     expect(out).toContain('delete element ip kube-proxy service-ips { 10.96.0.60 . tcp . 80 }');
-    expect(out).toContain('add element ip kube-proxy no-endpoint-services { 10.96.0.60 . tcp . 80 comment "default/a" : goto reject-chain }');
+    expect(out).toContain(
+      'add element ip kube-proxy no-endpoint-services { 10.96.0.60 . tcp . 80 comment "default/a" : goto reject-chain }',
+    );
   });
 
   it('re-creates an affinity set whose timeout changed and refills the chains using it', () => {
@@ -312,21 +343,30 @@ describe('endpoint choice above NFT_VMAP_LIMIT: numgen cascade instead of anonym
     return model(nodes, svcs, pods, '10.244.0.0/16');
   };
   const serviceRules = (st: ReturnType<typeof buildNftState>) =>
-    Object.entries(st.chains).filter(([c]) => /^service-[A-Z2-7]{8}-/.test(c)).map(([, c]) => c.rules);
+    Object.entries(st.chains)
+      .filter(([c]) => /^service-[A-Z2-7]{8}-/.test(c))
+      .map(([, c]) => c.rules);
 
   it('switches every service chain once the count exceeds the limit, and nothing else', () => {
     const l = lab(4);
     const eps = computeEndpoints(l);
     const atLimit = buildNftState(l, 'n1', eps, { vmapLimit: 4 });
     const over = buildNftState(l, 'n1', eps, { vmapLimit: 3 });
-    for (const rules of serviceRules(atLimit)) expect(rules[rules.length - 1]).toMatch(/^numgen random mod 2 vmap \{ 0 : goto endpoint-.* , 1 : goto endpoint-.* \}$/);
+    for (const rules of serviceRules(atLimit))
+      expect(rules[rules.length - 1]).toMatch(
+        /^numgen random mod 2 vmap \{ 0 : goto endpoint-.* , 1 : goto endpoint-.* \}$/,
+      );
     for (const rules of serviceRules(over)) {
-      expect(rules.slice(-2)).toEqual([expect.stringMatching(/^numgen random mod 2 == 0 goto endpoint-/), expect.stringMatching(/^goto endpoint-/)]);
+      expect(rules.slice(-2)).toEqual([
+        expect.stringMatching(/^numgen random mod 2 == 0 goto endpoint-/),
+        expect.stringMatching(/^goto endpoint-/),
+      ]);
     }
     expect(serializeNft(over)).not.toContain('vmap {');
     // maps, elements, endpoint chains identical
     expect(over.elements).toEqual(atLimit.elements);
-    for (const c of Object.keys(atLimit.chains).filter((c) => !/^service-[A-Z2-7]{8}-/.test(c))) expect(over.chains[c]).toEqual(atLimit.chains[c]);
+    for (const c of Object.keys(atLimit.chains).filter((c) => !/^service-[A-Z2-7]{8}-/.test(c)))
+      expect(over.chains[c]).toEqual(atLimit.chains[c]);
     expect(NFT_VMAP_LIMIT).toBeGreaterThan(0);
     expect(serviceRules(buildNftState(l, 'n1', eps))[0].join('\n')).toContain('vmap {'); // default limit is above 4
   });

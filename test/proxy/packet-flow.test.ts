@@ -32,7 +32,9 @@ maybe('packet flow through node n1 (real kernel, throwaway namespaces)', () => {
     const ipt = results.iptables;
     const nft = results.nftables;
     if (!ipt || !nft) throw new Error('a mode run failed: see above');
-    const differ = FLOW_CASES.filter((c, i) => JSON.stringify(observed(ipt[i])) !== JSON.stringify(observed(nft[i]))).map((c) => c.name);
+    const differ = FLOW_CASES.filter(
+      (c, i) => JSON.stringify(observed(ipt[i])) !== JSON.stringify(observed(nft[i])),
+    ).map((c) => c.name);
     expect(differ).toEqual(['node -> 127.0.0.1:NodePort']);
   });
 

@@ -50,12 +50,24 @@ export interface FlowResult {
 
 export function flowModel(extra: (m: LabModel) => void = () => undefined): LabModel {
   const nodes = [node('n1', '192.168.0.2', '10.244.1.0/24'), node('n2', '192.168.0.3', '10.244.2.0/24')];
-  const p = (name: string, ip: string, role: string) => pod(name, ip.startsWith('10.244.1.') ? 'n1' : 'n2', ip, { role });
+  const p = (name: string, ip: string, role: string) =>
+    pod(name, ip.startsWith('10.244.1.') ? 'n1' : 'n2', ip, { role });
   const pods = [p('a1', '10.244.1.5', 'client'), p('b1', '10.244.1.6', 'local'), p('b2', '10.244.2.5', 'remote')];
   const s = (name: string, ip: string, role: string, nodePort: number | undefined, more: object = {}) =>
-    service('default', name, ip, [{ port: 80, targetPort: 8080, ...(nodePort ? { nodePort } : {}) }, { name: 'udp', protocol: 'UDP', port: 81, targetPort: 8081 }], {
-      selector: { role }, ...(nodePort ? { type: 'NodePort' as const } : {}), ...more,
-    });
+    service(
+      'default',
+      name,
+      ip,
+      [
+        { port: 80, targetPort: 8080, ...(nodePort ? { nodePort } : {}) },
+        { name: 'udp', protocol: 'UDP', port: 81, targetPort: 8081 },
+      ],
+      {
+        selector: { role },
+        ...(nodePort ? { type: 'NodePort' as const } : {}),
+        ...more,
+      },
+    );
   const services = [
     s('remote', '172.30.0.11', 'remote', 30011),
     s('local-etp', '172.30.0.12', 'local', 30012, { externalTrafficPolicy: 'Local', healthCheckNodePort: 30099 }),
@@ -76,17 +88,83 @@ export function flowModel(extra: (m: LabModel) => void = () => undefined): LabMo
  * Masquerade shows as the node's address on the interface towards the backend.
  */
 export const FLOW_CASES: FlowCase[] = [
-  { name: 'pod -> ClusterIP (remote endpoint): no SNAT', from: 'a1', proto: 'tcp', to: '172.30.0.11:80', expect: { all: { backend: 'b2', client: '10.244.1.5' } } },
-  { name: 'pod -> ClusterIP (UDP): no SNAT', from: 'a1', proto: 'udp', to: '172.30.0.11:81', expect: { all: { backend: 'b2', client: '10.244.1.5' } } },
-  { name: 'pod -> itself via ClusterIP: hairpin SNAT', from: 'a1', proto: 'tcp', to: '172.30.0.14:80', expect: { all: { backend: 'a1', client: '10.244.1.1' } } },
-  { name: 'pod -> NodePort ETP Cluster: SNAT to node', from: 'a1', proto: 'tcp', to: '192.168.0.2:30011', expect: { all: { backend: 'b2', client: '192.168.0.2' } } },
-  { name: 'off-cluster -> NodePort ETP Cluster: SNAT to node', from: 'ext', proto: 'tcp', to: '192.168.0.2:30011', expect: { all: { backend: 'b2', client: '192.168.0.2' } } },
-  { name: 'off-cluster -> NodePort ETP Local: client IP kept', from: 'ext', proto: 'tcp', to: '192.168.0.2:30012', expect: { all: { backend: 'b1', client: '172.31.0.100' } } },
-  { name: 'off-cluster -> ClusterIP: SNAT (reply must come back here)', from: 'ext', proto: 'tcp', to: '172.30.0.11:80', expect: { all: { backend: 'b2', client: '192.168.0.2' } } },
-  { name: 'off-cluster -> ClusterIP ITP Local: SNAT in the internal (local) chain', from: 'ext', proto: 'tcp', to: '172.30.0.13:80', expect: { all: { backend: 'b1', client: '10.244.1.1' } } },
-  { name: 'pod -> ClusterIP ITP Local (local endpoint): no SNAT', from: 'a1', proto: 'tcp', to: '172.30.0.13:80', expect: { all: { backend: 'b1', client: '10.244.1.5' } } },
-  { name: 'node -> ClusterIP: SNAT (node source is not a pod)', from: 'n1', proto: 'tcp', to: '172.30.0.11:80', expect: { all: { backend: 'b2', client: '192.168.0.2' } } },
-  { name: 'pod -> ClusterIP without endpoints: refused', from: 'a1', proto: 'tcp', to: '172.30.0.15:80', expect: { all: { refused: true } } },
+  {
+    name: 'pod -> ClusterIP (remote endpoint): no SNAT',
+    from: 'a1',
+    proto: 'tcp',
+    to: '172.30.0.11:80',
+    expect: { all: { backend: 'b2', client: '10.244.1.5' } },
+  },
+  {
+    name: 'pod -> ClusterIP (UDP): no SNAT',
+    from: 'a1',
+    proto: 'udp',
+    to: '172.30.0.11:81',
+    expect: { all: { backend: 'b2', client: '10.244.1.5' } },
+  },
+  {
+    name: 'pod -> itself via ClusterIP: hairpin SNAT',
+    from: 'a1',
+    proto: 'tcp',
+    to: '172.30.0.14:80',
+    expect: { all: { backend: 'a1', client: '10.244.1.1' } },
+  },
+  {
+    name: 'pod -> NodePort ETP Cluster: SNAT to node',
+    from: 'a1',
+    proto: 'tcp',
+    to: '192.168.0.2:30011',
+    expect: { all: { backend: 'b2', client: '192.168.0.2' } },
+  },
+  {
+    name: 'off-cluster -> NodePort ETP Cluster: SNAT to node',
+    from: 'ext',
+    proto: 'tcp',
+    to: '192.168.0.2:30011',
+    expect: { all: { backend: 'b2', client: '192.168.0.2' } },
+  },
+  {
+    name: 'off-cluster -> NodePort ETP Local: client IP kept',
+    from: 'ext',
+    proto: 'tcp',
+    to: '192.168.0.2:30012',
+    expect: { all: { backend: 'b1', client: '172.31.0.100' } },
+  },
+  {
+    name: 'off-cluster -> ClusterIP: SNAT (reply must come back here)',
+    from: 'ext',
+    proto: 'tcp',
+    to: '172.30.0.11:80',
+    expect: { all: { backend: 'b2', client: '192.168.0.2' } },
+  },
+  {
+    name: 'off-cluster -> ClusterIP ITP Local: SNAT in the internal (local) chain',
+    from: 'ext',
+    proto: 'tcp',
+    to: '172.30.0.13:80',
+    expect: { all: { backend: 'b1', client: '10.244.1.1' } },
+  },
+  {
+    name: 'pod -> ClusterIP ITP Local (local endpoint): no SNAT',
+    from: 'a1',
+    proto: 'tcp',
+    to: '172.30.0.13:80',
+    expect: { all: { backend: 'b1', client: '10.244.1.5' } },
+  },
+  {
+    name: 'node -> ClusterIP: SNAT (node source is not a pod)',
+    from: 'n1',
+    proto: 'tcp',
+    to: '172.30.0.11:80',
+    expect: { all: { backend: 'b2', client: '192.168.0.2' } },
+  },
+  {
+    name: 'pod -> ClusterIP without endpoints: refused',
+    from: 'a1',
+    proto: 'tcp',
+    to: '172.30.0.15:80',
+    expect: { all: { refused: true } },
+  },
   {
     // kube-proxy iptables default --iptables-localhost-nodeports=true (route_localnet=1);
     // nftables mode does not support localhost NodePorts: nothing listens, so the kernel refuses.
@@ -159,9 +237,11 @@ function requestLine(c: FlowCase, i: number): string {
   const run = c.from === 'n1' ? '' : `at ${c.from} `;
   // The backend's name and the client address it saw, in one request (netexec /echo is not enough:
   // two requests could pick different endpoints where a service has more than one).
-  return `t0=$(date +%s%N); out=$(${run}"$PY" "$CLIENT" ${c.proto} ${c.to} 2>/dev/null) && rc=0 || rc=$?; ` +
+  return (
+    `t0=$(date +%s%N); out=$(${run}"$PY" "$CLIENT" ${c.proto} ${c.to} 2>/dev/null) && rc=0 || rc=$?; ` +
     `[ -n "$out" ] || out=$(printf -- '-\\t-'); ` +
-    `printf 'ROW\\t%s\\t%s\\t%s\\t%s\\n' ${i} $rc "$out" $(( ($(date +%s%N) - t0) / 1000000 ))`;
+    `printf 'ROW\\t%s\\t%s\\t%s\\t%s\\n' ${i} $rc "$out" $(( ($(date +%s%N) - t0) / 1000000 ))`
+  );
 }
 
 export function flowScript(cases: FlowCase[], rulesCommands: string[]): string {
@@ -204,16 +284,25 @@ except (socket.timeout, TimeoutError):
 
 export function canRunFlows(): { ok: boolean; why: string } {
   const can = (cmd: string) => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status === 0;
-  if (!can('unshare --net true')) return { ok: false, why: 'cannot create a network namespace (unshare --net needs root / CAP_SYS_ADMIN)' };
-  for (const t of ['nsenter', 'python3', 'nft', 'iptables-nft-restore', 'ip', 'conntrack']) if (!can(`command -v ${t}`)) return { ok: false, why: `${t} is missing` };
+  if (!can('unshare --net true'))
+    return { ok: false, why: 'cannot create a network namespace (unshare --net needs root / CAP_SYS_ADMIN)' };
+  for (const t of ['nsenter', 'python3', 'nft', 'iptables-nft-restore', 'ip', 'conntrack'])
+    if (!can(`command -v ${t}`)) return { ok: false, why: `${t} is missing` };
   return { ok: true, why: '' };
 }
 
 /** Node n1's proxy plan as commands reading their files from `dir` (a node keeps them under PROXY_DIR). */
-function planCommands(m: LabModel, mode: ProxyMode, dir: string, prev?: ProxyState, opts: { localhostNodePorts?: boolean } = {}): { commands: string[]; state: ProxyState } {
+function planCommands(
+  m: LabModel,
+  mode: ProxyMode,
+  dir: string,
+  prev?: ProxyState,
+  opts: { localhostNodePorts?: boolean } = {},
+): { commands: string[]; state: ProxyState } {
   mkdirSync(dir, { recursive: true });
   const plan = renderProxyPlan(m, 'n1', computeEndpoints(m), mode, prev, opts);
-  for (const [path, content] of Object.entries(plan.files)) writeFileSync(join(dir, path.slice(PROXY_DIR.length + 1)), content);
+  for (const [path, content] of Object.entries(plan.files))
+    writeFileSync(join(dir, path.slice(PROXY_DIR.length + 1)), content);
   return { commands: plan.commands.map((c) => c.split(`${PROXY_DIR}/`).join(`${dir}/`)), state: plan.state };
 }
 
@@ -225,13 +314,25 @@ function runScript(dir: string, script: string): { stdout: string; stderr: strin
     encoding: 'utf8',
     timeout: 120_000,
     // /usr/bin/python3 when there is one: a version-manager shim costs ~100 ms per call
-    env: { ...process.env, NETEXEC, DIR: dir, CLIENT: join(dir, 'client.py'), UDP_LOOP: join(dir, 'udp-loop.py'), PY: existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3' },
+    env: {
+      ...process.env,
+      NETEXEC,
+      DIR: dir,
+      CLIENT: join(dir, 'client.py'),
+      UDP_LOOP: join(dir, 'udp-loop.py'),
+      PY: existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3',
+    },
   });
   return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status };
 }
 
 /** Renders node n1's proxy plan for `mode`, builds the namespaces and runs every case. */
-export function runFlows(m: LabModel, mode: ProxyMode, cases: FlowCase[], opts: { localhostNodePorts?: boolean } = {}): FlowResult[] {
+export function runFlows(
+  m: LabModel,
+  mode: ProxyMode,
+  cases: FlowCase[],
+  opts: { localhostNodePorts?: boolean } = {},
+): FlowResult[] {
   const dir = mkdtempSync(join(tmpdir(), 'flow-'));
   const { commands } = planCommands(m, mode, join(dir, 'plan'), undefined, opts);
   const r = runScript(dir, flowScript(cases, commands));
@@ -241,7 +342,13 @@ export function runFlows(m: LabModel, mode: ProxyMode, cases: FlowCase[], opts: 
   }
   return rows.map((l) => {
     const [, i, exit, backend, client, ms] = l.split('\t');
-    return { name: cases[Number(i)].name, exit: Number(exit), backend: backend ?? '', client: client ?? '', ms: Number(ms) };
+    return {
+      name: cases[Number(i)].name,
+      exit: Number(exit),
+      backend: backend ?? '',
+      client: client ?? '',
+      ms: Number(ms),
+    };
   });
 }
 
@@ -267,7 +374,11 @@ for i in range(n):
  * 172.30.0.16:81; mid-flow b2's server stops and n1 syncs to `after` (b2 gone, b1 the endpoint),
  * incrementally as the lab does. Returns the replies in order and the client's one local port.
  */
-export function runUdpMove(before: LabModel, after: LabModel, mode: ProxyMode): { replies: string[]; localPorts: string[] } {
+export function runUdpMove(
+  before: LabModel,
+  after: LabModel,
+  mode: ProxyMode,
+): { replies: string[]; localPorts: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'flow-udp-'));
   const one = planCommands(before, mode, join(dir, 'p1'));
   const two = planCommands(after, mode, join(dir, 'p2'), JSON.parse(JSON.stringify(one.state)) as ProxyState);

@@ -23,8 +23,14 @@ describe('renderProxyPlan', () => {
     // localhost NodePorts (kube-proxy's iptables default) need route_localnet before the restore
     expect(plan.commands.indexOf('sysctl -qw net.ipv4.conf.all.route_localnet=1')).toBeGreaterThan(-1);
     expect(plan.commands.indexOf('sysctl -qw net.ipv4.conf.all.route_localnet=1')).toBeLessThan(restoreAt);
-    expect(renderProxyPlan(lab, 'n1', computeEndpoints(lab), 'iptables', undefined, { localhostNodePorts: false }).commands.join('\n')).not.toContain('route_localnet');
-    expect(renderProxyPlan(lab, 'n1', computeEndpoints(lab), 'nftables').commands.join('\n')).not.toContain('route_localnet');
+    expect(
+      renderProxyPlan(lab, 'n1', computeEndpoints(lab), 'iptables', undefined, {
+        localhostNodePorts: false,
+      }).commands.join('\n'),
+    ).not.toContain('route_localnet');
+    expect(renderProxyPlan(lab, 'n1', computeEndpoints(lab), 'nftables').commands.join('\n')).not.toContain(
+      'route_localnet',
+    );
     expect(plan.partial).toBe(false);
     expect(plan.state.iptables).toBeDefined();
     // JSON-safe state, usable as prev after a round trip
@@ -58,7 +64,9 @@ describe('renderProxyPlan', () => {
     const lab = model(nodes, [web], pods, '10.244.0.0/16');
     const plan = renderProxyPlan(lab, 'n1', computeEndpoints(lab), 'ipvs', undefined, { scheduler: 'wrr' });
     expect(Object.keys(plan.files).sort()).toEqual([
-      `${PROXY_DIR}/ipset.restore`, `${PROXY_DIR}/iptables.rules`, `${PROXY_DIR}/ipvs.rules`,
+      `${PROXY_DIR}/ipset.restore`,
+      `${PROXY_DIR}/iptables.rules`,
+      `${PROXY_DIR}/ipvs.rules`,
     ]);
     expect(plan.files[`${PROXY_DIR}/ipvs.rules`]).toContain('-A -t 10.96.0.20:80 -s wrr');
     const at = (p: string) => plan.commands.findIndex((c) => c.startsWith(p));

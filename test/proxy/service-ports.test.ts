@@ -6,18 +6,34 @@ import { backend, model, node, service } from './fixtures';
 const nodes = [node('n1', '192.168.0.2', '10.244.1.0/24'), node('n2', '192.168.0.3', '10.244.2.0/24')];
 
 describe('servicePortInfos', () => {
-  const pods = [backend('default', 'web', 'w1', 'n1', '10.244.1.5'), backend('default', 'web', 'w2', 'n2', '10.244.2.5', {})];
+  const pods = [
+    backend('default', 'web', 'w1', 'n1', '10.244.1.5'),
+    backend('default', 'web', 'w2', 'n2', '10.244.2.5', {}),
+  ];
 
   it('skips headless and ExternalName services', () => {
-    const lab = model(nodes, [
-      service('default', 'web', 'None', [{ port: 80 }]),
-      service('default', 'ext', '', [{ port: 80 }], { type: 'ExternalName' }),
-    ], pods);
+    const lab = model(
+      nodes,
+      [
+        service('default', 'web', 'None', [{ port: 80 }]),
+        service('default', 'ext', '', [{ port: 80 }], { type: 'ExternalName' }),
+      ],
+      pods,
+    );
     expect(servicePortInfos(lab, 'n1', computeEndpoints(lab))).toEqual([]);
   });
 
   it('ETP Local still uses cluster endpoints (short-circuit) and adds the local ones', () => {
-    const lab = model(nodes, [service('default', 'web', '10.96.0.1', [{ port: 80, nodePort: 30000 }], { type: 'NodePort', externalTrafficPolicy: 'Local' })], pods);
+    const lab = model(
+      nodes,
+      [
+        service('default', 'web', '10.96.0.1', [{ port: 80, nodePort: 30000 }], {
+          type: 'NodePort',
+          externalTrafficPolicy: 'Local',
+        }),
+      ],
+      pods,
+    );
     const [i] = servicePortInfos(lab, 'n2', computeEndpoints(lab));
     expect(i.usesClusterEndpoints && i.usesLocalEndpoints).toBe(true);
     expect(i.localEndpoints.map((e) => e.podName)).toEqual(['w2']);
@@ -25,8 +41,16 @@ describe('servicePortInfos', () => {
   });
 
   it('ignores not-ready endpoints and ETP on non-external services', () => {
-    const lab = model(nodes, [service('default', 'web', '10.96.0.1', [{ port: 80 }], { externalTrafficPolicy: 'Local' })], pods);
-    const [i] = servicePortInfos(lab, 'n1', computeEndpoints(lab, (p) => p.name !== 'w1'));
+    const lab = model(
+      nodes,
+      [service('default', 'web', '10.96.0.1', [{ port: 80 }], { externalTrafficPolicy: 'Local' })],
+      pods,
+    );
+    const [i] = servicePortInfos(
+      lab,
+      'n1',
+      computeEndpoints(lab, (p) => p.name !== 'w1'),
+    );
     expect(i.externalPolicyLocal).toBe(false);
     expect(i.clusterEndpoints.map((e) => e.podName)).toEqual(['w2']);
     expect(i.hasEndpoints).toBe(true);

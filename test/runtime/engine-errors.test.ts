@@ -3,7 +3,10 @@ import { notRunning } from '../../src/runtime/containers';
 
 describe('errors that name the cause', () => {
   it('permission denied on the socket is not "no engine"', () => {
-    const e = engineUnreachable(Object.assign(new Error('connect EACCES /var/run/docker.sock'), { code: 'EACCES' }), undefined);
+    const e = engineUnreachable(
+      Object.assign(new Error('connect EACCES /var/run/docker.sock'), { code: 'EACCES' }),
+      undefined,
+    );
     expect(e.message).toMatch(/permission denied on the Docker socket \/var\/run\/docker\.sock/);
     expect(e.hint).toMatch(/docker group/);
     expect(e.hint).toMatch(/sudo/);

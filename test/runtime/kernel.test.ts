@@ -1,5 +1,12 @@
 import { execFileSync } from 'child_process';
-import { FEATURES, IMAGE_TOOLS, KernelFeatures, modeRequirements, parseProbeOutput, renderProbeScript } from '../../src/runtime/kernel';
+import {
+  FEATURES,
+  IMAGE_TOOLS,
+  KernelFeatures,
+  modeRequirements,
+  parseProbeOutput,
+  renderProbeScript,
+} from '../../src/runtime/kernel';
 
 function all(v: boolean): KernelFeatures {
   const f = { details: {} } as KernelFeatures;
@@ -71,13 +78,19 @@ describe('modeRequirements', () => {
   test('vxlan missing breaks only the vxlan CNI', () => {
     const f = all(true);
     f.vxlan = false;
-    expect(modeRequirements(f).filter((m) => !m.ok).map((m) => m.mode)).toEqual(['cni vxlan']);
+    expect(
+      modeRequirements(f)
+        .filter((m) => !m.ok)
+        .map((m) => m.mode),
+    ).toEqual(['cni vxlan']);
   });
 
   test('no bridge: every CNI mode but vpc-native fails', () => {
     const f = all(true);
     f.bridge = false;
-    const bad = modeRequirements(f).filter((m) => !m.ok).map((m) => m.mode);
+    const bad = modeRequirements(f)
+      .filter((m) => !m.ok)
+      .map((m) => m.mode);
     expect(bad).toEqual(['cni vpc-routes', 'cni host-gw', 'cni vxlan']);
   });
 
@@ -101,7 +114,10 @@ describe('renderProbeScript', () => {
   test('its output format round-trips through the parser (run with stub commands in sh)', () => {
     // Replace the real tests by true/false so sh can run it here without touching the host.
     const stubbed = script
-      .replace(/^t (\w+) '.*'$/gm, (_m, k: string) => `t ${k} '${k === 'dummy' ? 'echo Unknown device type; false' : 'true'}'`)
+      .replace(
+        /^t (\w+) '.*'$/gm,
+        (_m, k: string) => `t ${k} '${k === 'dummy' ? 'echo Unknown device type; false' : 'true'}'`,
+      )
       .replace(/^tool (\S+) '.*'$/gm, (_m, k: string) => `tool ${k} '${k === 'nginx' ? 'false' : 'true'}'`);
     const out = execFileSync('sh', ['-c', stubbed]).toString();
     const { features, tools } = parseProbeOutput(out);

@@ -6,7 +6,12 @@ import { InputError } from '../../src/errors';
 import { deployment, errorsOf, pod, resolve, topo } from './helpers';
 
 const noDns = { dns: false } as Record<string, unknown>;
-const guidePods = [pod('a', { nodeName: 'node1' }), pod('b', { nodeName: 'node1' }), pod('c', { nodeName: 'node2' }), deployment('web', 3)];
+const guidePods = [
+  pod('a', { nodeName: 'node1' }),
+  pod('b', { nodeName: 'node1' }),
+  pod('c', { nodeName: 'node2' }),
+  deployment('web', 3),
+];
 
 describe('cni modes in the resolver', () => {
   it('rejects a mode that does not exist, naming the flag and the valid ones', () => {
@@ -18,8 +23,16 @@ describe('cni modes in the resolver', () => {
   it('refuses host-gw across subnets unless forced', () => {
     const raw = topo({
       cluster: noDns,
-      vpc: { subnets: [{ name: 'az-a', cidr: '10.0.1.0/24' }, { name: 'az-b', cidr: '10.0.2.0/24' }] },
-      nodes: [{ name: 'node1', subnet: 'az-a' }, { name: 'node2', subnet: 'az-b' }],
+      vpc: {
+        subnets: [
+          { name: 'az-a', cidr: '10.0.1.0/24' },
+          { name: 'az-b', cidr: '10.0.2.0/24' },
+        ],
+      },
+      nodes: [
+        { name: 'node1', subnet: 'az-a' },
+        { name: 'node2', subnet: 'az-b' },
+      ],
     });
     const errs = errorsOf(() => resolve(raw, { overrides: { cni: 'host-gw' } }));
     expect(errs[0].message).toMatch(/--cni: host-gw needs every node in one subnet, but the nodes are in az-a, az-b/);
@@ -45,7 +58,9 @@ describe('vpc-native address plan', () => {
     expect(m.nodes.map((n) => n.ip)).toEqual(['10.0.1.10', '10.0.1.11', '10.0.1.12']);
     expect(m.nodes.map((n) => n.podCIDR)).toEqual(['10.0.1.64/26', '10.0.1.128/26', '10.0.1.192/26']);
     // ptp's gateway (host-local's default): the first address of the node's share, on every host veth.
-    expect(m.nodes.every((n) => n.cbr0IP === n.podCIDR.replace(/\.(\d+)\/\d+$/, (_, a) => `.${Number(a) + 1}`))).toBe(true);
+    expect(m.nodes.every((n) => n.cbr0IP === n.podCIDR.replace(/\.(\d+)\/\d+$/, (_, a) => `.${Number(a) + 1}`))).toBe(
+      true,
+    );
     const mine = m.pods.filter((p) => p.namespace === 'default');
     const byName = Object.fromEntries(mine.map((p) => [p.name, p.ip]));
     expect(byName.a).toBe('10.0.1.66');
@@ -68,8 +83,17 @@ describe('vpc-native address plan', () => {
     const m = resolve(
       topo({
         cluster: noDns,
-        vpc: { subnets: [{ name: 'az-a', cidr: '10.0.1.0/24' }, { name: 'az-b', cidr: '10.0.2.0/24' }] },
-        nodes: [{ name: 'node1', subnet: 'az-a' }, { name: 'node2', subnet: 'az-b' }, { name: 'node3', subnet: 'az-a' }],
+        vpc: {
+          subnets: [
+            { name: 'az-a', cidr: '10.0.1.0/24' },
+            { name: 'az-b', cidr: '10.0.2.0/24' },
+          ],
+        },
+        nodes: [
+          { name: 'node1', subnet: 'az-a' },
+          { name: 'node2', subnet: 'az-b' },
+          { name: 'node3', subnet: 'az-a' },
+        ],
       }),
       { overrides: { cni: 'vpc-native' } },
     );
@@ -79,7 +103,9 @@ describe('vpc-native address plan', () => {
 
   it('refuses a subnet with no room for a pod share per node (exit 2, names the subnet)', () => {
     const errs = errorsOf(() =>
-      resolve(topo({ cluster: noDns, vpc: { subnets: [{ name: 'tiny', cidr: '10.0.1.0/28' }] } }), { overrides: { cni: 'vpc-native' } }),
+      resolve(topo({ cluster: noDns, vpc: { subnets: [{ name: 'tiny', cidr: '10.0.1.0/28' }] } }), {
+        overrides: { cni: 'vpc-native' },
+      }),
     );
     expect(errs).toHaveLength(1);
     expect(errs[0]).toBeInstanceOf(InputError);
@@ -90,15 +116,21 @@ describe('vpc-native address plan', () => {
 
   it('refuses more pods on a node than its share of the subnet holds', () => {
     const errs = errorsOf(() =>
-      resolve(topo({ cluster: noDns, vpc: { subnets: [{ name: 's', cidr: '10.0.1.0/27' }] }, objects: guidePods }), { overrides: { cni: 'vpc-native' } }),
+      resolve(topo({ cluster: noDns, vpc: { subnets: [{ name: 's', cidr: '10.0.1.0/27' }] }, objects: guidePods }), {
+        overrides: { cni: 'vpc-native' },
+      }),
     );
     const text = errs.map((e) => `${e.message} ${e.hint}`).join('\n');
-    expect(text).toMatch(/node node1: vpc-native gives it 10\.0\.1\.\d+\/30 of subnet s for its pods, 1 pod addresses, but \d+ pods are placed there/);
+    expect(text).toMatch(
+      /node node1: vpc-native gives it 10\.0\.1\.\d+\/30 of subnet s for its pods, 1 pod addresses, but \d+ pods are placed there/,
+    );
     expect(text).toMatch(/use a larger subnet for s/);
   });
 
   it('the same topology fits in another mode', () => {
-    expect(() => resolve(topo({ cluster: noDns, vpc: { subnets: [{ name: 's', cidr: '10.0.1.0/27' }] }, objects: guidePods }))).not.toThrow();
+    expect(() =>
+      resolve(topo({ cluster: noDns, vpc: { subnets: [{ name: 's', cidr: '10.0.1.0/27' }] }, objects: guidePods })),
+    ).not.toThrow();
   });
 
   it('allocateVpcNativeBlocks picks the largest block size that fits every node', () => {
@@ -125,9 +157,14 @@ describe('vpc-native address plan', () => {
 describe('the shipped topologies', () => {
   it('two-az puts nodes in two subnets behind one router; host-gw is refused there', () => {
     const m = loadTopology('topologies/two-az.yaml', { name: 'cni-t' });
-    expect(m.subnets.map((s) => `${s.name} ${s.cidr} ${s.gateway}`)).toEqual(['az-a 10.0.1.0/24 10.0.1.1', 'az-b 10.0.2.0/24 10.0.2.1']);
+    expect(m.subnets.map((s) => `${s.name} ${s.cidr} ${s.gateway}`)).toEqual([
+      'az-a 10.0.1.0/24 10.0.1.1',
+      'az-b 10.0.2.0/24 10.0.2.1',
+    ]);
     expect(new Set(m.nodes.map((n) => n.subnet)).size).toBe(2);
-    expect(() => loadTopology('topologies/two-az.yaml', { cni: 'host-gw' })).toThrow(/host-gw needs every node in one subnet/);
+    expect(() => loadTopology('topologies/two-az.yaml', { cni: 'host-gw' })).toThrow(
+      /host-gw needs every node in one subnet/,
+    );
     expect(loadTopology('topologies/two-az.yaml', { cni: 'vxlan' }).cluster.cni).toBe('vxlan');
   });
   it.each(['vpc-routes', 'host-gw', 'vxlan', 'vpc-native'] as const)('the guide resolves in %s mode', (cni) => {

@@ -22,7 +22,11 @@ import {
 } from '../../src/topology/dns-server';
 
 const AG = 'registry.k8s.io/e2e-test-images/agnhost:2.47';
-const present: CoreDnsAvailability = { available: true, how: 'present', reason: `image ${COREDNS_IMAGE} present locally` };
+const present: CoreDnsAvailability = {
+  available: true,
+  how: 'present',
+  reason: `image ${COREDNS_IMAGE} present locally`,
+};
 const pulled: CoreDnsAvailability = { available: true, how: 'pulled', reason: `image ${COREDNS_IMAGE} pulled` };
 const missing: CoreDnsAvailability = {
   available: false,
@@ -36,7 +40,14 @@ function raw(cluster: Record<string, unknown> = {}) {
     name: 'c',
     nodes: [{ name: 'node1' }, { name: 'node2' }],
     cluster,
-    objects: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', labels: { app: 'a' } }, spec: { containers: [{ name: 'w', image: AG, args: ['netexec'] }] } }],
+    objects: [
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'a', labels: { app: 'a' } },
+        spec: { containers: [{ name: 'w', image: AG, args: ['netexec'] }] },
+      },
+    ],
   } as never;
 }
 
@@ -60,7 +71,12 @@ describe('choosing the cluster DNS server', () => {
   });
 
   it('auto: coredns when the image is present or was pulled, else offline with the reason', () => {
-    expect(chooseDnsServer('auto', present)).toEqual({ requested: 'auto', server: 'coredns', reason: present.reason, image: COREDNS_IMAGE });
+    expect(chooseDnsServer('auto', present)).toEqual({
+      requested: 'auto',
+      server: 'coredns',
+      reason: present.reason,
+      image: COREDNS_IMAGE,
+    });
     expect(chooseDnsServer('auto', pulled).server).toBe('coredns');
     const off = chooseDnsServer('auto', missing);
     expect(off.server).toBe('offline');
@@ -81,7 +97,9 @@ describe('choosing the cluster DNS server', () => {
     const e = thrown(() => chooseDnsServer('coredns', missing, '--dns-server'));
     expect(e.exitCode).toBe(2);
     expect(e.field).toBe('--dns-server');
-    expect(e.message).toBe(`--dns-server: coredns requested, but coredns image unavailable: ${missing.reason}\n  engine: ${missing.detail}`);
+    expect(e.message).toBe(
+      `--dns-server: coredns requested, but coredns image unavailable: ${missing.reason}\n  engine: ${missing.detail}`,
+    );
     expect(e.hint).toMatch(/--dns-server offline/);
     expect(thrown(() => chooseDnsServer('coredns', missing)).field).toBe('cluster.dnsServer');
   });
@@ -91,13 +109,24 @@ describe('choosing the cluster DNS server', () => {
   });
 
   it('describes the choice for progress and status', () => {
-    expect(describeDnsServer(chooseDnsServer('auto', present))).toBe(`dns server coredns (${COREDNS_IMAGE}, file plugin), asked auto: ${present.reason}`);
-    expect(describeDnsServer(chooseDnsServer('auto', missing))).toMatch(/^dns server offline fallback \(knotd \+ unbound\), asked auto: coredns image unavailable: .*no such host/);
-    expect(describeDnsServer(chooseDnsServer('offline', undefined))).toMatch(/^dns server offline \(knotd \+ unbound\), asked offline/);
+    expect(describeDnsServer(chooseDnsServer('auto', present))).toBe(
+      `dns server coredns (${COREDNS_IMAGE}, file plugin), asked auto: ${present.reason}`,
+    );
+    expect(describeDnsServer(chooseDnsServer('auto', missing))).toMatch(
+      /^dns server offline fallback \(knotd \+ unbound\), asked auto: coredns image unavailable: .*no such host/,
+    );
+    expect(describeDnsServer(chooseDnsServer('offline', undefined))).toMatch(
+      /^dns server offline \(knotd \+ unbound\), asked offline/,
+    );
   });
 
-  it('runs the image that could be had (the lab\'s own build when that is what was found)', () => {
-    const local = { available: true, how: 'present' as const, reason: 'built', image: 'k8s-netlab/coredns:0123456789ab' };
+  it("runs the image that could be had (the lab's own build when that is what was found)", () => {
+    const local = {
+      available: true,
+      how: 'present' as const,
+      reason: 'built',
+      image: 'k8s-netlab/coredns:0123456789ab',
+    };
     expect(chooseDnsServer('auto', local).image).toBe('k8s-netlab/coredns:0123456789ab');
     expect(isFallback(chooseDnsServer('auto', missing))).toBe(true);
     expect(isFallback(chooseDnsServer('offline', undefined))).toBe(false);
@@ -107,7 +136,11 @@ describe('choosing the cluster DNS server', () => {
 
 describe('cluster.dnsServer in the topology', () => {
   it('is in the schema, documented, with its three values', () => {
-    const p = (topologySchema as { properties: { cluster: { properties: Record<string, { enum?: string[]; description?: string }> } } }).properties.cluster.properties.dnsServer;
+    const p = (
+      topologySchema as {
+        properties: { cluster: { properties: Record<string, { enum?: string[]; description?: string }> } };
+      }
+    ).properties.cluster.properties.dnsServer;
     expect(p.enum).toEqual(['auto', 'coredns', 'offline']);
     expect(p.description).toMatch(/default auto/);
   });
@@ -115,7 +148,9 @@ describe('cluster.dnsServer in the topology', () => {
   it('is kept in the settings when given (file or flag), left out when not', () => {
     expect(resolveTopology(raw()).cluster.dnsServer).toBeUndefined();
     expect(resolveTopology(raw({ dnsServer: 'offline' })).cluster.dnsServer).toBe('offline');
-    expect(resolveTopology(raw({ dnsServer: 'offline' }), { overrides: { dnsServer: 'coredns' } }).cluster.dnsServer).toBe('coredns');
+    expect(
+      resolveTopology(raw({ dnsServer: 'offline' }), { overrides: { dnsServer: 'coredns' } }).cluster.dnsServer,
+    ).toBe('coredns');
   });
 
   it('rejects unknown values, naming the field or the flag', () => {
@@ -146,7 +181,12 @@ describe('CoreDNS pods in the model', () => {
     expect(pods).toHaveLength(2);
     for (const p of pods) {
       expect(p.containers).toEqual([
-        expect.objectContaining({ kind: 'container', name: 'coredns', image: COREDNS_IMAGE, args: ['-conf', '/etc/coredns/Corefile'] }),
+        expect.objectContaining({
+          kind: 'container',
+          name: 'coredns',
+          image: COREDNS_IMAGE,
+          args: ['-conf', '/etc/coredns/Corefile'],
+        }),
       ]);
       expect(p.containers[0].ports.map((x) => `${x.containerPort}/${x.protocol}`)).toEqual(['53/UDP', '53/TCP']);
       expect(p.labels['k8s-app']).toBe('kube-dns');
@@ -170,29 +210,50 @@ describe('CoreDNS pods in the model', () => {
     expect(isCoreDnsPod({ ...p, namespace: 'default' })).toBe(false);
     expect(isCoreDnsPod({ ...p, labels: { app: 'x' } })).toBe(false);
     expect(isCoreDnsPod({ ...p, containers: [{ ...p.containers[0], kind: 'netexec' }] })).toBe(false);
-    const mirror = resolveTopology(raw(), { overrides: { dnsServerChoice: 'coredns', coreDnsImage: 'registry.k8s.io/coredns/coredns:v1.11.3' } });
+    const mirror = resolveTopology(raw(), {
+      overrides: { dnsServerChoice: 'coredns', coreDnsImage: 'registry.k8s.io/coredns/coredns:v1.11.3' },
+    });
     const mp = dnsOf(mirror);
-    expect(mp.map((x) => x.containers[0].image)).toEqual(['registry.k8s.io/coredns/coredns:v1.11.3', 'registry.k8s.io/coredns/coredns:v1.11.3']);
+    expect(mp.map((x) => x.containers[0].image)).toEqual([
+      'registry.k8s.io/coredns/coredns:v1.11.3',
+      'registry.k8s.io/coredns/coredns:v1.11.3',
+    ]);
     expect(mp.every(isCoreDnsPod)).toBe(true);
   });
 
   it('the image comes from K8S_NETLAB_COREDNS_IMAGE when set', () => {
     expect(coreDnsImage({})).toBe(COREDNS_IMAGE);
     expect(coreDnsImage({ K8S_NETLAB_COREDNS_IMAGE: ' ' })).toBe(COREDNS_IMAGE);
-    expect(coreDnsImage({ K8S_NETLAB_COREDNS_IMAGE: 'mirror.local/coredns:1.11.3' })).toBe('mirror.local/coredns:1.11.3');
-    expect(chooseDnsServer('auto', present, 'cluster.dnsServer', 'mirror.local/coredns:1.11.3').image).toBe('mirror.local/coredns:1.11.3');
-    expect(thrown(() => chooseDnsServer('coredns', missing, '--dns-server', 'mirror.local/coredns:1.11.3')).hint).toContain('make mirror.local/coredns:1.11.3 available');
+    expect(coreDnsImage({ K8S_NETLAB_COREDNS_IMAGE: 'mirror.local/coredns:1.11.3' })).toBe(
+      'mirror.local/coredns:1.11.3',
+    );
+    expect(chooseDnsServer('auto', present, 'cluster.dnsServer', 'mirror.local/coredns:1.11.3').image).toBe(
+      'mirror.local/coredns:1.11.3',
+    );
+    expect(
+      thrown(() => chooseDnsServer('coredns', missing, '--dns-server', 'mirror.local/coredns:1.11.3')).hint,
+    ).toContain('make mirror.local/coredns:1.11.3 available');
   });
 
   it('coreDnsObjects leaves its input alone and other Deployments as they are', () => {
     const objs: SourcedObject[] = [
       ...clusterDnsObjects('10.96.0.10'),
-      { path: 'objects[0]', object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'coredns', namespace: 'default' }, spec: { template: { spec: { containers: [{ name: 'x', image: 'k8s-netlab/dns' }] } } } } as never },
+      {
+        path: 'objects[0]',
+        object: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'coredns', namespace: 'default' },
+          spec: { template: { spec: { containers: [{ name: 'x', image: 'k8s-netlab/dns' }] } } },
+        } as never,
+      },
     ];
     const before = JSON.stringify(objs);
     const out = coreDnsObjects(objs);
     expect(JSON.stringify(objs)).toBe(before);
-    const img = (o: SourcedObject) => (o.object as never as { spec: { template: { spec: { containers: { image: string; args?: string[] }[] } } } }).spec.template.spec.containers[0];
+    const img = (o: SourcedObject) =>
+      (o.object as never as { spec: { template: { spec: { containers: { image: string; args?: string[] }[] } } } }).spec
+        .template.spec.containers[0];
     expect(img(out[0])).toMatchObject({ image: COREDNS_IMAGE, args: [...COREDNS_ARGS] });
     expect(out[1]).toBe(objs[1]); // the Service
     expect(out[2]).toBe(objs[2]); // another namespace's Deployment

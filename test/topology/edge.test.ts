@@ -6,7 +6,12 @@ import { loadTopology } from '../../src/topology/load';
 import { errorAt, errorsOf, resolve, service, topo, deployment } from './helpers';
 
 const lb = (name: string, spec: Record<string, unknown> = {}) =>
-  service(name, { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }], ...spec });
+  service(name, {
+    type: 'LoadBalancer',
+    selector: { app: 'web' },
+    ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+    ...spec,
+  });
 
 describe('edge: section', () => {
   it('without edge: no edge containers, LoadBalancer IPs stay pending', () => {
@@ -18,10 +23,17 @@ describe('edge: section', () => {
   });
 
   it('edge: {} takes the defaults: transit /30s, node public IPs from .10, LB IPs from the pool in file order', () => {
-    const m = resolve(topo({ edge: {}, objects: [deployment('web', 2), lb('web'), lb('web2', { externalTrafficPolicy: 'Local' })] }));
+    const m = resolve(
+      topo({ edge: {}, objects: [deployment('web', 2), lb('web'), lb('web2', { externalTrafficPolicy: 'Local' })] }),
+    );
     const e = m.edge!;
     expect([e.igw.vpcIP, e.igw.ip, e.lb.vpcIP, e.lb.ip, e.ingress.vpcIP, e.ingress.ip]).toEqual([
-      '100.64.0.1', '100.64.0.2', '100.64.0.5', '100.64.0.6', '100.64.0.9', '100.64.0.10',
+      '100.64.0.1',
+      '100.64.0.2',
+      '100.64.0.5',
+      '100.64.0.6',
+      '100.64.0.9',
+      '100.64.0.10',
     ]);
     expect(e.igw.internetIP).toBe('198.51.100.1');
     expect(e.internet.ip).toBe('198.51.100.10');
@@ -29,9 +41,19 @@ describe('edge: section', () => {
     expect(e.natIP).toBe('203.0.113.1');
     expect(m.internetDns).toBe('198.51.100.10');
     expect(m.nodes.map((n) => n.publicIP)).toEqual(['203.0.113.10', '203.0.113.11', '203.0.113.12']);
-    expect(m.services.filter((s) => s.type === 'LoadBalancer').map((s) => s.loadBalancerIP)).toEqual(['203.0.113.129', '203.0.113.130']);
+    expect(m.services.filter((s) => s.type === 'LoadBalancer').map((s) => s.loadBalancerIP)).toEqual([
+      '203.0.113.129',
+      '203.0.113.130',
+    ]);
     expect(m.services.find((s) => s.name === 'web2')!.healthCheckNodePort).toBeGreaterThan(0);
-    expect(m.links.map((l) => `${l.a.iface}-${l.b.iface}`)).toEqual(['eth0-v-node1', 'eth0-v-node2', 'eth0-v-node3', 'igw0-vpc0', 'lb0-eth0', 'inet0-eth0']);
+    expect(m.links.map((l) => `${l.a.iface}-${l.b.iface}`)).toEqual([
+      'eth0-v-node1',
+      'eth0-v-node2',
+      'eth0-v-node3',
+      'igw0-vpc0',
+      'lb0-eth0',
+      'inet0-eth0',
+    ]);
     expect(m.edge!.igw.container).toBe('k8s-netlab-t-igw');
   });
 
@@ -63,15 +85,28 @@ describe('edge: section', () => {
             lb('a', { loadBalancerIP: '203.0.113.5' }),
             lb('b', { loadBalancerIP: '203.0.113.140' }),
             lb('c', { loadBalancerIP: '203.0.113.140' }),
-            service('d', { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80 }], loadBalancerIP: '203.0.113.141' }),
+            service('d', {
+              type: 'NodePort',
+              selector: { app: 'web' },
+              ports: [{ port: 80 }],
+              loadBalancerIP: '203.0.113.141',
+            }),
           ],
         }),
       ),
     );
-    expect(errorAt(errs, 'objects[1].spec.loadBalancerIP').message).toMatch(/not in edge.loadBalancerPool 203.0.113.128\/26/);
-    expect(errorAt(errs, 'objects[3].spec.loadBalancerIP').message).toMatch(/already the load balancer IP of default\/b/);
-    expect(errorAt(errs, 'objects[4].spec.loadBalancerIP').message).toMatch(/only be set when `type` is 'LoadBalancer'/);
-    const none = errorsOf(() => resolve(topo({ objects: [deployment('web', 1), lb('a', { loadBalancerIP: '203.0.113.129' })] })));
+    expect(errorAt(errs, 'objects[1].spec.loadBalancerIP').message).toMatch(
+      /not in edge.loadBalancerPool 203.0.113.128\/26/,
+    );
+    expect(errorAt(errs, 'objects[3].spec.loadBalancerIP').message).toMatch(
+      /already the load balancer IP of default\/b/,
+    );
+    expect(errorAt(errs, 'objects[4].spec.loadBalancerIP').message).toMatch(
+      /only be set when `type` is 'LoadBalancer'/,
+    );
+    const none = errorsOf(() =>
+      resolve(topo({ objects: [deployment('web', 1), lb('a', { loadBalancerIP: '203.0.113.129' })] })),
+    );
     expect(errorAt(none, 'objects[1].spec.loadBalancerIP').hint).toMatch(/edge: \{\}/);
   });
 
@@ -79,7 +114,12 @@ describe('edge: section', () => {
     const errs = errorsOf(() =>
       resolve(
         topo({
-          edge: { internetCIDR: '10.0.1.0/24', internetHost: '10.0.1.50', loadBalancerPool: '198.18.0.0/28', transitCIDR: '100.64.0.0/30' },
+          edge: {
+            internetCIDR: '10.0.1.0/24',
+            internetHost: '10.0.1.50',
+            loadBalancerPool: '198.18.0.0/28',
+            transitCIDR: '100.64.0.0/30',
+          },
           nodes: [{ name: 'node1', publicIP: '203.0.113.1' }],
         }),
       ),

@@ -12,7 +12,8 @@ describe('topologies/guide.yaml', () => {
     expect(m.nodes.map((n) => n.name)).toEqual(['node1', 'node2', 'node3']);
     const blocks = m.nodes.map((n) => parseCidr(n.podCIDR)!);
     blocks.forEach((b) => expect(b.prefix).toBe(24));
-    for (let i = 0; i < blocks.length; i++) for (let j = i + 1; j < blocks.length; j++) expect(overlaps(blocks[i], blocks[j])).toBe(false);
+    for (let i = 0; i < blocks.length; i++)
+      for (let j = i + 1; j < blocks.length; j++) expect(overlaps(blocks[i], blocks[j])).toBe(false);
     for (const n of m.nodes) {
       expect(cidrContainsIp(m.cluster.podCIDR, n.cbr0IP)).toBe(true);
       expect(cidrContainsIp(n.podCIDR, n.cbr0IP)).toBe(true);
@@ -27,7 +28,11 @@ describe('topologies/guide.yaml', () => {
     // One link per node to the VPC router, then the edge: vpc-igw, vpc-lb, igw-internet.
     expect(m.links.filter((l) => l.b.container === 'k8s-netlab-guide-vpc' && l.a.iface === 'eth0')).toHaveLength(3);
     expect(m.links).toHaveLength(6);
-    expect(m.links[0]).toEqual({ a: { container: 'k8s-netlab-guide-node1', iface: 'eth0' }, b: { container: 'k8s-netlab-guide-vpc', iface: m.nodes[0].vpcIface }, mtu: 1500 });
+    expect(m.links[0]).toEqual({
+      a: { container: 'k8s-netlab-guide-node1', iface: 'eth0' },
+      b: { container: 'k8s-netlab-guide-vpc', iface: m.nodes[0].vpcIface },
+      mtu: 1500,
+    });
   });
 
   it('gives every pod an address of its node block, other than cbr0, unique', () => {
@@ -84,11 +89,16 @@ describe('topologies/guide.yaml', () => {
 
   it('is deterministic across runs, but for the random names of Deployment pods', () => {
     // A ReplicaSet's pods get random suffixes; what the names derive from (netns, veth) follows them.
-    const anon = (x: typeof m) => ({ ...x, pods: x.pods.map((p) => (p.owner ? { ...p, name: '', netns: '', hostVeth: '' } : p)) });
+    const anon = (x: typeof m) => ({
+      ...x,
+      pods: x.pods.map((p) => (p.owner ? { ...p, name: '', netns: '', hostVeth: '' } : p)),
+    });
     const again = loadTopology(GUIDE);
     expect(anon(again)).toEqual(anon(m));
     expect(JSON.stringify(anon(again))).toBe(JSON.stringify(anon(m)));
-    expect(again.pods.filter((p) => p.owner).map((p) => p.name)).not.toEqual(m.pods.filter((p) => p.owner).map((p) => p.name));
+    expect(again.pods.filter((p) => p.owner).map((p) => p.name)).not.toEqual(
+      m.pods.filter((p) => p.owner).map((p) => p.name),
+    );
   });
 
   it('applies and validates CLI overrides', () => {
@@ -96,7 +106,9 @@ describe('topologies/guide.yaml', () => {
     expect(o.name).toBe('other');
     expect(o.nodes[0].container).toBe('k8s-netlab-other-node1');
     expect(o.cluster).toMatchObject({ proxy: 'ipvs', cni: 'vxlan', iptablesBackend: 'legacy' });
-    const errs = errorsOf(() => loadTopology(GUIDE, { proxy: 'ipvsx' as never, cni: 'flannel' as never, name: 'Bad_Name' }));
+    const errs = errorsOf(() =>
+      loadTopology(GUIDE, { proxy: 'ipvsx' as never, cni: 'flannel' as never, name: 'Bad_Name' }),
+    );
     expect(errorAt(errs, '--proxy').hint).toMatch(/iptables, nftables, ipvs.*did you mean "ipvs"/);
     expect(errorAt(errs, '--cni').hint).toContain('vpc-routes, host-gw, vxlan, vpc-native');
     expect(errorAt(errs, '--name').message).toMatch(/DNS-1123/);

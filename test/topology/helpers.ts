@@ -9,15 +9,29 @@ export function netexec(name = 'web', args: string[] = ['netexec', '--http-port=
 }
 
 export function pod(name: string, spec: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, ...meta }, spec: { containers: [netexec()], ...spec } } as KubeObject;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, ...meta },
+    spec: { containers: [netexec()], ...spec },
+  } as KubeObject;
 }
 
-export function deployment(name: string, replicas: number, podSpec: Record<string, unknown> = {}, labels = { app: name }): KubeObject {
+export function deployment(
+  name: string,
+  replicas: number,
+  podSpec: Record<string, unknown> = {},
+  labels = { app: name },
+): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name },
-    spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [netexec()], ...podSpec } } },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [netexec()], ...podSpec } },
+    },
   } as KubeObject;
 }
 
@@ -27,7 +41,12 @@ export function service(name: string, spec: Record<string, unknown>, meta: Recor
 
 /** A small topology; the cluster DNS add-on is off unless `over.cluster.dns` says otherwise, so pod lists stay the test's own. */
 export function topo(over: Partial<RawTopology> = {}): RawTopology {
-  return { name: 't', nodes: [{ name: 'node1' }, { name: 'node2' }, { name: 'node3' }], ...over, cluster: { dns: false, ...(over.cluster ?? {}) } };
+  return {
+    name: 't',
+    nodes: [{ name: 'node1' }, { name: 'node2' }, { name: 'node3' }],
+    ...over,
+    cluster: { dns: false, ...(over.cluster ?? {}) },
+  };
 }
 
 export function resolve(raw: RawTopology, opts: ResolveOptions = {}) {
@@ -50,6 +69,9 @@ export function errorsOf(fn: () => unknown): InputError[] {
 /** The one error about `field` (asserts there is exactly one). */
 export function errorAt(errs: InputError[], field: string): InputError {
   const hits = errs.filter((e) => e.field === field);
-  if (hits.length !== 1) throw new Error(`expected one error at ${field}, got ${hits.length}:\n${errs.map((e) => `${e.message} | ${e.hint}`).join('\n')}`);
+  if (hits.length !== 1)
+    throw new Error(
+      `expected one error at ${field}, got ${hits.length}:\n${errs.map((e) => `${e.message} | ${e.hint}`).join('\n')}`,
+    );
   return hits[0];
 }

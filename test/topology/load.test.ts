@@ -56,7 +56,9 @@ spec:
     });
     const m = loadTopology(join(dir, 'labs/lab.yaml'));
     expect(m.namespaces).toContain('team');
-    expect(m.pods.filter((p) => p.namespace !== 'kube-system').map((p) => [p.namespace, p.name, p.netns])).toEqual([['team', 'p', 'team.p']]);
+    expect(m.pods.filter((p) => p.namespace !== 'kube-system').map((p) => [p.namespace, p.name, p.netns])).toEqual([
+      ['team', 'p', 'team.p'],
+    ]);
   });
 
   it('reports errors inside manifests with the file and document index', () => {
@@ -72,7 +74,9 @@ spec:
   });
 
   it('names unknown fields and suggests the closest known one', () => {
-    const dir = write({ 'lab.yaml': `name: t\nclustr: {}\nnodes:\n  - name: node1\n    subnt: a\n    labels: {zone: 1}\n` });
+    const dir = write({
+      'lab.yaml': `name: t\nclustr: {}\nnodes:\n  - name: node1\n    subnt: a\n    labels: {zone: 1}\n`,
+    });
     const errs = errorsOf(() => loadRawTopology(join(dir, 'lab.yaml')));
     expect(errorAt(errs, 'clustr').hint).toMatch(/did you mean "cluster"/);
     expect(errorAt(errs, 'clustr').message).toBe('clustr: unknown field "clustr"');
@@ -96,7 +100,9 @@ objects:
     });
     const errs = errorsOf(() => loadTopology(join(dir, 'lab.yaml')));
     expect(errorAt(errs, 'name').message).toMatch(/DNS-1123 label/);
-    expect(errorAt(errs, 'cluster.proxy').hint).toMatch(/use one of: iptables, nftables, ipvs \(did you mean "ipvs"\?\)/);
+    expect(errorAt(errs, 'cluster.proxy').hint).toMatch(
+      /use one of: iptables, nftables, ipvs \(did you mean "ipvs"\?\)/,
+    );
     expect(errorAt(errs, 'cluster.cni').hint).toContain('vpc-routes, host-gw, vxlan, vpc-native');
     expect(errorAt(errs, 'cluster.podCIDR').hint).toMatch(/10\.0\.1\.0\/24/);
     expect(errorAt(errs, 'objects[0].apiVersion').hint).toBe('use apps/v1');
@@ -105,7 +111,10 @@ objects:
   });
 
   it('reports YAML syntax errors with line and column, and duplicate keys', () => {
-    const dir = write({ 'bad.yaml': 'name: t\nnodes:\n  - name: [node1\n', 'dup.yaml': 'name: t\nname: u\nnodes: [{name: a}]\n' });
+    const dir = write({
+      'bad.yaml': 'name: t\nnodes:\n  - name: [node1\n',
+      'dup.yaml': 'name: t\nname: u\nnodes: [{name: a}]\n',
+    });
     const errs = errorsOf(() => loadTopology(join(dir, 'bad.yaml')));
     expect(errs[0].message).toMatch(/bad\.yaml:\d+:\d+: YAML:/);
     const dup = errorsOf(() => loadTopology(join(dir, 'dup.yaml')));
@@ -113,7 +122,9 @@ objects:
   });
 
   it('rejects a missing file and a non-mapping document', () => {
-    expect(errorsOf(() => loadTopology('/nonexistent/lab.yaml'))[0].message).toMatch(/cannot read \/nonexistent\/lab\.yaml \(ENOENT\)/);
+    expect(errorsOf(() => loadTopology('/nonexistent/lab.yaml'))[0].message).toMatch(
+      /cannot read \/nonexistent\/lab\.yaml \(ENOENT\)/,
+    );
     const dir = write({ 'list.yaml': '- a\n- b\n' });
     expect(errorsOf(() => loadTopology(join(dir, 'list.yaml')))[0].message).toMatch(/must be a YAML mapping/);
   });
@@ -161,7 +172,9 @@ objects:
   });
 
   it('resolveTopology reads manifests itself when given raw input and a baseDir', () => {
-    const dir = write({ 'm.yaml': `apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n` });
+    const dir = write({
+      'm.yaml': `apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n`,
+    });
     const m = resolveTopology({ name: 't', nodes: [{ name: 'n' }], manifests: ['m.yaml'] }, { baseDir: dir });
     expect(m.services.map((s) => s.name)).toEqual(['web', 'kube-dns']);
     expect(m.source).toBeUndefined();

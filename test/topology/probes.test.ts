@@ -10,7 +10,13 @@ const parse = (c: Record<string, unknown>, exec = true) => {
 
 describe('container probes (core/v1 Probe, defaults as SetDefaults_Probe)', () => {
   it('applies Kubernetes defaults: period 10, timeout 1, success 1, failure 3, delay 0', () => {
-    expect(PROBE_DEFAULTS).toEqual({ initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 });
+    expect(PROBE_DEFAULTS).toEqual({
+      initialDelaySeconds: 0,
+      periodSeconds: 10,
+      timeoutSeconds: 1,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
     const { probes, errors } = parse({ readinessProbe: { httpGet: { path: '/readyz', port: 'http' } } });
     expect(errors).toEqual([]);
     expect(probes!.readiness).toEqual({
@@ -25,8 +31,16 @@ describe('container probes (core/v1 Probe, defaults as SetDefaults_Probe)', () =
       startupProbe: { exec: { command: ['cat', '/tmp/ok'] }, initialDelaySeconds: 5 },
     });
     expect(errors).toEqual([]);
-    expect(probes!.liveness).toMatchObject({ handler: { tcpSocket: { port: 8080 } }, periodSeconds: 2, failureThreshold: 2, timeoutSeconds: 1 });
-    expect(probes!.startup).toMatchObject({ handler: { exec: { command: ['cat', '/tmp/ok'] } }, initialDelaySeconds: 5 });
+    expect(probes!.liveness).toMatchObject({
+      handler: { tcpSocket: { port: 8080 } },
+      periodSeconds: 2,
+      failureThreshold: 2,
+      timeoutSeconds: 1,
+    });
+    expect(probes!.startup).toMatchObject({
+      handler: { exec: { command: ['cat', '/tmp/ok'] } },
+      initialDelaySeconds: 5,
+    });
   });
 
   it('refuses grpc clearly, and what the API server refuses, with the field and a fix', () => {
@@ -36,15 +50,23 @@ describe('container probes (core/v1 Probe, defaults as SetDefaults_Probe)', () =
       startupProbe: { httpGet: { port: 'nope' }, tcpSocket: { port: 1 } },
     });
     expect(errors).toEqual([
-      expect.stringMatching(/^objects\[0\]\.spec\.containers\[0\]\.startupProbe: may not specify more than 1 handler type/),
+      expect.stringMatching(
+        /^objects\[0\]\.spec\.containers\[0\]\.startupProbe: may not specify more than 1 handler type/,
+      ),
       'objects[0].spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1',
-      expect.stringMatching(/^objects\[0\]\.spec\.containers\[0\]\.readinessProbe\.grpc: grpc probes are not supported by the lab/),
+      expect.stringMatching(
+        /^objects\[0\]\.spec\.containers\[0\]\.readinessProbe\.grpc: grpc probes are not supported by the lab/,
+      ),
     ]);
     expect(parse({ readinessProbe: { httpGet: { port: 'nope' } } }).errors).toEqual([
       'objects[0].spec.containers[0].readinessProbe.httpGet.port: port "nope" is not a named port of this container',
     ]);
-    expect(parse({ readinessProbe: { periodSeconds: 0, httpGet: { port: 1 } } }).errors[0]).toMatch(/periodSeconds: Invalid value: 0: must be an integer >= 1/);
-    expect(parse({ readinessProbe: { exec: { command: ['true'] } } }, false).errors[0]).toMatch(/exec probes are not supported for a container pod/);
+    expect(parse({ readinessProbe: { periodSeconds: 0, httpGet: { port: 1 } } }).errors[0]).toMatch(
+      /periodSeconds: Invalid value: 0: must be an integer >= 1/,
+    );
+    expect(parse({ readinessProbe: { exec: { command: ['true'] } } }, false).errors[0]).toMatch(
+      /exec probes are not supported for a container pod/,
+    );
   });
 
   it('no probe fields: nothing', () => {

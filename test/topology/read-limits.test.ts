@@ -51,11 +51,16 @@ describe('manifest reads are bounded and never echo content', () => {
     for (const x of errs) expect(`${x.message} ${x.hint}`).not.toContain('SECRET-CONTENT');
   });
   it('a symlink inside the tree that points outside is outside', () => {
-    const { errs } = manifestError(['link.yaml'], { 'target.yaml': 'kind: x\n' }, (dir) => symlinkSync(join(dir, 'target.yaml'), join(dir, 'lab/link.yaml')));
+    const { errs } = manifestError(['link.yaml'], { 'target.yaml': 'kind: x\n' }, (dir) =>
+      symlinkSync(join(dir, 'target.yaml'), join(dir, 'lab/link.yaml')),
+    );
     expect(errorAt(errs, 'manifests[0]').message).toMatch(/is outside the topology file's directory/);
   });
   it('--allow-outside reads it, and a non-object file is named without its content', () => {
-    const dir = dirWith({ 'lab/lab.yaml': `${BASE}manifests: [../passwd]\n`, passwd: 'root:x:0:0:SECRET-CONTENT:/root:/bin/bash\n' });
+    const dir = dirWith({
+      'lab/lab.yaml': `${BASE}manifests: [../passwd]\n`,
+      passwd: 'root:x:0:0:SECRET-CONTENT:/root:/bin/bash\n',
+    });
     const errs = errorsOf(() => loadTopology(join(dir, 'lab/lab.yaml'), { allowOutside: true }));
     const e = errs.find((x) => x.message.includes('is not a Kubernetes object'))!;
     expect(e.field).toBe('../passwd[0]');
@@ -68,7 +73,12 @@ describe('manifest reads are bounded and never echo content', () => {
   });
   it('bounds YAML alias expansion and names the file (an alias bomb is exit 2, not a crash)', () => {
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      );
     const { errs } = manifestError(['bomb.yaml'], { 'lab/bomb.yaml': levels.join('\n') + '\n' });
     const e = errorAt(errs, 'bomb.yaml[0]');
     expect(e.message).toMatch(new RegExp(`bomb\\.yaml: YAML aliases expand too much \\(more than ${MAX_ALIAS_COUNT}`));

@@ -18,8 +18,16 @@ describe('resolveTopology: address plan', () => {
   it('honours subnet gateways, several subnets and node labels', () => {
     const m = resolve(
       topo({
-        vpc: { subnets: [{ name: 'a', cidr: '10.0.1.0/24', gateway: '10.0.1.254' }, { name: 'b', cidr: '10.0.2.0/24' }] },
-        nodes: [{ name: 'n1', subnet: 'a', labels: { zone: 'a' } }, { name: 'n2', subnet: 'b' }],
+        vpc: {
+          subnets: [
+            { name: 'a', cidr: '10.0.1.0/24', gateway: '10.0.1.254' },
+            { name: 'b', cidr: '10.0.2.0/24' },
+          ],
+        },
+        nodes: [
+          { name: 'n1', subnet: 'a', labels: { zone: 'a' } },
+          { name: 'n2', subnet: 'b' },
+        ],
       }),
     );
     expect(m.subnets.map((s) => [s.name, s.gateway, s.bridge])).toEqual([
@@ -50,7 +58,12 @@ describe('resolveTopology: address plan', () => {
 describe('resolveTopology: bad input (every error names the field and the fix)', () => {
   it('bad CIDRs', () => {
     const errs = errorsOf(() =>
-      resolve(topo({ cluster: { podCIDR: '10.244.1.0/16', serviceCIDR: '10.96.0.0/33' }, vpc: { subnets: [{ name: 's', cidr: '10.0.1.5/24' }] } })),
+      resolve(
+        topo({
+          cluster: { podCIDR: '10.244.1.0/16', serviceCIDR: '10.96.0.0/33' },
+          vpc: { subnets: [{ name: 's', cidr: '10.0.1.5/24' }] },
+        }),
+      ),
     );
     expect(errorAt(errs, 'cluster.podCIDR').hint).toBe('use 10.244.0.0/16');
     expect(errorAt(errs, 'cluster.serviceCIDR').message).toMatch(/not an IPv4 CIDR/);
@@ -62,21 +75,39 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
       resolve(
         topo({
           cluster: { podCIDR: '10.0.0.0/16', serviceCIDR: '10.0.128.0/20' },
-          vpc: { subnets: [{ name: 'a', cidr: '10.0.1.0/24' }, { name: 'b', cidr: '10.0.1.128/25' }, { name: 'c', cidr: '10.0.130.0/24' }] },
+          vpc: {
+            subnets: [
+              { name: 'a', cidr: '10.0.1.0/24' },
+              { name: 'b', cidr: '10.0.1.128/25' },
+              { name: 'c', cidr: '10.0.130.0/24' },
+            ],
+          },
           nodes: [{ name: 'n', subnet: 'a' }],
         }),
       ),
     );
     expect(errorAt(errs, 'cluster.serviceCIDR').message).toMatch(/overlaps cluster.podCIDR/);
-    expect(errs.filter((e) => e.field === 'vpc.subnets[0].cidr').map((e) => e.message).join('\n')).toMatch(/overlaps cluster.podCIDR/);
+    expect(
+      errs
+        .filter((e) => e.field === 'vpc.subnets[0].cidr')
+        .map((e) => e.message)
+        .join('\n'),
+    ).toMatch(/overlaps cluster.podCIDR/);
     const b = errs.filter((e) => e.field === 'vpc.subnets[1].cidr').map((e) => e.message);
     expect(b.join('\n')).toMatch(/overlaps subnet a/);
-    expect(errs.filter((e) => e.field === 'vpc.subnets[2].cidr').map((e) => e.message).join('\n')).toMatch(/overlaps cluster.serviceCIDR/);
+    expect(
+      errs
+        .filter((e) => e.field === 'vpc.subnets[2].cidr')
+        .map((e) => e.message)
+        .join('\n'),
+    ).toMatch(/overlaps cluster.serviceCIDR/);
     for (const e of errs) expect(e.hint).toMatch(/disjoint|pick|use/);
   });
 
   it('duplicate node names, reserved names and invalid names', () => {
-    const errs = errorsOf(() => resolve(topo({ nodes: [{ name: 'node1' }, { name: 'node1' }, { name: 'vpc' }, { name: 'Node_4' }] })));
+    const errs = errorsOf(() =>
+      resolve(topo({ nodes: [{ name: 'node1' }, { name: 'node1' }, { name: 'vpc' }, { name: 'Node_4' }] })),
+    );
     expect(errorAt(errs, 'nodes[1].name').message).toMatch(/duplicate node name "node1"/);
     expect(errorAt(errs, 'nodes[2].name').hint).toMatch(/reserved/);
     expect(errorAt(errs, 'nodes[3].name').message).toMatch(/DNS-1123 label/);
@@ -109,7 +140,12 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
     const errs = errorsOf(() =>
       resolve(
         topo({
-          vpc: { subnets: [{ name: 'a', cidr: '10.0.1.0/29' }, { name: 'b', cidr: '10.0.2.0/24' }] },
+          vpc: {
+            subnets: [
+              { name: 'a', cidr: '10.0.1.0/29' },
+              { name: 'b', cidr: '10.0.2.0/24' },
+            ],
+          },
           nodes: [{ name: 'x' }, ...Array.from({ length: 6 }, (_, i) => ({ name: `n${i}`, subnet: 'a' }))],
         }),
       ),
@@ -119,7 +155,11 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
   });
 
   it('dnsIP outside serviceCIDR, bad domain, bad MTU, bad node port range', () => {
-    const errs = errorsOf(() => resolve(topo({ cluster: { dnsIP: '10.97.0.10', domain: 'Cluster_Local', mtu: 100, nodePortRange: '32767-30000' } })));
+    const errs = errorsOf(() =>
+      resolve(
+        topo({ cluster: { dnsIP: '10.97.0.10', domain: 'Cluster_Local', mtu: 100, nodePortRange: '32767-30000' } }),
+      ),
+    );
     expect(errorAt(errs, 'cluster.dnsIP').message).toMatch(/outside cluster.serviceCIDR 10\.96\.0\.0\/16/);
     expect(errorAt(errs, 'cluster.dnsIP').hint).toMatch(/10\.96\.0\.10/);
     expect(errorAt(errs, 'cluster.domain').message).toMatch(/must be a DNS domain/);
@@ -129,7 +169,9 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
   });
 
   it('proxy/cni/backend/scheduler values not in the enum list the valid ones', () => {
-    const errs = errorsOf(() => resolve(topo({ cluster: { proxy: 'userspace', cni: 'calico', iptablesBackend: 'xt', ipvsScheduler: 'fifo' } })));
+    const errs = errorsOf(() =>
+      resolve(topo({ cluster: { proxy: 'userspace', cni: 'calico', iptablesBackend: 'xt', ipvsScheduler: 'fifo' } })),
+    );
     expect(errorAt(errs, 'cluster.proxy').hint).toMatch(/iptables, nftables, ipvs/);
     expect(errorAt(errs, 'cluster.cni').hint).toMatch(/vpc-routes, host-gw, vxlan, vpc-native/);
     expect(errorAt(errs, 'cluster.iptablesBackend').hint).toMatch(/nft, legacy/);
@@ -152,7 +194,15 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
 
   it('explicit node pod blocks outside the pod CIDR or overlapping', () => {
     const errs = errorsOf(() =>
-      resolve(topo({ nodes: [{ name: 'a', podCIDR: '10.245.0.0/24' }, { name: 'b', podCIDR: '10.244.0.0/23' }, { name: 'c', podCIDR: '10.244.1.0/24' }] })),
+      resolve(
+        topo({
+          nodes: [
+            { name: 'a', podCIDR: '10.245.0.0/24' },
+            { name: 'b', podCIDR: '10.244.0.0/23' },
+            { name: 'c', podCIDR: '10.244.1.0/24' },
+          ],
+        }),
+      ),
     );
     expect(errorAt(errs, 'nodes[0].podCIDR').message).toMatch(/not a block inside cluster.podCIDR/);
     expect(errorAt(errs, 'nodes[2].podCIDR').message).toMatch(/overlaps the pod block of node b/);
@@ -185,7 +235,11 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
   it('pods in the same name in different namespaces are fine; netns names stay distinct', () => {
     const m = resolve(
       topo({
-        objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } }, pod('p', { nodeName: 'node1' }), pod('p', { nodeName: 'node1' }, { namespace: 'team' })],
+        objects: [
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } },
+          pod('p', { nodeName: 'node1' }),
+          pod('p', { nodeName: 'node1' }, { namespace: 'team' }),
+        ],
       }),
     );
     expect(m.pods.map((p) => p.netns)).toEqual(['p', 'team.p']);
@@ -198,7 +252,9 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
     // /29: .1 cbr0, .2-.6 pods -> 5 fit, 2 do not; one error for the node, at the first pod that did not fit.
     expect(errs).toHaveLength(1);
     expect(errs[0].field).toBe('objects[5] (pod default/p5)');
-    expect(errs[0].message).toMatch(/node node1: its pod block 10\.244\.0\.0\/29 holds 5 pod addresses \(cbr0 takes 10\.244\.0\.1\) but 7 pods are placed there/);
+    expect(errs[0].message).toMatch(
+      /node node1: its pod block 10\.244\.0\.0\/29 holds 5 pod addresses \(cbr0 takes 10\.244\.0\.1\) but 7 pods are placed there/,
+    );
     expect(errs[0].hint).toMatch(/spread the pods/);
     // Exactly at capacity is fine.
     const ok = resolve(topo({ cluster: { nodePodPrefix: 29 }, objects: objects.slice(0, 5) }));
@@ -212,16 +268,27 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
           objects: [
             pod('a', { containers: [{ name: 'c', image: 'nginx:1.25' }, netexec('n')] }),
             pod('b', { containers: [netexec('c'), netexec('c', ['netexec', '--http-port=9090', '--udp-port=0'])] }),
-            pod('c', { containers: [netexec('x'), netexec('y', ['netexec', '--http-port=8080', '--udp-port=0', '--http-bind=127.0.0.1'])] }),
+            pod('c', {
+              containers: [
+                netexec('x'),
+                netexec('y', ['netexec', '--http-port=8080', '--udp-port=0', '--http-bind=127.0.0.1']),
+              ],
+            }),
             pod('d', { containers: [netexec('x', ['netexec', '--http-port=70000', '--shutdown-delay=1'])] }),
             pod('e', { containers: [{ name: 'x', image: AGNHOST, args: ['pause'] }] }),
           ],
         }),
       ),
     );
-    expect(errorAt(errs, 'objects[0].spec.containers[0].image').message).toMatch(/container pod holds exactly one container \(this pod has 2\)/);
-    expect(errorAt(errs, 'objects[1].spec.containers[1].name').message).toBe('objects[1].spec.containers[1].name: Duplicate value: "c"');
-    expect(errorAt(errs, 'objects[2].spec.containers[1].args').message).toMatch(/containers "x" and "y" both listen on TCP port 8080/);
+    expect(errorAt(errs, 'objects[0].spec.containers[0].image').message).toMatch(
+      /container pod holds exactly one container \(this pod has 2\)/,
+    );
+    expect(errorAt(errs, 'objects[1].spec.containers[1].name').message).toBe(
+      'objects[1].spec.containers[1].name: Duplicate value: "c"',
+    );
+    expect(errorAt(errs, 'objects[2].spec.containers[1].args').message).toMatch(
+      /containers "x" and "y" both listen on TCP port 8080/,
+    );
     const d = errs.filter((e) => e.field === 'objects[3].spec.containers[0].args').map((e) => e.message);
     expect(d.join('\n')).toMatch(/unsupported netexec flag "--shutdown-delay=1"/);
     expect(d.join('\n')).toMatch(/--http-port=70000 is not a port/);
@@ -232,7 +299,9 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
     const m = resolve(
       topo({
         objects: [
-          pod('a', { containers: [{ name: 'c', image: 'k8s-netlab/netexec:1', args: ['--http-port', '80', '--udp-port=0'] }] }),
+          pod('a', {
+            containers: [{ name: 'c', image: 'k8s-netlab/netexec:1', args: ['--http-port', '80', '--udp-port=0'] }],
+          }),
           pod('b', { containers: [{ name: 'c', image: 'netexec' }] }),
           pod('c', { containers: [{ name: 'c', image: AGNHOST, command: ['/agnhost', 'netexec', '--udp-port=53'] }] }),
         ],
@@ -253,12 +322,22 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
         topo({
           objects: [
             d as never,
-            { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { selector: { matchExpressions: [{ key: 'a', operator: 'Exists' }] }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [netexec()] } } } } as never,
+            {
+              apiVersion: 'apps/v1',
+              kind: 'Deployment',
+              metadata: { name: 'x' },
+              spec: {
+                selector: { matchExpressions: [{ key: 'a', operator: 'Exists' }] },
+                template: { metadata: { labels: { a: 'b' } }, spec: { containers: [netexec()] } },
+              },
+            } as never,
           ],
         }),
       ),
     );
-    expect(errorAt(errs, 'objects[0].spec.template.metadata.labels').message).toMatch(/`selector` does not match template `labels`/);
+    expect(errorAt(errs, 'objects[0].spec.template.metadata.labels').message).toMatch(
+      /`selector` does not match template `labels`/,
+    );
     expect(errorAt(errs, 'objects[1].spec.selector.matchExpressions').hint).toMatch(/matchLabels/);
   });
 
@@ -275,9 +354,13 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
     // Random generateName suffixes: another load draws other names.
     expect(m4.pods.map((p) => p.name)).not.toEqual(expect.arrayContaining(names3));
     expect(new Set(m4.pods.map((p) => p.name)).size).toBe(4);
-    expect(m3.deployments).toEqual([{ name: 'web', namespace: 'default', replicas: 3, selector: { app: 'web' }, template: expect.any(Object) }]);
+    expect(m3.deployments).toEqual([
+      { name: 'web', namespace: 'default', replicas: 3, selector: { app: 'web' }, template: expect.any(Object) },
+    ]);
     // Changing the template changes the hash, like a rollout.
-    const changed = resolve(topo({ objects: [deployment('web', 1, { containers: [netexec('web', ['netexec', '--http-port=9000'])] })] }));
+    const changed = resolve(
+      topo({ objects: [deployment('web', 1, { containers: [netexec('web', ['netexec', '--http-port=9000'])] })] }),
+    );
     expect(changed.pods[0].labels['pod-template-hash']).not.toBe(m3.pods[0].labels['pod-template-hash']);
     // Long names are truncated to 63 characters as the apiserver does.
     const long = resolve(topo({ objects: [deployment('a'.repeat(60), 1)] }));
@@ -285,9 +368,13 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
   });
 
   it('hostAliases: carried to the pod; a bad ip or hostname is refused naming the field', () => {
-    const ok = resolve(topo({ objects: [pod('a', { hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar'] }] })] }));
+    const ok = resolve(
+      topo({ objects: [pod('a', { hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar'] }] })] }),
+    );
     expect(ok.pods[0].hostAliases).toEqual([{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar'] }]);
-    const errs = errorsOf(() => resolve(topo({ objects: [pod('a', { hostAliases: [{ ip: 'nope', hostnames: ['Bad_Name'] }] })] })));
+    const errs = errorsOf(() =>
+      resolve(topo({ objects: [pod('a', { hostAliases: [{ ip: 'nope', hostnames: ['Bad_Name'] }] })] })),
+    );
     expect(errorAt(errs, 'objects[0].spec.hostAliases[0].ip').message).toMatch(/must be a valid IP address/);
     expect(errorAt(errs, 'objects[0].spec.hostAliases[0].hostnames[0]').message).toMatch(/DNS-1123 subdomain/);
   });
@@ -298,7 +385,11 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
   });
 
   it('collects schema value errors and resolver errors in one report, without duplicates', () => {
-    const errs = errorsOf(() => resolve(topo({ nodes: [{ name: 'Bad_Name' }, { name: 'b', ip: '10.9.9.9' }], cluster: { proxy: 'ipvsx' as never } })));
+    const errs = errorsOf(() =>
+      resolve(
+        topo({ nodes: [{ name: 'Bad_Name' }, { name: 'b', ip: '10.9.9.9' }], cluster: { proxy: 'ipvsx' as never } }),
+      ),
+    );
     expect(errs.filter((e) => e.field === 'nodes[0].name')).toHaveLength(1);
     expect(errs.filter((e) => e.field === 'cluster.proxy')).toHaveLength(1);
     expect(errorAt(errs, 'nodes[1].ip').message).toMatch(/outside subnet/);
@@ -314,11 +405,29 @@ describe('resolveTopology: cni constraints', () => {
   it('host-gw needs every node in one subnet', () => {
     const raw = topo({
       cluster: { cni: 'host-gw' },
-      vpc: { subnets: [{ name: 'a', cidr: '10.0.1.0/24' }, { name: 'b', cidr: '10.0.2.0/24' }] },
-      nodes: [{ name: 'n1', subnet: 'a' }, { name: 'n2', subnet: 'b' }],
+      vpc: {
+        subnets: [
+          { name: 'a', cidr: '10.0.1.0/24' },
+          { name: 'b', cidr: '10.0.2.0/24' },
+        ],
+      },
+      nodes: [
+        { name: 'n1', subnet: 'a' },
+        { name: 'n2', subnet: 'b' },
+      ],
     });
-    expect(errorAt(errorsOf(() => resolve(raw)), 'cluster.cni').hint).toMatch(/one subnet/);
-    expect(errorAt(errorsOf(() => resolve({ ...raw, cluster: {} }, { overrides: { cni: 'host-gw' } })), '--cni').message).toMatch(/a, b/);
+    expect(
+      errorAt(
+        errorsOf(() => resolve(raw)),
+        'cluster.cni',
+      ).hint,
+    ).toMatch(/one subnet/);
+    expect(
+      errorAt(
+        errorsOf(() => resolve({ ...raw, cluster: {} }, { overrides: { cni: 'host-gw' } })),
+        '--cni',
+      ).message,
+    ).toMatch(/a, b/);
     expect(resolve(raw, { overrides: { cni: 'vxlan' } }).cluster.cni).toBe('vxlan');
   });
 });

@@ -27,27 +27,58 @@ describe('Scheduler', () => {
 
   it('filters by nodeSelector', () => {
     const s = new Scheduler(nodes);
-    const placed = [1, 2, 3].map(() => (s.place({ nodeSelector: { zone: 'a' }, containers: c }, 'spec') as { node: string }).node);
+    const placed = [1, 2, 3].map(
+      () => (s.place({ nodeSelector: { zone: 'a' }, containers: c }, 'spec') as { node: string }).node,
+    );
     expect(placed).toEqual(['node1', 'node3', 'node1']);
   });
 
   it('evaluates required node affinity operators', () => {
     const term = (matchExpressions: unknown[]) => ({
       containers: c,
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } } },
+      affinity: {
+        nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } },
+      },
     });
     const names = (spec: unknown) => eligibleNodes(spec as never, nodes).map((n) => n.name);
-    expect(names(term([{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['node3'] }]))).toEqual(['node1', 'node2']);
+    expect(names(term([{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['node3'] }]))).toEqual([
+      'node1',
+      'node2',
+    ]);
     expect(names(term([{ key: 'zone', operator: 'In', values: ['b'] }]))).toEqual(['node2']);
     expect(names(term([{ key: 'gen', operator: 'Exists' }]))).toEqual(['node1', 'node2']);
     expect(names(term([{ key: 'gen', operator: 'DoesNotExist' }]))).toEqual(['node3']);
     expect(names(term([{ key: 'gen', operator: 'Gt', values: ['4'] }]))).toEqual(['node2']);
     expect(names(term([{ key: 'gen', operator: 'Lt', values: ['4'] }]))).toEqual(['node1']);
-    expect(names(term([{ key: 'zone', operator: 'In', values: ['a'] }, { key: 'gen', operator: 'Exists' }]))).toEqual(['node1']);
-    const fields = { containers: c, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node2'] }] }, { matchExpressions: [{ key: 'zone', operator: 'In', values: ['z'] }] }] } } } };
+    expect(
+      names(
+        term([
+          { key: 'zone', operator: 'In', values: ['a'] },
+          { key: 'gen', operator: 'Exists' },
+        ]),
+      ),
+    ).toEqual(['node1']);
+    const fields = {
+      containers: c,
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node2'] }] },
+              { matchExpressions: [{ key: 'zone', operator: 'In', values: ['z'] }] },
+            ],
+          },
+        },
+      },
+    };
     expect(names(fields)).toEqual(['node2']);
     // An empty term matches nothing, as in Kubernetes.
-    expect(names({ containers: c, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{}] } } } })).toEqual([]);
+    expect(
+      names({
+        containers: c,
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{}] } } },
+      }),
+    ).toEqual([]);
   });
 
   it('rejects malformed requirements the way the apiserver does', () => {
@@ -58,7 +89,14 @@ describe('Scheduler', () => {
         nodeAffinity: {
           requiredDuringSchedulingIgnoredDuringExecution: {
             nodeSelectorTerms: [
-              { matchExpressions: [{ key: 'a', operator: 'In' }, { key: 'a', operator: 'Exists', values: ['x'] }, { key: 'a', operator: 'Gt', values: ['x'] }], matchFields: [{ key: 'metadata.labels', operator: 'In', values: ['x'] }] },
+              {
+                matchExpressions: [
+                  { key: 'a', operator: 'In' },
+                  { key: 'a', operator: 'Exists', values: ['x'] },
+                  { key: 'a', operator: 'Gt', values: ['x'] },
+                ],
+                matchFields: [{ key: 'metadata.labels', operator: 'In', values: ['x'] }],
+              },
             ],
           },
         },
@@ -94,18 +132,32 @@ describe('scheduling in a topology', () => {
   it('reports an unschedulable Deployment once, not per replica', () => {
     const errs = errorsOf(() => resolve(topo({ objects: [deployment('web', 3, { nodeSelector: { disk: 'ssd' } })] })));
     expect(errs).toHaveLength(1);
-    expect(errorAt(errs, 'objects[0].spec.template.spec.nodeSelector').message).toMatch(/^objects\[0\]\.spec\.template\.spec\.nodeSelector: pod default\/web-[0-9a-f]{10}-\w{5}: 0\/3 nodes are available/);
+    expect(errorAt(errs, 'objects[0].spec.template.spec.nodeSelector').message).toMatch(
+      /^objects\[0\]\.spec\.template\.spec\.nodeSelector: pod default\/web-[0-9a-f]{10}-\w{5}: 0\/3 nodes are available/,
+    );
   });
 
   it('matches node labels from the topology', () => {
-    const m = resolve(topo({ nodes: [{ name: 'n1' }, { name: 'n2', labels: { disk: 'ssd' } }], objects: [deployment('db', 2, { nodeSelector: { disk: 'ssd' } })] }));
+    const m = resolve(
+      topo({
+        nodes: [{ name: 'n1' }, { name: 'n2', labels: { disk: 'ssd' } }],
+        objects: [deployment('db', 2, { nodeSelector: { disk: 'ssd' } })],
+      }),
+    );
     expect(m.pods.map((p) => p.node)).toEqual(['n2', 'n2']);
   });
 });
 
 describe('nodeName with a selector', () => {
   it('rejects a pod pinned to a node its selector does not match', () => {
-    const errs = errorsOf(() => resolve(topo({ nodes: [{ name: 'n1', labels: { zone: 'a' } }, { name: 'n2' }], objects: [pod('p', { nodeName: 'n2', nodeSelector: { zone: 'a' } })] })));
+    const errs = errorsOf(() =>
+      resolve(
+        topo({
+          nodes: [{ name: 'n1', labels: { zone: 'a' } }, { name: 'n2' }],
+          objects: [pod('p', { nodeName: 'n2', nodeSelector: { zone: 'a' } })],
+        }),
+      ),
+    );
     expect(errorAt(errs, 'objects[0].spec.nodeName').message).toMatch(/Predicate NodeAffinity failed/);
   });
 });

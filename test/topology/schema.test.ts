@@ -29,11 +29,13 @@ describe('topology JSON Schema', () => {
         }
       }
       if (o.items) walk(o.items, `${path}[]`);
-      if (o.definitions) for (const [k, v] of Object.entries(o.definitions as object)) {
-        if (!(v as Record<string, unknown>).description) missing.push(`definitions.${k}`);
-        walk(v, `definitions.${k}`);
-      }
-      if (o.additionalProperties && typeof o.additionalProperties === 'object') walk(o.additionalProperties, `${path}.*`);
+      if (o.definitions)
+        for (const [k, v] of Object.entries(o.definitions as object)) {
+          if (!(v as Record<string, unknown>).description) missing.push(`definitions.${k}`);
+          walk(v, `definitions.${k}`);
+        }
+      if (o.additionalProperties && typeof o.additionalProperties === 'object')
+        walk(o.additionalProperties, `${path}.*`);
     };
     walk(topologySchema, '');
     expect(missing).toEqual([]);

@@ -1,7 +1,18 @@
 import { analyzeTrace, traceJson, TraceResult } from '../../src/trace/analyze';
 import { InputError, LabError } from '../../src/errors';
 import { LINKTYPE_LINUX_SLL2 } from '../../src/trace/pcap-write';
-import { Capture, ethPacket, icmpError, ipPacket, ipv4, IPPROTO_ICMP, noise, Scenario, T0, vxlanPacket } from './fixtures';
+import {
+  Capture,
+  ethPacket,
+  icmpError,
+  ipPacket,
+  ipv4,
+  IPPROTO_ICMP,
+  noise,
+  Scenario,
+  T0,
+  vxlanPacket,
+} from './fixtures';
 import { PacketSpec, ethernet } from '../../src/trace/pcap-write';
 
 const DT = 0.0001;
@@ -36,7 +47,14 @@ describe('pod -> ClusterIP service (TCP, DNAT at node1, routed by vpc)', () => {
     const reach = opts.dropAfter ?? P.length;
     const req = (i: number, tcp: PacketSpec['tcp'], id: number, payload?: string): [string, PacketSpec] => [
       P[i],
-      { src: client.ip, dst: i === 0 ? vip.ip : ep.ip, ttl: reqTtl[i], id, tcp: { ...tcp!, sport: client.port, dport: i === 0 ? vip.port : ep.port }, payload },
+      {
+        src: client.ip,
+        dst: i === 0 ? vip.ip : ep.ip,
+        ttl: reqTtl[i],
+        id,
+        tcp: { ...tcp!, sport: client.port, dport: i === 0 ? vip.port : ep.port },
+        payload,
+      },
     ];
     const rep = (i: number, tcp: PacketSpec['tcp'], id: number, payload?: string): [string, PacketSpec] => [
       P[P.length - 1 - i],
@@ -51,25 +69,74 @@ describe('pod -> ClusterIP service (TCP, DNAT at node1, routed by vpc)', () => {
     ];
     const idx = (n: number) => [...Array(n).keys()];
     const frames = {
-      syn: walk(sc, T0 + 1, idx(reach).map((i) => req(i, { sport: 0, dport: 0, seq: ISN, flags: 'S' }, 500))),
+      syn: walk(
+        sc,
+        T0 + 1,
+        idx(reach).map((i) => req(i, { sport: 0, dport: 0, seq: ISN, flags: 'S' }, 500)),
+      ),
       synAck: {} as Record<string, number>,
       get: {} as Record<string, number>,
     };
     if (opts.dropAfter !== undefined) {
       // Retransmitted SYNs (new IP IDs), lost at the same place.
-      walk(sc, T0 + 2, idx(reach).map((i) => req(i, { sport: 0, dport: 0, seq: ISN, flags: 'S' }, 501)));
-      walk(sc, T0 + 4, idx(reach).map((i) => req(i, { sport: 0, dport: 0, seq: ISN, flags: 'S' }, 502)));
+      walk(
+        sc,
+        T0 + 2,
+        idx(reach).map((i) => req(i, { sport: 0, dport: 0, seq: ISN, flags: 'S' }, 501)),
+      );
+      walk(
+        sc,
+        T0 + 4,
+        idx(reach).map((i) => req(i, { sport: 0, dport: 0, seq: ISN, flags: 'S' }, 502)),
+      );
       return { sc, frames };
     }
-    frames.synAck = walk(sc, T0 + 1.01, idx(5).map((i) => rep(i, { sport: 0, dport: 0, seq: SISN, ack: ISN + 1, flags: 'S.' }, 0)));
-    walk(sc, T0 + 1.02, idx(5).map((i) => req(i, { sport: 0, dport: 0, seq: ISN + 1, ack: SISN + 1, flags: '.' }, 501)));
+    frames.synAck = walk(
+      sc,
+      T0 + 1.01,
+      idx(5).map((i) => rep(i, { sport: 0, dport: 0, seq: SISN, ack: ISN + 1, flags: 'S.' }, 0)),
+    );
+    walk(
+      sc,
+      T0 + 1.02,
+      idx(5).map((i) => req(i, { sport: 0, dport: 0, seq: ISN + 1, ack: SISN + 1, flags: '.' }, 501)),
+    );
     const getPayload = `GET /echo?msg=${marker} HTTP/1.1\r\nHost: 10.96.0.20\r\n\r\n`;
-    frames.get = walk(sc, T0 + 1.03, idx(5).map((i) => req(i, { sport: 0, dport: 0, seq: ISN + 1, ack: SISN + 1, flags: 'P.' }, 502, getPayload)));
-    walk(sc, T0 + 1.04, idx(5).map((i) => rep(i, { sport: 0, dport: 0, seq: SISN + 1, ack: ISN + 1 + getPayload.length, flags: 'P.' }, 77, `HTTP/1.1 200 OK\r\n\r\n${marker}`)));
+    frames.get = walk(
+      sc,
+      T0 + 1.03,
+      idx(5).map((i) => req(i, { sport: 0, dport: 0, seq: ISN + 1, ack: SISN + 1, flags: 'P.' }, 502, getPayload)),
+    );
+    walk(
+      sc,
+      T0 + 1.04,
+      idx(5).map((i) =>
+        rep(
+          i,
+          { sport: 0, dport: 0, seq: SISN + 1, ack: ISN + 1 + getPayload.length, flags: 'P.' },
+          77,
+          `HTTP/1.1 200 OK\r\n\r\n${marker}`,
+        ),
+      ),
+    );
     // Later: a second connection from the same pod to the same VIP (new port), then one that
     // reuses port 41000 with a new ISN. Neither is the probe.
-    walk(sc, T0 + 3, idx(5).map((i) => [P[i], { ...req(i, { sport: 0, dport: 0, seq: 5, flags: 'S' }, 900)[1], tcp: { ...req(i, { sport: 0, dport: 0, seq: 5, flags: 'S' }, 900)[1].tcp!, sport: 41001 } }]));
-    walk(sc, T0 + 4, idx(5).map((i) => req(i, { sport: 0, dport: 0, seq: 77777, flags: 'S' }, 901)));
+    walk(
+      sc,
+      T0 + 3,
+      idx(5).map((i) => [
+        P[i],
+        {
+          ...req(i, { sport: 0, dport: 0, seq: 5, flags: 'S' }, 900)[1],
+          tcp: { ...req(i, { sport: 0, dport: 0, seq: 5, flags: 'S' }, 900)[1].tcp!, sport: 41001 },
+        },
+      ]),
+    );
+    walk(
+      sc,
+      T0 + 4,
+      idx(5).map((i) => req(i, { sport: 0, dport: 0, seq: 77777, flags: 'S' }, 901)),
+    );
     return { sc, frames };
   }
 
@@ -89,8 +156,10 @@ describe('pod -> ClusterIP service (TCP, DNAT at node1, routed by vpc)', () => {
       '10 reply node1/pod1:eth0 10.96.0.20:80 > 10.244.0.5:41000 | un-DNAT 10.244.1.3:8080 -> 10.96.0.20:80, TTL 62 -> 61 (routed)',
     ]);
     // The journey follows the SYN and the SYN-ACK (found via the marker-bearing GET's tuple).
-    for (const h of r.hops.filter((x) => x.direction === 'request')) expect([h.frame, h.flags]).toEqual([frames.syn[h.point], 'S']);
-    for (const h of r.hops.filter((x) => x.direction === 'reply')) expect([h.frame, h.flags]).toEqual([frames.synAck[h.point], 'S.']);
+    for (const h of r.hops.filter((x) => x.direction === 'request'))
+      expect([h.frame, h.flags]).toEqual([frames.syn[h.point], 'S']);
+    for (const h of r.hops.filter((x) => x.direction === 'reply'))
+      expect([h.frame, h.flags]).toEqual([frames.synAck[h.point], 'S.']);
     expect(r.hops[0].pcap).toBe('node1_pod1@eth0.pcap');
     expect(r.hops[1].changes.map((c) => c.kind)).toEqual(['DNAT', 'TTL']);
     expect(r.missing).toEqual([]);
@@ -109,7 +178,12 @@ describe('pod -> ClusterIP service (TCP, DNAT at node1, routed by vpc)', () => {
     const parsed = JSON.parse(JSON.stringify(j));
     expect(parsed.path).toBe('pod-to-service');
     expect(Object.keys(parsed.hops[0]).slice(0, 7)).toEqual(['n', 'point', 'src', 'dst', 'change', 'pcap', 'frame']);
-    expect(parsed.hops[1]).toMatchObject({ n: 2, point: 'node1:eth0', pcap: 'node1@eth0.pcap', frame: frames.syn['node1:eth0'] });
+    expect(parsed.hops[1]).toMatchObject({
+      n: 2,
+      point: 'node1:eth0',
+      pcap: 'node1@eth0.pcap',
+      frame: frames.syn['node1:eth0'],
+    });
     expect(parsed.hops).toHaveLength(10);
   });
 
@@ -123,7 +197,12 @@ describe('pod -> ClusterIP service (TCP, DNAT at node1, routed by vpc)', () => {
   it('reports a drop: missing points, last point seen, no reply (seeded without marker)', () => {
     const { sc, frames } = build({ dropAfter: 3 });
     const hops = sc.hops().filter((h) => h.point !== 'node2/pod3:eth0');
-    const r = analyzeTrace({ path: 'p', hops, order: P, first: { proto: 'tcp', src: client.ip, dst: vip.ip, dport: vip.port } });
+    const r = analyzeTrace({
+      path: 'p',
+      hops,
+      order: P,
+      first: { proto: 'tcp', src: client.ip, dst: vip.ip, dport: vip.port },
+    });
     expect(r.hops.map((h) => [h.point, h.frame])).toEqual(P.slice(0, 3).map((p) => [p, frames.syn[p]]));
     expect(r.hops.every((h) => h.direction === 'request')).toBe(true);
     expect(r.missing).toEqual(['node2:cbr0']);
@@ -165,11 +244,39 @@ describe('pod -> Internet (two SNATs: node masquerade, then the Internet gateway
     const ttl = [64, 63, 63, 62, 62, 61];
     const server = { ip: '203.0.113.10', port: 80 };
     const payload = `GET /${marker} HTTP/1.1\r\n\r\n`;
-    walk(sc, T0, P.map((p, i) => [p, { src: srcAt[i][0], dst: server.ip, ttl: ttl[i], id: 10, tcp: { sport: srcAt[i][1], dport: server.port, seq: 1, ack: 1, flags: 'P.' }, payload }]));
-    walk(sc, T0 + 0.01, [...P].reverse().map((p, j) => {
-      const i = P.length - 1 - j;
-      return [p, { src: server.ip, dst: srcAt[i][0], ttl: 60 - j, id: 20, tcp: { sport: server.port, dport: srcAt[i][1], seq: 1, ack: 1 + payload.length, flags: 'P.' }, payload: 'HTTP/1.1 200 OK\r\n\r\n' }];
-    }));
+    walk(
+      sc,
+      T0,
+      P.map((p, i) => [
+        p,
+        {
+          src: srcAt[i][0],
+          dst: server.ip,
+          ttl: ttl[i],
+          id: 10,
+          tcp: { sport: srcAt[i][1], dport: server.port, seq: 1, ack: 1, flags: 'P.' },
+          payload,
+        },
+      ]),
+    );
+    walk(
+      sc,
+      T0 + 0.01,
+      [...P].reverse().map((p, j) => {
+        const i = P.length - 1 - j;
+        return [
+          p,
+          {
+            src: server.ip,
+            dst: srcAt[i][0],
+            ttl: 60 - j,
+            id: 20,
+            tcp: { sport: server.port, dport: srcAt[i][1], seq: 1, ack: 1 + payload.length, flags: 'P.' },
+            payload: 'HTTP/1.1 200 OK\r\n\r\n',
+          },
+        ];
+      }),
+    );
     const r = analyzeTrace({ path: 'pod-to-internet', hops: sc.hops(), order: P, marker });
     const changes = r.hops.map((h) => h.change);
     expect(changes[1]).toBe('SNAT 10.244.0.5:40000 -> 10.0.1.11:40000, TTL 64 -> 63 (routed)');
@@ -190,16 +297,35 @@ describe('pod -> pod across nodes over VXLAN (flannel), connection refused, seed
     const sc = new Scenario(P, { linkTypes: { 'node2:eth0': LINKTYPE_LINUX_SLL2 } });
     const outerFwd = { src: '10.0.1.11', dst: '10.0.1.12', vni: 1 };
     const outerRev = { src: '10.0.1.12', dst: '10.0.1.11', vni: 1 };
-    const syn = (ttl: number): PacketSpec => ({ src: '10.244.0.5', dst: '10.244.1.3', ttl, id: 4, tcp: { sport: 42000, dport: 9999, seq: 42, flags: 'S' } });
-    const rst = (ttl: number): PacketSpec => ({ src: '10.244.1.3', dst: '10.244.0.5', ttl, id: 0, tcp: { sport: 9999, dport: 42000, seq: 0, ack: 43, flags: 'R.' } });
+    const syn = (ttl: number): PacketSpec => ({
+      src: '10.244.0.5',
+      dst: '10.244.1.3',
+      ttl,
+      id: 4,
+      tcp: { sport: 42000, dport: 9999, seq: 42, flags: 'S' },
+    });
+    const rst = (ttl: number): PacketSpec => ({
+      src: '10.244.1.3',
+      dst: '10.244.0.5',
+      ttl,
+      id: 0,
+      tcp: { sport: 9999, dport: 42000, seq: 0, ack: 43, flags: 'R.' },
+    });
     const enc = (c: Capture, t: number, outer: typeof outerFwd, inner: PacketSpec): number => {
       const frame = vxlanPacket(outer, ethPacket(inner));
       // node2:eth0 is captured with -i any here: cooked v2 header instead of Ethernet.
-      return c.linkType === LINKTYPE_LINUX_SLL2 ? c.add(t, Buffer.concat([Buffer.from('0800000000000002000100060242000000010000', 'hex'), frame.subarray(14)])) : c.add(t, frame);
+      return c.linkType === LINKTYPE_LINUX_SLL2
+        ? c.add(t, Buffer.concat([Buffer.from('0800000000000002000100060242000000010000', 'hex'), frame.subarray(14)]))
+        : c.add(t, frame);
     };
     const f: Record<string, number> = {};
     // Noise: another pod pair's VXLAN traffic on the same nodes.
-    enc(sc.at('node1:eth0'), T0, outerFwd, { src: '10.244.0.7', dst: '10.244.1.8', id: 4, tcp: { sport: 42000, dport: 9999, seq: 1, flags: 'S' } });
+    enc(sc.at('node1:eth0'), T0, outerFwd, {
+      src: '10.244.0.7',
+      dst: '10.244.1.8',
+      id: 4,
+      tcp: { sport: 42000, dport: 9999, seq: 1, flags: 'S' },
+    });
     f['node1/pod1:eth0'] = sc.at(P[0]).packet(T0 + 1, syn(64));
     f['node1:flannel.1'] = sc.at(P[1]).packet(T0 + 1.0001, syn(63));
     f['node1:eth0'] = enc(sc.at(P[2]), T0 + 1.0002, outerFwd, syn(63));
@@ -213,7 +339,12 @@ describe('pod -> pod across nodes over VXLAN (flannel), connection refused, seed
     sc.at(P[1]).packet(T0 + 1.0014, rst(63));
     sc.at(P[0]).packet(T0 + 1.0015, rst(62));
 
-    const r = analyzeTrace({ path: 'pod-to-pod-vxlan', hops: sc.hops(), order: P, first: { proto: 'tcp', src: '10.244.0.5', dst: '10.244.1.3', dport: 9999 } });
+    const r = analyzeTrace({
+      path: 'pod-to-pod-vxlan',
+      hops: sc.hops(),
+      order: P,
+      first: { proto: 'tcp', src: '10.244.0.5', dst: '10.244.1.3', dport: 9999 },
+    });
     expect(r.hops.map((h) => `${h.point} ${h.change}`)).toEqual([
       'node1/pod1:eth0 -',
       'node1:flannel.1 TTL 64 -> 63 (routed)',
@@ -247,13 +378,53 @@ describe('ICMP echo through masquerade (echo id rewritten)', () => {
       ['10.0.1.11', 1024, 63],
     ] as const;
     // Another pod's ping, masqueraded with id 1025, same seq: must not be taken.
-    sc.at('node1:eth0').packet(T0 + 0.5, { src: '10.0.1.11', dst: '8.8.8.8', id: 9, icmp: { id: 1025, seq: 1 }, payload: 'other ping' });
-    const req = walk(sc, T0 + 1, P.map((p, i) => [p, { src: at[i][0], dst: '8.8.8.8', ttl: at[i][2], id: 300, icmp: { type: 8, id: at[i][1], seq: 1 }, payload: data }]));
-    const rep = walk(sc, T0 + 1.02, [...P].reverse().map((p, j) => {
-      const i = P.length - 1 - j;
-      return [p, { src: '8.8.8.8', dst: at[i][0], ttl: 117 - (i === 0 ? 1 : 0), id: 5, icmp: { type: 0, id: at[i][1], seq: 1 }, payload: data }];
-    }));
-    sc.at('node1:eth0').packet(T0 + 1.03, { src: '8.8.8.8', dst: '10.0.1.11', id: 10, icmp: { type: 0, id: 1025, seq: 1 }, payload: 'other ping' });
+    sc.at('node1:eth0').packet(T0 + 0.5, {
+      src: '10.0.1.11',
+      dst: '8.8.8.8',
+      id: 9,
+      icmp: { id: 1025, seq: 1 },
+      payload: 'other ping',
+    });
+    const req = walk(
+      sc,
+      T0 + 1,
+      P.map((p, i) => [
+        p,
+        {
+          src: at[i][0],
+          dst: '8.8.8.8',
+          ttl: at[i][2],
+          id: 300,
+          icmp: { type: 8, id: at[i][1], seq: 1 },
+          payload: data,
+        },
+      ]),
+    );
+    const rep = walk(
+      sc,
+      T0 + 1.02,
+      [...P].reverse().map((p, j) => {
+        const i = P.length - 1 - j;
+        return [
+          p,
+          {
+            src: '8.8.8.8',
+            dst: at[i][0],
+            ttl: 117 - (i === 0 ? 1 : 0),
+            id: 5,
+            icmp: { type: 0, id: at[i][1], seq: 1 },
+            payload: data,
+          },
+        ];
+      }),
+    );
+    sc.at('node1:eth0').packet(T0 + 1.03, {
+      src: '8.8.8.8',
+      dst: '10.0.1.11',
+      id: 10,
+      icmp: { type: 0, id: 1025, seq: 1 },
+      payload: 'other ping',
+    });
     return { sc, req, rep };
   }
 
@@ -274,9 +445,19 @@ describe('ICMP echo through masquerade (echo id rewritten)', () => {
 
   it('follows it without a marker from the echo id and sequence alone', () => {
     const { sc, req } = build();
-    const r = analyzeTrace({ path: 'ping', hops: sc.hops(), order: P, first: { proto: 'icmp', icmpId: 7, icmpSeq: 1 } });
+    const r = analyzeTrace({
+      path: 'ping',
+      hops: sc.hops(),
+      order: P,
+      first: { proto: 'icmp', icmpId: 7, icmpSeq: 1 },
+    });
     expect(r.hops).toHaveLength(6);
-    expect(r.hops[1]).toMatchObject({ point: 'node1:eth0', frame: req['node1:eth0'], matchedBy: 'same-packet', icmpId: 1024 });
+    expect(r.hops[1]).toMatchObject({
+      point: 'node1:eth0',
+      frame: req['node1:eth0'],
+      matchedBy: 'same-packet',
+      icmpId: 1024,
+    });
     expect(r.packets['node1:eth0']).toEqual({ request: 1, reply: 1 });
   });
 });
@@ -288,7 +469,10 @@ function dns(name: string, answer?: string): Buffer {
   h.writeUInt16BE(answer ? 0x8180 : 0x0100, 2);
   h.writeUInt16BE(1, 4);
   h.writeUInt16BE(answer ? 1 : 0, 6);
-  const q = Buffer.concat([...name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0, 0, 1, 0, 1])]);
+  const q = Buffer.concat([
+    ...name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
+    Buffer.from([0, 0, 1, 0, 1]),
+  ]);
   if (!answer) return Buffer.concat([h, q]);
   const a = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, ...answer.split('.').map(Number)]);
   return Buffer.concat([h, q, a]);
@@ -303,11 +487,39 @@ describe('UDP DNS query to the kube-dns VIP', () => {
     const dstAt = ['10.96.0.10', '10.244.1.2', '10.244.1.2', '10.244.1.2'];
     const q = dns(name);
     const a = dns(name, '10.96.0.99');
-    walk(sc, T0 + 1, P.map((p, i) => [p, { src: '10.244.0.5', dst: dstAt[i], ttl: [64, 63, 62, 62][i], id: 11, udp: { sport: 53000, dport: 53 }, payload: q }]));
-    walk(sc, T0 + 1.01, [...P].reverse().map((p, j) => {
-      const i = P.length - 1 - j;
-      return [p, { src: dstAt[i], dst: '10.244.0.5', ttl: [62, 62, 63, 64][i], id: 12, udp: { sport: 53, dport: 53000 }, payload: a }];
-    }));
+    walk(
+      sc,
+      T0 + 1,
+      P.map((p, i) => [
+        p,
+        {
+          src: '10.244.0.5',
+          dst: dstAt[i],
+          ttl: [64, 63, 62, 62][i],
+          id: 11,
+          udp: { sport: 53000, dport: 53 },
+          payload: q,
+        },
+      ]),
+    );
+    walk(
+      sc,
+      T0 + 1.01,
+      [...P].reverse().map((p, j) => {
+        const i = P.length - 1 - j;
+        return [
+          p,
+          {
+            src: dstAt[i],
+            dst: '10.244.0.5',
+            ttl: [62, 62, 63, 64][i],
+            id: 12,
+            udp: { sport: 53, dport: 53000 },
+            payload: a,
+          },
+        ];
+      }),
+    );
     const r = analyzeTrace({ path: 'dns', hops: sc.hops(), order: P, marker: 'k8s-netlab-trace-dns1' });
     expect(r.hops.map((h) => `${h.direction} ${h.point} ${h.change}`)).toEqual([
       'request node1/pod1:eth0 -',
@@ -324,8 +536,19 @@ describe('UDP DNS query to the kube-dns VIP', () => {
 
   it('classifies a DNS answer as a reply even where the query was not captured', () => {
     const sc = new Scenario(['node1/pod1:eth0']);
-    sc.at('node1/pod1:eth0').packet(T0, { src: '10.96.0.10', dst: '10.244.0.5', id: 1, udp: { sport: 53, dport: 53000 }, payload: dns(name, '1.2.3.4') });
-    const r = analyzeTrace({ path: 'dns', hops: sc.hops(), order: ['node1/pod1:eth0'], marker: 'k8s-netlab-trace-dns1' });
+    sc.at('node1/pod1:eth0').packet(T0, {
+      src: '10.96.0.10',
+      dst: '10.244.0.5',
+      id: 1,
+      udp: { sport: 53, dport: 53000 },
+      payload: dns(name, '1.2.3.4'),
+    });
+    const r = analyzeTrace({
+      path: 'dns',
+      hops: sc.hops(),
+      order: ['node1/pod1:eth0'],
+      marker: 'k8s-netlab-trace-dns1',
+    });
     expect(r.hops.map((h) => h.direction)).toEqual(['reply']);
     expect(r.missing).toEqual(['node1/pod1:eth0']);
   });
@@ -335,17 +558,39 @@ describe('UDP to a closed port behind a Service: ICMP port unreachable back', ()
   const P = ['node1/pod1:eth0', 'node1:eth0', 'node2/pod3:eth0'];
   it('ties the ICMP error to the flow through its quoted header, un-DNATed on the way back', () => {
     const sc = new Scenario(P);
-    const dstAt = [['10.96.0.30', 9000], ['10.244.1.3', 9999], ['10.244.1.3', 9999]] as const;
+    const dstAt = [
+      ['10.96.0.30', 9000],
+      ['10.244.1.3', 9999],
+      ['10.244.1.3', 9999],
+    ] as const;
     const sent: Buffer[] = [];
     P.forEach((p, i) => {
-      const spec: PacketSpec = { src: '10.244.0.5', dst: dstAt[i][0], ttl: 64 - Math.min(i, 1) - (i === 2 ? 1 : 0), id: 42, udp: { sport: 50000, dport: dstAt[i][1] }, payload: 'k8s-netlab-trace-udp9' };
+      const spec: PacketSpec = {
+        src: '10.244.0.5',
+        dst: dstAt[i][0],
+        ttl: 64 - Math.min(i, 1) - (i === 2 ? 1 : 0),
+        id: 42,
+        udp: { sport: 50000, dport: dstAt[i][1] },
+        payload: 'k8s-netlab-trace-udp9',
+      };
       sent.push(ipPacket(spec));
       sc.at(p).packet(T0 + i * DT, spec);
     });
     // The error quotes the datagram as pod3 got it; conntrack rewrites outer source and quote
     // back to the VIP at node1 (RELATED traffic is NATed like its connection).
     const errAt = (i: number, from: string, ttl: number) =>
-      sc.at(P[i]).add(T0 + 0.01 + (2 - i) * DT, ethernet({}, ipv4({ src: from, dst: '10.244.0.5', proto: IPPROTO_ICMP, ttl, id: 7 }, icmpError({ type: 3, code: 3 }, sent[i]))));
+      sc
+        .at(P[i])
+        .add(
+          T0 + 0.01 + (2 - i) * DT,
+          ethernet(
+            {},
+            ipv4(
+              { src: from, dst: '10.244.0.5', proto: IPPROTO_ICMP, ttl, id: 7 },
+              icmpError({ type: 3, code: 3 }, sent[i]),
+            ),
+          ),
+        );
     const e2 = errAt(2, '10.244.1.3', 64);
     errAt(1, '10.244.1.3', 63);
     const e0 = errAt(0, '10.96.0.30', 62);
@@ -370,9 +615,13 @@ describe('input errors', () => {
     expect(() => analyzeTrace({ path: 'p', hops, order: ['a:eth0'], marker: 'ab' })).toThrow(/too short/);
   });
   it('rejects a point given twice and names an unreadable pcap', () => {
-    expect(() => analyzeTrace({ path: 'p', hops: [...hops, ...hops], order: [], marker: 'k8s-x-1' })).toThrow(/given twice/);
+    expect(() => analyzeTrace({ path: 'p', hops: [...hops, ...hops], order: [], marker: 'k8s-x-1' })).toThrow(
+      /given twice/,
+    );
     const bad = [{ point: 'a:eth0', pcapFile: 'a.pcap', pcap: Buffer.from('not a pcap at all, sorry') }];
     expect(() => analyzeTrace({ path: 'p', hops: bad, order: [], marker: 'k8s-x-1' })).toThrow(LabError);
-    expect(() => analyzeTrace({ path: 'p', hops: bad, order: [], marker: 'k8s-x-1' })).toThrow(/a\.pcap \(capture point a:eth0/);
+    expect(() => analyzeTrace({ path: 'p', hops: bad, order: [], marker: 'k8s-x-1' })).toThrow(
+      /a\.pcap \(capture point a:eth0/,
+    );
   });
 });

@@ -16,11 +16,38 @@ const valid = ['node1:eth0', 'node1:cbr0', 'node1:veth1a2b3c4d', 'node1/pod1:eth
 
 describe('capture points', () => {
   it('splits target, container, pod and iface', () => {
-    expect(splitCapturePoint('node1/pod1:eth0')).toEqual({ point: 'node1/pod1:eth0', target: 'node1/pod1', container: 'node1', pod: 'pod1', iface: 'eth0' });
-    expect(splitCapturePoint('vpc:v-node1')).toMatchObject({ target: 'vpc', container: 'vpc', pod: undefined, iface: 'v-node1' });
+    expect(splitCapturePoint('node1/pod1:eth0')).toEqual({
+      point: 'node1/pod1:eth0',
+      target: 'node1/pod1',
+      container: 'node1',
+      pod: 'pod1',
+      iface: 'eth0',
+    });
+    expect(splitCapturePoint('vpc:v-node1')).toMatchObject({
+      target: 'vpc',
+      container: 'vpc',
+      pod: undefined,
+      iface: 'v-node1',
+    });
     expect(splitCapturePoint('node2:flannel.1')?.iface).toBe('flannel.1');
-    expect(splitCapturePoint('node1/kube-system/coredns:eth0')).toEqual({ point: 'node1/kube-system/coredns:eth0', target: 'node1/kube-system/coredns', container: 'node1', pod: 'coredns', namespace: 'kube-system', iface: 'eth0' });
-    for (const bad of ['node1', 'node1:', ':eth0', 'a/b/c/d:eth0', 'node1:eth0:1', 'node1:averyveryverylongname', 'Node1:eth0', 'node 1:eth0']) {
+    expect(splitCapturePoint('node1/kube-system/coredns:eth0')).toEqual({
+      point: 'node1/kube-system/coredns:eth0',
+      target: 'node1/kube-system/coredns',
+      container: 'node1',
+      pod: 'coredns',
+      namespace: 'kube-system',
+      iface: 'eth0',
+    });
+    for (const bad of [
+      'node1',
+      'node1:',
+      ':eth0',
+      'a/b/c/d:eth0',
+      'node1:eth0:1',
+      'node1:averyveryverylongname',
+      'Node1:eth0',
+      'node 1:eth0',
+    ]) {
       expect(splitCapturePoint(bad)).toBeUndefined();
     }
   });
@@ -50,7 +77,10 @@ describe('capture points', () => {
   });
 
   it('parses a comma list, deduplicated, reporting every bad item', () => {
-    expect(parseCapturePoints(['node1:eth0,node1:cbr0', 'node1:eth0'], valid).map((p) => p.point)).toEqual(['node1:eth0', 'node1:cbr0']);
+    expect(parseCapturePoints(['node1:eth0,node1:cbr0', 'node1:eth0'], valid).map((p) => p.point)).toEqual([
+      'node1:eth0',
+      'node1:cbr0',
+    ]);
     expect(() => parseCapturePoints(['node1:eth0,x:y,bad'], valid)).toThrow(/unknown capture point x:y.*bad/);
   });
 
@@ -67,10 +97,21 @@ describe('capture points', () => {
     } as unknown as LabModel;
     const pts = capturePoints(model, ['igw:eth0']);
     expect(pts).toEqual([
-      'node1:eth0', 'node1:cbr0', 'node1:flannel.1', 'node1:veth1a2b3c4d', 'node1:any',
-      'node2:eth0', 'node2:cbr0', 'node2:flannel.1', 'node2:any',
+      'node1:eth0',
+      'node1:cbr0',
+      'node1:flannel.1',
+      'node1:veth1a2b3c4d',
+      'node1:any',
+      'node2:eth0',
+      'node2:cbr0',
+      'node2:flannel.1',
+      'node2:any',
       'node1/pod1:eth0',
-      'vpc:v-node1', 'vpc:v-node2', 'vpc:br-nodes', 'vpc:any', 'igw:eth0',
+      'vpc:v-node1',
+      'vpc:v-node2',
+      'vpc:br-nodes',
+      'vpc:any',
+      'igw:eth0',
     ]);
     for (const p of pts) expect(splitCapturePoint(p)).toBeDefined();
     expect(netnsFor(model, parseCapturePoint('node1/pod1:eth0', pts))).toBe('pod-default-pod1');
@@ -81,15 +122,73 @@ describe('capture points', () => {
 
 describe('tcpdump command', () => {
   it('builds the documented command line', () => {
-    expect(tcpdumpArgv({ iface: 'cbr0', file: '/tmp/node1@cbr0.pcap' })).toEqual(['tcpdump', '-i', 'cbr0', '-U', '-n', '-s', '262144', '--immediate-mode', '-B', '16384', '-w', '/tmp/node1@cbr0.pcap']);
-    expect(tcpdumpArgv({ iface: 'cbr0', file: 'f', immediate: false })).toEqual(['tcpdump', '-i', 'cbr0', '-U', '-n', '-s', '262144', '-B', '16384', '-w', 'f']);
-    expect(tcpdumpArgv({ iface: 'cbr0', file: '-', nanos: true })).toEqual(['tcpdump', '-i', 'cbr0', '-U', '-n', '-s', '262144', '--immediate-mode', '-B', '16384', '--time-stamp-precision=nano', '-w', '-']);
-    expect(tcpdumpArgv({ iface: 'eth0', file: '-', count: 10, filter: 'tcp port 80 or icmp', netns: 'pod-default-pod1' })).toEqual([
-      'ip', 'netns', 'exec', 'pod-default-pod1',
-      'tcpdump', '-i', 'eth0', '-U', '-n', '-s', '262144', '--immediate-mode', '-B', '16384', '-w', '-', '-c', '10', 'tcp port 80 or icmp',
+    expect(tcpdumpArgv({ iface: 'cbr0', file: '/tmp/node1@cbr0.pcap' })).toEqual([
+      'tcpdump',
+      '-i',
+      'cbr0',
+      '-U',
+      '-n',
+      '-s',
+      '262144',
+      '--immediate-mode',
+      '-B',
+      '16384',
+      '-w',
+      '/tmp/node1@cbr0.pcap',
+    ]);
+    expect(tcpdumpArgv({ iface: 'cbr0', file: 'f', immediate: false })).toEqual([
+      'tcpdump',
+      '-i',
+      'cbr0',
+      '-U',
+      '-n',
+      '-s',
+      '262144',
+      '-B',
+      '16384',
+      '-w',
+      'f',
+    ]);
+    expect(tcpdumpArgv({ iface: 'cbr0', file: '-', nanos: true })).toEqual([
+      'tcpdump',
+      '-i',
+      'cbr0',
+      '-U',
+      '-n',
+      '-s',
+      '262144',
+      '--immediate-mode',
+      '-B',
+      '16384',
+      '--time-stamp-precision=nano',
+      '-w',
+      '-',
+    ]);
+    expect(
+      tcpdumpArgv({ iface: 'eth0', file: '-', count: 10, filter: 'tcp port 80 or icmp', netns: 'pod-default-pod1' }),
+    ).toEqual([
+      'ip',
+      'netns',
+      'exec',
+      'pod-default-pod1',
+      'tcpdump',
+      '-i',
+      'eth0',
+      '-U',
+      '-n',
+      '-s',
+      '262144',
+      '--immediate-mode',
+      '-B',
+      '16384',
+      '-w',
+      '-',
+      '-c',
+      '10',
+      'tcp port 80 or icmp',
     ]);
     expect(tcpdumpArgv({ iface: 'any', file: 'x', user: 'root' })).toContain('-Z');
-    expect(tcpdumpCommand({ iface: 'eth0', file: '/tmp/a b.pcap', filter: "host 10.0.0.1 and not port 22" })).toBe(
+    expect(tcpdumpCommand({ iface: 'eth0', file: '/tmp/a b.pcap', filter: 'host 10.0.0.1 and not port 22' })).toBe(
       "tcpdump -i eth0 -U -n -s 262144 --immediate-mode -B 16384 -w '/tmp/a b.pcap' 'host 10.0.0.1 and not port 22'",
     );
     expect(shellQuote(["it's"])).toBe("'it'\\''s'");

@@ -25,7 +25,11 @@ export const T0 = 1700000000;
 
 export class Capture {
   readonly records: PcapRecord[] = [];
-  constructor(readonly point: string, readonly linkType = LINKTYPE_ETHERNET, readonly nanos = false) {}
+  constructor(
+    readonly point: string,
+    readonly linkType = LINKTYPE_ETHERNET,
+    readonly nanos = false,
+  ) {}
   get file(): string {
     return pcapFileName(this.point);
   }
@@ -62,9 +66,26 @@ export class Scenario {
 
 /** Unrelated traffic so matching has something to reject. */
 export function noise(c: Capture, ts: number): void {
-  c.add(ts, ethernet({ dst: 'ff:ff:ff:ff:ff:ff', etherType: ETH_P_ARP }, arp({ op: 1, senderMac: '02:00:00:00:00:99', senderIp: '10.244.0.9', targetIp: '10.244.0.1' })));
-  c.packet(ts + 0.00001, { src: '10.244.0.9', dst: '10.96.0.10', id: 1, udp: { sport: 5555, dport: 53 }, payload: 'other query' });
-  c.packet(ts + 0.00002, { src: '10.244.0.9', dst: '10.244.1.3', id: 2, tcp: { sport: 41000, dport: 8080, seq: 99, flags: 'S' } });
+  c.add(
+    ts,
+    ethernet(
+      { dst: 'ff:ff:ff:ff:ff:ff', etherType: ETH_P_ARP },
+      arp({ op: 1, senderMac: '02:00:00:00:00:99', senderIp: '10.244.0.9', targetIp: '10.244.0.1' }),
+    ),
+  );
+  c.packet(ts + 0.00001, {
+    src: '10.244.0.9',
+    dst: '10.96.0.10',
+    id: 1,
+    udp: { sport: 5555, dport: 53 },
+    payload: 'other query',
+  });
+  c.packet(ts + 0.00002, {
+    src: '10.244.0.9',
+    dst: '10.244.1.3',
+    id: 2,
+    tcp: { sport: 41000, dport: 8080, seq: 99, flags: 'S' },
+  });
 }
 
 export { icmpError, ipv4, IPPROTO_ICMP, vxlanPacket, ethPacket, ipPacket };

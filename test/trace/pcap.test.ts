@@ -33,7 +33,10 @@ describe('readPcap header variants', () => {
         const buf = writePcap(
           [
             { ts: { sec: 1700000000, nsec: 123456789 }, data: ethPacket(syn) },
-            { ts: { sec: 1700000001, nsec: 5000 }, data: ethPacket({ ...syn, tcp: { ...syn.tcp, flags: '.', ack: 7 } }) },
+            {
+              ts: { sec: 1700000001, nsec: 5000 },
+              data: ethPacket({ ...syn, tcp: { ...syn.tcp, flags: '.', ack: 7 } }),
+            },
           ],
           { bigEndian, nanos },
         );
@@ -45,7 +48,16 @@ describe('readPcap header variants', () => {
         expect(cap.frames[0].sec).toBe(1700000000);
         expect(cap.frames[0].nsec).toBe(nanos ? 123456789 : 123456000);
         expect(cap.frames[1].nsec).toBe(5000);
-        expect(cap.frames[0].ip).toMatchObject({ src: '10.244.0.5', dst: '10.96.0.20', ttl: 64, id: 4242, proto: 6, df: true, fragOffset: 0, len: 40 });
+        expect(cap.frames[0].ip).toMatchObject({
+          src: '10.244.0.5',
+          dst: '10.96.0.20',
+          ttl: 64,
+          id: 4242,
+          proto: 6,
+          df: true,
+          fragOffset: 0,
+          len: 40,
+        });
       });
     }
   }
@@ -59,7 +71,10 @@ describe('readPcap header variants', () => {
   });
 
   it('stops cleanly at a record cut by a killed writer', () => {
-    const buf = writePcap([{ ts: 1, data: ethPacket(syn) }, { ts: 2, data: ethPacket(syn) }]);
+    const buf = writePcap([
+      { ts: 1, data: ethPacket(syn) },
+      { ts: 2, data: ethPacket(syn) },
+    ]);
     const cap = readPcap(buf.subarray(0, buf.length - 10));
     expect(cap.frames).toHaveLength(1);
     expect(cap.truncatedFile).toBe(true);
@@ -72,7 +87,14 @@ describe('decoding', () => {
       writePcap([
         { ts: 1, data: ethPacket(syn) },
         { ts: 2, data: ethPacket({ ...syn, tcp: { sport: 80, dport: 41000, seq: 5, ack: 1000001, flags: 'S.' } }) },
-        { ts: 3, data: ethPacket({ ...syn, tcp: { ...syn.tcp, seq: 1000001, ack: 6, flags: 'P.' }, payload: 'GET /k8s-netlab-trace-1 HTTP/1.1\r\n\r\n' }) },
+        {
+          ts: 3,
+          data: ethPacket({
+            ...syn,
+            tcp: { ...syn.tcp, seq: 1000001, ack: 6, flags: 'P.' },
+            payload: 'GET /k8s-netlab-trace-1 HTTP/1.1\r\n\r\n',
+          }),
+        },
         { ts: 4, data: ethPacket({ ...syn, tcp: { ...syn.tcp, flags: 'F.' } }) },
         { ts: 5, data: ethPacket({ ...syn, tcp: { ...syn.tcp, flags: 'R' } }) },
       ]),
@@ -88,11 +110,23 @@ describe('decoding', () => {
   });
 
   it('decodes UDP, ICMP echo, VLAN tags and ignores Ethernet padding', () => {
-    const padded = Buffer.concat([ethPacket({ src: '1.1.1.1', dst: '2.2.2.2', udp: { sport: 5353, dport: 53 }, payload: 'ab' }), Buffer.alloc(16)]);
+    const padded = Buffer.concat([
+      ethPacket({ src: '1.1.1.1', dst: '2.2.2.2', udp: { sport: 5353, dport: 53 }, payload: 'ab' }),
+      Buffer.alloc(16),
+    ]);
     const frames = parsePcap(
       writePcap([
         { ts: 1, data: padded },
-        { ts: 2, data: ethPacket({ src: '10.244.0.5', dst: '8.8.8.8', icmp: { id: 77, seq: 3 }, payload: 'k8s-netlab-trace-x', vlan: 42 }) },
+        {
+          ts: 2,
+          data: ethPacket({
+            src: '10.244.0.5',
+            dst: '8.8.8.8',
+            icmp: { id: 77, seq: 3 },
+            payload: 'k8s-netlab-trace-x',
+            vlan: 42,
+          }),
+        },
       ]),
     );
     expect(frames[0].l4).toMatchObject({ kind: 'udp', sport: 5353, dport: 53 });
@@ -103,7 +137,13 @@ describe('decoding', () => {
   });
 
   it('decodes ICMP errors with the quoted header and ports', () => {
-    const offending = ipPacket({ src: '10.244.0.5', dst: '10.244.1.3', id: 99, udp: { sport: 40000, dport: 9999 }, payload: 'x'.repeat(30) });
+    const offending = ipPacket({
+      src: '10.244.0.5',
+      dst: '10.244.1.3',
+      id: 99,
+      udp: { sport: 40000, dport: 9999 },
+      payload: 'x'.repeat(30),
+    });
     const portUnreach = ethernet(
       {},
       ipv4({ src: '10.244.1.3', dst: '10.244.0.5', proto: 1 }, icmpError({ type: 3, code: 3 }, offending)),
@@ -112,18 +152,38 @@ describe('decoding', () => {
       {},
       ipv4({ src: '10.0.1.1', dst: '10.244.0.5', proto: 1 }, icmpError({ type: 3, code: 4, mtu: 1450 }, offending)),
     );
-    const [a, b] = parsePcap(writePcap([{ ts: 1, data: portUnreach }, { ts: 2, data: fragNeeded }]));
+    const [a, b] = parsePcap(
+      writePcap([
+        { ts: 1, data: portUnreach },
+        { ts: 2, data: fragNeeded },
+      ]),
+    );
     expect(a.l4).toMatchObject({ kind: 'icmp', icmpType: 3, icmpCode: 3 });
-    expect(a.l4!.quoted!.ip).toMatchObject({ src: '10.244.0.5', dst: '10.244.1.3', id: 99, proto: 17, len: 20 + 8 + 30 });
+    expect(a.l4!.quoted!.ip).toMatchObject({
+      src: '10.244.0.5',
+      dst: '10.244.1.3',
+      id: 99,
+      proto: 17,
+      len: 20 + 8 + 30,
+    });
     expect(a.l4!.quoted!.l4).toMatchObject({ kind: 'udp', sport: 40000, dport: 9999 });
     expect(b.l4).toMatchObject({ icmpType: 3, icmpCode: 4, mtu: 1450 });
     expect(b.l4!.quoted!.l4!.dport).toBe(9999);
   });
 
   it('decodes ARP', () => {
-    const f = ethernet({ dst: 'ff:ff:ff:ff:ff:ff', src: '02:00:00:00:00:05', etherType: ETH_P_ARP }, arp({ op: 1, senderMac: '02:00:00:00:00:05', senderIp: '10.244.0.5', targetIp: '10.244.0.1' }));
+    const f = ethernet(
+      { dst: 'ff:ff:ff:ff:ff:ff', src: '02:00:00:00:00:05', etherType: ETH_P_ARP },
+      arp({ op: 1, senderMac: '02:00:00:00:00:05', senderIp: '10.244.0.5', targetIp: '10.244.0.1' }),
+    );
     const [fr] = parsePcap(writePcap([{ ts: 1, data: f }]));
-    expect(fr.arp).toEqual({ op: 1, senderMac: '02:00:00:00:00:05', senderIp: '10.244.0.5', targetMac: '00:00:00:00:00:00', targetIp: '10.244.0.1' });
+    expect(fr.arp).toEqual({
+      op: 1,
+      senderMac: '02:00:00:00:00:05',
+      senderIp: '10.244.0.5',
+      targetMac: '00:00:00:00:00:00',
+      targetIp: '10.244.0.1',
+    });
     expect(fr.ip).toBeUndefined();
   });
 
@@ -136,7 +196,11 @@ describe('decoding', () => {
       ]),
     );
     expect(frames[0].l4).toMatchObject({ kind: 'udp', dport: 8472 });
-    expect(frames[0].inner).toMatchObject({ vni: 1, ip: { src: '10.244.0.5', dst: '10.244.1.3', ttl: 63 }, l4: { dport: 8080, flags: 'S' } });
+    expect(frames[0].inner).toMatchObject({
+      vni: 1,
+      ip: { src: '10.244.0.5', dst: '10.244.1.3', ttl: 63 },
+      l4: { dport: 8080, flags: 'S' },
+    });
     expect(frames[1].inner!.vni).toBe(4096);
   });
 
@@ -162,7 +226,9 @@ describe('decoding', () => {
   it('survives snaplen truncation at every length', () => {
     const full = ethPacket({ ...syn, tcp: { ...syn.tcp, flags: 'P.' }, payload: 'k8s-netlab-trace-zz' });
     for (let cut = 0; cut <= full.length; cut++) {
-      const [f] = parsePcap(writePcap([{ ts: 1, data: full.subarray(0, cut), origLen: full.length }], { snaplen: cut }));
+      const [f] = parsePcap(
+        writePcap([{ ts: 1, data: full.subarray(0, cut), origLen: full.length }], { snaplen: cut }),
+      );
       expect(f.frame).toBe(1);
       expect(f.truncated).toBe(cut < full.length);
       if (cut >= 14 + 20) expect(f.ip?.src).toBe('10.244.0.5');

@@ -56,7 +56,9 @@ function endpoint(f: Frame, which: 'src' | 'dst'): string {
 }
 
 function fmtTs(f: Frame, nano: boolean): string {
-  return nano ? `${f.sec}.${String(f.nsec).padStart(9, '0')}` : `${f.sec}.${String(Math.floor(f.nsec / 1000)).padStart(6, '0')}`;
+  return nano
+    ? `${f.sec}.${String(f.nsec).padStart(9, '0')}`
+    : `${f.sec}.${String(Math.floor(f.nsec / 1000)).padStart(6, '0')}`;
 }
 
 maybe('parser vs real tcpdump captures (loopback in a private netns)', () => {
@@ -120,12 +122,24 @@ maybe('parser vs real tcpdump captures (loopback in a private netns)', () => {
   }
 
   it('traces the real HTTP probe and the UDP probe (answered by ICMP port unreachable)', () => {
-    const hops = ['lo', 'any'].map((i) => ({ point: `ns:${i}`, pcapFile: `${i}.pcap`, pcap: fs.readFileSync(path.join(dir, `${i}.pcap`)) }));
+    const hops = ['lo', 'any'].map((i) => ({
+      point: `ns:${i}`,
+      pcapFile: `${i}.pcap`,
+      pcap: fs.readFileSync(path.join(dir, `${i}.pcap`)),
+    }));
     const ref = tcpdumpRead(path.join(dir, 'lo.pcap'), false);
-    const http = analyzeTrace({ path: 'loopback-http', hops, order: ['ns:lo', 'ns:any'], marker: 'k8s-netlab-trace-real' });
+    const http = analyzeTrace({
+      path: 'loopback-http',
+      hops,
+      order: ['ns:lo', 'ns:any'],
+      marker: 'k8s-netlab-trace-real',
+    });
     const req = http.hops.filter((h) => h.direction === 'request');
     const rep = http.hops.filter((h) => h.direction === 'reply');
-    expect(req.map((h) => [h.point, h.flags])).toEqual([['ns:lo', 'S'], ['ns:any', 'S']]);
+    expect(req.map((h) => [h.point, h.flags])).toEqual([
+      ['ns:lo', 'S'],
+      ['ns:any', 'S'],
+    ]);
     expect(rep.map((h) => h.flags)).toEqual(['S.', 'S.']);
     // The cited frame really is that SYN in tcpdump's own reading of the file.
     const line = ref[req[0].frame - 1];
@@ -135,8 +149,16 @@ maybe('parser vs real tcpdump captures (loopback in a private netns)', () => {
     expect(http.missing).toEqual([]);
     expect(req[1].change).toBe('none');
 
-    const udp = analyzeTrace({ path: 'loopback-udp', hops: hops.slice(0, 1), order: ['ns:lo'], marker: 'k8s-netlab-trace-udp' });
-    expect(udp.hops.map((h) => [h.direction, h.proto])).toEqual([['request', 'udp'], ['reply', 'icmp']]);
+    const udp = analyzeTrace({
+      path: 'loopback-udp',
+      hops: hops.slice(0, 1),
+      order: ['ns:lo'],
+      marker: 'k8s-netlab-trace-udp',
+    });
+    expect(udp.hops.map((h) => [h.direction, h.proto])).toEqual([
+      ['request', 'udp'],
+      ['reply', 'icmp'],
+    ]);
     expect(udp.hops[1].change).toBe('ICMP port unreachable from 127.0.0.1');
     expect(ref[udp.hops[1].frame - 1].icmp).toContain('udp port 58081 unreachable');
   });

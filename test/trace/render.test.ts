@@ -1,5 +1,12 @@
 import { analyzeTrace, TraceResult } from '../../src/trace/analyze';
-import { renderTraceHtml, renderTraceMarkdown, renderTraceMermaid, renderTraceSvg, renderTraceText, tracePoints } from '../../src/trace/render';
+import {
+  renderTraceHtml,
+  renderTraceMarkdown,
+  renderTraceMermaid,
+  renderTraceSvg,
+  renderTraceText,
+  tracePoints,
+} from '../../src/trace/render';
 import { Scenario, T0 } from './fixtures';
 
 const P = ['node1/pod1:eth0', 'node1:eth0', 'node2/pod3:eth0'];
@@ -17,16 +24,37 @@ function trace(opts: { drop?: boolean; extraPoint?: boolean } = {}): TraceResult
   const payload = `GET /${marker} HTTP/1.1\r\nX-Weird: a|b<c>&"d';#\r\n\r\n`;
   const reach = opts.drop ? 2 : 3;
   for (let i = 0; i < reach; i++) {
-    sc.at(P[i]).packet(T0 + i * 0.001, { src: '10.244.0.5', dst: dst[i][0], ttl: i ? 63 : 64, id: 1, tcp: { sport: 41000, dport: dst[i][1], seq: 1, ack: 1, flags: 'P.' }, payload });
+    sc.at(P[i]).packet(T0 + i * 0.001, {
+      src: '10.244.0.5',
+      dst: dst[i][0],
+      ttl: i ? 63 : 64,
+      id: 1,
+      tcp: { sport: 41000, dport: dst[i][1], seq: 1, ack: 1, flags: 'P.' },
+      payload,
+    });
   }
   if (opts.extraPoint) {
     // Seen between node1 and node2 by time, though not in the path order.
-    sc.at('vpc:v-node2').packet(T0 + 0.0015, { src: '10.244.0.5', dst: '10.244.1.3', ttl: 62, id: 1, tcp: { sport: 41000, dport: 8080, seq: 1, ack: 1, flags: 'P.' }, payload });
+    sc.at('vpc:v-node2').packet(T0 + 0.0015, {
+      src: '10.244.0.5',
+      dst: '10.244.1.3',
+      ttl: 62,
+      id: 1,
+      tcp: { sport: 41000, dport: 8080, seq: 1, ack: 1, flags: 'P.' },
+      payload,
+    });
   }
   if (!opts.drop) {
     for (let j = 0; j < 3; j++) {
       const i = 2 - j;
-      sc.at(P[i]).packet(T0 + 0.01 + j * 0.001, { src: dst[i][0], dst: '10.244.0.5', ttl: 64 - j, id: 2, tcp: { sport: dst[i][1], dport: 41000, seq: 1, ack: 1 + payload.length, flags: 'P.' }, payload: 'OK' });
+      sc.at(P[i]).packet(T0 + 0.01 + j * 0.001, {
+        src: dst[i][0],
+        dst: '10.244.0.5',
+        ttl: 64 - j,
+        id: 2,
+        tcp: { sport: dst[i][1], dport: 41000, seq: 1, ack: 1 + payload.length, flags: 'P.' },
+        payload: 'OK',
+      });
     }
   }
   return analyzeTrace({ path: 'pod-to-service', hops: sc.hops(), order: P, marker });
@@ -128,7 +156,9 @@ describe('svg and html', () => {
     expect(svg.match(/<g class="hop"/g)).toHaveLength(r.hops.length);
     expect(svg.match(/<line class="arrow"/g)).toHaveLength(4);
     expect(svg.match(/<g class="point"/g)).toHaveLength(3);
-    expect(svg).toMatch(/<text class="change change-DNAT"[^>]*font-weight="bold"[^>]*>DNAT 10\.96\.0\.20:80 -&gt; 10\.244\.1\.3:8080/);
+    expect(svg).toMatch(
+      /<text class="change change-DNAT"[^>]*font-weight="bold"[^>]*>DNAT 10\.96\.0\.20:80 -&gt; 10\.244\.1\.3:8080/,
+    );
     expect(svg).toContain('class="change change-un-DNAT"');
     expect(svg.match(/class="highlight"/g)).toHaveLength(2);
     expect(svg).not.toMatch(/https?:\/\/(?!www\.w3\.org)/); // nothing external
@@ -147,7 +177,12 @@ describe('svg and html', () => {
   it('places a point outside the path order by time', () => {
     const r = trace({ extraPoint: true });
     expect(tracePoints(r)).toEqual(['node1/pod1:eth0', 'node1:eth0', 'vpc:v-node2', 'node2/pod3:eth0']);
-    expect(r.hops.filter((h) => h.direction === 'request').map((h) => h.point)).toEqual(['node1/pod1:eth0', 'node1:eth0', 'vpc:v-node2', 'node2/pod3:eth0']);
+    expect(r.hops.filter((h) => h.direction === 'request').map((h) => h.point)).toEqual([
+      'node1/pod1:eth0',
+      'node1:eth0',
+      'vpc:v-node2',
+      'node2/pod3:eth0',
+    ]);
     checkXml(renderTraceSvg(r));
   });
 

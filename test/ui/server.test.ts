@@ -97,7 +97,7 @@ describe('lab ui server', () => {
     expect(events).toContain('<svg>two</svg>');
   });
 
-  it('opens and closes a node\'s pods for the next drawing, and only for nodes the drawing has', async () => {
+  it("opens and closes a node's pods for the next drawing, and only for nodes the drawing has", async () => {
     const seen: string[][] = [];
     const actions = fakeActions(dir);
     const snapshot = actions.snapshot;

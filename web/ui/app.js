@@ -22,19 +22,28 @@ function vertexElements() {
 }
 
 function render(snap) {
-  if (animating) { pending = snap; return; }
+  if (animating) {
+    pending = snap;
+    return;
+  }
   $('graph').innerHTML = snap.svg;
   for (const [id, el] of vertexElements()) {
     // A node's cbr0 or its `N pods` box opens and closes that node's pods.
     const m = /^node\/([^/]+)\/(cbr0|pods)$/.exec(id);
-    if (m) { el.style.cursor = 'pointer'; el.onclick = () => fetch(api('/api/toggle?node=' + encodeURIComponent(m[1])), { method: 'POST' }); }
+    if (m) {
+      el.style.cursor = 'pointer';
+      el.onclick = () => fetch(api('/api/toggle?node=' + encodeURIComponent(m[1])), { method: 'POST' });
+    }
   }
   const g = snap.graph;
   document.title = 'lab ' + g.lab;
   $('title').textContent = 'lab ' + g.lab;
-  const pods = g.vertices.filter((v) => v.kind === 'pod').length + g.vertices.filter((v) => v.kind === 'pods').reduce((k, v) => k + parseInt(v.lines[0], 10), 0);
+  const pods =
+    g.vertices.filter((v) => v.kind === 'pod').length +
+    g.vertices.filter((v) => v.kind === 'pods').reduce((k, v) => k + parseInt(v.lines[0], 10), 0);
   const down = g.vertices.filter((v) => v.state === 'down' && v.kind === 'pod').length;
-  $('live').textContent = `${pods} pods, ${down} down · cni ${g.cni}, kube-proxy ${g.proxy} · updated ${new Date().toLocaleTimeString()}`;
+  $('live').textContent =
+    `${pods} pods, ${down} down · cni ${g.cni}, kube-proxy ${g.proxy} · updated ${new Date().toLocaleTimeString()}`;
   $('live').className = 'live ' + (down ? 'bad' : 'ok');
 }
 
@@ -50,9 +59,12 @@ function moveTo(dot, label, from, to, ms) {
       const k = Math.min(1, (now - t0) / ms);
       const x = from.x + (to.x - from.x) * k;
       const y = from.y + (to.y - from.y) * k;
-      dot.setAttribute('cx', x); dot.setAttribute('cy', y);
-      label.setAttribute('x', x + 12); label.setAttribute('y', y - 10);
-      if (k < 1) requestAnimationFrame(step); else resolve();
+      dot.setAttribute('cx', x);
+      dot.setAttribute('cy', y);
+      label.setAttribute('x', x + 12);
+      label.setAttribute('y', y - 10);
+      if (k < 1) requestAnimationFrame(step);
+      else resolve();
     };
     requestAnimationFrame(step);
   });
@@ -62,16 +74,21 @@ async function animate(doc) {
   const els = vertexElements();
   const root = document.querySelector('#graph svg g.graph');
   const dot = document.createElementNS(SVGNS, 'circle');
-  dot.setAttribute('id', 'packet'); dot.setAttribute('r', 9);
+  dot.setAttribute('id', 'packet');
+  dot.setAttribute('r', 9);
   const label = document.createElementNS(SVGNS, 'text');
   label.setAttribute('class', 'packet-label');
-  root.appendChild(dot); root.appendChild(label);
+  root.appendChild(dot);
+  root.appendChild(label);
   const visited = [];
   let at = null;
   const items = [...document.querySelectorAll('#hops li')];
   for (const [i, h] of doc.hops.entries()) {
     const el = (h.vertex && els.get(h.vertex)) || (h.collapsed && els.get(h.collapsed));
-    if (!el) { items[i].classList.add('done'); continue; }
+    if (!el) {
+      items[i].classList.add('done');
+      continue;
+    }
     const to = center(el);
     dot.setAttribute('fill', COLOR[h.direction]);
     label.setAttribute('fill', COLOR[h.direction]);
@@ -92,13 +109,15 @@ async function runTrace() {
   $('trace-run').disabled = true;
   document.body.dataset.trace = 'running';
   $('trace-status').textContent = `tracing ${id} (captures at every hop)…`;
-  $('hops').innerHTML = ''; $('pcaps').innerHTML = '';
+  $('hops').innerHTML = '';
+  $('pcaps').innerHTML = '';
   try {
     const res = await fetch(api('/api/trace?path=' + encodeURIComponent(id)), { method: 'POST' });
     const doc = await res.json();
     if (!res.ok) throw new Error(doc.error);
     const branch = doc.branch ? ` via ${doc.branch.label}` : '';
-    $('trace-status').textContent = `${doc.from} → ${doc.to}${branch}: ${doc.replied ? 'reply came back' : 'NO reply'}${doc.missing && doc.missing.length ? ', not seen at ' + doc.missing.join(', ') : ''}`;
+    $('trace-status').textContent =
+      `${doc.from} → ${doc.to}${branch}: ${doc.replied ? 'reply came back' : 'NO reply'}${doc.missing && doc.missing.length ? ', not seen at ' + doc.missing.join(', ') : ''}`;
     for (const h of doc.hops) {
       const li = document.createElement('li');
       li.className = h.direction;
@@ -119,7 +138,8 @@ async function runTrace() {
     for (const f of doc.files) {
       const a = document.createElement('a');
       a.href = api(`/api/pcap/${doc.trace}/${encodeURIComponent(f)}`);
-      a.textContent = f; a.download = f;
+      a.textContent = f;
+      a.download = f;
       $('pcaps').append(a, document.createElement('br'));
     }
     animating = true;
@@ -130,7 +150,11 @@ async function runTrace() {
     animating = false;
     $('trace-run').disabled = false;
     document.body.dataset.trace = 'done';
-    if (pending) { const p = pending; pending = null; setTimeout(() => render(p), 3000); }
+    if (pending) {
+      const p = pending;
+      pending = null;
+      setTimeout(() => render(p), 3000);
+    }
   }
 }
 
@@ -150,7 +174,13 @@ async function runVerify() {
       li.className = p.ok ? 'ok' : 'bad';
       li.dataset.path = p.path;
       li.textContent = `${p.path}: ${p.name}`;
-      li.onclick = () => { $('evidence').textContent = JSON.stringify({ from: p.from, to: p.to, ok: p.ok, reason: p.reason, evidence: p.evidence }, null, 2); };
+      li.onclick = () => {
+        $('evidence').textContent = JSON.stringify(
+          { from: p.from, to: p.to, ok: p.ok, reason: p.reason, evidence: p.evidence },
+          null,
+          2,
+        );
+      };
       $('verdicts').append(li);
     }
   } catch (err) {
@@ -165,7 +195,8 @@ async function start() {
   const paths = await (await fetch(api('/api/paths'))).json();
   for (const id of paths.trace) {
     const o = document.createElement('option');
-    o.value = id; o.textContent = id;
+    o.value = id;
+    o.textContent = id;
     $('trace-path').append(o);
   }
   $('trace-path').value = 'pod-to-service';
@@ -174,7 +205,13 @@ async function start() {
   $('graph').ondblclick = () => $('graph').classList.toggle('natural');
   const es = new EventSource(api('/api/events'));
   es.addEventListener('graph', (e) => render(JSON.parse(e.data)));
-  es.addEventListener('problem', (e) => { $('live').textContent = 'lab: ' + JSON.parse(e.data).message; $('live').className = 'live bad'; });
-  es.onerror = () => { $('live').textContent = 'disconnected from lab ui'; $('live').className = 'live bad'; };
+  es.addEventListener('problem', (e) => {
+    $('live').textContent = 'lab: ' + JSON.parse(e.data).message;
+    $('live').className = 'live bad';
+  });
+  es.onerror = () => {
+    $('live').textContent = 'disconnected from lab ui';
+    $('live').className = 'live bad';
+  };
 }
 start();

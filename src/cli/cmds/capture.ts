@@ -5,7 +5,14 @@ import { Argv } from 'yargs';
 import { CommonArgs, runningModel, withCommon } from '../common';
 import { InputError, LabError } from '../../errors';
 import { parseCapturePoints, pcapFileName, tcpdumpArgv } from '../../trace/capture-plan';
-import { CaptureOutcome, CaptureRequest, observeCapturePoints, RunningCapture, startCaptures, stopCaptures } from '../../lab/capture';
+import {
+  CaptureOutcome,
+  CaptureRequest,
+  observeCapturePoints,
+  RunningCapture,
+  startCaptures,
+  stopCaptures,
+} from '../../lab/capture';
 import { captureDir } from '../../lab/lab-dir';
 import { guardSignals, signalExitCode } from '../signals';
 
@@ -19,7 +26,8 @@ interface CaptureArgs extends CommonArgs {
 }
 
 export const command = 'capture [points..]';
-export const describe = 'capture packets (tcpdump) at points such as node1/pod1:eth0, node1:cbr0, vpc:v-node1; Ctrl-C stops';
+export const describe =
+  'capture packets (tcpdump) at points such as node1/pod1:eth0, node1:cbr0, vpc:v-node1; Ctrl-C stops';
 
 export function builder(y: Argv) {
   return withCommon(y)
@@ -27,8 +35,13 @@ export function builder(y: Argv) {
     .option('filter', { alias: 'f', type: 'string', describe: 'BPF filter, e.g. "icmp or tcp port 8080"' })
     .option('duration', { alias: 'd', type: 'number', describe: 'stop after this many seconds' })
     .option('count', { alias: 'c', type: 'number', describe: 'stop each point after this many packets' })
-    .option('w', { alias: 'write', type: 'string', describe: 'directory for the pcaps (default ./lab-NAME/captures/UTC-STAMP), or - to stream one point\'s pcap to stdout' })
-    .option('list', { type: 'boolean', default: false, describe: 'print the lab\'s capture points and exit' });
+    .option('w', {
+      alias: 'write',
+      type: 'string',
+      describe:
+        "directory for the pcaps (default ./lab-NAME/captures/UTC-STAMP), or - to stream one point's pcap to stdout",
+    })
+    .option('list', { type: 'boolean', default: false, describe: "print the lab's capture points and exit" });
 }
 
 /** Safety net for an open-ended capture: `timeout` ends tcpdump after a day even if all else failed. */
@@ -37,7 +50,10 @@ const OPEN_ENDED_SAFETY_S = 24 * 3600;
 export async function handler(argv: CaptureArgs): Promise<void> {
   const toStdout = argv.w === '-';
   const say = (s: string) => process.stderr.write(`${s}\n`);
-  if (argv.duration !== undefined && !(argv.duration > 0)) throw new InputError(`duration must be a positive number of seconds, got ${argv.duration}`, { field: '--duration' });
+  if (argv.duration !== undefined && !(argv.duration > 0))
+    throw new InputError(`duration must be a positive number of seconds, got ${argv.duration}`, {
+      field: '--duration',
+    });
   const model = await runningModel(argv);
   const idx = await observeCapturePoints(model);
   if (argv.list) {
@@ -45,11 +61,17 @@ export async function handler(argv: CaptureArgs): Promise<void> {
     return;
   }
   if (!argv.points?.length) {
-    throw new InputError('no capture point given', { field: 'point', hint: `give one or more of: ${idx.points.join(', ')}` });
+    throw new InputError('no capture point given', {
+      field: 'point',
+      hint: `give one or more of: ${idx.points.join(', ')}`,
+    });
   }
   const points = parseCapturePoints(argv.points.map(String), idx.points);
   if (toStdout && points.length !== 1) {
-    throw new InputError(`-w - streams one pcap to stdout, got ${points.length} points`, { field: '-w', hint: 'give one point, or a directory with -w DIR' });
+    throw new InputError(`-w - streams one pcap to stdout, got ${points.length} points`, {
+      field: '-w',
+      hint: 'give one point, or a directory with -w DIR',
+    });
   }
   // Validate every tcpdump command line before anything starts.
   for (const p of points) tcpdumpArgv({ iface: p.iface, file: '-', filter: argv.filter, count: argv.count });
@@ -87,7 +109,9 @@ export async function handler(argv: CaptureArgs): Promise<void> {
       argv.count !== undefined ? `${argv.count} packets per point` : '',
       'Ctrl-C',
     ].filter(Boolean);
-    say(`lab capture: capturing at ${points.length} point${points.length > 1 ? 's' : ''}${dir ? ` into ${dir}` : ' to stdout'} until ${until.join(' or ')}`);
+    say(
+      `lab capture: capturing at ${points.length} point${points.length > 1 ? 's' : ''}${dir ? ` into ${dir}` : ' to stdout'} until ${until.join(' or ')}`,
+    );
     const allDone = Promise.all(running.map((c) => c.done));
     const waits: Array<Promise<unknown>> = [allDone, guard.arrived];
     if (argv.duration !== undefined) waits.push(new Promise((r) => setTimeout(r, argv.duration! * 1000).unref()));
@@ -97,9 +121,15 @@ export async function handler(argv: CaptureArgs): Promise<void> {
     guard.dispose();
     if (toStdout) process.stdout.removeListener('error', onStdoutError);
   }
-  const rows = outcomes.map((o) => [o.point, String(o.stats.captured ?? '?'), o.file ? path.relative(process.cwd(), o.file) || o.file : '(stdout)']);
+  const rows = outcomes.map((o) => [
+    o.point,
+    String(o.stats.captured ?? '?'),
+    o.file ? path.relative(process.cwd(), o.file) || o.file : '(stdout)',
+  ]);
   const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length), i === 0 ? 5 : 7));
-  const table = [['POINT', 'PACKETS', 'FILE'], ...rows].map((r) => `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2]}`).join('\n');
+  const table = [['POINT', 'PACKETS', 'FILE'], ...rows]
+    .map((r) => `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2]}`)
+    .join('\n');
   // stdout carries the pcap with -w -: the summary goes to stderr then.
   if (toStdout) say(table);
   else console.log(`${table}\n${dir}`);

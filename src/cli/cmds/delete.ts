@@ -23,7 +23,10 @@ export function builder(y: Argv) {
 
 export async function handler(argv: DeleteArgs): Promise<void> {
   if (!['pod', 'pods', 'po'].includes(argv.kind))
-    throw new InputError(`cannot delete "${argv.kind}"`, { field: 'kind', hint: 'only pods can be deleted: lab delete pod NAME (change Deployments with lab scale, everything else with lab apply)' });
+    throw new InputError(`cannot delete "${argv.kind}"`, {
+      field: 'kind',
+      hint: 'only pods can be deleted: lab delete pod NAME (change Deployments with lab scale, everything else with lab apply)',
+    });
   const model = await runningModel(argv);
   const change = deletePod(model, String(argv.objname), argv.namespace);
   const log = (m: string) => console.log(`[${model.name}] ${m}`);

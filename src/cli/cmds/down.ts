@@ -20,7 +20,10 @@ export function builder(y: Argv) {
 
 export async function handler(argv: DownArgs): Promise<void> {
   if (argv.all && (argv.name !== undefined || argv.topology !== undefined))
-    throw new InputError('--all removes every lab; it does not combine with --name or --topology', { field: '--all', hint: 'drop --all to remove one lab' });
+    throw new InputError('--all removes every lab; it does not combine with --name or --topology', {
+      field: '--all',
+      hint: 'drop --all to remove one lab',
+    });
   await pingEngine();
   if (argv.all) {
     const n = await downAllLabs();
@@ -32,7 +35,11 @@ export async function handler(argv: DownArgs): Promise<void> {
     return;
   }
   // --name, else the topology's name, else the only lab when this user or the guide started it.
-  const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined, GUIDE_TOPOLOGY);
+  const lab = await pickLab(
+    argv.name,
+    argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined,
+    GUIDE_TOPOLOGY,
+  );
   const n = await downLab(lab);
   console.log(n ? `removed ${n} containers of ${lab}` : `nothing to remove for ${lab}`);
 }

@@ -11,17 +11,22 @@ interface ExecArgs extends CommonArgs {
 }
 
 export const command = 'exec <target> [cmd..]';
-export const describe = 'run a command in NODE, NODE/POD (the pod\'s network namespace) or a lab container such as vpc';
+export const describe = "run a command in NODE, NODE/POD (the pod's network namespace) or a lab container such as vpc";
 
 export function builder(y: Argv) {
   return withCommon(y)
-    .positional('target', { type: 'string', demandOption: true, describe: 'NODE, NODE/POD, NODE/NAMESPACE/POD, POD or vpc' })
+    .positional('target', {
+      type: 'string',
+      demandOption: true,
+      describe: 'NODE, NODE/POD, NODE/NAMESPACE/POD, POD or vpc',
+    })
     .positional('cmd', { type: 'string', array: true, describe: 'command and arguments (after --)' });
 }
 
 export async function handler(argv: ExecArgs & { '--'?: string[] }): Promise<void> {
   const cmd = [...(argv.cmd ?? []), ...(argv['--'] ?? [])].map(String);
-  if (cmd.length === 0) throw new InputError('no command given', { field: 'cmd', hint: 'e.g. lab exec node1/pod1 -- ip addr' });
+  if (cmd.length === 0)
+    throw new InputError('no command given', { field: 'cmd', hint: 'e.g. lab exec node1/pod1 -- ip addr' });
   const model = await runningModel(argv);
   const t = resolveTarget(model, argv.target);
   process.exitCode = await execStream(t.container, userArgv(model, t, cmd));

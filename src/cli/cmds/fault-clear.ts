@@ -17,10 +17,16 @@ export function builder(y: Argv) {
 }
 
 export async function handler(argv: CommonArgs & { id?: string; all: boolean }): Promise<void> {
-  if (!argv.id && !argv.all) throw new InputError('say which fault', { field: 'ID', hint: 'lab fault clear f1, or lab fault clear --all' });
+  if (!argv.id && !argv.all)
+    throw new InputError('say which fault', { field: 'ID', hint: 'lab fault clear f1, or lab fault clear --all' });
   await pingEngine();
-  const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined, GUIDE_TOPOLOGY);
+  const lab = await pickLab(
+    argv.name,
+    argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined,
+    GUIDE_TOPOLOGY,
+  );
   const done = await clearFaults(await readModel(lab), argv.all ? { all: true } : { id: argv.id });
-  for (const d of done) console.log(`${d.fault.id} ${d.fault.kind} ${d.fault.target} cleared${d.note ? `; ${d.note}` : ''}`);
+  for (const d of done)
+    console.log(`${d.fault.id} ${d.fault.kind} ${d.fault.target} cleared${d.note ? `; ${d.note}` : ''}`);
   if (done.length === 0) console.log('no active fault');
 }

@@ -27,7 +27,11 @@ export function builder(y: Argv) {
 
 export async function handler(argv: InjectArgs): Promise<void> {
   await pingEngine();
-  const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined, GUIDE_TOPOLOGY);
+  const lab = await pickLab(
+    argv.name,
+    argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined,
+    GUIDE_TOPOLOGY,
+  );
   const model = await readModel(lab);
   const f = await injectFault(model, { kind: argv.kind, target: argv.target, peer: argv.from, percent: argv.percent });
   console.log(`${f.id} ${f.kind} ${f.target}${f.peer ? ` | ${f.peer}` : ''} injected at ${f.injectedAt}: ${f.detail}`);

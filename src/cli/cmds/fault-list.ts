@@ -16,7 +16,11 @@ export function builder(y: Argv) {
 
 export async function handler(argv: CommonArgs & { json: boolean }): Promise<void> {
   await pingEngine();
-  const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined, GUIDE_TOPOLOGY);
+  const lab = await pickLab(
+    argv.name,
+    argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined,
+    GUIDE_TOPOLOGY,
+  );
   const s = await readFaults((await readModel(lab)).vpc.container);
   console.log(argv.json ? JSON.stringify(s.active, null, 1) : renderFaultList(s.active, new Date()));
 }

@@ -15,7 +15,15 @@ import { renderGraphHtml } from '../../graph/html';
 export const FORMATS = ['mermaid', 'dot', 'svg', 'html'] as const;
 export type GraphFormat = (typeof FORMATS)[number];
 
-const BY_EXTENSION: Record<string, GraphFormat> = { '.mmd': 'mermaid', '.mermaid': 'mermaid', '.dot': 'dot', '.gv': 'dot', '.svg': 'svg', '.html': 'html', '.htm': 'html' };
+const BY_EXTENSION: Record<string, GraphFormat> = {
+  '.mmd': 'mermaid',
+  '.mermaid': 'mermaid',
+  '.dot': 'dot',
+  '.gv': 'dot',
+  '.svg': 'svg',
+  '.html': 'html',
+  '.htm': 'html',
+};
 
 interface GraphArgs extends CommonArgs {
   output?: string;
@@ -23,12 +31,21 @@ interface GraphArgs extends CommonArgs {
 }
 
 export const command = 'graph';
-export const describe = 'draw the lab: VPC, subnets, nodes (eth0, cbr0), pods, Services and endpoints, the Internet edge (from --topology alone, or the running lab with its observed state)';
+export const describe =
+  'draw the lab: VPC, subnets, nodes (eth0, cbr0), pods, Services and endpoints, the Internet edge (from --topology alone, or the running lab with its observed state)';
 
 export function builder(y: Argv) {
   return withCommon(y)
-    .option('output', { alias: 'o', type: 'string', describe: 'write to this file (the format follows its extension: .mmd .dot .gv .svg .html)' })
-    .option('format', { type: 'string', choices: FORMATS as unknown as string[], describe: 'mermaid (default on stdout), dot, svg (needs Graphviz), html (self-contained, needs Graphviz)' });
+    .option('output', {
+      alias: 'o',
+      type: 'string',
+      describe: 'write to this file (the format follows its extension: .mmd .dot .gv .svg .html)',
+    })
+    .option('format', {
+      type: 'string',
+      choices: FORMATS as unknown as string[],
+      describe: 'mermaid (default on stdout), dot, svg (needs Graphviz), html (self-contained, needs Graphviz)',
+    });
 }
 
 /** --format, else the output file's extension, else Mermaid. */
@@ -36,7 +53,11 @@ export function graphFormat(format: string | undefined, output: string | undefin
   if (format) return format as GraphFormat;
   if (!output) return 'mermaid';
   const f = BY_EXTENSION[path.extname(output).toLowerCase()];
-  if (!f) throw new InputError(`cannot tell the format from "${output}"`, { field: 'output', hint: `name it .mmd, .dot, .svg or .html, or say --format ${FORMATS.join('|')}` });
+  if (!f)
+    throw new InputError(`cannot tell the format from "${output}"`, {
+      field: 'output',
+      hint: `name it .mmd, .dot, .svg or .html, or say --format ${FORMATS.join('|')}`,
+    });
   return f;
 }
 
@@ -56,6 +77,8 @@ export async function handler(argv: GraphArgs): Promise<void> {
   }
   if (argv.output) {
     fs.writeFileSync(argv.output, text);
-    console.error(`lab graph: wrote ${argv.output} (${format}, ${graph.vertices.filter((v) => v.kind === 'pod').length} pods, ${graph.source === 'live' ? 'observed state' : 'from the file'})`);
+    console.error(
+      `lab graph: wrote ${argv.output} (${format}, ${graph.vertices.filter((v) => v.kind === 'pod').length} pods, ${graph.source === 'live' ? 'observed state' : 'from the file'})`,
+    );
   } else process.stdout.write(text);
 }

@@ -18,7 +18,8 @@ const NOISY = /^\[debootstrap\] I: (Retrieving|Validating|Extracting|Unpacking|C
 
 const build = {
   command: 'build',
-  describe: 'Build the lab image, and the CoreDNS image where coredns/coredns cannot be pulled, if their tags do not exist yet (never rebuilds an existing tag)',
+  describe:
+    'Build the lab image, and the CoreDNS image where coredns/coredns cannot be pulled, if their tags do not exist yet (never rebuilds an existing tag)',
   builder: (y: Argv) =>
     y
       .option('builder', {
@@ -32,8 +33,14 @@ const build = {
     // The cluster DNS: coredns/coredns where a registry answers, else built from CoreDNS's Go module.
     const started = Date.now();
     const dns = await resolveCoreDnsImage({ onProgress: (l) => console.log(`[coredns] ${l}`) });
-    if (!dns.available) console.log(`[coredns] no CoreDNS image: ${dns.reason}${dns.detail ? `\n${dns.detail}` : ''}; labs will use the offline DNS fallback (knotd + unbound)`);
-    else console.log(`[coredns] ${dns.reason}${dns.how === 'built' ? ` in ${Math.round((Date.now() - started) / 1000)} s` : ''}`);
+    if (!dns.available)
+      console.log(
+        `[coredns] no CoreDNS image: ${dns.reason}${dns.detail ? `\n${dns.detail}` : ''}; labs will use the offline DNS fallback (knotd + unbound)`,
+      );
+    else
+      console.log(
+        `[coredns] ${dns.reason}${dns.how === 'built' ? ` in ${Math.round((Date.now() - started) / 1000)} s` : ''}`,
+      );
   },
 };
 

@@ -11,18 +11,26 @@ interface RulesArgs extends CommonArgs {
 }
 
 export const command = 'rules <node>';
-export const describe = 'print a node\'s kube-proxy state (iptables-save, nft list, or ipvsadm -Ln + ipset list)';
+export const describe = "print a node's kube-proxy state (iptables-save, nft list, or ipvsadm -Ln + ipset list)";
 
 export function builder(y: Argv) {
   return withCommon(y)
     .positional('node', { type: 'string', demandOption: true, describe: 'node name' })
-    .option('proxy-only', { type: 'boolean', default: false, describe: 'only kube-proxy\'s chains/table (KUBE-* and the jumps into them)' });
+    .option('proxy-only', {
+      type: 'boolean',
+      default: false,
+      describe: "only kube-proxy's chains/table (KUBE-* and the jumps into them)",
+    });
 }
 
 export async function handler(argv: RulesArgs): Promise<void> {
   const model = await runningModel(argv);
   const node = model.nodes.find((n) => n.name === argv.node);
-  if (!node) throw new InputError(`no node "${argv.node}" in lab ${model.name}`, { field: 'node', hint: `use one of: ${model.nodes.map((n) => n.name).join(', ')}` });
+  if (!node)
+    throw new InputError(`no node "${argv.node}" in lab ${model.name}`, {
+      field: 'node',
+      hint: `use one of: ${model.nodes.map((n) => n.name).join(', ')}`,
+    });
   const cmds = rulesCommands(model, argv['proxy-only']);
   for (const c of cmds) {
     const r = await exec(node.container, c.argv);

@@ -23,7 +23,8 @@ interface TraceArgs extends CommonArgs {
 }
 
 export const command = 'trace <path>';
-export const describe = 'follow one probe along a path: capture at every hop, then show each hop and what changed (NAT, TTL) from the pcaps';
+export const describe =
+  'follow one probe along a path: capture at every hop, then show each hop and what changed (NAT, TTL) from the pcaps';
 
 export function builder(y: Argv) {
   return withCommon(y)
@@ -33,14 +34,21 @@ export function builder(y: Argv) {
     .option('mermaid', { type: 'boolean', describe: 'print a Mermaid sequence diagram' })
     .option('svg', { type: 'string', describe: 'also write the diagram as SVG to this file' })
     .option('html', { type: 'string', describe: 'also write a self-contained HTML page to this file' })
-    .option('settle', { type: 'number', default: 150, describe: 'ms to wait after the probe before stopping the captures' })
+    .option('settle', {
+      type: 'number',
+      default: 150,
+      describe: 'ms to wait after the probe before stopping the captures',
+    })
     .conflicts('json', ['markdown', 'mermaid'])
     .conflicts('markdown', 'mermaid');
 }
 
 export async function handler(argv: TraceArgs): Promise<void> {
   if (!tracePathIds().includes(argv.path)) {
-    throw new InputError(`unknown path "${argv.path}"`, { field: 'path', hint: `trace one of: ${tracePathIds().join(', ')}` });
+    throw new InputError(`unknown path "${argv.path}"`, {
+      field: 'path',
+      hint: `trace one of: ${tracePathIds().join(', ')}`,
+    });
   }
   const say = (s: string) => process.stderr.write(`${s}\n`);
   const model = await runningModel(argv);
@@ -79,7 +87,9 @@ export async function handler(argv: TraceArgs): Promise<void> {
     const head = `${run.plan.from} -> ${run.plan.to}${via}`;
     process.stdout.write(`${head}\n${renderTraceText(run.result)}`);
     for (const l of policyDropLines(run)) console.log(l);
-    console.log(`files: ${rel} (${Object.keys(run.pcaps).length} pcaps, trace.json/.md/.mmd/.svg/.html); ${run.timings.totalMs} ms`);
+    console.log(
+      `files: ${rel} (${Object.keys(run.pcaps).length} pcaps, trace.json/.md/.mmd/.svg/.html); ${run.timings.totalMs} ms`,
+    );
   }
   if (guard.received) process.exitCode = signalExitCode(guard.received);
   else if (!traceReachedEnd(run)) process.exitCode = 1;

@@ -21,12 +21,17 @@ interface UiArgs extends CommonArgs {
 }
 
 export const command = 'ui';
-export const describe = 'serve a web page of the running lab: the drawing with live state, verify results, lab trace animated hop by hop (127.0.0.1 by default)';
+export const describe =
+  'serve a web page of the running lab: the drawing with live state, verify results, lab trace animated hop by hop (127.0.0.1 by default)';
 
 export function builder(y: Argv) {
   return withCommon(y)
     .option('port', { type: 'number', default: 8080, describe: 'TCP port (0: any free port)' })
-    .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind; any other than loopback requires the random token printed in the URL' });
+    .option('host', {
+      type: 'string',
+      default: '127.0.0.1',
+      describe: 'address to bind; any other than loopback requires the random token printed in the URL',
+    });
 }
 
 /** More pods than this on a node are drawn as one box until opened (the page stays light at 1,000 pods). */

@@ -20,7 +20,14 @@ import { LabError } from '../../errors';
 import * as path from 'path';
 import { rmdirSync, rmSync } from 'fs';
 import { resolveCoreDnsImage } from '../../runtime/coredns-image';
-import { chooseDnsServer, COREDNS_IMAGE, coreDnsImage, describeDnsServer, needsCoreDnsImage, requestedDnsServer } from '../../topology/dns-server';
+import {
+  chooseDnsServer,
+  COREDNS_IMAGE,
+  coreDnsImage,
+  describeDnsServer,
+  needsCoreDnsImage,
+  requestedDnsServer,
+} from '../../topology/dns-server';
 import { isDnsPod } from '../../plan/dns-pod';
 import { labDir } from '../../lab/lab-dir';
 
@@ -39,10 +46,21 @@ export const describe = 'start a lab from a topology file (default: the guide to
 export function builder(y: Argv) {
   return withCommon(y)
     .option('proxy', { type: 'string', describe: 'kube-proxy mode: iptables | nftables | ipvs (overrides the file)' })
-    .option('cni', { type: 'string', describe: 'pod network: vpc-routes | host-gw | vxlan | vpc-native (overrides the file)' })
+    .option('cni', {
+      type: 'string',
+      describe: 'pod network: vpc-routes | host-gw | vxlan | vpc-native (overrides the file)',
+    })
     .option('iptables-backend', { type: 'string', describe: 'iptables backend: nft | legacy' })
-    .option('verify', { type: 'boolean', default: true, describe: 'run lab verify once the lab is up (--no-verify skips)' })
-    .option('force', { type: 'boolean', default: false, describe: 'build a host-gw lab whose nodes span subnets anyway (its cross-subnet paths will fail)' })
+    .option('verify', {
+      type: 'boolean',
+      default: true,
+      describe: 'run lab verify once the lab is up (--no-verify skips)',
+    })
+    .option('force', {
+      type: 'boolean',
+      default: false,
+      describe: 'build a host-gw lab whose nodes span subnets anyway (its cross-subnet paths will fail)',
+    })
     .option('dns-server', {
       type: 'string',
       describe: `cluster DNS server: auto (coredns: ${COREDNS_IMAGE} when present or pullable, else built from the CoreDNS Go module where Go is installed; else the offline fallback) | coredns (exit 2 when no CoreDNS image can be had) | offline (knotd + unbound) (overrides the file); K8S_NETLAB_COREDNS_IMAGE names another CoreDNS image`,
@@ -73,16 +91,26 @@ export async function handler(argv: UpArgs): Promise<void> {
   }
 }
 
-async function upLocked(argv: UpArgs, file: string, overrides: TopologyOverrides, model: LabModel, log: (m: string) => void): Promise<void> {
+async function upLocked(
+  argv: UpArgs,
+  file: string,
+  overrides: TopologyOverrides,
+  model: LabModel,
+  log: (m: string) => void,
+): Promise<void> {
   if (model.cluster.cni === 'host-gw' && new Set(model.nodes.map((n) => n.subnet)).size > 1)
-    console.error(`[${model.name}] warning: --force: host-gw across subnets ${[...new Set(model.nodes.map((n) => n.subnet))].join(', ')}; routes to nodes of another subnet cannot be delivered (their ARP goes unanswered), so cross-subnet paths will fail`);
+    console.error(
+      `[${model.name}] warning: --force: host-gw across subnets ${[...new Set(model.nodes.map((n) => n.subnet))].join(', ')}; routes to nodes of another subnet cannot be delivered (their ARP goes unanswered), so cross-subnet paths will fail`,
+    );
   let existing = await listLabContainers(model.name);
   // A lab with a stopped container cannot work (its links died with it), and containers without a
   // running VPC are what a crashed up left: rebuild. We hold the lock, so no other up builds it now.
   const stopped = existing.filter((c) => c.state !== 'running' || c.role === 'helper');
   const noVpc = existing.length > 0 && !existing.some((c) => c.role === 'vpc' && c.state === 'running');
   if (stopped.length > 0 || noVpc) {
-    const why = stopped.length ? `containers stopped or left over: ${stopped.map((c) => `${c.name} (${c.role}, ${c.state})`).join(', ')}` : 'no running VPC container (a crashed lab up?)';
+    const why = stopped.length
+      ? `containers stopped or left over: ${stopped.map((c) => `${c.name} (${c.role}, ${c.state})`).join(', ')}`
+      : 'no running VPC container (a crashed lab up?)';
     log(`${why}; rebuilding the lab`);
     await downLab(model.name);
     existing = [];
@@ -90,12 +118,16 @@ async function upLocked(argv: UpArgs, file: string, overrides: TopologyOverrides
   if (existing.length > 0) {
     const running = await readModel(model.name);
     // A CoreDNS lab's DNS pods were rendered as CoreDNS at its lab up: compare like with like.
-    if (running.dnsServer?.server === 'coredns') model = loadTopology(file, { ...overrides, dnsServerChoice: 'coredns', coreDnsImage: running.dnsServer.image });
+    if (running.dnsServer?.server === 'coredns')
+      model = loadTopology(file, { ...overrides, dnsServerChoice: 'coredns', coreDnsImage: running.dnsServer.image });
     const diffs = diffModels(running, model);
     if (diffs.length > 0) {
-      throw new LabError(`lab ${model.name} is already running and differs from ${file}:\n${diffs.map((d) => `  - ${d}`).join('\n')}`, {
-        hint: `recreate it with: lab down --name ${model.name} && lab up -t ${file}`,
-      });
+      throw new LabError(
+        `lab ${model.name} is already running and differs from ${file}:\n${diffs.map((d) => `  - ${d}`).join('\n')}`,
+        {
+          hint: `recreate it with: lab down --name ${model.name} && lab up -t ${file}`,
+        },
+      );
     }
     log('already running and matches the topology; nothing to do');
   } else {
@@ -103,8 +135,15 @@ async function upLocked(argv: UpArgs, file: string, overrides: TopologyOverrides
     // cannot be had stops here (exit 2); auto falls back to the offline server.
     if (model.pods.some(isDnsPod)) {
       const requested = requestedDnsServer(model.cluster.dnsServer);
-      const available = needsCoreDnsImage(requested) ? await resolveCoreDnsImage({ onProgress: (l) => log(`dns: ${l}`) }) : undefined;
-      const choice = chooseDnsServer(requested, available, argv['dns-server'] !== undefined ? '--dns-server' : 'cluster.dnsServer', coreDnsImage());
+      const available = needsCoreDnsImage(requested)
+        ? await resolveCoreDnsImage({ onProgress: (l) => log(`dns: ${l}`) })
+        : undefined;
+      const choice = chooseDnsServer(
+        requested,
+        available,
+        argv['dns-server'] !== undefined ? '--dns-server' : 'cluster.dnsServer',
+        coreDnsImage(),
+      );
       if (choice.server === 'coredns') {
         model = loadTopology(file, { ...overrides, dnsServerChoice: 'coredns', coreDnsImage: choice.image });
         choice.filesDir = path.join(labDir(model.name), 'coredns');
@@ -124,7 +163,9 @@ async function upLocked(argv: UpArgs, file: string, overrides: TopologyOverrides
         before: async () => {
           log('preflight: probing the kernel from a helper container');
           await preflight(m, image);
-          log(`starting from ${file}: ${m.nodes.length} nodes, ${m.pods.length} pods, proxy ${m.cluster.proxy}, cni ${m.cluster.cni}`);
+          log(
+            `starting from ${file}: ${m.nodes.length} nodes, ${m.pods.length} pods, proxy ${m.cluster.proxy}, cni ${m.cluster.cni}`,
+          );
         },
       });
     } catch (err) {

@@ -21,7 +21,11 @@ export function builder(y: Argv) {
   return withCommon(y)
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document' })
     .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
-    .option('strict', { type: 'boolean', default: false, describe: 'also exit non-zero when a path is not covered (no judged probe)' })
+    .option('strict', {
+      type: 'boolean',
+      default: false,
+      describe: 'also exit non-zero when a path is not covered (no judged probe)',
+    })
     .option('path', { type: 'string', array: true, describe: `only these paths: ${pathIds().join(', ')}` });
 }
 
@@ -31,7 +35,9 @@ export async function handler(argv: VerifyArgs): Promise<void> {
   console.log(argv.json ? JSON.stringify(report, null, 2) : renderVerifyTable(report, process.stdout.isTTY));
   if (!report.ok) process.exitCode = 1;
   else if (argv.strict && report.notCovered.length) {
-    console.error(`--strict: ${report.notCovered.length} path(s) not covered: ${report.notCovered.map((n) => `${n.path} (${n.reason})`).join('; ')}`);
+    console.error(
+      `--strict: ${report.notCovered.length} path(s) not covered: ${report.notCovered.map((n) => `${n.path} (${n.reason})`).join('; ')}`,
+    );
     process.exitCode = 1;
   }
 }

@@ -19,27 +19,58 @@ interface WatchArgs extends CommonArgs {
 }
 
 export const command = 'watch';
-export const describe = 'run the control loop: restart dead containers, drop unready pods from every node\'s proxy rules (Ctrl-C stops)';
+export const describe =
+  "run the control loop: restart dead containers, drop unready pods from every node's proxy rules (Ctrl-C stops)";
 
 export function builder(y: Argv) {
   return withCommon(y)
     .option('interval', { type: 'number', default: 0.5, describe: 'seconds between observations' })
     .option('once', { type: 'boolean', default: false, describe: 'run one iteration and exit' })
-    .option('cni-check', { type: 'number', default: 10, describe: 'seconds between CNI CHECKs of every pod\'s network (0 never)' })
-    .option('time-scale', { type: 'number', default: 1, describe: "multiplies Kubernetes' timings (node-monitor-grace-period 50s, CrashLoopBackOff 10s..5min): 0.1 is 10 x faster" })
-    .option('timeline', { type: 'boolean', default: false, describe: 'print the convergence timeline: events relative to the last fault' })
-    .option('json', { type: 'boolean', default: false, describe: 'print timeline events as JSON lines (with --timeline or alone)' });
+    .option('cni-check', {
+      type: 'number',
+      default: 10,
+      describe: "seconds between CNI CHECKs of every pod's network (0 never)",
+    })
+    .option('time-scale', {
+      type: 'number',
+      default: 1,
+      describe:
+        "multiplies Kubernetes' timings (node-monitor-grace-period 50s, CrashLoopBackOff 10s..5min): 0.1 is 10 x faster",
+    })
+    .option('timeline', {
+      type: 'boolean',
+      default: false,
+      describe: 'print the convergence timeline: events relative to the last fault',
+    })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'print timeline events as JSON lines (with --timeline or alone)',
+    });
 }
 
 export async function handler(argv: WatchArgs): Promise<void> {
   if (!(argv.interval > 0) || argv.interval > 3600)
-    throw new InputError(`must be a number of seconds above 0, got ${argv.interval}`, { field: '--interval', hint: 'e.g. --interval 0.5' });
+    throw new InputError(`must be a number of seconds above 0, got ${argv.interval}`, {
+      field: '--interval',
+      hint: 'e.g. --interval 0.5',
+    });
   if (!(argv.cniCheck >= 0) || argv.cniCheck > 3600)
-    throw new InputError(`must be a number of seconds, 0 or more, got ${argv.cniCheck}`, { field: '--cni-check', hint: 'e.g. --cni-check 10, or 0 to never check' });
+    throw new InputError(`must be a number of seconds, 0 or more, got ${argv.cniCheck}`, {
+      field: '--cni-check',
+      hint: 'e.g. --cni-check 10, or 0 to never check',
+    });
   await pingEngine();
-  const lab = await pickLab(argv.name, argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined, GUIDE_TOPOLOGY);
+  const lab = await pickLab(
+    argv.name,
+    argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined,
+    GUIDE_TOPOLOGY,
+  );
   if (!(argv['time-scale'] > 0) || argv['time-scale'] > 10)
-    throw new InputError(`must be a factor above 0 and at most 10, got ${argv['time-scale']}`, { field: '--time-scale', hint: 'e.g. --time-scale 0.1 for 10 x faster timings' });
+    throw new InputError(`must be a factor above 0 and at most 10, got ${argv['time-scale']}`, {
+      field: '--time-scale',
+      hint: 'e.g. --time-scale 0.1 for 10 x faster timings',
+    });
   const model = await readModel(lab); // fails early, with its hint, when the lab is not running
   const control: { stopped: boolean; wake?: () => void } = { stopped: false };
   const stop = () => {
@@ -50,7 +81,8 @@ export async function handler(argv: WatchArgs): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   const events = argv.timeline || argv.json;
-  if (!argv.once && !argv.json) console.log(`watching lab ${lab} every ${argv.interval}s, time-scale ${argv['time-scale']} (Ctrl-C stops)`);
+  if (!argv.once && !argv.json)
+    console.log(`watching lab ${lab} every ${argv.interval}s, time-scale ${argv['time-scale']} (Ctrl-C stops)`);
   // The timeline: fault records are polled from the lab (another shell injects them); times are
   // relative to the latest fault injected.
   let t0: number | undefined;
@@ -85,7 +117,10 @@ export async function handler(argv: WatchArgs): Promise<void> {
       // With --timeline/--json the loop's own lines go to stderr, the events to stdout.
       ...(events ? { onEvent: print, log: (l: string) => process.stderr.write(`${l}\n`) } : {}),
     });
-    if (!argv.once) console.log(`watch stopped: ${s.iterations} iterations, ${s.syncs} proxy syncs, ${s.restarts} container restarts, ${s.cniChecks} CNI CHECK rounds (${s.cniFailures} failed pod checks)`);
+    if (!argv.once)
+      console.log(
+        `watch stopped: ${s.iterations} iterations, ${s.syncs} proxy syncs, ${s.restarts} container restarts, ${s.cniChecks} CNI CHECK rounds (${s.cniFailures} failed pod checks)`,
+      );
   } finally {
     if (poller) clearInterval(poller);
     process.removeListener('SIGINT', stop);

@@ -7,7 +7,15 @@ import { script } from '../../plan/shell';
 import { renderContainerKill } from '../../plan/probe';
 import { isContainerPod } from '../../plan/pod';
 import { containerPodName } from '../../plan/container-pod';
-import { checkFault, FaultRecord, FaultRequest, nextFaultId, renderLinkLoss, renderPartition, renderTableDelete } from './render';
+import {
+  checkFault,
+  FaultRecord,
+  FaultRequest,
+  nextFaultId,
+  renderLinkLoss,
+  renderPartition,
+  renderTableDelete,
+} from './render';
 import { readFaults, writeFaults } from './store';
 
 function nftScript(rules: string): string {
@@ -33,7 +41,12 @@ export async function injectFault(model: LabModel, req: FaultRequest): Promise<F
       const [ns, name] = req.target.includes('/') ? req.target.split('/', 2) : ['default', req.target];
       const pod = model.pods.find((p) => p.namespace === ns && p.name === name)!;
       if (isContainerPod(pod)) await setContainerRun(containerPodName(model, pod), 'stop');
-      else await execScriptOk(a.container, script(pod.containers.map((c) => renderContainerKill(pod, c))), `kill ${ns}/${name}`);
+      else
+        await execScriptOk(
+          a.container,
+          script(pod.containers.map((c) => renderContainerKill(pod, c))),
+          `kill ${ns}/${name}`,
+        );
       detail = `killed every container of ${ns}/${name} on ${a.name} (the kubelet restarts them, with CrashLoopBackOff)`;
       break;
     }
@@ -47,7 +60,15 @@ export async function injectFault(model: LabModel, req: FaultRequest): Promise<F
       detail = `${req.percent}% of packets dropped each way on ${a.name} eth0 (nftables numgen random; this kernel has no netem)`;
       break;
   }
-  const rec: FaultRecord = { id, kind, target: kind === 'pod-kill' ? req.target : a.name, ...(b ? { peer: b.name } : {}), ...(req.percent !== undefined && kind === 'link-loss' ? { percent: req.percent } : {}), injectedAt: new Date().toISOString(), detail };
+  const rec: FaultRecord = {
+    id,
+    kind,
+    target: kind === 'pod-kill' ? req.target : a.name,
+    ...(b ? { peer: b.name } : {}),
+    ...(req.percent !== undefined && kind === 'link-loss' ? { percent: req.percent } : {}),
+    injectedAt: new Date().toISOString(),
+    detail,
+  };
   await writeFaults(model, { ...store, highest: Number(id.slice(1)), active: [...store.active, rec] });
   return rec;
 }
@@ -65,16 +86,25 @@ async function undo(model: LabModel, f: FaultRecord): Promise<string | undefined
       return undefined; // nothing to undo: the kubelet restarted it
     case 'partition':
     case 'link-loss':
-      for (const n of [node(f.target), node(f.peer)]) if (n) await execScriptOk(n.container, renderTableDelete(f.id), `clear ${f.id} on ${n.name}`);
+      for (const n of [node(f.target), node(f.peer)])
+        if (n) await execScriptOk(n.container, renderTableDelete(f.id), `clear ${f.id} on ${n.name}`);
       return undefined;
   }
 }
 
-export async function clearFaults(model: LabModel, which: { id?: string; all?: boolean }): Promise<Array<{ fault: FaultRecord; note?: string }>> {
+export async function clearFaults(
+  model: LabModel,
+  which: { id?: string; all?: boolean },
+): Promise<Array<{ fault: FaultRecord; note?: string }>> {
   const store = await readFaults(model.vpc.container);
   const chosen = which.all ? store.active : store.active.filter((f) => f.id === which.id);
   if (!which.all && chosen.length === 0)
-    throw new InputError(`no active fault ${which.id ?? '(none given)'}`, { field: 'ID', hint: store.active.length ? `active: ${store.active.map((f) => f.id).join(', ')}; or --all` : 'no fault is active (lab fault list)' });
+    throw new InputError(`no active fault ${which.id ?? '(none given)'}`, {
+      field: 'ID',
+      hint: store.active.length
+        ? `active: ${store.active.map((f) => f.id).join(', ')}; or --all`
+        : 'no fault is active (lab fault list)',
+    });
   const out: Array<{ fault: FaultRecord; note?: string }> = [];
   for (const f of chosen) {
     const note = await undo(model, f);

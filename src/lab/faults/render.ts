@@ -44,32 +44,59 @@ export function nextFaultId(existing: FaultRecord[], highest = 0): string {
 
 function node(model: LabModel, name: string | undefined, field: string): NodeModel {
   const n = model.nodes.find((x) => x.name === name);
-  if (!n) throw new InputError(`no node ${name ?? '(none given)'}`, { field, hint: `use one of: ${model.nodes.map((x) => x.name).join(', ')}` });
+  if (!n)
+    throw new InputError(`no node ${name ?? '(none given)'}`, {
+      field,
+      hint: `use one of: ${model.nodes.map((x) => x.name).join(', ')}`,
+    });
   return n;
 }
 
 /** Checks a request against the model: clear errors naming the field, nothing done. */
-export function checkFault(model: LabModel, r: FaultRequest, active: FaultRecord[]): { kind: FaultKind; nodes: NodeModel[] } {
-  if (!(FAULT_KINDS as readonly string[]).includes(r.kind)) throw new InputError(`unknown fault kind ${r.kind}`, { field: 'KIND', hint: `use one of: ${FAULT_KINDS.join(', ')}` });
+export function checkFault(
+  model: LabModel,
+  r: FaultRequest,
+  active: FaultRecord[],
+): { kind: FaultKind; nodes: NodeModel[] } {
+  if (!(FAULT_KINDS as readonly string[]).includes(r.kind))
+    throw new InputError(`unknown fault kind ${r.kind}`, {
+      field: 'KIND',
+      hint: `use one of: ${FAULT_KINDS.join(', ')}`,
+    });
   const kind = r.kind as FaultKind;
   if (kind === 'pod-kill') {
     const [ns, name] = r.target.includes('/') ? r.target.split('/', 2) : ['default', r.target];
     const pod = model.pods.find((p) => p.namespace === ns && p.name === name);
-    if (!pod) throw new InputError(`no pod ${ns}/${name}`, { field: 'TARGET', hint: `use one of: ${model.pods.map((p) => `${p.namespace}/${p.name}`).join(', ')}` });
+    if (!pod)
+      throw new InputError(`no pod ${ns}/${name}`, {
+        field: 'TARGET',
+        hint: `use one of: ${model.pods.map((p) => `${p.namespace}/${p.name}`).join(', ')}`,
+      });
     return { kind, nodes: [node(model, pod.node, 'TARGET')] };
   }
   const a = node(model, r.target, 'TARGET');
   if (kind === 'partition') {
     const b = node(model, r.peer, '--from');
-    if (a.name === b.name) throw new InputError(`a node cannot be partitioned from itself`, { field: '--from', hint: 'name another node' });
+    if (a.name === b.name)
+      throw new InputError(`a node cannot be partitioned from itself`, { field: '--from', hint: 'name another node' });
     return { kind, nodes: [a, b] };
   }
   if (kind === 'link-loss') {
     const p = r.percent;
-    if (p === undefined || !Number.isInteger(p) || p < 1 || p > 100) throw new InputError(`must be a whole percent from 1 to 100, got ${p}`, { field: '--percent', hint: 'e.g. --percent 30' });
+    if (p === undefined || !Number.isInteger(p) || p < 1 || p > 100)
+      throw new InputError(`must be a whole percent from 1 to 100, got ${p}`, {
+        field: '--percent',
+        hint: 'e.g. --percent 30',
+      });
   }
-  if ((kind === 'node-freeze' || kind === 'node-stop') && active.some((f) => (f.kind === 'node-freeze' || f.kind === 'node-stop') && f.target === a.name))
-    throw new InputError(`node ${a.name} is already frozen or stopped by a fault`, { field: 'TARGET', hint: `clear it first: lab fault clear ${active.find((f) => f.target === a.name)!.id}` });
+  if (
+    (kind === 'node-freeze' || kind === 'node-stop') &&
+    active.some((f) => (f.kind === 'node-freeze' || f.kind === 'node-stop') && f.target === a.name)
+  )
+    throw new InputError(`node ${a.name} is already frozen or stopped by a fault`, {
+      field: 'TARGET',
+      hint: `clear it first: lab fault clear ${active.find((f) => f.target === a.name)!.id}`,
+    });
   return { kind, nodes: [a] };
 }
 
@@ -85,7 +112,8 @@ export function renderPartition(id: string, self: NodeModel, other: NodeModel): 
     `table inet ${t} {`,
     `  comment "k8s-netlab fault ${id}: partition ${self.name} | ${other.name}"`,
     ...(['input', 'forward', 'output'] as const).map(
-      (h) => `  chain ${h} { type filter hook ${h} priority -10; policy accept; ip saddr ${set} drop; ip daddr ${set} drop; }`,
+      (h) =>
+        `  chain ${h} { type filter hook ${h} priority -10; policy accept; ip saddr ${set} drop; ip daddr ${set} drop; }`,
     ),
     '}',
   ].join('\n');

@@ -23,5 +23,9 @@ export async function readFaults(vpcContainer: string): Promise<FaultStore> {
 }
 
 export async function writeFaults(model: LabModel, s: FaultStore): Promise<void> {
-  await execOk(model.vpc.container, ['sh', '-c', `mkdir -p /etc/k8s-netlab && cat > ${FAULTS_PATH}.tmp && mv ${FAULTS_PATH}.tmp ${FAULTS_PATH}`], { input: JSON.stringify(s, null, 1) });
+  await execOk(
+    model.vpc.container,
+    ['sh', '-c', `mkdir -p /etc/k8s-netlab && cat > ${FAULTS_PATH}.tmp && mv ${FAULTS_PATH}.tmp ${FAULTS_PATH}`],
+    { input: JSON.stringify(s, null, 1) },
+  );
 }

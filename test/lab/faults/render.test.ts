@@ -1,13 +1,24 @@
-import { checkFault, faultTable, FaultRecord, nextFaultId, renderLinkLoss, renderPartition, renderTableDelete } from '../../../src/lab/faults/render';
+import {
+  checkFault,
+  faultTable,
+  FaultRecord,
+  nextFaultId,
+  renderLinkLoss,
+  renderPartition,
+  renderTableDelete,
+} from '../../../src/lab/faults/render';
 import { fixtureModel } from '../../fixtures/model';
 
 describe('fault rules', () => {
   const m = fixtureModel();
   const [n1, n2] = m.nodes;
-  it('partitions with filter chains after DNAT, both directions, in the fault\'s own table', () => {
+  it("partitions with filter chains after DNAT, both directions, in the fault's own table", () => {
     const r = renderPartition('f2', n1, n2);
     expect(r).toContain(`table inet ${faultTable('f2')} {`);
-    for (const h of ['input', 'forward', 'output']) expect(r).toContain(`chain ${h} { type filter hook ${h} priority -10; policy accept; ip saddr { ${n2.ip}, ${n2.podCIDR} } drop; ip daddr { ${n2.ip}, ${n2.podCIDR} } drop; }`);
+    for (const h of ['input', 'forward', 'output'])
+      expect(r).toContain(
+        `chain ${h} { type filter hook ${h} priority -10; policy accept; ip saddr { ${n2.ip}, ${n2.podCIDR} } drop; ip daddr { ${n2.ip}, ${n2.podCIDR} } drop; }`,
+      );
     expect(r).toContain(`partition ${n1.name} | ${n2.name}`);
   });
   it('drops P% on eth0 with numgen, and says there is no netem', () => {
@@ -36,8 +47,12 @@ describe('checkFault', () => {
     throw new Error('no error');
   };
   it('accepts each kind against the model', () => {
-    expect(checkFault(m, { kind: 'node-freeze', target: m.nodes[1].name }, []).nodes.map((n) => n.name)).toEqual([m.nodes[1].name]);
-    expect(checkFault(m, { kind: 'partition', target: m.nodes[0].name, peer: m.nodes[1].name }, []).nodes).toHaveLength(2);
+    expect(checkFault(m, { kind: 'node-freeze', target: m.nodes[1].name }, []).nodes.map((n) => n.name)).toEqual([
+      m.nodes[1].name,
+    ]);
+    expect(checkFault(m, { kind: 'partition', target: m.nodes[0].name, peer: m.nodes[1].name }, []).nodes).toHaveLength(
+      2,
+    );
     expect(checkFault(m, { kind: 'link-loss', target: m.nodes[0].name, percent: 50 }, []).kind).toBe('link-loss');
     const p = m.pods[0];
     expect(checkFault(m, { kind: 'pod-kill', target: `${p.namespace}/${p.name}` }, []).nodes[0].name).toBe(p.node);
@@ -47,21 +62,42 @@ describe('checkFault', () => {
     expect(e1.exitCode).toBe(2);
     expect(e1.message).toMatch(/^KIND: unknown fault kind meteor/);
     expect(e1.hint).toMatch(/node-freeze/);
-    expect(err(() => checkFault(m, { kind: 'node-freeze', target: 'nodeX' }, [])).message).toMatch(/^TARGET: no node nodeX/);
-    expect(err(() => checkFault(m, { kind: 'partition', target: m.nodes[0].name }, [])).message).toMatch(/^--from: no node/);
-    expect(err(() => checkFault(m, { kind: 'partition', target: m.nodes[0].name, peer: m.nodes[0].name }, [])).message).toMatch(/itself/);
-    expect(err(() => checkFault(m, { kind: 'link-loss', target: m.nodes[0].name, percent: 0 }, [])).message).toMatch(/^--percent: must be a whole percent/);
-    expect(err(() => checkFault(m, { kind: 'pod-kill', target: 'default/nope' }, [])).message).toMatch(/^TARGET: no pod default\/nope/);
+    expect(err(() => checkFault(m, { kind: 'node-freeze', target: 'nodeX' }, [])).message).toMatch(
+      /^TARGET: no node nodeX/,
+    );
+    expect(err(() => checkFault(m, { kind: 'partition', target: m.nodes[0].name }, [])).message).toMatch(
+      /^--from: no node/,
+    );
+    expect(
+      err(() => checkFault(m, { kind: 'partition', target: m.nodes[0].name, peer: m.nodes[0].name }, [])).message,
+    ).toMatch(/itself/);
+    expect(err(() => checkFault(m, { kind: 'link-loss', target: m.nodes[0].name, percent: 0 }, [])).message).toMatch(
+      /^--percent: must be a whole percent/,
+    );
+    expect(err(() => checkFault(m, { kind: 'pod-kill', target: 'default/nope' }, [])).message).toMatch(
+      /^TARGET: no pod default\/nope/,
+    );
     const active = [{ id: 'f1', kind: 'node-freeze', target: m.nodes[1].name } as FaultRecord];
-    expect(err(() => checkFault(m, { kind: 'node-stop', target: m.nodes[1].name }, active)).hint).toBe('clear it first: lab fault clear f1');
+    expect(err(() => checkFault(m, { kind: 'node-stop', target: m.nodes[1].name }, active)).hint).toBe(
+      'clear it first: lab fault clear f1',
+    );
   });
 });
 
 describe('renderFaultList', () => {
   it('prints id, kind, target, age', () => {
     const { renderFaultList } = jest.requireActual('../../../src/lab/faults/list');
-    const f: FaultRecord = { id: 'f2', kind: 'partition', target: 'node1', peer: 'node2', injectedAt: '2026-01-01T00:00:00.000Z', detail: 'nftables drop' };
-    expect(renderFaultList([f], new Date('2026-01-01T00:00:12.400Z')).split('\n')[1]).toBe('f2  partition  node1 | node2  12s  nftables drop');
+    const f: FaultRecord = {
+      id: 'f2',
+      kind: 'partition',
+      target: 'node1',
+      peer: 'node2',
+      injectedAt: '2026-01-01T00:00:00.000Z',
+      detail: 'nftables drop',
+    };
+    expect(renderFaultList([f], new Date('2026-01-01T00:00:12.400Z')).split('\n')[1]).toBe(
+      'f2  partition  node1 | node2  12s  nftables drop',
+    );
     expect(renderFaultList([], new Date())).toBe('no active fault');
   });
 });
