@@ -9,7 +9,7 @@ import execa from 'execa';
 import { mdTable } from './report';
 import { readModel } from '../lab/state';
 import { exec } from '../runtime/exec';
-import { HttpLoadOptions, HttpLoadResult, parseHttpLoad, renderHttpLoad } from '../ingress/http-load';
+import { HttpLoadOptions, HttpLoadResult, parseHttpLoad, renderHttpLoad } from '../observe/http-load';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'lab.js');

@@ -7,7 +7,7 @@ import * as path from 'path';
 import execa from 'execa';
 import { loadTopology } from '../topology/load';
 import { renderNetpol } from '../netpol/nftables';
-import type { NetworkPolicyModel } from '../netpol/types';
+import type { NetworkPolicyModel } from '../model/netpol';
 import { mdTable, stats } from './report';
 
 const ROOT = path.resolve(__dirname, '..', '..');

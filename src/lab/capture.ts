@@ -18,7 +18,7 @@ import {
   parseTcpdumpStats,
   tcpdumpError,
   TcpdumpStats,
-} from './capture-script';
+} from '../trace/capture-script';
 import {
   CaptureTarget,
   indexCapturePoints,

@@ -1,7 +1,7 @@
 /** The lab as it runs: containers' state and each pod's processes, observed, beside the model. */
 import { isFallback } from '../topology/dns-server';
 import { LABEL_POD } from '../plan/container-pod';
-import type { LabelSelector } from '../netpol/types';
+import type { LabelSelector } from '../model/netpol';
 import { LABEL_NODE, LabModel, ServiceModel } from '../model/types';
 import { listLabContainers } from '../runtime/containers';
 import { exec } from '../runtime/exec';
@@ -9,7 +9,7 @@ import { RUN_DIR } from '../plan/node';
 import { isContainerPod } from '../plan/pod';
 import { isDnsPod } from '../plan/dns-pod';
 import { containerPodName } from '../plan/container-pod';
-import { EdgeStatus, edgeStatus, renderEdgeStatus } from './edge-status';
+import { EdgeStatus, edgeStatus, renderEdgeStatus } from '../edge/status';
 import { observePods } from './kubelet';
 
 export interface StatusReport {

@@ -16,7 +16,7 @@ import { podKey, syncProxy } from './proxy';
 import { readModel } from './state';
 import { listLabContainers } from '../runtime/containers';
 import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeLifecycle } from './node-lifecycle';
-import type { WatchEvent } from './timeline';
+import type { WatchEvent } from '../report/timeline';
 
 /**
  * What changed in the ready endpoints between two syncs, one line per service port:

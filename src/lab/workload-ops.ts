@@ -14,7 +14,7 @@ import { deploymentPodName, hostVethName, netnsName, randomSuffix } from '../top
 import type { ObjectMeta, RawPodSpec } from '../topology/raw';
 import { Scheduler } from '../topology/scheduler';
 import { hostAliasesOf, podDnsOf, podTemplateHash } from '../topology/workloads';
-import { diffModels } from './diff';
+import { diffModels } from '../topology/diff';
 
 export interface WorkloadChange {
   model: LabModel;

@@ -3,7 +3,7 @@
  * src/topology/resolve.ts (phase two of loading), stored with the running lab, and read by
  * every command. Everything here is plain data so plans can be rendered by pure functions.
  */
-import type { NetworkPolicyModel } from '../netpol/types';
+import type { NetworkPolicyModel } from './netpol';
 
 export type ProxyMode = 'iptables' | 'nftables' | 'ipvs';
 export type IptablesBackend = 'nft' | 'legacy';

@@ -28,8 +28,8 @@ import type {
   NetworkPolicyPeer,
   NetworkPolicyPort,
   NetworkPolicyRule,
-} from './types';
-import { NAMESPACE_NAME_LABEL } from './types';
+} from '../model/netpol';
+import { NAMESPACE_NAME_LABEL } from '../model/netpol';
 
 /** What the oracle needs of a pod. */
 export interface EvalPod {

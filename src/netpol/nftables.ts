@@ -18,7 +18,7 @@
  * Sharing no code with the oracle (src/netpol/evaluate.ts) is deliberate: lab verify compares them.
  */
 import type { LabModel, PodModel } from '../model/types';
-import type { LabelSelector, NetworkPolicyModel, NetworkPolicyPeer, NetworkPolicyPort } from './types';
+import type { LabelSelector, NetworkPolicyModel, NetworkPolicyPeer, NetworkPolicyPort } from '../model/netpol';
 
 export const NETPOL_TABLE = 'k8s-netlab-netpol';
 export const DROP_SET = { ingress: 'drops-ingress', egress: 'drops-egress' } as const;

@@ -59,7 +59,7 @@ import { coreDnsObjects } from './dns-server';
 import { assignLoadBalancerIPs, assignNodePublicIPs, edgeLinks, resolveEdge } from './edge';
 import { allocateVpcNativeBlocks, coveringCidr } from './vpc-native';
 import { parseIngresses } from '../ingress/parse';
-import { namespaceLabels, parseNetworkPolicies } from '../netpol/parse';
+import { namespaceLabels, parseNetworkPolicies } from './netpol';
 
 export interface ResolveOptions {
   /** Path of the topology file (stored in the model). */

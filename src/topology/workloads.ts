@@ -22,7 +22,7 @@ import {
 } from './names';
 import type { KubeObject, ObjectMeta, RawDeployment, RawPod, RawPodSpec, RawService, SourcedObject } from './raw';
 import { Scheduler, checkPlacement } from './scheduler';
-import { podDnsProblems } from '../dns/validate';
+import { podDnsProblems } from './dns-validate';
 import { ServiceContext, ServiceInput, resolveServices } from './services';
 
 export interface Workloads {

@@ -11,7 +11,7 @@ import { GUIDE, lab, labContainers, labName } from './helpers';
 import { readModel } from '../../src/lab/state';
 import { syncIngress } from '../../src/lab/ingress';
 import { exec } from '../../src/runtime/exec';
-import { parseHttpLoad, renderHttpLoad } from '../../src/ingress/http-load';
+import { parseHttpLoad, renderHttpLoad } from '../../src/observe/http-load';
 import { curlArgv, parseCurl } from '../../src/probes/parse';
 import type { LabModel } from '../../src/model/types';
 

@@ -1,5 +1,5 @@
 import { resolveTarget, targetArgv, userArgv, validTargets } from '../../src/lab/targets';
-import { diffModels } from '../../src/lab/diff';
+import { diffModels } from '../../src/topology/diff';
 import { checkFeatures } from '../../src/lab/preflight';
 import { runProbes, selectProbes } from '../../src/lab/verify';
 import { fixtureModel } from '../fixtures/model';

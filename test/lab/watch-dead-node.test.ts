@@ -51,7 +51,7 @@ jest.mock('../../src/lab/proxy', () => ({
 }));
 
 import { watchLab } from '../../src/lab/watch';
-import type { WatchEvent } from '../../src/lab/timeline';
+import type { WatchEvent } from '../../src/report/timeline';
 
 describe('watchLab with a dead node', () => {
   afterEach(() => {

@@ -4,7 +4,7 @@
  * b, c (label pod=<name>, namespace label ns=<name>), ports 80 and 81, TCP and UDP.
  */
 import { evaluate, EvalPod, EvalWorld, selectorMatches } from '../../src/netpol/evaluate';
-import type { LabelSelector, NetworkPolicyModel } from '../../src/netpol/types';
+import type { LabelSelector, NetworkPolicyModel } from '../../src/model/netpol';
 
 const NS = ['x', 'y', 'z'];
 const NAMES = ['a', 'b', 'c'];

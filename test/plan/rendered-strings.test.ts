@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { podDnsProblems } from '../../src/dns/validate';
+import { podDnsProblems } from '../../src/topology/dns-validate';
 import { hostProblem, pathProblem } from '../../src/ingress/parse';
 import { loadTopology } from '../../src/topology/load';
 import { InputError } from '../../src/errors';

@@ -5,7 +5,7 @@ import { pingEngine } from '../../runtime/docker';
 import { loadTopology } from '../../topology/load';
 import { pickLab, readModel } from '../../lab/state';
 import { injectFault } from '../../lab/faults/apply';
-import { FAULT_KINDS } from '../../lab/faults/render';
+import { FAULT_KINDS } from '../../faults/render';
 
 interface InjectArgs extends CommonArgs {
   kind: string;

@@ -5,7 +5,7 @@ import { pingEngine } from '../../runtime/docker';
 import { loadTopology } from '../../topology/load';
 import { pickLab, readModel } from '../../lab/state';
 import { readFaults } from '../../lab/faults/store';
-import { renderFaultList } from '../../lab/faults/list';
+import { renderFaultList } from '../../faults/list';
 
 export const command = 'list';
 export const describe = 'list the active faults';

@@ -1,7 +1,7 @@
 /** lab rules NODE: the node's kube-proxy rules as iptables-save / nft / ipvsadm print them. */
 import { Argv } from 'yargs';
 import { CommonArgs, runningModel, withCommon } from '../common';
-import { kubeChainsOnly, rulesCommands } from '../../lab/rules';
+import { kubeChainsOnly, rulesCommands } from '../../proxy/rules';
 import { exec } from '../../runtime/exec';
 import { InputError, LabError } from '../../errors';
 

@@ -9,7 +9,7 @@ import { readModel } from '../../lab/state';
 import { upLab } from '../../lab/up';
 import { verifyLab } from '../../lab/verify';
 import { renderVerifyTable } from '../../report/verify-table';
-import { diffModels } from '../../lab/diff';
+import { diffModels } from '../../topology/diff';
 import { preflight } from '../../lab/preflight';
 import { CniMode, IptablesBackend, LabModel, ProxyMode } from '../../model/types';
 import type { TopologyOverrides } from '../../topology/raw';

@@ -6,7 +6,7 @@ import { loadTopology } from '../../topology/load';
 import { pickLab, readModel } from '../../lab/state';
 import { watchLab } from '../../lab/watch';
 import { InputError } from '../../errors';
-import { faultEvents, renderEventJson, renderTimelineLine, WatchEvent } from '../../lab/timeline';
+import { faultEvents, renderEventJson, renderTimelineLine, WatchEvent } from '../../report/timeline';
 import { readFaults } from '../../lab/faults/store';
 
 interface WatchArgs extends CommonArgs {

@@ -15,7 +15,7 @@ import {
   renderLinkLoss,
   renderPartition,
   renderTableDelete,
-} from './render';
+} from '../../faults/render';
 import { readFaults, writeFaults } from './store';
 
 function nftScript(rules: string): string {

@@ -4,7 +4,7 @@
  */
 import { exec, execOk } from '../../runtime/exec';
 import type { LabModel } from '../../model/types';
-import type { FaultRecord } from './render';
+import type { FaultRecord } from '../../faults/render';
 
 export const FAULTS_PATH = '/etc/k8s-netlab/faults.json';
 

@@ -1,4 +1,4 @@
-import { faultEvents, renderEventJson, renderTimelineLine } from '../../src/lab/timeline';
+import { faultEvents, renderEventJson, renderTimelineLine } from '../../src/report/timeline';
 
 describe('timeline', () => {
   it('prints each event relative to the fault', () => {

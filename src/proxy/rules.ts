@@ -4,7 +4,7 @@
  * filter that keeps only kube-proxy's chains of an iptables-save dump.
  */
 import type { LabModel } from '../model/types';
-import { NFT_TABLE } from '../proxy/nftables';
+import { NFT_TABLE } from './nftables';
 import { NETPOL_TABLE } from '../netpol/nftables';
 
 export interface RulesCommand {

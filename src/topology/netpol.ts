@@ -6,9 +6,9 @@
  * SetDefaults_NetworkPolicyPort); label selectors as apimachinery's ValidateLabelSelector.
  * SCTP is valid Kubernetes but the lab has no SCTP servers or probes, so it is refused with a fix.
  */
-import { Issues, at } from '../topology/issues';
+import { Issues, at } from './issues';
 import { cidrProblem, containsCidr, parseCidr } from '../net/ipv4';
-import { dns1123LabelProblem, labelKeyProblem, labelValueProblem, portNameProblem } from '../topology/names';
+import { dns1123LabelProblem, labelKeyProblem, labelValueProblem, portNameProblem } from './names';
 import type {
   LabelSelector,
   LabelSelectorRequirement,
@@ -17,8 +17,8 @@ import type {
   NetworkPolicyPort,
   NetworkPolicyRule,
   PolicyType,
-} from './types';
-import { NAMESPACE_NAME_LABEL } from './types';
+} from '../model/netpol';
+import { NAMESPACE_NAME_LABEL } from '../model/netpol';
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;

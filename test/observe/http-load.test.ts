@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { HTTP_LOAD_PY, parseHttpLoad, renderHttpLoad } from '../../src/ingress/http-load';
+import { HTTP_LOAD_PY, parseHttpLoad, renderHttpLoad } from '../../src/observe/http-load';
 
 describe('http load generator', () => {
   it('renders a python3 command with quoted arguments', () => {

@@ -3,8 +3,8 @@
  * lossy link inside a node. Each fault's rules live in their own table, named for the fault, so
  * clearing one is deleting its table and nothing else of the node's rules is touched.
  */
-import type { LabModel, NodeModel } from '../../model/types';
-import { InputError } from '../../errors';
+import type { LabModel, NodeModel } from '../model/types';
+import { InputError } from '../errors';
 
 export const FAULT_KINDS = ['node-freeze', 'node-stop', 'pod-kill', 'partition', 'link-loss'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -4,7 +4,7 @@ import {
   externalNameProblem,
   podDnsProblems,
   serviceNameProblem,
-} from '../../src/dns/validate';
+} from '../../src/topology/dns-validate';
 
 describe('DNS input checks', () => {
   it('cluster domain', () => {

@@ -1,5 +1,5 @@
 import { InputErrors } from '../../src/errors';
-import { errorAt, errorsOf, pod, resolve, topo } from '../topology/helpers';
+import { errorAt, errorsOf, pod, resolve, topo } from './helpers';
 import type { KubeObject } from '../../src/topology/raw';
 
 const ns = (name: string, labels: Record<string, string> = {}) =>

@@ -4,8 +4,8 @@
  */
 import type { PodModel } from '../model/types';
 import { formatIp, isHostOf, parseCidr, parseIp } from '../net/ipv4';
-import { dns1035LabelProblem, dns1123SubdomainProblem } from '../topology/names';
-import { MAX_NAMESERVERS, MAX_SEARCHES, MAX_SEARCH_CHARS } from './config';
+import { dns1035LabelProblem, dns1123SubdomainProblem } from './names';
+import { MAX_NAMESERVERS, MAX_SEARCHES, MAX_SEARCH_CHARS } from '../dns/config';
 
 export interface DnsProblem {
   field: string;

@@ -6,8 +6,8 @@ import {
   renderLinkLoss,
   renderPartition,
   renderTableDelete,
-} from '../../../src/lab/faults/render';
-import { fixtureModel } from '../../fixtures/model';
+} from '../../src/faults/render';
+import { fixtureModel } from '../fixtures/model';
 
 describe('fault rules', () => {
   const m = fixtureModel();
@@ -86,7 +86,7 @@ describe('checkFault', () => {
 
 describe('renderFaultList', () => {
   it('prints id, kind, target, age', () => {
-    const { renderFaultList } = jest.requireActual('../../../src/lab/faults/list');
+    const { renderFaultList } = jest.requireActual('../../src/faults/list');
     const f: FaultRecord = {
       id: 'f2',
       kind: 'partition',

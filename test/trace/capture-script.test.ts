@@ -10,7 +10,7 @@ import {
   parseTcpdumpStats,
   tcpdumpError,
   KILL_AFTER,
-} from '../../src/lab/capture-script';
+} from '../../src/trace/capture-script';
 
 // Exits 0 on SIGTERM after printing tcpdump's statistics, as tcpdump does.
 const FAKE_TCPDUMP = [
