@@ -29,7 +29,7 @@ import {
   renderContainerPodNetwork,
 } from '../plan/container-pod';
 import { script } from '../plan/shell';
-import { renderNeighFlush } from './reconcile';
+import { renderNeighFlush } from '../plan/neigh';
 
 export { isContainerPod };
 

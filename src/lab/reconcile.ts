@@ -12,7 +12,7 @@ import { syncIngress } from './ingress';
 import { saveModel } from './state';
 import { withPods } from './cni';
 import { execScriptOk } from '../runtime/exec';
-import { q } from '../plan/shell';
+import { renderNeighFlush } from '../plan/neigh';
 
 export type Log = (msg: string) => void;
 
@@ -34,20 +34,6 @@ function endpointSummary(sync: SyncResult): string[] {
       const name = `${s.namespace}/${s.service}${s.portName ? `:${s.portName}` : ''}`;
       return `endpoints ${name}: ${ready.length ? ready.join(' ') : '(none ready)'}`;
     });
-}
-
-/**
- * Forgets the link-layer addresses cached for these pod IPs, in a node and in every pod
- * namespace on it. A pod created on an address another pod held seconds ago has a new MAC,
- * and a neighbour entry still REACHABLE with the old one would swallow its traffic for up to
- * base_reachable_time (about 30 s).
- */
-export function renderNeighFlush(ips: string[]): string {
-  const lines = ['for ns in $(ip netns list 2>/dev/null | cut -d" " -f1); do'];
-  for (const ip of ips) lines.push(`  ip -n "$ns" neigh flush to ${q(ip)} 2>/dev/null || true`);
-  lines.push('done');
-  for (const ip of ips) lines.push(`ip neigh flush to ${q(ip)} 2>/dev/null || true`);
-  return lines.join('\n') + '\n';
 }
 
 async function flushNeighbours(model: LabModel, pods: PodModel[]): Promise<void> {

@@ -1,6 +1,5 @@
 import { computeEndpoints } from '../../src/proxy/endpoints';
 import { clock, endpointChanges } from '../../src/lab/watch';
-import { renderNeighFlush } from '../../src/lab/reconcile';
 import { LabModel, ServiceModel } from '../../src/model/types';
 import { fixtureModel } from '../fixtures/model';
 
@@ -62,14 +61,5 @@ describe('endpointChanges', () => {
 describe('clock', () => {
   it('prints HH:MM:SS', () => {
     expect(clock(new Date(2024, 0, 1, 9, 5, 7))).toBe('09:05:07');
-  });
-});
-
-describe('renderNeighFlush', () => {
-  it('flushes each address in the node and in every pod namespace', () => {
-    const s = renderNeighFlush(['10.244.0.4', '10.244.1.5']);
-    expect(s).toContain('ip neigh flush to 10.244.0.4');
-    expect(s).toContain('ip -n "$ns" neigh flush to 10.244.1.5');
-    expect(s).toMatch(/for ns in \$\(ip netns list/);
   });
 });
