@@ -3,7 +3,7 @@
  * the same least-privilege spec as the nodes (network mode none, explicit caps, labelled).
  */
 import type { EdgeAttachment, LabModel, Role } from '../model/types';
-import type { ContainerSpec } from '../runtime/containers';
+import type { ContainerSpec } from '../plan/container-spec';
 import { privilegesFor } from '../plan/security';
 import { q } from '../plan/shell';
 

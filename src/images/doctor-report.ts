@@ -1,5 +1,5 @@
 /** What `lab doctor` found, and its text rendering (pure, so it is unit-tested without an engine). */
-import type { FeatureName, KernelFeatures, ModeRequirement } from '../runtime/kernel';
+import type { FeatureName, KernelFeatures, ModeRequirement } from '../model/kernel';
 
 export interface DoctorReport {
   engine: { reachable: boolean; where: string; version?: string; apiVersion?: string; error?: string };

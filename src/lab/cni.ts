@@ -7,7 +7,7 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import type { LabModel, NodeModel, PodModel } from '../model/types';
 import { LabError } from '../errors';
-import { projectRoot } from '../runtime/images';
+import { projectRoot } from '../images/root';
 import { CNI_EXEC, renderCniFiles } from '../plan/cni-config';
 import { CniResult } from '../plan/pod';
 import { q } from '../plan/shell';

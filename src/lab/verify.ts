@@ -6,24 +6,10 @@ import { PATHS } from '../probes/registry';
 import { PathDef, Probe, ProbeResult, ProbeRunner } from '../probes/types';
 import { errored } from '../observe/probe';
 import { InputError } from '../errors';
+import type { PathCoverage, VerifyReport } from '../report/verify-report';
 
-export interface PathCoverage {
-  path: string;
-  probes: number;
-  passed: number;
-  failed: number;
-  notApplicable: number;
-}
-
-export interface VerifyReport {
-  lab: string;
-  ok: boolean;
-  probes: ProbeResult[];
-  /** Every path asked for, with its probe count and verdicts. */
-  coverage: PathCoverage[];
-  /** Paths with no judged probe (none made for this lab, or all not applicable), and why. */
-  notCovered: Array<{ path: string; reason: string }>;
-}
+// Defined beside their renderers (src/report/); re-exported for the commands that run verify.
+export type { PathCoverage, VerifyReport };
 
 export const execRunner: ProbeRunner = {
   run: (t, argv) => exec(t.container, targetArgv(t, argv)),

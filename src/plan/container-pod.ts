@@ -9,7 +9,7 @@
  */
 import type { LabModel, NodeModel, PodContainer, PodModel } from '../model/types';
 import { LABEL_NODE } from '../model/types';
-import type { ContainerSpec } from '../runtime/containers';
+import type { ContainerSpec } from './container-spec';
 import { renderPodNetwork, renderPodDelete } from './pod';
 import { podResolvConf, renderPodResolvConf, resolvOptions } from './resolv';
 import { q, script } from './shell';

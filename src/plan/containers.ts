@@ -1,6 +1,6 @@
 /** Container specs for the lab: least privilege, network mode none, labelled for cleanup. */
 import { LabModel, LABEL_NODE, NodeModel } from '../model/types';
-import type { ContainerSpec } from '../runtime/containers';
+import type { ContainerSpec } from './container-spec';
 import { HelperJob, privilegesFor } from './security';
 
 const ROUTER_SYSCTLS = {

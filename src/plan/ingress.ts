@@ -6,7 +6,7 @@
  * workers finish their requests, new connections go to the new workers).
  */
 import type { LabModel } from '../model/types';
-import type { ContainerSpec } from '../runtime/containers';
+import type { ContainerSpec } from './container-spec';
 import { q } from './shell';
 import { privilegesFor } from './security';
 import { ingressRoutes } from '../ingress/parse';

@@ -14,7 +14,7 @@ import { podTarget, Target } from '../lab/targets';
 import { need, probe } from '../observe/probe';
 import { evaluate, EvalPod, EvalWorld } from '../netpol/evaluate';
 import { DROP_SET, NETPOL_TABLE } from '../netpol/nftables';
-import { projectRoot } from '../runtime/images';
+import { projectRoot } from '../images/root';
 import { PathDef, Probe, ProbeRunner } from './types';
 
 /** Seconds a cell waits for an answer; a denial is confirmed by the drop set, not by this timeout. */

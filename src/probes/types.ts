@@ -1,6 +1,6 @@
 /** Probes: each sends real traffic inside the lab and reports what it observed. */
 import { LabModel } from '../model/types';
-import { ExecResult } from '../runtime/exec';
+import type { ExecResult } from '../model/exec';
 import { Target } from '../lab/targets';
 
 /** pass: the claim held on what was observed; fail: it did not, or nothing was observed; not applicable: the lab gives the claim nothing to test. */

@@ -1,5 +1,5 @@
 /** JUnit XML for CI: one test suite per path, one test case per probe. */
-import { VerifyReport } from '../lab/verify';
+import type { VerifyReport } from './verify-report';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 

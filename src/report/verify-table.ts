@@ -1,5 +1,5 @@
 /** The verification table: every path with its probe count, each probe with what was observed apart from what was expected. */
-import { VerifyReport } from '../lab/verify';
+import type { VerifyReport } from './verify-report';
 import { PATHS } from '../probes/registry';
 import { renderNetpolMatrix } from './netpol-matrix';
 

@@ -4,15 +4,10 @@ import { docker } from './docker';
 import { ExecError } from '../errors';
 import { notRunning } from './containers';
 import { LABEL_LAB } from '../model/types';
+import type { ExecResult } from '../model/exec';
 
-export interface ExecResult {
-  container: string;
-  command: string;
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  failed: boolean;
-}
+// Defined in the model so that probes and renderers name it without importing the runtime.
+export type { ExecResult };
 
 export interface ExecOptions {
   /** Text fed to the command's standard input (e.g. a script for `sh -s`). */

@@ -11,6 +11,10 @@ import * as tarfs from 'tar-fs';
 import { docker } from './docker';
 import { EngineError, InputError, LabError } from '../errors';
 import { IMAGE_REPO, RECIPE_FILES, recipeTag } from '../images/recipe';
+import { projectRoot } from '../images/root';
+
+// Found by src/images/root.ts; re-exported for the runtime's callers.
+export { projectRoot };
 
 export type ImageBuilder = 'auto' | 'dockerfile' | 'debootstrap';
 
@@ -24,30 +28,6 @@ export const BASE_IMAGE = 'debian:bookworm-slim';
 /** Environment variable naming a lab image to run instead of the recipe's tag (it must exist). */
 export const NODE_IMAGE_ENV = 'K8S_NETLAB_NODE_IMAGE';
 const PULL_TIMEOUT_MS = 15_000;
-
-let rootCache: string | undefined;
-
-/**
- * The project root (holds images/ and scripts/). Found by walking up from this file, so it
- * works from dist/runtime/images.js and from src/runtime/images.ts under ts-jest alike.
- */
-export function projectRoot(): string {
-  if (rootCache) return rootCache;
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    if (
-      existsSync(path.join(dir, RECIPE_FILES.debootstrapScript)) &&
-      existsSync(path.join(dir, RECIPE_FILES.netexec))
-    ) {
-      rootCache = dir;
-      return dir;
-    }
-    dir = path.dirname(dir);
-  }
-  throw new LabError(`cannot find the project's images/ and scripts/ above ${__dirname}`, {
-    hint: 'run lab from its installed package (images/ and scripts/ ship next to dist/)',
-  });
-}
 
 /** The recipe tag `k8s-netlab/node:<hash>` of the image files as they are now. */
 export function imageTag(): string {

@@ -10,26 +10,10 @@ import { securityHostConfig, trackCreation } from './containers';
 import { privilegesFor } from '../plan/security';
 import { EngineError } from '../errors';
 import { LABEL_LAB, LABEL_ROLE } from '../model/types';
+import type { FeatureName, KernelFeatures, ModeRequirement } from '../model/kernel';
 
-export interface KernelFeatures {
-  veth: boolean;
-  bridge: boolean;
-  vxlan: boolean;
-  dummy: boolean;
-  nftables: boolean;
-  /** iptables-nft can list nat and load the matches/targets kube-proxy renders. */
-  iptablesNft: boolean;
-  iptablesLegacy: boolean;
-  /** IP_VS: /proc/net/ip_vs exists and ipvsadm talks to it. */
-  ipvs: boolean;
-  /** ip_set: kube-proxy's ipvs mode keeps its address sets there. */
-  ipset: boolean;
-  conntrack: boolean;
-  /** Why a feature failed (its first error line), plus `kernel` (uname -r). */
-  details: Record<string, string>;
-}
-
-export type FeatureName = Exclude<keyof KernelFeatures, 'details'>;
+// Defined in the model so that `lab doctor`'s pure report names them without importing the runtime.
+export type { FeatureName, KernelFeatures, ModeRequirement };
 
 export const FEATURES: FeatureName[] = [
   'veth',
@@ -177,13 +161,6 @@ export function parseProbeOutput(text: string): ProbeResult {
     if (!seen.has(f) && !features.details[f]) features.details[f] = 'not reported by the probe';
   }
   return { features, tools };
-}
-
-export interface ModeRequirement {
-  /** `cni <mode>` or `proxy <mode>[ (<backend>)]`. */
-  mode: string;
-  ok: boolean;
-  missing: FeatureName[];
 }
 
 const MODE_NEEDS: Array<[string, FeatureName[]]> = [
