@@ -6,14 +6,14 @@
  */
 import { LabModel, PodModel } from '../model/types';
 import { LabError } from '../errors';
-import { docker } from '../runtime/docker';
 import {
   containerPid,
   createAndStart,
-  demuxLogs,
+  containerLogs,
   listLabContainers,
   removeContainers,
   runToCompletion,
+  setContainerRun,
 } from '../runtime/containers';
 import { exec, execScript, execScriptOk } from '../runtime/exec';
 import { isCoreDnsPod, parseCoreDnsObserve, renderCoreDnsObserve, renderCoreDnsWaitReady } from '../plan/coredns-pod';
@@ -101,10 +101,7 @@ export async function startContainerPods(model: LabModel, pods: PodModel[], imag
 
 async function logTail(name: string, lines = 10): Promise<string> {
   try {
-    const buf = (await docker()
-      .getContainer(name)
-      .logs({ stdout: true, stderr: true, follow: false, tail: lines })) as unknown as Buffer;
-    return demuxLogs(buf).trim();
+    return (await containerLogs(name, lines)).trim();
   } catch (e) {
     return `(no logs: ${(e as Error).message})`;
   }
@@ -181,7 +178,7 @@ export async function restartContainerPod(model: LabModel, pod: PodModel, image?
   const name = containerPodName(model, pod);
   let pid: number;
   try {
-    await docker().getContainer(name).start();
+    await setContainerRun(name, 'start');
     pid = await containerPid(name);
   } catch {
     await removeContainers([name]);

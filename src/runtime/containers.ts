@@ -184,6 +184,14 @@ export function demuxLogs(buf: Buffer): string {
   return Buffer.concat(parts).toString('utf8');
 }
 
+/** The last `tail` lines a container wrote on stdout and stderr (for error messages). */
+export async function containerLogs(name: string, tail: number): Promise<string> {
+  const buf = (await docker()
+    .getContainer(name)
+    .logs({ stdout: true, stderr: true, follow: false, tail })) as unknown as Buffer;
+  return demuxLogs(buf);
+}
+
 /** Fault injection: freeze (cgroup freezer), thaw, stop or start one container. */
 export async function setContainerRun(name: string, action: 'pause' | 'unpause' | 'stop' | 'start'): Promise<void> {
   const c = docker().getContainer(name);

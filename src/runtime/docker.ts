@@ -19,6 +19,12 @@ export async function pingEngine(): Promise<void> {
   }
 }
 
+/** The engine's version and API version (`lab doctor`). */
+export async function engineVersion(): Promise<{ version: string; apiVersion: string }> {
+  const v = await docker().version();
+  return { version: v.Version, apiVersion: v.ApiVersion };
+}
+
 /** Why the engine did not answer: no access to its socket is not the same as no engine. */
 export function engineUnreachable(err: unknown, dockerHost = process.env.DOCKER_HOST): EngineError {
   const where = dockerHost ?? 'unix:///var/run/docker.sock';

@@ -1,6 +1,6 @@
 /** `lab doctor`: is there an engine, is the lab image built, and which modes does this kernel allow. */
 import type { Argv } from 'yargs';
-import { docker, pingEngine } from '../../runtime/docker';
+import { engineVersion, pingEngine } from '../../runtime/docker';
 import { imageInfo, imageTag, listLabImages } from '../../runtime/images';
 import { FEATURES, FEATURE_NEEDS, modeRequirements, probeLab } from '../../runtime/kernel';
 import { DoctorReport, formatDoctorReport } from '../../images/doctor-report';
@@ -24,8 +24,7 @@ export async function runDoctor(): Promise<DoctorReport> {
   const report: DoctorReport = { engine: { reachable: false, where }, image: { tag, present: false } };
   try {
     await pingEngine();
-    const v = await docker().version();
-    report.engine = { reachable: true, where, version: v.Version, apiVersion: v.ApiVersion };
+    report.engine = { reachable: true, where, ...(await engineVersion()) };
   } catch (err) {
     report.engine.error = (err as Error).message;
     return report;
