@@ -18,18 +18,8 @@ import { downLab } from '../../lab/down';
 import { currentUser, LABEL_TOPOLOGY, LABEL_USER } from '../../lab/origin';
 import { LabError } from '../../errors';
 import * as path from 'path';
-import { rmdirSync, rmSync } from 'fs';
-import { resolveCoreDnsImage } from '../../runtime/coredns-image';
-import {
-  chooseDnsServer,
-  COREDNS_IMAGE,
-  coreDnsImage,
-  describeDnsServer,
-  needsCoreDnsImage,
-  requestedDnsServer,
-} from '../../topology/dns-server';
-import { isDnsPod } from '../../plan/dns-pod';
-import { labDir } from '../../lab/lab-dir';
+import { COREDNS_IMAGE } from '../../topology/dns-server';
+import { chooseLabDnsServer, removeDnsServerFiles } from '../../lab/dns-server';
 
 interface UpArgs extends CommonArgs {
   proxy?: string;
@@ -131,28 +121,13 @@ async function upLocked(
     }
     log('already running and matches the topology; nothing to do');
   } else {
-    // The cluster DNS server, decided before anything is created: an explicit coredns whose image
-    // cannot be had stops here (exit 2); auto falls back to the offline server.
-    if (model.pods.some(isDnsPod)) {
-      const requested = requestedDnsServer(model.cluster.dnsServer);
-      const available = needsCoreDnsImage(requested)
-        ? await resolveCoreDnsImage({ onProgress: (l) => log(`dns: ${l}`) })
-        : undefined;
-      const choice = chooseDnsServer(
-        requested,
-        available,
-        argv['dns-server'] !== undefined ? '--dns-server' : 'cluster.dnsServer',
-        coreDnsImage(),
-      );
-      if (choice.server === 'coredns') {
-        model = loadTopology(file, { ...overrides, dnsServerChoice: 'coredns', coreDnsImage: choice.image });
-        choice.filesDir = path.join(labDir(model.name), 'coredns');
-        // Files of an earlier lab of this name (down leaves them) must not shadow this one's serials.
-        rmSync(choice.filesDir, { recursive: true, force: true });
-      }
-      model = { ...model, dnsServer: choice };
-      log(describeDnsServer(choice));
-    }
+    // The cluster DNS server, decided before anything is created (src/lab/dns-server.ts).
+    model = await chooseLabDnsServer(
+      model,
+      (coreDnsImage) => loadTopology(file, { ...overrides, dnsServerChoice: 'coredns', coreDnsImage }),
+      argv['dns-server'] !== undefined ? '--dns-server' : 'cluster.dnsServer',
+      log,
+    );
     const image = await ensureImage({ onProgress: (l) => log(`image: ${l}`) });
     const t0 = Date.now();
     const m = model;
@@ -170,15 +145,7 @@ async function upLocked(
       });
     } catch (err) {
       // upLab removed the containers; the CoreDNS pods' host files go with them.
-      if (model.dnsServer?.filesDir) {
-        rmSync(model.dnsServer.filesDir, { recursive: true, force: true });
-        // The lab directory too, when nothing else (captures, traces) is in it.
-        try {
-          rmdirSync(path.dirname(model.dnsServer.filesDir));
-        } catch {
-          // not empty, or already gone
-        }
-      }
+      removeDnsServerFiles(model);
       throw err;
     }
     log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
