@@ -8,7 +8,7 @@ import { LabModel, ServiceModel } from '../model/types';
 import { computeEndpoints } from '../proxy/endpoints';
 import { hasIngress, ingressRoutes } from '../ingress/parse';
 import { backendLabel, BackendRef } from '../ingress/types';
-import { StatusReport } from '../lab/status';
+import type { StatusReport } from '../report/status-report';
 
 /** Observed state of a vertex or group: `unknown` when the picture comes from a file alone. */
 export type LiveState = 'running' | 'down' | 'unknown';

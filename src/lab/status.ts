@@ -9,42 +9,12 @@ import { RUN_DIR } from '../plan/node';
 import { isContainerPod } from '../plan/pod';
 import { isDnsPod } from '../plan/dns-pod';
 import { containerPodName } from '../plan/container-pod';
-import { EdgeStatus, edgeStatus, renderEdgeStatus } from '../edge/status';
+import { edgeStatus, renderEdgeStatus } from '../edge/status';
 import { observePods } from './kubelet';
+import type { StatusReport } from '../report/status-report';
 
-export interface StatusReport {
-  lab: string;
-  proxy: string;
-  cni: string;
-  /** The cluster DNS server chosen at lab up (coredns | offline), with why; absent when the lab has no cluster DNS. */
-  dnsServer?: { server: string; requested: string; reason: string; image?: string; fallback?: boolean };
-  containers: Array<{ name: string; container: string; role: string; state: string }>;
-  /** status: Ready, or NotReady with why (container not running, eth0 gone or down), as kubectl's STATUS. */
-  nodes: Array<{ name: string; ip: string; podCIDR: string; subnet: string; state: string; status?: string }>;
-  /** ready: `<ready containers>/<containers>` as kubectl's READY column. */
-  pods: Array<{
-    name: string;
-    namespace: string;
-    node: string;
-    ip: string;
-    containers: string[];
-    running: boolean;
-    ready: string;
-  }>;
-  links: Array<{ a: string; b: string }>;
-  services: Array<{
-    name: string;
-    namespace: string;
-    type: string;
-    clusterIP: string;
-    externalIP: string;
-    ports: string[];
-  }>;
-  /** The emulated Internet, when the lab has one (see edgeStatus). */
-  edge?: EdgeStatus;
-  /** NetworkPolicies as `kubectl get networkpolicy` lists them, plus their policy types. */
-  networkPolicies?: Array<{ name: string; namespace: string; podSelector: string; policyTypes: string[] }>;
-}
+// Defined beside the pure layer that renders it (graph, ui); re-exported for status's callers.
+export type { StatusReport };
 
 /**
  * kubectl get services' EXTERNAL-IP column (kubectl's printers, getServiceExternalIP): a
