@@ -1,6 +1,6 @@
 /**
  * NetworkPolicy (networking.k8s.io/v1) as the lab keeps it: validated and defaulted as the API
- * server does (src/netpol/parse.ts), plain data stored in the model. Field names follow the API.
+ * server does (src/topology/netpol.ts), plain data stored in the model. Field names follow the API.
  */
 
 export interface LabelSelectorRequirement {

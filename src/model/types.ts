@@ -276,7 +276,7 @@ export interface LabModel {
   internetDns?: string;
   /** The cluster DNS server chosen at `lab up` (absent on labs from before the choice existed: offline). */
   dnsServer?: DnsServerChoice;
-  /** NetworkPolicies, validated and defaulted (src/netpol/parse.ts); absent or empty: no pod is isolated. */
+  /** NetworkPolicies, validated and defaulted (src/topology/netpol.ts); absent or empty: no pod is isolated. */
   networkPolicies?: NetworkPolicyModel[];
   /** Labels of the declared Namespaces (kubernetes.io/metadata.name is implied for every namespace). */
   namespaceLabels?: Record<string, Record<string, string>>;

@@ -272,7 +272,7 @@ export function resolveWorkloads(
         break;
       }
       case 'NetworkPolicy':
-        // Parsed with the namespaces known (src/netpol/parse.ts); only the namespace is checked here.
+        // Parsed with the namespaces known (src/topology/netpol.ts); only the namespace is checked here.
         checkNamespace(object, path);
         break;
       default:
@@ -313,7 +313,7 @@ function checkPodDns(spec: RawPodSpec, specPath: string, issues: Issues): void {
         if (problem) issues.add(`${f}.hostnames[${j}]`, problem, 'use a DNS name, e.g. foo.local');
       });
     });
-  // dnsPolicy / dnsConfig as the apiserver validates them (src/dns/validate.ts).
+  // dnsPolicy / dnsConfig as the apiserver validates them (src/topology/dns-validate.ts).
   for (const p of podDnsProblems(podDnsOf(spec)))
     issues.add(at(specPath, p.field.replace(/^spec\.?/, '')), p.message, p.hint);
 }
