@@ -1,6 +1,6 @@
 /**
  * The layers of src/ (ARCHITECTURE.md draws them), enforced by `npm run lint` (depcruise).
- * Bottom to top: model → net → domain renderers → topology → plan → edge, observe, paths/probes,
+ * Bottom to top: model → net → domain renderers → topology → plan, faults → edge, observe, paths/probes,
  * report, graph, ui (all pure) → runtime (the only door to the engine) → lab (controllers) →
  * cli, bench (entry points). A layer imports only layers below it.
  */
@@ -106,8 +106,8 @@ module.exports = {
       name: 'domain-renderers-below-topology',
       severity: 'error',
       comment:
-        'proxy, netpol, dns, ingress, trace, faults and images render from the model; topology (which reads the file) uses them, not the reverse.',
-      from: { path: dirs(['proxy', 'netpol', 'dns', 'ingress', 'trace', 'faults', 'images']) },
+        'proxy, netpol, dns, ingress, trace and images render from the model; topology (which reads the file) uses them, not the reverse.',
+      from: { path: dirs(['proxy', 'netpol', 'dns', 'ingress', 'trace', 'images']) },
       to: { path: dirs(['topology', 'plan', 'edge', 'observe', 'paths', 'probes', 'report', 'graph', 'ui']) },
     },
     {
@@ -120,7 +120,9 @@ module.exports = {
     {
       name: 'plan-below-probes',
       severity: 'error',
-      from: { path: '^src/plan/' },
+      comment:
+        'plan (and faults, whose rules are shell run in nodes and pods) render what goes into containers; probes judge it.',
+      from: { path: dirs(['plan', 'faults']) },
       to: { path: dirs(['edge', 'observe', 'paths', 'probes', 'report', 'graph', 'ui']) },
     },
     {
