@@ -8,7 +8,7 @@ import * as path from 'path';
 import execa from 'execa';
 import { readModel } from '../lab/state';
 import { runTrace, traceReachedEnd } from '../lab/trace';
-import { TRACE_PATHS, tracePlan } from '../lab/trace-paths';
+import { TRACE_PATHS, tracePlan } from '../paths/common/trace';
 import { mdTable, stats } from './report';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -10,8 +10,8 @@ import * as os from 'os';
 import * as path from 'path';
 import execa from 'execa';
 import { GUIDE, LAB_BIN, lab, ROOT, labName } from './helpers';
-import { PATHS } from '../../src/probes/registry';
-import { tracePathIds } from '../../src/lab/trace-paths';
+import { PATHS } from '../../src/paths/index';
+import { tracePathIds } from '../../src/paths/common/trace';
 import { readPcap } from '../../src/trace/pcap';
 
 const NAME = labName('e2e-trace');

@@ -7,7 +7,7 @@ import { InputError } from '../../errors';
 import { RunningCapture } from '../../lab/capture';
 import { traceDir } from '../../lab/lab-dir';
 import { policyDropLines, runTrace, traceDocument, traceReachedEnd } from '../../lab/trace';
-import { tracePathIds } from '../../lab/trace-paths';
+import { tracePathIds } from '../../paths/common/trace';
 import { renderTraceMarkdown, renderTraceMermaid, renderTraceText } from '../../trace/render';
 import { guardSignals, signalExitCode } from '../signals';
 

@@ -7,7 +7,7 @@ import { labStatus } from '../../lab/status';
 import { verifyLab } from '../../lab/verify';
 import { runTrace, traceDocument } from '../../lab/trace';
 import { traceDir } from '../../lab/lab-dir';
-import { tracePathIds } from '../../lab/trace-paths';
+import { tracePathIds } from '../../paths/common/trace';
 import { collapsedPodsId, labGraph, podId } from '../../graph/model';
 import { renderDot } from '../../graph/dot';
 import { dotToSvg } from '../../graph/graphviz';
