@@ -17,7 +17,8 @@ import { parseCurl } from '../paths/common/parse';
 import { dropsBetween, PolicyDrop, readDropCounts } from './netpol';
 import { CaptureOutcome, observeCapturePoints, RunningCapture, startCaptures, stopCaptures } from './capture';
 import { indexCapturePoints, pointTarget, CaptureTarget } from '../trace/capture-points';
-import { branchOrder, chooseBranch, planPoints, tracePlan, TraceBranch, TracePlan } from '../paths/common/trace';
+import { branchOrder, chooseBranch, planPoints, TraceBranch, TracePlan } from '../paths/common/trace';
+import { tracePlan } from '../paths';
 
 export interface TraceTimings {
   /** Until every tcpdump listened. */

@@ -2,7 +2,7 @@
 import { LabModel } from '../model/types';
 import { exec } from '../runtime/exec';
 import { targetArgv } from '../plan/targets';
-import { PATHS } from '../paths/index';
+import { PATHS } from '../paths';
 import { PathDef, Probe, ProbeResult, ProbeRunner } from '../paths/common/types';
 import { errored } from '../observe/probe';
 import { InputError } from '../errors';

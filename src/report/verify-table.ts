@@ -1,6 +1,6 @@
 /** The verification table: every path with its probe count, each probe with what was observed apart from what was expected. */
 import { VerifyReport } from '../lab/verify';
-import { PATHS } from '../paths/index';
+import { PATHS } from '../paths';
 import { renderNetpolMatrix } from './netpol-matrix';
 
 function short(v: unknown): string {

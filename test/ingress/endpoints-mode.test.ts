@@ -12,7 +12,7 @@ import { BACKEND_MODE_ANNOTATION } from '../../src/ingress/types';
 import { NO_ENDPOINTS_PORT, renderNginxConf } from '../../src/ingress/nginx';
 import { ingressConfig } from '../../src/plan/ingress';
 import { ingressToService } from '../../src/paths/ingress-to-service/probes';
-import { tracePlan } from '../../src/paths/common/trace';
+import { tracePlan } from '../../src/paths';
 import { loadTopology } from '../../src/topology/load';
 import type { LabModel } from '../../src/model/types';
 import { curlOut, fakeRunner } from '../fixtures/fake-runner';

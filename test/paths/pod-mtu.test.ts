@@ -1,5 +1,5 @@
 import { mtuPairs, parseOversize, podMtuPath } from '../../src/paths/pod-mtu/probes';
-import { PATHS } from '../../src/paths/index';
+import { PATHS } from '../../src/paths';
 import { fixtureModel } from '../fixtures/model';
 import { fakeRunner } from '../fixtures/fake-runner';
 

@@ -1,6 +1,6 @@
 import { loadTopology } from '../../src/topology/load';
 import { crossNodePairs, policyFree, servingPods } from '../../src/paths/common/select';
-import { PATHS } from '../../src/paths/index';
+import { PATHS } from '../../src/paths';
 
 describe('open-network paths leave pods a NetworkPolicy selects to the network-policy path', () => {
   it('no policy: every pod is policy-free', () => {

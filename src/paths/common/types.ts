@@ -2,6 +2,7 @@
 import { LabModel } from '../../model/types';
 import { ExecResult } from '../../runtime/exec';
 import { Target } from '../../plan/targets';
+import type { TracePathDef } from './trace';
 
 /** pass: the claim held on what was observed; fail: it did not, or nothing was observed; not applicable: the lab gives the claim nothing to test. */
 export type Verdict = 'pass' | 'fail' | 'not applicable';
@@ -44,4 +45,18 @@ export interface PathDef {
   uncovered?(model: LabModel): string;
   /** False when the path has nothing to claim for this lab by design (e.g. no NetworkPolicy): left out of coverage unless asked for with --path. */
   appliesTo?(model: LabModel): boolean;
+}
+
+/** A path of the guide: how `lab verify` proves it (PathDef) and how `lab trace` follows it. */
+export interface GuidePath extends PathDef {
+  trace: TracePathDef;
+}
+
+/**
+ * One path module: its probes and its trace plan under one ID. A path with nothing to trace in a
+ * lab says why from its plan (PathUnavailable), as network-policy does on a lab without policies.
+ */
+export function guidePath(verify: PathDef, trace: TracePathDef): GuidePath {
+  if (verify.id !== trace.id) throw new Error(`path ${verify.id}: its trace plan is for ${trace.id}`);
+  return { ...verify, trace };
 }
