@@ -1,4 +1,8 @@
-/** Targets as `lab exec` takes them: NODE, NODE/POD, NODE/NAMESPACE/POD, POD, or a lab container such as `vpc`. */
+/**
+ * Targets as `lab exec` takes them: NODE, NODE/POD, NODE/NAMESPACE/POD, POD, or a lab container such as `vpc`.
+ * Here in plan/, not lab/: it is pure (model in, argv out, beside podEnter it builds on), and the
+ * probes in src/paths/ use it, so they need nothing from the controllers in src/lab/.
+ */
 import { LabModel, PodModel } from '../model/types';
 import { InputError } from '../errors';
 import { DROP_SYS_ADMIN } from './security';

@@ -3,7 +3,8 @@
  * `ip -o link` shows in each lab container and each pod namespace inside it. Containers are
  * taken from the engine's labels, so a container or interface added later (igw, lb, ingress,
  * kube-ipvs0, flannel.1) is a capture point without code changes here. Pure: the runtime
- * supplies the listings.
+ * supplies the listings. Here in trace/, beside capture-plan.ts it extends, not in the
+ * controller folder src/lab/.
  */
 import { LabModel } from '../model/types';
 import { capturePoints, podTargetId } from './capture-plan';
