@@ -1,5 +1,7 @@
 import * as path from 'path';
 import { localhostNodePort } from '../../src/paths/localhost-nodeport/probes';
+import { tracePlan } from '../../src/paths';
+import { withService } from '../fixtures/web-service';
 import { loadTopology } from '../../src/topology/load';
 import { curlOut, fakeRunner } from '../fixtures/fake-runner';
 import type { LabModel, ProxyMode } from '../../src/model/types';
@@ -59,5 +61,35 @@ describe('localhost-nodeport probe', () => {
       expect(res.ok).toBe(false);
       expect(res.reason).toBeTruthy();
     }
+  });
+});
+
+const MARK = 'k8s-netlab-trace-0123abcd';
+
+describe('localhost-nodeport trace', () => {
+  const np = () =>
+    withService({
+      type: 'NodePort',
+      ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }],
+    });
+
+  it("iptables: from node1 to 127.0.0.1:<nodePort>, DNAT'd before routing: straight out to every backend", () => {
+    const plan = tracePlan(np(), 'localhost-nodeport', MARK);
+    expect(plan.from).toBe('node1');
+    expect(plan.first).toEqual({ proto: 'tcp', dst: '127.0.0.1', dport: 30080 });
+    expect(plan.probe[plan.probe.length - 1]).toBe(`http://127.0.0.1:30080/echo?msg=${MARK}`);
+    expect(plan.points).toEqual([]);
+    expect(plan.branches![0].points).toEqual(['node1:cbr0', 'node1/pod2:eth0']);
+    expect(plan.branches!.map((b) => b.label)).toEqual([
+      expect.stringContaining('pod2'),
+      expect.stringContaining('pod3'),
+    ]);
+    expect(plan.branches![1].points[0]).toBe('node1:eth0'); // pod3 is on node2: out of node1's eth0
+  });
+
+  it('nftables: nothing to follow (kube-proxy refuses localhost NodePorts there)', () => {
+    const m = np();
+    m.cluster.proxy = 'nftables';
+    expect(() => tracePlan(m, 'localhost-nodeport', MARK)).toThrow(/serves no NodePorts on 127\.0\.0\.1/);
   });
 });

@@ -1,6 +1,7 @@
 /** The network-policy probe judged on fake observations: a pass, and fails for each missing or contrary observation. */
 import { loadTopology } from '../../src/topology/load';
 import { networkPolicy, parseDropSet, parseReach } from '../../src/paths/network-policy/probes';
+import { tracePlan } from '../../src/paths';
 import { Target } from '../../src/plan/targets';
 import { fakeRunner } from '../fixtures/fake-runner';
 import { renderNetpolMatrix } from '../../src/report/netpol-matrix';
@@ -156,5 +157,26 @@ describe('network-policy probe', () => {
       '1.1.1.1:80/tcp': { ok: true, text: 'a' },
       '1.1.1.1:80/udp': { ok: false, text: 'TimeoutError timed out' },
     });
+  });
+});
+
+describe('network-policy trace', () => {
+  it('traces a denied connection across nodes, naming the deciding policy as expected', () => {
+    const plan = tracePlan(
+      loadTopology('topologies/netpol/step-1.yaml'),
+      'network-policy',
+      'k8s-netlab-trace-0000abcd',
+    );
+    expect(plan.from).toBe('node1/x/a');
+    expect(plan.to).toBe(
+      'node2/x/b 80/TCP (expected denied by x/default-deny-ingress: ingress of x/b isolated by x/default-deny-ingress; no rule allows it)',
+    );
+    expect(plan.first).toEqual({ proto: 'tcp', dst: '10.244.1.2', dport: 80 });
+    expect(plan.points[0]).toBe('node1/x/a:eth0');
+  });
+  it('is unavailable without policies', () => {
+    expect(() =>
+      tracePlan(loadTopology('topologies/netpol.yaml'), 'network-policy', 'k8s-netlab-trace-0000abcd'),
+    ).toThrow(/no NetworkPolicy objects/);
   });
 });

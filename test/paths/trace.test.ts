@@ -1,31 +1,11 @@
-import { LabModel, ServiceModel } from '../../src/model/types';
+import { LabModel } from '../../src/model/types';
 import { pathIds, tracePlan } from '../../src/paths';
 import { branchOrder, chooseBranch, newMarker, PathUnavailable, planPoints } from '../../src/paths/common/trace';
 import { capturePoints, splitCapturePoint } from '../../src/trace/capture-plan';
 import { fixtureModel } from '../fixtures/model';
+import { withService } from '../fixtures/web-service';
 
 const MARK = 'k8s-netlab-trace-0123abcd';
-
-/** The fixture plus Service web (app=web) backed by pod2 (node1) and pod3 (node2). */
-function withService(over: Partial<ServiceModel> = {}): LabModel {
-  const m = fixtureModel();
-  for (const p of m.pods) if (p.name === 'pod2' || p.name === 'pod3') p.labels = { app: 'web' };
-  m.services.push({
-    name: 'web',
-    namespace: 'default',
-    type: 'ClusterIP',
-    clusterIP: '10.96.0.50',
-    selector: { app: 'web' },
-    ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }],
-    sessionAffinity: 'None',
-    affinityTimeoutSeconds: 10800,
-    internalTrafficPolicy: 'Cluster',
-    externalTrafficPolicy: 'Cluster',
-    publishNotReadyAddresses: false,
-    ...over,
-  });
-  return m;
-}
 
 /** The fixture with an edge (as src/topology/edge.ts lays it out), a LoadBalancer, an Ingress and cluster DNS. */
 function edgeModel(): LabModel {
@@ -406,56 +386,5 @@ describe('edge paths', () => {
     expect(plan.probe).toEqual(['dig', '+tries=1', '+time=2', '@10.96.0.10', `${MARK}.default.svc.cluster.local`, 'A']);
     expect(plan.first).toEqual({ proto: 'udp', dst: '10.96.0.10', dport: 53 });
     expect(plan.branches!.map((b) => b.points[b.points.length - 1])).toEqual(['node2/kube-system/coredns:eth0']);
-  });
-});
-
-describe('localhost-nodeport trace', () => {
-  const np = () =>
-    withService({
-      type: 'NodePort',
-      ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }],
-    });
-
-  it("iptables: from node1 to 127.0.0.1:<nodePort>, DNAT'd before routing: straight out to every backend", () => {
-    const plan = tracePlan(np(), 'localhost-nodeport', MARK);
-    expect(plan.from).toBe('node1');
-    expect(plan.first).toEqual({ proto: 'tcp', dst: '127.0.0.1', dport: 30080 });
-    expect(plan.probe[plan.probe.length - 1]).toBe(`http://127.0.0.1:30080/echo?msg=${MARK}`);
-    expect(plan.points).toEqual([]);
-    expect(plan.branches![0].points).toEqual(['node1:cbr0', 'node1/pod2:eth0']);
-    expect(plan.branches!.map((b) => b.label)).toEqual([
-      expect.stringContaining('pod2'),
-      expect.stringContaining('pod3'),
-    ]);
-    expect(plan.branches![1].points[0]).toBe('node1:eth0'); // pod3 is on node2: out of node1's eth0
-  });
-
-  it('nftables: nothing to follow (kube-proxy refuses localhost NodePorts there)', () => {
-    const m = np();
-    m.cluster.proxy = 'nftables';
-    expect(() => tracePlan(m, 'localhost-nodeport', MARK)).toThrow(/serves no NodePorts on 127\.0\.0\.1/);
-  });
-});
-
-describe('network-policy trace', () => {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { loadTopology } = require('../../src/topology/load') as typeof import('../../src/topology/load');
-  it('traces a denied connection across nodes, naming the deciding policy as expected', () => {
-    const plan = tracePlan(
-      loadTopology('topologies/netpol/step-1.yaml'),
-      'network-policy',
-      'k8s-netlab-trace-0000abcd',
-    );
-    expect(plan.from).toBe('node1/x/a');
-    expect(plan.to).toBe(
-      'node2/x/b 80/TCP (expected denied by x/default-deny-ingress: ingress of x/b isolated by x/default-deny-ingress; no rule allows it)',
-    );
-    expect(plan.first).toEqual({ proto: 'tcp', dst: '10.244.1.2', dport: 80 });
-    expect(plan.points[0]).toBe('node1/x/a:eth0');
-  });
-  it('is unavailable without policies', () => {
-    expect(() =>
-      tracePlan(loadTopology('topologies/netpol.yaml'), 'network-policy', 'k8s-netlab-trace-0000abcd'),
-    ).toThrow(/no NetworkPolicy objects/);
   });
 });
