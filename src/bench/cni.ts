@@ -7,8 +7,8 @@ import * as path from 'path';
 import execa from 'execa';
 import { mdTable, stats } from './report';
 import { podMtu } from '../plan/cni';
-import { crossNodePairs, publicHttpPort } from '../probes/select';
-import { parsePing } from '../probes/parse';
+import { crossNodePairs, publicHttpPort } from '../paths/common/select';
+import { parsePing } from '../paths/common/parse';
 import type { CniMode, LabModel } from '../model/types';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -8,7 +8,7 @@ import * as path from 'path';
 import execa from 'execa';
 import { readModel } from '../lab/state';
 import { runTrace, traceReachedEnd } from '../lab/trace';
-import { TRACE_PATHS, tracePlan } from '../lab/trace-paths';
+import { PATHS, tracePlan } from '../paths';
 import { mdTable, stats } from './report';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -22,7 +22,7 @@ export async function benchTrace(runs = 5): Promise<string> {
   const rows: Array<Array<string | number>> = [];
   try {
     const model = await readModel(LAB);
-    for (const def of TRACE_PATHS) {
+    for (const def of PATHS) {
       try {
         tracePlan(model, def.id);
       } catch {

@@ -26,7 +26,7 @@ import {
   LIST_LINKS_SCRIPT,
   parseLinkListing,
   PointIndex,
-} from './capture-points';
+} from '../trace/capture-points';
 
 /** Every capture point of the running lab: the model's, plus what `ip -o link` shows in each container and pod. */
 export async function observeCapturePoints(model: LabModel): Promise<PointIndex> {

@@ -5,7 +5,7 @@
  */
 import type { LabModel } from '../model/types';
 import { DROP_SET, NETPOL_REMOVE, NETPOL_TABLE, renderNetpol } from '../netpol/nftables';
-import { parseDropSet } from '../probes/network-policy';
+import { parseDropSet } from '../paths/network-policy/probes';
 import { exec, execScriptOk } from '../runtime/exec';
 import { q } from '../plan/shell';
 

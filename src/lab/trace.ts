@@ -8,16 +8,17 @@ import * as path from 'path';
 import { LabModel } from '../model/types';
 import { LabError } from '../errors';
 import { exec } from '../runtime/exec';
-import { resolveTarget, targetArgv } from './targets';
+import { resolveTarget, targetArgv } from '../plan/targets';
 import { analyzeTrace, traceJson, TraceResult } from '../trace/analyze';
 import { pcapFileName, splitCapturePoint } from '../trace/capture-plan';
 import { readPcap } from '../trace/pcap';
 import { renderTraceHtml, renderTraceMarkdown, renderTraceMermaid, renderTraceSvg } from '../trace/render';
-import { parseCurl } from '../probes/parse';
+import { parseCurl } from '../paths/common/parse';
 import { dropsBetween, PolicyDrop, readDropCounts } from './netpol';
 import { CaptureOutcome, observeCapturePoints, RunningCapture, startCaptures, stopCaptures } from './capture';
-import { indexCapturePoints, pointTarget, CaptureTarget } from './capture-points';
-import { branchOrder, chooseBranch, planPoints, tracePlan, TraceBranch, TracePlan } from './trace-paths';
+import { indexCapturePoints, pointTarget, CaptureTarget } from '../trace/capture-points';
+import { branchOrder, chooseBranch, planPoints, TraceBranch, TracePlan } from '../paths/common/trace';
+import { tracePlan } from '../paths';
 
 export interface TraceTimings {
   /** Until every tcpdump listened. */

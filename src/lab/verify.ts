@@ -1,9 +1,9 @@
 /** Runs the probes of every (or the chosen) path against a running lab, and reports coverage. */
 import { LabModel } from '../model/types';
 import { exec } from '../runtime/exec';
-import { targetArgv } from './targets';
-import { PATHS } from '../probes/registry';
-import { PathDef, Probe, ProbeResult, ProbeRunner } from '../probes/types';
+import { targetArgv } from '../plan/targets';
+import { PATHS } from '../paths';
+import { PathDef, Probe, ProbeResult, ProbeRunner } from '../paths/common/types';
 import { errored } from '../observe/probe';
 import { InputError } from '../errors';
 import type { PathCoverage, VerifyReport } from '../report/verify-report';

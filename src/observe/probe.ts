@@ -5,7 +5,7 @@
  * a failure that names what was not observed, so nothing can pass on an empty list or a failed
  * request. Evidence is split: what was observed in the lab apart from what the model expects.
  */
-import type { Probe, ProbeMeta, ProbeResult, ProbeRunner, Verdict } from '../probes/types';
+import type { Probe, ProbeMeta, ProbeResult, ProbeRunner, Verdict } from '../paths/common/types';
 
 /** What a probe saw in the lab, apart from what the model says it should see. */
 export interface Evidence {

@@ -4,8 +4,8 @@
  * lab differs from the oracle shows what was observed with a `!`, and is listed under the table
  * with the deciding policy.
  */
-import type { ProbeResult } from '../probes/types';
-import type { ExpectedCell, ObservedCell } from '../probes/network-policy';
+import type { ProbeResult } from '../paths/common/types';
+import type { ExpectedCell, ObservedCell } from '../paths/network-policy/probes';
 
 const mark = (v: string) => (v === 'allowed' ? '.' : v === 'denied' ? 'X' : '?');
 

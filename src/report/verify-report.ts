@@ -1,5 +1,5 @@
 /** What `lab verify` found: every probe's result and each path's coverage (rendered by verify-table and junit). */
-import type { ProbeResult } from '../probes/types';
+import type { ProbeResult } from '../paths/common/types';
 
 export interface PathCoverage {
   path: string;

@@ -1,6 +1,6 @@
 /** The verification table: every path with its probe count, each probe with what was observed apart from what was expected. */
 import type { VerifyReport } from './verify-report';
-import { PATHS } from '../probes/registry';
+import { PATHS } from '../paths';
 import { renderNetpolMatrix } from './netpol-matrix';
 
 function short(v: unknown): string {

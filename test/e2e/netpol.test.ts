@@ -10,7 +10,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { lab, labName, ROOT } from './helpers';
 import type { VerifyReport } from '../../src/lab/verify';
-import type { ExpectedCell, ObservedCell } from '../../src/probes/network-policy';
+import type { ExpectedCell, ObservedCell } from '../../src/paths/network-policy/probes';
 
 jest.setTimeout(900_000);
 

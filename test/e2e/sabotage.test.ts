@@ -9,9 +9,9 @@ import * as path from 'path';
 import execa from 'execa';
 import { GUIDE, lab, labName } from './helpers';
 import { readModel } from '../../src/lab/state';
-import { PATHS, pathIds } from '../../src/probes/registry';
+import { PATHS, pathIds } from '../../src/paths';
 import type { LabModel, PodModel } from '../../src/model/types';
-import type { ProbeResult } from '../../src/probes/types';
+import type { ProbeResult } from '../../src/paths/common/types';
 import { isDnsPod } from '../../src/plan/dns-pod';
 
 const NAME = labName('e2e-sabotage');

@@ -10,8 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import execa from 'execa';
 import { GUIDE, LAB_BIN, lab, ROOT, labName } from './helpers';
-import { PATHS } from '../../src/probes/registry';
-import { tracePathIds } from '../../src/lab/trace-paths';
+import { PATHS, pathIds } from '../../src/paths';
 import { readPcap } from '../../src/trace/pcap';
 
 const NAME = labName('e2e-trace');
@@ -101,7 +100,7 @@ describe('lab capture and lab trace', () => {
   });
 
   it('traces every path lab verify knows (and every other traceable one) with --json', async () => {
-    for (const id of tracePathIds()) {
+    for (const id of pathIds()) {
       const t0 = Date.now();
       const r = await lab(['trace', id, '--json', '--name', NAME]);
       wall[id] = Date.now() - t0;
@@ -219,7 +218,7 @@ describe('lab capture and lab trace', () => {
   });
 
   it('says when a path has nothing to trace in this lab (exit 2), and rejects unknown paths', async () => {
-    for (const id of tracePathIds().filter((x) => exitCodes[x] === 2)) expect(stderrs[id]).toMatch(/cannot trace/);
+    for (const id of pathIds().filter((x) => exitCodes[x] === 2)) expect(stderrs[id]).toMatch(/cannot trace/);
     const bad = await lab(['trace', 'pod-to-nowhere', '--name', NAME]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('pod-to-pod-cross-node');

@@ -1,5 +1,5 @@
 import { coverageOf, runProbes, verifyLab } from '../../src/lab/verify';
-import { PATHS } from '../../src/probes/registry';
+import { PATHS } from '../../src/paths';
 import { fixtureModel } from '../fixtures/model';
 import { fakeRunner } from '../fixtures/fake-runner';
 import { notApplicable, probe } from '../../src/observe/probe';

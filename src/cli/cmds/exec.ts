@@ -1,7 +1,7 @@
 /** lab exec TARGET -- CMD...: run a command in a node, a pod's namespace, or a lab container. */
 import { Argv } from 'yargs';
 import { CommonArgs, runningModel, withCommon } from '../common';
-import { resolveTarget, userArgv } from '../../lab/targets';
+import { resolveTarget, userArgv } from '../../plan/targets';
 import { execStream } from '../../runtime/exec-stream';
 import { InputError } from '../../errors';
 

@@ -7,7 +7,7 @@ import { InputError } from '../../errors';
 import { RunningCapture } from '../../lab/capture';
 import { traceDir } from '../../lab/lab-dir';
 import { policyDropLines, runTrace, traceDocument, traceReachedEnd } from '../../lab/trace';
-import { tracePathIds } from '../../lab/trace-paths';
+import { pathIds } from '../../paths';
 import { renderTraceMarkdown, renderTraceMermaid, renderTraceText } from '../../trace/render';
 import { guardSignals, signalExitCode } from '../signals';
 
@@ -28,7 +28,7 @@ export const describe =
 
 export function builder(y: Argv) {
   return withCommon(y)
-    .positional('path', { type: 'string', demandOption: true, describe: `path ID: ${tracePathIds().join(', ')}` })
+    .positional('path', { type: 'string', demandOption: true, describe: `path ID: ${pathIds().join(', ')}` })
     .option('json', { type: 'boolean', describe: 'print the hops as one JSON document' })
     .option('markdown', { type: 'boolean', describe: 'print the "life of a packet" as Markdown' })
     .option('mermaid', { type: 'boolean', describe: 'print a Mermaid sequence diagram' })
@@ -44,10 +44,10 @@ export function builder(y: Argv) {
 }
 
 export async function handler(argv: TraceArgs): Promise<void> {
-  if (!tracePathIds().includes(argv.path)) {
+  if (!pathIds().includes(argv.path)) {
     throw new InputError(`unknown path "${argv.path}"`, {
       field: 'path',
-      hint: `trace one of: ${tracePathIds().join(', ')}`,
+      hint: `trace one of: ${pathIds().join(', ')}`,
     });
   }
   const say = (s: string) => process.stderr.write(`${s}\n`);

@@ -7,7 +7,7 @@ import { labStatus } from '../../lab/status';
 import { verifyLab } from '../../lab/verify';
 import { runTrace, traceDocument } from '../../lab/trace';
 import { traceDir } from '../../lab/lab-dir';
-import { tracePathIds } from '../../lab/trace-paths';
+import { pathIds } from '../../paths';
 import { collapsedPodsId, labGraph, podId } from '../../graph/model';
 import { renderDot } from '../../graph/dot';
 import { dotToSvg } from '../../graph/graphviz';
@@ -58,7 +58,7 @@ export function labActions(name: string): UiActions {
       });
       return { doc: { ...doc, hops }, dir: run.dir, files: Object.values(run.pcaps).map((p) => path.basename(p.file)) };
     },
-    tracePaths: tracePathIds,
+    tracePaths: pathIds,
   };
 }
 

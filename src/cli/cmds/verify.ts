@@ -5,7 +5,7 @@ import { CommonArgs, runningModel, withCommon } from '../common';
 import { verifyLab } from '../../lab/verify';
 import { renderVerifyTable } from '../../report/verify-table';
 import { renderJunit } from '../../report/junit';
-import { pathIds } from '../../probes/registry';
+import { pathIds } from '../../paths';
 
 interface VerifyArgs extends CommonArgs {
   json: boolean;

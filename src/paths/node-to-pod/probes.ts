@@ -1,0 +1,100 @@
+/**
+ * node-to-pod: every node's root namespace (where kubelet and host-network pods live) reaches
+ * every pod, and the pod sees the node's own address: no NAT.
+ */
+import { LabModel } from '../../model/types';
+import { podTarget } from '../../plan/targets';
+import { q } from '../../plan/shell';
+import { curlShell, hostOf, parseCurl } from '../../observe/curl';
+import { probe } from '../../observe/probe';
+import { publicHttpPort, servingPods } from '../common/select';
+import { PathDef, Probe } from '../common/types';
+
+/**
+ * Per pod: `@@ <pod-ip> <source the node chose>` (`-` when it chose none), then curl's output of
+ * /clientip (the pod's view of the caller) in the observe format, then `@@x <curl exit>`.
+ */
+export function renderNodeToPodScript(targets: Array<{ ip: string; port: number }>): string {
+  return targets
+    .map(
+      (t) =>
+        `s=$(ip route get ${t.ip} 2>/dev/null | sed -n 's/.* src \\([0-9.]*\\).*/\\1/p'); echo "@@ ${t.ip} \${s:--}"; ` +
+        `${curlShell(`http://${t.ip}:${t.port}/clientip`)}; x=$?; echo; echo "@@x $x"`,
+    )
+    .join('\n');
+}
+
+export interface NodeToPodLine {
+  podIp: string;
+  code: number;
+  /** The client address the pod saw (empty body: undefined). */
+  seen?: string;
+  /** The source address the node's routing chose. */
+  src?: string;
+  curlExit: number;
+}
+
+export function parseNodeToPod(out: string): NodeToPodLine[] {
+  const res: NodeToPodLine[] = [];
+  for (const block of out.split(/^@@ /m).slice(1)) {
+    const [head, ...rest] = block.split('\n');
+    const [podIp, src] = head.trim().split(/\s+/);
+    const body = rest.join('\n');
+    const x = /\n?@@x (\d+)\s*$/.exec(body);
+    const o = parseCurl(body.replace(/\n?@@x \d+\s*$/, '').replace(/\n$/, ''), x ? Number(x[1]) : 1);
+    res.push({
+      podIp,
+      code: o.status,
+      seen: o.status === 200 ? hostOf(o.body) : undefined,
+      src: src && src !== '-' ? src : undefined,
+      curlExit: o.curlExit,
+    });
+  }
+  return res;
+}
+
+function nodeProbe(model: LabModel, nodeName: string): Probe {
+  const node = model.nodes.find((n) => n.name === nodeName)!;
+  const pods = servingPods(model);
+  return probe(
+    { path: 'node-to-pod', name: `${node.name} -> ${pods.length} pods`, from: node.name, to: 'all pods' },
+    async (r) =>
+      parseNodeToPod(
+        (
+          await r.sh(
+            { id: node.name, container: node.container },
+            renderNodeToPodScript(pods.map((p) => ({ ip: p.ip, port: publicHttpPort(p)! }))),
+          )
+        ).stdout,
+      ),
+    (lines, ev) => {
+      const failures: string[] = [];
+      const seen: Record<string, string> = {};
+      for (const p of pods) {
+        const l = lines.find((x) => x.podIp === p.ip);
+        const t = podTarget(model, p).id;
+        if (!l || l.code !== 200)
+          failures.push(`${t}: no answer (HTTP ${l?.code || '-'}, curl exit ${l?.curlExit ?? '-'})`);
+        else if (!l.seen) failures.push(`${t}: answered with an empty body: no client address observed`);
+        else if (!l.src) failures.push(`${t}: the node's route to ${p.ip} names no source address`);
+        else if (l.seen !== l.src) failures.push(`${t}: pod saw ${l.seen}, node sent from ${l.src} (NAT?)`);
+        else seen[t] = l.seen;
+      }
+      ev.expected.pods = pods.length;
+      ev.expected.podsSeeTheNodeSource = 'the source the node route chose (no NAT)';
+      ev.observed.reached = Object.keys(seen).length;
+      ev.observed.podsSawSource = [...new Set(Object.values(seen))];
+      if (pods.length === 0) return { notApplicable: 'no pod serves HTTP' };
+      if (failures.length)
+        return failures.slice(0, 5).join('; ') + (failures.length > 5 ? ` (+${failures.length - 5} more)` : '');
+      return undefined;
+    },
+  );
+}
+
+export const nodeToPod: PathDef = {
+  id: 'node-to-pod',
+  title: "every node's root namespace reaches every pod without NAT",
+  probes: (model) => (servingPods(model).length ? model.nodes.map((n) => nodeProbe(model, n.name)) : []),
+  uncovered: () => 'no pod serves HTTP',
+};
