@@ -41,7 +41,7 @@ export function runPython(source: string, args: Array<string | number>, tag = 'K
 }
 
 /** How long a rendered wait polls by default before it gives up. */
-export const WAIT_TIMEOUT_SEC = 10;
+export const WAIT_TIMEOUT_SEC = 20;
 
 export interface WaitOptions {
   /** What is awaited, for the failure message: `<what>: not after <N> s`. */
