@@ -1,13 +1,7 @@
 import { loadTopology } from '../../src/topology/load';
 import { computeEndpoints } from '../../src/proxy/endpoints';
-import {
-  dnsChecks,
-  dnsClients,
-  dnsPath,
-  parseConntrackDnat,
-  renderDigScript,
-  splitDigOutputs,
-} from '../../src/probes/dns';
+import { dnsChecks, dnsClients, dnsPath, renderDigScript, splitDigOutputs } from '../../src/probes/dns';
+import { parseConntrackDnat } from '../../src/observe/conntrack';
 import { expectedAnswer } from '../../src/probes/dns-oracle';
 import * as fs from 'fs';
 import * as path from 'path';
