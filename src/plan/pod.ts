@@ -7,7 +7,7 @@
  */
 import { LabModel, NodeModel, PodContainer, PodModel } from '../model/types';
 import { LOG_DIR, RUN_DIR } from './node';
-import { q } from './shell';
+import { q, WAIT_TIMEOUT_SEC, waitUntil } from './shell';
 import { renderDnsAlive, renderDnsReady, renderDnsStart, renderDnsWaitReady } from './dns-pod';
 import { renderPodResolvConf } from './resolv';
 import { podMtu } from './cni';
@@ -146,15 +146,17 @@ export function renderContainerStart(pod: PodModel, c: PodContainer): string[] {
 }
 
 /** Waits until every serving container of the pod answers on its own address (readiness, like a probe). */
-export function renderWaitReady(pod: PodModel, timeoutTenths = 100): string[] {
+export function renderWaitReady(pod: PodModel, timeoutSec = WAIT_TIMEOUT_SEC): string[] {
   const lines: string[] = [];
   for (const c of pod.containers) {
-    if (c.kind === 'dns') lines.push(...renderDnsWaitReady(pod, timeoutTenths));
+    if (c.kind === 'dns') lines.push(...renderDnsWaitReady(pod, timeoutSec));
     if (!c.httpPort) continue;
     const addr = c.bind === '127.0.0.1' ? '127.0.0.1' : pod.ip;
     lines.push(
-      `i=0; until ip netns exec ${q(pod.netns)} curl -fs -m 1 -o /dev/null http://${addr}:${c.httpPort}/healthz; do ` +
-        `i=$((i+1)); if [ $i -ge ${timeoutTenths} ]; then echo "pod ${pod.name} container ${c.name} not ready" >&2; exit 1; fi; sleep 0.1; done`,
+      waitUntil(`ip netns exec ${q(pod.netns)} curl -fs -m 1 -o /dev/null http://${addr}:${c.httpPort}/healthz`, {
+        what: `pod ${pod.name} container ${c.name} not ready`,
+        timeoutSec,
+      }),
     );
   }
   return lines;

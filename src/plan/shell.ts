@@ -63,5 +63,6 @@ export function waitUntil(cond: string, o: WaitOptions): string {
     o.then === 'continue'
       ? 'break'
       : `echo ${q(`${o.what}: not after ${sec} s`)} >&2; ${o.onTimeout ? `${o.onTimeout}; ` : ''}exit 1`;
-  return `_wait_end=$(($(date +%s) + ${sec})); until ${cond}; do if [ "$(date +%s)" -ge $_wait_end ]; then ${give}; fi; sleep 0.1; done`;
+  // Whole seconds from `date +%s`: giving up only when the clock is past the end waits sec to sec + 1 s.
+  return `_wait_end=$(($(date +%s) + ${sec})); until ${cond}; do if [ "$(date +%s)" -gt $_wait_end ]; then ${give}; fi; sleep 0.1; done`;
 }
