@@ -15,6 +15,8 @@ export const PROGRAMS = {
   whoami: 'images/internet/whoami.py',
   /** The bounded HTTP load generator (ingress benchmark, reload-without-drops test). */
   httpLoad: 'images/load/http-load.py',
+  /** The NetworkPolicy probe's reachability matrix from one pod. */
+  reach: 'images/probes/reach.py',
   /** K UDP datagrams, each from a new socket (the UDP sweep of the Service probes). */
   udpSweep: 'images/probes/udp-sweep.py',
 } as const;
