@@ -7,7 +7,7 @@
  */
 import { LabModel, NodeModel, PodContainer, PodModel } from '../model/types';
 import { LOG_DIR, RUN_DIR } from './node';
-import { q, WAIT_TIMEOUT_SEC, waitUntil } from './shell';
+import { heredoc, q, WAIT_TIMEOUT_SEC, waitUntil } from './shell';
 import { renderDnsAlive, renderDnsReady, renderDnsStart, renderDnsWaitReady } from './dns-pod';
 import { renderPodResolvConf } from './resolv';
 import { podMtu } from './cni';
@@ -43,11 +43,11 @@ export function renderCniBatch(model: LabModel, command: CniCommand, pods: PodMo
     })),
   );
   // A quoted here-document: the JSON reaches the program as written.
-  return [
-    `CNI_PATH=${CNI_BIN_DIR} python3 -S ${CNI_EXEC} ${command} --batch <<'CNI_BATCH'`,
+  return heredoc(
+    `CNI_PATH=${CNI_BIN_DIR} python3 -S ${CNI_EXEC} ${command} --batch`,
     JSON.stringify(items),
     'CNI_BATCH',
-  ];
+  );
 }
 
 /** The pod sandbox: its network namespace (the pause container's, held by `ip netns`), before CNI ADD. */
