@@ -19,6 +19,11 @@ export const PROGRAMS = {
   reach: 'images/probes/reach.py',
   /** K UDP datagrams, each from a new socket (the UDP sweep of the Service probes). */
   udpSweep: 'images/probes/udp-sweep.py',
+  /** Benchmarks: timed TCP connects (proxy), throughput sink and sender (CNI), load through the LB (edge). */
+  connectClient: 'images/bench/connect-client.py',
+  tcpSink: 'images/bench/tcp-sink.py',
+  tcpSender: 'images/bench/tcp-sender.py',
+  edgeLoad: 'images/bench/edge-load.py',
 } as const;
 
 export type Program = keyof typeof PROGRAMS;
