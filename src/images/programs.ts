@@ -45,6 +45,7 @@ export function programSource(p: Program): string {
   let s = cache.get(p);
   if (s === undefined) {
     const rel = PROGRAMS[p];
+    if (!rel) throw new Error(`unknown program ${p}: one of ${Object.keys(PROGRAMS).join(', ')}`);
     s = readFileSync(path.join(root(rel), rel), 'utf8');
     cache.set(p, s);
   }
