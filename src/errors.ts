@@ -58,3 +58,19 @@ export class ExecError extends LabError {
     this.stderr = r.stderr;
   }
 }
+
+/** A command run inside a lab container did not finish in time; `cause` names the container and argv. */
+export class ExecTimeoutError extends LabError {
+  readonly container: string;
+  readonly argv: string[];
+  readonly timeoutMs: number;
+  constructor(r: { container: string; argv: string[]; timeoutMs: number }) {
+    super(`command timed out after ${r.timeoutMs / 1000} s in ${r.container}: ${r.argv.join(' ').slice(0, 200)}`, {
+      hint: 'see why the command hangs (lab exec into the container); pass a longer timeoutMs for a command that is slow by nature',
+      cause: { container: r.container, argv: r.argv, timeoutMs: r.timeoutMs },
+    });
+    this.container = r.container;
+    this.argv = r.argv;
+    this.timeoutMs = r.timeoutMs;
+  }
+}

@@ -3,6 +3,8 @@
  * the CLI), then pod to pod across nodes: TCP throughput (a python3 socket sender and sink, as
  * iperf3 is not in the lab image), ping RTT and HTTP request latency; then the lab goes down.
  */
+import { programSource } from '../images/programs';
+import { runPython } from '../plan/shell';
 import * as path from 'path';
 import execa from 'execa';
 import { mdTable, stats } from './report';
@@ -16,37 +18,14 @@ const BIN = path.join(ROOT, 'bin', 'lab.js');
 export const BENCH_PORT = 5201;
 export const CNI_BENCH_MODES: CniMode[] = ['vpc-routes', 'host-gw', 'vxlan', 'vpc-native'];
 
-/** Sink: accepts one connection, counts bytes to EOF, prints the count, closes (the sender waits for that). */
+/** Sink (images/bench/tcp-sink.py): accepts one connection, counts bytes to EOF, prints the count. */
 export function sinkScript(port = BENCH_PORT, timeoutSec = 30): string {
-  const py = [
-    'import socket,sys',
-    's=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
-    `s.bind(("0.0.0.0", ${port})); s.listen(1); s.settimeout(${timeoutSec})`,
-    'c,_=s.accept(); n=0',
-    'while True:',
-    '    b=c.recv(1<<18)',
-    '    if not b: break',
-    '    n+=len(b)',
-    'print(n); sys.stdout.flush(); c.close()',
-  ].join('\n');
-  return `python3 -c '${py}'`;
+  return runPython(programSource('tcpSink'), [port, timeoutSec]);
 }
 
-/** Sender: streams for `seconds`, half-closes, waits for the sink to close; prints `<bytes> <seconds>`. */
+/** Sender (images/bench/tcp-sender.py): streams for `seconds`; prints `<bytes> <seconds>`. */
 export function senderScript(ip: string, seconds: number, port = BENCH_PORT): string {
-  const py = [
-    'import socket,time',
-    'for i in range(50):',
-    '    try:',
-    `        s=socket.create_connection(("${ip}", ${port}), timeout=2); break`,
-    '    except OSError: time.sleep(0.1)',
-    'b=b"x"*(1<<18); n=0; t=time.time()',
-    `while time.time()-t<${seconds}:`,
-    '    s.sendall(b); n+=len(b)',
-    's.shutdown(socket.SHUT_WR); s.settimeout(30); s.recv(1)',
-    'print(n, time.time()-t)',
-  ].join('\n');
-  return `python3 -c '${py}'`;
+  return runPython(programSource('tcpSender'), [ip, port, seconds]);
 }
 
 /** Mbit/s from the sender's `<bytes> <seconds>`, checked against what the sink counted. */

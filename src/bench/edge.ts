@@ -2,8 +2,10 @@
  * Requests per second and latency through the cloud load balancer, measured from the Internet
  * host: a new TCP connection per request (each one DNATed by the LB to some node's NodePort,
  * then by kube-proxy to a backend), small response (netexec /hostname). The load tool is a
- * bounded python3 client (threads, one connection per request), run inside the Internet host.
+ * bounded python3 client (images/bench/edge-load.py: threads, one connection per request), run
+ * inside the Internet host.
  */
+import { programSource } from '../images/programs';
 import * as path from 'path';
 import execa from 'execa';
 import { mdTable } from './report';
@@ -11,44 +13,6 @@ import { mdTable } from './report';
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'lab.js');
 const LAB = 'edge-bench';
-
-/** python3 LOAD URL_HOST PORT PATH SECONDS CONCURRENCY -> JSON {n, errors, seconds, latencies_ms(sorted sample)}. */
-export const LOAD_PY = `import json, socket, sys, threading, time
-host, port, path, secs, conc = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
-req = ("GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n" % (path, host)).encode()
-lat, errs, lock = [], [0], threading.Lock()
-end = time.time() + secs
-def worker():
-    mine, bad = [], 0
-    while time.time() < end:
-        t0 = time.perf_counter()
-        try:
-            s = socket.create_connection((host, port), 2)
-            s.settimeout(2)
-            s.sendall(req)
-            data = b""
-            while True:
-                b = s.recv(4096)
-                if not b:
-                    break
-                data += b
-            s.close()
-            if not data.startswith(b"HTTP/1.") or b" 200 " not in data.split(b"\\r\\n")[0]:
-                bad += 1
-                continue
-            mine.append((time.perf_counter() - t0) * 1000)
-        except Exception:
-            bad += 1
-    with lock:
-        lat.extend(mine)
-        errs[0] += bad
-t0 = time.time()
-ts = [threading.Thread(target=worker) for _ in range(conc)]
-[t.start() for t in ts]
-[t.join() for t in ts]
-lat.sort()
-print(json.dumps({"n": len(lat), "errors": errs[0], "seconds": time.time() - t0, "latencies": lat}))
-`;
 
 interface Run {
   what: string;
@@ -72,7 +36,7 @@ async function load(
   const r = await execa(
     'docker',
     ['exec', '-i', container, 'python3', '-', host, String(port), '/hostname', String(secs), String(conc)],
-    { input: LOAD_PY },
+    { input: programSource('edgeLoad') },
   );
   const o = JSON.parse(r.stdout) as { n: number; errors: number; seconds: number; latencies: number[] };
   return { what, rps: o.n / o.seconds, p50: at(o.latencies, 50), p99: at(o.latencies, 99), n: o.n, errors: o.errors };

@@ -16,7 +16,7 @@ const BIN = path.join(ROOT, 'bin', 'lab.js');
 const LAB = 'ing-bench';
 
 async function run(container: string, o: HttpLoadOptions): Promise<HttpLoadResult> {
-  const r = await exec(container, ['sh', '-c', renderHttpLoad(o)]);
+  const r = await exec(container, ['sh', '-c', renderHttpLoad(o)], { timeoutMs: (o.seconds + 60) * 1000 });
   if (r.failed) throw new Error(`load generator failed: ${r.stderr.trim()}`);
   return parseHttpLoad(r.stdout);
 }

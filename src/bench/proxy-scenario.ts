@@ -3,6 +3,7 @@
  * one-endpoint change of an incremental sync, the in-pod connect client, the clean-up between
  * modes, and the table with the published reference next to it.
  */
+import { programSource } from '../images/programs';
 import type { LabModel, ServiceModel } from '../model/types';
 import type { EndpointSlice } from '../proxy/endpoints';
 import { formatIp, nthAddress, parseCidr } from '../net/ipv4';
@@ -38,31 +39,9 @@ export function dropOneEndpoint(slices: EndpointSlice[], service: string): Endpo
   return slices.map((s) => (s === hit ? { ...s, endpoints: s.endpoints.slice(0, 1) } : s));
 }
 
-/**
- * Runs in the client pod (python3 is in the lab image): `count` fresh TCP connections, each
- * timed around connect() with perf_counter_ns, to the targets in turn; closed with RST (linger 0)
- * so neither the pod nor conntrack piles up TIME_WAIT. Prints one line of integer ns per connect.
- */
-export const CONNECT_CLIENT = `
-import socket, struct, sys, time
-targets = [(t.rsplit(':', 1)[0], int(t.rsplit(':', 1)[1])) for t in sys.argv[2:]]
-count, warm = int(sys.argv[1]), 50
-out = []
-for i in range(warm + count):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
-    s.settimeout(5)
-    t0 = time.perf_counter_ns()
-    s.connect(targets[i % len(targets)])
-    t1 = time.perf_counter_ns()
-    s.close()
-    if i >= warm:
-        out.append(t1 - t0)
-print(' '.join(map(str, out)))
-`;
-
+/** The connect client (images/bench/connect-client.py) in the pod's netns: `count` timed connects to the targets. */
 export function connectArgv(netns: string, count: number, targets: string[]): string[] {
-  return ['ip', 'netns', 'exec', netns, 'python3', '-c', CONNECT_CLIENT, String(count), ...targets];
+  return ['ip', 'netns', 'exec', netns, 'python3', '-c', programSource('connectClient'), String(count), ...targets];
 }
 
 /** Parses the client's output into milliseconds; throws unless exactly `count` samples came back. */

@@ -62,7 +62,10 @@ async function sync(model: LabModel, node: NodeModel, slices: EndpointSlice[], p
   const plan = renderProxyPlan(model, node.name, slices, model.cluster.proxy, prev);
   const script = renderApply(plan.files, plan.commands, plan.state);
   const t1 = now();
-  await execScriptOk(node.container, script, `kube-proxy sync (${model.cluster.proxy}) on ${node.name}`);
+  // A sync of thousands of Services is slow by nature: bounded, but far above the default.
+  await execScriptOk(node.container, script, `kube-proxy sync (${model.cluster.proxy}) on ${node.name}`, {
+    timeoutMs: 600_000,
+  });
   return { state: plan.state, partial: plan.partial, renderMs: t1 - t0, applyMs: now() - t1 };
 }
 

@@ -15,18 +15,6 @@ export function rpFilterOff(ifaces: string[]): string[] {
   return ['all', 'default', ...ifaces].map((i) => `echo 0 > /proc/sys/net/ipv4/conf/${i}/rp_filter`);
 }
 
-/** Writes `content` to `path` with a quoted heredoc (no expansion). */
-export function writeFile(path: string, content: string): string[] {
-  let tag = 'K8S_NETLAB_EDGE_EOF';
-  while (content.includes(tag)) tag += '_';
-  return [
-    `mkdir -p ${q(path.replace(/\/[^/]*$/, ''))}`,
-    `cat > ${q(path)} <<'${tag}'`,
-    content.replace(/\n?$/, ''),
-    tag,
-  ];
-}
-
 /** iptables-restore --noflush of `file`, then each base-chain jump inserted once (check, else append). */
 export function restoreWithJumps(
   backend: IptablesBackend,

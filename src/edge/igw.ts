@@ -5,8 +5,8 @@
  * out. VPC addresses without a public IP leave as the gateway's own public address (NAT gateway).
  */
 import type { LabModel } from '../model/types';
-import { q } from '../plan/shell';
-import { EDGE_DIR, prefixLen, restoreWithJumps, rpFilterOff, writeFile } from './common';
+import { q, writeFileLines } from '../plan/shell';
+import { EDGE_DIR, prefixLen, restoreWithJumps, rpFilterOff } from './common';
 
 export const IGW_PREROUTING = 'IGW-PREROUTING';
 export const IGW_POSTROUTING = 'IGW-POSTROUTING';
@@ -53,7 +53,7 @@ export function renderIgw(model: LabModel): string[] {
     `ip route add ${e.publicCIDR} via ${g.vpcIP}`,
     `ip route add ${e.internet.otherClientCIDR} via ${e.internet.ip}`,
     ...rpFilterOff([g.iface, g.internetIface]),
-    ...writeFile(file, renderIgwNat(model)),
+    ...writeFileLines(file, renderIgwNat(model), { mkdir: true }),
     ...restoreWithJumps(model.cluster.iptablesBackend, file, [
       { table: 'nat', chain: 'PREROUTING', spec: `-j ${IGW_PREROUTING}` },
       { table: 'nat', chain: 'POSTROUTING', spec: `-j ${IGW_POSTROUTING}` },

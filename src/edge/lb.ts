@@ -4,15 +4,17 @@
  * pass-through network load balancer does), spread with `-m statistic`. A health checker in the
  * container probes every node each second (HTTP GET <node>:<healthCheckNodePort>/healthz for
  * externalTrafficPolicy Local; a TCP connect to the NodePort for Cluster) and rewrites the DNAT
- * chains with one iptables-restore when the healthy set changes. loadBalancerSourceRanges are
+ * chains with one iptables-restore when the healthy set changes. The rules are rendered here as
+ * data (lbEntryRules); the checker (images/lb/checker.py) picks the healthy targets' rules. loadBalancerSourceRanges are
  * enforced here, as the cloud's firewall does.
  */
 import { createHash } from 'crypto';
 import type { LabModel } from '../model/types';
 import { iptablesBinary, iptablesRestoreBinary } from '../proxy/iptables';
 import { base32 } from '../proxy/hash';
-import { q } from '../plan/shell';
-import { EDGE_DIR, restoreWithJumps, rpFilterOff, startOnce, writeFile } from './common';
+import { q, writeFileLines } from '../plan/shell';
+import { programSource } from '../images/programs';
+import { EDGE_DIR, restoreWithJumps, rpFilterOff, startOnce } from './common';
 
 export const LB_SERVICES = 'LB-SERVICES';
 export const LB_FIREWALL = 'LB-FIREWALL';
@@ -50,6 +52,21 @@ export interface LbEntry {
   fwChain?: string;
   sourceRanges: string[];
   targets: LbTarget[];
+  /** This entry's rules, rendered here; the checker only picks the healthy targets' DNAT rules. */
+  rules: LbEntryRules;
+}
+
+/** One entry's iptables-restore lines, as data for the checker (images/lb/checker.py). */
+export interface LbEntryRules {
+  /** nat lines loaded whatever the health: the LB IP's jump, the source-range chain. */
+  nat: string[];
+  /** filter lines (LB-FIREWALL): the source ranges' RETURN and the DROP of the rest. */
+  filter: string[];
+  /**
+   * One DNAT rule per target, split where the checker inserts kube-proxy's `-m statistic`
+   * (every healthy target but the last): `${head}${statistic} ${tail}`.
+   */
+  dnat: Array<{ node: string; head: string; tail: string }>;
 }
 
 export interface LbConfig {
@@ -61,6 +78,8 @@ export interface LbConfig {
   rise: number;
   fall: number;
   entries: LbEntry[];
+  /** Chains the checker declares in every load (nat) and the filter chain it fills. */
+  rules: { natChains: string[]; filterChain: string };
 }
 
 function chainHash(s: string): string {
@@ -85,7 +104,7 @@ export function lbConfig(model: LabModel): LbConfig {
           : proto === 'tcp'
             ? { kind: 'tcp', port: p.nodePort }
             : { kind: 'http', port: PROXY_HEALTHZ_PORT, path: '/healthz' };
-      entries.push({
+      const entry = {
         name,
         service: `${svc.namespace}/${svc.name}`,
         lbIP: svc.loadBalancerIP,
@@ -96,9 +115,11 @@ export function lbConfig(model: LabModel): LbConfig {
         ...(ranges.length ? { fwChain: `LB-FW-${h}` } : {}),
         sourceRanges: ranges,
         targets: model.nodes.map((n) => ({ node: n.name, ip: n.ip, port: p.nodePort!, check })),
-      });
+      };
+      entries.push({ ...entry, rules: lbEntryRules(entry) });
     }
   }
+  const natChains = [LB_SERVICES, ...entries.flatMap((e) => [e.svcChain, ...(e.fwChain ? [e.fwChain] : [])])];
   return {
     restore: iptablesRestoreBinary(model.cluster.iptablesBackend),
     intervalSeconds: 1,
@@ -106,168 +127,33 @@ export function lbConfig(model: LabModel): LbConfig {
     rise: 1,
     fall: 2,
     entries,
+    rules: { natChains, filterChain: LB_FIREWALL },
   };
 }
 
-/** "%0.10f" of 1/n, as kube-proxy's probability(). */
-function probability(n: number): string {
-  return (1 / n).toFixed(10);
-}
-
-/**
- * The LB's rules for a healthy set (entry name -> node names). The Python checker renders the
- * same text (LB_CHECKER_PY's render(); a unit test keeps the two equal).
- */
-export function renderLbRules(conf: LbConfig, healthy: Record<string, string[]>, stale: string[] = []): string {
-  const decl = [LB_SERVICES];
-  const nat: string[] = [];
-  const fw: string[] = [];
-  for (const e of conf.entries) {
-    const m = `-p ${e.protocol} -m ${e.protocol} --dport ${e.port}`;
-    decl.push(e.svcChain);
-    nat.push(
-      `-A ${LB_SERVICES} -d ${e.lbIP}/32 ${m} -m comment --comment "${e.name} loadbalancer IP" -j ${e.fwChain ?? e.svcChain}`,
-    );
-    if (e.fwChain) {
-      decl.push(e.fwChain);
-      for (const r of e.sourceRanges) {
-        nat.push(`-A ${e.fwChain} -s ${r} -m comment --comment "${e.name} loadBalancerSourceRanges" -j ${e.svcChain}`);
-        fw.push(`-A ${LB_FIREWALL} -s ${r} -d ${e.lbIP}/32 ${m} -j RETURN`);
-      }
-      fw.push(
-        `-A ${LB_FIREWALL} -d ${e.lbIP}/32 ${m} -m comment --comment "${e.name} source not in loadBalancerSourceRanges" -j DROP`,
-      );
+/** The entry's rules: the LB IP's jump, source ranges (nat and filter), and one DNAT per target. */
+export function lbEntryRules(e: Omit<LbEntry, 'rules'>): LbEntryRules {
+  const m = `-p ${e.protocol} -m ${e.protocol} --dport ${e.port}`;
+  const nat = [
+    `-A ${LB_SERVICES} -d ${e.lbIP}/32 ${m} -m comment --comment "${e.name} loadbalancer IP" -j ${e.fwChain ?? e.svcChain}`,
+  ];
+  const filter: string[] = [];
+  if (e.fwChain) {
+    for (const r of e.sourceRanges) {
+      nat.push(`-A ${e.fwChain} -s ${r} -m comment --comment "${e.name} loadBalancerSourceRanges" -j ${e.svcChain}`);
+      filter.push(`-A ${LB_FIREWALL} -s ${r} -d ${e.lbIP}/32 ${m} -j RETURN`);
     }
-    const up = e.targets.filter((t) => (healthy[e.name] ?? []).includes(t.node));
-    up.forEach((t, i) => {
-      const stat = i < up.length - 1 ? ` -m statistic --mode random --probability ${probability(up.length - i)}` : '';
-      nat.push(
-        `-A ${e.svcChain} -m comment --comment "${e.name} -> ${t.node} ${t.ip}:${t.port}"${stat} -p ${e.protocol} -j DNAT --to-destination ${t.ip}:${t.port}`,
-      );
-    });
+    filter.push(
+      `-A ${LB_FIREWALL} -d ${e.lbIP}/32 ${m} -m comment --comment "${e.name} source not in loadBalancerSourceRanges" -j DROP`,
+    );
   }
-  const natDecl = [...decl, ...stale].map((c) => `:${c} - [0:0]`);
-  return [
-    '*nat',
-    ...natDecl,
-    ...nat,
-    ...stale.map((c) => `-X ${c}`),
-    'COMMIT',
-    '*filter',
-    `:${LB_FIREWALL} - [0:0]`,
-    ...fw,
-    'COMMIT',
-    '',
-  ].join('\n');
+  const dnat = e.targets.map((t) => ({
+    node: t.node,
+    head: `-A ${e.svcChain} -m comment --comment "${e.name} -> ${t.node} ${t.ip}:${t.port}"`,
+    tail: `-p ${e.protocol} -j DNAT --to-destination ${t.ip}:${t.port}`,
+  }));
+  return { nat, filter, dnat };
 }
-
-/** The checker: python3 LB_CHECKER CONFIG STATE RULES (loop), or `--render CONFIG HEALTHY_JSON` (tests). */
-export const LB_CHECKER_PY = `import json, os, socket, subprocess, sys, time
-from concurrent.futures import ThreadPoolExecutor
-
-LB_SERVICES, LB_FIREWALL = "${LB_SERVICES}", "${LB_FIREWALL}"
-
-def render(conf, healthy, stale=()):
-    decl, nat, fw = [LB_SERVICES], [], []
-    for e in conf["entries"]:
-        m = "-p %s -m %s --dport %d" % (e["protocol"], e["protocol"], e["port"])
-        decl.append(e["svcChain"])
-        nat.append('-A %s -d %s/32 %s -m comment --comment "%s loadbalancer IP" -j %s' % (LB_SERVICES, e["lbIP"], m, e["name"], e.get("fwChain") or e["svcChain"]))
-        if e.get("fwChain"):
-            decl.append(e["fwChain"])
-            for r in e["sourceRanges"]:
-                nat.append('-A %s -s %s -m comment --comment "%s loadBalancerSourceRanges" -j %s' % (e["fwChain"], r, e["name"], e["svcChain"]))
-                fw.append("-A %s -s %s -d %s/32 %s -j RETURN" % (LB_FIREWALL, r, e["lbIP"], m))
-            fw.append('-A %s -d %s/32 %s -m comment --comment "%s source not in loadBalancerSourceRanges" -j DROP' % (LB_FIREWALL, e["lbIP"], m, e["name"]))
-        up = [t for t in e["targets"] if t["node"] in healthy.get(e["name"], [])]
-        for i, t in enumerate(up):
-            stat = " -m statistic --mode random --probability %.10f" % (1.0 / (len(up) - i)) if i < len(up) - 1 else ""
-            nat.append('-A %s -m comment --comment "%s -> %s %s:%d"%s -p %s -j DNAT --to-destination %s:%d' % (e["svcChain"], e["name"], t["node"], t["ip"], t["port"], stat, e["protocol"], t["ip"], t["port"]))
-    lines = ["*nat"] + [":%s - [0:0]" % c for c in decl + list(stale)] + nat + ["-X %s" % c for c in stale] + ["COMMIT"]
-    lines += ["*filter", ":%s - [0:0]" % LB_FIREWALL] + fw + ["COMMIT", ""]
-    return "\\n".join(lines)
-
-def chains(conf):
-    out = set()
-    for e in conf["entries"]:
-        out.add(e["svcChain"])
-        if e.get("fwChain"):
-            out.add(e["fwChain"])
-    return out
-
-def check(t, timeout):
-    c = t["check"]
-    try:
-        s = socket.create_connection((t["ip"], c["port"]), timeout)
-        try:
-            if c["kind"] == "tcp":
-                return True, "connected"
-            s.settimeout(timeout)
-            s.sendall(("GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n" % (c.get("path", "/"), t["ip"])).encode())
-            head = s.recv(256).decode(errors="replace").split("\\r\\n")[0]
-            code = int(head.split(" ")[1])
-            return code == 200, "HTTP %d" % code
-        finally:
-            s.close()
-    except Exception as ex:
-        return False, type(ex).__name__
-
-def write_json(path, value):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(value, f, indent=1)
-    os.replace(tmp, path)
-
-def main(conf_path, state_path, rules_path):
-    pool = ThreadPoolExecutor(16)
-    status, applied, prev, last_error = {}, None, set(), None
-    while True:
-        t0 = time.time()
-        try:
-            with open(conf_path) as f:
-                conf = json.load(f)
-        except Exception:
-            time.sleep(0.2)
-            continue
-        work = [(e["name"], t) for e in conf["entries"] for t in e["targets"]]
-        results = list(pool.map(lambda w: check(w[1], conf["timeoutSeconds"]), work))
-        report = {}
-        for (name, t), (ok, detail) in zip(work, results):
-            key = name + " " + t["node"]
-            up, oks, fails = status.get(key, (False, 0, 0))
-            oks, fails = (oks + 1, 0) if ok else (0, fails + 1)
-            if ok and oks >= conf["rise"]:
-                up = True
-            if not ok and fails >= conf["fall"]:
-                up = False
-            status[key] = (up, oks, fails)
-            report.setdefault(name, {"healthy": [], "checks": {}})
-            report[name]["checks"][t["node"]] = {"ok": ok, "detail": detail, "check": "%s:%d" % (t["check"]["kind"], t["check"]["port"])}
-            if up:
-                report[name]["healthy"].append(t["node"])
-        healthy = {n: r["healthy"] for n, r in report.items()}
-        now = chains(conf)
-        text = render(conf, healthy, sorted(prev - now))
-        if text != applied:
-            with open(rules_path, "w") as f:
-                f.write(text)
-            r = subprocess.run([conf["restore"], "-w", "--noflush", rules_path], capture_output=True, text=True)
-            if r.returncode == 0:
-                applied, prev, last_error = render(conf, healthy), now, None
-            elif r.stderr != last_error:
-                last_error = r.stderr
-                sys.stderr.write(r.stderr)
-                sys.stderr.flush()
-        write_json(state_path, {"updated": time.time(), "services": report})
-        time.sleep(max(0.0, conf["intervalSeconds"] - (time.time() - t0)))
-
-if __name__ == "__main__":
-    if sys.argv[1] == "--render":
-        with open(sys.argv[2]) as f:
-            sys.stdout.write(render(json.load(f), json.loads(sys.argv[3]), json.loads(sys.argv[4]) if len(sys.argv) > 4 else []))
-    else:
-        main(sys.argv[1], sys.argv[2], sys.argv[3])
-`;
 
 /** The load balancer's network: transit link, default route back to the VPC router. */
 export function renderLbBase(model: LabModel): string[] {
@@ -294,11 +180,8 @@ export function renderLbSync(model: LabModel): string[] {
   const ips = [...new Set(conf.entries.map((e) => e.lbIP))];
   const ipt = iptablesBinary(model.cluster.iptablesBackend);
   return [
-    ...writeFile(LB_CHECKER, LB_CHECKER_PY),
-    `cat > ${LB_CONFIG}.tmp <<'K8S_NETLAB_LB_EOF'`,
-    JSON.stringify(conf, null, 1),
-    'K8S_NETLAB_LB_EOF',
-    `mv ${LB_CONFIG}.tmp ${LB_CONFIG}`,
+    ...writeFileLines(LB_CHECKER, programSource('lbChecker'), { mkdir: true }),
+    ...writeFileLines(LB_CONFIG, JSON.stringify(conf, null, 1), { atomic: true }),
     ...ips.map((ip) => `ip addr replace ${ip}/32 dev lo`),
     // Declare the jump targets (empty until the first check round fills them).
     `${ipt} -w -t nat -N ${LB_SERVICES} 2>/dev/null || true`,

@@ -3,7 +3,8 @@
  * keeps the pod IP; everything else (the Internet) leaves as the node's address.
  */
 import type { LabModel, NodeModel } from '../model/types';
-import { EDGE_DIR, restoreWithJumps, writeFile } from './common';
+import { writeFileLines } from '../plan/shell';
+import { EDGE_DIR, restoreWithJumps } from './common';
 
 export const IP_MASQ_CHAIN = 'IP-MASQ-AGENT';
 
@@ -31,7 +32,7 @@ export function renderIpMasqAgent(model: LabModel, node: NodeModel): string[] {
   const file = `${EDGE_DIR}/ip-masq-agent.rules`;
   return [
     `# ${node.name}: ip-masq-agent (pod traffic to the Internet leaves as ${node.ip})`,
-    ...writeFile(file, renderIpMasqRules(model)),
+    ...writeFileLines(file, renderIpMasqRules(model), { mkdir: true }),
     ...restoreWithJumps(model.cluster.iptablesBackend, file, [
       {
         table: 'nat',

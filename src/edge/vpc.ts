@@ -5,8 +5,8 @@
  * the load balancer (which un-DNATs them), even though they are addressed to an Internet client.
  */
 import type { EdgeAttachment, LabModel } from '../model/types';
-import { q } from '../plan/shell';
-import { EDGE_DIR, restoreWithJumps, rpFilterOff, writeFile } from './common';
+import { q, writeFileLines } from '../plan/shell';
+import { EDGE_DIR, restoreWithJumps, rpFilterOff } from './common';
 
 export const LB_RETURN_CHAIN = 'EDGE-LB-RETURN';
 /** Mark bit and routing table of the return path (the VPC router runs no kube-proxy: no clash). */
@@ -46,7 +46,7 @@ export function renderVpcEdge(model: LabModel): string[] {
     `ip route add ${e.loadBalancerPool} via ${e.lb.ip}`,
     // Unassigned public addresses end here instead of bouncing between the gateway and the router.
     `ip route add unreachable ${e.publicCIDR}`,
-    ...writeFile(file, renderVpcReturnRules(e.lb.vpcIface)),
+    ...writeFileLines(file, renderVpcReturnRules(e.lb.vpcIface), { mkdir: true }),
     ...restoreWithJumps(model.cluster.iptablesBackend, file, [
       { table: 'mangle', chain: 'PREROUTING', spec: `-j ${LB_RETURN_CHAIN}` },
     ]),

@@ -5,7 +5,7 @@
 import { LabModel, PodContainer, PodModel } from '../model/types';
 import type { ProbeKind } from '../model/probe';
 import { parseProbeRuns, ProbeRun, renderContainerKill, renderProbe, renderReadyOnce } from '../plan/probe';
-import { exec, execScriptOk } from '../runtime/exec';
+import { exec, execScriptOk, podSetupTimeoutMs } from '../runtime/exec';
 import { q, script } from '../plan/shell';
 import {
   ContainerObservation,
@@ -42,7 +42,9 @@ export async function startPods(model: LabModel, pods: PodModel[]): Promise<PodM
   const containerPods = await startContainerPods(model, pods);
   const outs = await Promise.all(
     byNode(model, pods).map(({ node, pods: ps }) =>
-      execScriptOk(node.container, script(renderPodsOnNode(model, node, ps)), `start pods on ${node.name}`),
+      execScriptOk(node.container, script(renderPodsOnNode(model, node, ps)), `start pods on ${node.name}`, {
+        timeoutMs: podSetupTimeoutMs(ps.length),
+      }),
     ),
   );
   const processPods = recordCniResults(

@@ -7,7 +7,7 @@ import type { LabModel } from '../model/types';
 import { DROP_SET, NETPOL_REMOVE, NETPOL_TABLE, renderNetpol } from '../netpol/nftables';
 import { parseDropSet } from '../paths/network-policy/probes';
 import { exec, execScriptOk } from '../runtime/exec';
-import { q } from '../plan/shell';
+import { q, writeFileLines } from '../plan/shell';
 
 export const NETPOL_FILE = '/run/k8s-netlab/netpol.nft';
 
@@ -21,15 +21,10 @@ export interface NetpolSync {
 /** The script that writes the node's rules and loads them (or removes the table when there are none). */
 export function renderNetpolApply(text: string): string {
   const content = text || NETPOL_REMOVE;
-  let tag = 'K8S_NETLAB_NETPOL';
-  while (content.includes(tag)) tag += '_';
   return (
     [
       'set -eu',
-      `mkdir -p ${q(NETPOL_FILE.replace(/\/[^/]*$/, ''))}`,
-      `cat > ${q(NETPOL_FILE)} <<'${tag}'`,
-      content.replace(/\n?$/, ''),
-      tag,
+      ...writeFileLines(NETPOL_FILE, content, { mkdir: true, tag: 'K8S_NETLAB_NETPOL' }),
       `nft -f ${q(NETPOL_FILE)}`,
     ].join('\n') + '\n'
   );

@@ -7,7 +7,7 @@ import { LabModel, PodModel } from '../model/types';
 import { computeEndpoints, EndpointSlice } from '../proxy/endpoints';
 import { PROXY_DIR, ProxyState, renderProxyPlan } from '../proxy/plan';
 import { exec, execScriptOk } from '../runtime/exec';
-import { q } from '../plan/shell';
+import { writeFileLines } from '../plan/shell';
 import { observePods } from './kubelet';
 import { syncEdge } from './edge';
 import { syncDns } from './dns';
@@ -42,21 +42,9 @@ export function podKey(p: Pick<PodModel, 'namespace' | 'name'>): string {
 export function renderApply(files: Record<string, string>, commands: string[], state: ProxyState): string {
   // One sync at a time per node: `lab watch` and `lab scale`/`apply` may sync concurrently.
   const lines = ['set -eu', `mkdir -p ${PROXY_DIR}`, `exec 9>${PROXY_DIR}/sync.lock`, 'flock 9'];
-  let i = 0;
-  const heredoc = (path: string, content: string) => {
-    // A delimiter that cannot occur in the content.
-    let tag = `K8S_NETLAB_EOF_${i++}`;
-    while (content.includes(tag)) tag += '_';
-    lines.push(
-      `mkdir -p ${q(path.replace(/\/[^/]*$/, ''))}`,
-      `cat > ${q(path)} <<'${tag}'`,
-      content.replace(/\n?$/, ''),
-      tag,
-    );
-  };
-  for (const [path, content] of Object.entries(files)) heredoc(path, content);
+  for (const [path, content] of Object.entries(files)) lines.push(...writeFileLines(path, content, { mkdir: true }));
   lines.push(...commands);
-  heredoc(STATE_FILE, JSON.stringify(state));
+  lines.push(...writeFileLines(STATE_FILE, JSON.stringify(state), { mkdir: true }));
   return lines.join('\n') + '\n';
 }
 

@@ -1,7 +1,7 @@
 /** Brings a lab up from its model: containers, links, node/VPC/pod plumbing. All or nothing. */
 import { LabModel } from '../model/types';
 import { createAndStart, listLabContainers, runToCompletion, stopCreating } from '../runtime/containers';
-import { execScriptOk } from '../runtime/exec';
+import { execScriptOk, podSetupTimeoutMs } from '../runtime/exec';
 import { fabricHelperSpec, nodeSpec, vpcSpec } from '../plan/containers';
 import { renderLinkScript } from '../plan/fabric';
 import { renderNodeBase } from '../plan/node';
@@ -70,7 +70,11 @@ export async function buildLab(
     );
   await prepareDnsPods(model, model.pods);
   const outs = await Promise.all(
-    model.nodes.map((n) => execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`)),
+    model.nodes.map((n) =>
+      execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`, {
+        timeoutMs: podSetupTimeoutMs(model.pods.length),
+      }),
+    ),
   );
   const processPods = recordCniResults(
     model.pods.filter((p) => !isContainerPod(p)),

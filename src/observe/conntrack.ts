@@ -49,6 +49,13 @@ export function parseConntrack(out: string): ConntrackEntry[] {
   return entries;
 }
 
+/** The DNAT of each connection to `vip` (conntrack -L): protocol, client, and the target it was sent to (reply source). */
+export function parseConntrackDnat(out: string, vip: string): Array<{ proto: string; from: string; to: string }> {
+  return parseConntrack(out)
+    .filter((e) => e.orig.dst === vip)
+    .map((e) => ({ proto: e.proto, from: e.orig.src, to: e.reply.src }));
+}
+
 /** argv listing a table's entries for one protocol, source and destination. */
 export function conntrackListArgv(proto: 'tcp' | 'udp', src: string, dst: string): string[] {
   return ['conntrack', '-L', '-p', proto, '-s', src, '-d', dst];

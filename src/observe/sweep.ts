@@ -1,5 +1,6 @@
 /** Many requests in one exec: who answered each, as the client saw it, and tallies of the answers. */
-import { q } from '../plan/shell';
+import { programSource } from '../images/programs';
+import { runPython } from '../plan/shell';
 import { CurlOptions, curlShell, HttpObservation, parseCurl } from './curl';
 
 /**
@@ -21,19 +22,11 @@ export function renderHttpSweep(
 
 /**
  * Script: K UDP datagrams, each from a new socket (a new source port, so a new conntrack entry and
- * a fresh load-balancing choice), one line each: `0 200 <answer>` or `1 0 ` on timeout.
+ * a fresh load-balancing choice), one line each: `0 200 <answer>` or `1 0 ` on timeout
+ * (images/probes/udp-sweep.py).
  */
 export function renderUdpSweep(ip: string, port: number, msg: string, k: number): string {
-  const py = [
-    'import socket,sys',
-    `for i in range(${k}):`,
-    '  s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(1)',
-    `  s.sendto(${JSON.stringify(msg)}.encode(),(${JSON.stringify(ip)},${port}))`,
-    '  try: print("0 200 "+s.recv(2048).decode())',
-    '  except Exception: print("1 0 ")',
-    '  s.close()',
-  ].join('\n');
-  return `python3 -c ${q(py)}`;
+  return runPython(programSource('udpSweep'), [ip, port, msg, k]);
 }
 
 export interface SweepLine {

@@ -14,8 +14,8 @@ import type { EndpointSlice } from '../proxy/endpoints';
 import { LabError } from '../errors';
 import { renderCorefile, zoneFileName, zoneFiles, ZoneFile } from '../dns/config';
 import { COREDNS_CONF_DIR } from '../topology/dns-server';
-import { applySerial, dnsDir, dnsOrigins, heredoc, renderDnsZones, renderSerialSwap } from './dns-pod';
-import { q } from './shell';
+import { applySerial, dnsDir, dnsOrigins, renderDnsZones, renderSerialSwap } from './dns-pod';
+import { q, WAIT_TIMEOUT_SEC, waitUntil, writeFileLines } from './shell';
 
 export { isCoreDnsPod } from '../topology/dns-server';
 
@@ -83,9 +83,10 @@ export function renderCoreDnsSync(
   const dir = dnsDir(pod);
   const zones = renderDnsZones(model, pod, endpoints);
   const lines = ['set -eu', `mkdir -p ${q(`${dir}/zones`)}`, `exec 9> ${q(`${dir}/lock`)}`, 'flock 9'];
-  lines.push(...heredoc(`${dir}/Corefile`, renderPodCorefile(model), 'K8S_NETLAB_COREFILE'));
+  lines.push(...writeFileLines(`${dir}/Corefile`, renderPodCorefile(model), { tag: 'K8S_NETLAB_COREFILE' }));
   let i = 0;
-  for (const [p, text] of Object.entries(zones)) lines.push(...heredoc(`${p}.new`, text, `K8S_NETLAB_ZONE_${i++}`));
+  for (const [p, text] of Object.entries(zones))
+    lines.push(...writeFileLines(`${p}.new`, text, { tag: `K8S_NETLAB_ZONE_${i++}` }));
   lines.push(...renderSerialSwap(dir, Object.keys(zones), candidate), 'echo "serial=$s"');
   return lines.join('\n') + '\n';
 }
@@ -109,23 +110,26 @@ export function renderCoreDnsReady(model: LabModel, pod: Pick<PodModel, 'ip'>): 
     .join(' && ');
 }
 
-/** Waits (up to timeoutTenths/10 s) until every zone is loaded. */
+/** Waits until every zone is loaded. */
 export function renderCoreDnsWaitReady(
   model: LabModel,
   pod: Pick<PodModel, 'ip' | 'name'>,
-  timeoutTenths = 150,
+  timeoutSec = WAIT_TIMEOUT_SEC,
 ): string[] {
   const zones = coreDnsZoneFiles(model)
     .map((z) => z.origin)
     .join(' ');
   return [
     SOA_READY_FN,
-    `i=0; until ${renderCoreDnsReady(model, pod)}; do i=$((i+1)); if [ $i -ge ${timeoutTenths} ]; then echo "pod ${pod.name}: CoreDNS not ready: no authoritative SOA from ${pod.ip} for every zone (${zones})" >&2; exit 1; fi; sleep 0.1; done`,
+    waitUntil(renderCoreDnsReady(model, pod), {
+      what: `pod ${pod.name}: CoreDNS not ready: no authoritative SOA from ${pod.ip} for every zone (${zones})`,
+      timeoutSec,
+    }),
   ];
 }
 
 /**
- * Waits (up to timeoutTenths/10 s, run in the pod's node) until the pod answers the cluster zone's
+ * Waits (up to timeoutSec, run in the pod's node) until the pod answers the cluster zone's
  * SOA with `serial` or a later one: the file plugin re-reads a changed zone within its `reload 1s`,
  * so a sync that returns only then leaves no window where a query right after it gets the old
  * answer. Exit 0 either way (a stopped pod is the kubelet's business); prints `served=<serial>`.
@@ -134,12 +138,15 @@ export function renderCoreDnsAwaitSerial(
   model: LabModel,
   pod: Pick<PodModel, 'ip'>,
   serial: number,
-  timeoutTenths = 50,
+  timeoutSec = 5,
 ): string {
   const zone = coreDnsZoneFiles(model)[0].origin;
   return [
-    `i=0; s=0`,
-    `while [ $i -lt ${timeoutTenths} ]; do s=$(dig @${pod.ip} -p 53 +time=1 +tries=1 +short SOA ${q(zone)} 2>/dev/null | awk '{ print $3 }'); [ -n "$s" ] && [ "$s" -ge ${serial} ] 2>/dev/null && break; i=$((i+1)); sleep 0.1; done`,
+    's=0',
+    waitUntil(
+      `{ s=$(dig @${pod.ip} -p 53 +time=1 +tries=1 +short SOA ${q(zone)} 2>/dev/null | awk '{ print $3 }'); [ -n "$s" ] && [ "$s" -ge ${serial} ] 2>/dev/null; }`,
+      { what: `serial ${serial} served`, timeoutSec, then: 'continue' },
+    ),
     'echo "served=${s:-0}"',
   ].join('\n');
 }

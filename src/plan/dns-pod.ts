@@ -13,7 +13,7 @@ import { fqdn } from '../dns/records';
 import { renderReverseZones } from '../dns/reverse';
 import { renderClusterZone } from '../dns/zone';
 import { LOG_DIR, RUN_DIR } from './node';
-import { q } from './shell';
+import { q, WAIT_TIMEOUT_SEC, waitUntil, writeFileLines } from './shell';
 import { isCoreDnsPod } from '../topology/dns-server';
 import { DROP_SYS_ADMIN } from './security';
 
@@ -135,19 +135,15 @@ export function renderDnsReady(pod: PodModel): string {
   );
 }
 
-/** Waits (up to timeoutTenths/10 s) until the DNS pod is ready. */
-export function renderDnsWaitReady(pod: PodModel, timeoutTenths = 100): string[] {
+/** Waits until the DNS pod is ready. */
+export function renderDnsWaitReady(pod: PodModel, timeoutSec = WAIT_TIMEOUT_SEC): string[] {
   return [
-    `i=0; until ${renderDnsReady(pod)}; do i=$((i+1)); if [ $i -ge ${timeoutTenths} ]; then echo "pod ${pod.name}: DNS server not ready" >&2; ` +
-      `tail -n 5 ${LOG_DIR}/pods/${pod.netns}_*.log >&2; exit 1; fi; sleep 0.1; done`,
+    waitUntil(renderDnsReady(pod), {
+      what: `pod ${pod.name}: DNS server not ready`,
+      timeoutSec,
+      onTimeout: `tail -n 5 ${LOG_DIR}/pods/${pod.netns}_*.log >&2`,
+    }),
   ];
-}
-
-/** Shell lines writing `content` to `path` verbatim (quoted heredoc, tag made unique against the content). */
-export function heredoc(path: string, content: string, tag: string): string[] {
-  let t = tag;
-  while (content.includes(t)) t += '_';
-  return [`cat > ${q(path)} <<'${t}'`, content.replace(/\n?$/, ''), t];
 }
 
 export interface DnsSyncOptions {
@@ -178,11 +174,13 @@ export function renderDnsSync(
     `exec 9> ${q(`${dir}/lock`)}`,
     'flock 9',
   ];
-  lines.push(...heredoc(`${dir}/new/knot.conf`, renderPodKnotConf(model, pod), 'K8S_NETLAB_KNOT'));
-  lines.push(...heredoc(`${dir}/new/unbound.conf`, renderPodUnboundConf(model, pod), 'K8S_NETLAB_UNBOUND'));
+  lines.push(...writeFileLines(`${dir}/new/knot.conf`, renderPodKnotConf(model, pod), { tag: 'K8S_NETLAB_KNOT' }));
+  lines.push(
+    ...writeFileLines(`${dir}/new/unbound.conf`, renderPodUnboundConf(model, pod), { tag: 'K8S_NETLAB_UNBOUND' }),
+  );
   let i = 0;
   for (const [path, text] of Object.entries(zones))
-    lines.push(...heredoc(`${path}.new`, text, `K8S_NETLAB_ZONE_${i++}`));
+    lines.push(...writeFileLines(`${path}.new`, text, { tag: `K8S_NETLAB_ZONE_${i++}` }));
   lines.push(
     ...renderSerialSwap(dir, Object.keys(zones), opts.serial),
     `cmp -s ${q(`${dir}/new/knot.conf`)} ${q(`${dir}/knot.conf`)} || mv ${q(`${dir}/new/knot.conf`)} ${q(`${dir}/knot.conf`)}`,

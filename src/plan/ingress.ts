@@ -7,7 +7,7 @@
  */
 import type { LabModel } from '../model/types';
 import type { ContainerSpec } from './container-spec';
-import { q } from './shell';
+import { q, waitUntil, writeFileLines } from './shell';
 import { privilegesFor } from './security';
 import { ingressRoutes } from '../ingress/parse';
 import { renderNginxConf, renderedHash, STATUS_PORT } from '../ingress/nginx';
@@ -40,22 +40,21 @@ export function ingressSpec(model: LabModel, image: string): ContainerSpec {
  * (the new workers are serving). Exit 3 = the config was rejected (nothing changed).
  */
 export function renderIngressApply(conf: string, hash: string, statusUrl: string): string {
-  let tag = 'K8S_NETLAB_INGRESS_EOF';
-  while (conf.includes(tag)) tag += '_';
   const next = `${INGRESS_CONF}.next`;
   return (
     [
       'set -eu',
       `mkdir -p ${INGRESS_DIR} ${INGRESS_RUN_DIR} ${q(INGRESS_ACCESS_LOG.replace(/\/[^/]*$/, ''))}`,
-      `cat > ${next} <<'${tag}'`,
-      conf.replace(/\n?$/, ''),
-      tag,
+      ...writeFileLines(next, conf, { tag: 'K8S_NETLAB_INGRESS_EOF' }),
       // A config nginx rejects never replaces the running one.
       `if ! out=$(nginx -t -q -e stderr -c ${next} 2>&1); then echo "nginx rejected the rendered config: $out" >&2; exit 3; fi`,
       `mv ${next} ${INGRESS_CONF}`,
       `pid=${INGRESS_RUN_DIR}/nginx.pid`,
       `if [ -e "$pid" ] && kill -0 "$(cat "$pid")" 2>/dev/null; then nginx -e stderr -c ${INGRESS_CONF} -s reload; echo reloaded; else nginx -e stderr -c ${INGRESS_CONF}; echo started; fi`,
-      `i=0; until [ "$(curl -s -m 1 ${q(statusUrl)})" = ${q(hash)} ]; do i=$((i+1)); [ $i -lt 100 ] || { echo "nginx does not serve config ${hash} after 10s" >&2; tail -n 20 ${INGRESS_RUN_DIR}/error.log >&2; exit 1; }; sleep 0.1; done`,
+      waitUntil(`[ "$(curl -s -m 1 ${q(statusUrl)})" = ${q(hash)} ]`, {
+        what: `nginx does not serve config ${hash}`,
+        onTimeout: `tail -n 20 ${INGRESS_RUN_DIR}/error.log >&2`,
+      }),
     ].join('\n') + '\n'
   );
 }

@@ -7,7 +7,7 @@
  */
 import { LabModel, NodeModel, PodContainer, PodModel } from '../model/types';
 import { LOG_DIR, RUN_DIR } from './node';
-import { q } from './shell';
+import { heredoc, q, WAIT_TIMEOUT_SEC, waitUntil } from './shell';
 import { renderDnsAlive, renderDnsReady, renderDnsStart, renderDnsWaitReady } from './dns-pod';
 import { renderPodResolvConf } from './resolv';
 import { podMtu } from './cni';
@@ -43,11 +43,11 @@ export function renderCniBatch(model: LabModel, command: CniCommand, pods: PodMo
     })),
   );
   // A quoted here-document: the JSON reaches the program as written.
-  return [
-    `CNI_PATH=${CNI_BIN_DIR} python3 -S ${CNI_EXEC} ${command} --batch <<'CNI_BATCH'`,
+  return heredoc(
+    `CNI_PATH=${CNI_BIN_DIR} python3 -S ${CNI_EXEC} ${command} --batch`,
     JSON.stringify(items),
     'CNI_BATCH',
-  ];
+  );
 }
 
 /** The pod sandbox: its network namespace (the pause container's, held by `ip netns`), before CNI ADD. */
@@ -146,15 +146,17 @@ export function renderContainerStart(pod: PodModel, c: PodContainer): string[] {
 }
 
 /** Waits until every serving container of the pod answers on its own address (readiness, like a probe). */
-export function renderWaitReady(pod: PodModel, timeoutTenths = 100): string[] {
+export function renderWaitReady(pod: PodModel, timeoutSec = WAIT_TIMEOUT_SEC): string[] {
   const lines: string[] = [];
   for (const c of pod.containers) {
-    if (c.kind === 'dns') lines.push(...renderDnsWaitReady(pod, timeoutTenths));
+    if (c.kind === 'dns') lines.push(...renderDnsWaitReady(pod, timeoutSec));
     if (!c.httpPort) continue;
     const addr = c.bind === '127.0.0.1' ? '127.0.0.1' : pod.ip;
     lines.push(
-      `i=0; until ip netns exec ${q(pod.netns)} curl -fs -m 1 -o /dev/null http://${addr}:${c.httpPort}/healthz; do ` +
-        `i=$((i+1)); if [ $i -ge ${timeoutTenths} ]; then echo "pod ${pod.name} container ${c.name} not ready" >&2; exit 1; fi; sleep 0.1; done`,
+      waitUntil(`ip netns exec ${q(pod.netns)} curl -fs -m 1 -o /dev/null http://${addr}:${c.httpPort}/healthz`, {
+        what: `pod ${pod.name} container ${c.name} not ready`,
+        timeoutSec,
+      }),
     );
   }
   return lines;

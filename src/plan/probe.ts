@@ -8,7 +8,7 @@
 import type { PodContainer, PodModel } from '../model/types';
 import type { ProbeKind, ProbeSpec } from '../model/probe';
 import { RUN_DIR } from './node';
-import { q } from './shell';
+import { q, waitUntil } from './shell';
 import { DROP_SYS_ADMIN } from './security';
 import { podEnter } from './pod-identity';
 
@@ -89,5 +89,5 @@ export function renderReadyOnce(pod: PodModel, c: PodContainer): string | undefi
 export function renderContainerKill(pod: PodModel, c: PodContainer): string {
   const pid = q(`${RUN_DIR}/pods/${pod.netns}/${c.name}.pid`);
   // Runs under `set -e`: every kill may find the process gone already.
-  return `if [ -e ${pid} ]; then p=$(cat ${pid}); kill $p 2>/dev/null || true; i=0; while kill -0 $p 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done; kill -9 $p 2>/dev/null || true; fi`;
+  return `if [ -e ${pid} ]; then p=$(cat ${pid}); kill $p 2>/dev/null || true; ${waitUntil('! kill -0 $p 2>/dev/null', { what: `${c.name} stopped`, timeoutSec: 3, then: 'continue' })}; kill -9 $p 2>/dev/null || true; fi`;
 }

@@ -1,7 +1,7 @@
 /** Runs commands inside lab containers through the engine's exec API; results carry their failure fields. */
 import { PassThrough } from 'stream';
 import { docker } from './docker';
-import { ExecError } from '../errors';
+import { ExecError, ExecTimeoutError } from '../errors';
 import { notRunning } from './containers';
 import { LABEL_LAB } from '../model/types';
 import type { ExecResult } from '../model/exec';
@@ -13,6 +13,25 @@ export interface ExecOptions {
   /** Text fed to the command's standard input (e.g. a script for `sh -s`). */
   input?: string;
   env?: string[];
+  /** How long the command may run before the exec fails with ExecTimeoutError (default DEFAULT_EXEC_TIMEOUT_MS). */
+  timeoutMs?: number;
+}
+
+/**
+ * Every exec is bounded: a command that hangs (a wait loop with a bug, a stuck kernel call) fails
+ * with an error naming it instead of hanging `lab up`. Generous, as the slowest setup script on a
+ * loaded machine takes seconds; K8S_NETLAB_EXEC_TIMEOUT_MS overrides the default.
+ */
+export const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
+
+/** Pod setup on one node (CNI ADD per pod, its processes): the default plus a second a pod, for scale labs. */
+export function podSetupTimeoutMs(pods: number): number {
+  return DEFAULT_EXEC_TIMEOUT_MS + 1_000 * pods;
+}
+
+function timeoutOf(opts: ExecOptions): number {
+  const env = Number(process.env.K8S_NETLAB_EXEC_TIMEOUT_MS);
+  return opts.timeoutMs ?? (env > 0 ? env : DEFAULT_EXEC_TIMEOUT_MS);
 }
 
 /** Runs argv in the container and collects its output; never throws for a non-zero exit. */
@@ -64,17 +83,28 @@ async function execOnceRaw(container: string, argv: string[], opts: ExecOptions)
   out.on('data', (d: Buffer) => outChunks.push(d));
   err.on('data', (d: Buffer) => errChunks.push(d));
   docker().modem.demuxStream(stream, out, err);
+  const timeoutMs = timeoutOf(opts);
+  let timer: NodeJS.Timeout | undefined;
   const done = new Promise<void>((resolve, reject) => {
     stream.on('end', resolve);
     stream.on('close', resolve);
     stream.on('error', reject);
+    timer = setTimeout(() => {
+      // The engine has no call to stop an exec: closing the stream frees us; the command may linger.
+      reject(new ExecTimeoutError({ container, argv, timeoutMs }));
+      stream.destroy();
+    }, timeoutMs);
   });
   if (opts.input !== undefined) {
     stream.write(opts.input);
     // Half-close so the command sees EOF on stdin while we keep reading its output.
     (stream as unknown as { end: () => void }).end();
   }
-  await done;
+  try {
+    await done;
+  } finally {
+    clearTimeout(timer);
+  }
   const info = await e.inspect();
   const exitCode = info.ExitCode ?? -1;
   return {
@@ -100,8 +130,13 @@ export async function execOk(container: string, argv: string[], opts: ExecOption
   return r;
 }
 
-export async function execScriptOk(container: string, script: string, what = 'script'): Promise<ExecResult> {
-  const r = await execScript(container, script);
+export async function execScriptOk(
+  container: string,
+  script: string,
+  what = 'script',
+  opts: ExecOptions = {},
+): Promise<ExecResult> {
+  const r = await execScript(container, script, opts);
   if (r.failed) {
     throw new ExecError({ container, command: what, exitStatus: r.exitCode, stdout: r.stdout, stderr: r.stderr });
   }

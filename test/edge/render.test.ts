@@ -5,7 +5,8 @@ import * as path from 'path';
 import { renderIgw, renderIgwNat } from '../../src/edge/igw';
 import { renderIpMasqAgent, renderIpMasqRules } from '../../src/edge/masq';
 import { renderVpcEdge, renderVpcReturnRules } from '../../src/edge/vpc';
-import { lbConfig, LB_CHECKER_PY, renderLbRules, renderLbSync } from '../../src/edge/lb';
+import { lbConfig, LbConfig, renderLbSync } from '../../src/edge/lb';
+import { PROGRAMS, programSource } from '../../src/images/programs';
 import { healthzConfig } from '../../src/edge/healthz';
 import { dnsmasqArgv, renderInternetHost } from '../../src/edge/internet';
 import { edgeProxyOptions } from '../../src/edge/extras';
@@ -159,6 +160,19 @@ describe('internet host', () => {
   });
 });
 
+/** The rules the checker program (images/lb/checker.py) loads for a healthy set: the one renderer. */
+function renderLbRules(conf: LbConfig, healthy: Record<string, string[]>, stale: string[] = []): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-'));
+  fs.writeFileSync(path.join(dir, 'conf.json'), JSON.stringify(conf));
+  return execFileSync('python3', [
+    PROGRAMS.lbChecker,
+    '--render',
+    path.join(dir, 'conf.json'),
+    JSON.stringify(healthy),
+    JSON.stringify(stale),
+  ]).toString();
+}
+
 describe('cloud load balancer', () => {
   const conf = lbConfig(model);
 
@@ -213,25 +227,34 @@ describe('cloud load balancer', () => {
     expect(t).toContain('-X LB-SVC-OLD');
   });
 
-  it('the checker (python) renders exactly what renderLbRules renders', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-'));
-    fs.writeFileSync(path.join(dir, 'c.py'), LB_CHECKER_PY);
-    fs.writeFileSync(path.join(dir, 'conf.json'), JSON.stringify(conf));
-    const cases: Array<[Record<string, string[]>, string[]]> = [
-      [{}, []],
-      [{ 'default/web:http': ['node1', 'node2', 'node3', 'node4'], 'default/web-local:http': ['node2'] }, []],
-      [{ 'default/web-ranges:http': ['node4', 'node1'] }, ['LB-SVC-OLD']],
-    ];
-    for (const [healthy, stale] of cases) {
-      const py = execFileSync('python3', [
-        path.join(dir, 'c.py'),
-        '--render',
-        path.join(dir, 'conf.json'),
-        JSON.stringify(healthy),
-        JSON.stringify(stale),
-      ]).toString();
-      expect(py).toBe(renderLbRules(conf, healthy, stale));
-    }
+  it('the checker loads the whole rule set: declarations, jumps, source ranges, DNAT, both tables', () => {
+    const [web, local, ranges] = conf.entries;
+    const t = renderLbRules(conf, { 'default/web:http': ['node2'], 'default/web-local:http': ['node1', 'node2'] });
+    const lines = t.split('\n');
+    expect(lines.slice(0, 6)).toEqual([
+      '*nat',
+      ':LB-SERVICES - [0:0]',
+      `:${web.svcChain} - [0:0]`,
+      `:${local.svcChain} - [0:0]`,
+      `:${ranges.svcChain} - [0:0]`,
+      `:${ranges.fwChain} - [0:0]`,
+    ]);
+    // One healthy node: its DNAT with no statistic match (the last rule of a chain takes the rest).
+    expect(lines.filter((l) => l.startsWith(`-A ${web.svcChain}`))).toEqual([
+      `-A ${web.svcChain} -m comment --comment "default/web:http -> node2 10.0.1.11:${web.targets[1].port}" -p tcp -j DNAT --to-destination 10.0.1.11:${web.targets[1].port}`,
+    ]);
+    expect(lines.filter((l) => l.startsWith(`-A ${local.svcChain}`))).toHaveLength(2);
+    expect(lines.indexOf('COMMIT')).toBeLessThan(lines.indexOf('*filter'));
+    expect(lines.slice(lines.indexOf('*filter'), lines.indexOf('*filter') + 2)).toEqual([
+      '*filter',
+      ':LB-FIREWALL - [0:0]',
+    ]);
+    expect(t.endsWith('COMMIT\n')).toBe(true);
+  });
+
+  it('the checker program is the file under images/ that the sync writes into the LB', () => {
+    expect(renderLbSync(model).join('\n')).toContain(programSource('lbChecker').trim());
+    expect(programSource('lbChecker')).toMatch(/^#!\/usr\/bin\/env python3/);
   });
 
   it('sync: LB IPs on lo, config written, chains jumped, checker started once', () => {

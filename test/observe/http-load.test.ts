@@ -1,10 +1,11 @@
 import { spawnSync } from 'child_process';
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { HTTP_LOAD_PY, parseHttpLoad, renderHttpLoad } from '../../src/observe/http-load';
+import { spawn as spawnAsync } from 'child_process';
+import { parseHttpLoad, renderHttpLoad } from '../../src/observe/http-load';
 
 describe('http load generator', () => {
-  it('renders a python3 command with quoted arguments', () => {
+  it('renders a python3 command: the program on stdin, its arguments quoted', () => {
     const cmd = renderHttpLoad({
       ip: '203.0.113.200',
       host: 'web.example.com',
@@ -13,8 +14,8 @@ describe('http load generator', () => {
       connections: 4,
       keepalive: true,
     });
-    expect(cmd).toMatch(/^python3 -c '/);
-    expect(cmd).toMatch(/' 203\.0\.113\.200 80 web\.example\.com \/hostname 2 4 1 5$/);
+    expect(cmd.split('\n')[0]).toBe("python3 - 203.0.113.200 80 web.example.com /hostname 2 4 1 5 <<'K8S_NETLAB_PY'");
+    expect(cmd).toContain('def worker(deadline):');
   });
 
   it('parses the last JSON line', () => {
@@ -35,19 +36,18 @@ describe('http load generator', () => {
     const run = (host: string, keep: boolean) =>
       new Promise<ReturnType<typeof parseHttpLoad>>((resolve) => {
         // spawnSync would block the server in this process: run async.
-        const { spawn } = require('child_process') as typeof import('child_process');
-        const p = spawn('python3', [
-          '-c',
-          HTTP_LOAD_PY,
-          '127.0.0.1',
-          String(port),
+        // The command as the lab runs it: the program file fed to python3 by sh.
+        const cmd = renderHttpLoad({
+          ip: '127.0.0.1',
+          port,
           host,
-          '/',
-          '0.5',
-          '2',
-          keep ? '1' : '0',
-          '2',
-        ]);
+          path: '/',
+          seconds: 0.5,
+          connections: 2,
+          keepalive: keep,
+          timeoutSec: 2,
+        });
+        const p = spawnAsync('sh', ['-c', cmd]);
         let out = '';
         p.stdout.on('data', (d) => (out += d));
         p.on('exit', () => resolve(parseHttpLoad(out)));

@@ -1,13 +1,7 @@
 import { loadTopology } from '../../src/topology/load';
 import { computeEndpoints } from '../../src/proxy/endpoints';
-import {
-  dnsChecks,
-  dnsClients,
-  dnsPath,
-  parseConntrackDnat,
-  renderDigScript,
-  splitDigOutputs,
-} from '../../src/paths/dns/probes';
+import { dnsChecks, dnsClients, dnsPath, renderDigScript, splitDigOutputs } from '../../src/paths/dns/probes';
+import { parseConntrackDnat } from '../../src/observe/conntrack';
 import { expectedAnswer } from '../../src/paths/dns/oracle';
 import * as fs from 'fs';
 import * as path from 'path';

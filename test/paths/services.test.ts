@@ -41,7 +41,9 @@ describe('observations of service traffic', () => {
     expect(tally(lines)).toEqual({ 'web-a': 2, 'web-b': 1, '(failed: exit 28)': 1, '(failed: exit 0, HTTP 200)': 1 });
     expect(tally(parseUdpSweep('0 200 web-a\n1 0 \n'))).toEqual({ 'web-a': 1, '(failed: exit 1)': 1 });
     expect(renderHttpSweep('http://10.96.0.1/hostname', 5)).toContain('-lt 5');
-    expect(renderUdpSweep('10.96.0.1', 81, 'hostname', 3)).toContain('range(3)');
+    expect(renderUdpSweep('10.96.0.1', 81, 'hostname', 3)).toContain(
+      "python3 - 10.96.0.1 81 hostname 3 <<'K8S_NETLAB_PY'",
+    );
   });
   it('a sweep gives up after N failures in a row, and only then (run by sh with a fake curl)', () => {
     const run = (curl: string) =>

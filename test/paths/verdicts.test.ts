@@ -224,7 +224,7 @@ describe('pod-to-service', () => {
   const udpWorld =
     (names: string): World =>
     (_t, cmd) =>
-      cmd.includes('"clientip"') ? { stdout: `0 200 ${udpClient.ip}:5000\n` } : { stdout: names };
+      cmd.includes(' clientip 1 ') ? { stdout: `0 200 ${udpClient.ip}:5000\n` } : { stdout: names };
   it('UDP: passes when backends answered and saw the client', async () =>
     passes(await run(udp, udpWorld(webPods.map((p) => `0 200 ${p.name}`).join('\n')))));
   it('UDP: fails when no datagram was answered', async () =>

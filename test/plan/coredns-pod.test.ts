@@ -190,9 +190,10 @@ describe('CoreDNS pod files', () => {
   });
 
   it('readiness: an SOA query per zone to the pod address, asked from the node', () => {
-    const wait = renderCoreDnsWaitReady(m, p, 20).join('\n');
+    const wait = renderCoreDnsWaitReady(m, p, 2).join('\n');
     for (const z of coreDnsZoneFiles(m)) expect(wait).toContain(`soa_ok ${p.ip} ${z.origin}`);
-    expect(wait).toContain('-ge 20');
+    expect(wait).toContain(`CoreDNS not ready: no authoritative SOA from ${p.ip} for every zone`);
+    expect(wait).toContain('not after 2 s');
     expect(wait).not.toContain('8181');
     const out = renderCoreDnsObserve(m, [p]);
     expect(out).toContain(`; then echo ${p.netns} 1; else echo ${p.netns} 0; fi`);

@@ -11,7 +11,7 @@ import type { LabModel, PodModel, ServiceModel } from '../../model/types';
 import { podTarget, Target } from '../../plan/targets';
 import { isDnsPod } from '../../plan/dns-pod';
 import { q } from '../../plan/shell';
-import { parseConntrack } from '../../observe/conntrack';
+import { parseConntrackDnat } from '../../observe/conntrack';
 import { describeDig, parseDig } from '../../observe/dig';
 import { need, probe } from '../../observe/probe';
 import {
@@ -199,13 +199,6 @@ export function splitDigOutputs(out: string): Map<string, string> {
     if (key) res.set(key, res.get(key)! + line + '\n');
   }
   return res;
-}
-
-/** conntrack -L lines -> the entries to the VIP: protocol, client, and the DNAT target (reply source). */
-export function parseConntrackDnat(out: string, vip: string): { proto: string; from: string; to: string }[] {
-  return parseConntrack(out)
-    .filter((e) => e.orig.dst === vip)
-    .map((e) => ({ proto: e.proto, from: e.orig.src, to: e.reply.src }));
 }
 
 /** Node-side script: one line per pod whose /healthz answers (the readiness the endpoints controller uses). */

@@ -13,6 +13,7 @@ import { LabModel, NodeModel } from '../../model/types';
 import { Target } from '../../plan/targets';
 import { LB_STATE } from '../../edge/lb';
 import { conntrackListArgv, parseConntrack } from '../../observe/conntrack';
+import { cidrContainsIp } from '../../net/ipv4';
 import { answered, curlArgv, describeCurlFailure, hostOf, parseCurl, portOf } from '../../observe/curl';
 import { need, probe } from '../../observe/probe';
 import { count, lineAnswered, parseHttpSweep, renderHttpSweep, SweepLine } from '../../observe/sweep';
@@ -220,7 +221,7 @@ function rangesProbe(model: LabModel, ref: ServicePortRef): Probe {
   const ranges = ref.svc.loadBalancerSourceRanges ?? [];
   const url = `http://${lbIP}:${ref.port.port}/hostname`;
   const clients = [e.internet.ip, e.internet.otherClientIP];
-  const inRange = (ip: string) => ranges.some((c) => cidrHas(c, ip));
+  const inRange = (ip: string) => ranges.some((c) => cidrContainsIp(c, ip));
   return probe(
     {
       path: ID,
@@ -254,13 +255,6 @@ function rangesProbe(model: LabModel, ref: ServicePortRef): Probe {
       return undefined;
     },
   );
-}
-
-function cidrHas(cidr: string, ip: string): boolean {
-  const [net, len] = cidr.split('/');
-  const n = (s: string) => s.split('.').reduce((a, b) => a * 256 + Number(b), 0);
-  const size = 2 ** (32 - Number(len));
-  return Math.floor(n(ip) / size) === Math.floor(n(net) / size);
 }
 
 /** LoadBalancer HTTP ports with an IP and endpoints. */

@@ -7,14 +7,13 @@
  * (source, destination, protocol, port) during the probe, so a denial is confirmed by the kernel,
  * not inferred from a timeout. One probe per source pod; all its cells are tried at once.
  */
-import { readFileSync } from 'fs';
-import { join } from 'path';
+import { runPython } from '../../plan/shell';
 import { LabModel, PodModel } from '../../model/types';
 import { podTarget, Target } from '../../plan/targets';
 import { need, probe } from '../../observe/probe';
 import { evaluate, EvalPod, EvalWorld } from '../../netpol/evaluate';
 import { DROP_SET, NETPOL_TABLE } from '../../netpol/nftables';
-import { projectRoot } from '../../images/root';
+import { programSource } from '../../images/programs';
 import { PathDef, Probe, ProbeRunner } from '../common/types';
 
 /** Seconds a cell waits for an answer; a denial is confirmed by the drop set, not by this timeout. */
@@ -90,17 +89,9 @@ export function parseReach(out: string): Record<string, { ok: boolean; text: str
   return r;
 }
 
-let reachScript: string | undefined;
-function reachPy(): string {
-  reachScript ??= readFileSync(join(projectRoot(), 'images', 'probes', 'reach.py'), 'utf8');
-  return reachScript;
-}
-
 export function renderReach(cells: CellSpec[], timeoutSec = CELL_TIMEOUT_SEC): string {
   const specs = cells.map((c) => `${c.to.ip}:${c.port}/${c.protocol.toLowerCase()}`);
-  let tag = 'K8S_NETLAB_REACH';
-  while (reachPy().includes(tag)) tag += '_';
-  return `python3 - ${timeoutSec} ${specs.join(' ')} <<'${tag}'\n${reachPy()}\n${tag}\n`;
+  return runPython(programSource('reach'), [timeoutSec, ...specs], 'K8S_NETLAB_REACH');
 }
 
 const DROP_LIST = (dir: 'ingress' | 'egress') => [

@@ -3,7 +3,7 @@
  * node's eth0 while one pod pings another, decoded with the lab's pcap reader. The outer header
  * must carry the two node addresses and UDP 8472, the inner one the two pod addresses.
  */
-import { q } from '../../plan/shell';
+import { q, waitUntil } from '../../plan/shell';
 import { FLANNEL_PORT } from '../../plan/cni';
 import { tcpdumpCommand } from '../../trace/capture-plan';
 import { parsePcap, PcapFormatError } from '../../trace/pcap';
@@ -31,7 +31,7 @@ export function renderVxlanCapture(s: VxlanCaptureSpec): string {
     `${tcpdump} 2>"$d/err" &`,
     't=$!',
     // Start the traffic only once tcpdump listens, or the first packets are missed.
-    'i=0; until grep -q listening "$d/err" 2>/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i+1)); done',
+    waitUntil('grep -q listening "$d/err" 2>/dev/null', { what: 'tcpdump listening', timeoutSec: 5, then: 'continue' }),
     `ip netns exec ${q(s.netns)} ping -c ${s.pings ?? 2} -i 0.2 -W 2 ${s.dstPodIp} >/dev/null 2>&1 || true`,
     'sleep 0.3',
     'kill $t 2>/dev/null; wait $t 2>/dev/null || true',
