@@ -23,7 +23,7 @@ fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PKG_LIST="$ROOT/images/node/packages.debian"
-NETEXEC="$ROOT/images/netexec/netexec.py"
+NETEXEC_BUILD="$ROOT/images/netexec/build.sh"
 SUITE="${DEBIAN_SUITE:-bookworm}"
 
 die() { echo "build-image-debootstrap: $*" >&2; exit 1; }
@@ -63,20 +63,23 @@ cleanup() { rm -rf --one-file-system "$WORK"; }
 trap cleanup EXIT INT TERM
 DIR="$WORK/rootfs"
 
+# The pod test server first (a static binary, seconds): a missing compiler fails before debootstrap.
+[ "$BASE_ONLY" = 1 ] || sh "$NETEXEC_BUILD" "$WORK/netexec" || die "compiling netexec failed (apt-get install gcc libc6-dev)"
+
 echo "debootstrap $SUITE from $MIRROR into $DIR"
 [ "$BASE_ONLY" = 1 ] && echo "packages: minbase only (a base image)" || echo "packages: $INCLUDE"
 start=$(date +%s)
 debootstrap --variant=minbase "${INCLUDE_ARG[@]}" "$SUITE" "$DIR" "$MIRROR"
 
-[ "$BASE_ONLY" = 1 ] || install -m 0755 "$NETEXEC" "$DIR/usr/local/bin/netexec"
+[ "$BASE_ONLY" = 1 ] || install -m 0755 "$WORK/netexec" "$DIR/usr/local/bin/netexec"
 
 # Slim: nothing in the lab reads caches, docs, manuals or translations.
 rm -rf "$DIR"/var/cache/apt/*.bin "$DIR"/var/cache/apt/archives/*.deb "$DIR"/var/cache/apt/archives/partial/* \
   "$DIR"/var/lib/apt/lists/* "$DIR"/var/cache/debconf/*-old "$DIR"/var/log/*.log "$DIR"/var/log/apt/* \
   "$DIR"/usr/share/doc/* "$DIR"/usr/share/man/* "$DIR"/usr/share/info/* "$DIR"/usr/share/lintian \
   "$DIR"/usr/share/locale/* "$DIR"/debootstrap
-# Keep (and complete) the stdlib bytecode: every pod runs netexec, and without .pyc files each
-# start recompiles its imports and keeps several MB more memory.
+# Keep (and complete) the stdlib bytecode: the lab's python programs (CNI runtime, probes) run
+# often, and without .pyc files each start recompiles its imports and keeps several MB more memory.
 [ "$BASE_ONLY" = 1 ] || chroot "$DIR" python3 -m compileall -q -j 0 /usr/lib/python3.11 >/dev/null 2>&1 || true
 # The engine provides these per container; don't bake the build host's into the image.
 rm -f "$DIR"/etc/resolv.conf "$DIR"/etc/hostname

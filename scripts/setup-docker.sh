@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a Docker engine answer on this Debian/Ubuntu host (run as root). Idempotent: does
 # nothing when `docker info` already answers. Also installs debootstrap, which the offline
-# image builder (scripts/build-image-debootstrap.sh) needs.
+# image builder (scripts/build-image-debootstrap.sh) needs, and gcc with the static libc, which
+# both image builders need to compile the pod test server (images/netexec/build.sh).
 #
 # Overrides (for tests and unusual hosts):
 #   DOCKER_PIDFILE      dockerd's pid file       (default /var/run/docker.pid)
@@ -48,6 +49,10 @@ ensure_debootstrap() {
   if ! command -v debootstrap >/dev/null 2>&1 && [ ! -x /usr/sbin/debootstrap ]; then
     log "installing debootstrap"
     apt_install debootstrap
+  fi
+  if ! command -v cc >/dev/null 2>&1 || ! dpkg-query -W -f='${Status}' libc6-dev 2>/dev/null | grep -q 'install ok installed'; then
+    log "installing gcc and libc6-dev (the pod test server is compiled static)"
+    apt_install gcc libc6-dev
   fi
 }
 

@@ -10,6 +10,7 @@ import { benchDns } from './dns';
 import { benchTrace } from './trace';
 import { benchUi } from './ui';
 import { benchNetpol } from './netpol';
+import { benchPodServer } from './podserver';
 
 const FILE = path.resolve(__dirname, '..', '..', 'BENCHMARKS.md');
 
@@ -32,6 +33,10 @@ const SUITES: Record<string, { title: string; run: () => Promise<string> }> = {
     run: () => benchUi(),
   },
   netpol: { title: 'NetworkPolicy: the 324-cell matrix, apply to enforcement, 100 policies', run: () => benchNetpol() },
+  podserver: {
+    title: 'Pod server memory: RSS and PSS per pod (images/netexec)',
+    run: () => benchPodServer(),
+  },
   dns: {
     title: 'Cluster DNS: queries per second through the kube-dns VIP and reload latency, 1,000 Services',
     run: () => benchDns(),

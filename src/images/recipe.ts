@@ -11,7 +11,10 @@ export interface RecipeInputs {
   dockerfile: string;
   debootstrapScript: string;
   packageList: string;
+  /** The pod test server's source (C). */
   netexec: string;
+  /** How it is compiled (the binary copied into the image is built from these two). */
+  netexecBuild: string;
   version?: string;
 }
 
@@ -24,6 +27,7 @@ export function recipeHash(r: RecipeInputs): string {
     ['debootstrap', r.debootstrapScript],
     ['packages', r.packageList],
     ['netexec', r.netexec],
+    ['netexec-build', r.netexecBuild],
   ];
   for (const [name, text] of parts) {
     const body = Buffer.from(text, 'utf8');
@@ -43,5 +47,6 @@ export const RECIPE_FILES = {
   dockerfile: 'images/node/Dockerfile',
   debootstrapScript: 'scripts/build-image-debootstrap.sh',
   packageList: 'images/node/packages.debian',
-  netexec: 'images/netexec/netexec.py',
+  netexec: 'images/netexec/netexec.c',
+  netexecBuild: 'images/netexec/build.sh',
 } as const;

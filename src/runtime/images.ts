@@ -4,7 +4,8 @@
  * debian:bookworm-slim, or a local base) and the offline debootstrap script (needs Linux, root,
  * a Debian mirror).
  */
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import execa from 'execa';
 import * as tarfs from 'tar-fs';
@@ -38,6 +39,7 @@ export function imageTag(): string {
     debootstrapScript: read(RECIPE_FILES.debootstrapScript),
     packageList: read(RECIPE_FILES.packageList),
     netexec: read(RECIPE_FILES.netexec),
+    netexecBuild: read(RECIPE_FILES.netexecBuild),
   });
 }
 
@@ -165,17 +167,39 @@ export async function buildWithDockerfile(
       `pull of ${base}`,
     );
   }
-  // Context is images/ so the Dockerfile can COPY netexec/netexec.py.
-  const context = tarfs.pack(path.join(projectRoot(), 'images'), { entries: ['node', 'netexec'] });
-  progress(`[dockerfile] building ${tag} from ${base}`);
-  const stream = await d.buildImage(context as unknown as NodeJS.ReadableStream, {
-    t: tag,
-    dockerfile: 'node/Dockerfile',
-    buildargs: { BASE: base },
-    networkmode: 'host',
-    labels: { 'k8s-netlab.builder': 'dockerfile', ...(opts.labels ?? {}) },
-  });
-  await follow(stream, (l) => progress(`[dockerfile] ${l}`));
+  // Context: images/node plus the netexec binary compiled on this host (static: no libc to match).
+  const ctx = mkdtempSync(path.join(os.tmpdir(), 'k8s-netlab-image-'));
+  try {
+    await buildNetexec(path.join(ctx, 'netexec', 'netexec'), progress);
+    const context = tarfs.pack(path.join(projectRoot(), 'images'), {
+      entries: ['node'],
+      finalize: false,
+      finish: (pack) => tarfs.pack(ctx, { pack, entries: ['netexec'] }),
+    });
+    progress(`[dockerfile] building ${tag} from ${base}`);
+    const stream = await d.buildImage(context as unknown as NodeJS.ReadableStream, {
+      t: tag,
+      dockerfile: 'node/Dockerfile',
+      buildargs: { BASE: base },
+      networkmode: 'host',
+      labels: { 'k8s-netlab.builder': 'dockerfile', ...(opts.labels ?? {}) },
+    });
+    await follow(stream, (l) => progress(`[dockerfile] ${l}`));
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
+}
+
+/** Compiles the pod test server (images/netexec/build.sh) to `out`. */
+export async function buildNetexec(out: string, progress: (l: string) => void = () => undefined): Promise<void> {
+  mkdirSync(path.dirname(out), { recursive: true });
+  const script = path.join(projectRoot(), RECIPE_FILES.netexecBuild);
+  progress(`[netexec] compiling ${RECIPE_FILES.netexec}`);
+  const r = await execa('sh', [script, out], { all: true, reject: false });
+  if (r.exitCode !== 0)
+    throw new LabError(`compiling the pod test server failed (exit ${r.exitCode}):\n${r.all ?? ''}`, {
+      hint: 'install a C compiler and static libc (apt-get install gcc libc6-dev; ./scripts/setup-docker.sh does)',
+    });
 }
 
 function findOnPath(bin: string): string | undefined {

@@ -1,11 +1,14 @@
-/** The pod test server, run on loopback with free high ports. */
-import { ChildProcess, spawn } from 'child_process';
+/** The pod test server (images/netexec/netexec.c, compiled), run on loopback with free high ports. */
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as dgram from 'dgram';
 import * as http from 'http';
 import * as net from 'net';
-import * as path from 'path';
+import { netexecBinary } from '../fixtures/netexec-bin';
 
-const NETEXEC = path.resolve(__dirname, '../../images/netexec/netexec.py');
+let NETEXEC: string;
+beforeAll(() => {
+  NETEXEC = netexecBinary();
+}, 60_000);
 
 function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -97,6 +100,24 @@ function exited(p: ChildProcess, ms = 3000): Promise<number | null> {
   });
 }
 
+/** Sends `data` (in parts, `gapMs` apart), half-closes, and returns everything the server sent until it closed. */
+function rawHttp(port: number, data: string | string[], gapMs = 0): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const parts = Array.isArray(data) ? data : [data];
+    const s = net.connect(port, '127.0.0.1', async () => {
+      for (let i = 0; i < parts.length; i++) {
+        if (i > 0 && gapMs) await new Promise((r) => setTimeout(r, gapMs));
+        s.write(parts[i]);
+      }
+      s.end();
+    });
+    let got = '';
+    s.on('data', (d) => (got += d.toString('latin1')));
+    s.on('end', () => resolve(got));
+    s.on('error', reject);
+  });
+}
+
 describe('netexec', () => {
   let proc: ChildProcess;
   let httpPort: number;
@@ -106,9 +127,8 @@ describe('netexec', () => {
     httpPort = await freeTcpPort();
     udpPort = await freeUdpPort();
     proc = spawn(
-      'python3',
+      NETEXEC,
       [
-        NETEXEC,
         '--http-port',
         String(httpPort),
         '--udp-port',
@@ -182,14 +202,7 @@ describe('netexec', () => {
   });
 
   test('raw HTTP: pipelined requests, a POST body, HEAD, Connection: close, garbage', async () => {
-    const raw = (data: string) =>
-      new Promise<string>((resolve, reject) => {
-        const s = net.connect(httpPort, '127.0.0.1', () => s.end(data));
-        let got = '';
-        s.on('data', (d) => (got += d.toString()));
-        s.on('end', () => resolve(got));
-        s.on('error', reject);
-      });
+    const raw = (data: string) => rawHttp(httpPort, data);
     const two = await raw(
       'POST /echo?msg=a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
         'GET /hostname HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
@@ -204,24 +217,112 @@ describe('netexec', () => {
     expect(await raw('garbage\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
   });
 
-  test('/shutdown exits the process', async () => {
+  test("404 body is Go http.NotFound's; /header without a key is 400; the first of repeated headers wins", async () => {
+    const nf = await get(httpPort, '/hostname/x');
+    expect([nf.status, nf.body]).toEqual([404, '404 page not found']);
+    const nk = await get(httpPort, '/header?key=');
+    expect([nk.status, nk.body]).toEqual([400, 'missing key']);
+    const two = await rawHttp(
+      httpPort,
+      'GET /header?key=x-a HTTP/1.1\r\nX-A: first \r\nx-a: second\r\nConnection: close\r\n\r\n',
+    );
+    expect(two).toMatch(/Connection: close\r\n\r\nfirst$/);
+  });
+
+  test('/echo decodes + and %XX as a form value; invalid UTF-8 becomes U+FFFD', async () => {
+    expect((await get(httpPort, '/echo?x=1&msg=a+b%2Bc&msg=second')).body).toBe('a b+c');
+    expect((await get(httpPort, '/echo?msg=%C3%A9t%C3%A9')).body).toBe('été');
+    expect((await get(httpPort, '/echo?msg=%ff')).body).toBe('\ufffd');
+    expect((await get(httpPort, '/echo')).body).toBe('');
+  });
+
+  test('UDP: bare echo, surrounding whitespace, unknown commands', async () => {
+    expect((await udp(udpPort, 'echo')).reply).toBe('');
+    expect((await udp(udpPort, ' hostname\n')).reply).toBe('web-7d4b9c-x2x9p');
+    expect((await udp(udpPort, 'dial host')).reply).toBe('unknown command: dial');
+  });
+
+  test('a request whose body arrives later, then a second request on the same connection', async () => {
+    const out = await rawHttp(
+      httpPort,
+      [
+        'POST /echo?msg=one HTTP/1.1\r\nContent-Length: 4\r\n\r\n',
+        'bo',
+        'dyGET /echo?msg=two HTTP/1.1\r\nConnection: close\r\n\r\n',
+      ],
+      50,
+    );
+    expect(out.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    expect(out).toMatch(/\r\n\r\noneHTTP\/1\.1 200 OK/);
+    expect(out.endsWith('\r\n\r\ntwo')).toBe(true);
+  });
+
+  test('a client that stalls mid-request does not hold up others (one process, many connections)', async () => {
+    const stuck = net.connect(httpPort, '127.0.0.1');
+    await new Promise((r) => stuck.once('connect', r));
+    stuck.write('GET /hostname HTTP/1.1\r\nHost: x');
+    try {
+      const all = await Promise.all(Array.from({ length: 20 }, () => get(httpPort, '/clientip')));
+      for (const r of all) expect(r.body).toBe(`127.0.0.1:${r.localPort}`);
+      const late = new Promise<string>((resolve) => {
+        let got = '';
+        stuck.on('data', (d) => (got += d.toString()));
+        stuck.on('end', () => resolve(got));
+      });
+      stuck.end('\r\nConnection: close\r\n\r\n');
+      expect(await late).toMatch(/\r\n\r\nweb-7d4b9c-x2x9p$/);
+    } finally {
+      stuck.destroy();
+    }
+  });
+
+  test('many pipelined requests from a client that reads only at the end all get answers, in order', async () => {
+    // ~20 MB of answers: more than the socket buffers hold, so the server must queue, wait and resume.
+    const n = 5000;
+    const reqs = Array.from({ length: n }, (_, i) => `GET /echo?msg=${i}-${'x'.repeat(4000)} HTTP/1.1\r\n\r\n`);
+    const out = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(httpPort, '127.0.0.1', () => {
+        s.pause();
+        s.end(reqs.join('') + 'GET /hostname HTTP/1.1\r\nConnection: close\r\n\r\n');
+        setTimeout(() => s.resume(), 1000);
+      });
+      const chunks: Buffer[] = [];
+      s.on('data', (d: Buffer) => chunks.push(d));
+      s.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      s.on('error', reject);
+    });
+    const bodies = [...out.matchAll(/\r\n\r\n(\d+)-x+/g)].map((m) => Number(m[1]));
+    expect(bodies).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(out.endsWith('web-7d4b9c-x2x9p')).toBe(true);
+  }, 20_000);
+
+  test('/shutdown exits the process, even with another connection open', async () => {
+    const idle = net.connect(httpPort, '127.0.0.1');
+    idle.on('error', () => undefined);
+    await new Promise((r) => idle.once('connect', r));
     const r = await get(httpPort, '/shutdown');
     expect(r.status).toBe(200);
     expect(await exited(proc)).toBe(0);
+    idle.destroy();
   });
 });
 
 describe('netexec options', () => {
+  test("--help exits 0 (the lab's tool check runs it); an unknown flag or a bad port exits 2", () => {
+    expect(spawnSync(NETEXEC, ['--help']).status).toBe(0);
+    const bad = spawnSync(NETEXEC, ['--shutdown-delay=1']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.toString()).toMatch(/unrecognized argument: --shutdown-delay=1/);
+    expect(spawnSync(NETEXEC, ['--http-port=70000']).status).toBe(2);
+    expect(spawnSync(NETEXEC, ['--http-bind=not-an-ip']).status).toBe(2);
+  });
+
   test('name defaults to $POD_NAME; --udp-port 0 disables the default UDP port', async () => {
     const httpPort = await freeTcpPort();
-    const p = spawn(
-      'python3',
-      [NETEXEC, '--http-port', String(httpPort), '--udp-port', '0', '--http-bind', '127.0.0.1'],
-      {
-        stdio: 'ignore',
-        env: { ...process.env, POD_NAME: 'from-env' },
-      },
-    );
+    const p = spawn(NETEXEC, ['--http-port', String(httpPort), '--udp-port', '0', '--http-bind', '127.0.0.1'], {
+      stdio: 'ignore',
+      env: { ...process.env, POD_NAME: 'from-env' },
+    });
     try {
       await waitHttp(httpPort);
       expect((await get(httpPort, '/hostname')).body).toBe('from-env');
@@ -241,7 +342,7 @@ describe('netexec options', () => {
     const srv = net.createServer();
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
     const port = (srv.address() as net.AddressInfo).port;
-    const p = spawn('python3', [NETEXEC, '--http-port', String(port), '--http-bind', '127.0.0.1', '--udp-port', '0'], {
+    const p = spawn(NETEXEC, ['--http-port', String(port), '--http-bind', '127.0.0.1', '--udp-port', '0'], {
       stdio: 'ignore',
     });
     try {

@@ -7,7 +7,8 @@ const base: RecipeInputs = {
   dockerfile: 'FROM alpine:3.20\n',
   debootstrapScript: '#!/bin/sh\ndebootstrap\n',
   packageList: 'iproute2\n',
-  netexec: 'print(1)\n',
+  netexec: 'int main(void) { return 0; }\n',
+  netexecBuild: 'cc -static netexec.c\n',
 };
 
 describe('recipe tag', () => {
@@ -18,9 +19,12 @@ describe('recipe tag', () => {
     expect(recipeTag({ ...base })).toBe(t);
   });
 
-  test.each(['dockerfile', 'debootstrapScript', 'packageList', 'netexec'] as const)('changes when %s changes', (k) => {
-    expect(recipeHash({ ...base, [k]: base[k] + ' ' })).not.toBe(recipeHash(base));
-  });
+  test.each(['dockerfile', 'debootstrapScript', 'packageList', 'netexec', 'netexecBuild'] as const)(
+    'changes when %s changes',
+    (k) => {
+      expect(recipeHash({ ...base, [k]: base[k] + ' ' })).not.toBe(recipeHash(base));
+    },
+  );
 
   test('changes with the recipe version', () => {
     expect(recipeHash({ ...base, version: 'other' })).not.toBe(recipeHash(base));
@@ -41,6 +45,7 @@ describe('recipe tag', () => {
       debootstrapScript: read(RECIPE_FILES.debootstrapScript),
       packageList: read(RECIPE_FILES.packageList),
       netexec: read(RECIPE_FILES.netexec),
+      netexecBuild: read(RECIPE_FILES.netexecBuild),
     });
     expect(imageTag()).toBe(expected);
   });

@@ -6,6 +6,7 @@ import * as path from 'path';
 import type { ProbeSpec } from '../../src/model/probe';
 import { parseProbeRuns, renderProbe, renderProbeCheck, renderReadyOnce } from '../../src/plan/probe';
 import { pod } from '../proxy/fixtures';
+import { netexecBinary } from '../fixtures/netexec-bin';
 
 const p = pod('web-1', 'n1', '10.244.1.5', { app: 'web' });
 const timing = {
@@ -51,17 +52,9 @@ describe('kubelet probes as shell (run for real on loopback)', () => {
   let port: number;
   beforeAll(async () => {
     port = await freePort();
-    server = spawn(
-      'python3',
-      [
-        path.join(__dirname, '../../images/netexec/netexec.py'),
-        `--http-port=${port}`,
-        '--udp-port=0',
-        '--http-bind=127.0.0.1',
-        '--name=web-1',
-      ],
-      { stdio: 'ignore' },
-    );
+    server = spawn(netexecBinary(), [`--http-port=${port}`, '--udp-port=0', '--http-bind=127.0.0.1', '--name=web-1'], {
+      stdio: 'ignore',
+    });
     for (let i = 0; i < 50; i++) {
       if (check(http(port, '/healthz')).ok === '1') break;
       await new Promise((r) => setTimeout(r, 100));

@@ -16,13 +16,12 @@
 import { spawnSync } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { join, resolve } from 'path';
+import { join } from 'path';
 import type { LabModel, ProxyMode } from '../../src/model/types';
 import { computeEndpoints } from '../../src/proxy/endpoints';
 import { PROXY_DIR, type ProxyState, renderProxyPlan } from '../../src/proxy/plan';
 import { model, node, pod, service } from './fixtures';
-
-export const NETEXEC = resolve(__dirname, '../../images/netexec/netexec.py');
+import { netexecBinary } from '../fixtures/netexec-bin';
 
 /** Where a request starts: a pod namespace, the node itself, or the off-cluster client. */
 export type Source = 'a1' | 'b1' | 'n1' | 'ext';
@@ -225,7 +224,7 @@ pod a1 n1 10.244.1.1 10.244.1.5
 pod b1 n1 10.244.1.1 10.244.1.6
 pod b2 n2 10.244.2.1 10.244.2.5
 # nsenter execs the server, so $! is the server itself (a backgrounded function would be a subshell)
-for p in a1 b1 b2; do nsenter --net=/proc/$(eval echo \$P_$p)/ns/net "$PY" "$NETEXEC" --name $p >/dev/null 2>&1 & pids="$pids $!"; eval "srv_$p=$!"; done
+for p in a1 b1 b2; do nsenter --net=/proc/$(eval echo \$P_$p)/ns/net "$NETEXEC" --name $p >/dev/null 2>&1 & pids="$pids $!"; eval "srv_$p=$!"; done
 for p in a1 b1 b2; do
   i=0; until at $p "$PY" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8080/healthz', timeout=1)" 2>/dev/null; do
     i=$((i+1)); [ $i -lt 100 ] || { echo "server in $p did not start" >&2; exit 1; }; sleep 0.1; done
@@ -316,7 +315,7 @@ function runScript(dir: string, script: string): { stdout: string; stderr: strin
     // /usr/bin/python3 when there is one: a version-manager shim costs ~100 ms per call
     env: {
       ...process.env,
-      NETEXEC,
+      NETEXEC: netexecBinary(),
       DIR: dir,
       CLIENT: join(dir, 'client.py'),
       UDP_LOOP: join(dir, 'udp-loop.py'),
