@@ -267,7 +267,7 @@ export async function benchLab(runs = Number(process.env.BENCH_LAB_RUNS ?? 3)): 
         r.probes,
         f2(r.down),
         (r.memMiB! / 1024).toFixed(2),
-        `${r.sync!.renderMs} + ${r.sync!.applyMs}`,
+        `${Math.round(r.sync!.renderMs)} + ${Math.round(r.sync!.applyMs)}`,
         `${f2(base.run)} / ${f2(base.rm)}`,
       ]);
       phases.push({ head: `${shape.pods} pods`, phases: r.upPhases });
@@ -316,7 +316,8 @@ const VERIFY_COMPLEXITY = [
   'Up to 100 pods (the guide: 72 probes) every probe runs as before: every pair of nodes, every pod. Above 100 pods probes are chosen by coverage (`isLargeLab`):',
   '',
   '- pod-ip-identity: one probe per pod (2 execs), each asking a serving pod on another node, the serving pods in turn, so every pod is both a client and a server about once: O(P).',
-  '- pod-to-pod: one same-node pair per node, and every ordered node pair up to 12 pairs, then a ring (each node to the next, so every node sends and receives across the VPC); pod-mtu and node-to-pod one per node: O(N).',
+  '- pod-to-pod: one same-node pair per node, and every ordered node pair up to 12 pairs, then a ring (each node to the next, so every node sends and receives across the VPC); pod-mtu one per node: O(N).',
+  "- node-to-pod: one exec per node; small labs reach every pod from every node (N·P requests), large labs each node's own pods and the next node's (a ring), so every pod is reached from its node and from another: 2P requests, O(P).",
   "- pod-to-service: every Service is probed. The first plain Service from a client on every node (every node's kube-proxy rules); its first check sends `requestsFor(b)` requests (238 for b = 20: missing a backend by chance < 1e-4, so every backend must answer), every further check samples 3 requests per backend (60 for 20) and needs 80% of the distinct backends expected (15 of 20): a correct lab fails that with probability 1.7e-5 (exact, from the recurrence for the number of distinct backends after k uniform draws; below 1.1e-4 for 5 to 50 backends); a node that reaches only half the backends fails for certain; a single missing backend is caught only by the full check. Requests: O(N·b + S·b) = O(N·b + P).",
   '- Everything else (service-to-pod, NodePort, DNS, edge and ingress paths) is a constant number of probes or one per node.',
   '',

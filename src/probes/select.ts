@@ -105,3 +105,16 @@ export function identityServer(model: LabModel, serving: PodModel[], pod: PodMod
   }
   return serving.find((s) => s !== pod);
 }
+
+/**
+ * The pods node-to-pod reaches from a node. Small labs: every serving pod from every node. Large
+ * labs: the node's own pods and the next node's (a ring), so every pod is reached from its node
+ * and from another one: 2P requests instead of N·P.
+ */
+export function nodeToPodTargets(model: LabModel, nodeName: string, large: boolean): PodModel[] {
+  const serving = servingPods(model);
+  if (!large) return serving;
+  const i = model.nodes.findIndex((n) => n.name === nodeName);
+  const next = model.nodes[(i + 1) % model.nodes.length].name;
+  return serving.filter((p) => p.node === nodeName || p.node === next);
+}

@@ -5,7 +5,8 @@ import { loadTopology } from '../../src/topology/load';
 import { scaleTopology } from '../../src/bench/scale-topology';
 import { podIpIdentity } from '../../src/probes/pod-ip-identity';
 import { podToService } from '../../src/probes/pod-to-service';
-import { servingPods } from '../../src/probes/select';
+import { nodeToPodTargets, servingPods } from '../../src/probes/select';
+import { nodeToPod } from '../../src/probes/node-to-pod';
 import {
   distinctNeeded,
   httpServicePorts,
@@ -89,5 +90,21 @@ describe('a sampled spread check judges what was observed', () => {
     const r = await probe.run(world(10));
     expect(r.ok).toBe(false);
     expect(r.reason).toMatch(/reached 10 of 20 ready backends \(expected at least 15\)/);
+  });
+});
+
+describe('node-to-pod above the threshold', () => {
+  it('the guide: every node reaches every serving pod', () => {
+    for (const p of nodeToPod.probes(guide)) expect(p.to).toBe('all pods');
+  });
+  it('1,000 pods: each node reaches its own pods and the next node’s; every pod is reached twice', () => {
+    const probes = nodeToPod.probes(big);
+    expect(probes).toHaveLength(20);
+    const reached = new Map<string, number>();
+    for (const n of big.nodes)
+      for (const p of nodeToPodTargets(big, n.name, true)) reached.set(p.name, (reached.get(p.name) ?? 0) + 1);
+    expect(reached.size).toBe(servingPods(big).length);
+    expect([...reached.values()].every((x) => x === 2)).toBe(true);
+    expect(probes[0].name).toBe('node1 -> 100 pods');
   });
 });
