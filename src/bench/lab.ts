@@ -37,7 +37,7 @@ async function run(cmd: string, args: string[], env: Record<string, string> = {}
 const lab = (args: string[], bin = BIN) => run('node', [bin, ...args]);
 
 /** `docker run -d` of n containers in parallel, then `docker rm -f` of them: the engine's own cost. */
-async function baseline(n: number, image: string): Promise<{ run: number; rm: number }> {
+export async function baseline(n: number, image: string): Promise<{ run: number; rm: number }> {
   const name = `${PREFIX}bench-baseline`;
   const names = Array.from({ length: n }, (_, i) => `${name}-${i}`);
   await execa('docker', ['rm', '-f', ...names], { reject: false });
@@ -109,7 +109,11 @@ interface LifeRun {
   sync?: { renderMs: number; applyMs: number };
 }
 
-async function lifecycle(file: string, name: string, opts: { bin?: string; extra?: boolean } = {}): Promise<LifeRun> {
+export async function lifecycle(
+  file: string,
+  name: string,
+  opts: { bin?: string; extra?: boolean } = {},
+): Promise<LifeRun> {
   const bin = opts.bin ?? BIN;
   const timings = bin === BIN ? ['--timings'] : [];
   await execa('node', [BIN, 'down', '--name', name], { reject: false });
@@ -198,6 +202,8 @@ export async function benchLab(runs = Number(process.env.BENCH_LAB_RUNS ?? 3)): 
     }
     bases.push(await baseline(containers, image));
   }
+  // The tree before this work, with a baseline of its own just before it (the load changes).
+  const beforeBase = process.env.BENCH_LAB_BEFORE ? await baseline(containers, image) : undefined;
   const before = process.env.BENCH_LAB_BEFORE
     ? await lifecycle(guide, `${PREFIX}bench-before`, { bin: process.env.BENCH_LAB_BEFORE })
     : undefined;
@@ -232,7 +238,7 @@ export async function benchLab(runs = Number(process.env.BENCH_LAB_RUNS ?? 3)): 
     '',
     `Probes: ${runsG.map((r) => r.probes).join(', ')} passed.` +
       (before
-        ? ` Before this work (${process.env.BENCH_LAB_BEFORE}, one run in the same session): up ${f2(before.up)} s, verify ${f2(before.verify)} s (${before.probes}), down ${f2(before.down)} s.`
+        ? ` Before this work (${process.env.BENCH_LAB_BEFORE}, one run in the same session, its own baseline ${f2(beforeBase!.run)} / ${f2(beforeBase!.rm)} s just before): up ${f2(before.up)} s (ratio ${f2(before.up / beforeBase!.run)}), verify ${f2(before.verify)} s (${f2(before.verify / beforeBase!.run)}, ${before.probes}), down ${f2(before.down)} s (${f2(before.down / beforeBase!.rm)}).`
         : ''),
     '',
     '#### Where `lab up` spends its time (`lab up --timings`, ms, each run)',
