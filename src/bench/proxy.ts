@@ -57,7 +57,7 @@ async function lab(args: string[]): Promise<void> {
 }
 
 /** One sync of `node` as syncProxy does it, timed in its two halves. */
-async function sync(model: LabModel, node: NodeModel, slices: EndpointSlice[], prev?: ProxyState) {
+export async function sync(model: LabModel, node: NodeModel, slices: EndpointSlice[], prev?: ProxyState) {
   const t0 = now();
   const plan = renderProxyPlan(model, node.name, slices, model.cluster.proxy, prev);
   const script = renderApply(plan.files, plan.commands, plan.state);

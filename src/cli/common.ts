@@ -1,10 +1,7 @@
 /** Options every command takes, and how a command finds its lab and topology. */
 import * as path from 'path';
 import { Argv } from 'yargs';
-import { LabModel } from '../model/types';
-import { loadTopology } from '../topology/load';
-import { pickLab, readModel } from '../lab/state';
-import { pingEngine } from '../runtime/docker';
+import type { LabModel } from '../model/types';
 import { checkLabName } from '../lab/origin';
 
 /**
@@ -45,6 +42,12 @@ export const GUIDE_TOPOLOGY = path.join(PROJECT_ROOT, 'topologies', 'guide.yaml'
 
 /** The running lab a command means, and its stored model. */
 export async function runningModel(args: CommonArgs): Promise<LabModel> {
+  // Loaded here, not at the top: every command imports this file, `lab --help` needs none of them.
+  const [{ pingEngine }, { loadTopology }, { pickLab, readModel }] = await Promise.all([
+    import('../runtime/docker'),
+    import('../topology/load'),
+    import('../lab/state'),
+  ]);
   await pingEngine();
   const fromFile = args.topology
     ? loadTopology(args.topology, { allowOutside: args['allow-outside'] }).name

@@ -4,23 +4,7 @@ import * as path from 'path';
 import yargs from 'yargs';
 import { LabError } from '../errors';
 import { checkNameArgs } from './common';
-import * as up from './cmds/up';
-import * as down from './cmds/down';
-import * as status from './cmds/status';
-import * as execCmd from './cmds/exec';
-import * as verify from './cmds/verify';
-import * as images from './cmds/images';
-import * as doctor from './cmds/doctor';
-import * as capture from './cmds/capture';
-import * as trace from './cmds/trace';
-import * as apply from './cmds/apply';
-import * as scale from './cmds/scale';
-import * as deleteCmd from './cmds/delete';
-import * as watch from './cmds/watch';
-import * as rules from './cmds/rules';
-import * as graph from './cmds/graph';
-import * as ui from './cmds/ui';
-import * as fault from './cmds/fault';
+import { COMMANDS, lazyCommand } from './commands';
 import { PROJECT_ROOT } from './common';
 
 /** The installed package's version (package.json ships with it). */
@@ -48,23 +32,7 @@ export async function main(argv: string[]): Promise<void> {
       .scriptName('lab')
       .parserConfiguration({ 'populate--': true })
       .option('debug', { type: 'boolean', describe: 'print error causes and stacks', global: true })
-      .command(up)
-      .command(down)
-      .command(status)
-      .command(execCmd)
-      .command(verify)
-      .command(images)
-      .command(doctor)
-      .command(capture)
-      .command(trace)
-      .command(apply)
-      .command(scale)
-      .command(deleteCmd)
-      .command(watch)
-      .command(rules)
-      .command(graph)
-      .command(ui)
-      .command(fault)
+      .command(COMMANDS.map(lazyCommand))
       .completion('completion', 'print a bash/zsh completion script (lab completion >> ~/.bashrc)')
       .version(packageVersion())
       .demandCommand(1, 'say what to do: lab up, lab verify, lab down ... (lab --help lists all)')

@@ -19,6 +19,7 @@ import { startContainerPods } from './container-pods';
 import { syncIngress } from './ingress';
 import { edgeSpecs } from '../edge/containers';
 import { setupEdge } from './edge';
+import { Timings } from './timings';
 
 export type Progress = (msg: string) => void;
 
@@ -27,6 +28,7 @@ export async function buildLab(
   image: string,
   progress: Progress,
   origin: Record<string, string> = {},
+  timings = new Timings(),
 ): Promise<void> {
   let model = planned;
   const t0 = Date.now();
@@ -41,10 +43,12 @@ export async function buildLab(
   const pids: Record<string, number> = {};
   specs.forEach((s, i) => (pids[s.name] = started[i].pid));
   progress(`containers: ${specs.length} started (${since()})`);
+  timings.mark('containers', `${specs.length} created and started`);
 
   const helper = await runToCompletion(fabricHelperSpec(model, image, renderLinkScript(model.links, pids)));
   if (helper.exitCode !== 0) throw new LabError(`creating links failed: ${helper.output.trim()}`);
   progress(`links: ${model.links.length} veth pairs (${since()})`);
+  timings.mark('links', `${model.links.length} veth pairs`);
 
   await Promise.all([
     execScriptOk(model.vpc.container, script(renderVpc(model)), 'vpc router setup'),
@@ -57,9 +61,11 @@ export async function buildLab(
     ),
   ]);
   progress(`network: vpc router and ${model.nodes.length} nodes configured (${since()})`);
+  timings.mark('node setup', `vpc router and ${model.nodes.length} nodes`);
   if (model.edge) {
     await setupEdge(model);
     progress(`edge: internet gateway, internet host ${model.edge.internet.ip}, load balancer configured (${since()})`);
+    timings.mark('edge');
   }
 
   // NetworkPolicies before the pods start: a pod a policy isolates is never open.
@@ -68,7 +74,9 @@ export async function buildLab(
     progress(
       `network policies: ${model.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules on ${policies.length} nodes (${since()})`,
     );
+  timings.mark('network policies');
   await prepareDnsPods(model, model.pods);
+  timings.mark('dns');
   const outs = await Promise.all(
     model.nodes.map((n) =>
       execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`, {
@@ -84,6 +92,7 @@ export async function buildLab(
   // From here on the model holds what each pod's CNI ADD returned (the host veth the plugin named).
   model = withPods(model, [...processPods, ...containerPods]);
   progress(`pods: ${model.pods.length} running and ready (${since()})`);
+  timings.mark('pods', `${model.pods.length} pods on ${model.nodes.length} nodes`);
 
   // Every pod just passed the lab's start-up check; pods with a readiness (or startup) probe must
   // also pass it, as the kubelet reports a pod ready only then (src/plan/probe.ts).
@@ -94,14 +103,18 @@ export async function buildLab(
     if (notReady.length)
       progress(`pods not ready (readiness probe failing), kept out of the endpoints: ${notReady.join(', ')}`);
   }
+  if (probed) timings.mark('readiness probes');
   const sync = await syncProxy(model, { ready, full: true });
   const eps = sync.endpoints.reduce((n, s) => n + s.endpoints.length, 0);
   progress(
     `kube-proxy (${model.cluster.proxy}): ${model.services.length} services, ${eps} endpoints on ${sync.nodes.length} nodes (${since()})`,
   );
+  timings.mark('proxy sync', `${model.services.length} services, ${eps} endpoints, ${sync.nodes.length} nodes`);
   // The L7 ingress (the guide's ALB): nginx in the ingress container, routing to the NodePorts just synced.
   await syncIngress(model, { image, slices: sync.endpoints, log: (m) => progress(`${m} (${since()})`) });
+  timings.mark('ingress');
   await saveModel({ ...model, image });
+  timings.mark('model store');
 }
 
 export interface UpOptions {
@@ -109,6 +122,8 @@ export interface UpOptions {
   origin?: Record<string, string>;
   /** Runs first, under the same interrupt guard (the kernel preflight's helper carries the lab label). */
   before?: () => Promise<void>;
+  /** Where each phase's time is recorded (lab up --timings). */
+  timings?: Timings;
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -144,7 +159,8 @@ export async function upLab(model: LabModel, image: string, progress: Progress, 
   for (const s of SIGNALS) process.on(s, onSignal);
   try {
     if (opts.before) await opts.before();
-    await buildLab(model, image, progress, opts.origin);
+    opts.timings?.mark('preflight');
+    await buildLab(model, image, progress, opts.origin, opts.timings);
   } catch (err) {
     if (interrupted) await new Promise(() => undefined); // the signal handler finishes and exits
     progress('failed: removing what was created');

@@ -7,6 +7,7 @@ import { PathDef, Probe, ProbeResult, ProbeRunner } from '../paths/common/types'
 import { errored } from '../observe/probe';
 import { InputError } from '../errors';
 import type { PathCoverage, VerifyReport } from '../report/verify-report';
+import type { Timings } from './timings';
 
 // Defined beside their renderers (src/report/); re-exported for the commands that run verify.
 export type { PathCoverage, VerifyReport };
@@ -30,18 +31,25 @@ export function selectProbes(model: LabModel, paths?: string[]): Probe[] {
 }
 
 /** Runs probes with bounded concurrency; a probe that throws is a failed probe, not a crash. */
-export async function runProbes(probes: Probe[], runner: ProbeRunner, concurrency = 6): Promise<ProbeResult[]> {
+export async function runProbes(
+  probes: Probe[],
+  runner: ProbeRunner,
+  concurrency = 6,
+  onDone?: (p: Probe, ms: number) => void,
+): Promise<ProbeResult[]> {
   const results: ProbeResult[] = new Array(probes.length);
   let next = 0;
   async function worker() {
     while (next < probes.length) {
       const i = next++;
       const p = probes[i];
+      const t0 = Date.now();
       try {
         results[i] = await p.run(runner);
       } catch (err) {
         results[i] = errored({ path: p.path, name: p.name, from: p.from, to: p.to }, err);
       }
+      onDone?.(p, Date.now() - t0);
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, probes.length) }, worker));
@@ -81,12 +89,18 @@ export async function verifyLab(
   model: LabModel,
   paths?: string[],
   runner: ProbeRunner = execRunner,
+  timings?: Timings,
 ): Promise<VerifyReport> {
   const defs = chosenPaths(paths).filter((d) => !d.appliesTo || d.appliesTo(model) || paths?.includes(d.id));
-  const results = await runProbes(
-    defs.flatMap((p) => p.probes(model)),
-    runner,
-  );
+  const probes = defs.flatMap((p) => p.probes(model));
+  timings?.mark('select probes', `${probes.length} probes`);
+  // Per path: the time its probes took, summed (they run side by side with other paths' probes).
+  const busy = new Map<string, { ms: number; n: number }>(defs.map((d) => [d.id, { ms: 0, n: 0 }]));
+  const results = await runProbes(probes, runner, 6, (p, ms) => {
+    const b = busy.get(p.path) ?? { ms: 0, n: 0 };
+    busy.set(p.path, { ms: b.ms + ms, n: b.n + 1 });
+  });
+  for (const [path, b] of busy) if (b.n) timings?.add(path, b.ms, `${b.n} probes`);
   return {
     lab: model.name,
     ok: results.some((r) => r.verdict === 'pass') && results.every((r) => r.ok),

@@ -20,6 +20,7 @@ import { LabError } from '../../errors';
 import * as path from 'path';
 import { COREDNS_IMAGE } from '../../topology/dns-server';
 import { chooseLabDnsServer, removeDnsServerFiles } from '../../lab/dns-server';
+import { renderTimings, Timings } from '../../lab/timings';
 
 interface UpArgs extends CommonArgs {
   proxy?: string;
@@ -28,6 +29,7 @@ interface UpArgs extends CommonArgs {
   verify: boolean;
   force?: boolean;
   'dns-server'?: string;
+  timings?: boolean;
 }
 
 export const command = 'up';
@@ -51,6 +53,11 @@ export function builder(y: Argv) {
       default: false,
       describe: 'build a host-gw lab whose nodes span subnets anyway (its cross-subnet paths will fail)',
     })
+    .option('timings', {
+      type: 'boolean',
+      default: false,
+      describe: 'print where the time went: each phase of up (and of verify, per path) in milliseconds',
+    })
     .option('dns-server', {
       type: 'string',
       describe: `cluster DNS server: auto (coredns: ${COREDNS_IMAGE} when present or pullable, else built from the CoreDNS Go module where Go is installed; else the offline fallback) | coredns (exit 2 when no CoreDNS image can be had) | offline (knotd + unbound) (overrides the file); K8S_NETLAB_COREDNS_IMAGE names another CoreDNS image`,
@@ -69,13 +76,15 @@ export async function handler(argv: UpArgs): Promise<void> {
     ...(argv['dns-server'] !== undefined ? { dnsServer: argv['dns-server'] } : {}),
     ...(argv['allow-outside'] ? { allowOutside: true } : {}),
   };
+  const timings = new Timings();
   let model = await loadTopology(file, overrides);
   await pingEngine();
+  timings.mark('load topology');
   const log = (m: string) => console.log(`[${model.name}] ${m}`);
   // One `lab up` of a name at a time; the lock dies with this process (src/lab/lock.ts).
   const lock = await lockLab(model.name);
   try {
-    await upLocked(argv, file, overrides, model, log);
+    await upLocked(argv, file, overrides, model, log, timings);
   } finally {
     lock.release();
   }
@@ -87,6 +96,7 @@ async function upLocked(
   overrides: TopologyOverrides,
   model: LabModel,
   log: (m: string) => void,
+  timings: Timings,
 ): Promise<void> {
   if (model.cluster.cni === 'host-gw' && new Set(model.nodes.map((n) => n.subnet)).size > 1)
     console.error(
@@ -129,12 +139,14 @@ async function upLocked(
       log,
     );
     const image = await ensureImage({ onProgress: (l) => log(`image: ${l}`) });
+    timings.mark('image and dns server');
     const t0 = Date.now();
     const m = model;
     const origin = { [LABEL_USER]: currentUser(), [LABEL_TOPOLOGY]: path.resolve(file) };
     try {
       await upLab(model, image, log, {
         origin,
+        timings,
         before: async () => {
           log('preflight: probing the kernel from a helper container');
           await preflight(m, image);
@@ -150,8 +162,13 @@ async function upLocked(
     }
     log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
+  if (argv.timings) console.log(renderTimings('timings of up', timings.phases));
   if (!argv.verify) return;
-  const report = await verifyLab(await readModel(model.name));
+  const vt = new Timings();
+  const t0 = Date.now();
+  const report = await verifyLab(await readModel(model.name), undefined, undefined, vt);
   console.log(renderVerifyTable(report, process.stdout.isTTY));
+  if (argv.timings)
+    console.log(renderTimings('timings of verify (per path: its probes summed)', vt.phases, Date.now() - t0));
   if (!report.ok) process.exitCode = 1;
 }

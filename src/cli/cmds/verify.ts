@@ -6,12 +6,14 @@ import { verifyLab } from '../../lab/verify';
 import { renderVerifyTable } from '../../report/verify-table';
 import { renderJunit } from '../../report/junit';
 import { pathIds } from '../../paths';
+import { renderTimings, Timings } from '../../lab/timings';
 
 interface VerifyArgs extends CommonArgs {
   json: boolean;
   junit?: string;
   path?: string[];
   strict: boolean;
+  timings: boolean;
 }
 
 export const command = 'verify';
@@ -26,13 +28,25 @@ export function builder(y: Argv) {
       default: false,
       describe: 'also exit non-zero when a path is not covered (no judged probe)',
     })
+    .option('timings', {
+      type: 'boolean',
+      default: false,
+      describe: 'print where the time went: reading the model, choosing probes, each path (its probes summed)',
+    })
     .option('path', { type: 'string', array: true, describe: `only these paths: ${pathIds().join(', ')}` });
 }
 
 export async function handler(argv: VerifyArgs): Promise<void> {
-  const report = await verifyLab(await runningModel(argv), argv.path);
+  const t0 = Date.now();
+  const timings = new Timings();
+  const model = await runningModel(argv);
+  timings.mark('read model');
+  const report = await verifyLab(model, argv.path, undefined, timings);
   if (argv.junit) fs.writeFileSync(argv.junit, renderJunit(report));
   console.log(argv.json ? JSON.stringify(report, null, 2) : renderVerifyTable(report, process.stdout.isTTY));
+  // Printed apart from --json's document (stderr then), so scripts still read one JSON value.
+  const t = renderTimings('timings of verify (per path: its probes summed)', timings.phases, Date.now() - t0);
+  if (argv.timings) (argv.json ? console.error : console.log)(t);
   if (!report.ok) process.exitCode = 1;
   else if (argv.strict && report.notCovered.length) {
     console.error(

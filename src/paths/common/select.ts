@@ -89,3 +89,32 @@ export function crossesSubnets(model: LabModel, a: PodModel, b: PodModel): boole
 export function nodeAddresses(model: LabModel): string[] {
   return model.nodes.flatMap((n) => [n.ip, n.cbr0IP, ...(model.cluster.cni === 'vxlan' ? [vtepAddress(n)] : [])]);
 }
+
+/**
+ * The server a pod asks in pod-ip-identity. Small labs: the first serving pod on another node. Large
+ * labs (isLargeLab): the serving pods in turn, half the list ahead, moving on past pods of the
+ * client's node, so each serving pod answers about once (every backend reached over the run) and
+ * none serves a thousand clients.
+ */
+export function identityServer(model: LabModel, serving: PodModel[], pod: PodModel, i: number, large: boolean) {
+  if (!large) return serving.find((s) => s.node !== pod.node) ?? serving.find((s) => s !== pod);
+  const n = serving.length;
+  for (let j = 0; j < n; j++) {
+    const s = serving[(i + Math.floor(n / 2) + j) % n];
+    if (s.node !== pod.node) return s;
+  }
+  return serving.find((s) => s !== pod);
+}
+
+/**
+ * The pods node-to-pod reaches from a node. Small labs: every serving pod from every node. Large
+ * labs: the node's own pods and the next node's (a ring), so every pod is reached from its node
+ * and from another one: 2P requests instead of N·P.
+ */
+export function nodeToPodTargets(model: LabModel, nodeName: string, large: boolean): PodModel[] {
+  const serving = servingPods(model);
+  if (!large) return serving;
+  const i = model.nodes.findIndex((n) => n.name === nodeName);
+  const next = model.nodes[(i + 1) % model.nodes.length].name;
+  return serving.filter((p) => p.node === nodeName || p.node === next);
+}

@@ -66,6 +66,27 @@ export function requestsFor(backends: number): number {
   return Math.min(MAX_REQUESTS, Math.max(20, Math.ceil(Math.log(1e-4 / backends) / Math.log(1 - 1 / backends))));
 }
 
+/**
+ * Labs above this many pods choose probes by coverage instead of all pairs (BENCHMARKS.md, "verify
+ * that scales"): the guide (16 pods) and other small labs keep every probe as it is.
+ */
+export const SCALE_THRESHOLD_PODS = 100;
+
+export function isLargeLab(model: LabModel): boolean {
+  return model.pods.length > SCALE_THRESHOLD_PODS;
+}
+
+/**
+ * Requests of a spread check that samples (large labs, every Service after the first): 3 per
+ * backend, at least 20, judged by distinctNeeded. For n = 20 backends, 60 requests: a correct lab
+ * reaches fewer than the 15 needed with probability 1.7e-5 (exact, by the distinct-count
+ * recurrence), n = 5..50 stay below 1.1e-4; a node that reaches only half the backends fails for
+ * certain; one missing backend of 20 is not caught by a sample (the first Service's full check is).
+ */
+export function sampledRequests(backends: number): number {
+  return Math.min(requestsFor(backends), Math.max(20, 3 * backends));
+}
+
 /** Beyond this many requests a probe samples: with many backends, seeing every one would take thousands. */
 export const MAX_REQUESTS = 300;
 

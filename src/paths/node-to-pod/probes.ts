@@ -7,7 +7,8 @@ import { podTarget } from '../../plan/targets';
 import { q } from '../../plan/shell';
 import { curlShell, hostOf, parseCurl } from '../../observe/curl';
 import { probe } from '../../observe/probe';
-import { publicHttpPort, servingPods } from '../common/select';
+import { nodeToPodTargets, publicHttpPort, servingPods } from '../common/select';
+import { isLargeLab } from '../common/service-select';
 import { PathDef, Probe } from '../common/types';
 
 /**
@@ -55,9 +56,10 @@ export function parseNodeToPod(out: string): NodeToPodLine[] {
 
 function nodeProbe(model: LabModel, nodeName: string): Probe {
   const node = model.nodes.find((n) => n.name === nodeName)!;
-  const pods = servingPods(model);
+  const pods = nodeToPodTargets(model, node.name, isLargeLab(model));
+  const to = pods.length === servingPods(model).length ? 'all pods' : 'its pods and the next node’s';
   return probe(
-    { path: 'node-to-pod', name: `${node.name} -> ${pods.length} pods`, from: node.name, to: 'all pods' },
+    { path: 'node-to-pod', name: `${node.name} -> ${pods.length} pods`, from: node.name, to },
     async (r) =>
       parseNodeToPod(
         (

@@ -7,7 +7,8 @@ import { podTarget } from '../../plan/targets';
 import { answered, curlArgv, describeCurlFailure, hostOf, parseCurl } from '../../observe/curl';
 import { need, probe } from '../../observe/probe';
 import { parseIfaceAddr } from '../common/parse';
-import { policyFree, publicHttpPort, servingPods } from '../common/select';
+import { identityServer, policyFree, publicHttpPort, servingPods } from '../common/select';
+import { isLargeLab } from '../common/service-select';
 import { PathDef, Probe } from '../common/types';
 
 function identityProbe(model: LabModel, pod: PodModel, server: PodModel): Probe {
@@ -43,9 +44,9 @@ export const podIpIdentity: PathDef = {
     const serving = servingPods(model);
     return model.pods
       .filter((p) => policyFree(model, p))
-      .flatMap((p) => {
-        // Prefer a server on another node, so the answer crosses the VPC.
-        const server = serving.find((s) => s.node !== p.node) ?? serving.find((s) => s !== p);
+      .flatMap((p, i) => {
+        // A server on another node, so the answer crosses the VPC; in turn in a large lab.
+        const server = identityServer(model, serving, p, i, isLargeLab(model));
         return server && p.containers.length > 0 ? [identityProbe(model, p, server)] : [];
       });
   },

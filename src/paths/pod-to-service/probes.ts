@@ -13,7 +13,9 @@ import {
   clientsPerNode,
   distinctNeeded,
   httpServicePorts,
+  isLargeLab,
   requestsFor,
+  sampledRequests,
   ServicePortRef,
   svcLabel,
   udpServicePorts,
@@ -43,18 +45,19 @@ const vipUrl = (ref: ServicePortRef, path: string) => `http://${ref.svc.clusterI
 const vip = (ref: ServicePortRef) => `${ref.svc.clusterIP}:${ref.port.port}`;
 const podName = (model: LabModel, ip: string) => model.pods.find((p) => p.ip === ip)!.name;
 
-function spreadProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Probe {
+/** `sample`: a large lab's further checks send sampledRequests (service-select.ts says what that proves). */
+function spreadProbe(model: LabModel, ref: ServicePortRef, client: PodModel, sample = false): Probe {
   const t = podTarget(model, client);
   return probe(
     {
       path: ID,
-      name: `${client.name}@${client.node} -> ${svcLabel(ref)} (${vip(ref)}) reaches every ready backend`,
+      name: `${client.name}@${client.node} -> ${svcLabel(ref)} (${vip(ref)}) ${sample ? 'spreads over the ready backends (sampled)' : 'reaches every ready backend'}`,
       from: t.id,
       to: vip(ref),
     },
     async (r) => {
       const ready = await readyBackends(r, model, t, ref);
-      const k = requestsFor(ready.length);
+      const k = sample ? sampledRequests(ready.length) : requestsFor(ready.length);
       // Five failures in a row end the sweep: a dead VIP fails in seconds, not after k timeouts.
       const [sweep, ci] = await Promise.all([
         r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k, { giveUpAfter: 5 })),
@@ -296,7 +299,10 @@ export const podToService: PathDef = {
         // backend as client would hairpin (masqueraded): the spread is judged from non-backends.
         const first = !probes.some((p) => p.name.includes('reaches every ready backend'));
         const strict = clientsPerNode(model, ref, true);
-        for (const c of first ? strict : strict.slice(0, 1)) probes.push(spreadProbe(model, ref, c));
+        // A large lab: every check after the lab's first full one samples (isLargeLab).
+        (first ? strict : strict.slice(0, 1)).forEach((c, i) =>
+          probes.push(spreadProbe(model, ref, c, isLargeLab(model) && !(first && i === 0))),
+        );
       }
     }
     // Hairpin once: the first plain service with a backend.
