@@ -21,6 +21,7 @@ import * as rules from './cmds/rules';
 import * as graph from './cmds/graph';
 import * as ui from './cmds/ui';
 import * as fault from './cmds/fault';
+import * as load from './cmds/load';
 import { PROJECT_ROOT } from './common';
 
 /** The installed package's version (package.json ships with it). */
@@ -65,6 +66,7 @@ export async function main(argv: string[]): Promise<void> {
       .command(graph)
       .command(ui)
       .command(fault)
+      .command(load)
       .completion('completion', 'print a bash/zsh completion script (lab completion >> ~/.bashrc)')
       .version(packageVersion())
       .demandCommand(1, 'say what to do: lab up, lab verify, lab down ... (lab --help lists all)')
