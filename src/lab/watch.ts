@@ -17,6 +17,7 @@ import { readModel } from './state';
 import { listLabContainers } from '../runtime/containers';
 import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeLifecycle } from './node-lifecycle';
 import type { WatchEvent } from './timeline';
+import { ImpliedReadiness } from './implied-readiness';
 
 /**
  * What changed in the ready endpoints between two syncs, one line per service port:
@@ -175,6 +176,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   // The node lifecycle controller (heartbeats, NotReady) and the kubelet's restart back-off.
   let lifecycle: NodeLifecycle | undefined;
   const backoff = new CrashLoopBackOff(scale);
+  // Containers without a readinessProbe: Kubernetes' default probe timing (--once has no history: as observed).
+  const implied = new ImpliedReadiness(opts.once ? 0 : scale);
   const deadSince = new Map<string, number>();
   const backedOff = new Set<string>();
   let lastReady = new Set<string>();
@@ -373,7 +376,9 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
               : c.probes && (c.probes.readiness || c.probes.startup)
                 ? false
                 : undefined;
-          return byProbe ?? o.containers.find((x) => x.container === c.name)?.ready !== false;
+          if (byProbe !== undefined) return byProbe;
+          const observed = o.containers.find((x) => x.container === c.name)?.ready !== false;
+          return implied.ready(`${podKey(o.pod)}/${c.name}`, observed, Date.now());
         });
       const ready = new Set(obs.filter((o) => !silent.has(o.pod.node) && podReady(o)).map((o) => podKey(o.pod)));
       // Pods on a silent node: ready as last seen while the node is Ready, not ready once NotReady.

@@ -1,7 +1,7 @@
 /** Applies and removes faults on a running lab (the thin edge over src/lab/faults/render.ts). */
 import type { LabModel } from '../../model/types';
 import { InputError } from '../../errors';
-import { execScriptOk } from '../../runtime/exec';
+import { execScript, execScriptOk } from '../../runtime/exec';
 import { setContainerRun } from '../../runtime/containers';
 import { script } from '../../plan/shell';
 import { renderContainerKill } from '../../plan/probe';
@@ -15,6 +15,10 @@ import {
   renderLinkLoss,
   renderPartition,
   renderTableDelete,
+  renderPodReadiness,
+  renderDnsDown,
+  renderDnsUp,
+  findPod,
 } from './render';
 import { readFaults, writeFaults } from './store';
 
@@ -24,7 +28,7 @@ function nftScript(rules: string): string {
 
 export async function injectFault(model: LabModel, req: FaultRequest): Promise<FaultRecord> {
   const store = await readFaults(model.vpc.container);
-  const { kind, nodes } = checkFault(model, req, store.active);
+  const { kind, nodes, pods } = checkFault(model, req, store.active);
   const id = nextFaultId(store.active, store.highest);
   const [a, b] = nodes;
   let detail: string;
@@ -59,11 +63,31 @@ export async function injectFault(model: LabModel, req: FaultRequest): Promise<F
       await execScriptOk(a.container, nftScript(renderLinkLoss(id, a, req.percent!)), `link-loss on ${a.name}`);
       detail = `${req.percent}% of packets dropped each way on ${a.name} eth0 (nftables numgen random; this kernel has no netem)`;
       break;
+    case 'pod-unready': {
+      const pod = pods![0];
+      await execScriptOk(a.container, renderPodReadiness(pod, false), `pod-unready ${pod.name}`);
+      detail = `${pod.namespace}/${pod.name} on ${a.name} answers traffic but fails its readiness check (/healthz 503); without a readinessProbe, Kubernetes' defaults: not ready after failureThreshold 3 x periodSeconds 10 (x time-scale)`;
+      break;
+    }
+    case 'dns-down':
+      for (const [i, pod] of pods!.entries())
+        await execScriptOk(nodes[i].container, renderDnsDown(id, pod), `dns-down ${pod.name}`);
+      detail = `${pods!.map((p) => `${p.namespace}/${p.name}`).join(', ')} stop answering DNS (UDP/TCP 53 dropped in the pod; still ready, so queries to them time out)`;
+      break;
   }
+  const podNames = pods?.map((p) => `${p.namespace}/${p.name}`);
   const rec: FaultRecord = {
     id,
     kind,
-    target: kind === 'pod-kill' ? req.target : a.name,
+    target:
+      kind === 'pod-kill'
+        ? req.target
+        : kind === 'pod-unready'
+          ? podNames![0]
+          : kind === 'dns-down'
+            ? req.target
+            : a.name,
+    ...(podNames ? { pods: podNames } : {}),
     ...(b ? { peer: b.name } : {}),
     ...(req.percent !== undefined && kind === 'link-loss' ? { percent: req.percent } : {}),
     injectedAt: new Date().toISOString(),
@@ -84,6 +108,20 @@ async function undo(model: LabModel, f: FaultRecord): Promise<string | undefined
       return `node ${f.target} stays stopped: its links and pods died with its network namespaces; rebuild the lab with lab up -t FILE (re-plumbing one node is not implemented)`;
     case 'pod-kill':
       return undefined; // nothing to undo: the kubelet restarted it
+    case 'pod-unready': {
+      const pod = findPod(model, f.target, 'default');
+      const r = await execScript(node(pod.node)!.container, renderPodReadiness(pod, true));
+      // A pod restarted since (its server starts ready) or gone needs nothing.
+      return r.failed
+        ? `${f.target}: could not set it ready again (${r.stderr.trim()}); a restart of the pod makes it ready`
+        : undefined;
+    }
+    case 'dns-down':
+      for (const name of f.pods ?? []) {
+        const pod = findPod(model, name, 'kube-system');
+        await execScriptOk(node(pod.node)!.container, renderDnsUp(f.id, pod), `clear ${f.id} on ${pod.name}`);
+      }
+      return undefined;
     case 'partition':
     case 'link-loss':
       for (const n of [node(f.target), node(f.peer)])
