@@ -18,6 +18,7 @@ import { listLabContainers } from '../runtime/containers';
 import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeLifecycle } from './node-lifecycle';
 import type { WatchEvent } from './timeline';
 import { ImpliedReadiness } from './implied-readiness';
+import { readFaultView } from './faults/watch-view';
 
 /**
  * What changed in the ready endpoints between two syncs, one line per service port:
@@ -181,6 +182,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const deadSince = new Map<string, number>();
   const backedOff = new Set<string>();
   let lastReady = new Set<string>();
+  let lastStuck = '';
   while (!control.stopped) {
     const t0 = Date.now();
     stats.iterations++;
@@ -205,10 +207,21 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         model.nodes.map((n) => n.name),
       );
       const engine = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
+      // Faults the loop plays along with: a node whose link is down does not answer; a stuck kube-proxy does not sync.
+      const view = await readFaultView(model).catch(() => undefined);
+      const stuck = view?.stuck ?? new Map<string, string>();
+      const stuckKey = [...stuck.keys()].sort().join(',');
+      if (stuckKey !== lastStuck) {
+        if (stuckKey) say(`kube-proxy stuck (fault) on ${stuckKey}: its rules are not synced`);
+        lastStuck = stuckKey;
+        synced = undefined; // a node that syncs again gets today's endpoints
+      }
       const answered = new Map(
         model.nodes.map((n) => [
           n.name,
-          engine.get(n.container) === 'running' ? undefined : `node container ${engine.get(n.container) ?? 'missing'}`,
+          engine.get(n.container) === 'running'
+            ? view?.linkDown.get(n.name)
+            : `node container ${engine.get(n.container) ?? 'missing'}`,
         ]),
       );
       for (const e of lifecycle.observe(answered, Date.now())) {
@@ -394,7 +407,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         const syncStart = Date.now();
         let r: Awaited<ReturnType<typeof syncProxy>>;
         try {
-          r = await unlessNodeDies(syncProxy(model, { ready, prev: states, skipNodes: silent }), opts.lab, live.nodes);
+          const skipNodes = new Set([...silent, ...stuck.keys()]);
+          r = await unlessNodeDies(syncProxy(model, { ready, prev: states, skipNodes }), opts.lab, live.nodes);
         } catch (err) {
           if (!(err instanceof NodesSilent)) throw err;
           // What the other nodes applied is not known here: the next sync re-reads their state.

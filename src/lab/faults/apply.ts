@@ -19,6 +19,7 @@ import {
   renderDnsDown,
   renderDnsUp,
   findPod,
+  renderLinkSet,
 } from './render';
 import { readFaults, writeFaults } from './store';
 
@@ -72,7 +73,14 @@ export async function injectFault(model: LabModel, req: FaultRequest): Promise<F
     case 'dns-down':
       for (const [i, pod] of pods!.entries())
         await execScriptOk(nodes[i].container, renderDnsDown(id, pod), `dns-down ${pod.name}`);
-      detail = `${pods!.map((p) => `${p.namespace}/${p.name}`).join(', ')} stop answering DNS (UDP/TCP 53 dropped in the pod; still ready, so queries to them time out)`;
+      detail = `${pods!.map((p) => `${p.namespace}/${p.name}`).join(', ')} stop answering DNS (UDP/TCP 53 from the network dropped in the pod; queries to them time out until their readiness check fails: CoreDNS' (an SOA query from the node) does, the offline server's (over lo) does not)`;
+      break;
+    case 'link-down':
+      await execScriptOk(model.vpc.container, renderLinkSet(a, false), `link-down ${a.name}`);
+      detail = `${a.name}'s link (${a.vpcIface} on the VPC router) down: no traffic in or out, its kubelet's heartbeat stops (NotReady after the grace period)`;
+      break;
+    case 'proxy-stuck':
+      detail = `kube-proxy on ${a.name} stops syncing: lab watch leaves its rules as they are while the other nodes follow the endpoints (lab apply/scale still sync it)`;
       break;
   }
   const podNames = pods?.map((p) => `${p.namespace}/${p.name}`);
@@ -122,6 +130,11 @@ async function undo(model: LabModel, f: FaultRecord): Promise<string | undefined
         await execScriptOk(node(pod.node)!.container, renderDnsUp(f.id, pod), `clear ${f.id} on ${pod.name}`);
       }
       return undefined;
+    case 'link-down':
+      await execScriptOk(model.vpc.container, renderLinkSet(node(f.target)!, true), `clear ${f.id}`);
+      return undefined;
+    case 'proxy-stuck':
+      return undefined; // lab watch syncs the node again at its next iteration
     case 'partition':
     case 'link-loss':
       for (const n of [node(f.target), node(f.peer)])

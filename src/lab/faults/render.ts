@@ -17,6 +17,8 @@ export const FAULT_KINDS = [
   'link-loss',
   'pod-unready',
   'dns-down',
+  'link-down',
+  'proxy-stuck',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -141,6 +143,11 @@ export function checkFault(
         hint: 'e.g. --percent 30',
       });
   }
+  if ((kind === 'link-down' || kind === 'proxy-stuck') && active.some((f) => f.kind === kind && f.target === a.name))
+    throw new InputError(`node ${a.name} has a ${kind} fault already`, {
+      field: 'TARGET',
+      hint: `clear it first: lab fault clear ${active.find((f) => f.kind === kind && f.target === a.name)!.id}`,
+    });
   if (
     (kind === 'node-freeze' || kind === 'node-stop') &&
     active.some((f) => (f.kind === 'node-freeze' || f.kind === 'node-stop') && f.target === a.name)
@@ -208,9 +215,11 @@ export function renderPodReadiness(pod: PodModel, ready: boolean): string {
 
 /**
  * dns-down: the DNS pod stops answering queries from the network (UDP and TCP 53 dropped in its
- * own namespace, as a hung server would); what arrives on lo (the lab's own readiness check,
- * CoreDNS' /ready is on 8181 anyway) still passes, so its endpoint stays and clients time out.
- * Run in the pod's node; the table is named for the fault.
+ * own namespace, as a hung server would). What arrives on lo still passes. Its readiness then
+ * depends on the server: the lab's CoreDNS check is an SOA query from the node (stricter than
+ * CoreDNS' ready plugin), so it fails and the endpoint leaves after the readiness threshold; the
+ * offline server is checked over lo and stays ready, so clients time out on it. Run in the pod's
+ * node; the table is named for the fault.
  */
 export function renderDnsDown(id: string, pod: PodModel): string {
   const t = faultTable(id);
@@ -225,4 +234,9 @@ export function renderDnsDown(id: string, pod: PodModel): string {
 
 export function renderDnsUp(id: string, pod: PodModel): string {
   return `ip netns exec ${q(pod.netns)} nft delete table inet ${faultTable(id)} 2>/dev/null || true`;
+}
+
+/** link-down: the node's link, on the VPC router's side (its bridge port), down or up again. */
+export function renderLinkSet(node: NodeModel, up: boolean): string {
+  return `ip link set ${q(node.vpcIface)} ${up ? 'up' : 'down'}`;
 }

@@ -138,3 +138,28 @@ describe('injectFault / clearFaults on a fake engine', () => {
     expect((await readFaults(m.vpc.container)).active).toEqual([]);
   });
 });
+
+describe('link-down / proxy-stuck on a fake engine', () => {
+  it("passes: link-down takes the node's port on the VPC router down, clear brings it up", async () => {
+    const m = model();
+    const f = await injectFault(m, { kind: 'link-down', target: 'node2' });
+    expect(f).toMatchObject({ kind: 'link-down', target: 'node2' });
+    expect(calls).toEqual([{ container: 'k8s-netlab-t-vpc', script: 'ip link set v-node2 down' }]);
+    await clearFaults(m, { all: true });
+    expect(calls[1]).toEqual({ container: 'k8s-netlab-t-vpc', script: 'ip link set v-node2 up' });
+  });
+  it('passes: proxy-stuck is a record only (lab watch honours it); a second one on the node is refused', async () => {
+    const m = model();
+    await injectFault(m, { kind: 'proxy-stuck', target: 'node3' });
+    expect(calls).toEqual([]);
+    await expect(injectFault(m, { kind: 'proxy-stuck', target: 'node3' })).rejects.toThrow(
+      /TARGET: node node3 has a proxy-stuck fault already/,
+    );
+  });
+  it('fails: the router refuses, nothing is recorded', async () => {
+    const m = model();
+    failOn = /ip link set/;
+    await expect(injectFault(m, { kind: 'link-down', target: 'node1' })).rejects.toThrow(/link-down node1 failed/);
+    expect((await readFaults(m.vpc.container)).active).toEqual([]);
+  });
+});
