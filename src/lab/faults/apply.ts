@@ -32,6 +32,8 @@ export async function injectFault(model: LabModel, req: FaultRequest): Promise<F
   const { kind, nodes, pods } = checkFault(model, req, store.active);
   const id = nextFaultId(store.active, store.highest);
   const [a, b] = nodes;
+  // The fault's time 0 is when it is set off (a `docker stop` returns only after the teardown).
+  const injectedAt = new Date().toISOString();
   let detail: string;
   switch (kind) {
     case 'node-freeze':
@@ -98,7 +100,7 @@ export async function injectFault(model: LabModel, req: FaultRequest): Promise<F
     ...(podNames ? { pods: podNames } : {}),
     ...(b ? { peer: b.name } : {}),
     ...(req.percent !== undefined && kind === 'link-loss' ? { percent: req.percent } : {}),
-    injectedAt: new Date().toISOString(),
+    injectedAt,
     detail,
   };
   await writeFaults(model, { ...store, highest: Number(id.slice(1)), active: [...store.active, rec] });
