@@ -183,6 +183,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const backedOff = new Set<string>();
   let lastReady = new Set<string>();
   let lastStuck = '';
+  // Nodes whose kube-proxy syncs again after proxy-stuck: their next sync is a timeline event.
+  const unstuck = new Set<string>();
   while (!control.stopped) {
     const t0 = Date.now();
     stats.iterations++;
@@ -213,6 +215,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       const stuckKey = [...stuck.keys()].sort().join(',');
       if (stuckKey !== lastStuck) {
         if (stuckKey) say(`kube-proxy stuck (fault) on ${stuckKey}: its rules are not synced`);
+        for (const n of lastStuck.split(',')) if (n && !stuck.has(n)) unstuck.add(n);
         lastStuck = stuckKey;
         synced = undefined; // a node that syncs again gets today's endpoints
       }
@@ -434,6 +437,14 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
             for (const n of r.nodes)
               emit({ kind: 'rules-synced', at: syncStart + n.ms, node: n.node, detail: changes.join('; ') });
         }
+        for (const n of r.nodes)
+          if (unstuck.delete(n.node))
+            emit({
+              kind: 'rules-synced',
+              at: syncStart + n.ms,
+              node: n.node,
+              detail: 'kube-proxy syncing again (proxy-stuck cleared): rules brought up to date',
+            });
         const how = r.nodes.map((n) => `${n.node} ${n.partial ? 'partial' : 'full'} ${n.ms}ms`).join(', ');
         say(`kube-proxy (${model.cluster.proxy}): synced ${how} (${Date.now() - t0}ms after the observation began)`);
       }

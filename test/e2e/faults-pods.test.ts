@@ -143,11 +143,11 @@ it('dns-down all: the dns path fails; CoreDNS pods fail their readiness check an
   const during = await verifyPath('dns');
   expect(during.ok).toBe(false);
   expect(during.fails.length).toBeGreaterThan(0);
-  const dnsOut = events.slice(from).filter((e) => e.kind === 'endpoint-not-ready' && /kube-dns:dns /.test(e.detail));
-  if (coredns) {
-    expect(dnsOut.length).toBeGreaterThan(0);
-    for (const e of dnsOut) expect(e.at - injected.at).toBeGreaterThanOrEqual(UNREADY_MS);
-  } else expect(dnsOut).toEqual([]);
+  const isDnsOut = (e: Ev) => e.kind === 'endpoint-not-ready' && /kube-dns:dns /.test(e.detail);
+  if (coredns) await waitFor(from, isDnsOut, 'the DNS endpoints leaving (CoreDNS readiness failed)');
+  const dnsOut = events.slice(from).filter(isDnsOut);
+  if (coredns) for (const e of dnsOut) expect(e.at - injected.at).toBeGreaterThanOrEqual(UNREADY_MS);
+  else expect(dnsOut).toEqual([]);
   const c = events.length;
   expect((await lab(['fault', 'clear', '--all', '--name', name])).exitCode).toBe(0);
   if (coredns)
