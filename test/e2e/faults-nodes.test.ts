@@ -2,7 +2,7 @@
  * Node-side faults on a running guide lab under `lab watch --json --time-scale 0.1`: link-down
  * (node2's link on the VPC router down: heartbeat missed, NotReady after node-monitor-grace-period
  * 50 s × 0.1, its endpoints out of the other nodes' rules) and proxy-stuck (node3's kube-proxy
- * stops syncing: when node2 freezes, node1 drops its endpoints and node3 keeps sending to them
+ * stops syncing: when node2's link goes down, node1 drops its endpoints and node3 keeps sending to them
  * until the fault is cleared). Each: inject, timeline in order, the paths fail, clear, they pass.
  */
 import execa from 'execa';
@@ -134,10 +134,10 @@ it("link-down: heartbeat missed (the link), NotReady after the grace, endpoints 
   );
 });
 
-it("proxy-stuck: node3's rules stay stale (it keeps sending to a frozen node's pod) while node1's follow; clear heals", async () => {
+it("proxy-stuck: node3's rules stay stale (it keeps sending to a cut-off node's pod) while node1's follow; clear heals", async () => {
   const from = events.length;
   expect((await lab(['fault', 'inject', 'proxy-stuck', 'node3', '--name', name])).exitCode).toBe(0);
-  const freeze = await lab(['fault', 'inject', 'node-freeze', 'node2', '--name', name]);
+  const freeze = await lab(['fault', 'inject', 'link-down', 'node2', '--name', name]);
   expect(`${freeze.exitCode} ${freeze.stderr}`).toBe('0 ');
   await waitFor(from, (e) => e.kind === 'node-not-ready' && e.node === 'node2', 'node2 NotReady');
   const n1 = await waitFor(
@@ -147,12 +147,12 @@ it("proxy-stuck: node3's rules stay stale (it keeps sending to a frozen node's p
   );
   expect(events.slice(from).some((e) => e.kind === 'rules-synced' && e.node === 'node3')).toBe(false);
   await sleep(Math.max(0, n1.at + 1000 - Date.now()));
-  // After node1 healed: node1 no error, node3 still sends to the frozen pod (about half its requests).
+  // After node1 healed: node1 no error, node3 still sends to node2's pod (about half its requests).
   const stale = await load(4);
   const src = (s: string) => stale.sources.find((x) => x.source === s)!;
   expect(src('node1').ok).toBe(src('node1').requests);
   expect(src('node3').requests - src('node3').ok).toBeGreaterThan(0);
-  expect(Object.keys(src('node3').errors)).toEqual(['timeout']);
+  expect(Object.keys(src('node3').errors).filter((k) => k !== 'timeout' && k !== 'unreachable')).toEqual([]);
   const during = await verifyPath('pod-to-service');
   expect(during.ok).toBe(false);
   // Clear proxy-stuck only: node3 is synced with today's endpoints, its errors stop.
@@ -171,6 +171,6 @@ it("proxy-stuck: node3's rules stay stale (it keeps sending to a frozen node's p
   );
   expect((await verifyPath('pod-to-service')).ok).toBe(true);
   process.stdout.write(
-    `proxy-stuck node3 with node2 frozen: node1 ${src('node1').ok}/${src('node1').requests} ok, node3 ${src('node3').ok}/${src('node3').requests} ok (stale rules); after clear node3 30/30\n`,
+    `proxy-stuck node3 with node2's link down: node1 ${src('node1').ok}/${src('node1').requests} ok, node3 ${src('node3').ok}/${src('node3').requests} ok (stale rules); after clear node3 30/30\n`,
   );
 });

@@ -27,6 +27,21 @@ function nftScript(rules: string): string {
   return `nft -f - <<'K8S_NETLAB_NFT'\n${rules}\nK8S_NETLAB_NFT\n`;
 }
 
+/**
+ * `docker pause`, tried 3 times: the cgroup freezer can fail to freeze a busy container at once
+ * ("OCI runtime pause failed: unable to freeze", seen on a loaded machine).
+ */
+async function pauseWithRetry(container: string): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await setContainerRun(container, 'pause');
+    } catch (err) {
+      if (i >= 3 || !/unable to freeze/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 export async function injectFault(model: LabModel, req: FaultRequest): Promise<FaultRecord> {
   const store = await readFaults(model.vpc.container);
   const { kind, nodes, pods } = checkFault(model, req, store.active);
@@ -37,7 +52,7 @@ export async function injectFault(model: LabModel, req: FaultRequest): Promise<F
   let detail: string;
   switch (kind) {
     case 'node-freeze':
-      await setContainerRun(a.container, 'pause');
+      await pauseWithRetry(a.container);
       detail = `docker pause ${a.container}: every process frozen, state and rules kept`;
       break;
     case 'node-stop':
