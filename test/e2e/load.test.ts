@@ -29,6 +29,7 @@ interface Summary {
   longestDisruption?: Window;
   errorsAfter: number;
   stopped?: string;
+  samples: Record<string, string>;
   backends: Record<string, number>;
 }
 interface LoadJson {
@@ -64,7 +65,8 @@ it('nothing broken: every request from a pod on each node and from the Internet 
   expect(pods.sources.map((s) => s.source)).toEqual(['node1', 'node2', 'node3']);
   for (const s of pods.sources) {
     expect(s.requests).toBe(30);
-    expect(s.ok).toBe(30);
+    // On failure: which errors, with a sample of each.
+    expect(`${s.source} ${s.ok} ${JSON.stringify(s.errors)} ${JSON.stringify(s.samples)}`).toBe(`${s.source} 30 {} {}`);
     expect(Object.keys(s.backends).every((b) => pods.backends.includes(b))).toBe(true);
   }
   const inet = await load(['web', '--from', 'internet', '--duration', '3']);
@@ -117,7 +119,11 @@ it('node-stop: requests to the dead pod fail for the grace period × time-scale,
       const d = s.longestDisruption!;
       expect(d).toBeDefined();
       // Only the dead pod's requests fail, as timeouts (or a reset/unreachable): never refused, never a wrong backend.
-      expect(Object.keys(s.errors).filter((k) => !['timeout', 'reset', 'unreachable'].includes(k))).toEqual([]);
+      expect([
+        src,
+        Object.keys(s.errors).filter((k) => !['timeout', 'reset', 'unreachable'].includes(k)),
+        s.samples,
+      ]).toEqual([src, [], s.samples]);
       // Kubernetes keeps the endpoint for the grace period after the node's last heartbeat: the
       // errors go on at least that long after the fault (less one watch interval of heartbeat age)...
       expect(d.to - faultAt).toBeGreaterThanOrEqual(GRACE_MS - 1500);
