@@ -6,6 +6,7 @@
  * strings are the ones the modules export.
  */
 import type { Argv, CommandModule } from 'yargs';
+import { FAULT_KINDS } from '../faults/render';
 
 interface CmdModule {
   command: string;
@@ -109,8 +110,14 @@ export const COMMANDS: LazyCommand[] = [
   },
   {
     command: 'fault <command>',
-    describe: 'inject, list and clear faults (node-freeze, node-stop, pod-kill, partition, link-loss)',
+    describe: `inject, list and clear faults (${FAULT_KINDS.join(', ')})`,
     load: () => require('./cmds/fault'),
+  },
+  {
+    command: 'load <target>',
+    describe:
+      'send a steady stream of requests to a Service (from a pod on each node, or from the Internet to its LoadBalancer) and report success, errors by kind and outages per second',
+    load: () => require('./cmds/load'),
   },
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */

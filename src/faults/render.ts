@@ -3,17 +3,32 @@
  * lossy link inside a node. Each fault's rules live in their own table, named for the fault, so
  * clearing one is deleting its table and nothing else of the node's rules is touched.
  */
-import type { LabModel, NodeModel } from '../model/types';
+import type { LabModel, NodeModel, PodModel } from '../model/types';
 import { InputError } from '../errors';
+import { isDnsPod } from '../plan/dns-pod';
+import { isContainerPod } from '../plan/pod';
+import { q } from '../plan/shell';
 
-export const FAULT_KINDS = ['node-freeze', 'node-stop', 'pod-kill', 'partition', 'link-loss'] as const;
+export const FAULT_KINDS = [
+  'node-freeze',
+  'node-stop',
+  'pod-kill',
+  'partition',
+  'link-loss',
+  'pod-unready',
+  'dns-down',
+  'link-down',
+  'proxy-stuck',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultRecord {
   id: string;
   kind: FaultKind;
-  /** A node, or `ns/pod` for pod-kill. */
+  /** A node, or `ns/pod` for pod-kill and pod-unready, `all` or `ns/pod` for dns-down. */
   target: string;
+  /** Pods the fault acts on (`ns/pod`), when it acts on pods. */
+  pods?: string[];
   /** partition: the other node. */
   peer?: string;
   /** link-loss: percent of packets dropped each way. */
@@ -42,6 +57,18 @@ export function nextFaultId(existing: FaultRecord[], highest = 0): string {
   return `f${n + 1}`;
 }
 
+/** `ns/name`, or `name` in the default namespace given. */
+export function findPod(model: LabModel, target: string, ns0: string): PodModel {
+  const [ns, name] = target.includes('/') ? target.split('/', 2) : [ns0, target];
+  const pod = model.pods.find((p) => p.namespace === ns && p.name === name);
+  if (!pod)
+    throw new InputError(`no pod ${ns}/${name}`, {
+      field: 'TARGET',
+      hint: `use one of: ${model.pods.map((p) => `${p.namespace}/${p.name}`).join(', ')}`,
+    });
+  return pod;
+}
+
 function node(model: LabModel, name: string | undefined, field: string): NodeModel {
   const n = model.nodes.find((x) => x.name === name);
   if (!n)
@@ -57,13 +84,40 @@ export function checkFault(
   model: LabModel,
   r: FaultRequest,
   active: FaultRecord[],
-): { kind: FaultKind; nodes: NodeModel[] } {
+): { kind: FaultKind; nodes: NodeModel[]; pods?: PodModel[] } {
   if (!(FAULT_KINDS as readonly string[]).includes(r.kind))
     throw new InputError(`unknown fault kind ${r.kind}`, {
       field: 'KIND',
       hint: `use one of: ${FAULT_KINDS.join(', ')}`,
     });
   const kind = r.kind as FaultKind;
+  if (kind === 'pod-unready') {
+    const pod = findPod(model, r.target, 'default');
+    if (isContainerPod(pod) || isDnsPod(pod) || !pod.containers.some((c) => c.httpPort))
+      throw new InputError(
+        `pod ${pod.namespace}/${pod.name} does not run the lab's netexec server (its readiness cannot be flipped)`,
+        {
+          field: 'TARGET',
+          hint: `use a netexec pod: ${model.pods
+            .filter((p) => !isContainerPod(p) && !isDnsPod(p))
+            .map((p) => `${p.namespace}/${p.name}`)
+            .join(', ')}`,
+        },
+      );
+    return { kind, nodes: [node(model, pod.node, 'TARGET')], pods: [pod] };
+  }
+  if (kind === 'dns-down') {
+    const dns = model.pods.filter(isDnsPod);
+    if (dns.length === 0)
+      throw new InputError('this lab has no cluster DNS pod', { field: 'TARGET', hint: 'a lab with cluster DNS' });
+    const pods = r.target === 'all' ? dns : [findPod(model, r.target, 'kube-system')];
+    if (!isDnsPod(pods[0]))
+      throw new InputError(`pod ${pods[0].namespace}/${pods[0].name} is not a cluster DNS pod`, {
+        field: 'TARGET',
+        hint: `use all, or one of: ${dns.map((p) => `${p.namespace}/${p.name}`).join(', ')}`,
+      });
+    return { kind, nodes: pods.map((p) => node(model, p.node, 'TARGET')), pods };
+  }
   if (kind === 'pod-kill') {
     const [ns, name] = r.target.includes('/') ? r.target.split('/', 2) : ['default', r.target];
     const pod = model.pods.find((p) => p.namespace === ns && p.name === name);
@@ -89,6 +143,11 @@ export function checkFault(
         hint: 'e.g. --percent 30',
       });
   }
+  if ((kind === 'link-down' || kind === 'proxy-stuck') && active.some((f) => f.kind === kind && f.target === a.name))
+    throw new InputError(`node ${a.name} has a ${kind} fault already`, {
+      field: 'TARGET',
+      hint: `clear it first: lab fault clear ${active.find((f) => f.kind === kind && f.target === a.name)!.id}`,
+    });
   if (
     (kind === 'node-freeze' || kind === 'node-stop') &&
     active.some((f) => (f.kind === 'node-freeze' || f.kind === 'node-stop') && f.target === a.name)
@@ -138,4 +197,46 @@ export function renderLinkLoss(id: string, self: NodeModel, percent: number): st
 /** Removes a fault's table; fine when it is gone already. */
 export function renderTableDelete(id: string): string {
   return `nft delete table inet ${faultTable(id)} 2>/dev/null || true`;
+}
+
+/**
+ * pod-unready: every netexec server of the pod answers /healthz (what the kubelet's readiness
+ * check asks) with 503 from now on, and keeps serving traffic. Run in the pod's node.
+ */
+export function renderPodReadiness(pod: PodModel, ready: boolean): string {
+  return pod.containers
+    .filter((c) => c.httpPort)
+    .map((c) => {
+      const addr = c.bind === '127.0.0.1' ? '127.0.0.1' : pod.ip;
+      return `ip netns exec ${q(pod.netns)} curl -fsS -m 2 -o /dev/null 'http://${addr}:${c.httpPort}/ready?set=${ready}'`;
+    })
+    .join('\n');
+}
+
+/**
+ * dns-down: the DNS pod stops answering queries from the network (UDP and TCP 53 dropped in its
+ * own namespace, as a hung server would). What arrives on lo still passes. Its readiness then
+ * depends on the server: the lab's CoreDNS check is an SOA query from the node (stricter than
+ * CoreDNS' ready plugin), so it fails and the endpoint leaves after the readiness threshold; the
+ * offline server is checked over lo and stays ready, so clients time out on it. Run in the pod's
+ * node; the table is named for the fault.
+ */
+export function renderDnsDown(id: string, pod: PodModel): string {
+  const t = faultTable(id);
+  const rules = [
+    `table inet ${t} {`,
+    `  comment "k8s-netlab fault ${id}: dns-down ${pod.namespace}/${pod.name}"`,
+    `  chain input { type filter hook input priority -10; policy accept; iifname != "lo" meta l4proto { udp, tcp } th dport 53 drop; }`,
+    '}',
+  ].join('\n');
+  return `ip netns exec ${q(pod.netns)} nft -f - <<'K8S_NETLAB_NFT'\n${rules}\nK8S_NETLAB_NFT\n`;
+}
+
+export function renderDnsUp(id: string, pod: PodModel): string {
+  return `ip netns exec ${q(pod.netns)} nft delete table inet ${faultTable(id)} 2>/dev/null || true`;
+}
+
+/** link-down: the node's link, on the VPC router's side (its bridge port), down or up again. */
+export function renderLinkSet(node: NodeModel, up: boolean): string {
+  return `ip link set ${q(node.vpcIface)} ${up ? 'up' : 'down'}`;
 }

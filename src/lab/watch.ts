@@ -17,6 +17,8 @@ import { readModel } from './state';
 import { listLabContainers } from '../runtime/containers';
 import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeLifecycle } from './node-lifecycle';
 import type { WatchEvent } from '../report/timeline';
+import { ImpliedReadiness } from './implied-readiness';
+import { readFaultView } from './faults/watch-view';
 
 /**
  * What changed in the ready endpoints between two syncs, one line per service port:
@@ -175,9 +177,14 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   // The node lifecycle controller (heartbeats, NotReady) and the kubelet's restart back-off.
   let lifecycle: NodeLifecycle | undefined;
   const backoff = new CrashLoopBackOff(scale);
+  // Containers without a readinessProbe: Kubernetes' default probe timing (--once has no history: as observed).
+  const implied = new ImpliedReadiness(opts.once ? 0 : scale);
   const deadSince = new Map<string, number>();
   const backedOff = new Set<string>();
   let lastReady = new Set<string>();
+  let lastStuck = '';
+  // Nodes whose kube-proxy syncs again after proxy-stuck: their next sync is a timeline event.
+  const unstuck = new Set<string>();
   while (!control.stopped) {
     const t0 = Date.now();
     stats.iterations++;
@@ -202,10 +209,22 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         model.nodes.map((n) => n.name),
       );
       const engine = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
+      // Faults the loop plays along with: a node whose link is down does not answer; a stuck kube-proxy does not sync.
+      const view = await readFaultView(model).catch(() => undefined);
+      const stuck = view?.stuck ?? new Map<string, string>();
+      const stuckKey = [...stuck.keys()].sort().join(',');
+      if (stuckKey !== lastStuck) {
+        if (stuckKey) say(`kube-proxy stuck (fault) on ${stuckKey}: its rules are not synced`);
+        for (const n of lastStuck.split(',')) if (n && !stuck.has(n)) unstuck.add(n);
+        lastStuck = stuckKey;
+        synced = undefined; // a node that syncs again gets today's endpoints
+      }
       const answered = new Map(
         model.nodes.map((n) => [
           n.name,
-          engine.get(n.container) === 'running' ? undefined : `node container ${engine.get(n.container) ?? 'missing'}`,
+          engine.get(n.container) === 'running'
+            ? view?.linkDown.get(n.name)
+            : `node container ${engine.get(n.container) ?? 'missing'}`,
         ]),
       );
       for (const e of lifecycle.observe(answered, Date.now())) {
@@ -373,7 +392,9 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
               : c.probes && (c.probes.readiness || c.probes.startup)
                 ? false
                 : undefined;
-          return byProbe ?? o.containers.find((x) => x.container === c.name)?.ready !== false;
+          if (byProbe !== undefined) return byProbe;
+          const observed = o.containers.find((x) => x.container === c.name)?.ready !== false;
+          return implied.ready(`${podKey(o.pod)}/${c.name}`, observed, Date.now());
         });
       const ready = new Set(obs.filter((o) => !silent.has(o.pod.node) && podReady(o)).map((o) => podKey(o.pod)));
       // Pods on a silent node: ready as last seen while the node is Ready, not ready once NotReady.
@@ -389,7 +410,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         const syncStart = Date.now();
         let r: Awaited<ReturnType<typeof syncProxy>>;
         try {
-          r = await unlessNodeDies(syncProxy(model, { ready, prev: states, skipNodes: silent }), opts.lab, live.nodes);
+          const skipNodes = new Set([...silent, ...stuck.keys()]);
+          r = await unlessNodeDies(syncProxy(model, { ready, prev: states, skipNodes }), opts.lab, live.nodes);
         } catch (err) {
           if (!(err instanceof NodesSilent)) throw err;
           // What the other nodes applied is not known here: the next sync re-reads their state.
@@ -415,6 +437,14 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
             for (const n of r.nodes)
               emit({ kind: 'rules-synced', at: syncStart + n.ms, node: n.node, detail: changes.join('; ') });
         }
+        for (const n of r.nodes)
+          if (unstuck.delete(n.node))
+            emit({
+              kind: 'rules-synced',
+              at: syncStart + n.ms,
+              node: n.node,
+              detail: 'kube-proxy syncing again (proxy-stuck cleared): rules brought up to date',
+            });
         const how = r.nodes.map((n) => `${n.node} ${n.partial ? 'partial' : 'full'} ${n.ms}ms`).join(', ');
         say(`kube-proxy (${model.cluster.proxy}): synced ${how} (${Date.now() - t0}ms after the observation began)`);
       }

@@ -248,6 +248,18 @@ export interface LabContainer {
   role: Role;
 }
 
+/** A fault of the topology's `faults:` section, run by `lab watch` from its start (src/lab/faults/schedule.ts). */
+export interface ScheduledFault {
+  kind: string;
+  target: string;
+  peer?: string;
+  percent?: number;
+  /** Start delay from the start of `lab watch`. */
+  afterMs: number;
+  /** Cleared this long after it was injected; absent: it stays until `lab fault clear`. */
+  durationMs?: number;
+}
+
 export interface LabModel {
   /** Schema version of this stored model. */
   version: 1;
@@ -280,4 +292,6 @@ export interface LabModel {
   networkPolicies?: NetworkPolicyModel[];
   /** Labels of the declared Namespaces (kubernetes.io/metadata.name is implied for every namespace). */
   namespaceLabels?: Record<string, Record<string, string>>;
+  /** The topology's `faults:` section, checked against this model. */
+  faults?: ScheduledFault[];
 }

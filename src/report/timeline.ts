@@ -47,6 +47,9 @@ interface FaultLike {
   clearedAt?: string;
 }
 
+/** Kinds whose target is a node (the others target pods: pod-kill, pod-unready, dns-down). */
+const NODE_TARGET = /^(node-|partition|link-|proxy-stuck|lb-backend-down)/;
+
 /** Fault events not yet seen (`seen` holds `id:injected` / `id:cleared` and is updated). */
 export function faultEvents(store: { active: FaultLike[]; cleared: FaultLike[] }, seen: Set<string>): WatchEvent[] {
   const out: WatchEvent[] = [];
@@ -57,7 +60,7 @@ export function faultEvents(store: { active: FaultLike[]; cleared: FaultLike[] }
       out.push({
         kind: 'fault-injected',
         at: Date.parse(f.injectedAt),
-        node: f.kind === 'pod-kill' ? undefined : f.target,
+        node: NODE_TARGET.test(f.kind) ? f.target : undefined,
         detail: name(f),
       });
     }
@@ -66,7 +69,7 @@ export function faultEvents(store: { active: FaultLike[]; cleared: FaultLike[] }
       out.push({
         kind: 'fault-cleared',
         at: Date.parse(f.clearedAt),
-        node: f.kind === 'pod-kill' ? undefined : f.target,
+        node: NODE_TARGET.test(f.kind) ? f.target : undefined,
         detail: name(f),
       });
     }

@@ -3,6 +3,7 @@
  * the JSON Schema, and return the raw typed topology. Every problem found is collected and thrown
  * together as InputErrors. Synchronous: the files are small and callers need the model up front.
  */
+import { resolveFaults } from './faults';
 import { dirname, isAbsolute, resolve as resolvePath } from 'path';
 import YAML from 'yaml';
 import { InputError, InputErrors } from '../errors';
@@ -65,11 +66,13 @@ export function loadRawTopology(file: string, opts: { allowOutside?: boolean } =
 /** Loads a topology file into the resolved lab model (synchronous). Throws InputErrors (exit 2). */
 export function loadTopology(file: string, overrides: TopologyOverrides = {}): LabModel {
   const loaded = loadRawTopology(file, { allowOutside: overrides.allowOutside });
-  return resolveTopology(loaded.raw, {
+  const model = resolveTopology(loaded.raw, {
     source: loaded.source,
     baseDir: loaded.baseDir,
     overrides,
     objects: loaded.objects,
     objectErrors: loaded.errors,
   });
+  const faults = resolveFaults((loaded.raw as { faults?: unknown }).faults, model);
+  return faults.length ? { ...model, faults } : model;
 }

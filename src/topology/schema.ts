@@ -655,6 +655,28 @@ export const topologySchema: Schema = {
         ),
       },
     ),
+    faults: d(
+      'Faults lab watch injects on the running lab (as lab fault inject does), each after an optional start delay from the start of lab watch, and cleared after an optional duration.',
+      {
+        type: 'array',
+        items: obj(
+          'A fault: kind and target as lab fault inject KIND TARGET takes them.',
+          {
+            kind: str(
+              'node-freeze, node-stop, pod-kill, partition, link-loss, pod-unready, dns-down, link-down, proxy-stuck.',
+            ),
+            target: str('A node; ns/pod for pod-kill and pod-unready; all or ns/pod for dns-down.'),
+            from: str('partition: the other node.'),
+            percent: int('link-loss: percent of packets dropped each way (1-100).', { minimum: 1, maximum: 100 }),
+            after: d('Start delay: 10s, 1.5m, 500ms, or seconds (default 0).', { type: ['string', 'number'] }),
+            duration: d('Cleared this long after it is injected (default: until lab fault clear).', {
+              type: ['string', 'number'],
+            }),
+          },
+          ['kind', 'target'],
+        ),
+      },
+    ),
     manifests: strList('Files of Kubernetes objects (multi-document YAML), relative to this file.'),
     objects: d('Kubernetes objects, inline.', { type: 'array', items: { $ref: '#/definitions/KubeObject' } }),
   },

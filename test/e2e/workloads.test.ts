@@ -197,10 +197,15 @@ describe('workloads of a running lab', () => {
     let out = '';
     beforeAll(async () => {
       expect((await lab(['scale', 'web', '--replicas', '2', '--name', NAME])).exitCode).toBe(0);
-      watch = execa('node', [LAB_BIN, 'watch', '--name', NAME, '--interval', '0.5', '--cni-check', '0'], {
-        cwd: ROOT,
-        reject: false,
-      });
+      // --time-scale 0.05: a pod without a readinessProbe leaves after Kubernetes' default 3 x 10 s x 0.05 = 1.5 s.
+      watch = execa(
+        'node',
+        [LAB_BIN, 'watch', '--name', NAME, '--interval', '0.5', '--cni-check', '0', '--time-scale', '0.05'],
+        {
+          cwd: ROOT,
+          reject: false,
+        },
+      );
       watch.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       watch.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       await waitFor('the first sync of lab watch', async () => out.includes('initial sync'), 20_000);

@@ -15,12 +15,16 @@ interface InjectArgs extends CommonArgs {
 }
 
 export const command = 'inject <kind> <target>';
-export const describe = `inject a fault: ${FAULT_KINDS.join(', ')} (TARGET: a node, or ns/pod for pod-kill)`;
+export const describe = `inject a fault: ${FAULT_KINDS.join(', ')} (TARGET: a node; ns/pod for pod-kill and pod-unready; all or ns/pod for dns-down)`;
 
 export function builder(y: Argv) {
   return withCommon(y)
     .positional('kind', { type: 'string', demandOption: true, describe: FAULT_KINDS.join(' | ') })
-    .positional('target', { type: 'string', demandOption: true, describe: 'node name (pod-kill: namespace/pod)' })
+    .positional('target', {
+      type: 'string',
+      demandOption: true,
+      describe: 'node name (pod-kill, pod-unready: namespace/pod; dns-down: all or namespace/pod)',
+    })
     .option('from', { type: 'string', describe: 'partition: the other node' })
     .option('percent', { type: 'number', describe: 'link-loss: percent of packets dropped each way (1-100)' });
 }

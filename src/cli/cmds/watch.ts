@@ -8,6 +8,8 @@ import { watchLab } from '../../lab/watch';
 import { InputError } from '../../errors';
 import { faultEvents, renderEventJson, renderTimelineLine, WatchEvent } from '../../report/timeline';
 import { readFaults } from '../../lab/faults/store';
+import { startFaultSchedule } from '../../lab/faults/schedule';
+import { clearFaults, injectFault } from '../../lab/faults/apply';
 
 interface WatchArgs extends CommonArgs {
   interval: number;
@@ -106,6 +108,15 @@ export async function handler(argv: WatchArgs): Promise<void> {
     await pollFaults();
   }
   const poller = events ? setInterval(() => void pollFaults(), 500) : undefined;
+  // The topology's faults: section, from this watch's start.
+  const schedule =
+    model.faults?.length && !argv.once
+      ? startFaultSchedule(model.faults, {
+          inject: (r) => injectFault(model, r),
+          clear: async (id) => void (await clearFaults(model, { id })),
+          log: (l) => (events ? process.stderr : process.stdout).write(`${l}\n`),
+        })
+      : undefined;
   try {
     const s = await watchLab({
       lab,
@@ -123,6 +134,7 @@ export async function handler(argv: WatchArgs): Promise<void> {
       );
   } finally {
     if (poller) clearInterval(poller);
+    schedule?.stop();
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
   }

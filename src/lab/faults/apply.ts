@@ -1,7 +1,7 @@
-/** Applies and removes faults on a running lab (the thin edge over src/lab/faults/render.ts). */
+/** Applies and removes faults on a running lab (the thin edge over src/faults/render.ts). */
 import type { LabModel } from '../../model/types';
 import { InputError } from '../../errors';
-import { execScriptOk } from '../../runtime/exec';
+import { execScript, execScriptOk } from '../../runtime/exec';
 import { setContainerRun } from '../../runtime/containers';
 import { script } from '../../plan/shell';
 import { renderContainerKill } from '../../plan/probe';
@@ -15,6 +15,11 @@ import {
   renderLinkLoss,
   renderPartition,
   renderTableDelete,
+  renderPodReadiness,
+  renderDnsDown,
+  renderDnsUp,
+  findPod,
+  renderLinkSet,
 } from '../../faults/render';
 import { readFaults, writeFaults } from './store';
 
@@ -22,15 +27,32 @@ function nftScript(rules: string): string {
   return `nft -f - <<'K8S_NETLAB_NFT'\n${rules}\nK8S_NETLAB_NFT\n`;
 }
 
+/**
+ * `docker pause`, tried 3 times: the cgroup freezer can fail to freeze a busy container at once
+ * ("OCI runtime pause failed: unable to freeze", seen on a loaded machine).
+ */
+async function pauseWithRetry(container: string): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await setContainerRun(container, 'pause');
+    } catch (err) {
+      if (i >= 3 || !/unable to freeze/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 export async function injectFault(model: LabModel, req: FaultRequest): Promise<FaultRecord> {
   const store = await readFaults(model.vpc.container);
-  const { kind, nodes } = checkFault(model, req, store.active);
+  const { kind, nodes, pods } = checkFault(model, req, store.active);
   const id = nextFaultId(store.active, store.highest);
   const [a, b] = nodes;
+  // The fault's time 0 is when it is set off (a `docker stop` returns only after the teardown).
+  const injectedAt = new Date().toISOString();
   let detail: string;
   switch (kind) {
     case 'node-freeze':
-      await setContainerRun(a.container, 'pause');
+      await pauseWithRetry(a.container);
       detail = `docker pause ${a.container}: every process frozen, state and rules kept`;
       break;
     case 'node-stop':
@@ -59,14 +81,41 @@ export async function injectFault(model: LabModel, req: FaultRequest): Promise<F
       await execScriptOk(a.container, nftScript(renderLinkLoss(id, a, req.percent!)), `link-loss on ${a.name}`);
       detail = `${req.percent}% of packets dropped each way on ${a.name} eth0 (nftables numgen random; this kernel has no netem)`;
       break;
+    case 'pod-unready': {
+      const pod = pods![0];
+      await execScriptOk(a.container, renderPodReadiness(pod, false), `pod-unready ${pod.name}`);
+      detail = `${pod.namespace}/${pod.name} on ${a.name} answers traffic but fails its readiness check (/healthz 503); without a readinessProbe, Kubernetes' defaults: not ready after failureThreshold 3 x periodSeconds 10 (x time-scale)`;
+      break;
+    }
+    case 'dns-down':
+      for (const [i, pod] of pods!.entries())
+        await execScriptOk(nodes[i].container, renderDnsDown(id, pod), `dns-down ${pod.name}`);
+      detail = `${pods!.map((p) => `${p.namespace}/${p.name}`).join(', ')} stop answering DNS (UDP/TCP 53 from the network dropped in the pod; queries to them time out until their readiness check fails: CoreDNS' (an SOA query from the node) does, the offline server's (over lo) does not)`;
+      break;
+    case 'link-down':
+      await execScriptOk(model.vpc.container, renderLinkSet(a, false), `link-down ${a.name}`);
+      detail = `${a.name}'s link (${a.vpcIface} on the VPC router) down: no traffic in or out, its kubelet's heartbeat stops (NotReady after the grace period)`;
+      break;
+    case 'proxy-stuck':
+      detail = `kube-proxy on ${a.name} stops syncing: lab watch leaves its rules as they are while the other nodes follow the endpoints (lab apply/scale still sync it)`;
+      break;
   }
+  const podNames = pods?.map((p) => `${p.namespace}/${p.name}`);
   const rec: FaultRecord = {
     id,
     kind,
-    target: kind === 'pod-kill' ? req.target : a.name,
+    target:
+      kind === 'pod-kill'
+        ? req.target
+        : kind === 'pod-unready'
+          ? podNames![0]
+          : kind === 'dns-down'
+            ? req.target
+            : a.name,
+    ...(podNames ? { pods: podNames } : {}),
     ...(b ? { peer: b.name } : {}),
     ...(req.percent !== undefined && kind === 'link-loss' ? { percent: req.percent } : {}),
-    injectedAt: new Date().toISOString(),
+    injectedAt,
     detail,
   };
   await writeFaults(model, { ...store, highest: Number(id.slice(1)), active: [...store.active, rec] });
@@ -84,6 +133,25 @@ async function undo(model: LabModel, f: FaultRecord): Promise<string | undefined
       return `node ${f.target} stays stopped: its links and pods died with its network namespaces; rebuild the lab with lab up -t FILE (re-plumbing one node is not implemented)`;
     case 'pod-kill':
       return undefined; // nothing to undo: the kubelet restarted it
+    case 'pod-unready': {
+      const pod = findPod(model, f.target, 'default');
+      const r = await execScript(node(pod.node)!.container, renderPodReadiness(pod, true));
+      // A pod restarted since (its server starts ready) or gone needs nothing.
+      return r.failed
+        ? `${f.target}: could not set it ready again (${r.stderr.trim()}); a restart of the pod makes it ready`
+        : undefined;
+    }
+    case 'dns-down':
+      for (const name of f.pods ?? []) {
+        const pod = findPod(model, name, 'kube-system');
+        await execScriptOk(node(pod.node)!.container, renderDnsUp(f.id, pod), `clear ${f.id} on ${pod.name}`);
+      }
+      return undefined;
+    case 'link-down':
+      await execScriptOk(model.vpc.container, renderLinkSet(node(f.target)!, true), `clear ${f.id}`);
+      return undefined;
+    case 'proxy-stuck':
+      return undefined; // lab watch syncs the node again at its next iteration
     case 'partition':
     case 'link-loss':
       for (const n of [node(f.target), node(f.peer)])
