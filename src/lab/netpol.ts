@@ -1,28 +1,38 @@
 /**
- * The NetworkPolicy agent's sync: render every node's table (src/netpol/nftables.ts, pure) and
- * load it with one `nft -f` per node, which replaces the table in a single transaction, so no
- * packet sees a half-applied policy set. A lab that never had a policy is left untouched.
+ * The NetworkPolicy agent's sync: render every node's table (src/netpol/nftables.ts, pure), diff
+ * it against what the node holds (src/netpol/nft-sync.ts, pure) and load only the changed chains
+ * with one `nft -f` per node, a single transaction, so no packet sees a half-applied policy set.
+ * A lab that never had a policy is left untouched.
  */
 import type { LabModel } from '../model/types';
 import { DROP_SET, NETPOL_REMOVE, NETPOL_TABLE, renderNetpol } from '../netpol/nftables';
 import { parseDropSet } from '../probes/network-policy';
 import { exec, execScriptOk } from '../runtime/exec';
 import { q } from '../plan/shell';
+import { AppliedState, parseLiveTable, planNetpolSync } from '../netpol/nft-sync';
 
 export const NETPOL_FILE = '/run/k8s-netlab/netpol.nft';
+/** The chain hashes of the last sync (src/netpol/nft-sync.ts). */
+export const NETPOL_STATE_FILE = '/run/k8s-netlab/netpol.json';
+const STATE_MARK = '--- k8s-netlab netpol state ---';
 
 export interface NetpolSync {
   node: string;
   chains: number;
   rules: number;
   ms: number;
+  /** Chains added, flushed and refilled, deleted by this sync (the rest were left alone). */
+  added: number;
+  rewritten: number;
+  removed: number;
 }
 
-/** The script that writes the node's rules and loads them (or removes the table when there are none). */
-export function renderNetpolApply(text: string): string {
+/** The script that writes the node's rules and loads them (or removes the table when there are none), then records `state`. */
+export function renderNetpolApply(text: string, state?: AppliedState): string {
   const content = text || NETPOL_REMOVE;
+  const stateText = JSON.stringify(state ?? { chains: {} });
   let tag = 'K8S_NETLAB_NETPOL';
-  while (content.includes(tag)) tag += '_';
+  while (content.includes(tag) || stateText.includes(tag)) tag += '_';
   return (
     [
       'set -eu',
@@ -31,8 +41,23 @@ export function renderNetpolApply(text: string): string {
       content.replace(/\n?$/, ''),
       tag,
       `nft -f ${q(NETPOL_FILE)}`,
+      `cat > ${q(NETPOL_STATE_FILE)} <<'${tag}'`,
+      stateText,
+      tag,
     ].join('\n') + '\n'
   );
+}
+
+/** Splits the node's read-out (table listing, mark, state file) into its parts. */
+export function parseNodeNetpol(out: string): { live: ReturnType<typeof parseLiveTable>; applied?: AppliedState } {
+  const [table, state] = out.split(STATE_MARK);
+  let applied: AppliedState | undefined;
+  try {
+    applied = state?.trim() ? (JSON.parse(state) as AppliedState) : undefined;
+  } catch {
+    applied = undefined; // unreadable: every chain is rewritten
+  }
+  return { live: parseLiveTable(table), applied };
 }
 
 /**
@@ -46,8 +71,24 @@ export async function syncNetworkPolicies(model: LabModel, previous?: LabModel):
     model.nodes.map(async (n) => {
       const t0 = Date.now();
       const r = renderNetpol(model, n.name);
-      await execScriptOk(n.container, renderNetpolApply(r.script), `network policy sync on ${n.name}`);
-      return { node: n.name, chains: r.chains.length, rules: r.rules, ms: Date.now() - t0 };
+      const now = await exec(n.container, [
+        'sh',
+        '-c',
+        `nft list table inet ${NETPOL_TABLE} 2>/dev/null; echo ${q(STATE_MARK)}; cat ${q(NETPOL_STATE_FILE)} 2>/dev/null || true`,
+      ]);
+      const { live, applied } = parseNodeNetpol(now.stdout);
+      const plan = planNetpolSync(r, live, applied);
+      if (plan.script)
+        await execScriptOk(n.container, renderNetpolApply(plan.script, plan.state), `network policy sync on ${n.name}`);
+      return {
+        node: n.name,
+        chains: r.chains.length,
+        rules: r.rules,
+        ms: Date.now() - t0,
+        added: plan.added.length,
+        rewritten: plan.rewritten.length,
+        removed: plan.removed.length,
+      };
     }),
   );
 }

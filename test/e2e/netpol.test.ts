@@ -5,10 +5,10 @@
  * mode a sabotaged rule must show up as mismatched cells naming the policy, and a re-apply repairs it.
  */
 import execa from 'execa';
-import { mkdtempSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { lab, labName, ROOT } from './helpers';
+import { LAB_BIN, lab, labName, ROOT } from './helpers';
 import type { VerifyReport } from '../../src/lab/verify';
 import type { ExpectedCell, ObservedCell } from '../../src/probes/network-policy';
 
@@ -215,6 +215,105 @@ for (const [mode, cni] of [
         expect((await lab(['apply', '-t', step(3), '--name', name])).exitCode).toBe(0);
         const after = await matrix(name);
         expect(after.exitCode).toBe(0);
+      });
+
+      it('a policy change is incremental and has no window: a steady stream through the rewritten chain sees no wrong verdict (counted)', async () => {
+        // Step 3 plus one more policy selecting x/a: only x/a's ingress chain (node1) is flushed and
+        // refilled. Meanwhile y/b opens new connections to x/a: 80/TCP (allowed before and after)
+        // and 81/UDP (denied before and after). Every attempt must be answered by a, resp. counted
+        // by the drop set exactly once; the set, kept across the change, proves the table was not replaced.
+        const dir = mkdtempSync(path.join(tmpdir(), 'netpol-inc-'));
+        const file = path.join(dir, 'step-3b.yaml');
+        const m = (f: string) => path.join(ROOT, 'topologies', 'netpol', f);
+        writeFileSync(
+          file,
+          [
+            'name: netpol',
+            'cluster: {podCIDR: 10.244.0.0/16, dns: false}',
+            'nodes: [{name: node1}, {name: node2}, {name: node3}]',
+            `manifests: [${['pods.yaml', 'policies-1.yaml', 'policies-2.yaml', 'policies-3.yaml'].map((f) => JSON.stringify(m(f))).join(', ')}]`,
+            'objects:',
+            '  - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: allow-z-to-a-81, namespace: x}, spec: {podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{namespaceSelector: {matchLabels: {ns: z}}}], ports: [{protocol: TCP, port: 81}]}]}}',
+          ].join('\n') + '\n',
+        );
+        expect((await lab(['apply', '-t', step(3), '--name', name])).exitCode).toBe(0);
+        const node1 = `k8s-netlab-${name}-node1`;
+        const st = JSON.parse((await lab(['status', '--name', name, '--json'])).stdout) as {
+          pods: Array<{ namespace: string; name: string; ip: string }>;
+        };
+        const ipOf = (k: string) => st.pods.find((p) => `${p.namespace}/${p.name}` === k)!.ip;
+        const [yb, xa] = [ipOf('y/b'), ipOf('x/a')];
+        const dropped = async () => {
+          const j = (
+            await execa('docker', [
+              'exec',
+              node1,
+              'nft',
+              '-j',
+              'list',
+              'set',
+              'inet',
+              'k8s-netlab-netpol',
+              'drops-ingress',
+            ])
+          ).stdout;
+          const el = (
+            JSON.parse(j).nftables as Array<{
+              set?: { elem?: Array<{ elem: { val: { concat: unknown[] }; counter: { packets: number } } }> };
+            }>
+          )
+            .flatMap((x) => x.set?.elem ?? [])
+            .find((e) => e.elem.val.concat.join(' ') === `${yb} ${xa} udp 81`);
+          return el?.elem.counter.packets ?? 0;
+        };
+        const before = await dropped();
+        const ROUNDS = 40;
+        const script = readFileSync(path.join(ROOT, 'images', 'probes', 'stream.py'), 'utf8');
+        const stream = execa(
+          LAB_BIN,
+          [
+            'exec',
+            '--name',
+            name,
+            'node2/y/b',
+            '--',
+            'python3',
+            '-c',
+            script,
+            String(ROUNDS),
+            `${xa}:80/tcp`,
+            `${xa}:81/udp`,
+          ],
+          { cwd: ROOT, reject: false },
+        );
+        let rounds = 0;
+        stream.stdout!.on('data', (d: Buffer) => {
+          for (const m of String(d).matchAll(/round (\d+)/g)) rounds = Number(m[1]);
+        });
+        while (rounds < 5) await new Promise((r) => setTimeout(r, 100));
+        const applied = await lab(['apply', '-t', file, '--name', name]);
+        const roundsAtApplyEnd = rounds;
+        expect(applied.exitCode).toBe(0);
+        expect(applied.stdout).toMatch(/chains 0 added, 1 rewritten, 0 removed, the rest untouched/);
+        const done = await stream;
+        // The change happened inside the stream: rounds ran before it began and after it ended.
+        expect(roundsAtApplyEnd).toBeLessThan(ROUNDS - 3);
+        const result = JSON.parse(done.stdout.trim().split('\n').pop()!) as Record<
+          string,
+          { attempts: number; answers: Record<string, number>; failures: number }
+        >;
+        const ok = result[`${xa}:80/tcp`];
+        const denied = result[`${xa}:81/udp`];
+        expect(ok).toEqual({ attempts: ROUNDS, answers: { a: ROUNDS }, failures: 0 });
+        expect(denied).toEqual({ attempts: ROUNDS, answers: {}, failures: ROUNDS });
+        // One datagram per attempt, each a new connection, each dropped and counted once by x/a's chain.
+        expect((await dropped()) - before).toBe(ROUNDS);
+        const chain = (await execa('docker', ['exec', node1, 'nft', 'list', 'table', 'inet', 'k8s-netlab-netpol']))
+          .stdout;
+        expect(chain).toMatch(/x\/allow-z-to-a-81 ingress\[0\]/);
+        console.log(
+          `incremental apply during a ${ROUNDS}-round stream: ${ok.answers.a} answers on 80/TCP, ${(await dropped()) - before} drops counted on 81/UDP; apply ended at round ${roundsAtApplyEnd}`,
+        );
       });
 
       it('removing every policy removes the table and opens the matrix again', async () => {
