@@ -137,7 +137,8 @@ export interface NetpolRender {
 export const FORWARD_CHAIN = 'forward';
 export const FORWARD_TYPE = 'type filter hook forward priority filter; policy accept;';
 /** The drop sets' declaration (after the set name). */
-export const DROP_SET_SPEC = '{ type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags dynamic; size 65536; counter; }';
+export const DROP_SET_SPEC =
+  '{ type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags dynamic; size 65536; counter; }';
 
 /** The chain lines for one pod and direction. */
 function podChainRules(

@@ -20,7 +20,13 @@ function chainOf(script: string, name: string): string[] {
 
 describe('NetworkPolicy nftables renderer', () => {
   it('renders nothing for a lab without policies', () => {
-    expect(renderNetpol(loadTopology('topologies/netpol.yaml'), 'node1')).toMatchObject({ script: '', chains: [], rules: 0, chainRules: [], forward: [] });
+    expect(renderNetpol(loadTopology('topologies/netpol.yaml'), 'node1')).toMatchObject({
+      script: '',
+      chains: [],
+      rules: 0,
+      chainRules: [],
+      forward: [],
+    });
     expect(renderNetpol(loadTopology('topologies/guide.yaml'), 'node1').script).toBe('');
   });
 
