@@ -276,6 +276,9 @@ async function runVerify() {
     const report = await res.json();
     if (!res.ok) throw new Error(report.error);
     showReport(report);
+    fetch(api('/api/paths'))
+      .then((r) => r.json())
+      .then(showMatrixSection, () => undefined);
     const failed = report.probes.filter((p) => !p.ok).length;
     $('verify-status').textContent = `${report.probes.length} probes, ${failed} failed`;
     for (const p of report.probes) {
@@ -300,6 +303,11 @@ async function runVerify() {
   }
 }
 
+/** The matrix is offered when the lab has policies (network-policy applies to it). */
+function showMatrixSection(paths) {
+  $('matrix-section').hidden = !(paths.verify || []).includes('network-policy');
+}
+
 async function start() {
   const paths = await (await fetch(api('/api/paths'))).json();
   for (const id of paths.trace) {
@@ -312,7 +320,7 @@ async function start() {
   $('trace-run').onclick = runTrace;
   $('verify-run').onclick = runVerify;
   $('matrix-run').onclick = runMatrix;
-  $('matrix-section').hidden = !(paths.verify || []).includes('network-policy');
+  showMatrixSection(paths);
   $('graph').ondblclick = () => $('graph').classList.toggle('natural');
   const es = new EventSource(api('/api/events'));
   es.addEventListener('graph', (e) => render(JSON.parse(e.data)));
