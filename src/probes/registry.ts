@@ -12,7 +12,7 @@ import { ingressToService } from './ingress';
 import { dnsPath } from './dns';
 import { podToInternet } from './pod-to-internet';
 import { loadBalancerToService, outsideToNodePort } from './loadbalancer';
-import { networkPolicy } from './network-policy';
+import { networkPolicyPath as networkPolicy } from './network-policy-outside';
 import { PathDef } from './types';
 
 export const PATHS: PathDef[] = [

@@ -17,6 +17,20 @@ jest.setTimeout(900_000);
 const TOPO = path.join(ROOT, 'topologies', 'netpol.yaml');
 const step = (n: number) => path.join(ROOT, 'topologies', 'netpol', `step-${n}.yaml`);
 
+interface OutsideCell {
+  exp: { to: string; entry: string; verdict: string; policySees: string; deciding: string[] };
+  obs: { verdict: string; policySaw?: string; answeredBy?: string };
+}
+
+/** The outside client's row (VPC router -> x/a's NodePort on every node), from the same report. */
+function outsideOf(report: VerifyReport): OutsideCell[] {
+  const p = report.probes.find((x) => x.path === 'network-policy' && x.name.startsWith('outside'));
+  if (!p) return [];
+  const exp = p.evidence.expected.cells as OutsideCell['exp'][];
+  const obs = (p.evidence.observed.cells ?? []) as OutsideCell['obs'][];
+  return exp.map((e, i) => ({ exp: e, obs: obs[i] }));
+}
+
 interface Cell {
   from: string;
   exp: ExpectedCell;
@@ -25,7 +39,7 @@ interface Cell {
 
 function cellsOf(report: VerifyReport): Cell[] {
   return report.probes
-    .filter((p) => p.path === 'network-policy')
+    .filter((p) => p.path === 'network-policy' && !p.name.startsWith('outside'))
     .flatMap((p) => {
       const exp = p.evidence.expected.cells as ExpectedCell[];
       const obs = (p.evidence.observed.cells ?? []) as ObservedCell[];
@@ -33,11 +47,13 @@ function cellsOf(report: VerifyReport): Cell[] {
     });
 }
 
-async function matrix(name: string): Promise<{ exitCode: number; report: VerifyReport; cells: Cell[]; ms: number }> {
+async function matrix(
+  name: string,
+): Promise<{ exitCode: number; report: VerifyReport; cells: Cell[]; outside: OutsideCell[]; ms: number }> {
   const t0 = Date.now();
   const r = await lab(['verify', '--name', name, '--path', 'network-policy', '--json']);
   const report = JSON.parse(r.stdout) as VerifyReport;
-  return { exitCode: r.exitCode, report, cells: cellsOf(report), ms: Date.now() - t0 };
+  return { exitCode: r.exitCode, report, cells: cellsOf(report), outside: outsideOf(report), ms: Date.now() - t0 };
 }
 
 /** Denied cells per step, from the oracle, so a step that changed nothing would be noticed. */
@@ -86,7 +102,20 @@ for (const [mode, cni] of [
         for (const c of denied) expect(c.obs.droppedAt).toMatch(/node\d (ingress|egress) \(\d+ pkt\)/);
         for (const c of r.cells.filter((x) => x.exp.verdict === 'allowed'))
           expect(c.obs.answeredBy).toBe(c.exp.to.split('/')[1]);
-        console.log(`${mode}/${cni} step ${n}: 324 cells, ${denied.length} denied, matrix in ${r.ms} ms`);
+        // The outside client's row: 6 cells (3 nodes x 80/TCP, 81/UDP to x/a's NodePort), each as the
+        // oracle says on the source the policy sees; every denial counted with that very source.
+        expect(r.outside).toHaveLength(6);
+        for (const c of r.outside) {
+          expect(`${c.exp.to} ${c.exp.entry} ${c.obs.verdict}`).toBe(`${c.exp.to} ${c.exp.entry} ${c.exp.verdict}`);
+          if (c.exp.verdict === 'denied') expect(c.obs.policySaw).toBe(c.exp.policySees);
+        }
+        const open = r.outside.filter((c) => c.exp.verdict === 'allowed').map((c) => `${c.exp.to} ${c.exp.entry}`);
+        // Step 3's x/a-from-node2 lets in only what came through node2 (masqueraded to node2) on 80/TCP.
+        expect(open).toEqual(n === 3 ? [expect.stringMatching(/^x\/a via node2 x\/a-nodeport \S+:30080\/TCP$/)] : []);
+        const saw = r.outside.map((c) => `${c.exp.entry.split(' ')[1]}=${c.obs.policySaw ?? c.obs.answeredBy}`);
+        console.log(
+          `${mode}/${cni} step ${n}: 324 cells, ${denied.length} denied, matrix in ${r.ms} ms; outside: ${saw.join(' ')}`,
+        );
       });
     }
 

@@ -160,7 +160,11 @@ describe('lab ui in Chromium', () => {
     const shown = JSON.parse(await page.$eval('#evidence', (e) => e.textContent ?? ''));
     expect(shown.ok).toBe(true);
     expect(Object.keys(shown.evidence).length).toBeGreaterThan(0);
-    // Sabotage: pod2's eth0 down, so nothing reaches it.
+    // Sabotage: pod2's eth0 down, so nothing reaches it. Its default route goes with the link: kept to restore.
+    const route = (
+      await lab(['exec', '--name', NAME, 'node1/pod2', '--', 'ip', 'route', 'show', 'default'])
+    ).stdout.trim();
+    expect(route).toMatch(/^default via \S+ dev eth0/);
     expect(
       (await lab(['exec', '--name', NAME, 'node1/pod2', '--', 'ip', 'link', 'set', 'eth0', 'down'])).exitCode,
     ).toBe(0);
@@ -178,6 +182,7 @@ describe('lab ui in Chromium', () => {
     expect(why.reason).toBeTruthy();
     await page.screenshot({ path: shot('verify-sabotaged'), fullPage: true });
     await lab(['exec', '--name', NAME, 'node1/pod2', '--', 'ip', 'link', 'set', 'eth0', 'up']);
+    await lab(['exec', '--name', NAME, 'node1/pod2', '--', 'ip', 'route', 'replace', ...route.split(/\s+/)]);
   });
 
   it('a pod deleted with lab delete pod leaves the picture and its replacement appears', async () => {
