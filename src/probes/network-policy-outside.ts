@@ -126,16 +126,17 @@ async function readIngressDrops(r: ProbeRunner, model: LabModel): Promise<Drops>
 
 export interface OutsideObservation {
   reach: Record<string, { ok: boolean; text: string }>;
+  /** Drop sets read around each entry node's turn: a drop belongs to the entry node whose turn counted it. */
+  turns: Record<string, { before: Drops; after: Drops }>;
   /** Pod addresses: a drop from a pod (another probe meanwhile) is not an outside cell's. */
   podIPs: string[];
-  before: Drops;
-  after: Drops;
 }
 
 /** Drops counted during the probe at the backend's node for (any source, pod, proto, port): the sources the policy saw. */
 export function droppedSources(o: OutsideObservation, c: OutsideCell): { src: string; packets: number }[] {
-  const after = o.after[c.backend.node] ?? {};
-  const before = o.before[c.backend.node] ?? {};
+  const turn = o.turns[c.node];
+  const after = turn?.after[c.backend.node] ?? {};
+  const before = turn?.before[c.backend.node] ?? {};
   const tail = ` ${c.backend.ip} ${c.protocol.toLowerCase()} ${c.port}`;
   return Object.entries(after)
     .filter(([k, n]) => k.endsWith(tail) && n - (before[k] ?? 0) > 0 && !o.podIPs.includes(k.split(' ')[0]))
@@ -172,11 +173,21 @@ export function outsideProbe(model: LabModel): Probe | undefined {
       from: 'vpc',
       to: `${new Set(cells.map((c) => c.svc)).size} NodePort Service(s) on ${model.nodes.length} nodes`,
     },
+    // One entry node at a time: the cells of one turn differ in (protocol, port), so every drop
+    // counted during a turn is attributed to exactly one cell, with the source the policy saw.
     async (r): Promise<OutsideObservation> => {
-      const before = await readIngressDrops(r, model);
-      const res = await r.sh(vpc, renderOutsideReach(cells));
-      const after = await readIngressDrops(r, model);
-      return { reach: parseReach(res.stdout), before, after, podIPs: model.pods.map((p) => p.ip) };
+      const o: OutsideObservation = { reach: {}, turns: {}, podIPs: model.pods.map((p) => p.ip) };
+      let before = await readIngressDrops(r, model);
+      for (const n of model.nodes) {
+        const mine = cells.filter((c) => c.node === n.name);
+        if (!mine.length) continue;
+        const res = await r.sh(vpc, renderOutsideReach(mine));
+        const after = await readIngressDrops(r, model);
+        Object.assign(o.reach, parseReach(res.stdout));
+        o.turns[n.name] = { before, after };
+        before = after;
+      }
+      return o;
     },
     (o, ev) => {
       const expected = cells.map((c) => expectedOutside(model, c));
