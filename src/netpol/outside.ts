@@ -2,11 +2,10 @@
  * Which source address a NetworkPolicy sees for traffic from outside the cluster (a NodePort or a
  * LoadBalancer's node port), for the oracle (pure, no code shared with the renderer).
  *
- * Kubernetes leaves it open: "Cluster ingress and egress mechanisms often require rewriting the
- * source or destination IP of packets. In cases where this happens, it is not defined whether this
- * happens before or after NetworkPolicy processing ... the 'source IP' that the NetworkPolicy acts
- * on may be the IP of a LoadBalancer or of the Pod's node" (Network Policies concept page,
- * "Behavior of to and from selectors" / ipBlock, Kubernetes v1.31). The lab follows
+ * Kubernetes leaves it open: the Network Policies concept page (v1.31, on ipBlock) says whether
+ * source rewriting happens before or after policy processing is not defined, and the source a
+ * policy acts on may be the client's, a load balancer's or the pod's node's
+ * (docs/reference/network-policy.md). The lab follows
  * kube-network-policies (sigs.k8s.io/kube-network-policies, pkg/networkpolicy/controller.go:
  * the rules sit at hook postrouting, priority filter-5, "before SNAT happens"), on the node of the
  * protected pod:
