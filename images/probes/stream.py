@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """A steady stream of new connections from a pod, for proving a policy change has no window.
 
-Usage: stream.py ROUNDS IP:PORT/PROTO ...   (PROTO tcp or udp)
-Each round opens one new connection per target (a new source port, so conntrack sees a NEW
+Usage: stream.py MAX_ROUNDS STOP_FILE IP:PORT/PROTO ...   (PROTO tcp or udp)
+Runs until STOP_FILE exists (checked before each round) or MAX_ROUNDS rounds ran. Each round opens one new connection per target (a new source port, so conntrack sees a NEW
 connection every time and the policy rules judge each one), prints `round N` after it, and at
 the end one JSON line: per target the attempts, the answers (HTTP GET /hostname or UDP
 "hostname") by body, and the failures. The caller compares these counts with the policy drop
 counters; nothing here decides a verdict.
 """
 import json
+import os
 import socket
 import sys
 
@@ -43,9 +44,13 @@ def udp(ip, port):
 
 def main():
     rounds = int(sys.argv[1])
-    specs = sys.argv[2:]
+    stop = sys.argv[2]
+    specs = sys.argv[3:]
     out = {s: {"attempts": 0, "answers": {}, "failures": 0} for s in specs}
     for n in range(1, rounds + 1):
+        if os.path.exists(stop):
+            print("stopped by %s" % stop, flush=True)
+            break
         for spec in specs:
             addr, proto = spec.rsplit("/", 1)
             ip, port = addr.rsplit(":", 1)
