@@ -250,7 +250,9 @@ describe('lab ui in Chromium', () => {
       // The policy bites: some cells denied, and the page agrees with the oracle on every one.
       expect(shown.filter((c) => / expected denied observed denied X$/.test(c)).length).toBeGreaterThan(0);
       expect(await page.$eval('#matrix-status', (e) => e.textContent)).toMatch(/ 0 differ from the oracle/);
+      await page.$eval('#matrix-section', (e) => (e as unknown as { scrollIntoView(): void }).scrollIntoView());
       await page.screenshot({ path: shot('netpol-matrix'), fullPage: true });
+      await (await page.$('#matrix-section'))!.screenshot({ path: shot('netpol-matrix-panel') });
     } finally {
       expect((await lab(['apply', '-t', path.join(ROOT, 'topologies', 'guide.yaml'), '--name', NAME])).exitCode).toBe(
         0,
@@ -284,6 +286,8 @@ describe('lab ui in Chromium', () => {
     expect(await page.$eval('#timeline li[data-kind="fault-cleared"]', (l) => l.textContent)).toContain(
       `${id} link-loss node3`,
     );
+    await page.$eval('#timeline-section', (e) => (e as unknown as { scrollIntoView(): void }).scrollIntoView());
     await page.screenshot({ path: shot('fault-timeline'), fullPage: true });
+    await (await page.$('#timeline-section'))!.screenshot({ path: shot('fault-timeline-panel') });
   });
 });
