@@ -67,7 +67,7 @@ export async function reconcile(
   const policies = await syncNetworkPolicies(next, model);
   if (policies.length)
     log(
-      `network policies: ${next.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules synced on ${policies.length} nodes (${Math.max(...policies.map((s) => s.ms))}ms)`,
+      `network policies: ${next.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules synced on ${policies.length} nodes (${Math.max(...policies.map((s) => s.ms))}ms); chains ${policies.reduce((n, s) => n + s.added, 0)} added, ${policies.reduce((n, s) => n + s.rewritten, 0)} rewritten, ${policies.reduce((n, s) => n + s.removed, 0)} removed, the rest untouched`,
     );
   if (added.length > 0) {
     // The stored model records what each pod's CNI ADD returned (the host veth the plugin named).

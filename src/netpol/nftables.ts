@@ -126,7 +126,19 @@ export interface NetpolRender {
   chains: PodChain[];
   /** Number of rules rendered (for benchmarks and status). */
   rules: number;
+  /** The same content in parts, for incremental updates (src/netpol/nft-sync.ts): each regular chain's rules. */
+  chainRules: { name: string; rules: string[] }[];
+  /** Named counters with their comment. */
+  counters: { name: string; comment: string }[];
+  /** The base chain's rules (after its `type` line). */
+  forward: string[];
 }
+
+export const FORWARD_CHAIN = 'forward';
+export const FORWARD_TYPE = 'type filter hook forward priority filter; policy accept;';
+/** The drop sets' declaration (after the set name). */
+export const DROP_SET_SPEC =
+  '{ type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags dynamic; size 65536; counter; }';
 
 /** The chain lines for one pod and direction. */
 function podChainRules(
@@ -168,6 +180,8 @@ export function renderNetpol(model: LabModel, node: string): NetpolRender {
   const chains: PodChain[] = [];
   const body: string[] = [];
   const jumps: string[] = [];
+  const chainRules: NetpolRender['chainRules'] = [];
+  const counters: NetpolRender['counters'] = [];
   let rules = 0;
   for (const dir of ['egress', 'ingress'] as Dir[]) {
     for (const pod of local) {
@@ -184,16 +198,18 @@ export function renderNetpol(model: LabModel, node: string): NetpolRender {
         counter,
         policies: sel.map((p) => `${p.namespace}/${p.name}`),
       });
+      chainRules.push({ name: chain, rules: lines });
+      counters.push({ name: counter, comment: quote(`${pod.namespace}/${pod.name} ${dir}`) });
       body.push(`  counter ${counter} { comment ${quote(`${pod.namespace}/${pod.name} ${dir}`)} }`);
       body.push(`  chain ${chain} {`, ...lines.map((l) => `    ${l}`), '  }');
       jumps.push(
-        `    ip ${dir === 'egress' ? 'saddr' : 'daddr'} ${pod.ip} jump ${chain} comment ${quote(`${pod.namespace}/${pod.name} ${dir}`)}`,
+        `ip ${dir === 'egress' ? 'saddr' : 'daddr'} ${pod.ip} jump ${chain} comment ${quote(`${pod.namespace}/${pod.name} ${dir}`)}`,
       );
     }
   }
-  if (!chains.length) return { script: '', chains, rules: 0 };
-  const setDecl = (name: string) =>
-    `  set ${name} { type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags dynamic; size 65536; counter; }`;
+  if (!chains.length) return { script: '', chains, rules: 0, chainRules, counters, forward: [] };
+  const setDecl = (name: string) => `  set ${name} ${DROP_SET_SPEC}`;
+  const forward = ['ct state established,related accept', ...jumps];
   const script = [
     // Create-then-delete makes the replacement one transaction whether or not the table exists.
     `table inet ${NETPOL_TABLE} {}`,
@@ -202,14 +218,13 @@ export function renderNetpol(model: LabModel, node: string): NetpolRender {
     setDecl(DROP_SET.ingress),
     setDecl(DROP_SET.egress),
     ...body,
-    '  chain forward {',
-    '    type filter hook forward priority filter; policy accept;',
-    '    ct state established,related accept',
-    ...jumps,
+    `  chain ${FORWARD_CHAIN} {`,
+    `    ${FORWARD_TYPE}`,
+    ...forward.map((l) => `    ${l}`),
     '  }',
     '}',
   ].join('\n');
-  return { script: script + '\n', chains, rules: rules + jumps.length + 1 };
+  return { script: script + '\n', chains, rules: rules + jumps.length + 1, chainRules, counters, forward };
 }
 
 /** Script that removes the table (a lab whose last policy was deleted). */

@@ -19,18 +19,20 @@ export function renderNetpolMatrix(results: ProbeResult[]): string[] {
   if (!rows.length) return [];
   const keys = [...new Set(rows.flatMap((r) => r.exp.map((c) => `${c.port}/${c.protocol}`)))];
   const cols = [...new Set(rows.flatMap((r) => r.exp.map((c) => c.to)))];
-  const w = Math.max(...[...rows.map((r) => r.from), ...cols].map((s) => s.length)) + 1;
-  const pad = (s: string) => s.padEnd(w);
-  // The first column also holds the port/protocol heading.
-  const w0 = Math.max(w, ...keys.map((k) => k.length + 1));
+  // Each column as wide as its heading (outside rows add long ones like `x/a via node2`).
+  const widths = new Map(cols.map((c) => [c, Math.max(c.length, 2) + 1]));
+  const padTo = (s: string, c: string) => s.padEnd(widths.get(c)!);
+  // The first column holds the sources and the port/protocol heading.
+  const w0 = Math.max(...rows.map((r) => r.from.length + 1), ...keys.map((k) => k.length + 1));
   const pad0 = (s: string) => s.padEnd(w0);
   const lines: string[] = [];
   const wrong: string[] = [];
   for (const k of keys) {
-    lines.push('', `  ${pad0(k)}${cols.map((c) => pad(c)).join('')}`);
+    lines.push('', `  ${pad0(k)}${cols.map((c) => padTo(c, c)).join('')}`);
     for (const r of rows) {
       const cells = cols.map((c) => {
         const i = r.exp.findIndex((e) => e.to === c && `${e.port}/${e.protocol}` === k);
+        const pad = (x: string) => padTo(x, c);
         if (i < 0) return pad('');
         const e = r.exp[i];
         const o = r.obs[i];

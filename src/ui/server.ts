@@ -26,9 +26,14 @@ export interface UiTrace {
 export interface UiActions {
   /** The lab as now observed (model + lab status), drawn; the pods of `expanded` nodes shown however many. */
   snapshot(expanded: ReadonlySet<string>): Promise<UiSnapshot>;
-  verify(): Promise<unknown>;
+  /** Every path, or only `paths` (the page asks for `network-policy` alone to draw the matrix). */
+  verify(paths?: string[]): Promise<unknown>;
   trace(pathId: string): Promise<UiTrace>;
   tracePaths(): string[];
+  /** The lab's fault timeline, as `lab watch --json` prints it (src/lab/timeline.ts WatchEvent). */
+  timeline?(): Promise<unknown[]>;
+  /** Paths verify can run for this lab (the page offers the matrix only when network-policy is one). */
+  verifyPaths?(): Promise<string[]>;
 }
 
 export interface UiOptions {
@@ -65,6 +70,7 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
   let last: UiSnapshot | undefined;
   let lastKey = '';
   let lastError = '';
+  let lastTimeline = '[]';
   const traces = new Map<string, UiTrace>();
   // Nodes whose pods the viewer opened (one lab, one local user: shared by every page).
   const expanded = new Set<string>();
@@ -93,7 +99,18 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
       if (msg !== lastError) for (const c of clients) send(c, 'problem', { message: msg });
       lastError = msg;
     }
+    if (o.actions.timeline)
+      try {
+        const t = JSON.stringify(await o.actions.timeline());
+        if (t !== lastTimeline) {
+          lastTimeline = t;
+          for (const c of clients) sendRaw(c, 'timeline', t);
+        }
+      } catch {
+        // the lab is going away: the graph poll reports the problem
+      }
   };
+  const sendRaw = (r: http.ServerResponse, event: string, raw: string) => r.write(`event: ${event}\ndata: ${raw}\n\n`);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const loop = async () => {
@@ -119,7 +136,9 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
       if (!last) await poll();
       return last ? json(res, 200, last) : json(res, 503, { error: lastError || 'no state yet' });
     }
-    if (req.method === 'GET' && p === '/api/paths') return json(res, 200, { trace: o.actions.tracePaths() });
+    if (req.method === 'GET' && p === '/api/paths')
+      return json(res, 200, { trace: o.actions.tracePaths(), verify: (await o.actions.verifyPaths?.()) ?? [] });
+    if (req.method === 'GET' && p === '/api/timeline') return json(res, 200, JSON.parse(lastTimeline));
     if (req.method === 'GET' && p === '/api/events') {
       res.writeHead(200, {
         'content-type': 'text/event-stream',
@@ -128,6 +147,7 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
       });
       clients.add(res);
       if (last) send(res, 'graph', last);
+      if (o.actions.timeline) res.write(`event: timeline\ndata: ${lastTimeline}\n\n`);
       req.on('close', () => clients.delete(res));
       return;
     }
@@ -139,7 +159,13 @@ export async function startUiServer(o: UiOptions): Promise<UiServer> {
       await poll();
       return json(res, 200, { expanded: [...expanded] });
     }
-    if (req.method === 'POST' && p === '/api/verify') return json(res, 200, await serial(() => o.actions.verify()));
+    if (req.method === 'POST' && p === '/api/verify') {
+      const only = url.searchParams.getAll('path');
+      const known = (await o.actions.verifyPaths?.()) ?? [];
+      const bad = only.find((x) => !known.includes(x));
+      if (bad !== undefined) return json(res, 400, { error: `unknown path "${bad}"` });
+      return json(res, 200, await serial(() => o.actions.verify(only.length ? only : undefined)));
+    }
     if (req.method === 'POST' && p === '/api/trace') {
       const id = url.searchParams.get('path') ?? '';
       if (!o.actions.tracePaths().includes(id)) return json(res, 400, { error: `unknown path "${id}"` });

@@ -5,10 +5,10 @@
  * mode a sabotaged rule must show up as mismatched cells naming the policy, and a re-apply repairs it.
  */
 import execa from 'execa';
-import { mkdtempSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { lab, labName, ROOT } from './helpers';
+import { LAB_BIN, lab, labName, ROOT } from './helpers';
 import type { VerifyReport } from '../../src/lab/verify';
 import type { ExpectedCell, ObservedCell } from '../../src/paths/network-policy/probes';
 
@@ -16,6 +16,20 @@ jest.setTimeout(900_000);
 
 const TOPO = path.join(ROOT, 'topologies', 'netpol.yaml');
 const step = (n: number) => path.join(ROOT, 'topologies', 'netpol', `step-${n}.yaml`);
+
+interface OutsideCell {
+  exp: { to: string; entry: string; verdict: string; policySees: string; deciding: string[] };
+  obs: { verdict: string; policySaw?: string; answeredBy?: string };
+}
+
+/** The outside client's row (VPC router -> x/a's NodePort on every node), from the same report. */
+function outsideOf(report: VerifyReport): OutsideCell[] {
+  const p = report.probes.find((x) => x.path === 'network-policy' && x.name.startsWith('outside'));
+  if (!p) return [];
+  const exp = p.evidence.expected.cells as OutsideCell['exp'][];
+  const obs = (p.evidence.observed.cells ?? []) as OutsideCell['obs'][];
+  return exp.map((e, i) => ({ exp: e, obs: obs[i] }));
+}
 
 interface Cell {
   from: string;
@@ -25,7 +39,7 @@ interface Cell {
 
 function cellsOf(report: VerifyReport): Cell[] {
   return report.probes
-    .filter((p) => p.path === 'network-policy')
+    .filter((p) => p.path === 'network-policy' && !p.name.startsWith('outside'))
     .flatMap((p) => {
       const exp = p.evidence.expected.cells as ExpectedCell[];
       const obs = (p.evidence.observed.cells ?? []) as ObservedCell[];
@@ -33,11 +47,13 @@ function cellsOf(report: VerifyReport): Cell[] {
     });
 }
 
-async function matrix(name: string): Promise<{ exitCode: number; report: VerifyReport; cells: Cell[]; ms: number }> {
+async function matrix(
+  name: string,
+): Promise<{ exitCode: number; report: VerifyReport; cells: Cell[]; outside: OutsideCell[]; ms: number }> {
   const t0 = Date.now();
   const r = await lab(['verify', '--name', name, '--path', 'network-policy', '--json']);
   const report = JSON.parse(r.stdout) as VerifyReport;
-  return { exitCode: r.exitCode, report, cells: cellsOf(report), ms: Date.now() - t0 };
+  return { exitCode: r.exitCode, report, cells: cellsOf(report), outside: outsideOf(report), ms: Date.now() - t0 };
 }
 
 /** Denied cells per step, from the oracle, so a step that changed nothing would be noticed. */
@@ -86,7 +102,20 @@ for (const [mode, cni] of [
         for (const c of denied) expect(c.obs.droppedAt).toMatch(/node\d (ingress|egress) \(\d+ pkt\)/);
         for (const c of r.cells.filter((x) => x.exp.verdict === 'allowed'))
           expect(c.obs.answeredBy).toBe(c.exp.to.split('/')[1]);
-        console.log(`${mode}/${cni} step ${n}: 324 cells, ${denied.length} denied, matrix in ${r.ms} ms`);
+        // The outside client's row: 6 cells (3 nodes x 80/TCP, 81/UDP to x/a's NodePort), each as the
+        // oracle says on the source the policy sees; every denial counted with that very source.
+        expect(r.outside).toHaveLength(6);
+        for (const c of r.outside) {
+          expect(`${c.exp.to} ${c.exp.entry} ${c.obs.verdict}`).toBe(`${c.exp.to} ${c.exp.entry} ${c.exp.verdict}`);
+          if (c.exp.verdict === 'denied') expect(c.obs.policySaw).toBe(c.exp.policySees);
+        }
+        const open = r.outside.filter((c) => c.exp.verdict === 'allowed').map((c) => `${c.exp.to} ${c.exp.entry}`);
+        // Step 3's x/a-from-node2 lets in only what came through node2 (masqueraded to node2) on 80/TCP.
+        expect(open).toEqual(n === 3 ? [expect.stringMatching(/^x\/a via node2 x\/a-nodeport \S+:30080\/TCP$/)] : []);
+        const saw = r.outside.map((c) => `${c.exp.entry.split(' ')[1]}=${c.obs.policySaw ?? c.obs.answeredBy}`);
+        console.log(
+          `${mode}/${cni} step ${n}: 324 cells, ${denied.length} denied, matrix in ${r.ms} ms; outside: ${saw.join(' ')}`,
+        );
       });
     }
 
@@ -215,6 +244,119 @@ for (const [mode, cni] of [
         expect((await lab(['apply', '-t', step(3), '--name', name])).exitCode).toBe(0);
         const after = await matrix(name);
         expect(after.exitCode).toBe(0);
+      });
+
+      it('a policy change is incremental and has no window: a steady stream through the rewritten chain sees no wrong verdict (counted)', async () => {
+        // Step 3 plus one more policy selecting x/a: only x/a's ingress chain (node1) is flushed and
+        // refilled. Meanwhile y/b opens new connections to x/a: 80/TCP (allowed before and after)
+        // and 81/UDP (denied before and after). Every attempt must be answered by a, resp. counted
+        // by the drop set exactly once; the set, kept across the change, proves the table was not replaced.
+        const dir = mkdtempSync(path.join(tmpdir(), 'netpol-inc-'));
+        const file = path.join(dir, 'step-3b.yaml');
+        const m = (f: string) => path.join(ROOT, 'topologies', 'netpol', f);
+        writeFileSync(
+          file,
+          [
+            'name: netpol',
+            'cluster: {podCIDR: 10.244.0.0/16, dns: false}',
+            'nodes: [{name: node1}, {name: node2}, {name: node3}]',
+            `manifests: [${['pods.yaml', 'policies-1.yaml', 'policies-2.yaml', 'policies-3.yaml'].map((f) => JSON.stringify(m(f))).join(', ')}]`,
+            'objects:',
+            '  - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: allow-z-to-a-81, namespace: x}, spec: {podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{namespaceSelector: {matchLabels: {ns: z}}}], ports: [{protocol: TCP, port: 81}]}]}}',
+          ].join('\n') + '\n',
+        );
+        expect((await lab(['apply', '-t', step(3), '--name', name])).exitCode).toBe(0);
+        const node1 = `k8s-netlab-${name}-node1`;
+        const st = JSON.parse((await lab(['status', '--name', name, '--json'])).stdout) as {
+          pods: Array<{ namespace: string; name: string; ip: string }>;
+        };
+        const ipOf = (k: string) => st.pods.find((p) => `${p.namespace}/${p.name}` === k)!.ip;
+        const [yb, xa] = [ipOf('y/b'), ipOf('x/a')];
+        const dropped = async () => {
+          const j = (
+            await execa('docker', [
+              'exec',
+              node1,
+              'nft',
+              '-j',
+              'list',
+              'set',
+              'inet',
+              'k8s-netlab-netpol',
+              'drops-ingress',
+            ])
+          ).stdout;
+          const el = (
+            JSON.parse(j).nftables as Array<{
+              set?: { elem?: Array<{ elem: { val: { concat: unknown[] }; counter: { packets: number } } }> };
+            }>
+          )
+            .flatMap((x) => x.set?.elem ?? [])
+            .find((e) => e.elem.val.concat.join(' ') === `${yb} ${xa} udp 81`);
+          return el?.elem.counter.packets ?? 0;
+        };
+        const before = await dropped();
+        // The stream runs until told to stop (a file in node2, where y/b's processes run), so the
+        // apply is inside it whatever the machine's load: 5 rounds before, 5 rounds after.
+        const stopFile = `/tmp/k8s-netlab-stream-stop-${Date.now()}`;
+        const script = readFileSync(path.join(ROOT, 'images', 'probes', 'stream.py'), 'utf8');
+        const stream = execa(
+          'node',
+          [
+            LAB_BIN,
+            'exec',
+            '--name',
+            name,
+            'node2/y/b',
+            '--',
+            'python3',
+            '-c',
+            script,
+            '2000',
+            stopFile,
+            `${xa}:80/tcp`,
+            `${xa}:81/udp`,
+          ],
+          { cwd: ROOT, reject: false },
+        );
+        let rounds = 0;
+        stream.stdout!.on('data', (d: Buffer) => {
+          for (const m of String(d).matchAll(/round (\d+)/g)) rounds = Number(m[1]);
+        });
+        const until = async (n: number) => {
+          while (rounds < n && stream.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+        };
+        await until(5);
+        const roundsAtApplyStart = rounds;
+        const applied = await lab(['apply', '-t', file, '--name', name, '--allow-outside']);
+        const roundsAtApplyEnd = rounds;
+        await until(roundsAtApplyEnd + 5);
+        await execa('docker', ['exec', `k8s-netlab-${name}-node2`, 'touch', stopFile]);
+        const done = await stream;
+        await execa('docker', ['exec', `k8s-netlab-${name}-node2`, 'rm', '-f', stopFile]);
+        expect(applied.exitCode).toBe(0);
+        expect(applied.stdout).toMatch(/chains 0 added, 1 rewritten, 0 removed, the rest untouched/);
+        expect(done.stdout).toMatch(/stopped by /);
+        const result = JSON.parse(done.stdout.trim().split('\n').pop()!) as Record<
+          string,
+          { attempts: number; answers: Record<string, number>; failures: number }
+        >;
+        const ok = result[`${xa}:80/tcp`];
+        const denied = result[`${xa}:81/udp`];
+        const ROUNDS = ok.attempts;
+        // The change happened inside the stream: rounds ran before it began and after it ended.
+        expect(roundsAtApplyStart).toBeGreaterThanOrEqual(5);
+        expect(ROUNDS).toBeGreaterThanOrEqual(roundsAtApplyEnd + 5);
+        expect(ok).toEqual({ attempts: ROUNDS, answers: { a: ROUNDS }, failures: 0 });
+        expect(denied).toEqual({ attempts: ROUNDS, answers: {}, failures: ROUNDS });
+        // One datagram per attempt, each a new connection, each dropped and counted once by x/a's chain.
+        expect((await dropped()) - before).toBe(ROUNDS);
+        const chain = (await execa('docker', ['exec', node1, 'nft', 'list', 'table', 'inet', 'k8s-netlab-netpol']))
+          .stdout;
+        expect(chain).toMatch(/x\/allow-z-to-a-81 ingress\[0\]/);
+        console.log(
+          `incremental apply during a ${ROUNDS}-round stream: ${ok.answers.a} answers on 80/TCP, ${(await dropped()) - before} drops counted on 81/UDP; apply from round ${roundsAtApplyStart} to ${roundsAtApplyEnd}`,
+        );
       });
 
       it('removing every policy removes the table and opens the matrix again', async () => {

@@ -5,6 +5,7 @@
  * the picture and its replacement appears. Screenshots go to test-artifacts/ui/.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import execa from 'execa';
 import puppeteer, { Browser, Page } from 'puppeteer-core';
@@ -26,6 +27,9 @@ interface Status {
 const shot = (name: string) => path.join(ARTIFACTS, `${name}.png`) as `${string}.png`;
 const status = async (): Promise<Status> => JSON.parse((await lab(['status', '--name', NAME, '--json'])).stdout);
 const podVertex = (p: { namespace: string; name: string }) => `pod/${p.namespace}/${p.name}`;
+// app.css: verdict-pass fill #c8e6c9, verdict-fail fill #ffcdd2, as the browser computes them.
+const GREEN = 'rgb(200, 230, 201)';
+const RED = 'rgb(255, 205, 210)';
 const vertexText = (page: Page, id: string) =>
   page
     .$eval(`#graph g.node[data-vertex="${id}"]`, (g) =>
@@ -122,6 +126,16 @@ describe('lab ui in Chromium', () => {
     await page.screenshot({ path: shot('trace-pod-to-service'), fullPage: true });
   });
 
+  const pathClass = (id: string) => page.$eval(`#paths li[data-path="${id}"]`, (li) => li.className);
+  /** The verdict a vertex carries and the fill the browser paints its shape with. */
+  const vertexVerdict = (id: string) =>
+    page.$eval(`#graph g.node[data-vertex="${id}"]`, (g) => {
+      const shape = g.querySelector('polygon, ellipse, path')!;
+      const view = (g.ownerDocument as unknown as { defaultView: { getComputedStyle(e: unknown): { fill: string } } })
+        .defaultView;
+      return { verdict: g.getAttribute('data-verdict'), fill: view.getComputedStyle(shape).fill };
+    });
+
   it('verify from the page: each probe green, its evidence on click; pod2 cut off turns its path red', async () => {
     const verify = async () => {
       await page.click('#verify-run');
@@ -138,23 +152,37 @@ describe('lab ui in Chromium', () => {
     const same = before.filter((v) => v.path === 'pod-to-pod-same-node');
     expect(same.length).toBeGreaterThan(0);
     expect(same.every((v) => v.ok)).toBe(true);
+    // Colours on the picture: the path green in the path list, pod2 (a probe end) filled green.
+    expect(await pathClass('pod-to-pod-same-node')).toBe('ok');
+    expect(await vertexVerdict('pod/default/pod2')).toEqual({ verdict: 'pass', fill: GREEN });
+    expect(await page.$$eval('#graph g.node[data-verdict]', (g) => g.length)).toBeGreaterThan(5);
     await page.click('#verdicts li[data-path="pod-to-pod-same-node"]');
     const shown = JSON.parse(await page.$eval('#evidence', (e) => e.textContent ?? ''));
     expect(shown.ok).toBe(true);
     expect(Object.keys(shown.evidence).length).toBeGreaterThan(0);
-    // Sabotage: pod2's eth0 down, so nothing reaches it.
+    // Sabotage: pod2's eth0 down, so nothing reaches it. Its default route goes with the link: kept to restore.
+    const route = (
+      await lab(['exec', '--name', NAME, 'node1/pod2', '--', 'ip', 'route', 'show', 'default'])
+    ).stdout.trim();
+    expect(route).toMatch(/^default via \S+ dev eth0/);
     expect(
       (await lab(['exec', '--name', NAME, 'node1/pod2', '--', 'ip', 'link', 'set', 'eth0', 'down'])).exitCode,
     ).toBe(0);
     const after = await verify();
     const bad = after.filter((v) => v.path === 'pod-to-pod-same-node' && !v.ok);
     expect(bad.length).toBeGreaterThan(0);
+    expect(await pathClass('pod-to-pod-same-node')).toBe('bad');
+    expect(await vertexVerdict('pod/default/pod2')).toEqual({ verdict: 'fail', fill: RED });
+    // A vertex whose every probe passed stays green (pod4 is on another node, not behind pod2).
+    const green = await page.$$eval('#graph g.node[data-verdict="pass"]', (g) => g.length);
+    expect(green).toBeGreaterThan(0);
     await page.click('#verdicts li.bad[data-path="pod-to-pod-same-node"]');
     const why = JSON.parse(await page.$eval('#evidence', (e) => e.textContent ?? ''));
     expect(why.ok).toBe(false);
     expect(why.reason).toBeTruthy();
     await page.screenshot({ path: shot('verify-sabotaged'), fullPage: true });
     await lab(['exec', '--name', NAME, 'node1/pod2', '--', 'ip', 'link', 'set', 'eth0', 'up']);
+    await lab(['exec', '--name', NAME, 'node1/pod2', '--', 'ip', 'route', 'replace', ...route.split(/\s+/)]);
   });
 
   it('a pod deleted with lab delete pod leaves the picture and its replacement appears', async () => {
@@ -175,5 +203,101 @@ describe('lab ui in Chromium', () => {
     );
     expect(await vertexText(page, podVertex(fresh[0]))).toContain(fresh[0].ip);
     await page.screenshot({ path: shot('after-delete'), fullPage: true });
+  });
+  it('the NetworkPolicy matrix on the page holds the same cells as lab verify --path network-policy --json', async () => {
+    // The guide plus one policy: pods with role=guide in default take only the client, on 8080/TCP.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ui-netpol-'));
+    const file = path.join(dir, 'guide-policy.yaml');
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(path.join(ROOT, 'topologies', 'guide.yaml'), 'utf8').replace(/\n*$/, '\n') +
+        '  - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: guide-from-client, namespace: default}, spec: {podSelector: {matchLabels: {role: guide}}, ingress: [{from: [{podSelector: {matchLabels: {app: client}}}], ports: [{protocol: TCP, port: 8080}]}]}}\n',
+    );
+    const applied = await lab(['apply', '-t', file, '--name', NAME]);
+    expect(applied.exitCode).toBe(0);
+    try {
+      await page.reload();
+      await page.waitForSelector('#graph g.node[data-vertex]', { timeout: 60_000 });
+      await page.waitForFunction(() => !(document.querySelector('#matrix-section') as { hidden: boolean }).hidden, {
+        timeout: 30_000,
+      });
+      await page.click('#matrix-run');
+      await page.waitForFunction(() => document.body.dataset.matrix === 'done', { timeout: 300_000 });
+      const shown = await page.$$eval('#matrix td[data-from]', (tds) =>
+        tds.map((td) => {
+          const d = (td as unknown as { dataset: Record<string, string> }).dataset;
+          return {
+            cell: `${d.from} -> ${d.to} ${d.port}/${d.protocol} expected ${d.expected}`,
+            observed: d.observed,
+            text: td.textContent,
+          };
+        }),
+      );
+      const cli = JSON.parse((await lab(['verify', '--name', NAME, '--path', 'network-policy', '--json'])).stdout) as {
+        probes: Array<{
+          name: string;
+          evidence: { expected: { cells: Array<{ to: string; port: number; protocol: string; verdict: string }> } };
+        }>;
+      };
+      // The same cells with the same expected verdicts (the oracle's); observations are the page's own
+      // run (a second run may differ on a loaded machine), so each is checked against its mark.
+      const want = cli.probes.flatMap((p) =>
+        p.evidence.expected.cells.map(
+          (e) => `${p.name.split(' -> ')[0]} -> ${e.to} ${e.port}/${e.protocol} expected ${e.verdict}`,
+        ),
+      );
+      expect(want.length).toBeGreaterThan(50);
+      expect(shown.map((c) => c.cell).sort()).toEqual(want.sort());
+      const mark = (v: string) => (v === 'allowed' ? '.' : v === 'denied' ? 'X' : '?');
+      for (const c of shown)
+        expect(`${c.cell}: ${c.text}`).toBe(
+          `${c.cell}: ${mark(c.observed)}${c.cell.endsWith(`expected ${c.observed}`) ? '' : '!'}`,
+        );
+      const differ = shown.filter((c) => c.text!.endsWith('!')).length;
+      expect(await page.$eval('#matrix-status', (e) => e.textContent)).toBe(
+        `${shown.length} cells, ${differ} differ from the oracle`,
+      );
+      // The policy bites: denied cells observed denied (a counted drop) on the page.
+      expect(shown.filter((c) => c.cell.endsWith('expected denied') && c.text === 'X').length).toBeGreaterThan(20);
+      console.log(`page matrix: ${shown.length} cells, ${differ} differ from the oracle in the page's run`);
+      await page.$eval('#matrix-section', (e) => (e as unknown as { scrollIntoView(): void }).scrollIntoView());
+      await page.screenshot({ path: shot('netpol-matrix'), fullPage: true });
+      await (await page.$('#matrix-section'))!.screenshot({ path: shot('netpol-matrix-panel') });
+    } finally {
+      expect((await lab(['apply', '-t', path.join(ROOT, 'topologies', 'guide.yaml'), '--name', NAME])).exitCode).toBe(
+        0,
+      );
+    }
+  });
+
+  it('the fault timeline shows what lab watch --json reports: a fault injected, then cleared', async () => {
+    const inj = await lab(['fault', 'inject', 'link-loss', 'node3', '--percent', '1', '--name', NAME]);
+    expect(inj.exitCode).toBe(0);
+    const id = /^(f\d+) /.exec(inj.stdout)![1];
+    try {
+      await page.waitForSelector('#timeline li[data-kind="fault-injected"]', { timeout: 30_000 });
+      const watch = await lab(['watch', '--once', '--json', '--name', NAME]);
+      const events = watch.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { kind: string; at: number; detail: string })
+        .filter((e) => e.kind === 'fault-injected' && e.detail.startsWith(`${id} `));
+      expect(events).toHaveLength(1);
+      const li = await page.$eval(`#timeline li[data-kind="fault-injected"]:last-child`, (l) => ({
+        at: Number(l.getAttribute('data-at')),
+        text: l.textContent ?? '',
+      }));
+      expect(li.at).toBe(events[0].at);
+      expect(li.text).toContain(events[0].detail);
+    } finally {
+      expect((await lab(['fault', 'clear', id, '--name', NAME])).exitCode).toBe(0);
+    }
+    await page.waitForSelector('#timeline li[data-kind="fault-cleared"]', { timeout: 30_000 });
+    expect(await page.$eval('#timeline li[data-kind="fault-cleared"]', (l) => l.textContent)).toContain(
+      `${id} link-loss node3`,
+    );
+    await page.$eval('#timeline-section', (e) => (e as unknown as { scrollIntoView(): void }).scrollIntoView());
+    await page.screenshot({ path: shot('fault-timeline'), fullPage: true });
+    await (await page.$('#timeline-section'))!.screenshot({ path: shot('fault-timeline-panel') });
   });
 });

@@ -1,4 +1,4 @@
-import { renderNetpolApply, NETPOL_FILE } from '../../src/lab/netpol';
+import { renderNetpolApply, NETPOL_FILE, NETPOL_STATE_FILE } from '../../src/lab/netpol';
 import { NETPOL_REMOVE } from '../../src/netpol/nftables';
 
 describe('NetworkPolicy apply script', () => {
@@ -7,7 +7,13 @@ describe('NetworkPolicy apply script', () => {
     expect(s).toContain(
       `cat > ${NETPOL_FILE} <<'K8S_NETLAB_NETPOL'\ntable inet k8s-netlab-netpol {}\ndelete table inet k8s-netlab-netpol\nK8S_NETLAB_NETPOL\n`,
     );
-    expect(s.trim().split('\n').pop()).toBe(`nft -f ${NETPOL_FILE}`);
+    // The chain hashes are recorded only once the transaction loaded (set -e stops before otherwise).
+    const lines = s.trim().split('\n');
+    expect(lines.indexOf(`nft -f ${NETPOL_FILE}`)).toBeLessThan(
+      lines.indexOf(`cat > ${NETPOL_STATE_FILE} <<'K8S_NETLAB_NETPOL'`),
+    );
+    expect(lines.indexOf(`nft -f ${NETPOL_FILE}`)).toBeGreaterThan(0);
+    expect(renderNetpolApply('x', { chains: { a: 'h' } })).toContain('{"chains":{"a":"h"}}');
     expect(s.startsWith('set -eu\n')).toBe(true);
   });
   it('with no rules, removes the table', () => {

@@ -6,12 +6,13 @@ describe('policy changes of a lab apply', () => {
     const s1 = loadTopology('topologies/netpol/step-1.yaml');
     const s3 = loadTopology('topologies/netpol/step-3.yaml');
     expect(policyChanges(s1, s3)).toEqual([
+      'networkpolicy x/a-from-node2 created',
       'networkpolicy x/allow-c-to-b-named created',
       'networkpolicy x/allow-from-y-80 created',
       'networkpolicy y/a-egress-cidr created',
       'networkpolicy z/egress-to-c-only created',
     ]);
-    expect(policyChanges(s3, loadTopology('topologies/netpol.yaml'))).toHaveLength(5);
+    expect(policyChanges(s3, loadTopology('topologies/netpol.yaml'))).toHaveLength(6);
     expect(policyChanges(s3, s3)).toEqual([]);
     const changed = {
       ...s1,

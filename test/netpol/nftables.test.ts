@@ -20,7 +20,13 @@ function chainOf(script: string, name: string): string[] {
 
 describe('NetworkPolicy nftables renderer', () => {
   it('renders nothing for a lab without policies', () => {
-    expect(renderNetpol(loadTopology('topologies/netpol.yaml'), 'node1')).toEqual({ script: '', chains: [], rules: 0 });
+    expect(renderNetpol(loadTopology('topologies/netpol.yaml'), 'node1')).toMatchObject({
+      script: '',
+      chains: [],
+      rules: 0,
+      chainRules: [],
+      forward: [],
+    });
     expect(renderNetpol(loadTopology('topologies/guide.yaml'), 'node1').script).toBe('');
   });
 
@@ -30,12 +36,15 @@ describe('NetworkPolicy nftables renderer', () => {
     expect(r.chains.map((c) => `${c.dir} ${c.pod} ${c.policies.join(',')}`)).toEqual([
       'egress y/a y/a-egress-cidr',
       'egress z/a z/egress-to-c-only',
-      'ingress x/a x/default-deny-ingress,x/allow-from-y-80',
+      'ingress x/a x/default-deny-ingress,x/allow-from-y-80,x/a-from-node2',
     ]);
     const ing = chainOf(r.script, `ingress-${veth('x/a')}`);
     expect(ing).toEqual([
       `ip saddr { ${ip('y/a')}, ${ip('y/b')}, ${ip('y/c')} } tcp dport 80 counter return comment "x/allow-from-y-80 ingress[0]"`,
-      `update @drops-ingress { ip saddr . ip daddr . meta l4proto . th dport } counter name "drop-ingress-${veth('x/a')}" drop comment "x/a ingress isolated by x/default-deny-ingress,x/allow-from-y-80"`,
+      // ipBlock peers for outside traffic after node2's SNAT (eth0, VXLAN device).
+      'ip saddr 10.0.1.11/32 tcp dport 80 counter return comment "x/a-from-node2 ingress[0]"',
+      'ip saddr 10.244.1.0/32 tcp dport 80 counter return comment "x/a-from-node2 ingress[0]"',
+      `update @drops-ingress { ip saddr . ip daddr . meta l4proto . th dport } counter name "drop-ingress-${veth('x/a')}" drop comment "x/a ingress isolated by x/default-deny-ingress,x/allow-from-y-80,x/a-from-node2"`,
     ]);
     expect(chainOf(r.script, `egress-${veth('y/a')}`)[0]).toBe(
       'ip daddr 10.244.0.0/16 ip daddr != 10.244.1.0/24 tcp dport 80-81 counter return comment "y/a-egress-cidr egress[0]"',

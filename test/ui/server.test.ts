@@ -59,7 +59,7 @@ describe('lab ui server', () => {
     for (const p of ['', 'app.js', 'api/graph', 'api/paths']) expect((await get(base + p)).status).toBe(403);
     expect((await get(base + 'api/graph?token=wrong')).status).toBe(403);
     expect((await get(ui.url)).status).toBe(200);
-    expect((await get(base + 'api/paths?token=abc123')).body).toBe('{"trace":["pod-to-service"]}');
+    expect((await get(base + 'api/paths?token=abc123')).body).toBe('{"trace":["pod-to-service"],"verify":[]}');
   });
 
   it('runs only known trace paths, and downloads only the pcaps that trace wrote', async () => {
@@ -111,6 +111,50 @@ describe('lab ui server', () => {
     expect(seen[seen.length - 1]).toEqual(['node1']);
     expect((await get(ui.url + 'api/toggle?node=node1', 'POST')).body).toBe('{"expanded":[]}');
     expect((await get(ui.url + 'api/toggle?node=node9', 'POST')).status).toBe(400);
+  });
+
+  it('verify takes only known paths of this lab; the fault timeline is served and pushed as it grows', async () => {
+    const asked: Array<string[] | undefined> = [];
+    const events: Array<{ kind: string; at: number; detail: string }> = [];
+    const actions: UiActions = {
+      ...fakeActions(dir),
+      verify: async (paths) => {
+        asked.push(paths);
+        return { ok: true, probes: [] };
+      },
+      verifyPaths: async () => ['pod-to-pod-same-node', 'network-policy'],
+      timeline: async () => [...events],
+    };
+    ui = await startUiServer({ host: '127.0.0.1', port: 0, webDir: WEB, actions, pollMs: 50 });
+    expect(JSON.parse((await get(ui.url + 'api/paths')).body).verify).toEqual([
+      'pod-to-pod-same-node',
+      'network-policy',
+    ]);
+    expect((await get(ui.url + 'api/verify?path=network-policy', 'POST')).status).toBe(200);
+    expect((await get(ui.url + 'api/verify', 'POST')).status).toBe(200);
+    const bad = await get(ui.url + 'api/verify?path=nodeport', 'POST');
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).error).toBe('unknown path "nodeport"');
+    expect(asked).toEqual([['network-policy'], undefined]);
+    const seen: string[] = [];
+    const req = http.get(ui.url + 'api/events');
+    await new Promise<void>((resolve) => {
+      req.on('response', (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          for (const m of d.matchAll(/event: timeline\ndata: (.*)\n/g)) seen.push(m[1]);
+          if (seen.length === 1)
+            events.push({ kind: 'fault-injected', at: 1000, detail: 'f1 partition node1 | node2' });
+          if (seen.some((x) => x.includes('fault-injected'))) resolve();
+        });
+      });
+    });
+    req.destroy();
+    expect(seen[0]).toBe('[]');
+    expect(JSON.parse(seen[seen.length - 1])).toEqual([
+      { kind: 'fault-injected', at: 1000, detail: 'f1 partition node1 | node2' },
+    ]);
+    expect(JSON.parse((await get(ui.url + 'api/timeline')).body)).toHaveLength(1);
   });
 
   it('knows loopback from other addresses', () => {

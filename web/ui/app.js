@@ -9,6 +9,8 @@ const SVGNS = 'http://www.w3.org/2000/svg';
 const COLOR = { request: '#1565c0', reply: '#ef6c00' };
 let animating = false;
 let pending = null;
+// The last verify's colours, laid again on every redraw of the picture.
+let picture = null;
 
 /** Graphviz writes each vertex as <g class="node"><title>ID</title>…; tag them so the page can find them. */
 function vertexElements() {
@@ -35,6 +37,7 @@ function render(snap) {
       el.onclick = () => fetch(api('/api/toggle?node=' + encodeURIComponent(m[1])), { method: 'POST' });
     }
   }
+  paint();
   const g = snap.graph;
   document.title = 'lab ' + g.lab;
   $('title').textContent = 'lab ' + g.lab;
@@ -158,6 +161,111 @@ async function runTrace() {
   }
 }
 
+/** Verify colours on the picture: each vertex a probe touched, green when all its probes passed, red when any failed. */
+function paint() {
+  if (!picture) return;
+  for (const [id, el] of vertexElements()) {
+    el.classList.remove('verdict-pass', 'verdict-fail');
+    const v = picture.vertices[id];
+    if (v) {
+      el.classList.add('verdict-' + v);
+      el.setAttribute('data-verdict', v);
+    } else el.removeAttribute('data-verdict');
+  }
+}
+
+/** Each path green or red (a path list verify filled). */
+function showPaths(p) {
+  $('paths').innerHTML = '';
+  for (const [id, v] of Object.entries(p.paths).sort()) {
+    const li = document.createElement('li');
+    li.className = v === 'pass' ? 'ok' : 'bad';
+    li.dataset.path = id;
+    li.textContent = id;
+    $('paths').append(li);
+  }
+}
+
+/** The truth table as the upstream netpol e2e prints it, one table per port/protocol: `.` allowed, `X` denied, `!` differs from the oracle. */
+function showMatrix(m) {
+  const mark = (v) => (v === 'allowed' ? '.' : v === 'denied' ? 'X' : '?');
+  $('matrix').innerHTML = '';
+  $('matrix-status').textContent = `${m.cells.length} cells, ${m.mismatches} differ from the oracle`;
+  $('matrix-status').className = m.mismatches ? 'bad' : 'ok';
+  for (const t of m.tables) {
+    const table = document.createElement('table');
+    table.className = 'matrix';
+    table.dataset.table = t;
+    const head = table.insertRow();
+    head.insertCell().textContent = t;
+    for (const d of m.destinations) head.insertCell().textContent = d;
+    for (const s of m.sources) {
+      const row = table.insertRow();
+      row.insertCell().textContent = s;
+      for (const d of m.destinations) {
+        const td = row.insertCell();
+        const c = m.cells.find((x) => x.from === s && x.to === d && `${x.port}/${x.protocol}` === t);
+        if (!c) continue;
+        const ok = c.expected === c.observed;
+        td.textContent = mark(c.observed) + (ok ? '' : '!');
+        td.className = (ok ? 'ok ' : 'bad ') + c.observed;
+        Object.assign(td.dataset, {
+          from: s,
+          to: d,
+          port: c.port,
+          protocol: c.protocol,
+          expected: c.expected,
+          observed: c.observed,
+        });
+        td.title = `${s} -> ${d} ${t}: expected ${c.expected}${c.deciding.length ? ' by ' + c.deciding.join(', ') : ''}, observed ${c.observed}`;
+        td.onclick = () => ($('cell').textContent = JSON.stringify(c, null, 2));
+      }
+    }
+    $('matrix').append(table);
+  }
+}
+
+function showTimeline(events) {
+  $('timeline').innerHTML = '';
+  const t0 = events.length ? events[0].at : 0;
+  for (const e of events) {
+    const li = document.createElement('li');
+    li.dataset.kind = e.kind;
+    li.dataset.at = e.at;
+    li.className = e.kind;
+    li.textContent = `+${((e.at - t0) / 1000).toFixed(2)}s  ${e.kind}  ${e.node || '-'}  ${e.detail}`;
+    li.title = new Date(e.at).toISOString();
+    $('timeline').append(li);
+  }
+}
+
+function showReport(report) {
+  if (report.picture) {
+    picture = report.picture;
+    paint();
+    showPaths(picture);
+  }
+  if (report.matrix) showMatrix(report.matrix);
+}
+
+async function runMatrix() {
+  $('matrix-run').disabled = true;
+  document.body.dataset.matrix = 'running';
+  $('matrix-status').textContent = 'probing every cell…';
+  try {
+    const res = await fetch(api('/api/verify?path=network-policy'), { method: 'POST' });
+    const report = await res.json();
+    if (!res.ok) throw new Error(report.error);
+    if (report.matrix) showMatrix(report.matrix);
+    else $('matrix-status').textContent = 'no cells: ' + ((report.notCovered[0] || {}).reason || 'no probe');
+  } catch (err) {
+    $('matrix-status').textContent = 'verify failed: ' + err.message;
+  } finally {
+    $('matrix-run').disabled = false;
+    document.body.dataset.matrix = 'done';
+  }
+}
+
 async function runVerify() {
   $('verify-run').disabled = true;
   document.body.dataset.verify = 'running';
@@ -167,6 +275,10 @@ async function runVerify() {
     const res = await fetch(api('/api/verify'), { method: 'POST' });
     const report = await res.json();
     if (!res.ok) throw new Error(report.error);
+    showReport(report);
+    fetch(api('/api/paths'))
+      .then((r) => r.json())
+      .then(showMatrixSection, () => undefined);
     const failed = report.probes.filter((p) => !p.ok).length;
     $('verify-status').textContent = `${report.probes.length} probes, ${failed} failed`;
     for (const p of report.probes) {
@@ -191,6 +303,11 @@ async function runVerify() {
   }
 }
 
+/** The matrix is offered when the lab has policies (network-policy applies to it). */
+function showMatrixSection(paths) {
+  $('matrix-section').hidden = !(paths.verify || []).includes('network-policy');
+}
+
 async function start() {
   const paths = await (await fetch(api('/api/paths'))).json();
   for (const id of paths.trace) {
@@ -202,9 +319,12 @@ async function start() {
   $('trace-path').value = 'pod-to-service';
   $('trace-run').onclick = runTrace;
   $('verify-run').onclick = runVerify;
+  $('matrix-run').onclick = runMatrix;
+  showMatrixSection(paths);
   $('graph').ondblclick = () => $('graph').classList.toggle('natural');
   const es = new EventSource(api('/api/events'));
   es.addEventListener('graph', (e) => render(JSON.parse(e.data)));
+  es.addEventListener('timeline', (e) => showTimeline(JSON.parse(e.data)));
   es.addEventListener('problem', (e) => {
     $('live').textContent = 'lab: ' + JSON.parse(e.data).message;
     $('live').className = 'live bad';

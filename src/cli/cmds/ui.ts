@@ -14,6 +14,11 @@ import { dotToSvg } from '../../graph/graphviz';
 import { vertexForPoint } from '../../ui/points';
 import { isLoopback, newToken, startUiServer, UiActions } from '../../ui/server';
 import { guardSignals } from '../signals';
+import { verifyPicture } from '../../ui/verdicts';
+import { matrixView } from '../../ui/matrix';
+import { faultEvents } from '../../report/timeline';
+import { readFaults } from '../../lab/faults/store';
+import { PATHS } from '../../paths';
 
 interface UiArgs extends CommonArgs {
   port: number;
@@ -45,7 +50,18 @@ export function labActions(name: string): UiActions {
       const graph = labGraph(model, await labStatus(model), { above: COLLAPSE_ABOVE, expanded });
       return { graph, svg: await dotToSvg(renderDot(graph)) };
     },
-    verify: async () => verifyLab(await readModel(name)),
+    // The report as `lab verify --json` has it, plus its colours on the picture and the NetworkPolicy matrix.
+    verify: async (paths) => {
+      const model = await readModel(name);
+      const report = await verifyLab(model, paths);
+      return { ...report, picture: verifyPicture(model, report.probes), matrix: matrixView(report.probes) };
+    },
+    verifyPaths: async () => {
+      const model = await readModel(name);
+      return PATHS.filter((p) => !p.appliesTo || p.appliesTo(model)).map((p) => p.id);
+    },
+    // Every fault event the lab recorded (injected, cleared), as `lab watch --json` prints them.
+    timeline: async () => faultEvents(await readFaults((await readModel(name)).vpc.container), new Set()),
     trace: async (id) => {
       const model = await readModel(name);
       const run = await runTrace(model, id, { dir: traceDir(model.name, id) });
