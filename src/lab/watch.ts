@@ -26,7 +26,7 @@ import type { WatchEvent } from './timeline';
 export function endpointChanges(
   before: EndpointSlice[] | undefined,
   after: EndpointSlice[],
-  model: LabModel,
+  _model: LabModel,
 ): string[] {
   const ready = (slices: EndpointSlice[] | undefined) => {
     const m = new Map<string, Set<string>>();

@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { HTTP_LOAD_PY, parseHttpLoad, renderHttpLoad } from '../../src/ingress/http-load';
@@ -35,7 +35,6 @@ describe('http load generator', () => {
     const run = (host: string, keep: boolean) =>
       new Promise<ReturnType<typeof parseHttpLoad>>((resolve) => {
         // spawnSync would block the server in this process: run async.
-        const { spawn } = require('child_process') as typeof import('child_process');
         const p = spawn('python3', [
           '-c',
           HTTP_LOAD_PY,

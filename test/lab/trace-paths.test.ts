@@ -11,6 +11,7 @@ import {
 } from '../../src/lab/trace-paths';
 import { capturePoints, splitCapturePoint } from '../../src/trace/capture-plan';
 import { fixtureModel } from '../fixtures/model';
+import { loadTopology } from '../../src/topology/load';
 
 const MARK = 'k8s-netlab-trace-0123abcd';
 
@@ -450,8 +451,6 @@ describe('localhost-nodeport trace', () => {
 });
 
 describe('network-policy trace', () => {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { loadTopology } = require('../../src/topology/load') as typeof import('../../src/topology/load');
   it('traces a denied connection across nodes, naming the deciding policy as expected', () => {
     const plan = tracePlan(
       loadTopology('topologies/netpol/step-1.yaml'),

@@ -202,7 +202,6 @@ describe('rendered rules accepted by the kernel (fresh netns)', () => {
       expect(r.status).toBe(0);
       expect(r.out.trim().split('\n').pop()).toBe('6');
       if (!can('unshare --net ipvsadm -Ln')) {
-        // eslint-disable-next-line no-console
         console.log('ipvsadm-restore not exercised: this kernel has no IPVS (ip_vs)');
       }
     },

@@ -39,7 +39,6 @@ describe(`scale: ${N} services x 2 endpoints`, () => {
   const figures: string[] = [`computeEndpoints: ${epMs.toFixed(0)} ms`];
 
   afterAll(() => {
-    // eslint-disable-next-line no-console
     console.log(figures.join('\n'));
   });
 

@@ -79,7 +79,7 @@ export async function handler(argv: UpArgs): Promise<void> {
     ...(argv['dns-server'] !== undefined ? { dnsServer: argv['dns-server'] } : {}),
     ...(argv['allow-outside'] ? { allowOutside: true } : {}),
   };
-  let model = await loadTopology(file, overrides);
+  const model = await loadTopology(file, overrides);
   await pingEngine();
   const log = (m: string) => console.log(`[${model.name}] ${m}`);
   // One `lab up` of a name at a time; the lock dies with this process (src/lab/lock.ts).
