@@ -1,8 +1,6 @@
 /** Parsers for what `ip` and `bridge` print; curl and ping live in src/observe (re-exported for existing imports). */
-export { CURL_FORMAT, curlArgv, describeCurlFailure, hostOf, parseCurl } from '../observe/curl';
-export type { HttpObservation } from '../observe/curl';
+export { curlArgv, describeCurlFailure, hostOf, parseCurl } from '../observe/curl';
 export { parsePing } from '../observe/ping';
-export type { PingObservation } from '../observe/ping';
 
 /** The first IPv4 address of `ip -4 -o addr show DEV`. */
 export function parseIfaceAddr(out: string): string | undefined {

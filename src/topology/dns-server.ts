@@ -24,9 +24,6 @@ export function coreDnsImage(env: Record<string, string | undefined> = process.e
 export const COREDNS_CONF_DIR = '/etc/coredns';
 /** The container's args, as kubeadm's coredns Deployment has them. */
 export const COREDNS_ARGS: readonly string[] = ['-conf', `${COREDNS_CONF_DIR}/Corefile`];
-/** CoreDNS `ready` plugin: 200 on /ready once every plugin is ready (kubeadm's readinessProbe). */
-export const COREDNS_READY_PORT = 8181;
-export const COREDNS_HEALTH_PORT = 8080;
 
 /** What the engine said about the CoreDNS image. */
 export interface CoreDnsAvailability {

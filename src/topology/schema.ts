@@ -670,7 +670,10 @@ export const topologySchema: Schema = {
   },
 };
 
-/** Writes the schema as the committed JSON file (2-space indent, trailing newline). */
+/**
+ * Writes the schema as the committed JSON file (2-space indent, trailing newline).
+ * @public `npm run schema` calls it from dist/.
+ */
 export function writeSchemaFile(path: string): void {
   writeFileSync(path, schemaFileText());
 }

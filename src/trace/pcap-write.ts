@@ -12,7 +12,6 @@ export const LINKTYPE_LINUX_SLL2 = 276;
 export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
 export const ETH_P_8021Q = 0x8100;
-export const ETH_P_IPV6 = 0x86dd;
 
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
