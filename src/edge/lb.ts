@@ -9,7 +9,7 @@
  */
 import { createHash } from 'crypto';
 import type { LabModel } from '../model/types';
-import { iptablesBinary, iptablesRestoreBinary } from '../proxy/iptables';
+import { iptablesBinary, iptablesRestoreBinary } from '../proxy/iptables-bootstrap';
 import { base32 } from '../proxy/hash';
 import { q } from '../plan/shell';
 import { EDGE_DIR, restoreWithJumps, rpFilterOff, startOnce, writeFile } from './common';

@@ -1,17 +1,15 @@
 import { computeEndpoints } from '../../src/proxy/endpoints';
+import { buildIptablesRuleset, probability } from '../../src/proxy/iptables';
 import {
-  buildIptablesRuleset,
   changedServiceChains,
   iptablesChainNames,
   parseIptablesSaveChains,
-  probability,
   renderIptables,
-  renderIptablesBootstrap,
   renderIptablesPartial,
   NFT_CHAIN_LIST_LIMIT,
-  IPTABLES_JUMPS,
   serializeIptables,
-} from '../../src/proxy/iptables';
+} from '../../src/proxy/iptables-restore';
+import { renderIptablesBootstrap, IPTABLES_JUMPS } from '../../src/proxy/iptables-bootstrap';
 import { backend, model, node, overallScenario, service } from './fixtures';
 
 /** Rule lines of one chain in restore text, in order. */

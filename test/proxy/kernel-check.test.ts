@@ -9,13 +9,9 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { computeEndpoints } from '../../src/proxy/endpoints';
-import {
-  NFT_CHAIN_LIST_LIMIT,
-  buildIptablesRuleset,
-  renderIptablesBootstrap,
-  renderIptablesPartial,
-  serializeIptables,
-} from '../../src/proxy/iptables';
+import { NFT_CHAIN_LIST_LIMIT, renderIptablesPartial, serializeIptables } from '../../src/proxy/iptables-restore';
+import { buildIptablesRuleset } from '../../src/proxy/iptables';
+import { renderIptablesBootstrap } from '../../src/proxy/iptables-bootstrap';
 import { renderIpvs } from '../../src/proxy/ipvs';
 import { buildNftState, renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables';
 import { backend, model, node, overallScenario, service } from './fixtures';

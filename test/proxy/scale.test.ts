@@ -3,7 +3,8 @@
  * plus the size of a partial / incremental sync after one endpoint changes.
  */
 import { computeEndpoints } from '../../src/proxy/endpoints';
-import { buildIptablesRuleset, renderIptablesPartial, serializeIptables } from '../../src/proxy/iptables';
+import { buildIptablesRuleset } from '../../src/proxy/iptables';
+import { renderIptablesPartial, serializeIptables } from '../../src/proxy/iptables-restore';
 import { renderIpvs } from '../../src/proxy/ipvs';
 import { buildNftState, renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables';
 import { backend, model, node, service } from './fixtures';
