@@ -6,8 +6,9 @@
  * chains. With `iptables-restore --noflush` a declared chain (`:KUBE-X - [0:0]`) is flushed and
  * rewritten, every other chain (PREROUTING, INPUT, Docker's, the CNI's) is left alone. The jumps
  * from the base chains into KUBE-* therefore cannot live in the file without being appended again
- * on every sync, so renderIptablesBootstrap() (iptables-bootstrap.ts) emits them as check-then-insert commands
- * (`-C ... || -I ...`), which is what kube-proxy's EnsureRule does each sync.
+ * on every sync, so renderIptablesBootstrap() (iptables-bootstrap.ts) emits them as
+ * check-then-insert commands (`-C ... || -I ...`), which is what kube-proxy's EnsureRule does each
+ * sync.
  */
 
 import type { LabModel } from '../model/types';
