@@ -11,7 +11,7 @@ import { podTargetId } from '../trace/capture-plan';
 import { curlArgv } from '../probes/parse';
 import { crossNodePairs, publicHttpPort, sameNodePairs, servingPods } from '../probes/select';
 import { computeEndpoints, Endpoint } from '../proxy/endpoints';
-import type { FlowSeed } from '../trace/flow';
+import type { FlowSeed } from '../trace/flow-types';
 import { podMtu } from '../plan/cni';
 import { cellsFrom, expectedCell, matrixPods, worldOf } from '../probes/network-policy';
 
