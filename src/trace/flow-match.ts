@@ -4,7 +4,7 @@
  * proximity and ICMP error text.
  */
 import { createHash } from 'crypto';
-import { DecodedPacket, Frame, IpInfo, L4Info, L4Kind } from './pcap';
+import { DecodedPacket, Frame, IpInfo, L4Info, L4Kind } from './pcap-types';
 import type { Encap, FlowSeed, HopFrames, Observation } from './flow-types';
 
 export interface Candidate {

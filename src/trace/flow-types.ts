@@ -1,5 +1,5 @@
 /** The shapes of a flow search (src/trace/flow.ts): what is asked, what each hop saw, what was found. */
-import { Frame, L4Kind } from './pcap';
+import { Frame, L4Kind } from './pcap-types';
 
 export type Direction = 'request' | 'reply';
 

@@ -7,7 +7,7 @@
  * with known evidence but a new tuple teaches the rewritten tuple. Learning repeats until
  * nothing new matches, so a SYN (no payload) is found from the marker-bearing request after it.
  */
-import { L4Info } from './pcap';
+import { L4Info } from './pcap-types';
 import {
   Candidate,
   TCP_WINDOW,
