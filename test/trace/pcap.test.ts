@@ -13,7 +13,7 @@ import {
   sll2,
   vxlanPacket,
   writePcap,
-} from '../../src/trace/pcap-write';
+} from '../fixtures/pcap-write';
 import { parsePcap, PcapFormatError, readPcap } from '../../src/trace/pcap';
 import { tcpFlagString } from '../../src/trace/pcap-decode';
 
