@@ -13,7 +13,8 @@ import { iptablesRestoreBinary, renderIptablesBootstrap } from './iptables-boots
 import { renderIptablesPartial, serializeIptables } from './iptables-restore';
 import { IPVS_JUMPS, renderIpvs } from './ipvs';
 import { type UdpAddresses, renderUdpConntrackCleanup, udpAddresses, udpServing, withDeleted } from './conntrack';
-import { type NftState, buildNftState, renderNftablesIncremental, serializeNft } from './nftables';
+import { type NftState, buildNftState } from './nftables';
+import { renderNftablesIncremental, serializeNft } from './nftables-text';
 
 export const PROXY_DIR = '/run/k8s-netlab/proxy';
 

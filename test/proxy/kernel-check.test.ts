@@ -13,7 +13,8 @@ import { NFT_CHAIN_LIST_LIMIT, renderIptablesPartial, serializeIptables } from '
 import { buildIptablesRuleset } from '../../src/proxy/iptables';
 import { renderIptablesBootstrap } from '../../src/proxy/iptables-bootstrap';
 import { renderIpvs } from '../../src/proxy/ipvs';
-import { buildNftState, renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables';
+import { buildNftState } from '../../src/proxy/nftables';
+import { renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables-text';
 import { backend, model, node, overallScenario, service } from './fixtures';
 
 function can(cmd: string): boolean {

@@ -6,7 +6,8 @@ import { computeEndpoints } from '../../src/proxy/endpoints';
 import { buildIptablesRuleset } from '../../src/proxy/iptables';
 import { renderIptablesPartial, serializeIptables } from '../../src/proxy/iptables-restore';
 import { renderIpvs } from '../../src/proxy/ipvs';
-import { buildNftState, renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables';
+import { buildNftState } from '../../src/proxy/nftables';
+import { renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables-text';
 import { backend, model, node, service } from './fixtures';
 
 const N = 10_000;
