@@ -56,7 +56,8 @@ export const FIXED_CONTAINERS: string[] = [
   'set nodeport-ips { type ipv4_addr ; comment "IPs that accept NodePort traffic" ; }',
   'map firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ; }',
   'map no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ; }',
-  'map no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }',
+  'map no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment ' +
+    '"vmap to drop or reject packets to services with no endpoints" ; }',
   'map service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }',
   'map service-nodeports { type inet_proto . inet_service : verdict ; comment "NodePort traffic" ; }',
 ];

@@ -69,7 +69,10 @@ export function chooseDnsServer(
       `coredns requested, but coredns image unavailable: ${available.reason}${available.detail ? `\n  engine: ${available.detail}` : ''}`,
       {
         field,
-        hint: `use --dns-server offline (or auto, or cluster.dnsServer: offline) for the offline DNS server built into the lab image, or make ${image} available (docker pull / docker load), or install Go >= 1.21 so the lab builds its own (lab images build)`,
+        hint:
+          'use --dns-server offline (or auto, or cluster.dnsServer: offline) for the offline DNS server ' +
+          `built into the lab image, or make ${image} available (docker pull / docker load), or install ` +
+          'Go >= 1.21 so the lab builds its own (lab images build)',
       },
     );
   return {

@@ -131,7 +131,9 @@ export const ingress = obj(
 );
 
 export const networkPolicy = obj(
-  'A NetworkPolicy (networking.k8s.io/v1), enforced on every node and proven by lab verify (network-policy). Its spec is validated as the API server does (src/netpol/parse.ts); SCTP is refused.',
+  'A NetworkPolicy (networking.k8s.io/v1), enforced on every node and proven by lab verify ' +
+    '(network-policy). Its spec is validated as the API server does (src/netpol/parse.ts); ' +
+    'SCTP is refused.',
   {
     apiVersion: d('API version of NetworkPolicy.', { const: 'networking.k8s.io/v1' }),
     kind: d('Object kind.', { const: 'NetworkPolicy' }),

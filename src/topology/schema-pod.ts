@@ -61,7 +61,11 @@ const containerPort = obj(
 const probePort = d("Port: a number, or the name of one of the container's ports.", { type: ['integer', 'string'] });
 const probe = (kind: string, what: string): Schema =>
   obj(
-    `${kind} probe, run by the lab's kubelet as Kubernetes does (${what}). httpGet and tcpSocket go from the node to the pod IP; exec runs in the pod. Defaults: periodSeconds 10, timeoutSeconds 1, successThreshold 1, failureThreshold 3, initialDelaySeconds 0. One-shot commands (lab up, scale, apply, status) run readiness/startup probes once; lab watch runs all three periodically with the thresholds.`,
+    `${kind} probe, run by the lab's kubelet as Kubernetes does (${what}). httpGet and tcpSocket ` +
+      'go from the node to the pod IP; exec runs in the pod. Defaults: periodSeconds 10, timeoutSeconds ' +
+      '1, successThreshold 1, failureThreshold 3, initialDelaySeconds 0. One-shot commands (lab up, ' +
+      'scale, apply, status) run readiness/startup probes once; lab watch runs all three periodically ' +
+      'with the thresholds.',
     {
       httpGet: obj(
         'HTTP GET; 200-399 is success.',
@@ -103,11 +107,17 @@ const probe = (kind: string, what: string): Schema =>
   );
 
 const container = obj(
-  'A container of the pod. Today the lab runs netexec servers as processes in the pod network namespace: image *agnhost* with args starting `netexec`, or image netexec / k8s-netlab/netexec with netexec flags as args (--http-port, default 8080; --udp-port, default 8081, 0 disables; --http-bind/--udp-bind, default 0.0.0.0, 127.0.0.1 keeps it inside the pod).',
+  'A container of the pod. Today the lab runs netexec servers as processes in the pod ' +
+    'network namespace: image *agnhost* with args starting `netexec`, or image netexec / ' +
+    'k8s-netlab/netexec with netexec flags as args (--http-port, default 8080; --udp-port, ' +
+    'default 8081, 0 disables; --http-bind/--udp-bind, default 0.0.0.0, 127.0.0.1 keeps it ' +
+    'inside the pod).',
   {
     name: str('Container name, unique in the pod (DNS-1123 label).', { pattern: DNS1123_LABEL_PATTERN, maxLength: 63 }),
     image: str(
-      'Image: agnhost/netexec images run as netexec processes (see above); any other image runs as a container pod (a Docker container plumbed onto the node pod network; at most one container per such pod).',
+      'Image: agnhost/netexec images run as netexec processes (see above); any other image runs ' +
+        'as a container pod (a Docker container plumbed onto the node pod network; at most one ' +
+        'container per such pod).',
     ),
     command: strList('Entrypoint; for agnhost, [/agnhost, netexec, ...flags] is accepted like args.'),
     args: strList('Arguments: for agnhost `netexec` then flags; for netexec images the flags.'),

@@ -46,7 +46,9 @@ export const topologySchema: Schema = {
   $id: SCHEMA_ID,
   title: 'k8s-netlab topology',
   description:
-    'A lab: a VPC with subnets, Kubernetes nodes (containers) attached to it, cluster network settings, and the Kubernetes objects (Pods, Deployments, Services, Namespaces, Ingresses) to create.',
+    'A lab: a VPC with subnets, Kubernetes nodes (containers) attached to it, cluster network ' +
+    'settings, and the Kubernetes objects (Pods, Deployments, Services, Namespaces, Ingresses) ' +
+    'to create.',
   type: 'object',
   additionalProperties: false,
   required: ['name', 'nodes'],
@@ -70,10 +72,18 @@ export const topologySchema: Schema = {
         pattern: IP_PATTERN,
       }),
       dns: bool(
-        'Cluster DNS add-on (default true): the loader adds, as kubeadm does, Deployment kube-system/coredns (k8s-app: kube-dns; knotd + unbound serving the cluster zone) and Service kube-system/kube-dns on dnsIP (53 UDP/TCP), and every pod gets a resolv.conf pointing at it. false leaves both out.',
+        'Cluster DNS add-on (default true): the loader adds, as kubeadm does, Deployment ' +
+          'kube-system/coredns (k8s-app: kube-dns; knotd + unbound serving the cluster zone) and ' +
+          'Service kube-system/kube-dns on dnsIP (53 UDP/TCP), and every pod gets a resolv.conf ' +
+          'pointing at it. false leaves both out.',
       ),
       dnsServer: d(
-        `Server the cluster DNS pods run (default ${DEFAULT_DNS_SERVER}), decided at lab up (lab up --dns-server overrides): coredns = the coredns/coredns:1.11.3 image (file plugin serving the rendered zones, reloaded within 1 s), and lab up fails (exit 2) when that image is neither present nor pullable; offline = knotd + unbound from the lab image (no registry needed); auto = coredns when its image is present locally or can be pulled within a few seconds, else offline. Both serve the same records.`,
+        `Server the cluster DNS pods run (default ${DEFAULT_DNS_SERVER}), decided at lab up (lab up ` +
+          '--dns-server overrides): coredns = the coredns/coredns:1.11.3 image (file plugin serving the ' +
+          'rendered zones, reloaded within 1 s), and lab up fails (exit 2) when that image is neither ' +
+          'present nor pullable; offline = knotd + unbound from the lab image (no registry needed); auto ' +
+          '= coredns when its image is present locally or can be pulled within a few seconds, else offline. ' +
+          'Both serve the same records.',
         { type: 'string', enum: [...DNS_SERVERS] },
       ),
       proxy: d(`kube-proxy mode (default ${CLUSTER_DEFAULTS.proxy}).`, { type: 'string', enum: [...PROXY_MODES] }),
@@ -86,7 +96,9 @@ export const topologySchema: Schema = {
         enum: [...IPVS_SCHEDULERS],
       }),
       cni: d(
-        `How pod traffic crosses nodes (default ${CLUSTER_DEFAULTS.cni}): vpc-routes (VPC route table entry per node pod block), host-gw (routes on the nodes, same subnet only), vxlan (flannel.1 overlay), vpc-native (pod IPs routed by the VPC).`,
+        `How pod traffic crosses nodes (default ${CLUSTER_DEFAULTS.cni}): vpc-routes (VPC route table ` +
+          'entry per node pod block), host-gw (routes on the nodes, same subnet only), vxlan (flannel.1 ' +
+          'overlay), vpc-native (pod IPs routed by the VPC).',
         { type: 'string', enum: [...CNI_MODES] },
       ),
       mtu: int(`MTU of the node links (default ${CLUSTER_DEFAULTS.mtu}).`, { minimum: MTU_MIN, maximum: MTU_MAX }),
@@ -136,10 +148,14 @@ export const topologySchema: Schema = {
       ),
     }),
     edge: obj(
-      'The emulated Internet (optional): an Internet gateway container with 1:1 NAT for node public IPs, an Internet host (HTTP "what is my IP" echo, DNS for names outside the cluster) and a cloud load balancer container for type LoadBalancer Services. `edge: {}` takes every default. No lab container has a route out of the machine.',
+      'The emulated Internet (optional): an Internet gateway container with 1:1 NAT for node ' +
+        'public IPs, an Internet host (HTTP "what is my IP" echo, DNS for names outside the ' +
+        'cluster) and a cloud load balancer container for type LoadBalancer Services. `edge: {}` ' +
+        'takes every default. No lab container has a route out of the machine.',
       {
         publicCIDR: str(
-          `Public range: node public IPs (from .10 up), the gateway's own address (.1), the load balancer pool and the ingress address (default ${EDGE_DEFAULTS.publicCIDR}).`,
+          "Public range: node public IPs (from .10 up), the gateway's own address (.1), the load balancer " +
+            `pool and the ingress address (default ${EDGE_DEFAULTS.publicCIDR}).`,
           { pattern: CIDR_PATTERN },
         ),
         internetCIDR: str(
@@ -158,14 +174,16 @@ export const topologySchema: Schema = {
           { pattern: CIDR_PATTERN },
         ),
         loadBalancerPool: str(
-          `Block of publicCIDR LoadBalancer Services take their external IP from (default ${EDGE_DEFAULTS.loadBalancerPool}); spec.loadBalancerIP must be inside it.`,
+          `Block of publicCIDR LoadBalancer Services take their external IP from (default ${EDGE_DEFAULTS.loadBalancerPool}); ` +
+            'spec.loadBalancerIP must be inside it.',
           { pattern: CIDR_PATTERN },
         ),
         ingressIP: str(`Public address of the ingress container (default ${EDGE_DEFAULTS.ingressIP}).`, {
           pattern: IP_PATTERN,
         }),
         nodePublicIPs: bool(
-          `Give every node without publicIP an address from publicCIDR (default ${EDGE_DEFAULTS.nodePublicIPs}); nodes without one reach the Internet through the gateway's own address.`,
+          `Give every node without publicIP an address from publicCIDR (default ${EDGE_DEFAULTS.nodePublicIPs}); ` +
+            "nodes without one reach the Internet through the gateway's own address.",
         ),
       },
     ),
