@@ -142,6 +142,12 @@ export function buildIptablesRuleset(
   return { filter: filter.chains, nat: nat.chains };
 }
 
+/**
+ * One service port's rules, in the order of the per-service block of syncProxyRules
+ * (pkg/proxy/iptables/proxier.go): capture rules in KUBE-SERVICES/KUBE-NODEPORTS, then the
+ * SVC/SVL/EXT/FW chains, then the SEP chains. Long (about 265 lines) on purpose: it reads side by
+ * side with upstream, and the parts share a dozen derived values (chain names, filters).
+ */
 function writeServicePort(
   info: ServicePortInfo,
   nodeIP: string,
