@@ -10,7 +10,7 @@ import execa from 'execa';
 import { mdTable, stats } from './report';
 import { podMtu } from '../plan/cni';
 import { crossNodePairs, publicHttpPort } from '../paths/common/select';
-import { parsePing } from '../paths/common/parse';
+import { parsePing } from '../observe/ping';
 import type { CniMode, LabModel } from '../model/types';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -12,8 +12,6 @@ export const DNS_SCHEMA_VERSION = '1.1.0';
 /** kubeadm sets `ttl 30` in the kubernetes plugin (its default is 5): cmd/kubeadm/app/phases/addons/dns/manifests.go. */
 export const DEFAULT_TTL = 30;
 
-export type RRType = 'SOA' | 'NS' | 'A' | 'AAAA' | 'TXT' | 'SRV' | 'CNAME' | 'PTR' | 'MX';
-
 /** One resource record in presentation form: absolute lowercase owner, rdata as dig prints it. */
 export interface RR {
   name: string;

@@ -1,6 +1,6 @@
 /** Small helpers shared by the edge renderers (pure). */
 import type { IptablesBackend } from '../model/types';
-import { iptablesBinary, iptablesRestoreBinary } from '../proxy/iptables';
+import { iptablesBinary, iptablesRestoreBinary } from '../proxy/iptables-bootstrap';
 import { q } from '../plan/shell';
 
 /** Where edge containers keep their scripts, configs, logs and pid files. */

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'crypto';
 import type { LabModel } from '../model/types';
-import { iptablesBinary, iptablesRestoreBinary } from '../proxy/iptables';
+import { iptablesBinary, iptablesRestoreBinary } from '../proxy/iptables-bootstrap';
 import { base32 } from '../proxy/hash';
 import { q, writeFileLines } from '../plan/shell';
 import { programSource } from '../images/programs';

@@ -10,7 +10,7 @@ import type { EndpointSlice } from '../proxy/endpoints';
 import { execScript } from '../runtime/exec';
 import { computeEndpoints } from '../proxy/endpoints';
 import { LabError } from '../errors';
-import { clockSerial, dnsZoneFiles, isDnsPod, renderDnsSync } from '../plan/dns-pod';
+import { clockSerial, isDnsPod, renderDnsSync } from '../plan/dns-pod';
 import {
   coreDnsPodDir,
   isCoreDnsPod,
@@ -92,11 +92,6 @@ export async function prepareDnsPods(model: LabModel, pods: PodModel[]): Promise
   );
   const bad = res.filter((r) => !r.ok);
   if (bad.length) throw new LabError(`preparing DNS pods failed: ${bad.map((b) => `${b.pod}: ${b.error}`).join('; ')}`);
-}
-
-/** Paths of the zone files a DNS pod serves (in its node container), cluster zone first. */
-export function servedZonePaths(model: LabModel, pod: PodModel): { origin: string; path: string }[] {
-  return dnsZoneFiles(model, pod);
 }
 
 /** The serial recorded in a CoreDNS pod's host directory (0 when none). */

@@ -13,7 +13,7 @@ import { analyzeTrace, traceJson, TraceResult } from '../trace/analyze';
 import { pcapFileName, splitCapturePoint } from '../trace/capture-plan';
 import { readPcap } from '../trace/pcap';
 import { renderTraceHtml, renderTraceMarkdown, renderTraceMermaid, renderTraceSvg } from '../trace/render';
-import { parseCurl } from '../paths/common/parse';
+import { parseCurl } from '../observe/curl';
 import { dropsBetween, PolicyDrop, readDropCounts } from './netpol';
 import { CaptureOutcome, observeCapturePoints, RunningCapture, startCaptures, stopCaptures } from './capture';
 import { indexCapturePoints, pointTarget, CaptureTarget } from '../trace/capture-points';

@@ -10,7 +10,7 @@ import type { PathCoverage, VerifyReport } from '../report/verify-report';
 import type { Timings } from './timings';
 
 // Defined beside their renderers (src/report/); re-exported for the commands that run verify.
-export type { PathCoverage, VerifyReport };
+export type { VerifyReport };
 
 export const execRunner: ProbeRunner = {
   run: (t, argv) => exec(t.container, targetArgv(t, argv)),

@@ -28,7 +28,7 @@ import { readFaultView } from './faults/watch-view';
 export function endpointChanges(
   before: EndpointSlice[] | undefined,
   after: EndpointSlice[],
-  model: LabModel,
+  _model: LabModel,
 ): string[] {
   const ready = (slices: EndpointSlice[] | undefined) => {
     const m = new Map<string, Set<string>>();

@@ -41,7 +41,7 @@ export function vpcSpec(model: LabModel, image: string): ContainerSpec {
 }
 
 /** Label naming a helper's job (its capabilities follow from it, src/plan/security.ts). */
-export const LABEL_HELPER_JOB = 'k8s-netlab.helper';
+const LABEL_HELPER_JOB = 'k8s-netlab.helper';
 
 /**
  * The short-lived helper that plugs veths into other containers' namespaces (needs their PIDs,

@@ -12,7 +12,7 @@ import * as path from 'path';
 import type { LabModel, PodModel } from '../model/types';
 import type { EndpointSlice } from '../proxy/endpoints';
 import { LabError } from '../errors';
-import { renderCorefile, zoneFileName, zoneFiles, ZoneFile } from '../dns/config';
+import { renderCorefile, zoneFiles, ZoneFile } from '../dns/config';
 import { COREDNS_CONF_DIR } from '../topology/dns-server';
 import { applySerial, dnsDir, dnsOrigins, renderDnsZones, renderSerialSwap } from './dns-pod';
 import { q, WAIT_TIMEOUT_SEC, waitUntil, writeFileLines } from './shell';
@@ -45,11 +45,6 @@ export function renderPodCorefile(model: LabModel): string {
     upstream: model.internetDns ? [model.internetDns] : [],
     domain: model.cluster.domain,
   });
-}
-
-/** Relative path (under the pod's directory) of each file CoreDNS reads, e.g. `zones/db.cluster.local`. */
-export function coreDnsRelPath(zone: Pick<ZoneFile, 'origin'>): string {
-  return `zones/${zoneFileName(zone.origin)}`;
 }
 
 /**

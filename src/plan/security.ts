@@ -116,11 +116,6 @@ export function privilegesFor(role: Role, job?: HelperJob): Privileges {
   };
 }
 
-/** Whether a role runs without AppArmor confinement (for the README and the security suite). */
-export function apparmorUnconfined(role: Role): boolean {
-  return APPARMOR_UNCONFINED.has(role);
-}
-
 /**
  * Prefix for commands that must not hold CAP_SYS_ADMIN inside a node (pod processes, `lab exec`):
  * the bounding set loses it, so the exec'd program and its children can never get it back.

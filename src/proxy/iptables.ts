@@ -6,21 +6,14 @@
  * chains. With `iptables-restore --noflush` a declared chain (`:KUBE-X - [0:0]`) is flushed and
  * rewritten, every other chain (PREROUTING, INPUT, Docker's, the CNI's) is left alone. The jumps
  * from the base chains into KUBE-* therefore cannot live in the file without being appended again
- * on every sync, so renderIptablesBootstrap() emits them as check-then-insert commands
- * (`-C ... || -I ...`), which is what kube-proxy's EnsureRule does each sync.
+ * on every sync, so renderIptablesBootstrap() (iptables-bootstrap.ts) emits them as
+ * check-then-insert commands (`-C ... || -I ...`), which is what kube-proxy's EnsureRule does each
+ * sync.
  */
 
-import type { IptablesBackend, LabModel } from '../model/types';
+import type { LabModel } from '../model/types';
 import type { Endpoint, EndpointSlice } from './endpoints';
-import {
-  KUBE_EXT,
-  KUBE_FW,
-  KUBE_SVC,
-  KUBE_SVL,
-  SERVICE_CHAIN_PREFIXES,
-  servicePortChainName,
-  servicePortEndpointChainName,
-} from './hash';
+import { KUBE_EXT, KUBE_FW, KUBE_SVC, KUBE_SVL, servicePortChainName, servicePortEndpointChainName } from './hash';
 import {
   MASQ_MARK,
   type ProxyOptions,
@@ -54,125 +47,15 @@ export interface IptablesRuleset {
   nat: IptablesChains;
 }
 
-const KUBE_SERVICES = 'KUBE-SERVICES';
-const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
-const KUBE_NODEPORTS = 'KUBE-NODEPORTS';
-const KUBE_FORWARD = 'KUBE-FORWARD';
-const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
-const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
-const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
+export const KUBE_SERVICES = 'KUBE-SERVICES';
+export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
+export const KUBE_NODEPORTS = 'KUBE-NODEPORTS';
+export const KUBE_FORWARD = 'KUBE-FORWARD';
+export const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
+export const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
+export const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
 /** kubelet's anti-martian chain, duplicated by kube-proxy (kubeletFirewallChain) when it sets route_localnet. */
 export const KUBE_FIREWALL = 'KUBE-FIREWALL';
-
-export interface JumpRule {
-  table: 'filter' | 'nat';
-  chain: string;
-  target: string;
-  comment: string;
-  extra: string[];
-}
-
-const NEW = ['-m', 'conntrack', '--ctstate', 'NEW'];
-
-/** kube-proxy's iptablesJumpChains plus the nat POSTROUTING jump. */
-export const IPTABLES_JUMPS: JumpRule[] = [
-  {
-    table: 'filter',
-    chain: 'INPUT',
-    target: KUBE_EXTERNAL_SERVICES,
-    comment: 'kubernetes externally-visible service portals',
-    extra: NEW,
-  },
-  {
-    table: 'filter',
-    chain: 'FORWARD',
-    target: KUBE_EXTERNAL_SERVICES,
-    comment: 'kubernetes externally-visible service portals',
-    extra: NEW,
-  },
-  {
-    table: 'filter',
-    chain: 'INPUT',
-    target: KUBE_NODEPORTS,
-    comment: 'kubernetes health check service ports',
-    extra: [],
-  },
-  { table: 'filter', chain: 'FORWARD', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: NEW },
-  { table: 'filter', chain: 'OUTPUT', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: NEW },
-  { table: 'filter', chain: 'FORWARD', target: KUBE_FORWARD, comment: 'kubernetes forwarding rules', extra: [] },
-  {
-    table: 'filter',
-    chain: 'INPUT',
-    target: KUBE_PROXY_FIREWALL,
-    comment: 'kubernetes load balancer firewall',
-    extra: NEW,
-  },
-  {
-    table: 'filter',
-    chain: 'OUTPUT',
-    target: KUBE_PROXY_FIREWALL,
-    comment: 'kubernetes load balancer firewall',
-    extra: NEW,
-  },
-  {
-    table: 'filter',
-    chain: 'FORWARD',
-    target: KUBE_PROXY_FIREWALL,
-    comment: 'kubernetes load balancer firewall',
-    extra: NEW,
-  },
-  { table: 'nat', chain: 'OUTPUT', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: [] },
-  { table: 'nat', chain: 'PREROUTING', target: KUBE_SERVICES, comment: 'kubernetes service portals', extra: [] },
-  { table: 'nat', chain: 'POSTROUTING', target: KUBE_POSTROUTING, comment: 'kubernetes postrouting rules', extra: [] },
-  // iptablesKubeletJumpChains: no comment, as kubelet writes them (kubelet_network_linux.go).
-  { table: 'filter', chain: 'INPUT', target: KUBE_FIREWALL, comment: '', extra: [] },
-  { table: 'filter', chain: 'OUTPUT', target: KUBE_FIREWALL, comment: '', extra: [] },
-];
-
-export function iptablesBinary(backend: IptablesBackend): string {
-  return backend === 'legacy' ? 'iptables-legacy' : 'iptables-nft';
-}
-
-export function iptablesRestoreBinary(backend: IptablesBackend): string {
-  return backend === 'legacy' ? 'iptables-legacy-restore' : 'iptables-nft-restore';
-}
-
-/** Per-service chains: not needed to decide which base-chain jumps exist (and 30k lines at 10k services). */
-const SAVE_FILTER = "grep -vE '^-A KUBE-|^:KUBE-(SVC|SVL|EXT|FW|SEP)-' || true";
-
-/**
- * Shell lines that create the jump chains and insert each base-chain jump once (idempotent).
- * nft backend: `-C ... || -I ...` per jump (each call reads only the chains it names).
- * legacy backend: every iptables-legacy call copies the whole table out of the kernel (~0.5 s at
- * 10,000 services), so each table is saved once and its lines are looked up in that copy; a miss
- * still goes through `-C` before `-I`, so a formatting difference costs time, never a duplicate.
- */
-export function renderIptablesBootstrap(backend: IptablesBackend, jumps: JumpRule[] = IPTABLES_JUMPS): string[] {
-  const ipt = iptablesBinary(backend);
-  const legacy = backend === 'legacy';
-  const lines: string[] = [];
-  const created = new Set<string>();
-  const saved = new Set<string>();
-  const saveVar = (table: string) => `KUBE_SAVE_${table}`;
-  const inSave = (table: string, grep: string) => `printf '%s\\n' "$${saveVar(table)}" | ${grep}`;
-  for (const j of jumps) {
-    if (legacy && !saved.has(j.table)) {
-      saved.add(j.table);
-      lines.push(`${saveVar(j.table)}=$(iptables-legacy-save -t ${j.table} | ${SAVE_FILTER})`);
-    }
-    const key = `${j.table}/${j.target}`;
-    if (!created.has(key)) {
-      created.add(key);
-      const create = `${ipt} -w -t ${j.table} -N ${j.target} 2>/dev/null || true`;
-      lines.push(legacy ? `${inSave(j.table, `grep -q '^:${j.target} '`)} || ${create}` : create);
-    }
-    const comment = j.comment ? ['-m', 'comment', '--comment', `"${j.comment}"`] : [];
-    const spec = [...j.extra, ...comment, '-j', j.target].join(' ');
-    const ensure = `${ipt} -w -t ${j.table} -C ${j.chain} ${spec} 2>/dev/null || ${ipt} -w -t ${j.table} -I ${j.chain} ${spec}`;
-    lines.push(legacy ? `${inSave(j.table, `grep -qxF -- '-A ${j.chain} ${spec}'`)} || ${ensure}` : ensure);
-  }
-  return lines;
-}
 
 /** "%0.10f" of 1/n, as kube-proxy's probability(). */
 export function probability(n: number): string {
@@ -259,6 +142,12 @@ export function buildIptablesRuleset(
   return { filter: filter.chains, nat: nat.chains };
 }
 
+/**
+ * One service port's rules, in the order of the per-service block of syncProxyRules
+ * (pkg/proxy/iptables/proxier.go): capture rules in KUBE-SERVICES/KUBE-NODEPORTS, then the
+ * SVC/SVL/EXT/FW chains, then the SEP chains. Long (about 265 lines) on purpose: it reads side by
+ * side with upstream, and the parts share a dozen derived values (chain names, filters).
+ */
 function writeServicePort(
   info: ServicePortInfo,
   nodeIP: string,
@@ -552,117 +441,4 @@ function writeServiceToEndpointRules(
     const stat = i < n - 1 ? ['-m statistic --mode random --probability', probability(n - i)] : [];
     nat.add(chain, ...svcComment(`${info.name} -> ${ep.ip}:${ep.port}`), ...stat, '-j', sepName(ep));
   });
-}
-
-export function isServiceChain(chain: string): boolean {
-  return SERVICE_CHAIN_PREFIXES.some((p) => chain.startsWith(p));
-}
-
-/** Every chain name of a ruleset (what a later sync passes as previousChains). */
-export function iptablesChainNames(r: IptablesRuleset): string[] {
-  return [...Object.keys(r.filter), ...Object.keys(r.nat)];
-}
-
-/**
- * iptables-nft 1.8.7-1.8.9 remembers every chain a restore's commands name in a sorted linked list
- * (nft_cache_level_set -> cache_chain_list_insert): O(commands x chains), 90+ s of user time at
- * 10,000 services. One chain-less command makes it fetch every chain instead and skip the list;
- * `-Z` (zero the table's counters) is the only harmless one. Above this many declared chains the
- * nat section starts with it; the legacy backend has no such cache.
- */
-export const NFT_CHAIN_LIST_LIMIT = 1000;
-
-export interface RestoreOptions {
-  /** Which iptables-restore reads the text (default nft). */
-  backend?: IptablesBackend;
-}
-
-function writeTable(
-  out: string[],
-  table: string,
-  chains: IptablesChains,
-  include: (chain: string) => boolean,
-  stale: string[],
-  restore: RestoreOptions = {},
-): void {
-  out.push(`*${table}`);
-  const names = Object.keys(chains).filter(include);
-  if ((restore.backend ?? 'nft') === 'nft' && names.length + stale.length > NFT_CHAIN_LIST_LIMIT) out.push('-Z');
-  // Declaring a chain in a --noflush restore flushes it; stale chains are flushed then deleted.
-  for (const c of [...names, ...stale]) out.push(`:${c} - [0:0]`);
-  for (const c of names) for (const r of chains[c]) out.push(r);
-  for (const c of stale) out.push(`-X ${c}`);
-  out.push('COMMIT');
-}
-
-function staleChains(current: IptablesChains, previous: Iterable<string>): string[] {
-  const stale = new Set<string>();
-  for (const c of previous) if (isServiceChain(c) && !(c in current)) stale.add(c);
-  return [...stale].sort();
-}
-
-/** iptables-restore --noflush input for a full sync. */
-export function serializeIptables(
-  r: IptablesRuleset,
-  previousChains: Iterable<string> = [],
-  restore: RestoreOptions = {},
-): string {
-  const out: string[] = [];
-  writeTable(out, 'filter', r.filter, () => true, [], restore);
-  writeTable(out, 'nat', r.nat, () => true, staleChains(r.nat, previousChains), restore);
-  return out.join('\n') + '\n';
-}
-
-/** Full sync text for one node (stale chains from opts.previousChains are deleted). */
-export function renderIptables(
-  model: LabModel,
-  nodeName: string,
-  slices: EndpointSlice[],
-  opts: IptablesOptions = {},
-): string {
-  return serializeIptables(buildIptablesRuleset(model, nodeName, slices, opts), opts.previousChains ?? [], {
-    backend: model.cluster.iptablesBackend,
-  });
-}
-
-function sameRules(a: string[] | undefined, b: string[]): boolean {
-  return !!a && a.length === b.length && a.every((r, i) => r === b[i]);
-}
-
-/**
- * Partial sync (kube-proxy's MinimizeIPTablesRestore): the filter table is always rewritten; nat
- * chains only when new or changed; chains gone since `prev` are flushed and deleted. Unchanged
- * chains are not mentioned, so --noflush keeps them. Unlike kube-proxy this also skips unchanged
- * top-level chains: rewriting KUBE-SERVICES (one rule per service) on an endpoint change is what
- * made a partial sync cost as much as a full one at 10,000 services.
- */
-export function renderIptablesPartial(
-  prev: IptablesRuleset,
-  next: IptablesRuleset,
-  restore: RestoreOptions = {},
-): string {
-  const out: string[] = [];
-  writeTable(out, 'filter', next.filter, () => true, [], restore);
-  writeTable(
-    out,
-    'nat',
-    next.nat,
-    (c) => !sameRules(prev.nat[c], next.nat[c]),
-    staleChains(next.nat, Object.keys(prev.nat)),
-    restore,
-  );
-  return out.join('\n') + '\n';
-}
-
-/** Names of the service chains a partial sync would rewrite (for reports and tests). */
-export function changedServiceChains(prev: IptablesRuleset, next: IptablesRuleset): string[] {
-  return Object.keys(next.nat).filter((c) => isServiceChain(c) && !sameRules(prev.nat[c], next.nat[c]));
-}
-
-/** Chain names declared in `iptables-save` output (to seed previousChains after a restart). */
-export function parseIptablesSaveChains(save: string): string[] {
-  return save
-    .split('\n')
-    .filter((l) => l.startsWith(':'))
-    .map((l) => l.slice(1).split(' ')[0]);
 }

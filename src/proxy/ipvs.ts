@@ -8,7 +8,7 @@
 
 import type { LabModel } from '../model/types';
 import type { Endpoint, EndpointSlice } from './endpoints';
-import type { JumpRule } from './iptables';
+import type { JumpRule } from './iptables-bootstrap';
 import { MASQ_MARK, type ProxyOptions, type ServicePortInfo, findNode, servicePortInfos } from './service-ports';
 
 export const KUBE_IPVS0 = 'kube-ipvs0';

@@ -8,18 +8,13 @@
 
 import type { LabModel, ProxyMode } from '../model/types';
 import type { EndpointSlice } from './endpoints';
-import {
-  type IptablesOptions,
-  type IptablesRuleset,
-  buildIptablesRuleset,
-  iptablesRestoreBinary,
-  renderIptablesBootstrap,
-  renderIptablesPartial,
-  serializeIptables,
-} from './iptables';
+import { type IptablesOptions, type IptablesRuleset, buildIptablesRuleset } from './iptables';
+import { iptablesRestoreBinary, renderIptablesBootstrap } from './iptables-bootstrap';
+import { renderIptablesPartial, serializeIptables } from './iptables-restore';
 import { IPVS_JUMPS, renderIpvs } from './ipvs';
 import { type UdpAddresses, renderUdpConntrackCleanup, udpAddresses, udpServing, withDeleted } from './conntrack';
-import { type NftState, buildNftState, renderNftablesIncremental, serializeNft } from './nftables';
+import { type NftState, buildNftState } from './nftables';
+import { renderNftablesIncremental, serializeNft } from './nftables-text';
 
 export const PROXY_DIR = '/run/k8s-netlab/proxy';
 

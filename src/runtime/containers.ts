@@ -1,7 +1,7 @@
 /** Lab containers: created with network mode none and least privilege, found and removed by label. */
 import { docker } from './docker';
 import { EngineError, LabError } from '../errors';
-import { LABEL_LAB, LABEL_ROLE, Role } from '../model/types';
+import { LABEL_LAB, LABEL_ROLE } from '../model/types';
 import type { Privileges } from '../plan/security';
 import type { ContainerSpec } from '../plan/container-spec';
 

@@ -192,7 +192,8 @@ export function resolveContainers(spec: RawPodSpec, specPath: string, issues: Is
       issues.add(
         at(path, 'image'),
         `image "${c.image}" cannot run in the lab: of agnhost, only the netexec subcommand is supported`,
-        'use image registry.k8s.io/e2e-test-images/agnhost:2.47 with args [netexec, --http-port=8080, --udp-port=8081] (or image k8s-netlab/netexec with netexec flags)',
+        'use image registry.k8s.io/e2e-test-images/agnhost:2.47 with args [netexec, ' +
+          '--http-port=8080, --udp-port=8081] (or image k8s-netlab/netexec with netexec flags)',
       );
       return;
     }

@@ -24,9 +24,6 @@ export function coreDnsImage(env: Record<string, string | undefined> = process.e
 export const COREDNS_CONF_DIR = '/etc/coredns';
 /** The container's args, as kubeadm's coredns Deployment has them. */
 export const COREDNS_ARGS: readonly string[] = ['-conf', `${COREDNS_CONF_DIR}/Corefile`];
-/** CoreDNS `ready` plugin: 200 on /ready once every plugin is ready (kubeadm's readinessProbe). */
-export const COREDNS_READY_PORT = 8181;
-export const COREDNS_HEALTH_PORT = 8080;
 
 /** What the engine said about the CoreDNS image. */
 export interface CoreDnsAvailability {
@@ -72,7 +69,10 @@ export function chooseDnsServer(
       `coredns requested, but coredns image unavailable: ${available.reason}${available.detail ? `\n  engine: ${available.detail}` : ''}`,
       {
         field,
-        hint: `use --dns-server offline (or auto, or cluster.dnsServer: offline) for the offline DNS server built into the lab image, or make ${image} available (docker pull / docker load), or install Go >= 1.21 so the lab builds its own (lab images build)`,
+        hint:
+          'use --dns-server offline (or auto, or cluster.dnsServer: offline) for the offline DNS server ' +
+          `built into the lab image, or make ${image} available (docker pull / docker load), or install ` +
+          'Go >= 1.21 so the lab builds its own (lab images build)',
       },
     );
   return {

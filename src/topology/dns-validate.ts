@@ -1,43 +1,17 @@
 /**
- * DNS input checks for the topology loader, with the apiserver's wording where there is one.
- * Name rules come from src/topology/names.ts; this file only adds the DNS-specific ones.
+ * A pod's DNS input checks for the topology loader (spec.dnsPolicy, spec.dnsConfig), with the
+ * apiserver's wording. The cluster domain, DNS VIP and Service names are checked where the loader
+ * reads them (topology/resolve.ts, topology/services.ts).
  */
 import type { PodModel } from '../model/types';
-import { formatIp, isHostOf, parseCidr, parseIp } from '../net/ipv4';
-import { dns1035LabelProblem, dns1123SubdomainProblem } from './names';
+import { parseIp } from '../net/ipv4';
+import { dns1123SubdomainProblem } from './names';
 import { MAX_NAMESERVERS, MAX_SEARCHES, MAX_SEARCH_CHARS } from '../dns/config';
 
 export interface DnsProblem {
   field: string;
   message: string;
   hint?: string;
-}
-
-/** The cluster domain: a DNS-1123 subdomain written without the trailing dot. */
-export function clusterDomainProblem(domain: string): string | undefined {
-  if (typeof domain === 'string' && domain.endsWith('.')) return `"${domain}" must be written without a trailing dot`;
-  const p = dns1123SubdomainProblem(domain);
-  return p ? `${p}; the cluster domain must be a DNS domain` : undefined;
-}
-
-/** The DNS Service VIP: a host address of the service CIDR, not the kubernetes Service's. */
-export function dnsIPProblem(dnsIP: string, serviceCIDR: string): string | undefined {
-  const ip = parseIp(dnsIP);
-  if (ip === undefined) return `"${dnsIP}" is not an IPv4 address`;
-  const net = parseCidr(serviceCIDR);
-  if (!net) return undefined; // the CIDR's own check reports it
-  if (!isHostOf(net, ip))
-    return `${dnsIP} is outside the service CIDR ${serviceCIDR} (or is its network/broadcast address)`;
-  if (ip === net.network + 1) return `${dnsIP} is the kubernetes Service's address (${formatIp(net.network + 1)})`;
-  return undefined;
-}
-
-/** Service names are DNS-1035 labels: they become `<svc>.<ns>.svc.<zone>`. */
-export const serviceNameProblem = dns1035LabelProblem;
-
-/** spec.externalName: a DNS-1123 subdomain (a trailing dot is allowed, as the apiserver does). */
-export function externalNameProblem(name: string): string | undefined {
-  return dns1123SubdomainProblem(typeof name === 'string' ? name.replace(/\.$/, '') : name);
 }
 
 /** One resolv.conf token: printable ASCII without spaces. */

@@ -4,7 +4,7 @@
  * as a cloud controller would (status.loadBalancer.ingress[0].ip). Pure; every problem goes to
  * `issues` so bad input is reported with the rest, before anything is created.
  */
-import type { EdgeAttachment, EdgeModel, LinkModel, NodeModel, Role, ServiceModel, Subnet } from '../model/types';
+import type { EdgeAttachment, EdgeModel, LinkModel, NodeModel, Role, ServiceModel } from '../model/types';
 import {
   Cidr,
   cidrProblem,
@@ -316,11 +316,6 @@ export function assignLoadBalancerIPs(
     s.loadBalancerIP = formatIp(next++);
   }
   return out;
-}
-
-/** Which VPC subnets the edge treats as "the VPC" (no masquerade, routed by the VPC router). */
-export function vpcCidrs(subnets: Subnet[]): string[] {
-  return subnets.map((s) => s.cidr);
 }
 
 /** The edge's veth links, made in the same fabric step as the node links. */

@@ -18,7 +18,11 @@ export function dns1123LabelProblem(v: string): string | undefined {
   if (typeof v !== 'string' || v.length === 0) return 'must be a non-empty DNS-1123 label';
   if (v.length > 63) return `"${v}" must be no more than 63 characters (DNS-1123 label)`;
   if (!DNS1123_LABEL.test(v))
-    return `"${v}" is not a DNS-1123 label: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name', or '123-abc')`;
+    return (
+      `"${v}" is not a DNS-1123 label: a lowercase RFC 1123 label must consist of lower case alphanumeric ` +
+      "characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name', " +
+      "or '123-abc')"
+    );
   return undefined;
 }
 
@@ -27,7 +31,11 @@ export function dns1035LabelProblem(v: string): string | undefined {
   if (typeof v !== 'string' || v.length === 0) return 'must be a non-empty DNS-1035 label';
   if (v.length > 63) return `"${v}" must be no more than 63 characters (DNS-1035 label)`;
   if (!DNS1035_LABEL.test(v))
-    return `"${v}" is not a DNS-1035 label: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name', or 'abc-123')`;
+    return (
+      `"${v}" is not a DNS-1035 label: a DNS-1035 label must consist of lower case alphanumeric characters ` +
+      "or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name', " +
+      "or 'abc-123')"
+    );
   return undefined;
 }
 
@@ -37,7 +45,10 @@ export function dns1123SubdomainProblem(v: string): string | undefined {
   if (v.length > 253) return `"${v}" must be no more than 253 characters`;
   const labels = v.split('.');
   if (labels.some((l) => !DNS1123_LABEL.test(l) || l.length > 63))
-    return `"${v}" is not a DNS-1123 subdomain: lower case alphanumeric characters, '-' or '.', each dot-separated part starting and ending with an alphanumeric character (e.g. 'example.com')`;
+    return (
+      `"${v}" is not a DNS-1123 subdomain: lower case alphanumeric characters, '-' or '.', each dot-separated ` +
+      "part starting and ending with an alphanumeric character (e.g. 'example.com')"
+    );
   return undefined;
 }
 

@@ -7,7 +7,8 @@ import YAML from 'yaml';
 import { InputError } from '../errors';
 import { closest } from './names';
 import type { KubeObject, SourcedObject } from './raw';
-import { PATTERN_TEXT, SCHEMA_ID, topologySchema } from './schema';
+import { SCHEMA_ID, topologySchema } from './schema';
+import { PATTERN_TEXT } from './schema-builders';
 import { MAX_ALIAS_COUNT, MAX_DOCUMENTS, newPolicy, readBounded, ReadPolicy } from './read-limits';
 
 let validators: { topology: ValidateFunction; object: ValidateFunction } | undefined;

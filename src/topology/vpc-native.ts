@@ -53,7 +53,8 @@ export function allocateVpcNativeBlocks(
     if (!chosen) {
       issues.add(
         s.field,
-        `${s.cidr} is too small for vpc-native: besides the router and ${members.length} node address(es) it has no room for a block of pod addresses per node (${members.map((m) => m.name).join(', ')})`,
+        `${s.cidr} is too small for vpc-native: besides the router and ${members.length} node address(es) ` +
+          `it has no room for a block of pod addresses per node (${members.map((m) => m.name).join(', ')})`,
         'use a larger subnet (e.g. a /24), fewer nodes in it, or another cni mode (vpc-routes, vxlan)',
       );
       continue;

@@ -416,14 +416,16 @@ function placePods(
     if (opts.vpcNative) {
       issues.add(
         e.first,
-        `node ${node}: vpc-native gives it ${n.podCIDR} of subnet ${n.subnet} for its pods, ${pool.capacity} pod addresses, but ${pool.capacity + e.count} pods are placed there`,
+        `node ${node}: vpc-native gives it ${n.podCIDR} of subnet ${n.subnet} for its pods, ${pool.capacity} ` +
+          `pod addresses, but ${pool.capacity + e.count} pods are placed there`,
         `use a larger subnet for ${n.subnet} (each node gets an equal share of it), spread the pods over more nodes, or use another cni mode`,
       );
       continue;
     }
     issues.add(
       e.first,
-      `node ${node}: its pod block ${n.podCIDR} holds ${pool.capacity} pod addresses (cbr0 takes ${pool.gateway}) but ${pool.capacity + e.count} pods are placed there`,
+      `node ${node}: its pod block ${n.podCIDR} holds ${pool.capacity} pod addresses (cbr0 takes ` +
+        `${pool.gateway}) but ${pool.capacity + e.count} pods are placed there`,
       'spread the pods over more nodes (nodeName/nodeSelector), or give nodes larger blocks (a shorter cluster.nodePodPrefix or nodes[].podCIDR)',
     );
   }

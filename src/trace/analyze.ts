@@ -4,18 +4,11 @@
  * cites a pcap file and frame number; nothing comes from the plan.
  */
 import { InputError, LabError } from '../errors';
-import {
-  Direction,
-  Encap,
-  endpointString,
-  findFlow,
-  FlowSeed,
-  HopFrames,
-  IcmpErrorInfo,
-  MatchReason,
-  Observation,
-} from './flow';
-import { L4Kind, PcapFormatError, readPcap } from './pcap';
+import { Direction, Encap, FlowSeed, HopFrames, IcmpErrorInfo, MatchReason, Observation } from './flow-types';
+import { endpointString } from './flow-match';
+import { findFlow } from './flow';
+import { L4Kind } from './pcap-types';
+import { PcapFormatError, readPcap } from './pcap';
 
 export interface TraceInput {
   /** Path id (e.g. `pod-to-service`), echoed in the result. */

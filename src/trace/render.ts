@@ -218,10 +218,12 @@ export function renderTraceSvg(r: TraceResult): string {
   o.push(`<title>${xmlEscape(`Life of a packet: ${r.path}`)}</title>`);
   o.push('<defs>');
   o.push(
-    '<marker id="arrow-req" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#222"/></marker>',
+    '<marker id="arrow-req" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" ' +
+      'markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#222"/></marker>',
   );
   o.push(
-    '<marker id="arrow-rep" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#2e7d32"/></marker>',
+    '<marker id="arrow-rep" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" ' +
+      'markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#2e7d32"/></marker>',
   );
   o.push('</defs>');
   o.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`);

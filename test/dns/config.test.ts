@@ -157,7 +157,8 @@ describe('renderResolvConf', () => {
       },
     );
     expect(renderResolvConf(m, p)).toBe(
-      'search default.svc.cluster.local svc.cluster.local cluster.local corp.example\nnameserver 10.96.0.10\nnameserver 1.1.1.1\nnameserver 2.2.2.2\noptions ndots:1 timeout:2\n',
+      'search default.svc.cluster.local svc.cluster.local cluster.local corp.example\nnameserver ' +
+        '10.96.0.10\nnameserver 1.1.1.1\nnameserver 2.2.2.2\noptions ndots:1 timeout:2\n',
     );
   });
   it('an explicit dnsConfig argument replaces the pod one; Default uses the node resolver', () => {

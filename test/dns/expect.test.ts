@@ -12,7 +12,7 @@ import {
   servedIndex,
   srvQuery,
   versionQuery,
-} from '../../src/dns/expect';
+} from './expect';
 import { ready, sampleModel } from './fixtures';
 
 // Fixtures: real `dig` output from knot + unbound serving sampleModel() (serial 7), see live.test.ts.

@@ -11,7 +11,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { computeEndpoints } from '../../src/proxy/endpoints';
 import { knotReloadArgv, renderKnotConf, renderUnboundConf, zoneFiles } from '../../src/dns/config';
-import { Query, compareAnswer, expectedAnswer, parseDigOutput, servedIndex } from '../../src/dns/expect';
+import { Query, compareAnswer, expectedAnswer, parseDigOutput, servedIndex } from './expect';
 import { renderReverseZones } from '../../src/dns/reverse';
 import { renderClusterZone } from '../../src/dns/zone';
 import type { LabModel } from '../../src/model/types';

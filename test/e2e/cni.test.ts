@@ -21,7 +21,7 @@ interface Probe {
   to: string;
   ok: boolean;
   reason?: string;
-  evidence: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  evidence: Record<string, any>;
 }
 interface Report {
   ok: boolean;

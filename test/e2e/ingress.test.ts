@@ -12,7 +12,7 @@ import { readModel } from '../../src/lab/state';
 import { syncIngress } from '../../src/lab/ingress';
 import { exec } from '../../src/runtime/exec';
 import { parseHttpLoad, renderHttpLoad } from '../../src/observe/http-load';
-import { curlArgv, parseCurl } from '../../src/paths/common/parse';
+import { curlArgv, parseCurl } from '../../src/observe/curl';
 import type { LabModel } from '../../src/model/types';
 
 jest.setTimeout(600_000);

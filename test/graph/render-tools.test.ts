@@ -3,7 +3,6 @@
  * mermaid.js itself in Debian's headless Chromium (puppeteer-core, no downloaded browser). Each has
  * a broken input the same check rejects, so the check can fail.
  */
-import * as fs from 'fs';
 import puppeteer, { Browser } from 'puppeteer-core';
 import { labGraph } from '../../src/graph/model';
 import { renderDot } from '../../src/graph/dot';

@@ -1,5 +1,5 @@
 /** The LB health checker (images/lb/checker.py) run as a program on loopback, with a fake iptables-restore. */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
@@ -112,9 +112,13 @@ describe('LB checker program', () => {
       ],
     };
     fs.writeFileSync(path.join(dir, 'c.json'), JSON.stringify(conf));
-    const out = require('child_process')
-      .execFileSync('python3', [CHECKER, '--render', path.join(dir, 'c.json'), '{"e": ["a", "c", "d"]}', '["OLD"]'])
-      .toString();
+    const out = execFileSync('python3', [
+      CHECKER,
+      '--render',
+      path.join(dir, 'c.json'),
+      '{"e": ["a", "c", "d"]}',
+      '["OLD"]',
+    ]).toString();
     expect(out.split('\n')).toEqual([
       '*nat',
       ':LB-SERVICES - [0:0]',

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { computeEndpoints } from '../../src/proxy/endpoints';
 import { parseIngresses } from '../../src/ingress/parse';
 import { BACKEND_MODE_ANNOTATION } from '../../src/ingress/types';
-import { NO_ENDPOINTS_PORT, renderNginxConf } from '../../src/ingress/nginx';
+import { NO_ENDPOINTS_PORT } from '../../src/ingress/nginx';
 import { ingressConfig } from '../../src/plan/ingress';
 import { ingressToService } from '../../src/paths/ingress-to-service/probes';
 import { tracePlan } from '../../src/paths';

@@ -1,4 +1,4 @@
-import { parseConntrack } from '../../src/paths/common/conntrack';
+import { parseConntrack } from '../../src/observe/conntrack';
 import { podToInternet } from '../../src/paths/pod-to-internet/probes';
 import { loadBalancerToService, outsideToNodePort } from '../../src/paths/loadbalancer/probes';
 import { ProbeRunner } from '../../src/paths/common/types';

@@ -1,11 +1,6 @@
-import {
-  hostOf,
-  parseCurl,
-  parseIfaceAddr,
-  parseLearnedMacs,
-  parsePing,
-  parseRouteGet,
-} from '../../src/paths/common/parse';
+import { parseIfaceAddr, parseLearnedMacs, parseRouteGet } from '../../src/paths/common/parse';
+import { hostOf, parseCurl } from '../../src/observe/curl';
+import { parsePing } from '../../src/observe/ping';
 import { parseNodeToPod, renderNodeToPodScript } from '../../src/paths/node-to-pod/probes';
 
 describe('parsers of what the tools print', () => {

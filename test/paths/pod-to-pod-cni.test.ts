@@ -1,6 +1,6 @@
 import { podToPodCrossNode, podToPodSameNode } from '../../src/paths/pod-to-pod/probes';
 import { crossNodeDevice, podIngressDevice, routersBetween } from '../../src/paths/common/select';
-import { ethPacket, vxlanPacket, writePcap } from '../../src/trace/pcap-write';
+import { ethPacket, vxlanPacket, writePcap } from '../fixtures/pcap-write';
 import { LabModel } from '../../src/model/types';
 import { fixtureModel } from '../fixtures/model';
 import { curlOut, fakeRunner, pingOut } from '../fixtures/fake-runner';

@@ -25,6 +25,7 @@ describe('path registry (src/paths/index.ts)', () => {
     const dirs = fs.readdirSync(SRC).filter((d) => d !== 'common' && fs.statSync(path.join(SRC, d)).isDirectory());
     const found: string[] = [];
     for (const d of dirs) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- each folder is loaded by its path on disk
       for (const x of Object.values(require(path.join(SRC, d)) as Record<string, unknown>)) {
         if (isGuidePath(x)) found.push(x.id);
       }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'child_process';
 import { parseConntrack, parseSynAck } from '../../src/paths/service-to-pod/probes';
-import { parseHttpSweep, parseUdpSweep, renderHttpSweep, renderUdpSweep, tally } from '../../src/paths/common/sweep';
+import { parseHttpSweep, parseUdpSweep, renderHttpSweep, renderUdpSweep, tally } from '../../src/observe/sweep';
 import {
   clientsPerNode,
   distinctNeeded,

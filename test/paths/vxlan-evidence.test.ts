@@ -1,5 +1,5 @@
 import { judgeVxlan, parseVxlanCapture, renderVxlanCapture } from '../../src/paths/pod-to-pod/vxlan-evidence';
-import { ethPacket, vxlanPacket, writePcap } from '../../src/trace/pcap-write';
+import { ethPacket, vxlanPacket, writePcap } from '../fixtures/pcap-write';
 
 const expect0 = { outerSrc: '10.0.1.10', outerDst: '10.0.1.11', innerSrc: '10.244.0.2', innerDst: '10.244.1.2' };
 

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { resolveTarget, targetArgv, userArgv, validTargets } from '../../src/plan/targets';
 import { diffModels } from '../../src/topology/diff';
 import { checkFeatures } from '../../src/lab/preflight';
@@ -54,7 +55,7 @@ describe('diff between running lab and file', () => {
   });
   it("compares a Deployment's pods by what they are, not by their random names", async () => {
     const { loadTopology } = await import('../../src/topology/load');
-    const guide = require('path').resolve(__dirname, '../../topologies/guide.yaml');
+    const guide = path.resolve(__dirname, '../../topologies/guide.yaml');
     const a = loadTopology(guide);
     const b = loadTopology(guide);
     expect(a.pods.filter((p) => p.owner).map((p) => p.name)).not.toEqual(

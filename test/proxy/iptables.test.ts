@@ -1,17 +1,15 @@
 import { computeEndpoints } from '../../src/proxy/endpoints';
+import { buildIptablesRuleset, probability } from '../../src/proxy/iptables';
 import {
-  buildIptablesRuleset,
   changedServiceChains,
   iptablesChainNames,
   parseIptablesSaveChains,
-  probability,
   renderIptables,
-  renderIptablesBootstrap,
   renderIptablesPartial,
   NFT_CHAIN_LIST_LIMIT,
-  IPTABLES_JUMPS,
   serializeIptables,
-} from '../../src/proxy/iptables';
+} from '../../src/proxy/iptables-restore';
+import { renderIptablesBootstrap, IPTABLES_JUMPS } from '../../src/proxy/iptables-bootstrap';
 import { backend, model, node, overallScenario, service } from './fixtures';
 
 /** Rule lines of one chain in restore text, in order. */
@@ -44,7 +42,8 @@ describe('renderIptables: kube-proxy TestOverallIPTablesRules scenario', () => {
       '-A KUBE-SERVICES -m comment --comment "ns4/svc4:p80 external IP" -m tcp -p tcp -d 192.168.99.33 --dport 80 -j KUBE-EXT-4SW47YFZTEDKD3PK',
       '-A KUBE-SERVICES -m comment --comment "ns5/svc5:p80 cluster IP" -m tcp -p tcp -d 172.30.0.45 --dport 80 -j KUBE-SVC-NUKIZ6OKUXPJNT4C',
       '-A KUBE-SERVICES -m comment --comment "ns5/svc5:p80 loadbalancer IP" -m tcp -p tcp -d 5.6.7.8 --dport 80 -j KUBE-FW-NUKIZ6OKUXPJNT4C',
-      '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+      '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be ' +
+        'the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
     ]);
   });
 
@@ -52,8 +51,10 @@ describe('renderIptables: kube-proxy TestOverallIPTablesRules scenario', () => {
     const want: Record<string, string[]> = {
       'KUBE-EXT-GNZBNJ2PO5MGZ6GT': [
         '-A KUBE-EXT-GNZBNJ2PO5MGZ6GT -m comment --comment "pod traffic for ns2/svc2:p80 external destinations" -s 10.0.0.0/8 -j KUBE-SVC-GNZBNJ2PO5MGZ6GT',
-        '-A KUBE-EXT-GNZBNJ2PO5MGZ6GT -m comment --comment "masquerade LOCAL traffic for ns2/svc2:p80 external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ',
-        '-A KUBE-EXT-GNZBNJ2PO5MGZ6GT -m comment --comment "route LOCAL traffic for ns2/svc2:p80 external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-GNZBNJ2PO5MGZ6GT',
+        '-A KUBE-EXT-GNZBNJ2PO5MGZ6GT -m comment --comment "masquerade LOCAL traffic for ' +
+          'ns2/svc2:p80 external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ',
+        '-A KUBE-EXT-GNZBNJ2PO5MGZ6GT -m comment --comment "route LOCAL traffic for ns2/svc2:p80 ' +
+          'external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-GNZBNJ2PO5MGZ6GT',
       ],
       'KUBE-EXT-X27LE4BHSL4DOUIK': [
         '-A KUBE-EXT-X27LE4BHSL4DOUIK -m comment --comment "masquerade traffic for ns3/svc3:p80 external destinations" -j KUBE-MARK-MASQ',
@@ -65,16 +66,20 @@ describe('renderIptables: kube-proxy TestOverallIPTablesRules scenario', () => {
       ],
       'KUBE-SEP-I77PXRDZVX7PMWMN': [
         '-A KUBE-SEP-I77PXRDZVX7PMWMN -m comment --comment ns5/svc5:p80 -s 10.180.0.3 -j KUBE-MARK-MASQ',
-        '-A KUBE-SEP-I77PXRDZVX7PMWMN -m comment --comment ns5/svc5:p80 -m recent --name KUBE-SEP-I77PXRDZVX7PMWMN --set -m tcp -p tcp -j DNAT --to-destination 10.180.0.3:80',
+        '-A KUBE-SEP-I77PXRDZVX7PMWMN -m comment --comment ns5/svc5:p80 -m recent --name ' +
+          'KUBE-SEP-I77PXRDZVX7PMWMN --set -m tcp -p tcp -j DNAT --to-destination 10.180.0.3:80',
       ],
       'KUBE-SVC-4SW47YFZTEDKD3PK': [
         '-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 cluster IP" -m tcp -p tcp -d 172.30.0.44 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ',
-        '-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 -> 10.180.0.4:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-UKSFD7AGPMPPLUHC',
+        '-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 -> 10.180.0.4:80" -m ' +
+          'statistic --mode random --probability 0.5000000000 -j KUBE-SEP-UKSFD7AGPMPPLUHC',
         '-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 -> 10.180.0.5:80" -j KUBE-SEP-C6EBXVWJJZMIWKLZ',
       ],
       'KUBE-SVC-NUKIZ6OKUXPJNT4C': [
         '-A KUBE-SVC-NUKIZ6OKUXPJNT4C -m comment --comment "ns5/svc5:p80 cluster IP" -m tcp -p tcp -d 172.30.0.45 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ',
-        '-A KUBE-SVC-NUKIZ6OKUXPJNT4C -m comment --comment "ns5/svc5:p80 -> 10.180.0.3:80" -m recent --name KUBE-SEP-I77PXRDZVX7PMWMN --rcheck --seconds 10800 --reap -j KUBE-SEP-I77PXRDZVX7PMWMN',
+        '-A KUBE-SVC-NUKIZ6OKUXPJNT4C -m comment --comment "ns5/svc5:p80 -> 10.180.0.3:80" -m ' +
+          'recent --name KUBE-SEP-I77PXRDZVX7PMWMN --rcheck --seconds 10800 --reap -j ' +
+          'KUBE-SEP-I77PXRDZVX7PMWMN',
         '-A KUBE-SVC-NUKIZ6OKUXPJNT4C -m comment --comment "ns5/svc5:p80 -> 10.180.0.3:80" -j KUBE-SEP-I77PXRDZVX7PMWMN',
       ],
       'KUBE-NODEPORTS': [
@@ -309,10 +314,12 @@ describe('localhost NodePorts (--iptables-localhost-nodeports)', () => {
   it('default (true): the NodePort jump matches 127/8 and KUBE-FIREWALL drops martians to 127/8', () => {
     const text = renderIptables(lab, 'n1', []);
     expect(last(text)).toBe(
-      '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+      '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be ' +
+        'the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
     );
     expect(chain(text, 'filter', 'KUBE-FIREWALL')).toEqual([
-      '-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+      '-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d ' +
+        '127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
     ]);
   });
 
@@ -337,10 +344,15 @@ describe('renderIptablesBootstrap', () => {
   it('creates each jump chain once and inserts each base-chain jump only if missing', () => {
     const lines = renderIptablesBootstrap('nft');
     expect(lines).toContain(
-      'iptables-nft -w -t nat -C PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES 2>/dev/null || iptables-nft -w -t nat -I PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+      'iptables-nft -w -t nat -C PREROUTING -m comment --comment "kubernetes service portals" -j ' +
+        'KUBE-SERVICES 2>/dev/null || iptables-nft -w -t nat -I PREROUTING -m comment --comment ' +
+        '"kubernetes service portals" -j KUBE-SERVICES',
     );
     expect(lines).toContain(
-      'iptables-nft -w -t filter -C FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES 2>/dev/null || iptables-nft -w -t filter -I FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+      'iptables-nft -w -t filter -C FORWARD -m conntrack --ctstate NEW -m comment --comment ' +
+        '"kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES 2>/dev/null || ' +
+        'iptables-nft -w -t filter -I FORWARD -m conntrack --ctstate NEW -m comment --comment ' +
+        '"kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
     );
     expect(lines.filter((l) => l.includes('-N KUBE-SERVICES'))).toHaveLength(2); // filter and nat
   });

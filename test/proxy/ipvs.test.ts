@@ -76,10 +76,13 @@ describe('renderIpvs', () => {
     const r = renderIpvs(lab, 'test-node', computeEndpoints(lab), 'rr', { serviceExtras: extras });
     const rules = r.iptables.split('\n');
     expect(rules).toContain(
-      '-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip + port for masquerade purpose" -m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ',
+      '-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip + port for ' +
+        'masquerade purpose" -m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.0.0.0/8 -j ' +
+        'KUBE-MARK-MASQ',
     );
     expect(rules).toContain(
-      '-A KUBE-POSTROUTING -m comment --comment "Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose" -m set --match-set KUBE-LOOP-BACK dst,dst,src -j MASQUERADE',
+      '-A KUBE-POSTROUTING -m comment --comment "Kubernetes endpoints dst ip:port, source ip for ' +
+        'solving hairpin purpose" -m set --match-set KUBE-LOOP-BACK dst,dst,src -j MASQUERADE',
     );
     expect(rules).toContain('-A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT');
     expect(rules.indexOf('-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT')).toBeLessThan(

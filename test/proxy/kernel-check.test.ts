@@ -9,15 +9,12 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { computeEndpoints } from '../../src/proxy/endpoints';
-import {
-  NFT_CHAIN_LIST_LIMIT,
-  buildIptablesRuleset,
-  renderIptablesBootstrap,
-  renderIptablesPartial,
-  serializeIptables,
-} from '../../src/proxy/iptables';
+import { NFT_CHAIN_LIST_LIMIT, renderIptablesPartial, serializeIptables } from '../../src/proxy/iptables-restore';
+import { buildIptablesRuleset } from '../../src/proxy/iptables';
+import { renderIptablesBootstrap } from '../../src/proxy/iptables-bootstrap';
 import { renderIpvs } from '../../src/proxy/ipvs';
-import { buildNftState, renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables';
+import { buildNftState } from '../../src/proxy/nftables';
+import { renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables-text';
 import { backend, model, node, overallScenario, service } from './fixtures';
 
 function can(cmd: string): boolean {
@@ -202,7 +199,6 @@ describe('rendered rules accepted by the kernel (fresh netns)', () => {
       expect(r.status).toBe(0);
       expect(r.out.trim().split('\n').pop()).toBe('6');
       if (!can('unshare --net ipvsadm -Ln')) {
-        // eslint-disable-next-line no-console
         console.log('ipvsadm-restore not exercised: this kernel has no IPVS (ip_vs)');
       }
     },

@@ -1,12 +1,6 @@
 import { computeEndpoints } from '../../src/proxy/endpoints';
-import {
-  NFT_VMAP_LIMIT,
-  buildNftState,
-  endpointPickRules,
-  renderNftables,
-  renderNftablesIncremental,
-  serializeNft,
-} from '../../src/proxy/nftables';
+import { NFT_VMAP_LIMIT, buildNftState, endpointPickRules } from '../../src/proxy/nftables';
+import { renderNftables, renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables-text';
 import { backend, model, node, overallScenario, service } from './fixtures';
 
 // kube-proxy's expected transaction for TestOverallNFTablesRules (pkg/proxy/nftables/proxier_test.go),

@@ -12,7 +12,7 @@ import { FLOW_CASES, canRunFlows, expected, flowModel, observed, runFlows, runUd
 const env = canRunFlows();
 // CI installs what this needs (scripts/setup-test-host.sh) and runs as root: no silent skip there.
 const maybe = env.ok || process.env.CI === 'true' ? describe : describe.skip;
-if (!env.ok) console.log(`packet-flow tests skipped: ${env.why}`); // eslint-disable-line no-console
+if (!env.ok) console.log(`packet-flow tests skipped: ${env.why}`);
 
 maybe('packet flow through node n1 (real kernel, throwaway namespaces)', () => {
   const m = flowModel();

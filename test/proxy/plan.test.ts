@@ -1,6 +1,6 @@
 import { computeEndpoints } from '../../src/proxy/endpoints';
 import { PROXY_DIR, renderProxyPlan } from '../../src/proxy/plan';
-import { renderIptablesBootstrap } from '../../src/proxy/iptables';
+import { renderIptablesBootstrap } from '../../src/proxy/iptables-bootstrap';
 import { backend, model, node, service } from './fixtures';
 
 const nodes = [node('n1', '192.168.0.2', '10.244.1.0/24')];

@@ -3,9 +3,11 @@
  * plus the size of a partial / incremental sync after one endpoint changes.
  */
 import { computeEndpoints } from '../../src/proxy/endpoints';
-import { buildIptablesRuleset, renderIptablesPartial, serializeIptables } from '../../src/proxy/iptables';
+import { buildIptablesRuleset } from '../../src/proxy/iptables';
+import { renderIptablesPartial, serializeIptables } from '../../src/proxy/iptables-restore';
 import { renderIpvs } from '../../src/proxy/ipvs';
-import { buildNftState, renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables';
+import { buildNftState } from '../../src/proxy/nftables';
+import { renderNftablesIncremental, serializeNft } from '../../src/proxy/nftables-text';
 import { backend, model, node, service } from './fixtures';
 
 const N = 10_000;
@@ -39,7 +41,6 @@ describe(`scale: ${N} services x 2 endpoints`, () => {
   const figures: string[] = [`computeEndpoints: ${epMs.toFixed(0)} ms`];
 
   afterAll(() => {
-    // eslint-disable-next-line no-console
     console.log(figures.join('\n'));
   });
 

@@ -168,6 +168,21 @@ describe('resolveTopology: bad input (every error names the field and the fix)',
     expect(errorAt(errs, 'cluster.nodePortRange').hint).toMatch(/30000-32767/);
   });
 
+  it("dnsIP on the service CIDR's network, broadcast or kubernetes address; a domain with a trailing dot", () => {
+    for (const [dnsIP, message] of [
+      ['10.96.0.0', /outside cluster.serviceCIDR/],
+      ['10.96.255.255', /outside cluster.serviceCIDR/],
+      ['10.96.0.1', /the kubernetes Service's address/],
+      ['10.96.0.300', /not an IPv4 address/],
+    ] as const) {
+      const errs = errorsOf(() => resolve(topo({ cluster: { dnsIP } })));
+      expect(errorAt(errs, 'cluster.dnsIP').message).toMatch(message);
+    }
+    const errs = errorsOf(() => resolve(topo({ cluster: { domain: 'cluster.local.' } })));
+    expect(errorAt(errs, 'cluster.domain').message).toMatch(/must be a DNS domain/);
+    expect(resolve(topo({ cluster: { domain: 'corp.example.com' } })).cluster.domain).toBe('corp.example.com');
+  });
+
   it('proxy/cni/backend/scheduler values not in the enum list the valid ones', () => {
     const errs = errorsOf(() =>
       resolve(topo({ cluster: { proxy: 'userspace', cni: 'calico', iptablesBackend: 'xt', ipvsScheduler: 'fifo' } })),

@@ -1,6 +1,6 @@
 import { analyzeTrace, traceJson, TraceResult } from '../../src/trace/analyze';
 import { InputError, LabError } from '../../src/errors';
-import { LINKTYPE_LINUX_SLL2 } from '../../src/trace/pcap-write';
+import { LINKTYPE_LINUX_SLL2 } from '../fixtures/pcap-write';
 import {
   Capture,
   ethPacket,
@@ -13,7 +13,7 @@ import {
   T0,
   vxlanPacket,
 } from './fixtures';
-import { PacketSpec, ethernet } from '../../src/trace/pcap-write';
+import { PacketSpec, ethernet } from '../fixtures/pcap-write';
 
 const DT = 0.0001;
 

@@ -18,7 +18,7 @@ import {
   vxlanPacket,
   writePcap,
   PcapRecord,
-} from '../../src/trace/pcap-write';
+} from '../fixtures/pcap-write';
 import { pcapFileName } from '../../src/trace/capture-plan';
 
 export const T0 = 1700000000;

@@ -1,5 +1,6 @@
 import { describeChanges } from '../../src/trace/analyze';
-import { findFlow, HopFrames, Observation } from '../../src/trace/flow';
+import { findFlow } from '../../src/trace/flow';
+import { HopFrames, Observation } from '../../src/trace/flow-types';
 import { parsePcap } from '../../src/trace/pcap';
 import { Scenario, T0 } from './fixtures';
 

@@ -13,8 +13,9 @@ import {
   sll2,
   vxlanPacket,
   writePcap,
-} from '../../src/trace/pcap-write';
-import { parsePcap, PcapFormatError, readPcap, tcpFlagString } from '../../src/trace/pcap';
+} from '../fixtures/pcap-write';
+import { parsePcap, PcapFormatError, readPcap } from '../../src/trace/pcap';
+import { tcpFlagString } from '../../src/trace/pcap-decode';
 
 const syn = {
   src: '10.244.0.5',

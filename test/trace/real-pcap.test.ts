@@ -8,7 +8,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readPcap, Frame } from '../../src/trace/pcap';
+import { readPcap } from '../../src/trace/pcap';
+import { Frame } from '../../src/trace/pcap-types';
 import { analyzeTrace } from '../../src/trace/analyze';
 
 function missingTool(): string | undefined {

@@ -77,7 +77,7 @@ export async function handler(argv: UpArgs): Promise<void> {
     ...(argv['allow-outside'] ? { allowOutside: true } : {}),
   };
   const timings = new Timings();
-  let model = await loadTopology(file, overrides);
+  const model = await loadTopology(file, overrides);
   await pingEngine();
   timings.mark('load topology');
   const log = (m: string) => console.log(`[${model.name}] ${m}`);

@@ -1,8 +1,4 @@
-/** Parsers for what `ip` and `bridge` print; curl and ping live in src/observe (re-exported for existing imports). */
-export { CURL_FORMAT, curlArgv, describeCurlFailure, hostOf, parseCurl } from '../../observe/curl';
-export type { HttpObservation } from '../../observe/curl';
-export { parsePing } from '../../observe/ping';
-export type { PingObservation } from '../../observe/ping';
+/** Parsers for what `ip` and `bridge` print (curl, ping, dig and conntrack parsers live in src/observe). */
 
 /** The first IPv4 address of `ip -4 -o addr show DEV`. */
 export function parseIfaceAddr(out: string): string | undefined {

@@ -1,6 +1,6 @@
 /** Which services, ports and clients the service probes use: pure, from the model. */
 import { LabModel, PodModel, ServiceModel, ServicePortModel } from '../../model/types';
-import { computeEndpoints, Endpoint, resolveTargetPort } from '../../proxy/endpoints';
+import { computeEndpoints, Endpoint } from '../../proxy/endpoints';
 import { servingPods } from './select';
 
 export interface ServicePortRef {
@@ -98,10 +98,6 @@ export function distinctNeeded(backends: number, k: number): number {
   const certain = backends <= 1 || Math.ceil(Math.log(1e-4 / backends) / Math.log(1 - 1 / backends)) <= k;
   if (certain) return backends;
   return Math.floor(0.8 * backends * (1 - Math.pow(1 - 1 / backends, k)));
-}
-
-export function targetPortOf(pod: PodModel, port: ServicePortModel): number | undefined {
-  return resolveTargetPort(pod, port);
 }
 
 export function svcLabel(ref: ServicePortRef): string {

@@ -5,7 +5,7 @@
  */
 import { EdgeAttachment, LabModel, NodeModel, PodModel, ServiceModel } from '../../model/types';
 import { podTargetId } from '../../trace/capture-plan';
-import { curlArgv } from './parse';
+import { curlArgv } from '../../observe/curl';
 import { computeEndpoints, Endpoint } from '../../proxy/endpoints';
 import { dedupe, PathUnavailable, TraceBranch, TracePlan } from './trace';
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'crypto';
 import { InputError } from '../../errors';
 import type { LabModel } from '../../model/types';
-import type { FlowSeed } from '../../trace/flow';
+import type { FlowSeed } from '../../trace/flow-types';
 
 export interface TraceBranch {
   /** Which way this branch goes (`backend web-xyz on node2`). */

@@ -1,13 +1,12 @@
 /** How `lab trace` follows this path: who sends the probe, its marker, the capture points in order (pure). */
 import { ingressRoutes } from '../../ingress/parse';
-import { curlArgv } from '../common/parse';
+import { curlArgv } from '../../observe/curl';
 import { PathUnavailable, TracePathDef } from '../common/trace';
 import {
   directToEndpoints,
   edgeOf,
   FILTER,
   fromInternet,
-  http,
   readyEndpoints,
   viaNodesToEndpoints,
 } from '../common/trace-points';

@@ -8,7 +8,7 @@
  * ipvs mode is not probed (the lab's hosts have no IP_VS to observe it on).
  */
 import { LabModel, NodeModel, ProxyMode } from '../../model/types';
-import { curlArgv, describeCurlFailure, hostOf, parseCurl } from '../common/parse';
+import { curlArgv, describeCurlFailure, hostOf, parseCurl } from '../../observe/curl';
 import { httpServicePorts, ServicePortRef, svcLabel } from '../common/service-select';
 import { PathDef, Probe } from '../common/types';
 import { need, probe } from '../../observe/probe';

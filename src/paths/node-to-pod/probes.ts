@@ -4,7 +4,6 @@
  */
 import { LabModel } from '../../model/types';
 import { podTarget } from '../../plan/targets';
-import { q } from '../../plan/shell';
 import { curlShell, hostOf, parseCurl } from '../../observe/curl';
 import { probe } from '../../observe/probe';
 import { nodeToPodTargets, publicHttpPort, servingPods } from '../common/select';

@@ -5,13 +5,12 @@
 import { LabModel, PodModel } from '../../model/types';
 import { podTarget } from '../../plan/targets';
 import { answered, curlShell, describeCurlFailure, parseCurl, portOf } from '../../observe/curl';
-import { ConntrackEntry, describeEntry, parseConntrack } from '../../observe/conntrack';
+import { describeEntry, parseConntrack } from '../../observe/conntrack';
 import { need, probe } from '../../observe/probe';
 import { clientsPerNode, httpServicePorts, ServicePortRef, svcLabel } from '../common/service-select';
 import { PathDef, Probe } from '../common/types';
 
 export { parseConntrack };
-export type { ConntrackEntry };
 
 /** Parses tcpdump -n lines `IP a.b.c.d.P > e.f.g.h.Q: Flags [S.]` into (src, dst) of the SYN-ACK. */
 export function parseSynAck(out: string, dport?: number): { src: string; dst: string } | undefined {

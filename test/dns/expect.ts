@@ -4,12 +4,12 @@
  * so a probe checks the served data against the zone text rather than against a second copy of
  * the record rules.
  */
-import type { LabModel, PodModel, ServiceModel, ServicePortModel } from '../model/types';
-import type { EndpointSlice } from '../proxy/endpoints';
-import { ParsedZone, parseRRLine, parseZone } from './parse-zone';
-import { RR, fqdn, inZone, podFqdn, reverseName, serviceFqdn, srvFqdn } from './records';
-import { renderReverseZones } from './reverse';
-import { ZoneOptions, renderClusterZone } from './zone';
+import type { LabModel, PodModel, ServiceModel, ServicePortModel } from '../../src/model/types';
+import type { EndpointSlice } from '../../src/proxy/endpoints';
+import { ParsedZone, parseRRLine, parseZone } from '../../src/dns/parse-zone';
+import { RR, fqdn, inZone, podFqdn, reverseName, serviceFqdn, srvFqdn } from '../../src/dns/records';
+import { renderReverseZones } from '../../src/dns/reverse';
+import { ZoneOptions, renderClusterZone } from '../../src/dns/zone';
 
 export type Rcode = 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'FORMERR' | 'NOTIMP' | string;
 
