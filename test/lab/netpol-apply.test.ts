@@ -10,7 +10,7 @@ describe('NetworkPolicy apply script', () => {
     // The chain hashes are recorded only once the transaction loaded (set -e stops before otherwise).
     const lines = s.trim().split('\n');
     expect(lines.indexOf(`nft -f ${NETPOL_FILE}`)).toBeLessThan(
-      lines.indexOf(`cat > ${NETPOL_STATE_FILE} <<'K8S_NETLAB_NETPOL'`),
+      lines.indexOf(`cat > ${NETPOL_STATE_FILE} <<'K8S_NETLAB_NETPOL_STATE'`),
     );
     expect(lines.indexOf(`nft -f ${NETPOL_FILE}`)).toBeGreaterThan(0);
     expect(renderNetpolApply('x', { chains: { a: 'h' } })).toContain('{"chains":{"a":"h"}}');
