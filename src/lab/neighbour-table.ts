@@ -28,6 +28,8 @@ export interface NeighbourTable {
   gcThresh3: number;
   /** Entries held now (all namespaces: other labs too). */
   entries: number;
+  /** New entries refused since boot (table_fulls, summed over CPUs). */
+  tableFulls: number;
 }
 
 /** The warning `lab up` prints, or undefined when the lab fits beside what the table holds now. */
@@ -51,13 +53,36 @@ export function parseArpCacheEntries(stat: string): number | undefined {
   return Number.isFinite(v) ? v : undefined;
 }
 
+/** The table_fulls column of /proc/net/stat/arp_cache, summed over its per-CPU lines. */
+export function parseArpTableFulls(stat: string): number | undefined {
+  const [head, ...rows] = stat.split('\n').filter((l) => l.trim());
+  const col = head?.trim().split(/\s+/).indexOf('table_fulls') ?? -1;
+  if (col < 0) return undefined;
+  return rows.reduce((n, r) => n + (parseInt(r.trim().split(/\s+/)[col], 16) || 0), 0);
+}
+
+/**
+ * What verify says when the host refused ARP entries while it ran: probes that then timed out or
+ * failed to connect may have met a full table, not a broken path (their verdicts stand).
+ */
+export function neighbourOverflowNote(before?: NeighbourTable, after?: NeighbourTable): string | undefined {
+  if (!before || !after || after.tableFulls <= before.tableFulls) return undefined;
+  return (
+    `note: the host's ARP table refused ${after.tableFulls - before.tableFulls} new entries while verify ran ` +
+    `(net.ipv4.neigh.default.gc_thresh3 = ${after.gcThresh3}, one table for every namespace on the host): ` +
+    `probes that timed out or failed to connect (curl exit 28 or 7) may have met a full table; raise gc_thresh1/2/3 on the host (lab up prints the command)`
+  );
+}
+
 /** The host's table as this process sees it (the CLI runs on the host); undefined when /proc does not say. */
 export function readNeighbourTable(): NeighbourTable | undefined {
   try {
     const gcThresh3 = Number(fs.readFileSync('/proc/sys/net/ipv4/neigh/default/gc_thresh3', 'utf8').trim());
-    const entries = parseArpCacheEntries(fs.readFileSync('/proc/net/stat/arp_cache', 'utf8'));
-    if (!Number.isFinite(gcThresh3) || entries === undefined) return undefined;
-    return { gcThresh3, entries };
+    const stat = fs.readFileSync('/proc/net/stat/arp_cache', 'utf8');
+    const entries = parseArpCacheEntries(stat);
+    const tableFulls = parseArpTableFulls(stat);
+    if (!Number.isFinite(gcThresh3) || entries === undefined || tableFulls === undefined) return undefined;
+    return { gcThresh3, entries, tableFulls };
   } catch {
     return undefined;
   }
