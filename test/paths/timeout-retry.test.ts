@@ -74,6 +74,12 @@ describe('readiness: every backend at once, a time-out asked again', () => {
     expect(s.match(/\) &$/gm)).toHaveLength(4);
     expect(s).toMatch(/\nwait; true$/);
   });
+  it('asks at most 32 at once: 70 backends in three rounds', () => {
+    const many = Array.from({ length: 70 }, (_, i) => ({ ip: `10.244.1.${i + 2}`, port: 8080 }));
+    const s = renderReadinessScript(many);
+    expect(s.match(/\) &$/gm)).toHaveLength(70);
+    expect(s.match(/^wait/gm)).toHaveLength(3);
+  });
 });
 
 describe('a sweep resends a timed-out request once, counted', () => {

@@ -30,8 +30,20 @@ export function renderReadinessScript(targets: ReadinessTarget[], timeoutSec = R
       `if [ $x -eq 0 ]; then echo ${q(t.ip)}; else echo "- ${t.ip} $x"; fi ) &`
     );
   };
-  return targets.map(one).join('\n') + '\nwait; true';
+  // At most READINESS_PARALLEL requests at once, so a Service of hundreds of pods does not fork hundreds of curls.
+  const groups: string[] = [];
+  for (let i = 0; i < targets.length; i += READINESS_PARALLEL)
+    groups.push(
+      targets
+        .slice(i, i + READINESS_PARALLEL)
+        .map(one)
+        .join('\n'),
+    );
+  return groups.join('\nwait\n') + '\nwait; true';
 }
+
+/** Requests in flight at once (a Deployment of 20 replicas is asked in one round). */
+export const READINESS_PARALLEL = 32;
 
 export interface Readiness {
   ready: Set<string>;
