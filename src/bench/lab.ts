@@ -284,7 +284,7 @@ export async function benchLab(runs = Number(process.env.BENCH_LAB_RUNS ?? 3)): 
       '',
       '### Scale curve (Deployments of 20 behind a Service each, 50 pods per node; one run each)',
       '',
-      'Budgets at 1,000 pods: up ≤ 60 s, verify ≤ 60 s, down ≤ 5 s, memory ≤ 4 GB. Memory: the sum of `docker stats` over the lab containers after `lab up` (cgroup usage, page cache included), with the pod server of this branch (a Python netexec per pod). Full sync: kube-proxy (iptables) of node1 alone, render in Node + apply by one exec.',
+      'Budgets at 1,000 pods: up ≤ 60 s, verify ≤ 60 s, down ≤ 5 s, memory ≤ 4 GB. Memory: the sum of `docker stats` over the lab containers after `lab up` (cgroup usage, page cache included), with the pod server of this branch (the C netexec of images/netexec/netexec.c, one process per pod). Full sync: kube-proxy (iptables) of node1 alone, render in Node + apply by one exec.',
       '',
       mdTable(
         [

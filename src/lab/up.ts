@@ -20,6 +20,7 @@ import { syncIngress } from './ingress';
 import { edgeSpecs } from '../edge/containers';
 import { setupEdge } from './edge';
 import { Timings } from './timings';
+import { neighbourTableWarning, readNeighbourTable } from './neighbour-table';
 
 export type Progress = (msg: string) => void;
 
@@ -159,6 +160,9 @@ export async function upLab(model: LabModel, image: string, progress: Progress, 
   for (const s of SIGNALS) process.on(s, onSignal);
   try {
     if (opts.before) await opts.before();
+    const arp = readNeighbourTable();
+    const arpWarning = arp && neighbourTableWarning(model, arp);
+    if (arpWarning) progress(arpWarning);
     opts.timings?.mark('preflight');
     await buildLab(model, image, progress, opts.origin, opts.timings);
   } catch (err) {

@@ -3,21 +3,32 @@ import { programSource } from '../images/programs';
 import { runPython } from '../plan/shell';
 import { CurlOptions, curlShell, HttpObservation, parseCurl } from './curl';
 
-/**
- * Script: K HTTP requests, one line each: `<curl exit> <body> __CURL__ <code> <remote> <local>`.
- * `giveUpAfter`: stop after that many failures in a row (a dead path need not cost K timeouts).
- */
-export function renderHttpSweep(
-  url: string,
-  k: number,
-  opts: (CurlOptions & { giveUpAfter?: number }) | number = {},
-): string {
-  const o = typeof opts === 'number' ? { timeoutSec: opts } : { timeoutSec: 2, ...opts };
-  const { giveUpAfter, ...curl } = o as CurlOptions & { giveUpAfter?: number };
+export interface SweepOptions extends CurlOptions {
+  /** Stop after that many failures in a row (a dead path need not cost K timeouts). */
+  giveUpAfter?: number;
+  /**
+   * Send a request that timed out (curl exit 28) once more, on a new connection, and print `~`
+   * before its line (sweepRetries counts them): under load a slow answer is not a lost one. Any
+   * other failure, and a second time-out, stays a failed request.
+   */
+  retryTimeouts?: boolean;
+}
+
+/** Script: K HTTP requests, one line each: `<curl exit> <body> __CURL__ <code> <remote> <local>`. */
+export function renderHttpSweep(url: string, k: number, opts: SweepOptions | number = {}): string {
+  const o: SweepOptions = typeof opts === 'number' ? { timeoutSec: opts } : { timeoutSec: 2, ...opts };
+  const { giveUpAfter, retryTimeouts, ...curl } = o;
   const stop = giveUpAfter
     ? `; if [ $x -ne 0 ]; then f=$((f+1)); if [ $f -ge ${giveUpAfter} ]; then break; fi; else f=0; fi`
     : '';
-  return `i=0; f=0; while [ $i -lt ${k} ]; do i=$((i+1)); b=$(${curlShell(url, curl)}); x=$?; echo "$x $(printf '%s' "$b" | tr '\\n' ' ')"${stop}; done`;
+  const req = `b=$(${curlShell(url, curl)}); x=$?`;
+  const retry = retryTimeouts ? `; if [ $x -eq 28 ]; then echo '~'; ${req}; fi` : '';
+  return `i=0; f=0; while [ $i -lt ${k} ]; do i=$((i+1)); ${req}${retry}; echo "$x $(printf '%s' "$b" | tr '\\n' ' ')"${stop}; done`;
+}
+
+/** How many requests of a sweep were sent again after a time-out (renderHttpSweep's `~` lines). */
+export function sweepRetries(out: string): number {
+  return out.split('\n').filter((l) => l.trim() === '~').length;
 }
 
 /**
@@ -37,11 +48,11 @@ export interface SweepLine {
   local?: string;
 }
 
-/** Parses HTTP sweep lines (renderHttpSweep). */
+/** Parses HTTP sweep lines (renderHttpSweep); retry marks are counted by sweepRetries. */
 export function parseHttpSweep(out: string): SweepLine[] {
   return out
     .split('\n')
-    .filter((l) => l.trim())
+    .filter((l) => l.trim() && l.trim() !== '~')
     .map((l) => {
       const m = /^(\d+) ?(.*)$/.exec(l.trim())!;
       const o: HttpObservation = parseCurl(

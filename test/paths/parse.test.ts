@@ -56,11 +56,18 @@ rtt min/avg/max/mdev = 0.090/0.095/0.101/0.005 ms`;
       '',
       '__CURL__ 200 10.244.2.2:8080 10.0.1.12:5000',
       '@@x 0',
+      // Timed out once, answered the second time: an answer, marked retried.
+      '@@ 10.244.3.2 10.0.1.11',
+      '@@r',
+      '10.0.1.11:5001',
+      '__CURL__ 200 10.244.3.2:8080 10.0.1.11:5001',
+      '@@x 0',
     ].join('\n');
     expect(parseNodeToPod(out)).toEqual([
-      { podIp: '10.244.0.2', seen: '10.244.0.1', code: 200, src: '10.244.0.1', curlExit: 0 },
-      { podIp: '10.244.1.2', seen: undefined, code: 0, src: '10.0.1.11', curlExit: 28 },
-      { podIp: '10.244.2.2', seen: undefined, code: 200, src: undefined, curlExit: 0 },
+      { podIp: '10.244.0.2', seen: '10.244.0.1', code: 200, src: '10.244.0.1', curlExit: 0, retried: false },
+      { podIp: '10.244.1.2', seen: undefined, code: 0, src: '10.0.1.11', curlExit: 28, retried: false },
+      { podIp: '10.244.2.2', seen: undefined, code: 200, src: undefined, curlExit: 0, retried: false },
+      { podIp: '10.244.3.2', seen: '10.0.1.11', code: 200, src: '10.0.1.11', curlExit: 0, retried: true },
     ]);
   });
 });

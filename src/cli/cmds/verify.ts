@@ -7,6 +7,7 @@ import { renderVerifyTable } from '../../report/verify-table';
 import { renderJunit } from '../../report/junit';
 import { pathIds } from '../../paths';
 import { renderTimings, Timings } from '../../lab/timings';
+import { neighbourOverflowNote, readNeighbourTable } from '../../lab/neighbour-table';
 
 interface VerifyArgs extends CommonArgs {
   json: boolean;
@@ -41,12 +42,15 @@ export async function handler(argv: VerifyArgs): Promise<void> {
   const timings = new Timings();
   const model = await runningModel(argv);
   timings.mark('read model');
+  const arpBefore = readNeighbourTable();
   const report = await verifyLab(model, argv.path, undefined, timings);
+  const arpNote = neighbourOverflowNote(arpBefore, readNeighbourTable());
   if (argv.junit) fs.writeFileSync(argv.junit, renderJunit(report));
   console.log(argv.json ? JSON.stringify(report, null, 2) : renderVerifyTable(report, process.stdout.isTTY));
   // Printed apart from --json's document (stderr then), so scripts still read one JSON value.
   const t = renderTimings('timings of verify (per path: its probes summed)', timings.phases, Date.now() - t0);
   if (argv.timings) (argv.json ? console.error : console.log)(t);
+  if (arpNote) console.error(arpNote);
   if (!report.ok) process.exitCode = 1;
   else if (argv.strict && report.notCovered.length) {
     console.error(

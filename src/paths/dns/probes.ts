@@ -26,6 +26,7 @@ import {
   versionName,
 } from './oracle';
 import { publicHttpPort, servingPods } from '../common/select';
+import { parseReadiness, renderReadinessScript } from '../common/readiness';
 import { PathDef, Probe } from '../common/types';
 
 const ID = 'dns';
@@ -201,15 +202,6 @@ export function splitDigOutputs(out: string): Map<string, string> {
   return res;
 }
 
-/** Node-side script: one line per pod whose /healthz answers (the readiness the endpoints controller uses). */
-function renderReadiness(pods: PodModel[]): string {
-  return (
-    pods
-      .map((p) => `curl -fs -m 1 -o /dev/null http://${p.ip}:${publicHttpPort(p)}/healthz && echo ${q(p.ip)}`)
-      .join('; ') + '; true'
-  );
-}
-
 function clientProbe(model: LabModel, client: PodModel, dnsPods: PodModel[]): Probe {
   const t: Target = podTarget(model, client);
   const node = model.nodes.find((n) => n.name === client.node)!;
@@ -228,16 +220,14 @@ function clientProbe(model: LabModel, client: PodModel, dnsPods: PodModel[]): Pr
     },
     async (r) => {
       const nodeT = { id: node.name, container: node.container };
-      const readyOut = observable.length ? (await r.sh(nodeT, renderReadiness(observable))).stdout : '';
+      const readyOut = observable.length
+        ? (await r.sh(nodeT, renderReadinessScript(observable.map((p) => ({ ip: p.ip, port: publicHttpPort(p)! })))))
+            .stdout
+        : '';
       const dig = await r.sh(t, renderDigScript(checks));
       const ct = await r.sh(nodeT, `conntrack -L -s ${client.ip} -d ${vip} 2>/dev/null; true`);
       return {
-        ready: new Set(
-          readyOut
-            .split('\n')
-            .map((l) => l.trim())
-            .filter(Boolean),
-        ),
+        ready: parseReadiness(readyOut).ready,
         outs: splitDigOutputs(dig.stdout),
         dnat: parseConntrackDnat(ct.stdout, vip).filter((e) => e.from === client.ip),
       };

@@ -12,14 +12,18 @@ import { PathDef, Probe } from '../common/types';
 
 /**
  * Per pod: `@@ <pod-ip> <source the node chose>` (`-` when it chose none), then curl's output of
- * /clientip (the pod's view of the caller) in the observe format, then `@@x <curl exit>`.
+ * /clientip (the pod's view of the caller) in the observe format, then `@@x <curl exit>`. A request
+ * that timed out (curl exit 28; one exec runs up to a hundred of them on a loaded machine) is sent
+ * once more and marked `@@r`; any other failure is final.
  */
 export function renderNodeToPodScript(targets: Array<{ ip: string; port: number }>): string {
   return targets
     .map(
       (t) =>
         `s=$(ip route get ${t.ip} 2>/dev/null | sed -n 's/.* src \\([0-9.]*\\).*/\\1/p'); echo "@@ ${t.ip} \${s:--}"; ` +
-        `${curlShell(`http://${t.ip}:${t.port}/clientip`)}; x=$?; echo; echo "@@x $x"`,
+        `o=$(${curlShell(`http://${t.ip}:${t.port}/clientip`)}); x=$?; ` +
+        `if [ $x -eq 28 ]; then echo @@r; o=$(${curlShell(`http://${t.ip}:${t.port}/clientip`)}); x=$?; fi; ` +
+        `printf '%s\n' "$o"; echo "@@x $x"`,
     )
     .join('\n');
 }
@@ -32,14 +36,17 @@ export interface NodeToPodLine {
   /** The source address the node's routing chose. */
   src?: string;
   curlExit: number;
+  /** The first request timed out and this is the second. */
+  retried: boolean;
 }
 
 export function parseNodeToPod(out: string): NodeToPodLine[] {
   const res: NodeToPodLine[] = [];
   for (const block of out.split(/^@@ /m).slice(1)) {
-    const [head, ...rest] = block.split('\n');
+    const [head, ...lines] = block.split('\n');
     const [podIp, src] = head.trim().split(/\s+/);
-    const body = rest.join('\n');
+    const retried = lines[0]?.trim() === '@@r';
+    const body = (retried ? lines.slice(1) : lines).join('\n');
     const x = /\n?@@x (\d+)\s*$/.exec(body);
     const o = parseCurl(body.replace(/\n?@@x \d+\s*$/, '').replace(/\n$/, ''), x ? Number(x[1]) : 1);
     res.push({
@@ -48,6 +55,7 @@ export function parseNodeToPod(out: string): NodeToPodLine[] {
       seen: o.status === 200 ? hostOf(o.body) : undefined,
       src: src && src !== '-' ? src : undefined,
       curlExit: o.curlExit,
+      retried,
     });
   }
   return res;
@@ -84,6 +92,8 @@ function nodeProbe(model: LabModel, nodeName: string): Probe {
       ev.expected.pods = pods.length;
       ev.expected.podsSeeTheNodeSource = 'the source the node route chose (no NAT)';
       ev.observed.reached = Object.keys(seen).length;
+      const retried = lines.filter((l) => l.retried).map((l) => l.podIp);
+      if (retried.length) ev.observed.retriedAfterTimeout = retried;
       ev.observed.podsSawSource = [...new Set(Object.values(seen))];
       if (pods.length === 0) return { notApplicable: 'no pod serves HTTP' };
       if (failures.length)

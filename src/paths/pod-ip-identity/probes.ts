@@ -17,17 +17,19 @@ function identityProbe(model: LabModel, pod: PodModel, server: PodModel): Probe 
   return probe(
     { path: 'pod-ip-identity', name: `${pod.name} is ${pod.ip} to itself and to ${server.name}`, from: t.id, to: s.id },
     async (r) => {
-      const [addr, res] = await Promise.all([
-        r.run(t, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']),
-        r.run(t, curlArgv(`http://${server.ip}:${publicHttpPort(server)}/clientip`)),
-      ]);
-      return { own: parseIfaceAddr(addr.stdout), http: parseCurl(res.stdout, res.exitCode) };
+      const ask = () => r.run(t, curlArgv(`http://${server.ip}:${publicHttpPort(server)}/clientip`));
+      const [addr, first] = await Promise.all([r.run(t, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']), ask()]);
+      // A time-out (curl exit 28) under load says nothing yet: ask once more, and say so. Any other failure is final.
+      const retried = parseCurl(first.stdout, first.exitCode).curlExit === 28;
+      const res = retried ? await ask() : first;
+      return { own: parseIfaceAddr(addr.stdout), http: parseCurl(res.stdout, res.exitCode), retried };
     },
-    ({ own, http }, ev) => {
+    ({ own, http, retried }, ev) => {
       const seen = answered(http) ? hostOf(http.body) : undefined;
       ev.expected.podIP = pod.ip;
       ev.observed.eth0 = own;
       ev.observed.serverSawClient = seen ?? describeCurlFailure(http);
+      if (retried) ev.observed.retriedAfterTimeout = true;
       need(own, `an IPv4 address on ${pod.name}'s eth0`);
       need(seen, `the client address ${server.name} saw (${describeCurlFailure(http)})`);
       if (own !== seen) return `eth0 has ${own}, server saw ${seen}`;

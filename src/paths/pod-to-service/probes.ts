@@ -6,8 +6,17 @@ import { LabModel, PodModel } from '../../model/types';
 import { podTarget, Target } from '../../plan/targets';
 import { answered, curlArgv, curlShell, describeCurlFailure, hostOf, parseCurl } from '../../observe/curl';
 import { need, notApplicable, probe } from '../../observe/probe';
-import { parseHttpSweep, parseUdpSweep, renderHttpSweep, renderUdpSweep, splitTally, tally } from '../../observe/sweep';
+import {
+  parseHttpSweep,
+  parseUdpSweep,
+  renderHttpSweep,
+  renderUdpSweep,
+  splitTally,
+  sweepRetries,
+  tally,
+} from '../../observe/sweep';
 import { parseIfaceAddr, parseRouteGet } from '../common/parse';
+import { parseReadiness, Readiness, renderReadinessScript } from '../common/readiness';
 import { podIngressDevice, publicHttpPort } from '../common/select';
 import {
   clientsPerNode,
@@ -30,15 +39,12 @@ async function readyBackends(
   model: LabModel,
   client: Target,
   ref: ServicePortRef,
-): Promise<PodModel[]> {
+): Promise<{ ready: PodModel[]; readiness: Readiness }> {
   const pods = ref.endpoints.map((e) => model.pods.find((p) => p.ip === e.ip)!);
   const node = { id: 'node', container: client.container };
-  const script = pods
-    .map((p) => `curl -fs -m 1 -o /dev/null http://${p.ip}:${publicHttpPort(p) ?? 8080}/healthz && echo ${p.ip}`)
-    .join('; ');
-  const res = await r.sh(node, script + '; true');
-  const up = new Set(res.stdout.split('\n').map((l) => l.trim()));
-  return pods.filter((p) => up.has(p.ip));
+  const res = await r.sh(node, renderReadinessScript(pods.map((p) => ({ ip: p.ip, port: publicHttpPort(p) ?? 8080 }))));
+  const readiness = parseReadiness(res.stdout);
+  return { ready: pods.filter((p) => readiness.ready.has(p.ip)), readiness };
 }
 
 const vipUrl = (ref: ServicePortRef, path: string) => `http://${ref.svc.clusterIP}:${ref.port.port}${path}`;
@@ -56,16 +62,23 @@ function spreadProbe(model: LabModel, ref: ServicePortRef, client: PodModel, sam
       to: vip(ref),
     },
     async (r) => {
-      const ready = await readyBackends(r, model, t, ref);
+      const { ready, readiness } = await readyBackends(r, model, t, ref);
       const k = sample ? sampledRequests(ready.length) : requestsFor(ready.length);
       // Five failures in a row end the sweep: a dead VIP fails in seconds, not after k timeouts.
       const [sweep, ci] = await Promise.all([
-        r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k, { giveUpAfter: 5 })),
+        r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k, { giveUpAfter: 5, retryTimeouts: true })),
         r.run(t, curlArgv(vipUrl(ref, '/clientip'))),
       ]);
-      return { ready, k, answers: tally(parseHttpSweep(sweep.stdout)), client: parseCurl(ci.stdout, ci.exitCode) };
+      return {
+        ready,
+        readiness,
+        k,
+        answers: tally(parseHttpSweep(sweep.stdout)),
+        retried: sweepRetries(sweep.stdout),
+        client: parseCurl(ci.stdout, ci.exitCode),
+      };
     },
-    ({ ready, k, answers, client: ci }, ev) => {
+    ({ ready, readiness, k, answers, retried, client: ci }, ev) => {
       const { names, failed } = splitTally(answers);
       const seen = answered(ci) ? hostOf(ci.body) : undefined;
       const missing = ready.filter((p) => !answers[p.name]).map((p) => p.name);
@@ -73,7 +86,12 @@ function spreadProbe(model: LabModel, ref: ServicePortRef, client: PodModel, sam
       ev.expected.readyBackends = ready.map((p) => `${p.name}@${p.node}`);
       ev.expected.sameNodeBackends = ready.filter((p) => p.node === client.node).map((p) => p.name);
       ev.expected.serverSawClient = client.ip;
+      if (readiness.retried.length)
+        ev.observed.healthzRetriedAfterTimeout = readiness.retried.map((ip) => podName(model, ip));
+      if (readiness.notReady.size)
+        ev.observed.notReady = [...readiness.notReady].map(([ip, x]) => `${podName(model, ip)} (curl exit ${x})`);
       ev.observed.requests = Object.values(answers).reduce((a, b) => a + b, 0);
+      if (retried) ev.observed.requestsRetriedAfterTimeout = retried;
       ev.observed.backendsReached = `${ready.length - missing.length}/${ready.length}`;
       ev.observed.answeredBy =
         Object.keys(answers).length > 12 ? `${names.length} distinct pods, ${failed} failed` : answers;
