@@ -19,6 +19,7 @@ import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeLifecycle } from '.
 import type { WatchEvent } from '../report/timeline';
 import { ImpliedReadiness } from './implied-readiness';
 import { readFaultView } from './faults/watch-view';
+import { LbHealthWatch } from './faults/lb-watch';
 
 /**
  * What changed in the ready endpoints between two syncs, one line per service port:
@@ -185,6 +186,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   let lastStuck = '';
   // Nodes whose kube-proxy syncs again after proxy-stuck: their next sync is a timeline event.
   const unstuck = new Set<string>();
+  // The cloud LB's health checker: a node it drops or takes back is a timeline event.
+  const lbHealth = new LbHealthWatch();
   while (!control.stopped) {
     const t0 = Date.now();
     stats.iterations++;
@@ -234,6 +237,10 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         );
         // A node that answers again has rules from before its silence: sync it whatever changed.
         if (e.kind === 'node-ready') synced = undefined;
+      }
+      for (const e of await lbHealth.poll(model).catch(() => [])) {
+        emit(e);
+        say(`load balancer: ${e.detail}`);
       }
       const silent = new Set(model.nodes.filter((n) => !lifecycle!.answering(n.name)).map((n) => n.name));
       const live = withoutNodes(model, silent);

@@ -12,7 +12,9 @@ export type WatchEventKind =
   | 'endpoint-ready'
   | 'rules-synced'
   | 'container-restarted'
-  | 'back-off';
+  | 'back-off'
+  | 'lb-backend-dropped'
+  | 'lb-backend-restored';
 
 export interface WatchEvent {
   kind: WatchEventKind;
