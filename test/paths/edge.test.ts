@@ -143,6 +143,7 @@ describe('loadbalancer-to-service', () => {
     clientSeen: string,
     faults = '',
     healthy = nodes,
+    answering = pods,
   ) {
     return runner((t, cmd) => {
       if (cmd.includes('faults.json')) return faults ? res(faults) : res('', 1);
@@ -156,7 +157,7 @@ describe('loadbalancer-to-service', () => {
         return res(
           Array.from(
             { length: k },
-            (_, i) => `0 ${pods[i % 2].name} __CURL__ 200 ${lbIP}:80 198.51.100.10:${50000 + i}`,
+            (_, i) => `0 ${answering[i % answering.length].name} __CURL__ 200 ${lbIP}:80 198.51.100.10:${50000 + i}`,
           ).join('\n'),
         );
       }
@@ -210,9 +211,12 @@ describe('loadbalancer-to-service', () => {
     // Without the fault the same traffic is a failure: node2 is expected to forward.
     expect((await cluster.run(lbLab('default/web:http', ip, [n1, n3], n3.ip))).reason).toMatch(/node2 never got/);
     const local = probes.find((p) => /Local\): client IP kept/.test(p.name))!;
+    // ETP Local with node2 out: only node1's pod answers, and that is all that is expected.
+    const onN1 = pods.filter((p) => p.node === 'node1');
     const l = await local.run(
-      lbLab('default/web-lb-local:http', webLocal.loadBalancerIP!, [n1], '198.51.100.10', faults),
+      lbLab('default/web-lb-local:http', webLocal.loadBalancerIP!, [n1], '198.51.100.10', faults, [n1], onN1),
     );
+    expect(l.evidence.expected.backends).toEqual(onN1.map((p) => p.name));
     expect(l.reason).toBeUndefined();
     const lbad = await local.run(
       lbLab('default/web-lb-local:http', webLocal.loadBalancerIP!, [n1, n2], '198.51.100.10', faults, [n1]),

@@ -127,13 +127,14 @@ function spreadProbe(model: LabModel, ref: ServicePortRef): Probe {
     },
     ({ state, healthy, k, sweep, seen, used, down }, ev) => {
       const answeredBy = count(sweep.map((l) => (lineAnswered(l) ? l.body : `(failed: curl exit ${l.exit})`)));
-      const backends = ref.endpoints.map((e) => e.podName);
+      const forwarding = (local ? backendNodes : model.nodes.map((n) => n.name)).filter((n) => !down.has(n));
+      // ETP Local: only the pods on the nodes the LB sends to can answer.
+      const backends = ref.endpoints.filter((e) => !local || forwarding.includes(e.node)).map((e) => e.podName);
       const failed = sweep.filter((l) => !lineAnswered(l)).length;
       const missing = backends.filter((b) => !answeredBy[b]);
       const nodeAddrs = new Set(nodeAddresses(model));
       ev.expected.backends = backends;
       ev.expected.nodesWithBackend = backendNodes;
-      const forwarding = (local ? backendNodes : model.nodes.map((n) => n.name)).filter((n) => !down.has(n));
       ev.expected.forwardingNodes = forwarding;
       if (down.size) ev.expected.lbBackendDown = [...down];
       ev.expected.backendSawClient = local ? host : 'a node address (SNAT at the node)';
