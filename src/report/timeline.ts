@@ -14,7 +14,9 @@ export type WatchEventKind =
   | 'container-restarted'
   | 'back-off'
   | 'lb-backend-dropped'
-  | 'lb-backend-restored';
+  | 'lb-backend-restored'
+  | 'pod-evicted'
+  | 'pod-rescheduled';
 
 export interface WatchEvent {
   kind: WatchEventKind;
