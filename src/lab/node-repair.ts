@@ -10,7 +10,7 @@ import { containerPid, runToCompletion } from '../runtime/containers';
 import { exec, execScriptOk, podSetupTimeoutMs } from '../runtime/exec';
 import { fabricHelperSpec } from '../plan/containers';
 import { renderLinkScript } from '../plan/fabric';
-import { renderNodeBase } from '../plan/node';
+import { renderNodeBase, RUN_DIR } from '../plan/node';
 import { isContainerPod, parseCniResults, renderPodsOnNode } from '../plan/pod';
 import { q, script } from '../plan/shell';
 import { renderIpMasqAgent } from '../edge/masq';
@@ -50,6 +50,20 @@ export function renderVpcNodePort(model: LabModel, node: NodeModel): string[] {
   ];
 }
 
+/**
+ * Pure: what the old network namespace left in the node's filesystem, removed before the node is
+ * set up again (as a container runtime cleans up sandboxes that died with their host): the pods'
+ * netns mount points (plain files now), the lab's run state and pid files, host-local's address
+ * reservations (the same pods take the same addresses again).
+ */
+export function renderStaleNodeState(): string[] {
+  return [
+    '# leftovers of the network namespace that died with the restart',
+    'for f in /run/netns/*; do [ -e "$f" ] || continue; umount "$f" 2>/dev/null; rm -f "$f"; done',
+    `rm -rf ${RUN_DIR} /var/lib/cni/networks`,
+  ];
+}
+
 export interface NodeRepair {
   node: string;
   links: number;
@@ -78,6 +92,7 @@ export async function repairNodes(
     await execScriptOk(
       node.container,
       script([
+        ...renderStaleNodeState(),
         ...renderNodeBase(model, node),
         ...renderCniInstall(model, node),
         ...(model.edge ? renderIpMasqAgent(model, node) : []),

@@ -1,4 +1,4 @@
-import { nodesWithoutLinks, renderVpcNodePort } from '../../src/lab/node-repair';
+import { nodesWithoutLinks, renderStaleNodeState, renderVpcNodePort } from '../../src/lab/node-repair';
 import { parseFaultView } from '../../src/lab/faults/watch-view';
 import { fixtureModel } from '../fixtures/model';
 
@@ -34,5 +34,11 @@ describe('a restarted node (its VPC-router port gone)', () => {
     expect(parseFaultView(`{"active":[]}${sep}${all}`, m).linkDown.size).toBe(0);
     // Nothing read from the router (exec failed): no node assumed gone.
     expect(parseFaultView(`{"active":[]}${sep}`, m).linkDown.size).toBe(0);
+  });
+
+  it("clears the dead namespace's leftovers: netns files, run state, host-local reservations", () => {
+    const s = renderStaleNodeState().join('\n');
+    expect(s).toMatch(/for f in \/run\/netns\/\*; do .*rm -f "\$f"; done/);
+    expect(s).toContain('rm -rf /run/k8s-netlab /var/lib/cni/networks');
   });
 });
