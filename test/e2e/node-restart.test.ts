@@ -68,8 +68,10 @@ it('docker restart of node2: verify fails, watch counts node2 silent, lab up re-
     const notReady = await waitFor((e) => e.kind === 'node-not-ready' && e.node === 'node2', 'node2 NotReady');
     // The container runs again by then, without its links: that is why it stays silent.
     expect(notReady.detail).toMatch(/restarted, unplumbed/);
-    // Not a kubelet restarting pods into a node without links (the 104 restarts of issue 16).
-    expect(events.filter((e) => e.kind === 'container-restarted' && e.node === 'node2')).toEqual([]);
+    // Not a kubelet restarting pods into a node without links over and over (the 104 restarts of
+    // issue 16): at most the one restart of a pod seen dead while the container was stopping.
+    const restarts = events.filter((e) => e.kind === 'container-restarted' && e.node === 'node2');
+    expect(restarts.filter((e) => !/\(restart 1\)$/.test(e.detail))).toEqual([]);
     const broken = await lab(['verify', '--name', name, '--path', 'pod-to-pod-cross-node']);
     expect(broken.exitCode).not.toBe(0);
 
