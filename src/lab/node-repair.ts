@@ -59,7 +59,7 @@ export function renderVpcNodePort(model: LabModel, node: NodeModel): string[] {
 export function renderStaleNodeState(): string[] {
   return [
     '# leftovers of the network namespace that died with the restart',
-    'for f in /run/netns/*; do [ -e "$f" ] || continue; umount "$f" 2>/dev/null; rm -f "$f"; done',
+    'for f in /run/netns/*; do [ -e "$f" ] || continue; umount "$f" 2>/dev/null || true; rm -f "$f"; done',
     `rm -rf ${RUN_DIR} /var/lib/cni/networks`,
   ];
 }
