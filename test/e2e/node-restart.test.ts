@@ -34,7 +34,16 @@ async function waitFor(pred: (e: Ev) => boolean, what: string, ms = 60_000): Pro
   }
 }
 
-const summary = (out: string) => /(\d+)\/(\d+) (?:probes )?pass/.exec(out)?.[0] ?? out.split('\n').slice(-3).join(' ');
+/** `[p/n passed` of every path in lab verify's table, summed. */
+function summary(out: string): { passed: number; probes: number } {
+  let passed = 0;
+  let probes = 0;
+  for (const m of out.matchAll(/\[(\d+)\/(\d+) passed/g)) {
+    passed += Number(m[1]);
+    probes += Number(m[2]);
+  }
+  return { passed, probes };
+}
 
 beforeAll(async () => {
   expect((await lab(['up', '--name', name, '--no-verify'])).exitCode).toBe(0);
@@ -84,8 +93,11 @@ it('docker restart of node2: verify fails, watch counts node2 silent, lab up re-
     const ready = await waitFor((e) => e.kind === 'node-ready' && e.node === 'node2', 'node2 Ready again');
     const all = await lab(['verify', '--name', name]);
     expect(`${all.exitCode} ${all.stdout.split('\n').filter((l) => /FAIL/.test(l))}`).toBe('0 ');
+    const sum = summary(all.stdout);
+    expect(sum.probes).toBeGreaterThan(0);
+    expect(sum.passed).toBe(sum.probes);
     process.stdout.write(
-      `docker restart node2: heartbeat missed +${missed.at - restartedAt}ms; lab up re-plumbed it in ${repairMs}ms; Ready again +${ready.at - restartedAt}ms; verify ${summary(all.stdout)}\n`,
+      `docker restart node2: heartbeat missed +${missed.at - restartedAt}ms; lab up re-plumbed it in ${repairMs}ms; Ready again +${ready.at - restartedAt}ms; verify ${sum.passed}/${sum.probes} probes passed\n`,
     );
   } finally {
     watch.kill('SIGINT');
