@@ -259,13 +259,14 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         const due = eviction.due(Date.now());
         let m = model;
         for (const node of due) {
+          const decided = Date.now(); // the taint eviction controller deletes the pods now
           const r = await evictNodePods(m, node, eviction.unschedulable());
           m = r.model;
           leftovers.set(node, [...(leftovers.get(node) ?? []), ...r.evicted]);
           const at = Date.now();
           for (const p of r.evicted) {
             const detail = `${podKey(p)}: toleration node.kubernetes.io/not-ready:NoExecute ${(eviction.tolerationMs / 1000).toFixed(1)}s ran out: deleted`;
-            emit({ kind: 'pod-evicted', at, node, detail });
+            emit({ kind: 'pod-evicted', at: decided, node, detail });
             say(`taint-eviction: ${detail}`);
           }
           for (const x of r.rescheduled) {
