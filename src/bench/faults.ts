@@ -60,6 +60,14 @@ class Watch {
 
 type Row = [string, string, string, string];
 
+/** Paths with a failed probe in lab verify's table. */
+function failedPaths(out: string): string {
+  return [...out.matchAll(/^(\S+) .*\[(\d+)\/(\d+) passed/gm)]
+    .filter((m) => m[2] !== m[3])
+    .map((m) => `${m[1]} ${m[2]}/${m[3]}`)
+    .join(', ');
+}
+
 /** `[p/n passed` of every path in lab verify's table, summed: `p/n`. */
 function verifyCount(out: string): string {
   let p = 0;
@@ -197,7 +205,7 @@ export async function benchFaults(scales = [0.1, 1]): Promise<string> {
             `docker restart -t 1 of node3: ${((restarted - t0) / 1000).toFixed(1)} s`,
             `lab up re-plumbed it in ${((repaired - t1) / 1000).toFixed(1)} s (${rep.exitCode === 0 ? (/repaired node3[^\n]*/.exec(rep.stdout)?.[0] ?? 'no repair line') : `failed: ${rep.stderr.split('\n')[0]}`})`,
             `node3 Ready in lab watch ${ready ? `${((ready.at - t0) / 1000).toFixed(1)} s` : 'not seen'} after the restart began`,
-            `lab verify after: exit ${v.exitCode}, ${verifyCount(v.stdout)} probes passed, ${((verified - t0) / 1000).toFixed(1)} s from the restart to a verified lab`,
+            `lab verify after: exit ${v.exitCode}, ${verifyCount(v.stdout)} probes passed${v.exitCode ? ` (failed: ${failedPaths(v.stdout)})` : ''}, ${((verified - t0) / 1000).toFixed(1)} s from the restart to a verified lab`,
           ];
         }
         if (scale === Math.min(...scales)) rows.push(...(await nodeScenarios(w, scale, 'node-stop')));
