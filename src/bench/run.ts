@@ -11,6 +11,7 @@ import { benchTrace } from './trace';
 import { benchUi } from './ui';
 import { benchNetpol } from './netpol';
 import { benchPodServer } from './podserver';
+import { benchFaults } from './faults';
 
 const FILE = path.resolve(__dirname, '..', '..', 'BENCHMARKS.md');
 
@@ -36,6 +37,11 @@ const SUITES: Record<string, { title: string; run: () => Promise<string> }> = {
   podserver: {
     title: 'Pod server memory: RSS and PSS per pod (images/netexec)',
     run: () => benchPodServer(),
+  },
+  faults: {
+    title: 'Faults: time from a fault to each timeline event, and recovery after docker restart of a node',
+    // BENCH_FAULT_SCALES=0.1 for the short run
+    run: () => benchFaults(process.env.BENCH_FAULT_SCALES?.split(',').map(Number)),
   },
   dns: {
     title: 'Cluster DNS: queries per second through the kube-dns VIP and reload latency, 1,000 Services',

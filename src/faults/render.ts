@@ -19,6 +19,7 @@ export const FAULT_KINDS = [
   'dns-down',
   'link-down',
   'proxy-stuck',
+  'lb-backend-down',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -143,7 +144,15 @@ export function checkFault(
         hint: 'e.g. --percent 30',
       });
   }
-  if ((kind === 'link-down' || kind === 'proxy-stuck') && active.some((f) => f.kind === kind && f.target === a.name))
+  if (kind === 'lb-backend-down' && !model.edge)
+    throw new InputError('this lab has no cloud load balancer (no edge: section)', {
+      field: 'KIND',
+      hint: 'a lab with edge: {} (the guide lab has one)',
+    });
+  if (
+    (kind === 'link-down' || kind === 'proxy-stuck' || kind === 'lb-backend-down') &&
+    active.some((f) => f.kind === kind && f.target === a.name)
+  )
     throw new InputError(`node ${a.name} has a ${kind} fault already`, {
       field: 'TARGET',
       hint: `clear it first: lab fault clear ${active.find((f) => f.kind === kind && f.target === a.name)!.id}`,

@@ -68,9 +68,10 @@ export class NodeLifecycle {
       }
       if (h.missedSince === undefined) {
         h.missedSince = now;
-        h.reason = reason;
         out.push({ kind: 'heartbeat-missed', node, at: now, detail: reason });
       }
+      // The latest reason (a restarting node is first exited, then running without its links).
+      h.reason = reason;
       if (h.condition === 'Ready' && now - h.lastHeartbeat >= this.graceMs) {
         h.condition = 'NotReady';
         out.push({

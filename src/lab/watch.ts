@@ -19,6 +19,9 @@ import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeLifecycle } from '.
 import type { WatchEvent } from '../report/timeline';
 import { ImpliedReadiness } from './implied-readiness';
 import { readFaultView } from './faults/watch-view';
+import { LbHealthWatch } from './faults/lb-watch';
+import { EvictionClock } from './eviction';
+import { cleanUpEvicted, evictNodePods } from './evict';
 
 /**
  * What changed in the ready endpoints between two syncs, one line per service port:
@@ -82,6 +85,8 @@ export interface WatchOptions {
   control?: { stopped: boolean; wake?: () => void };
   /** Multiplies Kubernetes' timings (grace period, CrashLoopBackOff): 0.1 runs them 10 × faster. */
   timeScale?: number;
+  /** Evict the pods of a node NotReady for the not-ready toleration (300 s × time-scale); off by default. */
+  eviction?: boolean;
   /** Every timeline event as it happens (src/lab/timeline.ts). */
   onEvent?: (e: WatchEvent) => void;
 }
@@ -185,6 +190,11 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   let lastStuck = '';
   // Nodes whose kube-proxy syncs again after proxy-stuck: their next sync is a timeline event.
   const unstuck = new Set<string>();
+  // The cloud LB's health checker: a node it drops or takes back is a timeline event.
+  const lbHealth = new LbHealthWatch();
+  // Taint-based eviction (src/lab/eviction.ts), and what each eviction left on its silent node.
+  const eviction = new EvictionClock(scale);
+  const leftovers = new Map<string, PodModel[]>();
   while (!control.stopped) {
     const t0 = Date.now();
     stats.iterations++;
@@ -234,6 +244,42 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         );
         // A node that answers again has rules from before its silence: sync it whatever changed.
         if (e.kind === 'node-ready') synced = undefined;
+        if (e.kind === 'node-not-ready') eviction.notReady(e.node, e.at);
+        if (e.kind === 'node-ready') {
+          eviction.ready(e.node);
+          const left = leftovers.get(e.node) ?? [];
+          leftovers.delete(e.node);
+          // Its kubelet finds those pods deleted and stops them.
+          await cleanUpEvicted(model, left).catch((err) =>
+            say(`kubelet: ${e.node}: evicted pods not cleaned up: ${(err as Error).message.split('\n')[0]}`),
+          );
+        }
+      }
+      if (opts.eviction) {
+        const due = eviction.due(Date.now());
+        let m = model;
+        for (const node of due) {
+          const decided = Date.now(); // the taint eviction controller deletes the pods now
+          const r = await evictNodePods(m, node, eviction.unschedulable());
+          m = r.model;
+          leftovers.set(node, [...(leftovers.get(node) ?? []), ...r.evicted]);
+          const at = Date.now();
+          for (const p of r.evicted) {
+            const detail = `${podKey(p)}: toleration node.kubernetes.io/not-ready:NoExecute ${(eviction.tolerationMs / 1000).toFixed(1)}s ran out: deleted`;
+            emit({ kind: 'pod-evicted', at: decided, node, detail });
+            say(`taint-eviction: ${detail}`);
+          }
+          for (const x of r.rescheduled) {
+            const detail = `${podKey(x.pod)} (${x.pod.ip}) replaces ${podKey(x.replaces)}: started and ready`;
+            emit({ kind: 'pod-rescheduled', at, node: x.pod.node, detail });
+            say(`replicaset: ${detail} on ${x.pod.node}`);
+          }
+        }
+        if (due.length) continue; // the next iteration reads the new model and syncs it
+      }
+      for (const e of await lbHealth.poll(model).catch(() => [])) {
+        emit(e);
+        say(`load balancer: ${e.detail}`);
       }
       const silent = new Set(model.nodes.filter((n) => !lifecycle!.answering(n.name)).map((n) => n.name));
       const live = withoutNodes(model, silent);

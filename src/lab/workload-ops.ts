@@ -71,8 +71,12 @@ class Placer {
   private readonly ipam: Map<string, HostLocalIpam>;
   private readonly veths: Set<string>;
 
-  constructor(private readonly model: LabModel) {
-    this.scheduler = new Scheduler(model.nodes);
+  constructor(
+    private readonly model: LabModel,
+    unschedulable: ReadonlySet<string> = new Set(),
+  ) {
+    // Nodes with a NoSchedule taint (node.kubernetes.io/not-ready) get no new pod.
+    this.scheduler = new Scheduler(model.nodes.filter((n) => !unschedulable.has(n.name)));
     // Seed the scheduler's per-node load with the running pods (a nodeName placement just counts).
     for (const p of model.pods) this.scheduler.place({ nodeName: p.node, containers: [] }, 'seed');
     this.ipam = new Map(
@@ -196,7 +200,12 @@ export function scaleDeployment(model: LabModel, name: string, namespace: string
   return { model: { ...model, deployments, pods: model.pods.filter((p) => !gone.has(p)) }, added: [], removed };
 }
 
-export function deletePod(model: LabModel, name: string, namespace: string): WorkloadChange {
+export function deletePod(
+  model: LabModel,
+  name: string,
+  namespace: string,
+  unschedulable: ReadonlySet<string> = new Set(),
+): WorkloadChange {
   const pod = model.pods.find((p) => p.name === name && p.namespace === namespace);
   if (!pod) {
     throw new InputError(`pods "${name}" not found in namespace ${namespace}`, {
@@ -211,7 +220,7 @@ export function deletePod(model: LabModel, name: string, namespace: string): Wor
   if (!d) return { model: rest, added: [], removed: [pod] };
   // The ReplicaSet sees one replica missing and creates a pod with a new name; host-local's
   // cursor keeps the freed address from coming straight back.
-  const placer = new Placer(rest);
+  const placer = new Placer(rest, unschedulable);
   const added = createReplicas(placer, d, newReplicaNames(model, d, 1));
   return { model: { ...rest, nodes: placer.nodes(), pods: [...rest.pods, ...added] }, added, removed: [pod] };
 }

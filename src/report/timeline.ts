@@ -12,7 +12,11 @@ export type WatchEventKind =
   | 'endpoint-ready'
   | 'rules-synced'
   | 'container-restarted'
-  | 'back-off';
+  | 'back-off'
+  | 'lb-backend-dropped'
+  | 'lb-backend-restored'
+  | 'pod-evicted'
+  | 'pod-rescheduled';
 
 export interface WatchEvent {
   kind: WatchEventKind;

@@ -195,7 +195,7 @@ export const topologySchema: Schema = {
           'A fault: kind and target as lab fault inject KIND TARGET takes them.',
           {
             kind: str(
-              'node-freeze, node-stop, pod-kill, partition, link-loss, pod-unready, dns-down, link-down, proxy-stuck.',
+              'node-freeze, node-stop, pod-kill, partition, link-loss, pod-unready, dns-down, link-down, proxy-stuck, lb-backend-down.',
             ),
             target: str('A node; ns/pod for pod-kill and pod-unready; all or ns/pod for dns-down.'),
             from: str('partition: the other node.'),

@@ -136,19 +136,28 @@ describe('loadbalancer-to-service', () => {
   });
 
   /** A fake LB: connection i goes to nodes[i % n], answered by pods[i % 2]. */
-  function lbLab(entry: string, lbIP: string, nodes: typeof model.nodes, clientSeen: string) {
+  function lbLab(
+    entry: string,
+    lbIP: string,
+    nodes: typeof model.nodes,
+    clientSeen: string,
+    faults = '',
+    healthy = nodes,
+    answering = pods,
+  ) {
     return runner((t, cmd) => {
+      if (cmd.includes('faults.json')) return faults ? res(faults) : res('', 1);
       if (cmd.includes('lb-state.json'))
         return res(
           '1\n' +
-            JSON.stringify({ updated: 1, services: { [entry]: { healthy: nodes.map((n) => n.name), checks: {} } } }),
+            JSON.stringify({ updated: 1, services: { [entry]: { healthy: healthy.map((n) => n.name), checks: {} } } }),
         );
       if (cmd.includes('/hostname') && cmd.includes('while')) {
         const k = Number(/-lt (\d+)/.exec(cmd)![1]);
         return res(
           Array.from(
             { length: k },
-            (_, i) => `0 ${pods[i % 2].name} __CURL__ 200 ${lbIP}:80 198.51.100.10:${50000 + i}`,
+            (_, i) => `0 ${answering[i % answering.length].name} __CURL__ 200 ${lbIP}:80 198.51.100.10:${50000 + i}`,
           ).join('\n'),
         );
       }
@@ -187,5 +196,31 @@ describe('loadbalancer-to-service', () => {
     expect(wrong.reason).toMatch(/node3, which hold no endpoint/);
     const snat = await local.run(lbLab('default/web-lb-local:http', webLocal.loadBalancerIP!, [n1, n2], n1.ip));
     expect(snat.reason).toMatch(/client IP preserved/);
+  });
+
+  it('lb-backend-down node2: passes when the LB dropped node2 and the others forward; fails when node2 still got traffic', async () => {
+    const faults = JSON.stringify({ active: [{ id: 'f1', kind: 'lb-backend-down', target: 'node2' }] });
+    const ip = web.loadBalancerIP!;
+    const ok = await cluster.run(lbLab('default/web:http', ip, [n1, n3], n3.ip, faults));
+    expect(ok.reason).toBeUndefined();
+    expect(ok.evidence.expected.forwardingNodes).toEqual(['node1', 'node3']);
+    const leaked = await cluster.run(lbLab('default/web:http', ip, [n1, n2, n3], n3.ip, faults, [n1, n3]));
+    expect(leaked.reason).toMatch(/sent connections to node2, which it should have dropped/);
+    const notDropped = await cluster.run(lbLab('default/web:http', ip, [n1, n3], n3.ip, faults, [n1, n2, n3]));
+    expect(notDropped.reason).toMatch(/still counts node2 healthy/);
+    // Without the fault the same traffic is a failure: node2 is expected to forward.
+    expect((await cluster.run(lbLab('default/web:http', ip, [n1, n3], n3.ip))).reason).toMatch(/node2 never got/);
+    const local = probes.find((p) => /Local\): client IP kept/.test(p.name))!;
+    // ETP Local with node2 out: only node1's pod answers, and that is all that is expected.
+    const onN1 = pods.filter((p) => p.node === 'node1');
+    const l = await local.run(
+      lbLab('default/web-lb-local:http', webLocal.loadBalancerIP!, [n1], '198.51.100.10', faults, [n1], onN1),
+    );
+    expect(l.evidence.expected.backends).toEqual(onN1.map((p) => p.name));
+    expect(l.reason).toBeUndefined();
+    const lbad = await local.run(
+      lbLab('default/web-lb-local:http', webLocal.loadBalancerIP!, [n1, n2], '198.51.100.10', faults, [n1]),
+    );
+    expect(lbad.reason).toMatch(/node2, which it should have dropped/);
   });
 });

@@ -1,4 +1,5 @@
 /** lab up: build the lab from a topology file (default: the guide), then verify it. */
+import { findUnplumbedNodes, repairNodes } from '../../lab/node-repair';
 import { Argv } from 'yargs';
 import { CommonArgs, GUIDE_TOPOLOGY, withCommon } from '../common';
 import { loadTopology } from '../../topology/load';
@@ -129,7 +130,15 @@ async function upLocked(
         },
       );
     }
-    log('already running and matches the topology; nothing to do');
+    // A node container restarted (docker restart, the engine restarting) runs with a new, empty
+    // network namespace: its links, pods and rules are gone. Re-plumb it (src/lab/node-repair.ts).
+    const unplumbed = await findUnplumbedNodes(running);
+    if (unplumbed.length) {
+      log(
+        `${unplumbed.map((n) => n.name).join(', ')}: running but not plumbed (no link on the VPC router: restarted?); re-plumbing`,
+      );
+      await repairNodes(running, unplumbed, log);
+    } else log('already running and matches the topology; nothing to do');
   } else {
     // The cluster DNS server, decided before anything is created (src/lab/dns-server.ts).
     model = await chooseLabDnsServer(

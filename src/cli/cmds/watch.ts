@@ -16,6 +16,7 @@ interface WatchArgs extends CommonArgs {
   once: boolean;
   cniCheck: number;
   'time-scale': number;
+  eviction: boolean;
   timeline: boolean;
   json: boolean;
 }
@@ -32,6 +33,12 @@ export function builder(y: Argv) {
       type: 'number',
       default: 10,
       describe: "seconds between CNI CHECKs of every pod's network (0 never)",
+    })
+    .option('eviction', {
+      type: 'boolean',
+      default: false,
+      describe:
+        "evict the pods of a node NotReady for the not-ready toleration (300 s x time-scale); Deployments' pods are recreated on a Ready node, bare pods are gone",
     })
     .option('time-scale', {
       type: 'number',
@@ -125,6 +132,7 @@ export async function handler(argv: WatchArgs): Promise<void> {
       control,
       cniCheckMs: argv.cniCheck * 1000,
       timeScale: argv['time-scale'],
+      eviction: argv.eviction,
       // With --timeline/--json the loop's own lines go to stderr, the events to stdout.
       ...(events ? { onEvent: print, log: (l: string) => process.stderr.write(`${l}\n`) } : {}),
     });

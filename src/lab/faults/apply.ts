@@ -22,6 +22,7 @@ import {
   renderLinkSet,
 } from '../../faults/render';
 import { readFaults, writeFaults } from './store';
+import { lbCheckPorts, renderLbBackendDown } from '../../edge/lb-fault';
 
 function nftScript(rules: string): string {
   return `nft -f - <<'K8S_NETLAB_NFT'\n${rules}\nK8S_NETLAB_NFT\n`;
@@ -96,6 +97,10 @@ export async function injectFault(model: LabModel, req: FaultRequest): Promise<F
       await execScriptOk(model.vpc.container, renderLinkSet(a, false), `link-down ${a.name}`);
       detail = `${a.name}'s link (${a.vpcIface} on the VPC router) down: no traffic in or out, its kubelet's heartbeat stops (NotReady after the grace period)`;
       break;
+    case 'lb-backend-down':
+      await execScriptOk(a.container, nftScript(renderLbBackendDown(id, model, a)), `lb-backend-down on ${a.name}`);
+      detail = `${a.name} drops the load balancer's health checks (from ${model.edge!.lb.ip} to TCP ${lbCheckPorts(model, a).join(', ')}), table k8s_netlab_fault_${id}: the LB drops it after fall 2 x interval 1 s and sends its connections to the other nodes`;
+      break;
     case 'proxy-stuck':
       detail = `kube-proxy on ${a.name} stops syncing: lab watch leaves its rules as they are while the other nodes follow the endpoints (lab apply/scale still sync it)`;
       break;
@@ -130,7 +135,7 @@ async function undo(model: LabModel, f: FaultRecord): Promise<string | undefined
       await setContainerRun(node(f.target)!.container, 'unpause');
       return undefined;
     case 'node-stop':
-      return `node ${f.target} stays stopped: its links and pods died with its network namespaces; rebuild the lab with lab up -t FILE (re-plumbing one node is not implemented)`;
+      return `node ${f.target} stays stopped: its links and pods died with its network namespaces; docker start it and lab up re-plumbs that node (links, pods, rules), or lab up alone rebuilds the whole lab`;
     case 'pod-kill':
       return undefined; // nothing to undo: the kubelet restarted it
     case 'pod-unready': {
@@ -154,6 +159,7 @@ async function undo(model: LabModel, f: FaultRecord): Promise<string | undefined
       return undefined; // lab watch syncs the node again at its next iteration
     case 'partition':
     case 'link-loss':
+    case 'lb-backend-down':
       for (const n of [node(f.target), node(f.peer)])
         if (n) await execScriptOk(n.container, renderTableDelete(f.id), `clear ${f.id} on ${n.name}`);
       return undefined;

@@ -6,7 +6,9 @@ import { exec, execOk } from '../../runtime/exec';
 import type { LabModel } from '../../model/types';
 import type { FaultRecord } from '../../faults/render';
 
-export const FAULTS_PATH = '/etc/k8s-netlab/faults.json';
+import { FAULT_STORE_FILE } from '../../edge/lb-fault';
+
+export const FAULTS_PATH = FAULT_STORE_FILE;
 
 export interface FaultStore {
   active: FaultRecord[];

@@ -33,7 +33,15 @@ export function parseFaultView(stdout: string, model: LabModel): FaultView {
   for (const n of model.nodes) {
     // `12: v-node2@if3: <BROADCAST,MULTICAST> mtu 1500 ... state DOWN`: admin down has no UP flag.
     const line = links.split('\n').find((l) => new RegExp(`^\\d+: ${n.vpcIface}(@\\S+)?:`).test(l));
-    if (!line) continue;
+    if (!line) {
+      // The router's port of the node is gone: its container was restarted (new network namespace, no links).
+      if (/^\d+: lo:/m.test(links))
+        view.linkDown.set(
+          n.name,
+          `no link ${n.vpcIface} on the VPC router: node container restarted, unplumbed (lab up re-plumbs it)`,
+        );
+      continue;
+    }
     const flags = /<([^>]*)>/.exec(line)?.[1].split(',') ?? [];
     if (!flags.includes('UP'))
       view.linkDown.set(

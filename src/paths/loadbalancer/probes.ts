@@ -12,6 +12,7 @@ import { nodeAddresses } from '../common/select';
 import { LabModel, NodeModel } from '../../model/types';
 import { Target } from '../../plan/targets';
 import { LB_STATE } from '../../edge/lb';
+import { FAULT_STORE_FILE, lbDownNodes } from '../../edge/lb-fault';
 import { conntrackListArgv, parseConntrack } from '../../observe/conntrack';
 import { cidrContainsIp } from '../../net/ipv4';
 import { answered, curlArgv, describeCurlFailure, hostOf, parseCurl, portOf } from '../../observe/curl';
@@ -98,6 +99,10 @@ function spreadProbe(model: LabModel, ref: ServicePortRef): Probe {
       to: `${lbIP}:${ref.port.port}`,
     },
     async (r) => {
+      // Nodes an lb-backend-down fault takes out of the LB (recorded desired state, not observed).
+      const down = lbDownNodes(
+        (await r.sh({ id: 'vpc', container: model.vpc.container }, `cat ${FAULT_STORE_FILE} 2>/dev/null`)).stdout,
+      );
       const state = await lbState(r, model, entryName(ref));
       const healthy = state?.services[entryName(ref)]?.healthy ?? [];
       const k = Math.max(requestsFor(ref.endpoints.length), requestsFor(Math.max(healthy.length, 1)), 20);
@@ -118,17 +123,20 @@ function spreadProbe(model: LabModel, ref: ServicePortRef): Probe {
         lbIP,
         sweep.map((l) => portOf(l.local)).filter((p): p is number => !!p),
       );
-      return { state, healthy, k, sweep, seen, used };
+      return { state, healthy, k, sweep, seen, used, down };
     },
-    ({ state, healthy, k, sweep, seen, used }, ev) => {
+    ({ state, healthy, k, sweep, seen, used, down }, ev) => {
       const answeredBy = count(sweep.map((l) => (lineAnswered(l) ? l.body : `(failed: curl exit ${l.exit})`)));
-      const backends = ref.endpoints.map((e) => e.podName);
+      const forwarding = (local ? backendNodes : model.nodes.map((n) => n.name)).filter((n) => !down.has(n));
+      // ETP Local: only the pods on the nodes the LB sends to can answer.
+      const backends = ref.endpoints.filter((e) => !local || forwarding.includes(e.node)).map((e) => e.podName);
       const failed = sweep.filter((l) => !lineAnswered(l)).length;
       const missing = backends.filter((b) => !answeredBy[b]);
       const nodeAddrs = new Set(nodeAddresses(model));
       ev.expected.backends = backends;
       ev.expected.nodesWithBackend = backendNodes;
-      ev.expected.forwardingNodes = local ? backendNodes : model.nodes.map((n) => n.name);
+      ev.expected.forwardingNodes = forwarding;
+      if (down.size) ev.expected.lbBackendDown = [...down];
       ev.expected.backendSawClient = local ? host : 'a node address (SNAT at the node)';
       ev.observed.connections = sweep.length;
       ev.observed.answeredBy = answeredBy;
@@ -140,13 +148,19 @@ function spreadProbe(model: LabModel, ref: ServicePortRef): Probe {
         healthy,
         `a healthy node at the load balancer: ${JSON.stringify(state!.services[entryName(ref)]?.checks ?? {})}`,
       );
+      const stillUp = healthy.filter((n) => down.has(n));
+      if (stillUp.length)
+        return `the load balancer still counts ${stillUp.join(', ')} healthy, whose health checks an lb-backend-down fault drops`;
       need(sweep, `${k} connections through ${lbIP}`);
       if (failed) return `${failed} of ${k} connections failed`;
       if (missing.length) return `${k} connections never reached ${missing.join(', ')}`;
       need(used, `the load balancer's conntrack entries of the ${k} connections (which node got each)`);
       need(seen, 'the client address the backend saw (/clientip)');
+      const dropped = Object.keys(used).filter((n) => down.has(n));
+      if (dropped.length)
+        return `the load balancer sent connections to ${dropped.join(', ')}, which it should have dropped (lb-backend-down)`;
       if (local) {
-        const wrong = Object.keys(used).filter((n) => !backendNodes.includes(n));
+        const wrong = Object.keys(used).filter((n) => !forwarding.includes(n));
         if (wrong.length) return `the load balancer sent connections to ${wrong.join(', ')}, which hold no endpoint`;
         if (healthy.some((n) => !backendNodes.includes(n)))
           return `the load balancer counts ${healthy.join(', ')} healthy, but only ${backendNodes.join(', ')} hold endpoints`;
@@ -154,7 +168,7 @@ function spreadProbe(model: LabModel, ref: ServicePortRef): Probe {
           return `the backend saw ${seen.join(', ')}, expected the Internet host ${host} (client IP preserved)`;
         return undefined;
       }
-      const unused = model.nodes.map((n) => n.name).filter((n) => !used[n]);
+      const unused = forwarding.filter((n) => !used[n]);
       if (unused.length) return `${unused.join(', ')} never got a connection from the load balancer (${k} connections)`;
       if (seen.some((s) => !nodeAddrs.has(s)))
         return `the backend saw ${seen.join(', ')}: not a node address (externalTrafficPolicy Cluster SNATs at the node)`;

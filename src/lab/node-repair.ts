@@ -1,0 +1,126 @@
+/**
+ * Re-plumbs a node whose container was restarted (`docker restart`, the engine restarting): its
+ * network namespace is new, so its veth links (and their VPC-router ends), addresses, routes, CNI,
+ * pods and rules are gone while the container runs. Found from the VPC router (the node's port is
+ * missing there), redone the way `lab up` builds a node (src/lab/up.ts buildLab), for that node
+ * only; then every node's kube-proxy and the edge are synced with the pods ready again.
+ */
+import type { LabModel, NodeModel } from '../model/types';
+import { containerPid, runToCompletion } from '../runtime/containers';
+import { exec, execScriptOk, podSetupTimeoutMs } from '../runtime/exec';
+import { fabricHelperSpec } from '../plan/containers';
+import { renderLinkScript } from '../plan/fabric';
+import { renderNodeBase, RUN_DIR } from '../plan/node';
+import { isContainerPod, parseCniResults, renderPodsOnNode } from '../plan/pod';
+import { q, script } from '../plan/shell';
+import { renderIpMasqAgent } from '../edge/masq';
+import { LabError } from '../errors';
+import { recordCniResults, renderCniInstall, withPods } from './cni';
+import { syncNetworkPolicies } from './netpol';
+import { prepareDnsPods } from './dns';
+import { startContainerPods } from './container-pods';
+import { podKey, readyPods, syncProxy } from './proxy';
+import { saveModel } from './state';
+
+/** Pure: nodes whose port on the VPC router is missing from `ip -o link show` there. */
+export function nodesWithoutLinks(model: LabModel, vpcLinks: string): NodeModel[] {
+  const names = new Set(
+    vpcLinks
+      .split('\n')
+      .map((l) => /^\d+: ([^:@\s]+)/.exec(l)?.[1])
+      .filter((x): x is string => !!x),
+  );
+  return model.nodes.filter((n) => !names.has(n.vpcIface));
+}
+
+export async function findUnplumbedNodes(model: LabModel): Promise<NodeModel[]> {
+  const r = await exec(model.vpc.container, ['ip', '-o', 'link', 'show']);
+  if (r.failed) throw new LabError(`cannot read the VPC router's links: ${r.stderr.trim()}`);
+  return nodesWithoutLinks(model, r.stdout);
+}
+
+/** Pure: the VPC router's side of a node's new link (its bridge port, the pod-CIDR route). */
+export function renderVpcNodePort(model: LabModel, node: NodeModel): string[] {
+  const s = model.subnets.find((x) => x.name === node.subnet);
+  if (!s) throw new Error(`node ${node.name}: unknown subnet ${node.subnet}`);
+  return [
+    `ip link set ${q(node.vpcIface)} master ${q(s.bridge)} up`,
+    `echo 0 > /proc/sys/net/ipv4/conf/${node.vpcIface}/send_redirects`,
+    ...(model.cluster.cni === 'vpc-routes' ? [`ip route replace ${node.podCIDR} via ${node.ip}`] : []),
+  ];
+}
+
+/**
+ * Pure: what the old network namespace left in the node's filesystem, removed before the node is
+ * set up again (as a container runtime cleans up sandboxes that died with their host): the pods'
+ * netns mount points (plain files now), the lab's run state and pid files, host-local's address
+ * reservations (the same pods take the same addresses again).
+ */
+export function renderStaleNodeState(): string[] {
+  return [
+    '# leftovers of the network namespace that died with the restart',
+    'for f in /run/netns/*; do [ -e "$f" ] || continue; umount "$f" 2>/dev/null || true; rm -f "$f"; done',
+    `rm -rf ${RUN_DIR} /var/lib/cni/networks`,
+  ];
+}
+
+export interface NodeRepair {
+  node: string;
+  links: number;
+  pods: number;
+  ms: number;
+}
+
+/** Re-plumbs `nodes` (one at a time), then syncs policies, proxies and the edge; returns what was done. */
+export async function repairNodes(
+  stored: LabModel,
+  nodes: NodeModel[],
+  log: (m: string) => void,
+): Promise<NodeRepair[]> {
+  let model = stored;
+  const image = model.image;
+  if (!image) throw new LabError(`lab ${model.name} has no image recorded; rebuild it with lab down and lab up`);
+  const done: NodeRepair[] = [];
+  for (const node of nodes) {
+    const t0 = Date.now();
+    const links = model.links.filter((l) => l.a.container === node.container || l.b.container === node.container);
+    const pids: Record<string, number> = {};
+    for (const l of links) for (const c of [l.a.container, l.b.container]) pids[c] ??= await containerPid(c);
+    const helper = await runToCompletion(fabricHelperSpec(model, image, renderLinkScript(links, pids)));
+    if (helper.exitCode !== 0) throw new LabError(`re-creating ${node.name}'s links failed: ${helper.output.trim()}`);
+    await execScriptOk(model.vpc.container, script(renderVpcNodePort(model, node)), `vpc port of ${node.name}`);
+    await execScriptOk(
+      node.container,
+      script([
+        ...renderStaleNodeState(),
+        ...renderNodeBase(model, node),
+        ...renderCniInstall(model, node),
+        ...(model.edge ? renderIpMasqAgent(model, node) : []),
+      ]),
+      `node ${node.name} setup`,
+    );
+    const pods = model.pods.filter((p) => p.node === node.name);
+    await prepareDnsPods(model, pods);
+    const out = await execScriptOk(node.container, script(renderPodsOnNode(model, node)), `pods on ${node.name}`, {
+      timeoutMs: podSetupTimeoutMs(pods.length),
+    });
+    const processPods = recordCniResults(
+      pods.filter((p) => !isContainerPod(p)),
+      parseCniResults(out.stdout),
+    );
+    const containerPods = await startContainerPods(model, pods, image);
+    model = withPods(model, [...processPods, ...containerPods]);
+    done.push({ node: node.name, links: links.length, pods: pods.length, ms: Date.now() - t0 });
+    log(
+      `repaired ${node.name}: ${links.length} links re-created, node network and CNI set up, ${pods.length} pods started (${Date.now() - t0} ms)`,
+    );
+  }
+  await syncNetworkPolicies(model);
+  const ready = await readyPods(model);
+  const sync = await syncProxy(model, { ready, full: true });
+  log(
+    `kube-proxy (${model.cluster.proxy}) synced on ${sync.nodes.length} nodes, ${[...ready].length} of ${model.pods.length} pods ready${model.pods.some((p) => !ready.has(podKey(p))) ? '' : ''}`,
+  );
+  await saveModel(model);
+  return done;
+}
