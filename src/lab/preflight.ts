@@ -5,6 +5,7 @@
 import { LabModel } from '../model/types';
 import { InputError } from '../errors';
 import type { KernelFeatures } from '../runtime/kernel';
+import { cacheDir, currentKey, readCachedFeatures, storeFeatures } from './kernel-cache';
 
 export interface Requirement {
   feature: keyof KernelFeatures;
@@ -69,6 +70,11 @@ export function requirements(
   return out;
 }
 
+/** Whether the features hold everything the model's modes need; pure. */
+export function coversModel(model: LabModel, f: KernelFeatures): boolean {
+  return requirements(model).every((r) => r.needs.every((n) => f[n.feature] === true));
+}
+
 /** Throws an InputError (exit 2) naming every missing feature; pure given the measured features. */
 export function checkFeatures(model: LabModel, f: KernelFeatures): void {
   for (const r of requirements(model)) {
@@ -85,7 +91,32 @@ export function checkFeatures(model: LabModel, f: KernelFeatures): void {
   }
 }
 
-export async function preflight(model: LabModel, image: string): Promise<void> {
+/**
+ * Checks the kernel for the model's modes: from the cache when an earlier probe under the same key
+ * found every needed feature present (src/lab/kernel-cache.ts), else by a probe, whose result is
+ * stored. Returns how it knew, for the log.
+ */
+export async function preflight(
+  model: LabModel,
+  image: string,
+  log: (m: string) => void = () => undefined,
+): Promise<'cached' | 'probed'> {
+  const key = currentKey(image);
+  const cached = key && readCachedFeatures(key);
+  if (cached && coversModel(model, cached)) {
+    log(`preflight: the kernel has what the lab needs (probed earlier this boot, cached in ${cacheDir()})`);
+    return 'cached';
+  }
+  log('preflight: probing the kernel from a helper container');
   const { probeKernel } = await import('../runtime/kernel');
-  checkFeatures(model, await probeKernel(image, model.name));
+  const features = await probeKernel(image, model.name);
+  if (key) {
+    try {
+      storeFeatures(key, features);
+    } catch {
+      // A cache that cannot be written (read-only home) only means the next lab up probes again.
+    }
+  }
+  checkFeatures(model, features);
+  return 'probed';
 }

@@ -67,6 +67,8 @@ export interface SyncOptions {
   full?: boolean;
   /** Nodes not to sync (their kubelet does not answer: stopped or frozen); their previous state is kept. */
   skipNodes?: Set<string>;
+  /** DNS already serves these endpoints (lab up prepared it with every pod ready, and every pod is): no DNS sync. */
+  dnsCurrent?: boolean;
 }
 
 /** One sync of every node; returns the endpoints used and how each node was synced. */
@@ -78,7 +80,7 @@ export async function syncProxy(
   const endpoints = computeEndpoints(model, (p) => ready.has(podKey(p)));
   const states = new Map<string, ProxyState>();
   for (const n of opts.skipNodes ?? []) if (opts.prev?.has(n)) states.set(n, opts.prev.get(n)!);
-  const nodes = await Promise.all(
+  const proxied = Promise.all(
     model.nodes
       .filter((n) => !opts.skipNodes?.has(n.name))
       .map(async (n) => {
@@ -95,8 +97,17 @@ export async function syncProxy(
         return { node: n.name, partial: plan.partial, ms: Date.now() - t0 };
       }),
   );
-  await syncEdge(model, endpoints, opts.skipNodes);
-  await syncDns(model, endpoints);
+  // The rules, the edge (health servers, load balancer) and DNS are independent of each other:
+  // synced side by side, as kube-proxy and CoreDNS each follow the endpoints on their own. All
+  // settle before the first failure is thrown, so no sync is left running behind an error.
+  const [nodesDone, edgeDone] = await Promise.allSettled([
+    proxied,
+    syncEdge(model, endpoints, opts.skipNodes),
+    opts.dnsCurrent ? Promise.resolve() : syncDns(model, endpoints),
+  ]);
+  if (nodesDone.status === 'rejected') throw nodesDone.reason;
+  if (edgeDone.status === 'rejected') throw edgeDone.reason;
+  const nodes = nodesDone.value;
   // ingress-nginx watches endpoints: an endpoints-mode Ingress follows every change (nginx reloads
   // only when its upstreams changed).
   if (model.edge && usesEndpointsMode(model)) await syncIngress(model, { slices: endpoints, onlyIfChanged: true });

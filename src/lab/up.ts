@@ -1,5 +1,5 @@
 /** Brings a lab up from its model: containers, links, node/VPC/pod plumbing. All or nothing. */
-import { LabModel } from '../model/types';
+import { LabModel, PodModel } from '../model/types';
 import { createAndStart, listLabContainers, runToCompletion, stopCreating } from '../runtime/containers';
 import { execScriptOk, podSetupTimeoutMs } from '../runtime/exec';
 import { fabricHelperSpec, nodeSpec, vpcSpec } from '../plan/containers';
@@ -24,6 +24,23 @@ import { neighbourTableWarning, readNeighbourTable } from './neighbour-table';
 
 export type Progress = (msg: string) => void;
 
+/**
+ * Awaits every task, then throws the first failure: a failed branch must not start the clean-up
+ * while another still creates containers the clean-up's listing would miss.
+ */
+async function allOrFirstError(tasks: Array<Promise<unknown>>): Promise<void> {
+  const done = await Promise.allSettled(tasks);
+  const failed = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
+ * The build, as a graph of what depends on what: containers, then links, then node setup; then
+ * two branches side by side, as on a real cluster where nothing orders them: the edge (gateway,
+ * load balancer, masquerade, then the ingress controller, whose NodePort upstreams need no pod)
+ * and the pods (NetworkPolicies first, then DNS files, then process and container pods at once);
+ * then readiness, kube-proxy's sync (needs the ready pods and the edge) and the model.
+ */
 export async function buildLab(
   planned: LabModel,
   image: string,
@@ -63,37 +80,50 @@ export async function buildLab(
   ]);
   progress(`network: vpc router and ${model.nodes.length} nodes configured (${since()})`);
   timings.mark('node setup', `vpc router and ${model.nodes.length} nodes`);
-  if (model.edge) {
-    await setupEdge(model);
-    progress(`edge: internet gateway, internet host ${model.edge.internet.ip}, load balancer configured (${since()})`);
-    timings.mark('edge');
-  }
 
-  // NetworkPolicies before the pods start: a pod a policy isolates is never open.
-  const policies = await syncNetworkPolicies(model);
-  if (policies.length)
-    progress(
-      `network policies: ${model.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules on ${policies.length} nodes (${since()})`,
+  const edge = async () => {
+    if (!model.edge) return;
+    await timings.span('edge', () => setupEdge(model));
+    progress(`edge: internet gateway, internet host ${model.edge.internet.ip}, load balancer configured (${since()})`);
+    // The L7 ingress (the guide's ALB): nginx in the ingress container, routing to NodePorts; an
+    // endpoints-mode Ingress starts with every pod counted ready and follows kube-proxy's sync.
+    await timings.span('ingress', () => syncIngress(model, { image, log: (m) => progress(`${m} (${since()})`) }));
+  };
+  let pods: PodModel[] = [];
+  const podsBranch = async () => {
+    // NetworkPolicies before the pods start: a pod a policy isolates is never open.
+    const policies = await timings.span('network policies', () => syncNetworkPolicies(model));
+    if (policies.length)
+      progress(
+        `network policies: ${model.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules on ${policies.length} nodes (${since()})`,
+      );
+    await timings.span('dns', () => prepareDnsPods(model, model.pods));
+    pods = await timings.span(
+      'pods',
+      async () => {
+        const [outs, containerPods] = await Promise.all([
+          Promise.all(
+            model.nodes.map((n) =>
+              execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`, {
+                timeoutMs: podSetupTimeoutMs(model.pods.length),
+              }),
+            ),
+          ),
+          startContainerPods(model, model.pods, image),
+        ]);
+        const processPods = recordCniResults(
+          model.pods.filter((p) => !isContainerPod(p)),
+          outs.flatMap((o) => parseCniResults(o.stdout)),
+        );
+        return [...processPods, ...containerPods];
+      },
+      () => `${model.pods.length} pods on ${model.nodes.length} nodes`,
     );
-  timings.mark('network policies');
-  await prepareDnsPods(model, model.pods);
-  timings.mark('dns');
-  const outs = await Promise.all(
-    model.nodes.map((n) =>
-      execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`, {
-        timeoutMs: podSetupTimeoutMs(model.pods.length),
-      }),
-    ),
-  );
-  const processPods = recordCniResults(
-    model.pods.filter((p) => !isContainerPod(p)),
-    outs.flatMap((o) => parseCniResults(o.stdout)),
-  );
-  const containerPods = await startContainerPods(model, model.pods, image);
+    progress(`pods: ${model.pods.length} running and ready (${since()})`);
+  };
+  await allOrFirstError([edge(), podsBranch()]);
   // From here on the model holds what each pod's CNI ADD returned (the host veth the plugin named).
-  model = withPods(model, [...processPods, ...containerPods]);
-  progress(`pods: ${model.pods.length} running and ready (${since()})`);
-  timings.mark('pods', `${model.pods.length} pods on ${model.nodes.length} nodes`);
+  model = withPods(model, pods);
 
   // Every pod just passed the lab's start-up check; pods with a readiness (or startup) probe must
   // also pass it, as the kubelet reports a pod ready only then (src/plan/probe.ts).
@@ -105,15 +135,15 @@ export async function buildLab(
       progress(`pods not ready (readiness probe failing), kept out of the endpoints: ${notReady.join(', ')}`);
   }
   if (probed) timings.mark('readiness probes');
-  const sync = await syncProxy(model, { ready, full: true });
+  // prepareDnsPods rendered the zones with every pod ready: when every pod is, DNS already serves
+  // these endpoints and a sync would only raise the serial.
+  const allReady = model.pods.every((p) => ready.has(podKey(p)));
+  const sync = await syncProxy(model, { ready, full: true, dnsCurrent: allReady });
   const eps = sync.endpoints.reduce((n, s) => n + s.endpoints.length, 0);
   progress(
     `kube-proxy (${model.cluster.proxy}): ${model.services.length} services, ${eps} endpoints on ${sync.nodes.length} nodes (${since()})`,
   );
   timings.mark('proxy sync', `${model.services.length} services, ${eps} endpoints, ${sync.nodes.length} nodes`);
-  // The L7 ingress (the guide's ALB): nginx in the ingress container, routing to the NodePorts just synced.
-  await syncIngress(model, { image, slices: sync.endpoints, log: (m) => progress(`${m} (${since()})`) });
-  timings.mark('ingress');
   await saveModel({ ...model, image });
   timings.mark('model store');
 }

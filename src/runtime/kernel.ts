@@ -116,8 +116,12 @@ function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The helper's script: prints `feature=yes|no`, `detail.feature=<first error>`, `tool.name=yes|no`. */
-export function renderProbeScript(): string {
+/**
+ * The helper's script: prints `feature=yes|no`, `detail.feature=<first error>`, `tool.name=yes|no`.
+ * `tools: false` leaves out the image's tool check (about half the run): lab up's preflight needs
+ * only the kernel's features; `lab doctor` checks the tools.
+ */
+export function renderProbeScript(opts: { tools?: boolean } = {}): string {
   const lines = [
     "# k8s-netlab kernel probe: each test in this container's own network namespace",
     't() { k=$1; shift; if out=$(sh -c "$1" 2>&1); then echo "$k=yes"; else echo "$k=no";',
@@ -125,7 +129,8 @@ export function renderProbeScript(): string {
     'tool() { if sh -c "$2" >/dev/null 2>&1; then echo "tool.$1=yes"; else echo "tool.$1=no"; fi; }',
   ];
   for (const f of FEATURES) lines.push(`t ${f} ${shQuote(FEATURE_TESTS[f])}`);
-  for (const [name, test] of Object.entries(IMAGE_TOOLS)) lines.push(`tool ${name} ${shQuote(test)}`);
+  if (opts.tools !== false)
+    for (const [name, test] of Object.entries(IMAGE_TOOLS)) lines.push(`tool ${name} ${shQuote(test)}`);
   lines.push('echo "detail.kernel=$(uname -r)"');
   return lines.join('\n') + '\n';
 }
@@ -185,8 +190,12 @@ export function modeRequirements(features: KernelFeatures): ModeRequirement[] {
 
 const PROBE_TIMEOUT_MS = 60_000;
 
-/** Runs the probe helper once and returns kernel features and the image's tool check. */
-export async function probeLab(image: string, lab = 'kernel-probe'): Promise<ProbeResult> {
+/** Runs the probe helper once and returns kernel features and the image's tool check (unless `tools: false`). */
+export async function probeLab(
+  image: string,
+  lab = 'kernel-probe',
+  opts: { tools?: boolean } = {},
+): Promise<ProbeResult> {
   const d = docker();
   const name = `k8s-netlab-kernel-probe-${process.pid}-${randomBytes(3).toString('hex')}`;
   let c;
@@ -195,7 +204,7 @@ export async function probeLab(image: string, lab = 'kernel-probe'): Promise<Pro
       d.createContainer({
         name,
         Image: image,
-        Cmd: ['sh', '-c', renderProbeScript()],
+        Cmd: ['sh', '-c', renderProbeScript(opts)],
         // A lab's preflight labels it with the lab, so an interrupt or `lab down` removes it.
         Labels: { [LABEL_LAB]: lab, [LABEL_ROLE]: 'helper' },
         NetworkDisabled: false,
@@ -247,7 +256,7 @@ export async function probeLab(image: string, lab = 'kernel-probe'): Promise<Pro
   return parseProbeOutput(Buffer.concat(chunks).toString('utf8'));
 }
 
-/** The kernel features a lab container can use on this host. */
+/** The kernel features a lab container can use on this host (the image's tools unchecked). */
 export async function probeKernel(image: string, lab?: string): Promise<KernelFeatures> {
-  return (await probeLab(image, lab)).features;
+  return (await probeLab(image, lab, { tools: false })).features;
 }

@@ -111,6 +111,13 @@ describe('renderProbeScript', () => {
     for (const t of Object.keys(IMAGE_TOOLS)) expect(script).toContain(`tool ${t} '`);
   });
 
+  test('without tools (lab up preflight) tests every feature and no tool', () => {
+    const features = renderProbeScript({ tools: false });
+    execFileSync('sh', ['-n'], { input: features });
+    for (const f of FEATURES) expect(features).toMatch(new RegExp(`^t ${f} '`, 'm'));
+    expect(features).not.toMatch(/^tool /m);
+  });
+
   test('its output format round-trips through the parser (run with stub commands in sh)', () => {
     // Replace the real tests by true/false so sh can run it here without touching the host.
     const stubbed = script

@@ -157,8 +157,7 @@ async function upLocked(
         origin,
         timings,
         before: async () => {
-          log('preflight: probing the kernel from a helper container');
-          await preflight(m, image);
+          await preflight(m, image, log);
           log(
             `starting from ${file}: ${m.nodes.length} nodes, ${m.pods.length} pods, proxy ${m.cluster.proxy}, cni ${m.cluster.cni}`,
           );
@@ -171,7 +170,7 @@ async function upLocked(
     }
     log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
-  if (argv.timings) console.log(renderTimings('timings of up', timings.phases));
+  if (argv.timings) console.log(renderTimings('timings of up', timings.phases, timings.wall()));
   if (!argv.verify) return;
   const vt = new Timings();
   const t0 = Date.now();
