@@ -2,27 +2,67 @@
  * Schema validation with readable errors: ajv errors become InputErrors naming the field
  * (`nodes[2].subnet`) and the fix ("did you mean ..."), and manifest files are read and checked.
  */
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import YAML from 'yaml';
 import { InputError } from '../errors';
 import { closest } from './names';
 import type { KubeObject, SourcedObject } from './raw';
 import { SCHEMA_ID, topologySchema } from './schema';
 import { PATTERN_TEXT } from './schema-builders';
+import * as path from 'path';
+import { createHash } from 'crypto';
 import { MAX_ALIAS_COUNT, MAX_DOCUMENTS, newPolicy, readBounded, ReadPolicy } from './read-limits';
 
-let validators: { topology: ValidateFunction; object: ValidateFunction } | undefined;
+/** The ajv options of both the compiled and the generated validators (src/topology/standalone.ts). */
+export const AJV_OPTIONS: Options = { strict: true, allowUnionTypes: true, allErrors: true, verbose: true };
 
-export function getValidators(): { topology: ValidateFunction; object: ValidateFunction } {
-  if (!validators) {
-    // allErrors: report every problem at once; verbose: errors carry their schema, for hints.
-    const ajv = new Ajv({ strict: true, allowUnionTypes: true, allErrors: true, verbose: true });
-    const topology = ajv.compile(topologySchema);
-    const object = ajv.getSchema(`${SCHEMA_ID}#/definitions/KubeObject`);
-    if (!object) throw new Error('schema has no KubeObject definition');
-    validators = { topology, object };
+/** The build's standalone validators, beside this file in dist/. */
+export const GENERATED_FILE = 'validators.generated.js';
+
+/** The schema the validators check against, as a hash. */
+export function schemaHash(): string {
+  return createHash('sha256').update(JSON.stringify(topologySchema)).digest('hex').slice(0, 16);
+}
+
+interface Validators {
+  topology: ValidateFunction;
+  object: ValidateFunction;
+}
+
+let validators: Validators | undefined;
+
+/**
+ * The build's standalone validators (src/topology/standalone.ts) when they were generated from
+ * this very schema; undefined otherwise (none generated, as under ts-jest, or a stale file).
+ */
+export function generatedValidators(file = path.join(__dirname, GENERATED_FILE)): Validators | undefined {
+  let mod: Partial<Validators> & { schemaHash?: string };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(file) as typeof mod;
+  } catch {
+    return undefined;
   }
+  if (mod.schemaHash !== schemaHash() || !mod.topology || !mod.object) return undefined;
+  return { topology: mod.topology, object: mod.object };
+}
+
+export function getValidators(): Validators {
+  if (!validators) validators = generatedValidators() ?? compileValidators();
   return validators;
+}
+
+/** Compiles the schema (what the generated module holds, made at run time). */
+export function compileValidators(): Validators {
+  // Loaded only here: with the generated validators, lab never loads ajv's compiler.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { default: Ajv } = require('ajv') as typeof import('ajv');
+  // allErrors: report every problem at once; verbose: errors carry their schema, for hints.
+  const ajv = new Ajv(AJV_OPTIONS);
+  const topology = ajv.compile(topologySchema);
+  const object = ajv.getSchema(`${SCHEMA_ID}#/definitions/KubeObject`);
+  if (!object) throw new Error('schema has no KubeObject definition');
+  return { topology, object };
 }
 
 /** `/nodes/2/labels/kubernetes.io~1hostname` -> `nodes[2].labels["kubernetes.io/hostname"]`. */
