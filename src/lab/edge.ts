@@ -72,11 +72,7 @@ export async function attachEdgeContainer(model: LabModel, opts: AttachOptions):
   const exists = (await listLabContainers(model.name)).some((c) => c.name === att.container);
   if (opts.create !== false && !exists)
     await createAndStart(edgeSpec(model, att.name, att.container, att.role as Role, opts.image));
-  const link: LinkModel = {
-    a: { container: model.vpc.container, iface: att.vpcIface },
-    b: { container: att.container, iface: att.iface },
-    mtu: model.cluster.mtu,
-  };
+  const link = attachmentLink(model, att);
   const pids = {
     [model.vpc.container]: await containerPid(model.vpc.container),
     [att.container]: await containerPid(att.container),
@@ -84,11 +80,23 @@ export async function attachEdgeContainer(model: LabModel, opts: AttachOptions):
   const helper = await runToCompletion(fabricHelperSpec(model, opts.image, renderLinkScript([link], pids)));
   if (helper.exitCode !== 0)
     throw new LabError(`linking ${att.name} to the VPC router failed: ${helper.output.trim()}`);
-  await execScriptOk(att.container, script(renderAttachmentSide(att, publicIPs)), `${att.name} edge link`);
-  await execScriptOk(
-    model.vpc.container,
-    script(renderVpcAttachment(att, publicIPs)),
-    `vpc router link to ${att.name}`,
-  );
+  await configureAttachment(model, att, publicIPs);
   return link;
+}
+
+/** The /30 transit link between the VPC router and an edge container (lab up makes it with the others). */
+export function attachmentLink(model: LabModel, att: EdgeAttachment): LinkModel {
+  return {
+    a: { container: model.vpc.container, iface: att.vpcIface },
+    b: { container: att.container, iface: att.iface },
+    mtu: model.cluster.mtu,
+  };
+}
+
+/** Addresses and routes on both ends of an attachment's link (each end's lines touch only its own side). */
+export async function configureAttachment(model: LabModel, att: EdgeAttachment, publicIPs: string[]): Promise<void> {
+  await Promise.all([
+    execScriptOk(att.container, script(renderAttachmentSide(att, publicIPs)), `${att.name} edge link`),
+    execScriptOk(model.vpc.container, script(renderVpcAttachment(att, publicIPs)), `vpc router link to ${att.name}`),
+  ]);
 }

@@ -18,7 +18,8 @@ import { prepareDnsPods } from './dns';
 import { startContainerPods } from './container-pods';
 import { syncIngress } from './ingress';
 import { edgeSpecs } from '../edge/containers';
-import { setupEdge } from './edge';
+import { attachmentLink, configureAttachment, setupEdge } from './edge';
+import { ingressSpec } from '../plan/ingress';
 import { Timings } from './timings';
 import { neighbourTableWarning, readNeighbourTable } from './neighbour-table';
 
@@ -52,10 +53,14 @@ export async function buildLab(
   const t0 = Date.now();
   const since = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
   const vpc = vpcSpec(model, image);
+  // The ingress controller's container (when the lab serves Ingresses) is created and linked with
+  // the others; syncIngress then finds it attached and only starts nginx.
+  const ingress = model.edge && (model.ingresses ?? []).length ? model.edge.ingress : undefined;
   const specs = [
     { ...vpc, labels: { ...vpc.labels, ...origin } },
     ...model.nodes.map((n) => nodeSpec(model, n, image)),
     ...edgeSpecs(model, image),
+    ...(ingress ? [ingressSpec(model, image)] : []),
   ];
   const started = await Promise.all(specs.map((s) => createAndStart(s)));
   const pids: Record<string, number> = {};
@@ -63,10 +68,11 @@ export async function buildLab(
   progress(`containers: ${specs.length} started (${since()})`);
   timings.mark('containers', `${specs.length} created and started`);
 
-  const helper = await runToCompletion(fabricHelperSpec(model, image, renderLinkScript(model.links, pids)));
+  const links = [...model.links, ...(ingress ? [attachmentLink(model, ingress)] : [])];
+  const helper = await runToCompletion(fabricHelperSpec(model, image, renderLinkScript(links, pids)));
   if (helper.exitCode !== 0) throw new LabError(`creating links failed: ${helper.output.trim()}`);
-  progress(`links: ${model.links.length} veth pairs (${since()})`);
-  timings.mark('links', `${model.links.length} veth pairs`);
+  progress(`links: ${links.length} veth pairs (${since()})`);
+  timings.mark('links', `${links.length} veth pairs`);
 
   await Promise.all([
     execScriptOk(model.vpc.container, script(renderVpc(model)), 'vpc router setup'),
@@ -82,12 +88,22 @@ export async function buildLab(
   timings.mark('node setup', `vpc router and ${model.nodes.length} nodes`);
 
   const edge = async () => {
-    if (!model.edge) return;
-    await timings.span('edge', () => setupEdge(model));
-    progress(`edge: internet gateway, internet host ${model.edge.internet.ip}, load balancer configured (${since()})`);
-    // The L7 ingress (the guide's ALB): nginx in the ingress container, routing to NodePorts; an
-    // endpoints-mode Ingress starts with every pod counted ready and follows kube-proxy's sync.
-    await timings.span('ingress', () => syncIngress(model, { image, log: (m) => progress(`${m} (${since()})`) }));
+    const e = model.edge;
+    if (!e) return;
+    const gateway = timings.span('edge', async () => {
+      await setupEdge(model);
+      progress(`edge: internet gateway, internet host ${e.internet.ip}, load balancer configured (${since()})`);
+    });
+    // The L7 ingress (the guide's ALB): its link's two ends (on the VPC router, its own interface),
+    // then nginx, routing to NodePorts; an endpoints-mode Ingress starts with every pod counted
+    // ready and follows kube-proxy's sync. Nothing here waits for the gateway's setup.
+    const l7 = ingress
+      ? timings.span('ingress', async () => {
+          await configureAttachment(model, ingress, [e.ingressIP]);
+          await syncIngress(model, { image, log: (m) => progress(`${m} (${since()})`) });
+        })
+      : Promise.resolve();
+    await allOrFirstError([gateway, l7]);
   };
   let pods: PodModel[] = [];
   const podsBranch = async () => {

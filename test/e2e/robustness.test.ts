@@ -106,7 +106,7 @@ const INTERRUPT_POINTS: Array<[string, RegExp, number]> = [
   ['during node and VPC setup', /links: /, 0],
   ['during edge setup, as pods start', /network: /, 0],
   ['while pods start', /network: /, 300],
-  ['during the ingress setup', /edge: /, 0],
+  ['after the edge setup, as ingress and pods may still run', /edge: /, 0],
   ['during the kube-proxy sync', /pods: \d+ running/, 0],
 ];
 
