@@ -4,7 +4,7 @@ import { CommonArgs, GUIDE_TOPOLOGY, withCommon } from '../common';
 import { pingEngine } from '../../runtime/docker';
 import { loadTopology } from '../../topology/load';
 import { pickLab, readModel } from '../../lab/state';
-import { watchLab } from '../../lab/watch';
+import { watchLab } from '../../lab/watch/loop';
 import { InputError } from '../../errors';
 import { faultEvents, renderEventJson, renderTimelineLine, WatchEvent } from '../../report/timeline';
 import { readFaults } from '../../lab/faults/store';

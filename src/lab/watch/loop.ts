@@ -5,23 +5,23 @@
  * containers whose process died or whose liveness probe gave up (restartPolicy: Always), and when
  * the ready endpoints changed, sync every node's proxy (incrementally, from the state in memory).
  */
-import type { LabModel } from '../model/types';
-import { computeEndpoints, EndpointSlice, servicePortName } from '../proxy/endpoints';
-import type { ProxyState } from '../proxy/plan';
-import { checkPodNetworks, observePods, restartContainer, restartContainers, runProbes } from './kubelet';
-import { ContainerProbeState, dueProbes, newProbeState, probeReady, recordProbe } from './prober';
-import type { PodContainer, PodModel } from '../model/types';
-import type { ProbeKind } from '../model/probe';
-import { podKey, syncProxy } from './proxy';
-import { readModel } from './state';
-import { listLabContainers } from '../runtime/containers';
-import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeLifecycle } from './node-lifecycle';
-import type { WatchEvent } from '../report/timeline';
-import { ImpliedReadiness } from './implied-readiness';
-import { readFaultView } from './faults/watch-view';
-import { LbHealthWatch } from './faults/lb-watch';
-import { EvictionClock } from './eviction';
-import { cleanUpEvicted, evictNodePods } from './evict';
+import type { LabModel } from '../../model/types';
+import { computeEndpoints, EndpointSlice, servicePortName } from '../../proxy/endpoints';
+import type { ProxyState } from '../../proxy/plan';
+import { checkPodNetworks, observePods, restartContainer, restartContainers, runProbes } from '../kubelet';
+import { ContainerProbeState, dueProbes, newProbeState, probeReady, recordProbe } from '../prober';
+import type { PodContainer, PodModel } from '../../model/types';
+import type { ProbeKind } from '../../model/probe';
+import { podKey, syncProxy } from '../proxy';
+import { readModel } from '../state';
+import { listLabContainers } from '../../runtime/containers';
+import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeLifecycle } from '../node-lifecycle';
+import type { WatchEvent } from '../../report/timeline';
+import { ImpliedReadiness } from '../implied-readiness';
+import { readFaultView } from '../faults/watch-view';
+import { LbHealthWatch } from '../faults/lb-watch';
+import { EvictionClock } from '../eviction';
+import { cleanUpEvicted, evictNodePods } from '../evict';
 
 /**
  * What changed in the ready endpoints between two syncs, one line per service port:

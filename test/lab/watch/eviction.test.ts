@@ -4,22 +4,22 @@
  * model change src/lab/workload-ops.ts makes, tested apart), with pod-evicted and pod-rescheduled
  * events; without --eviction nothing is evicted.
  */
-import type { LabModel, PodModel } from '../../src/model/types';
-import { fixtureModel } from '../fixtures/model';
+import type { LabModel, PodModel } from '../../../src/model/types';
+import { fixtureModel } from '../../fixtures/model';
 
 const engine = new Map<string, string>();
 let model: LabModel;
 const evictions: Array<{ node: string; at: number; unschedulable: string[] }> = [];
 
-jest.mock('../../src/lab/state', () => ({ readModel: async () => model }));
-jest.mock('../../src/runtime/containers', () => ({
+jest.mock('../../../src/lab/state', () => ({ readModel: async () => model }));
+jest.mock('../../../src/runtime/containers', () => ({
   listLabContainers: async () =>
     [...engine].map(([name, state]) => ({ name, state, id: name, lab: 'x', role: 'node', labels: {} })),
 }));
-jest.mock('../../src/runtime/exec', () => ({
+jest.mock('../../../src/runtime/exec', () => ({
   exec: async () => ({ stdout: '', stderr: '', exitCode: 1, failed: true, container: 'vpc', command: '' }),
 }));
-jest.mock('../../src/lab/kubelet', () => ({
+jest.mock('../../../src/lab/kubelet', () => ({
   observePods: async (m: LabModel) =>
     m.pods.map((pod) => ({
       pod,
@@ -32,11 +32,11 @@ jest.mock('../../src/lab/kubelet', () => ({
   runProbes: async () => [],
   checkPodNetworks: async () => new Map(),
 }));
-jest.mock('../../src/lab/proxy', () => ({
+jest.mock('../../../src/lab/proxy', () => ({
   podKey: (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`,
   syncProxy: async () => ({ states: new Map(), nodes: [], endpoints: [] }),
 }));
-jest.mock('../../src/lab/evict', () => ({
+jest.mock('../../../src/lab/evict', () => ({
   cleanUpEvicted: async () => undefined,
   evictNodePods: async (m: LabModel, node: string, unschedulable: Set<string>) => {
     evictions.push({ node, at: Date.now(), unschedulable: [...unschedulable] });
@@ -50,8 +50,8 @@ jest.mock('../../src/lab/evict', () => ({
   },
 }));
 
-import { watchLab } from '../../src/lab/watch';
-import type { WatchEvent } from '../../src/report/timeline';
+import { watchLab } from '../../../src/lab/watch/loop';
+import type { WatchEvent } from '../../../src/report/timeline';
 
 async function run(eviction: boolean, ms: number): Promise<WatchEvent[]> {
   model = fixtureModel();

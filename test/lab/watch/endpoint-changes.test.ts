@@ -1,7 +1,7 @@
-import { computeEndpoints } from '../../src/proxy/endpoints';
-import { clock, endpointChanges } from '../../src/lab/watch';
-import { LabModel, ServiceModel } from '../../src/model/types';
-import { fixtureModel } from '../fixtures/model';
+import { computeEndpoints } from '../../../src/proxy/endpoints';
+import { clock, endpointChanges } from '../../../src/lab/watch/loop';
+import { LabModel, ServiceModel } from '../../../src/model/types';
+import { fixtureModel } from '../../fixtures/model';
 
 function withService(): LabModel {
   const m = fixtureModel();
