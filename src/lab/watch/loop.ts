@@ -6,7 +6,10 @@
  * the ready endpoints changed, sync every node's proxy (incrementally, from the state in memory).
  */
 import type { LabModel } from '../../model/types';
-import { computeEndpoints, EndpointSlice, servicePortName } from '../../proxy/endpoints';
+import { computeEndpoints, EndpointSlice } from '../../proxy/endpoints';
+import { endpointChanges } from './endpoint-changes';
+import { clock } from './log-time';
+import { isStoppedContainerError, NodesSilent, unlessNodeDies, withoutNodes } from './node-silence';
 import type { ProxyState } from '../../proxy/plan';
 import { checkPodNetworks, observePods, restartContainer, restartContainers, runProbes } from '../kubelet';
 import { ContainerProbeState, dueProbes, newProbeState, probeReady, recordProbe } from '../prober';
@@ -22,56 +25,6 @@ import { readFaultView } from '../faults/watch-view';
 import { LbHealthWatch } from '../faults/lb-watch';
 import { EvictionClock } from '../eviction';
 import { cleanUpEvicted, evictNodePods } from '../evict';
-
-/**
- * What changed in the ready endpoints between two syncs, one line per service port:
- * `default/web:http -10.244.0.4:8080 (not ready) +10.244.1.5:8080`. Only ready endpoints count:
- * they are the ones every proxy mode sends traffic to.
- */
-export function endpointChanges(
-  before: EndpointSlice[] | undefined,
-  after: EndpointSlice[],
-  _model: LabModel,
-): string[] {
-  const ready = (slices: EndpointSlice[] | undefined) => {
-    const m = new Map<string, Set<string>>();
-    for (const s of slices ?? [])
-      m.set(
-        servicePortName(s.namespace, s.service, s.portName),
-        new Set(s.endpoints.filter((e) => e.ready).map((e) => `${e.ip}:${e.port}`)),
-      );
-    return m;
-  };
-  const a = ready(before);
-  const b = ready(after);
-  // Why an endpoint left: its pod is still there but failed readiness, or it is gone.
-  const notReady = new Set<string>();
-  const present = new Set<string>();
-  for (const s of after)
-    for (const e of s.endpoints) {
-      present.add(`${e.ip}:${e.port}`);
-      if (!e.ready) notReady.add(`${e.ip}:${e.port}`);
-    }
-  const out: string[] = [];
-  for (const name of [...new Set([...a.keys(), ...b.keys()])].sort()) {
-    const was = a.get(name) ?? new Set<string>();
-    const now = b.get(name) ?? new Set<string>();
-    const parts: string[] = [];
-    for (const ep of was)
-      if (!now.has(ep))
-        parts.push(
-          `-${ep} (${notReady.has(ep) ? 'not ready' : present.has(ep) ? 'removed' : b.has(name) ? 'pod deleted' : 'service deleted'})`,
-        );
-    for (const ep of now) if (!was.has(ep)) parts.push(`+${ep}`);
-    if (parts.length) out.push(`${name} ${parts.join(' ')}`);
-  }
-  return out;
-}
-
-/** `12:00:01`, local time, for the loop's lines. */
-export function clock(d = new Date()): string {
-  return d.toTimeString().slice(0, 8);
-}
 
 export interface WatchOptions {
   lab: string;
@@ -109,55 +62,6 @@ function sleep(ms: number, control?: WatchOptions['control']): Promise<void> {
         resolve();
       };
   });
-}
-
-/** Nodes whose container stopped answering while the loop waited on them. */
-/** The model without the given nodes and their pods (the nodes that do not answer). */
-function withoutNodes(model: LabModel, silent: Set<string>): LabModel {
-  return silent.size
-    ? {
-        ...model,
-        nodes: model.nodes.filter((n) => !silent.has(n.name)),
-        pods: model.pods.filter((p) => !silent.has(p.node)),
-      }
-    : model;
-}
-
-/** The engine's answer to an exec into a stopped or paused container (HTTP 409). */
-function isStoppedContainerError(err: unknown): boolean {
-  return (
-    (err as { statusCode?: number }).statusCode === 409 ||
-    /\(HTTP code 409\)|is not running|is paused/.test(String((err as Error)?.message))
-  );
-}
-
-class NodesSilent extends Error {
-  constructor(readonly nodes: string[]) {
-    super(`${nodes.join(', ')} stopped answering`);
-  }
-}
-
-/**
- * `p`, unless a node stops running while it is pending: an exec into a node that is frozen
- * mid-call does not return until the node thaws, and the node controller must not wait on it.
- * Checked every second with the engine; the abandoned call settles later, ignored.
- */
-async function unlessNodeDies<T>(
-  p: Promise<T>,
-  lab: string,
-  nodes: Array<{ name: string; container: string }>,
-): Promise<T> {
-  p.catch(() => undefined);
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const tick = new Promise<'tick'>((r) => (timer = setTimeout(() => r('tick'), 1000)));
-    const r = await Promise.race([p.then((v) => ({ v })), tick]);
-    clearTimeout(timer);
-    if (r !== 'tick') return r.v;
-    const engine = new Map((await listLabContainers(lab)).map((c) => [c.name, c.state]));
-    const gone = nodes.filter((n) => engine.get(n.container) !== 'running');
-    if (gone.length) throw new NodesSilent(gone.map((n) => `${n.name} (${engine.get(n.container) ?? 'missing'})`));
-  }
 }
 
 export async function watchLab(opts: WatchOptions): Promise<WatchStats> {

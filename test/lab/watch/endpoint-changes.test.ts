@@ -1,5 +1,6 @@
 import { computeEndpoints } from '../../../src/proxy/endpoints';
-import { clock, endpointChanges } from '../../../src/lab/watch/loop';
+import { endpointChanges } from '../../../src/lab/watch/endpoint-changes';
+import { clock } from '../../../src/lab/watch/log-time';
 import { LabModel, ServiceModel } from '../../../src/model/types';
 import { fixtureModel } from '../../fixtures/model';
 
