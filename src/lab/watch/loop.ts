@@ -18,7 +18,8 @@ import type { ProbeKind } from '../../model/probe';
 import { podKey, syncProxy } from '../proxy';
 import { readModel } from '../state';
 import { listLabContainers } from '../../runtime/containers';
-import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeLifecycle } from '../node-lifecycle';
+import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeEvent, NodeLifecycle } from '../node-lifecycle';
+import { Heartbeats, nodeAnswers } from './heartbeats';
 import type { WatchEvent } from '../../report/timeline';
 import { ImpliedReadiness } from '../implied-readiness';
 import { readFaultView } from '../faults/watch-view';
@@ -99,6 +100,20 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   // Taint-based eviction (src/lab/eviction.ts), and what each eviction left on its silent node.
   const eviction = new EvictionClock(scale);
   const leftovers = new Map<string, PodModel[]>();
+  let heartbeats: Heartbeats | undefined;
+  let current: LabModel | undefined;
+  // Node events from the heartbeat timers: printed as they happen, acted on by the next iteration.
+  const nodeEvents: NodeEvent[] = [];
+  const onNodeEvents = (events: NodeEvent[]) => {
+    for (const e of events) {
+      emit(e);
+      say(
+        `node-lifecycle: ${e.node} ${e.kind === 'heartbeat-missed' ? `heartbeat missed (${e.detail})` : e.kind === 'node-not-ready' ? `NotReady: ${e.detail}; its pods' endpoints are not ready` : 'Ready again'}`,
+      );
+      nodeEvents.push(e);
+      if (e.kind !== 'heartbeat-missed') control.wake?.();
+    }
+  };
   while (!control.stopped) {
     const t0 = Date.now();
     stats.iterations++;
@@ -115,8 +130,11 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         synced = undefined;
       }
       lastModel = text;
-      // Heartbeats: a node whose container is stopped, paused or gone does not answer; its pods
-      // keep their last readiness until the node is NotReady (as endpoints do in Kubernetes).
+      current = model;
+      // Heartbeats (src/lab/watch/heartbeats.ts): leases renewed and judged on their own timers,
+      // whatever this iteration takes; --once observes once, here. A node whose container is
+      // stopped, paused or gone does not answer; its pods keep their last readiness until the
+      // node is NotReady (as endpoints do in Kubernetes).
       lifecycle ??= new NodeLifecycle(
         NODE_MONITOR_GRACE_PERIOD_MS * scale,
         Date.now(),
@@ -133,19 +151,26 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         lastStuck = stuckKey;
         synced = undefined; // a node that syncs again gets today's endpoints
       }
-      const answered = new Map(
-        model.nodes.map((n) => [
-          n.name,
-          engine.get(n.container) === 'running'
-            ? view?.linkDown.get(n.name)
-            : `node container ${engine.get(n.container) ?? 'missing'}`,
-        ]),
-      );
-      for (const e of lifecycle.observe(answered, Date.now())) {
-        emit(e);
-        say(
-          `node-lifecycle: ${e.node} ${e.kind === 'heartbeat-missed' ? `heartbeat missed (${e.detail})` : e.kind === 'node-not-ready' ? `NotReady: ${e.detail}; its pods' endpoints are not ready` : 'Ready again'}`,
-        );
+      const answered = nodeAnswers(model, engine, view);
+      if (opts.once) onNodeEvents(lifecycle.observe(answered, Date.now()));
+      else if (!heartbeats) {
+        const lc = lifecycle;
+        heartbeats = new Heartbeats({
+          lifecycle: lc,
+          scale,
+          renew: async () => {
+            const m = current!;
+            const e = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
+            return nodeAnswers(m, e, await readFaultView(m).catch(() => undefined));
+          },
+          onEvents: onNodeEvents,
+          onError: (err) => say(`node-lifecycle: heartbeat round failed: ${(err as Error).message.split('\n')[0]}`),
+        });
+        // The first round is this iteration's observation: no lease starts stale.
+        onNodeEvents(lc.heard(answered, Date.now()));
+        heartbeats.start();
+      }
+      for (const e of nodeEvents.splice(0)) {
         // A node that answers again has rules from before its silence: sync it whatever changed.
         if (e.kind === 'node-ready') synced = undefined;
         if (e.kind === 'node-not-ready') eviction.notReady(e.node, e.at);
@@ -185,7 +210,12 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         emit(e);
         say(`load balancer: ${e.detail}`);
       }
-      const silent = new Set(model.nodes.filter((n) => !lifecycle!.answering(n.name)).map((n) => n.name));
+      // Nodes not to exec into: those whose heartbeat is missed, and those not answering right now.
+      const silent = new Set(
+        model.nodes
+          .filter((n) => !lifecycle!.answering(n.name) || answered.get(n.name) !== undefined)
+          .map((n) => n.name),
+      );
       const live = withoutNodes(model, silent);
       let obs: Awaited<ReturnType<typeof observePods>>;
       try {
@@ -405,6 +435,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
     if (opts.once) break;
     await sleep(opts.intervalMs - (Date.now() - t0), control);
   }
+  await heartbeats?.stop();
   if (checking) await checking;
   return stats;
 }
