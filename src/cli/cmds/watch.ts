@@ -36,9 +36,9 @@ export function builder(y: Argv) {
     })
     .option('eviction', {
       type: 'boolean',
-      default: false,
+      default: true,
       describe:
-        "evict the pods of a node NotReady for the not-ready toleration (300 s x time-scale); Deployments' pods are recreated on a Ready node, bare pods are gone",
+        "evict the pods of a node NotReady for the not-ready toleration (300 s x time-scale), as Kubernetes does by default; Deployments' pods are recreated on a Ready node, bare pods are gone (--no-eviction: never)",
     })
     .option('time-scale', {
       type: 'number',

@@ -20,6 +20,7 @@ import { readModel } from '../state';
 import { listLabContainers } from '../../runtime/containers';
 import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeEvent, NodeLifecycle } from '../node-lifecycle';
 import { Heartbeats, nodeAnswers } from './heartbeats';
+import { watchClocks } from './clocks';
 import type { WatchEvent } from '../../report/timeline';
 import { ImpliedReadiness } from '../implied-readiness';
 import { readFaultView } from '../faults/watch-view';
@@ -39,7 +40,7 @@ export interface WatchOptions {
   control?: { stopped: boolean; wake?: () => void };
   /** Multiplies Kubernetes' timings (grace period, CrashLoopBackOff): 0.1 runs them 10 × faster. */
   timeScale?: number;
-  /** Evict the pods of a node NotReady for the not-ready toleration (300 s × time-scale); off by default. */
+  /** Evict the pods of a node NotReady for the not-ready toleration (300 s × time-scale); on unless false. */
   eviction?: boolean;
   /** Every timeline event as it happens (src/lab/timeline.ts). */
   onEvent?: (e: WatchEvent) => void;
@@ -100,6 +101,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   // Taint-based eviction (src/lab/eviction.ts), and what each eviction left on its silent node.
   const eviction = new EvictionClock(scale);
   const leftovers = new Map<string, PodModel[]>();
+  const evictionOn = opts.eviction ?? true;
+  if (!opts.once) say(watchClocks(scale, evictionOn));
   let heartbeats: Heartbeats | undefined;
   let current: LabModel | undefined;
   // Node events from the heartbeat timers: printed as they happen, acted on by the next iteration.
@@ -184,7 +187,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           );
         }
       }
-      if (opts.eviction) {
+      if (evictionOn) {
         const due = eviction.due(Date.now());
         let m = model;
         for (const node of due) {
