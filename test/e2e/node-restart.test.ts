@@ -6,33 +6,12 @@
  * path passes again; the watch sees the node Ready again.
  */
 import execa from 'execa';
-import { LAB_BIN, ROOT, lab, labName } from './helpers';
+import { lab, labName } from './helpers';
+import { sleep, startWatch } from './watch-events';
 
 jest.setTimeout(900_000);
 
 const name = labName('node-restart');
-
-interface Ev {
-  kind: string;
-  node?: string;
-  detail: string;
-  at: number;
-}
-const events: Ev[] = [];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(pred: (e: Ev) => boolean, what: string, ms = 60_000): Promise<Ev> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const e = events.find(pred);
-    if (e) return e;
-    if (Date.now() > end)
-      throw new Error(
-        `no ${what} within ${ms} ms; events: ${events.map((x) => `${x.kind} ${x.node ?? ''}`).join(' | ')}`,
-      );
-    await sleep(200);
-  }
-}
 
 /** `[p/n passed` of every path in lab verify's table, summed. */
 function summary(out: string): { passed: number; probes: number } {
@@ -54,32 +33,23 @@ afterAll(async () => {
 });
 
 it('docker restart of node2: verify fails, watch counts node2 silent, lab up re-plumbs it, every path passes again', async () => {
-  const watch = execa('node', [LAB_BIN, 'watch', '--name', name, '--json', '--time-scale', '0.1'], {
-    cwd: ROOT,
-    reject: false,
-  });
-  let buf = '';
-  watch.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line.startsWith('{')) events.push(JSON.parse(line) as Ev);
-    }
-  });
+  const w = startWatch(name, ['--time-scale', '0.1']);
   try {
     await sleep(6000);
     const restartedAt = Date.now();
     const restart = await execa('docker', ['restart', '-t', '1', `k8s-netlab-${name}-node2`], { reject: false });
     expect(`${restart.exitCode} ${restart.stderr}`).toBe('0 ');
-    const missed = await waitFor((e) => e.kind === 'heartbeat-missed' && e.node === 'node2', 'node2 heartbeat missed');
-    const notReady = await waitFor((e) => e.kind === 'node-not-ready' && e.node === 'node2', 'node2 NotReady');
+    const missed = await w.waitFor(
+      0,
+      (e) => e.kind === 'heartbeat-missed' && e.node === 'node2',
+      'node2 heartbeat missed',
+    );
+    const notReady = await w.waitFor(0, (e) => e.kind === 'node-not-ready' && e.node === 'node2', 'node2 NotReady');
     // The container runs again by then, without its links: that is why it stays silent.
     expect(notReady.detail).toMatch(/restarted, unplumbed/);
     // Not a kubelet restarting pods into a node without links over and over (the 104 restarts of
     // issue 16): at most the one restart of a pod seen dead while the container was stopping.
-    const restarts = events.filter((e) => e.kind === 'container-restarted' && e.node === 'node2');
+    const restarts = w.events.filter((e) => e.kind === 'container-restarted' && e.node === 'node2');
     expect(restarts.filter((e) => !/\(restart 1\)$/.test(e.detail))).toEqual([]);
     const broken = await lab(['verify', '--name', name, '--path', 'pod-to-pod-cross-node']);
     expect(broken.exitCode).not.toBe(0);
@@ -90,7 +60,7 @@ it('docker restart of node2: verify fails, watch counts node2 silent, lab up re-
     expect(`${up.exitCode} ${up.stderr}`).toBe('0 ');
     expect(up.stdout).toMatch(/node2: running but not plumbed/);
     expect(up.stdout).toMatch(/repaired node2: \d+ links re-created/);
-    const ready = await waitFor((e) => e.kind === 'node-ready' && e.node === 'node2', 'node2 Ready again');
+    const ready = await w.waitFor(0, (e) => e.kind === 'node-ready' && e.node === 'node2', 'node2 Ready again');
     const all = await lab(['verify', '--name', name]);
     expect(`${all.exitCode} ${all.stdout.split('\n').filter((l) => /FAIL/.test(l))}`).toBe('0 ');
     const sum = summary(all.stdout);
@@ -100,7 +70,6 @@ it('docker restart of node2: verify fails, watch counts node2 silent, lab up re-
       `docker restart node2: heartbeat missed +${missed.at - restartedAt}ms; lab up re-plumbed it in ${repairMs}ms; Ready again +${ready.at - restartedAt}ms; verify ${sum.passed}/${sum.probes} probes passed\n`,
     );
   } finally {
-    watch.kill('SIGINT');
-    await watch.catch(() => undefined);
+    await w.stop();
   }
 });

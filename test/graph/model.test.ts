@@ -5,22 +5,12 @@ import { StatusReport } from '../../src/lab/status';
 import { loadTopology } from '../../src/topology/load';
 import { GUIDE_TOPOLOGY } from '../../src/cli/common';
 import { fixtureModel } from '../fixtures/model';
+import { webService } from '../fixtures/web-service';
 import { LabModel } from '../../src/model/types';
 
+/** The fixture with Service web selecting pod3 only, its port unnamed. */
 function withService(m: LabModel): LabModel {
-  m.services.push({
-    name: 'web',
-    namespace: 'default',
-    type: 'ClusterIP',
-    clusterIP: '10.96.0.50',
-    selector: { app: 'pod3' },
-    ports: [{ protocol: 'TCP', port: 80, targetPort: 8080 }],
-    sessionAffinity: 'None',
-    affinityTimeoutSeconds: 10800,
-    internalTrafficPolicy: 'Cluster',
-    externalTrafficPolicy: 'Cluster',
-    publishNotReadyAddresses: false,
-  });
+  m.services.push(webService({ selector: { app: 'pod3' }, ports: [{ protocol: 'TCP', port: 80, targetPort: 8080 }] }));
   return m;
 }
 
