@@ -27,7 +27,7 @@ async function load(seconds: number): Promise<LoadJson> {
 
 beforeAll(async () => {
   expect((await lab(['up', '--name', name, '--no-verify'])).exitCode).toBe(0);
-  w = startWatch(name, ['--time-scale', String(SCALE)]);
+  w = startWatch(name, ['--no-eviction', '--time-scale', String(SCALE)]);
   await sleep(6000); // its initial sync
 });
 

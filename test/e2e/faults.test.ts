@@ -19,7 +19,7 @@ let w: WatchRecorder;
 beforeAll(async () => {
   const up = await lab(['up', '--name', name, '--no-verify']);
   expect(up.exitCode).toBe(0);
-  w = startWatch(name, ['--time-scale', String(SCALE)]);
+  w = startWatch(name, ['--no-eviction', '--time-scale', String(SCALE)]);
   await sleep(5000); // its initial sync
 });
 
