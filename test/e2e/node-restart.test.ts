@@ -1,6 +1,7 @@
 /**
  * A node container restarted with `docker restart` comes back with a new, empty network
- * namespace: links, pods and rules gone while the container runs. `lab watch` counts it silent
+ * namespace: links, pods and rules gone while the container runs. `lab status` shows it broken
+ * (what is missing, and that `lab up` repairs it), never running. `lab watch` counts it silent
  * (heartbeat missed: no link on the VPC router) instead of restarting its pods without links;
  * `lab up` on the running lab re-plumbs that node (links, node network, CNI, pods, rules) and every
  * path passes again; the watch sees the node Ready again.
@@ -22,6 +23,17 @@ function summary(out: string): { passed: number; probes: number } {
     probes += Number(m[2]);
   }
   return { passed, probes };
+}
+
+/** node `n` and its pods as `lab status --json` reports them. */
+async function nodeStatus(n: string) {
+  const r = await lab(['status', '--name', name, '--json']);
+  const st = JSON.parse(r.stdout) as {
+    nodes: Array<{ name: string; state: string; status: string; missing?: { links: string[]; pods: string[] } }>;
+    pods: Array<{ name: string; node: string; running: boolean }>;
+  };
+  const node = st.nodes.find((x) => x.name === n)!;
+  return { ...node, missing: node.missing ?? { links: [], pods: [] }, pods: st.pods.filter((p) => p.node === n) };
 }
 
 beforeAll(async () => {
@@ -53,6 +65,14 @@ it('docker restart of node2: verify fails, watch counts node2 silent, lab up re-
     expect(restarts.filter((e) => !/\(restart 1\)$/.test(e.detail))).toEqual([]);
     const broken = await lab(['verify', '--name', name, '--path', 'pod-to-pod-cross-node']);
     expect(broken.exitCode).not.toBe(0);
+    // lab status: the container runs, the node does not; it says what is missing and the fix.
+    const st = await nodeStatus('node2');
+    expect(st.state).toBe('broken');
+    expect(st.status).toMatch(
+      /^NotReady \(broken: links eth0 missing, (\d+) of \1 pod veths missing; lab up repairs it\)$/,
+    );
+    expect(st.missing.links).toEqual(['eth0']);
+    expect(st.pods.every((p) => !p.running)).toBe(true);
 
     const t0 = Date.now();
     const up = await lab(['up', '--name', name, '--no-verify']);
@@ -60,6 +80,8 @@ it('docker restart of node2: verify fails, watch counts node2 silent, lab up re-
     expect(`${up.exitCode} ${up.stderr}`).toBe('0 ');
     expect(up.stdout).toMatch(/node2: running but not plumbed/);
     expect(up.stdout).toMatch(/repaired node2: \d+ links re-created/);
+    const fixed = await nodeStatus('node2');
+    expect([fixed.state, fixed.status, fixed.pods.filter((p) => !p.running)]).toEqual(['running', 'Ready', []]);
     const ready = await w.waitFor(0, (e) => e.kind === 'node-ready' && e.node === 'node2', 'node2 Ready again');
     const all = await lab(['verify', '--name', name]);
     expect(`${all.exitCode} ${all.stdout.split('\n').filter((l) => /FAIL/.test(l))}`).toBe('0 ');

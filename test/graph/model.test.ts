@@ -70,6 +70,9 @@ describe('labGraph', () => {
     expect(g.groups.find((x) => x.id === 'node/node1')!.state).toBe('running');
     expect(g.groups.find((x) => x.id === 'node/node2')!.state).toBe('down');
     expect(g.groups.find((x) => x.id === 'node/node3')!.state).toBe('down');
+    // node1's container runs, but status found it broken (links gone): down, not running.
+    const broken = { ...status, nodes: [{ name: 'node1', state: 'broken' }] } as unknown as StatusReport;
+    expect(labGraph(m, broken).groups.find((x) => x.id === 'node/node1')!.state).toBe('down');
   });
 
   it('draws the guide lab edge: gateway, Internet host, load balancer to its LoadBalancer Services, ingress to its backends', () => {
