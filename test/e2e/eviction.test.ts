@@ -1,5 +1,5 @@
 /**
- * Taint-based eviction on a running guide lab under `lab watch --eviction --time-scale 0.1`:
+ * Taint-based eviction on a running guide lab under `lab watch --time-scale 0.1` (eviction on by default):
  * node2 stopped, NotReady after node-monitor-grace-period 50 s × 0.1, its pods evicted after the
  * not-ready toleration 300 s × 0.1 from then (DefaultNotReadyTolerationSeconds), the web
  * Deployment's replacement started on a Ready node (node3 is excluded by the web pods' affinity:
@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 it('node-stop node2: pods evicted after grace + toleration (× 0.1), web replaced on node1, no request fails after', async () => {
-  const w = startWatch(name, ['--eviction', '--time-scale', String(SCALE)]);
+  const w = startWatch(name, ['--time-scale', String(SCALE)]); // eviction is on by default;
   try {
     await sleep(6000);
     expect((await lab(['fault', 'inject', 'node-stop', 'node2', '--name', name])).exitCode).toBe(0);

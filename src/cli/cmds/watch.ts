@@ -17,6 +17,7 @@ interface WatchArgs extends CommonArgs {
   cniCheck: number;
   'time-scale': number;
   eviction: boolean;
+  'node-repair': boolean;
   timeline: boolean;
   json: boolean;
 }
@@ -39,6 +40,12 @@ export function builder(y: Argv) {
       default: true,
       describe:
         "evict the pods of a node NotReady for the not-ready toleration (300 s x time-scale), as Kubernetes does by default; Deployments' pods are recreated on a Ready node, bare pods are gone (--no-eviction: never)",
+    })
+    .option('node-repair', {
+      type: 'boolean',
+      default: true,
+      describe:
+        'a node container running again without its links (docker restart, the engine restarting): re-plumb it (links, node network, CNI, pods, rules) as lab up does (--no-node-repair: leave it to lab up)',
     })
     .option('time-scale', {
       type: 'number',
@@ -133,6 +140,7 @@ export async function handler(argv: WatchArgs): Promise<void> {
       cniCheckMs: argv.cniCheck * 1000,
       timeScale: argv['time-scale'],
       eviction: argv.eviction,
+      repair: argv['node-repair'],
       // With --timeline/--json the loop's own lines go to stderr, the events to stdout.
       ...(events ? { onEvent: print, log: (l: string) => process.stderr.write(`${l}\n`) } : {}),
     });

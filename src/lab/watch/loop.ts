@@ -19,8 +19,11 @@ import { podKey, syncProxy } from '../proxy';
 import { readModel } from '../state';
 import { listLabContainers } from '../../runtime/containers';
 import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeEvent, NodeLifecycle } from '../node-lifecycle';
-import { Heartbeats, nodeAnswers } from './heartbeats';
+import { Heartbeats, NODE_LEASE_RENEW_INTERVAL_MS, nodeAnswers } from './heartbeats';
 import { watchClocks } from './clocks';
+import { RepairDeps, RestartedNodeRepair, restartedNodes } from './restarted-nodes';
+import { lockLab } from '../lock';
+import { repairNodes } from '../node-repair';
 import type { WatchEvent } from '../../report/timeline';
 import { ImpliedReadiness } from '../implied-readiness';
 import { readFaultView } from '../faults/watch-view';
@@ -42,6 +45,10 @@ export interface WatchOptions {
   timeScale?: number;
   /** Evict the pods of a node NotReady for the not-ready toleration (300 s × time-scale); on unless false. */
   eviction?: boolean;
+  /** Re-plumb a node container that runs again without its links (restarted); on unless false. */
+  repair?: boolean;
+  /** How the repair locks the lab and re-plumbs (tests fake them); src/lab/lock.ts and node-repair.ts. */
+  repairDeps?: RepairDeps;
   /** Every timeline event as it happens (src/lab/timeline.ts). */
   onEvent?: (e: WatchEvent) => void;
 }
@@ -104,6 +111,10 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const evictionOn = opts.eviction ?? true;
   if (!opts.once) say(watchClocks(scale, evictionOn));
   let heartbeats: Heartbeats | undefined;
+  const restarted = new RestartedNodeRepair(
+    opts.repairDeps ?? { lock: lockLab, repair: repairNodes },
+    NODE_LEASE_RENEW_INTERVAL_MS * scale,
+  );
   let current: LabModel | undefined;
   // Node events from the heartbeat timers: printed as they happen, acted on by the next iteration.
   const nodeEvents: NodeEvent[] = [];
@@ -185,6 +196,30 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           await cleanUpEvicted(model, left).catch((err) =>
             say(`kubelet: ${e.node}: evicted pods not cleaned up: ${(err as Error).message.split('\n')[0]}`),
           );
+        }
+      }
+      // A node container running again without its links: re-plumb it before anything else.
+      const comeBack = opts.repair === false ? [] : restarted.due(restartedNodes(model, engine, view), Date.now());
+      if (comeBack.length) {
+        const names = comeBack.map((n) => n.name).join(', ');
+        say(`node-repair: ${names}: container running without its links (restarted): re-plumbing`);
+        const r = await restarted.repair(opts.lab, model, comeBack, (l) => say(`node-repair: ${l}`));
+        if (r.error)
+          say(
+            `node-repair: ${names} not repaired: ${r.error} (tried again in ${(restarted.retryMs / 1000).toFixed(1)}s)`,
+          );
+        for (const d of r.repaired)
+          emit({
+            kind: 'node-repaired',
+            at: Date.now(),
+            node: d.node,
+            detail: `container restarted: ${d.links} links re-created, node network and CNI set up, ${d.pods} pods started (${d.ms} ms)`,
+          });
+        if (r.repaired.length) {
+          // The repair synced every node's rules and stored the model: re-read both next time.
+          states = undefined;
+          synced = undefined;
+          continue;
         }
       }
       if (evictionOn) {
