@@ -9,9 +9,9 @@ import type { LabModel } from '../../model/types';
 import { computeEndpoints, EndpointSlice } from '../../proxy/endpoints';
 import { endpointChanges } from './endpoint-changes';
 import { clock } from './log-time';
-import { isStoppedContainerError, NodesSilent, unlessNodeDies, withoutNodes } from './node-silence';
+import { NodesSilent, unlessNodeDies, withoutNodes } from './node-silence';
 import type { ProxyState } from '../../proxy/plan';
-import { checkPodNetworks, observePods, restartContainer, restartContainers, runProbes } from '../kubelet';
+import { observePods, restartContainer, restartContainers, runProbes } from '../kubelet';
 import { ContainerProbeState, dueProbes, newProbeState, probeReady, recordProbe } from '../prober';
 import type { PodContainer, PodModel } from '../../model/types';
 import type { ProbeKind } from '../../model/probe';
@@ -21,6 +21,7 @@ import { listLabContainers } from '../../runtime/containers';
 import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeEvent, NodeLifecycle } from '../node-lifecycle';
 import { Heartbeats, NODE_LEASE_RENEW_INTERVAL_MS, nodeAnswers } from './heartbeats';
 import { watchClocks } from './clocks';
+import { CniCheckRounds } from './cni-check';
 import { RepairDeps, RestartedNodeRepair, restartedNodes } from './restarted-nodes';
 import { lockLab } from '../lock';
 import { repairNodes } from '../node-repair';
@@ -78,11 +79,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const say = (l: string) => log(`${clock()} ${l}`);
   const control = opts.control ?? { stopped: false };
   const stats: WatchStats = { iterations: 0, syncs: 0, restarts: 0, cniChecks: 0, cniFailures: 0 };
-  const cniEvery = opts.cniCheckMs ?? 10_000;
-  let lastCheck = -Infinity;
-  let checking: Promise<void> | undefined;
-  // Pods whose last CHECK failed, with the error: reported when it starts failing and when it passes again.
-  const failing = new Map<string, string>();
+  const cni = new CniCheckRounds(opts.lab, opts.cniCheckMs ?? 10_000, say);
   const restarts = new Map<string, number>();
   let states: Map<string, ProxyState> | undefined;
   let lastModel: string | undefined;
@@ -367,41 +364,9 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           }
         }
       }
-      // CNI CHECK runs beside the loop (one round at a time), so it never delays the readiness and
-      // proxy reactions; --once waits for it. Only on nodes that answer (a kubelet on a dead node
-      // checks nothing), and given up when a node stops answering mid-round, as the sync is.
-      if (cniEvery > 0 && !checking && Date.now() - lastCheck >= cniEvery) {
-        lastCheck = Date.now();
-        const checked = withoutNodes(model, silent);
-        checking = unlessNodeDies(checkPodNetworks(checked), opts.lab, checked.nodes)
-          .then((checks) => {
-            stats.cniChecks++;
-            let bad = 0;
-            for (const [pod, error] of checks) {
-              const k = podKey(pod);
-              if (error !== undefined) {
-                bad++;
-                stats.cniFailures++;
-                if (failing.get(k) !== error) say(`kubelet: CNI CHECK failed for ${k}: ${error}`);
-                failing.set(k, error);
-              } else if (failing.delete(k)) say(`kubelet: CNI CHECK passes again for ${k}`);
-            }
-            for (const k of [...failing.keys()])
-              if (![...checks.keys()].some((p) => podKey(p) === k)) failing.delete(k);
-            if (stats.cniChecks === 1)
-              say(`kubelet: CNI CHECK of ${checks.size} pods: ${checks.size - bad} passed, ${bad} failed`);
-          })
-          // A node that stops between the heartbeat and this round: the lifecycle reports it.
-          .catch((err) =>
-            err instanceof NodesSilent || isStoppedContainerError(err)
-              ? say('kubelet: CNI CHECK round given up: a node stopped answering (node-lifecycle reports it)')
-              : say(`kubelet: CNI CHECK round failed: ${(err as Error).message.split('\n')[0]}`),
-          )
-          .finally(() => {
-            checking = undefined;
-          });
-        if (opts.once) await checking;
-      }
+      // CNI CHECK beside the loop, on the nodes that answer (src/lab/watch/cni-check.ts).
+      const round = cni.start(model, silent);
+      if (opts.once) await round;
       const podReady = (o: (typeof obs)[number]): boolean =>
         o.alive &&
         o.pod.containers.every((c) => {
@@ -476,6 +441,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
     await sleep(opts.intervalMs - (Date.now() - t0), control);
   }
   await heartbeats?.stop();
-  if (checking) await checking;
+  await cni.settle();
+  stats.cniChecks = cni.rounds;
+  stats.cniFailures = cni.failures;
   return stats;
 }
