@@ -11,16 +11,18 @@ import { endpointChanges } from './endpoint-changes';
 import { clock } from './log-time';
 import { NodesSilent, unlessNodeDies, withoutNodes } from './node-silence';
 import type { ProxyState } from '../../proxy/plan';
-import { observePods, restartContainer, restartContainers, runProbes } from '../kubelet';
+import { observePods, restartContainer, runProbes } from '../kubelet';
 import { ContainerProbeState, dueProbes, newProbeState, probeReady, recordProbe } from '../prober';
 import type { PodContainer, PodModel } from '../../model/types';
 import type { ProbeKind } from '../../model/probe';
 import { podKey, syncProxy } from '../proxy';
 import { readModel } from '../state';
 import { listLabContainers } from '../../runtime/containers';
-import { CrashLoopBackOff, NODE_MONITOR_GRACE_PERIOD_MS, NodeEvent, NodeLifecycle } from '../node-lifecycle';
+import { NODE_MONITOR_GRACE_PERIOD_MS, NodeEvent, NodeLifecycle } from '../node-lifecycle';
 import { Heartbeats, NODE_LEASE_RENEW_INTERVAL_MS, nodeAnswers } from './heartbeats';
 import { watchClocks } from './clocks';
+import { ContainerRestarts } from './container-restarts';
+import { TaintEviction } from './taint-eviction';
 import { CniCheckRounds } from './cni-check';
 import { RepairDeps, RestartedNodeRepair, restartedNodes } from './restarted-nodes';
 import { lockLab } from '../lock';
@@ -29,8 +31,6 @@ import type { WatchEvent } from '../../report/timeline';
 import { ImpliedReadiness } from '../implied-readiness';
 import { readFaultView } from '../faults/watch-view';
 import { LbHealthWatch } from '../faults/lb-watch';
-import { EvictionClock } from '../eviction';
-import { cleanUpEvicted, evictNodePods } from '../evict';
 
 export interface WatchOptions {
   lab: string;
@@ -80,7 +80,6 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const control = opts.control ?? { stopped: false };
   const stats: WatchStats = { iterations: 0, syncs: 0, restarts: 0, cniChecks: 0, cniFailures: 0 };
   const cni = new CniCheckRounds(opts.lab, opts.cniCheckMs ?? 10_000, say);
-  const restarts = new Map<string, number>();
   let states: Map<string, ProxyState> | undefined;
   let lastModel: string | undefined;
   let synced: string | undefined;
@@ -89,22 +88,19 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const probeStates = new Map<string, ContainerProbeState>();
   const scale = opts.timeScale ?? 1;
   const emit = (e: WatchEvent) => opts.onEvent?.(e);
+  const kubelet = new ContainerRestarts(scale, emit, say);
   // The node lifecycle controller (heartbeats, NotReady) and the kubelet's restart back-off.
   let lifecycle: NodeLifecycle | undefined;
-  const backoff = new CrashLoopBackOff(scale);
   // Containers without a readinessProbe: Kubernetes' default probe timing (--once has no history: as observed).
   const implied = new ImpliedReadiness(opts.once ? 0 : scale);
-  const deadSince = new Map<string, number>();
-  const backedOff = new Set<string>();
   let lastReady = new Set<string>();
   let lastStuck = '';
   // Nodes whose kube-proxy syncs again after proxy-stuck: their next sync is a timeline event.
   const unstuck = new Set<string>();
   // The cloud LB's health checker: a node it drops or takes back is a timeline event.
   const lbHealth = new LbHealthWatch();
-  // Taint-based eviction (src/lab/eviction.ts), and what each eviction left on its silent node.
-  const eviction = new EvictionClock(scale);
-  const leftovers = new Map<string, PodModel[]>();
+  // Taint-based eviction (src/lab/watch/taint-eviction.ts).
+  const eviction = new TaintEviction(scale, emit, say);
   const evictionOn = opts.eviction ?? true;
   if (!opts.once) say(watchClocks(scale, evictionOn));
   let heartbeats: Heartbeats | undefined;
@@ -184,16 +180,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       for (const e of nodeEvents.splice(0)) {
         // A node that answers again has rules from before its silence: sync it whatever changed.
         if (e.kind === 'node-ready') synced = undefined;
-        if (e.kind === 'node-not-ready') eviction.notReady(e.node, e.at);
-        if (e.kind === 'node-ready') {
-          eviction.ready(e.node);
-          const left = leftovers.get(e.node) ?? [];
-          leftovers.delete(e.node);
-          // Its kubelet finds those pods deleted and stops them.
-          await cleanUpEvicted(model, left).catch((err) =>
-            say(`kubelet: ${e.node}: evicted pods not cleaned up: ${(err as Error).message.split('\n')[0]}`),
-          );
-        }
+        await eviction.nodeEvent(e, model);
       }
       // A node container running again without its links: re-plumb it before anything else.
       const comeBack = opts.repair === false ? [] : restarted.due(restartedNodes(model, engine, view), Date.now());
@@ -219,28 +206,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           continue;
         }
       }
-      if (evictionOn) {
-        const due = eviction.due(Date.now());
-        let m = model;
-        for (const node of due) {
-          const decided = Date.now(); // the taint eviction controller deletes the pods now
-          const r = await evictNodePods(m, node, eviction.unschedulable());
-          m = r.model;
-          leftovers.set(node, [...(leftovers.get(node) ?? []), ...r.evicted]);
-          const at = Date.now();
-          for (const p of r.evicted) {
-            const detail = `${podKey(p)}: toleration node.kubernetes.io/not-ready:NoExecute ${(eviction.tolerationMs / 1000).toFixed(1)}s ran out: deleted`;
-            emit({ kind: 'pod-evicted', at: decided, node, detail });
-            say(`taint-eviction: ${detail}`);
-          }
-          for (const x of r.rescheduled) {
-            const detail = `${podKey(x.pod)} (${x.pod.ip}) replaces ${podKey(x.replaces)}: started and ready`;
-            emit({ kind: 'pod-rescheduled', at, node: x.pod.node, detail });
-            say(`replicaset: ${detail} on ${x.pod.node}`);
-          }
-        }
-        if (due.length) continue; // the next iteration reads the new model and syncs it
-      }
+      // the next iteration reads the new model and syncs it
+      if (evictionOn && (await eviction.evictDue(model))) continue;
       for (const e of await lbHealth.poll(model).catch(() => [])) {
         emit(e);
         say(`load balancer: ${e.detail}`);
@@ -276,50 +243,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       // others: what it said this time is not its kubelet's report; its pods keep their last one.
       const engineAfter = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
       for (const n of model.nodes) if (engineAfter.get(n.container) !== 'running') silent.add(n.name);
-      const restartedNow = new Set<string>();
-      for (const o of obs) {
-        const bk = podKey(o.pod);
-        if (silent.has(o.pod.node)) continue;
-        if (o.alive) {
-          deadSince.delete(bk);
-          continue;
-        }
-        if (!deadSince.has(bk)) deadSince.set(bk, Date.now());
-        // CrashLoopBackOff: the first death restarts at once, then 10 s doubling to 5 min (× time-scale).
-        const wait = backoff.wait(bk, deadSince.get(bk)!, Date.now());
-        if (wait > 0) {
-          if (!backedOff.has(bk)) {
-            backedOff.add(bk);
-            say(`kubelet: ${bk}: Back-off ${(wait / 1000).toFixed(1)}s restarting failed container (CrashLoopBackOff)`);
-            emit({
-              kind: 'back-off',
-              at: Date.now(),
-              node: o.pod.node,
-              detail: `${bk}: Back-off ${(wait / 1000).toFixed(1)}s restarting failed container`,
-            });
-          }
-          continue;
-        }
-        try {
-          for (const c of await restartContainers(model, o)) {
-            const k = `${podKey(o.pod)}/${c}`;
-            // Its probes start over from this start (initialDelaySeconds counts from here).
-            const probes = o.pod.containers.find((x) => x.name === c)?.probes;
-            if (probes) probeStates.set(k, newProbeState(probes, Date.now()));
-            restartedNow.add(k);
-            const n = (restarts.get(k) ?? 0) + 1;
-            restarts.set(k, n);
-            stats.restarts++;
-            say(`kubelet: restarted ${podKey(o.pod)} container ${c} (restart ${n})`);
-            emit({ kind: 'container-restarted', at: Date.now(), node: o.pod.node, detail: `${k} (restart ${n})` });
-          }
-          backoff.started(bk, Date.now());
-          deadSince.delete(bk);
-          backedOff.delete(bk);
-        } catch (err) {
-          say(`kubelet: could not restart ${podKey(o.pod)}: ${(err as Error).message.split('\n')[0]}`);
-        }
-      }
+      // The kubelet restarts dead containers, with CrashLoopBackOff (src/lab/watch/container-restarts.ts).
+      const restartedNow = await kubelet.restartDead(model, obs, silent, probeStates);
       // Probes: run the ones due, count results, restart on liveness/startup failure.
       const now = Date.now();
       const due: Array<{ pod: PodModel; container: PodContainer; kind: ProbeKind }> = [];
@@ -354,9 +279,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         if (action) {
           try {
             await restartContainer(model, run.pod, c);
-            const n = (restarts.get(k) ?? 0) + 1;
-            restarts.set(k, n);
-            stats.restarts++;
+            const n = kubelet.count(k);
             probeStates.set(k, newProbeState(c.probes!, Date.now()));
             say(`kubelet: ${action.restart}: restarted ${k} (restart ${n})`);
           } catch (err) {
@@ -442,6 +365,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   }
   await heartbeats?.stop();
   await cni.settle();
+  stats.restarts = kubelet.total;
   stats.cniChecks = cni.rounds;
   stats.cniFailures = cni.failures;
   return stats;
