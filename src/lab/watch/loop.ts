@@ -1,9 +1,11 @@
 /**
- * The control loop of a running lab, as a kubelet, the EndpointSlice controller and kube-proxy
- * run it together: every interval observe every pod (process alive, /healthz ready), run the
- * containers' startup/liveness/readiness probes that are due (src/lab/prober.ts), restart
- * containers whose process died or whose liveness probe gave up (restartPolicy: Always), and when
- * the ready endpoints changed, sync every node's proxy (incrementally, from the state in memory).
+ * The control loop of a running lab, as a kubelet, the node lifecycle and EndpointSlice
+ * controllers and kube-proxy run it together: every interval observe every pod (process alive,
+ * /healthz ready), restart containers whose process died (container-restarts.ts) or whose liveness
+ * probe gave up (probe-runs.ts), and when the ready endpoints changed, sync every node's proxy
+ * (incrementally, from the state in memory). Beside it, on their own timers: node heartbeats
+ * (heartbeats.ts) and CNI CHECK rounds (cni-check.ts); in it, taint-based eviction
+ * (taint-eviction.ts) and the re-plumbing of restarted node containers (restarted-nodes.ts).
  */
 import type { LabModel } from '../../model/types';
 import { computeEndpoints, EndpointSlice } from '../../proxy/endpoints';
@@ -11,16 +13,15 @@ import { endpointChanges } from './endpoint-changes';
 import { clock } from './log-time';
 import { NodesSilent, unlessNodeDies, withoutNodes } from './node-silence';
 import type { ProxyState } from '../../proxy/plan';
-import { observePods, restartContainer, runProbes } from '../kubelet';
-import { ContainerProbeState, dueProbes, newProbeState, probeReady, recordProbe } from '../prober';
-import type { PodContainer, PodModel } from '../../model/types';
-import type { ProbeKind } from '../../model/probe';
+import { observePods } from '../kubelet';
+import { ContainerProbeState, probeReady } from '../prober';
 import { podKey, syncProxy } from '../proxy';
 import { readModel } from '../state';
 import { listLabContainers } from '../../runtime/containers';
 import { NODE_MONITOR_GRACE_PERIOD_MS, NodeEvent, NodeLifecycle } from '../node-lifecycle';
 import { Heartbeats, NODE_LEASE_RENEW_INTERVAL_MS, nodeAnswers } from './heartbeats';
 import { watchClocks } from './clocks';
+import { runDueProbes } from './probe-runs';
 import { ContainerRestarts } from './container-restarts';
 import { TaintEviction } from './taint-eviction';
 import { CniCheckRounds } from './cni-check';
@@ -245,48 +246,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       for (const n of model.nodes) if (engineAfter.get(n.container) !== 'running') silent.add(n.name);
       // The kubelet restarts dead containers, with CrashLoopBackOff (src/lab/watch/container-restarts.ts).
       const restartedNow = await kubelet.restartDead(model, obs, silent, probeStates);
-      // Probes: run the ones due, count results, restart on liveness/startup failure.
-      const now = Date.now();
-      const due: Array<{ pod: PodModel; container: PodContainer; kind: ProbeKind }> = [];
-      for (const o of obs) {
-        if (silent.has(o.pod.node)) continue;
-        for (const c of o.pod.containers) {
-          if (!c.probes) continue;
-          const k = `${podKey(o.pod)}/${c.name}`;
-          if (restartedNow.has(k)) continue; // just started again: probed from the next iteration
-          if (!o.containers.find((x) => x.container === c.name)?.alive) {
-            probeStates.delete(k); // not running (could not be restarted): its probes start over
-            continue;
-          }
-          // A container running before this watch began started long enough ago for its
-          // initialDelaySeconds (as for a restarted kubelet: the delay counts from container start).
-          const st = probeStates.get(k) ?? newProbeState(c.probes, 0);
-          probeStates.set(k, st);
-          for (const kind of dueProbes(c.probes, st, now)) due.push({ pod: o.pod, container: c, kind });
-        }
-      }
-      for (const run of due.length ? await runProbes(model, due) : []) {
-        const c = run.pod.containers.find((x) => x.name === run.container)!;
-        const k = `${podKey(run.pod)}/${c.name}`;
-        const st = probeStates.get(k)!;
-        const before = probeReady(c.probes!, st);
-        const action = recordProbe(c.probes!, st, run.kind, run.ok, run.detail, Date.now());
-        const after = probeReady(c.probes!, st);
-        if (run.kind === 'readiness' && before !== after)
-          say(
-            `kubelet: ${k} readiness probe ${run.ok ? 'succeeded' : `failed (${run.detail})`}: ${after ? 'ready' : 'not ready'}`,
-          );
-        if (action) {
-          try {
-            await restartContainer(model, run.pod, c);
-            const n = kubelet.count(k);
-            probeStates.set(k, newProbeState(c.probes!, Date.now()));
-            say(`kubelet: ${action.restart}: restarted ${k} (restart ${n})`);
-          } catch (err) {
-            say(`kubelet: could not restart ${k}: ${(err as Error).message.split('\n')[0]}`);
-          }
-        }
-      }
+      // The containers' own probes that are due (src/lab/watch/probe-runs.ts).
+      await runDueProbes(model, obs, silent, restartedNow, probeStates, kubelet, say);
       // CNI CHECK beside the loop, on the nodes that answer (src/lab/watch/cni-check.ts).
       const round = cni.start(model, silent);
       if (opts.once) await round;
