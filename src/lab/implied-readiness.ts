@@ -10,8 +10,7 @@ export const DEFAULT_READINESS_PERIOD_MS = 10_000;
 export const DEFAULT_READINESS_FAILURE_THRESHOLD = 3;
 
 export class ImpliedReadiness {
-  /** Per container: when it last passed (or, never seen passing, when it was first seen failing). */
-  private readonly lastOk = new Map<string, number>();
+  private readonly failingSince = new Map<string, number>();
   constructor(private readonly scale = 1) {}
 
   /** How long a container must fail before it is not ready. */
@@ -19,20 +18,19 @@ export class ImpliedReadiness {
     return DEFAULT_READINESS_FAILURE_THRESHOLD * DEFAULT_READINESS_PERIOD_MS * this.scale;
   }
 
-  /**
-   * Ready or not, given what an observation that began at `at` saw (`observed` false: /healthz
-   * failed). The kubelet's probes run every periodSeconds, so the failureThreshold-th failure in a
-   * row comes failureThreshold × periodSeconds after the last success (pkg/kubelet/prober/worker.go,
-   * v1.32): judged here on the time since the last success observed, so observations that run
-   * late (a slow loop) make it no later than the first failure seen after that time.
-   */
-  ready(key: string, observed: boolean, at: number): boolean {
-    const last = this.lastOk.get(key);
+  /** Ready or not, given what was observed now (`observed` false: /healthz failed). */
+  ready(key: string, observed: boolean, now: number): boolean {
     if (observed) {
-      this.lastOk.set(key, Math.max(last ?? at, at));
+      this.failingSince.delete(key);
       return true;
     }
-    if (last === undefined) this.lastOk.set(key, at);
-    return at - (last ?? at) < this.thresholdMs;
+    const since = this.failingSince.get(key) ?? now;
+    this.failingSince.set(key, since);
+    return now - since < this.thresholdMs;
+  }
+
+  /** A container that died or restarted starts its count again. */
+  forget(key: string): void {
+    this.failingSince.delete(key);
   }
 }

@@ -221,8 +221,6 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       );
       const live = withoutNodes(model, silent);
       let obs: Awaited<ReturnType<typeof observePods>>;
-      // What the observation saw was true when it began: readiness is judged at that time.
-      const observedAt = Date.now();
       try {
         obs = await unlessNodeDies(observePods(live, { probes: false }), opts.lab, live.nodes);
       } catch (err) {
@@ -263,7 +261,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
                 : undefined;
           if (byProbe !== undefined) return byProbe;
           const observed = o.containers.find((x) => x.container === c.name)?.ready !== false;
-          return implied.ready(`${podKey(o.pod)}/${c.name}`, observed, observedAt);
+          return implied.ready(`${podKey(o.pod)}/${c.name}`, observed, Date.now());
         });
       const ready = new Set(obs.filter((o) => !silent.has(o.pod.node) && podReady(o)).map((o) => podKey(o.pod)));
       // Pods on a silent node: ready as last seen while the node is Ready, not ready once NotReady.
