@@ -146,7 +146,7 @@ export async function handler(argv: WatchArgs): Promise<void> {
     });
     if (!argv.once)
       console.log(
-        `watch stopped: ${s.iterations} iterations, ${s.syncs} proxy syncs, ${s.restarts} container restarts, ${s.cniChecks} CNI CHECK rounds (${s.cniFailures} failed pod checks)`,
+        `watch stopped: ${s.iterations} iterations, ${s.syncs} proxy syncs, ${s.restarts} container restarts, ${s.cniChecks} CNI CHECK rounds (${s.cniFailures} failed pod checks), ${s.heartbeatRounds} heartbeat rounds (longest ${s.longestHeartbeatMs} ms)`,
       );
   } finally {
     if (poller) clearInterval(poller);

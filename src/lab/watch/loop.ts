@@ -62,6 +62,9 @@ export interface WatchStats {
   /** CNI CHECK rounds run, and pod checks that failed. */
   cniChecks: number;
   cniFailures: number;
+  /** Heartbeat (lease renewal) rounds run on their own timer, and the longest one (ms). */
+  heartbeatRounds: number;
+  longestHeartbeatMs: number;
 }
 
 function sleep(ms: number, control?: WatchOptions['control']): Promise<void> {
@@ -79,7 +82,15 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const say = (l: string) => log(`${clock()} ${l}`);
   const control = opts.control ?? { stopped: false };
-  const stats: WatchStats = { iterations: 0, syncs: 0, restarts: 0, cniChecks: 0, cniFailures: 0 };
+  const stats: WatchStats = {
+    iterations: 0,
+    syncs: 0,
+    restarts: 0,
+    cniChecks: 0,
+    cniFailures: 0,
+    heartbeatRounds: 0,
+    longestHeartbeatMs: 0,
+  };
   const cni = new CniCheckRounds(opts.lab, opts.cniCheckMs ?? 10_000, say);
   let states: Map<string, ProxyState> | undefined;
   let lastModel: string | undefined;
@@ -325,6 +336,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   await heartbeats?.stop();
   await cni.settle();
   stats.restarts = kubelet.total;
+  stats.heartbeatRounds = heartbeats?.rounds ?? 0;
+  stats.longestHeartbeatMs = heartbeats?.longestRoundMs ?? 0;
   stats.cniChecks = cni.rounds;
   stats.cniFailures = cni.failures;
   return stats;

@@ -102,8 +102,8 @@ async function run(opts: { repair?: boolean; lockBusy?: boolean; ms: number }) {
   await new Promise((r) => setTimeout(r, opts.ms));
   control.stopped = true;
   control.wake?.();
-  await done;
-  return { repairs, events, lines };
+  const stats = await done;
+  return { repairs, events, lines, stats };
 }
 
 it('restartedNodes: running nodes without a port on the VPC router, not paused or stopped ones', () => {
@@ -118,8 +118,10 @@ it('restartedNodes: running nodes without a port on the VPC router, not paused o
 });
 
 it('re-plumbs node2 once, emits node-repaired, node2 answers again; no pod restarted into a node without links', async () => {
-  const { repairs, events } = await run({ ms: 1500 });
+  const { repairs, events, stats } = await run({ ms: 1500 });
   expect(repairs).toEqual([['node2']]);
+  // The heartbeat rounds ran on their own timer (every 100 ms here), beside the loop.
+  expect(stats.heartbeatRounds).toBeGreaterThanOrEqual(5);
   const repaired = events.filter((e) => e.kind === 'node-repaired');
   expect(repaired.map((e) => e.node)).toEqual(['node2']);
   expect(repaired[0].detail).toMatch(/1 links re-created, .*2 pods started/);
