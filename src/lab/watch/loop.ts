@@ -13,7 +13,7 @@ import { endpointChanges } from './endpoint-changes';
 import { clock } from './log-time';
 import { NodesSilent, unlessNodeDies, withoutNodes } from './node-silence';
 import type { ProxyState } from '../../proxy/plan';
-import { observePods } from '../kubelet';
+import { observePods, PodObservation } from '../kubelet';
 import { ContainerProbeState, probeReady } from '../prober';
 import { podKey, syncProxy } from '../proxy';
 import { readModel } from '../state';
@@ -29,7 +29,8 @@ import { RepairDeps, RestartedNodeRepair, restartedNodes } from './restarted-nod
 import { lockLab } from '../lock';
 import { repairNodes } from '../node-repair';
 import type { WatchEvent } from '../../report/timeline';
-import { ImpliedReadiness } from '../implied-readiness';
+import { DEFAULT_READINESS_PERIOD_MS, ImpliedReadiness } from '../implied-readiness';
+import { ReadinessTicker } from './readiness-ticker';
 import { readFaultView } from '../faults/watch-view';
 import { LbHealthWatch } from '../faults/lb-watch';
 
@@ -105,6 +106,36 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   let lifecycle: NodeLifecycle | undefined;
   // Containers without a readinessProbe: Kubernetes' default probe timing (--once has no history: as observed).
   const implied = new ImpliedReadiness(opts.once ? 0 : scale);
+  // What an observation saw of containers without a readinessProbe (/healthz) feeds their implied readiness.
+  const feedImplied = (obs: PodObservation[], silent: ReadonlySet<string>, from: number, to: number) => {
+    for (const o of obs) {
+      if (silent.has(o.pod.node)) continue;
+      for (const c of o.pod.containers) {
+        if (c.probes && (c.probes.readiness || c.probes.startup)) continue;
+        const seen = o.containers.find((x) => x.container === c.name);
+        if (seen?.alive) implied.observe(`${podKey(o.pod)}/${c.name}`, seen.ready !== false, from, to);
+      }
+    }
+  };
+  let lastSilent: ReadonlySet<string> = new Set();
+  let decisionTimer: NodeJS.Timeout | undefined;
+  // Readiness probing on its own period (src/lab/watch/readiness-ticker.ts): a failure is seen
+  // within a period whatever the loop does, and the loop is woken when one reaches the threshold.
+  const readiness = new ReadinessTicker(
+    DEFAULT_READINESS_PERIOD_MS * scale,
+    async () => {
+      const m = current;
+      if (!m) return;
+      const live = withoutNodes(m, new Set(lastSilent));
+      const from = Date.now();
+      const obs = await unlessNodeDies(observePods(live, { probes: false }), opts.lab, live.nodes);
+      feedImplied(obs, lastSilent, from, Date.now());
+      const next = implied.nextDecision(Date.now());
+      clearTimeout(decisionTimer);
+      if (next !== undefined) decisionTimer = setTimeout(() => control.wake?.(), next - Date.now() + 1);
+    },
+    () => undefined, // a node that stops answering mid-round: the heartbeats report it
+  );
   let lastReady = new Set<string>();
   let lastStuck = '';
   // Nodes whose kube-proxy syncs again after proxy-stuck: their next sync is a timeline event.
@@ -188,6 +219,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         // The first round is this iteration's observation: no lease starts stale.
         onNodeEvents(lc.heard(answered, Date.now()));
         heartbeats.start();
+        readiness.start();
       }
       for (const e of nodeEvents.splice(0)) {
         // A node that answers again has rules from before its silence: sync it whatever changed.
@@ -232,6 +264,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       );
       const live = withoutNodes(model, silent);
       let obs: Awaited<ReturnType<typeof observePods>>;
+      const observedFrom = Date.now();
       try {
         obs = await unlessNodeDies(observePods(live, { probes: false }), opts.lab, live.nodes);
       } catch (err) {
@@ -251,6 +284,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       }
       // A node frozen or stopped while it was being observed answered for some pods and not
       // others: what it said this time is not its kubelet's report; its pods keep their last one.
+      const observedTo = Date.now();
       const engineAfter = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
       for (const n of model.nodes) if (engineAfter.get(n.container) !== 'running') silent.add(n.name);
       // The kubelet restarts dead containers, with CrashLoopBackOff (src/lab/watch/container-restarts.ts).
@@ -260,6 +294,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       // CNI CHECK beside the loop, on the nodes that answer (src/lab/watch/cni-check.ts).
       const round = cni.start(model, silent);
       if (opts.once) await round;
+      feedImplied(obs, silent, observedFrom, observedTo);
+      lastSilent = silent;
       const podReady = (o: (typeof obs)[number]): boolean =>
         o.alive &&
         o.pod.containers.every((c) => {
@@ -271,8 +307,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
                 ? false
                 : undefined;
           if (byProbe !== undefined) return byProbe;
-          const observed = o.containers.find((x) => x.container === c.name)?.ready !== false;
-          return implied.ready(`${podKey(o.pod)}/${c.name}`, observed, Date.now());
+          return implied.ready(`${podKey(o.pod)}/${c.name}`, Date.now());
         });
       const ready = new Set(obs.filter((o) => !silent.has(o.pod.node) && podReady(o)).map((o) => podKey(o.pod)));
       // Pods on a silent node: ready as last seen while the node is Ready, not ready once NotReady.
@@ -334,6 +369,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
     await sleep(opts.intervalMs - (Date.now() - t0), control);
   }
   await heartbeats?.stop();
+  await readiness.stop();
+  clearTimeout(decisionTimer);
   await cni.settle();
   stats.restarts = kubelet.total;
   stats.heartbeatRounds = heartbeats?.rounds ?? 0;
