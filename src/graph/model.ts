@@ -130,7 +130,9 @@ export function labGraph(model: LabModel, status?: StatusReport, collapse: Colla
 
   for (const n of model.nodes) {
     const g = nodeGroupId(n.name);
-    const state = containerState(n.container);
+    // A node whose container runs without its links (status says broken) is down, not running.
+    const state =
+      status?.nodes?.find((x) => x.name === n.name)?.state === 'broken' ? 'down' : containerState(n.container);
     groups.push({ id: g, label: n.name, kind: 'node', parent: `subnet/${n.subnet}`, state });
     vertices.push({
       id: `${g}/eth0`,

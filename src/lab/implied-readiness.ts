@@ -10,6 +10,7 @@ export const DEFAULT_READINESS_PERIOD_MS = 10_000;
 export const DEFAULT_READINESS_FAILURE_THRESHOLD = 3;
 
 export class ImpliedReadiness {
+  /** Per container failing: when it was first seen failing (the end of that observation). */
   private readonly failingSince = new Map<string, number>();
   constructor(private readonly scale = 1) {}
 
@@ -18,19 +19,28 @@ export class ImpliedReadiness {
     return DEFAULT_READINESS_FAILURE_THRESHOLD * DEFAULT_READINESS_PERIOD_MS * this.scale;
   }
 
-  /** Ready or not, given what was observed now (`observed` false: /healthz failed). */
-  ready(key: string, observed: boolean, now: number): boolean {
-    if (observed) {
-      this.failingSince.delete(key);
-      return true;
-    }
-    const since = this.failingSince.get(key) ?? now;
-    this.failingSince.set(key, since);
-    return now - since < this.thresholdMs;
+  /**
+   * One observation of /healthz that began at `startedAt` and ended at `endedAt`. A failure counts
+   * from the end (the server failed at the latest then: never early); a success ends the failure
+   * only if its observation began after the failure was seen (an older success is stale: loop and
+   * ticker observe side by side).
+   */
+  observe(key: string, ok: boolean, startedAt: number, endedAt: number): void {
+    const since = this.failingSince.get(key);
+    if (!ok) {
+      if (since === undefined || endedAt < since) this.failingSince.set(key, endedAt);
+    } else if (since !== undefined && startedAt > since) this.failingSince.delete(key);
   }
 
-  /** A container that died or restarted starts its count again. */
-  forget(key: string): void {
-    this.failingSince.delete(key);
+  /** Ready at `now`: not failing, or failing for less than the threshold. */
+  ready(key: string, now: number): boolean {
+    const since = this.failingSince.get(key);
+    return since === undefined || now - since < this.thresholdMs;
+  }
+
+  /** The next time a failing container reaches the threshold (after `now`), to act on it then. */
+  nextDecision(now: number): number | undefined {
+    const times = [...this.failingSince.values()].map((t) => t + this.thresholdMs).filter((t) => t > now);
+    return times.length ? Math.min(...times) : undefined;
   }
 }

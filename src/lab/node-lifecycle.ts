@@ -51,36 +51,58 @@ export class NodeLifecycle {
     for (const n of names) this.nodes.set(n, { condition: 'Ready', lastHeartbeat: start });
   }
 
-  /** `answered`: node → undefined when it answered, else the reason it did not. */
+  /** `answered`: node → undefined when it answered, else the reason it did not; then judged at `now`. */
   observe(answered: Map<string, string | undefined>, now: number): NodeEvent[] {
+    return [...this.heard(answered, now), ...this.judge(now)];
+  }
+
+  /**
+   * One heartbeat round observed at `at` (the kubelet's Lease renewal): a node that answered has
+   * its lease renewed (and is Ready again if it was NotReady); one that did not has its heartbeat
+   * missed. Nothing here turns a node NotReady: that is `judge`, on its own period.
+   */
+  heard(answered: Map<string, string | undefined>, at: number): NodeEvent[] {
     const out: NodeEvent[] = [];
     for (const [node, reason] of answered) {
-      const h = this.nodes.get(node) ?? { condition: 'Ready' as const, lastHeartbeat: now };
+      const h = this.nodes.get(node) ?? { condition: 'Ready' as const, lastHeartbeat: at };
       this.nodes.set(node, h);
       if (reason === undefined) {
         if (h.condition === 'NotReady')
-          out.push({ kind: 'node-ready', node, at: now, detail: 'heartbeat renewed: kubelet posted Ready' });
+          out.push({ kind: 'node-ready', node, at, detail: 'heartbeat renewed: kubelet posted Ready' });
         h.condition = 'Ready';
-        h.lastHeartbeat = now;
+        // A round that began before a later one finished must not move the lease back.
+        h.lastHeartbeat = Math.max(h.lastHeartbeat, at);
         h.missedSince = undefined;
         h.reason = undefined;
         continue;
       }
       if (h.missedSince === undefined) {
-        h.missedSince = now;
-        out.push({ kind: 'heartbeat-missed', node, at: now, detail: reason });
+        h.missedSince = at;
+        out.push({ kind: 'heartbeat-missed', node, at, detail: reason });
       }
       // The latest reason (a restarting node is first exited, then running without its links).
       h.reason = reason;
-      if (h.condition === 'Ready' && now - h.lastHeartbeat >= this.graceMs) {
-        h.condition = 'NotReady';
-        out.push({
-          kind: 'node-not-ready',
-          node,
-          at: now,
-          detail: `no heartbeat for ${((now - h.lastHeartbeat) / 1000).toFixed(1)}s (node-monitor-grace-period ${(this.graceMs / 1000).toFixed(1)}s): ${h.reason}`,
-        });
-      }
+    }
+    return out;
+  }
+
+  /**
+   * The node lifecycle controller's check (every node-monitor-period): a node whose heartbeat was
+   * missed and whose last one is grace period old or more is NotReady. Only the time since the
+   * last heartbeat counts, not how often anything ran, and a node never seen missing one (however
+   * slowly it was observed) stays Ready.
+   */
+  judge(now: number): NodeEvent[] {
+    const out: NodeEvent[] = [];
+    for (const [node, h] of this.nodes) {
+      if (h.condition !== 'Ready' || h.missedSince === undefined || now - h.lastHeartbeat < this.graceMs) continue;
+      h.condition = 'NotReady';
+      out.push({
+        kind: 'node-not-ready',
+        node,
+        at: now,
+        detail: `no heartbeat for ${((now - h.lastHeartbeat) / 1000).toFixed(1)}s (node-monitor-grace-period ${(this.graceMs / 1000).toFixed(1)}s): ${h.reason}`,
+      });
     }
     return out;
   }

@@ -11,6 +11,7 @@ import { isDnsPod } from '../plan/dns-pod';
 import { containerPodName } from '../plan/container-pod';
 import { edgeStatus, renderEdgeStatus } from '../edge/status';
 import { observePods } from './kubelet';
+import { brokenNodeStatus, NodePlumbing, nodePlumbing } from './node-plumbing';
 import type { StatusReport } from '../report/status-report';
 
 // Defined beside the pure layer that renders it (graph, ui); re-exported for status's callers.
@@ -30,6 +31,12 @@ export function serviceExternalIP(s: Pick<ServiceModel, 'type' | 'loadBalancerIP
 
 /** Per node: `<netns>/<container> <alive 0|1>` for every pid file of its pods. */
 const PROC_SCRIPT = `for f in ${RUN_DIR}/pods/*/*.pid; do [ -e "$f" ] || continue; d=\${f%/*}; c=\${f##*/}; if kill -0 $(cat "$f") 2>/dev/null; then a=1; else a=0; fi; echo "\${d##*/}/\${c%.pid} $a"; done`;
+
+const firstLine = (r: { stdout: string; stderr: string; exitCode: number }) =>
+  (r.stderr.trim() || r.stdout.trim() || `exit ${r.exitCode}`).split('\n')[0];
+
+/** Separates the pid/eth0 lines from `ip -o link show` in the node's one exec. */
+const LINKS_MARK = '--links--';
 
 /** Labs from before the choice existed ran the offline server whenever they had DNS pods. */
 function dnsServerOf(model: LabModel): Pick<StatusReport, 'dnsServer'> {
@@ -60,16 +67,25 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
   const state = (container: string) => cs.find((c) => c.name === container)?.state ?? 'missing';
   const alive = new Map<string, boolean>();
   const link = new Map<string, string>();
+  const plumbing = new Map<string, NodePlumbing>();
+  const unknown = new Map<string, string>();
   await Promise.all(
     model.nodes.map(async (n) => {
       if (state(n.container) !== 'running') return;
       const r = await exec(n.container, [
         'sh',
         '-c',
-        `${PROC_SCRIPT}; echo "eth0 $(cat /sys/class/net/eth0/operstate 2>/dev/null || echo missing)"`,
+        `${PROC_SCRIPT}; echo "eth0 $(cat /sys/class/net/eth0/operstate 2>/dev/null || echo missing)"; echo ${LINKS_MARK}; ip -o link show`,
       ]);
-      link.set(n.name, /^eth0 (\S+)$/m.exec(r.stdout)?.[1] ?? 'missing');
-      for (const l of r.stdout.trim().split('\n').filter(Boolean)) {
+      const [procs, links] = r.stdout.split(`${LINKS_MARK}\n`);
+      // Nothing observed is neither Ready nor broken: Unknown, as Kubernetes says of a silent node.
+      if (links === undefined) {
+        unknown.set(n.name, `Unknown (exec in the node failed: ${firstLine(r)})`);
+        return;
+      }
+      link.set(n.name, /^eth0 (\S+)$/m.exec(procs)?.[1] ?? 'missing');
+      plumbing.set(n.name, nodePlumbing(model, n, links));
+      for (const l of procs.trim().split('\n').filter(Boolean)) {
         const [k, a] = l.split(' ');
         alive.set(`${n.name}:${k}`, a === '1');
       }
@@ -96,14 +112,20 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
     cni: model.cluster.cni,
     ...dnsServerOf(model),
     containers,
-    nodes: model.nodes.map((n) => ({
-      name: n.name,
-      ip: n.ip,
-      podCIDR: n.podCIDR,
-      subnet: n.subnet,
-      state: state(n.container),
-      status: nodeStatus(state(n.container), link.get(n.name)),
-    })),
+    nodes: model.nodes.map((n) => {
+      const p = plumbing.get(n.name);
+      const broken = p && brokenNodeStatus(p);
+      return {
+        name: n.name,
+        ip: n.ip,
+        podCIDR: n.podCIDR,
+        subnet: n.subnet,
+        // The container runs, the node does not: never shown as running.
+        state: broken ? 'broken' : state(n.container),
+        status: broken || unknown.get(n.name) || nodeStatus(state(n.container), link.get(n.name)),
+        ...(broken ? { missing: { links: p.missingLinks, pods: p.missingPods } } : {}),
+      };
+    }),
     pods: model.pods.map((p) => ({
       name: p.name,
       namespace: p.namespace,
@@ -113,7 +135,10 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       // A container pod runs in its own engine container (src/lab/container-pods.ts).
       running: isContainerPod(p)
         ? state(containerPodName(model, p)) === 'running'
-        : p.containers.every((c) => alive.get(`${p.node}:${p.netns}/${c.name}`) === true),
+        : p.containers.every((c) => alive.get(`${p.node}:${p.netns}/${c.name}`) === true) &&
+          // A process whose pod veth is gone is no running pod (after a node restart, a pid file's
+          // number may even belong to another process).
+          !plumbing.get(p.node)?.missingPods.includes(`${p.namespace}/${p.name}`),
       ready: readyOf(p),
     })),
     links: model.links.map((l) => ({ a: `${l.a.container}:${l.a.iface}`, b: `${l.b.container}:${l.b.iface}` })),

@@ -8,8 +8,20 @@ export interface StatusReport {
   /** The cluster DNS server chosen at lab up (coredns | offline), with why; absent when the lab has no cluster DNS. */
   dnsServer?: { server: string; requested: string; reason: string; image?: string; fallback?: boolean };
   containers: Array<{ name: string; container: string; role: string; state: string }>;
-  /** status: Ready, or NotReady with why (container not running, eth0 gone or down), as kubectl's STATUS. */
-  nodes: Array<{ name: string; ip: string; podCIDR: string; subnet: string; state: string; status?: string }>;
+  /**
+   * status: Ready, or NotReady with why (container not running, eth0 gone or down, links gone), as
+   * kubectl's STATUS. state: the container's, or `broken` when it runs without the links the model
+   * gave it (missing: which, observed in its namespace); `lab up` repairs it.
+   */
+  nodes: Array<{
+    name: string;
+    ip: string;
+    podCIDR: string;
+    subnet: string;
+    state: string;
+    status?: string;
+    missing?: { links: string[]; pods: string[] };
+  }>;
   /** ready: `<ready containers>/<containers>` as kubectl's READY column. */
   pods: Array<{
     name: string;

@@ -16,7 +16,8 @@ export type WatchEventKind =
   | 'lb-backend-dropped'
   | 'lb-backend-restored'
   | 'pod-evicted'
-  | 'pod-rescheduled';
+  | 'pod-rescheduled'
+  | 'node-repaired';
 
 export interface WatchEvent {
   kind: WatchEventKind;

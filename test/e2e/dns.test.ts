@@ -120,6 +120,7 @@ describe('cluster DNS', () => {
   });
 
   it('bad DNS input exits 2 naming the field', async () => {
+    const bad = labName('dns-bad');
     const dir = mkdtempSync(join(tmpdir(), 'e2e-dns-bad-'));
     const cases: Array<[string, RegExp]> = [
       ['cluster: {domain: "not a domain"}\n', /cluster\.domain: .*must be a DNS domain/],
@@ -134,11 +135,11 @@ describe('cluster DNS', () => {
     ];
     for (const [extra, re] of cases) {
       const f = join(dir, 'bad.yaml');
-      writeFileSync(f, `name: dns-bad\nnodes: [{name: node1}]\n${extra}`);
-      const r = await lab(['up', '-t', f, '--name', 'dns-bad']);
+      writeFileSync(f, `name: ${bad}\nnodes: [{name: node1}]\n${extra}`);
+      const r = await lab(['up', '-t', f, '--name', bad]);
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toMatch(re);
     }
-    expect(await labContainers('dns-bad')).toEqual([]);
+    expect(await labContainers(bad)).toEqual([]);
   });
 });

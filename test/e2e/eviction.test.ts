@@ -1,39 +1,17 @@
 /**
- * Taint-based eviction on a running guide lab under `lab watch --eviction --time-scale 0.1`:
+ * Taint-based eviction on a running guide lab under `lab watch --time-scale 0.1` (eviction on by default):
  * node2 stopped, NotReady after node-monitor-grace-period 50 s × 0.1, its pods evicted after the
  * not-ready toleration 300 s × 0.1 from then (DefaultNotReadyTolerationSeconds), the web
  * Deployment's replacement started on a Ready node (node3 is excluded by the web pods' affinity:
  * node1), its endpoint in the rules; `lab load web` from node1 and node3 then sees no error.
  */
-import execa from 'execa';
-import { LAB_BIN, ROOT, lab, labName } from './helpers';
+import { lab, labName } from './helpers';
+import { sleep, startWatch } from './watch-events';
 
 jest.setTimeout(600_000);
 
 const name = labName('eviction');
 const SCALE = 0.1;
-
-interface Ev {
-  kind: string;
-  node?: string;
-  detail: string;
-  at: number;
-}
-const events: Ev[] = [];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(pred: (e: Ev) => boolean, what: string, ms = 90_000): Promise<Ev> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const e = events.find(pred);
-    if (e) return e;
-    if (Date.now() > end)
-      throw new Error(
-        `no ${what} within ${ms} ms; events: ${events.map((x) => `${x.kind} ${x.node ?? ''} ${x.detail}`).join(' | ')}`,
-      );
-    await sleep(200);
-  }
-}
 
 beforeAll(async () => {
   expect((await lab(['up', '--name', name, '--no-verify'])).exitCode).toBe(0);
@@ -44,38 +22,26 @@ afterAll(async () => {
 });
 
 it('node-stop node2: pods evicted after grace + toleration (× 0.1), web replaced on node1, no request fails after', async () => {
-  const watch = execa(
-    'node',
-    [LAB_BIN, 'watch', '--name', name, '--json', '--eviction', '--time-scale', String(SCALE)],
-    { cwd: ROOT, reject: false },
-  );
-  let buf = '';
-  watch.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line.startsWith('{')) events.push(JSON.parse(line) as Ev);
-    }
-  });
+  const w = startWatch(name, ['--time-scale', String(SCALE)]); // eviction is on by default;
   try {
     await sleep(6000);
     expect((await lab(['fault', 'inject', 'node-stop', 'node2', '--name', name])).exitCode).toBe(0);
-    const injected = await waitFor((e) => e.kind === 'fault-injected', 'fault-injected');
-    const notReady = await waitFor((e) => e.kind === 'node-not-ready' && e.node === 'node2', 'node2 NotReady');
-    const evicted = await waitFor((e) => e.kind === 'pod-evicted' && e.node === 'node2', 'a pod evicted');
+    const injected = await w.waitFor(0, (e) => e.kind === 'fault-injected', 'fault-injected');
+    const notReady = await w.waitFor(0, (e) => e.kind === 'node-not-ready' && e.node === 'node2', 'node2 NotReady');
+    const evicted = await w.waitFor(0, (e) => e.kind === 'pod-evicted' && e.node === 'node2', 'a pod evicted');
     expect(evicted.at - notReady.at).toBeGreaterThanOrEqual(300_000 * SCALE);
-    const web = await waitFor(
+    const web = await w.waitFor(
+      0,
       (e) => e.kind === 'pod-rescheduled' && /^default\/web-/.test(e.detail),
       'web replacement started',
     );
     expect(web.node).toBe('node1');
     // Bare pods (pod3, pod4) are evicted and not replaced, as in Kubernetes.
-    const gone = events.filter((e) => e.kind === 'pod-evicted').map((e) => e.detail.split(':')[0]);
+    const gone = w.events.filter((e) => e.kind === 'pod-evicted').map((e) => e.detail.split(':')[0]);
     expect(gone).toEqual(expect.arrayContaining(['default/pod3', 'default/pod4']));
     const ip = /\((10\.244\.0\.\d+)\)/.exec(web.detail)![1];
-    await waitFor(
+    await w.waitFor(
+      0,
       (e) => e.kind === 'rules-synced' && e.node === 'node3' && e.detail.includes(`+${ip}:8080`),
       'the replacement in node3 rules',
     );
@@ -90,7 +56,6 @@ it('node-stop node2: pods evicted after grace + toleration (× 0.1), web replace
       `eviction (scale ${SCALE}): NotReady +${notReady.at - injected.at}ms, evicted +${evicted.at - injected.at}ms (${evicted.at - notReady.at}ms after NotReady, toleration ${300 * SCALE}s), web replacement on ${web.node} +${web.at - injected.at}ms; load after: ${load.sources.map((s) => `${s.source} ${s.ok}/${s.requests}`).join(', ')}\n`,
     );
   } finally {
-    watch.kill('SIGINT');
-    await watch.catch(() => undefined);
+    await w.stop();
   }
 });

@@ -8,42 +8,19 @@
  * the LB takes the nodes back and every path passes.
  */
 import execa from 'execa';
-import { LAB_BIN, ROOT, lab, labName } from './helpers';
+import { lab, labName } from './helpers';
+import { WatchRecorder, sleep, startWatch } from './watch-events';
 
 jest.setTimeout(900_000);
 
 const name = labName('faults-edge');
 
-interface Ev {
-  kind: string;
-  node?: string;
-  detail: string;
-  at: number;
-}
 interface LoadJson {
   fault?: { id: string; kind: string; at: string };
   sources: Array<{ source: string; requests: number; ok: number; errors: Record<string, number> }>;
 }
 
-const events: Ev[] = [];
-let watch: execa.ExecaChildProcess | undefined;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(from: number, pred: (e: Ev) => boolean, what: string, ms = 60_000): Promise<Ev> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const e = events.slice(from).find(pred);
-    if (e) return e;
-    if (Date.now() > end)
-      throw new Error(
-        `no ${what} within ${ms} ms; events: ${events
-          .slice(from)
-          .map((x) => `${x.kind} ${x.node ?? ''} ${x.detail}`)
-          .join(' | ')}`,
-      );
-    await sleep(200);
-  }
-}
+let w: WatchRecorder;
 
 async function lbHealthy(entry: string): Promise<string[]> {
   const r = await execa(
@@ -59,44 +36,34 @@ async function lbHealthy(entry: string): Promise<string[]> {
 
 beforeAll(async () => {
   expect((await lab(['up', '--name', name, '--no-verify'])).exitCode).toBe(0);
-  watch = execa('node', [LAB_BIN, 'watch', '--name', name, '--json', '--time-scale', '0.1'], {
-    cwd: ROOT,
-    reject: false,
-  });
-  let buf = '';
-  watch.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line.startsWith('{')) events.push(JSON.parse(line) as Ev);
-    }
-  });
+  w = startWatch(name, ['--time-scale', '0.1']);
   await sleep(6000); // its initial sync
 });
 
 afterAll(async () => {
   await lab(['fault', 'clear', '--all', '--name', name]);
-  watch?.kill('SIGINT');
-  await watch?.catch(() => undefined);
+  await w?.stop();
   await lab(['down', '--name', name]);
 });
 
 it('lb-backend-down node2: the LB drops node2 within fall × interval, no request fails, the LB path passes through node1 and node3; clear heals', async () => {
   expect(await lbHealthy('default/web:http')).toEqual(['node1', 'node2', 'node3']);
-  const from = events.length;
+  const from = w.mark();
   const running = lab(['load', 'web', '--from', 'internet', '--duration', '12', '--name', name, '--json']);
   await sleep(3000);
   const inj = await lab(['fault', 'inject', 'lb-backend-down', 'node2', '--name', name]);
   expect(`${inj.exitCode} ${inj.stderr}`).toBe('0 ');
-  const injected = await waitFor(from, (e) => e.kind === 'fault-injected' && e.node === 'node2', 'fault-injected');
-  const dropped = await waitFor(from, (e) => e.kind === 'lb-backend-dropped' && e.node === 'node2', 'LB dropped node2');
+  const injected = await w.waitFor(from, (e) => e.kind === 'fault-injected' && e.node === 'node2', 'fault-injected');
+  const dropped = await w.waitFor(
+    from,
+    (e) => e.kind === 'lb-backend-dropped' && e.node === 'node2',
+    'LB dropped node2',
+  );
   expect(dropped.detail).toMatch(/default\/web:http \(tcp:30080 TimeoutError\)/);
   // fall 2 rounds of 1 s, each check timing out after 0.5 s: no sooner than one round, within a few.
   expect(dropped.at - injected.at).toBeGreaterThan(500);
   expect(dropped.at - injected.at).toBeLessThan(8000);
-  expect(events.slice(from).some((e) => e.kind === 'lb-backend-dropped' && e.node !== 'node2')).toBe(false);
+  expect(w.events.slice(from).some((e) => e.kind === 'lb-backend-dropped' && e.node !== 'node2')).toBe(false);
   expect(await lbHealthy('default/web:http')).toEqual(['node1', 'node3']);
   const r = await running;
   expect(r.exitCode).toBe(0);
@@ -113,18 +80,18 @@ it('lb-backend-down node2: the LB drops node2 within fall × interval, no reques
   // Sabotage: the last nodes out too: the LB has no backend, the path fails on it.
   for (const n of ['node1', 'node3'])
     expect((await lab(['fault', 'inject', 'lb-backend-down', n, '--name', name])).exitCode).toBe(0);
-  await waitFor(from, (e) => e.kind === 'lb-backend-dropped' && e.node === 'node1', 'LB dropped node1');
-  await waitFor(from, (e) => e.kind === 'lb-backend-dropped' && e.node === 'node3', 'LB dropped node3');
+  await w.waitFor(from, (e) => e.kind === 'lb-backend-dropped' && e.node === 'node1', 'LB dropped node1');
+  await w.waitFor(from, (e) => e.kind === 'lb-backend-dropped' && e.node === 'node3', 'LB dropped node3');
   const none = await lab(['verify', '--name', name, '--path', 'loadbalancer-to-service']);
   expect(none.exitCode).not.toBe(0);
   expect(none.stdout).toMatch(/a healthy node at the load balancer/);
 
-  const c = events.length;
+  const c = w.mark();
   const clearedAt = Date.now();
   expect((await lab(['fault', 'clear', '--all', '--name', name])).exitCode).toBe(0);
-  const back = await waitFor(c, (e) => e.kind === 'lb-backend-restored' && e.node === 'node2', 'LB took node2 back');
-  await waitFor(c, (e) => e.kind === 'lb-backend-restored' && e.node === 'node1', 'LB took node1 back');
-  await waitFor(c, (e) => e.kind === 'lb-backend-restored' && e.node === 'node3', 'LB took node3 back');
+  const back = await w.waitFor(c, (e) => e.kind === 'lb-backend-restored' && e.node === 'node2', 'LB took node2 back');
+  await w.waitFor(c, (e) => e.kind === 'lb-backend-restored' && e.node === 'node1', 'LB took node1 back');
+  await w.waitFor(c, (e) => e.kind === 'lb-backend-restored' && e.node === 'node3', 'LB took node3 back');
   expect(await lbHealthy('default/web:http')).toEqual(['node1', 'node2', 'node3']);
   const all = await lab(['verify', '--name', name]);
   expect(`${all.exitCode} ${all.stdout.split('\n').filter((l) => /FAIL/.test(l))}`).toBe('0 ');

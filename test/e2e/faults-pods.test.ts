@@ -5,8 +5,8 @@
  * and dns-down (every DNS pod stops answering: the dns path fails, no endpoint changes). Each:
  * inject, timeline in order, the expected paths fail, clear, every path passes again.
  */
-import execa from 'execa';
-import { LAB_BIN, ROOT, lab, labName } from './helpers';
+import { lab, labName } from './helpers';
+import { WatchEvent, WatchRecorder, sleep, startWatch, verifyPath } from './watch-events';
 
 jest.setTimeout(900_000);
 
@@ -14,60 +14,11 @@ const name = labName('o-faults-pods');
 const SCALE = 0.1;
 const UNREADY_MS = 3 * 10_000 * SCALE;
 
-interface Ev {
-  kind: string;
-  node?: string;
-  detail: string;
-  at: number;
-}
-
-const events: Ev[] = [];
-let watch: execa.ExecaChildProcess | undefined;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(from: number, pred: (e: Ev) => boolean, what: string, ms = 60_000): Promise<Ev> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const e = events.slice(from).find(pred);
-    if (e) return e;
-    if (Date.now() > end)
-      throw new Error(
-        `no ${what} within ${ms} ms; events: ${events
-          .slice(from)
-          .map((x) => `${x.kind} ${x.node ?? ''} ${x.detail}`)
-          .join(' | ')}`,
-      );
-    await sleep(200);
-  }
-}
-
-async function verifyPath(p: string) {
-  const r = await lab(['verify', '--name', name, '--path', p]);
-  return {
-    ok: r.exitCode === 0,
-    fails: r.stdout
-      .split('\n')
-      .filter((l) => /^ {2}FAIL/.test(l))
-      .map((l) => l.trim()),
-  };
-}
+let w: WatchRecorder;
 
 beforeAll(async () => {
   expect((await lab(['up', '--name', name, '--no-verify'])).exitCode).toBe(0);
-  watch = execa('node', [LAB_BIN, 'watch', '--name', name, '--json', '--time-scale', String(SCALE)], {
-    cwd: ROOT,
-    reject: false,
-  });
-  let buf = '';
-  watch.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line.startsWith('{')) events.push(JSON.parse(line) as Ev);
-    }
-  });
+  w = startWatch(name, ['--time-scale', String(SCALE)]);
   await sleep(6000); // its initial sync
 });
 
@@ -76,8 +27,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  watch?.kill('SIGINT');
-  await watch?.catch(() => undefined);
+  await w?.stop();
   await lab(['down', '--name', name]);
 });
 
@@ -97,35 +47,35 @@ it('pod-unready: endpoint out of every node after 3 × 10 s × scale, the Servic
   };
   const web = st.pods.find((p) => p.name.startsWith('web-') && p.node === 'node1')!;
   const ep = new RegExp(`default/web:http -${web.ip.replace(/\./g, '\\.')}:8080 \\(not ready\\)`);
-  const from = events.length;
+  const from = w.mark();
   const inj = await lab(['fault', 'inject', 'pod-unready', web.name, '--name', name]);
   expect(inj.exitCode).toBe(0);
-  const injected = await waitFor(from, (e) => e.kind === 'fault-injected' && /pod-unready/.test(e.detail), 'fault');
-  const out = await waitFor(from, (e) => e.kind === 'endpoint-not-ready' && ep.test(e.detail), 'endpoint not ready');
+  const injected = await w.waitFor(from, (e) => e.kind === 'fault-injected' && /pod-unready/.test(e.detail), 'fault');
+  const out = await w.waitFor(from, (e) => e.kind === 'endpoint-not-ready' && ep.test(e.detail), 'endpoint not ready');
   const rules = await Promise.all(
     ['node1', 'node2', 'node3'].map((n) =>
-      waitFor(from, (e) => e.kind === 'rules-synced' && e.node === n && ep.test(e.detail), `rules-synced ${n}`),
+      w.waitFor(from, (e) => e.kind === 'rules-synced' && e.node === n && ep.test(e.detail), `rules-synced ${n}`),
     ),
   );
   // Not before Kubernetes would: failureThreshold × periodSeconds of failing, counted from the fault.
   expect(out.at - injected.at).toBeGreaterThanOrEqual(UNREADY_MS);
   for (const r of rules) expect(r.at).toBeGreaterThanOrEqual(out.at);
   // No node went NotReady: only the pod's readiness changed.
-  expect(events.slice(from).some((e) => e.kind === 'node-not-ready')).toBe(false);
-  const during = await verifyPath('pod-to-service');
+  expect(w.events.slice(from).some((e) => e.kind === 'node-not-ready')).toBe(false);
+  const during = await verifyPath(name, 'pod-to-service');
   expect(during.ok).toBe(false);
   expect(during.fails.length).toBeGreaterThan(0);
   expect(during.fails.every((l) => l.includes(web.name))).toBe(true);
-  const c = events.length;
+  const c = w.mark();
   expect((await lab(['fault', 'clear', '--all', '--name', name])).exitCode).toBe(0);
   const back = new RegExp(`default/web:http \\+${web.ip.replace(/\./g, '\\.')}:8080`);
-  await waitFor(c, (e) => e.kind === 'endpoint-ready' && back.test(e.detail), 'endpoint ready again');
-  await waitFor(
+  await w.waitFor(c, (e) => e.kind === 'endpoint-ready' && back.test(e.detail), 'endpoint ready again');
+  await w.waitFor(
     c,
     (e) => e.kind === 'rules-synced' && e.node === 'node1' && back.test(e.detail),
     'back in node1 rules',
   );
-  expect((await verifyPath('pod-to-service')).ok).toBe(true);
+  expect((await verifyPath(name, 'pod-to-service')).ok).toBe(true);
   process.stdout.write(
     `pod-unready timeline (scale ${SCALE}, expected ${UNREADY_MS} ms): endpoint out +${out.at - injected.at}ms, rules ${rules.map((r) => `${r.node} +${r.at - injected.at}ms`).join(' ')}\n`,
   );
@@ -135,28 +85,28 @@ it('dns-down all: the dns path fails; CoreDNS pods fail their readiness check an
   const status = (await lab(['status', '--name', name])).stdout;
   // Expected from the model: the lab checks CoreDNS over the network (it fails), the offline server over lo (it does not).
   const coredns = /\bdns coredns\b/.test(status);
-  const from = events.length;
+  const from = w.mark();
   const inj = await lab(['fault', 'inject', 'dns-down', 'all', '--name', name]);
   expect(inj.exitCode).toBe(0);
   expect(inj.stdout).toMatch(/stop answering DNS/);
-  const injected = await waitFor(from, (e) => e.kind === 'fault-injected' && /dns-down all/.test(e.detail), 'fault');
-  const during = await verifyPath('dns');
+  const injected = await w.waitFor(from, (e) => e.kind === 'fault-injected' && /dns-down all/.test(e.detail), 'fault');
+  const during = await verifyPath(name, 'dns');
   expect(during.ok).toBe(false);
   expect(during.fails.length).toBeGreaterThan(0);
-  const isDnsOut = (e: Ev) => e.kind === 'endpoint-not-ready' && /kube-dns:dns /.test(e.detail);
-  if (coredns) await waitFor(from, isDnsOut, 'the DNS endpoints leaving (CoreDNS readiness failed)');
-  const dnsOut = events.slice(from).filter(isDnsOut);
+  const isDnsOut = (e: WatchEvent) => e.kind === 'endpoint-not-ready' && /kube-dns:dns /.test(e.detail);
+  if (coredns) await w.waitFor(from, isDnsOut, 'the DNS endpoints leaving (CoreDNS readiness failed)');
+  const dnsOut = w.events.slice(from).filter(isDnsOut);
   if (coredns) for (const e of dnsOut) expect(e.at - injected.at).toBeGreaterThanOrEqual(UNREADY_MS);
   else expect(dnsOut).toEqual([]);
-  const c = events.length;
+  const c = w.mark();
   expect((await lab(['fault', 'clear', '--all', '--name', name])).exitCode).toBe(0);
   if (coredns)
-    await waitFor(
+    await w.waitFor(
       c,
       (e) => e.kind === 'rules-synced' && e.node === 'node3' && /kube-dns:dns \+/.test(e.detail),
       'DNS back',
     );
-  expect((await verifyPath('dns')).ok).toBe(true);
+  expect((await verifyPath(name, 'dns')).ok).toBe(true);
   const all = await lab(['verify', '--name', name]);
   expect(all.stdout).toMatch(/all \d+ probes passed/);
   process.stdout.write(

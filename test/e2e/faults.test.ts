@@ -5,7 +5,8 @@
  * stopped node (not clearable: its links died with it) and `lab down` removing it all.
  */
 import execa from 'execa';
-import { LAB_BIN, ROOT, lab, labContainers, labName } from './helpers';
+import { lab, labContainers, labName } from './helpers';
+import { WatchRecorder, sleep, startWatch, verifyPath } from './watch-events';
 
 jest.setTimeout(600_000);
 
@@ -13,63 +14,12 @@ const name = labName('h-faults');
 const SCALE = 0.1;
 const GRACE_MS = 50_000 * SCALE;
 
-interface Ev {
-  kind: string;
-  node?: string;
-  detail: string;
-  at: number;
-  sinceFaultMs?: number;
-}
-
-const events: Ev[] = [];
-let watch: execa.ExecaChildProcess | undefined;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits for an event after index `from` matching `pred`; fails naming what it saw. */
-async function waitFor(from: number, pred: (e: Ev) => boolean, what: string, ms = 60_000): Promise<Ev> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const e = events.slice(from).find(pred);
-    if (e) return e;
-    if (Date.now() > end)
-      throw new Error(
-        `no ${what} within ${ms} ms; events: ${events
-          .slice(from)
-          .map((x) => `${x.kind} ${x.node ?? ''} ${x.detail}`)
-          .join(' | ')}`,
-      );
-    await sleep(200);
-  }
-}
-
-async function verifyPath(p: string) {
-  const r = await lab(['verify', '--name', name, '--path', p]);
-  return {
-    ok: r.exitCode === 0,
-    fails: r.stdout
-      .split('\n')
-      .filter((l) => /^ {2}FAIL/.test(l))
-      .map((l) => l.trim()),
-  };
-}
+let w: WatchRecorder;
 
 beforeAll(async () => {
   const up = await lab(['up', '--name', name, '--no-verify']);
   expect(up.exitCode).toBe(0);
-  watch = execa('node', [LAB_BIN, 'watch', '--name', name, '--json', '--time-scale', String(SCALE)], {
-    cwd: ROOT,
-    reject: false,
-  });
-  let buf = '';
-  watch.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line.startsWith('{')) events.push(JSON.parse(line) as Ev);
-    }
-  });
+  w = startWatch(name, ['--no-eviction', '--time-scale', String(SCALE)]);
   await sleep(5000); // its initial sync
 });
 
@@ -79,8 +29,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  watch?.kill('SIGINT');
-  await watch?.catch(() => undefined);
+  await w?.stop();
   await lab(['down', '--name', name]);
 });
 
@@ -95,22 +44,22 @@ it('refuses bad input with the field and exit 2, nothing recorded', async () => 
 });
 
 it("node-freeze: heartbeat missed, NotReady after the grace period, endpoints out of every other node's rules; clear heals", async () => {
-  const from = events.length;
+  const from = w.mark();
   const inj = await lab(['fault', 'inject', 'node-freeze', 'node2', '--name', name]);
   expect(inj.exitCode).toBe(0);
   const id = /^(f\d+) /.exec(inj.stdout)![1];
   expect((await lab(['fault', 'list', '--name', name])).stdout).toMatch(new RegExp(`${id} +node-freeze +node2`));
-  const injected = await waitFor(from, (e) => e.kind === 'fault-injected' && e.node === 'node2', 'fault-injected');
-  const missed = await waitFor(from, (e) => e.kind === 'heartbeat-missed' && e.node === 'node2', 'heartbeat-missed');
-  const notReady = await waitFor(from, (e) => e.kind === 'node-not-ready' && e.node === 'node2', 'node-not-ready');
-  const epOut = await waitFor(
+  const injected = await w.waitFor(from, (e) => e.kind === 'fault-injected' && e.node === 'node2', 'fault-injected');
+  const missed = await w.waitFor(from, (e) => e.kind === 'heartbeat-missed' && e.node === 'node2', 'heartbeat-missed');
+  const notReady = await w.waitFor(from, (e) => e.kind === 'node-not-ready' && e.node === 'node2', 'node-not-ready');
+  const epOut = await w.waitFor(
     from,
     (e) => e.kind === 'endpoint-not-ready' && /default\/web:http -10\.244\.1\.\d+:8080 \(not ready\)/.test(e.detail),
     'web endpoint on node2 not ready',
   );
   const rules = await Promise.all(
     ['node1', 'node3'].map((n) =>
-      waitFor(
+      w.waitFor(
         from,
         (e) => e.kind === 'rules-synced' && e.node === n && /default\/web:http -10\.244\.1\./.test(e.detail),
         `rules-synced on ${n}`,
@@ -127,17 +76,17 @@ it("node-freeze: heartbeat missed, NotReady after the grace period, endpoints ou
   expect(epOut.at).toBeGreaterThanOrEqual(notReady.at);
   for (const r of rules) expect(r.at).toBeGreaterThanOrEqual(epOut.at);
   // node2 is never synced while frozen.
-  expect(events.slice(from).some((e) => e.kind === 'rules-synced' && e.node === 'node2')).toBe(false);
+  expect(w.events.slice(from).some((e) => e.kind === 'rules-synced' && e.node === 'node2')).toBe(false);
   const st = JSON.parse((await lab(['status', '--name', name, '--json'])).stdout);
   expect(st.nodes.find((n: { name: string }) => n.name === 'node2').status).toBe('NotReady (container paused)');
-  const during = await verifyPath('pod-to-pod-cross-node');
+  const during = await verifyPath(name, 'pod-to-pod-cross-node');
   expect(during.ok).toBe(false);
   expect(during.fails.every((l) => /node2/.test(l))).toBe(true);
   // Clear: the node answers again, is Ready, its endpoints come back everywhere, every path passes.
-  const c = events.length;
+  const c = w.mark();
   expect((await lab(['fault', 'clear', id, '--name', name])).exitCode).toBe(0);
-  await waitFor(c, (e) => e.kind === 'node-ready' && e.node === 'node2', 'node-ready');
-  await waitFor(
+  await w.waitFor(c, (e) => e.kind === 'node-ready' && e.node === 'node2', 'node-ready');
+  await w.waitFor(
     c,
     (e) => e.kind === 'rules-synced' && e.node === 'node1' && /default\/web:http \+10\.244\.1\./.test(e.detail),
     'web endpoint back in node1 rules',
@@ -150,18 +99,18 @@ it("node-freeze: heartbeat missed, NotReady after the grace period, endpoints ou
 });
 
 it('partition: exactly the paths between the two nodes fail; the nodes stay Ready; clear heals', async () => {
-  const from = events.length;
+  const from = w.mark();
   const inj = await lab(['fault', 'inject', 'partition', 'node1', '--from', 'node2', '--name', name]);
   expect(inj.exitCode).toBe(0);
   const id = /^(f\d+) /.exec(inj.stdout)![1];
-  const during = await verifyPath('pod-to-pod-cross-node');
+  const during = await verifyPath(name, 'pod-to-pod-cross-node');
   expect(during.fails.sort()).toEqual(['FAIL  pod1@node1 -> pod3@node2', 'FAIL  pod3@node2 -> pod1@node1']);
   // As in Kubernetes, a partition between nodes is no heartbeat loss (the control plane reaches both).
-  expect(events.slice(from).some((e) => e.kind === 'heartbeat-missed' || e.kind === 'node-not-ready')).toBe(false);
+  expect(w.events.slice(from).some((e) => e.kind === 'heartbeat-missed' || e.kind === 'node-not-ready')).toBe(false);
   expect((await lab(['fault', 'clear', id, '--name', name])).exitCode).toBe(0);
   const rs = await execa('docker', ['exec', `k8s-netlab-${name}-node1`, 'nft', 'list', 'tables'], { reject: false });
   expect(rs.stdout).not.toMatch(/k8s_netlab_fault/);
-  expect((await verifyPath('pod-to-pod-cross-node')).ok).toBe(true);
+  expect((await verifyPath(name, 'pod-to-pod-cross-node')).ok).toBe(true);
 });
 
 it('link-loss: about P% per crossing each way, by nftables numgen; clear restores', async () => {
@@ -192,18 +141,18 @@ it('link-loss: about P% per crossing each way, by nftables numgen; clear restore
 });
 
 it('pod-kill: the kubelet restarts it, and a second death waits in CrashLoopBackOff (10 s × scale)', async () => {
-  const from = events.length;
+  const from = w.mark();
   expect((await lab(['fault', 'inject', 'pod-kill', 'default/pod3', '--name', name])).exitCode).toBe(0);
-  await waitFor(
+  await w.waitFor(
     from,
     (e) => e.kind === 'container-restarted' && /default\/pod3\/web \(restart 1\)/.test(e.detail),
     'first restart',
   );
-  const again = events.length;
+  const again = w.mark();
   expect((await lab(['fault', 'inject', 'pod-kill', 'default/pod3', '--name', name])).exitCode).toBe(0);
-  const bo = await waitFor(again, (e) => e.kind === 'back-off' && /default\/pod3/.test(e.detail), 'back-off');
+  const bo = await w.waitFor(again, (e) => e.kind === 'back-off' && /default\/pod3/.test(e.detail), 'back-off');
   expect(bo.detail).toMatch(/Back-off (0\.\d|1\.0)s restarting failed container/);
-  const second = await waitFor(
+  const second = await w.waitFor(
     again,
     (e) => e.kind === 'container-restarted' && /default\/pod3\/web \(restart 2\)/.test(e.detail),
     'second restart',
@@ -211,15 +160,15 @@ it('pod-kill: the kubelet restarts it, and a second death waits in CrashLoopBack
   expect(second.at - bo.at).toBeGreaterThanOrEqual(500);
   await lab(['fault', 'clear', '--all', '--name', name]);
   await sleep(2000);
-  expect((await verifyPath('pod-to-pod-cross-node')).ok).toBe(true);
+  expect((await verifyPath(name, 'pod-to-pod-cross-node')).ok).toBe(true);
 });
 
 it('node-stop: the watch notices the dead node (no 409 loop), status says NotReady; lab down removes it with a frozen node and its faults', async () => {
-  const from = events.length;
+  const from = w.mark();
   expect((await lab(['fault', 'inject', 'node-stop', 'node3', '--name', name])).exitCode).toBe(0);
-  const nr = await waitFor(from, (e) => e.kind === 'node-not-ready' && e.node === 'node3', 'node3 NotReady');
+  const nr = await w.waitFor(from, (e) => e.kind === 'node-not-ready' && e.node === 'node3', 'node3 NotReady');
   expect(nr.detail).toMatch(/node container exited/);
-  await waitFor(
+  await w.waitFor(
     from,
     (e) => e.kind === 'endpoint-not-ready' && /10\.244\.2\./.test(e.detail),
     'node3 endpoints not ready',
@@ -228,10 +177,8 @@ it('node-stop: the watch notices the dead node (no 409 loop), status says NotRea
   expect(st.nodes.find((n: { name: string }) => n.name === 'node3').status).toBe('NotReady (container exited)');
   const clear = await lab(['fault', 'clear', '--all', '--name', name]);
   expect(clear.stdout).toMatch(/node3 stays stopped/);
-  watch?.kill('SIGINT');
-  await watch;
   // Never the engine's raw `HTTP code 409 ... is not running/paused` (it looped twice a second before).
-  const log = (await watch!).stderr;
+  const log = (await w.stop()).stderr;
   expect(log).toMatch(/node3 NotReady/);
   expect(log).not.toMatch(/409/);
   // lab down removes a lab with a stopped node, a frozen node and an active fault recorded.

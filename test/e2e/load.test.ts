@@ -6,8 +6,8 @@
  * Kubernetes does no sooner than node-monitor-grace-period × time-scale after the node went
  * silent, and not one error after.
  */
-import execa from 'execa';
-import { LAB_BIN, ROOT, lab, labName } from './helpers';
+import { lab, labName } from './helpers';
+import { sleep, startWatch } from './watch-events';
 
 jest.setTimeout(600_000);
 
@@ -37,14 +37,6 @@ interface LoadJson {
   fault?: { id: string; kind: string; at: string; sinceStartMs: number };
   sources: Summary[];
 }
-interface Ev {
-  kind: string;
-  node?: string;
-  detail: string;
-  at: number;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function load(args: string[]): Promise<LoadJson> {
   const r = await lab(['load', ...args, '--name', name, '--json']);
@@ -84,21 +76,7 @@ it('a Service without endpoints: every request refused (kube-proxy rejects), one
 });
 
 it('node-stop: requests to the dead pod fail for the grace period × time-scale, until the endpoint leaves the rules; none after', async () => {
-  const events: Ev[] = [];
-  const watch = execa('node', [LAB_BIN, 'watch', '--name', name, '--json', '--time-scale', String(SCALE)], {
-    cwd: ROOT,
-    reject: false,
-  });
-  let buf = '';
-  watch.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line.startsWith('{')) events.push(JSON.parse(line) as Ev);
-    }
-  });
+  const w = startWatch(name, ['--time-scale', String(SCALE)]);
   try {
     await sleep(6000); // the watch's initial sync
     const running = load(['web', '--duration', '25']);
@@ -108,8 +86,10 @@ it('node-stop: requests to the dead pod fail for the grace period × time-scale,
     expect(r.fault?.kind).toBe('node-stop');
     const faultAt = Date.parse(r.fault!.at);
     const synced = (n: string) =>
-      events.find((e) => e.kind === 'rules-synced' && e.node === n && /default\/web:http -10\.244\.1\./.test(e.detail));
-    const notReady = events.find((e) => e.kind === 'node-not-ready' && e.node === 'node2');
+      w.events.find(
+        (e) => e.kind === 'rules-synced' && e.node === n && /default\/web:http -10\.244\.1\./.test(e.detail),
+      );
+    const notReady = w.events.find((e) => e.kind === 'node-not-ready' && e.node === 'node2');
     expect(notReady).toBeDefined();
     const lines: string[] = [];
     for (const src of ['node1', 'node3']) {
@@ -144,7 +124,6 @@ it('node-stop: requests to the dead pod fail for the grace period × time-scale,
       `node-stop node2 under lab load (scale ${SCALE}): NotReady +${((notReady!.at - faultAt) / 1000).toFixed(2)}s; ${lines.join('; ')}\n`,
     );
   } finally {
-    watch.kill('SIGINT');
-    await watch;
+    await w.stop();
   }
 });

@@ -36,8 +36,8 @@ const BAD: Array<[string, string, RegExp]> = [
 
 describe('bad input', () => {
   it.each(BAD)('%s: exit 2, names the field, creates nothing', async (_what, body, field) => {
-    const name = body.split('\n')[0].split(': ')[1];
-    const r = await lab(['up', '-t', topo(name, body)]);
+    const name = labName(body.split('\n')[0].split(': ')[1]);
+    const r = await lab(['up', '-t', topo(name, body.replace(/^name: \S+/, `name: ${name}`))]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(field);
     expect(r.stderr).toMatch(/fix|use|remove|choose|did you mean/i);

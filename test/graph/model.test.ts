@@ -5,22 +5,12 @@ import { StatusReport } from '../../src/lab/status';
 import { loadTopology } from '../../src/topology/load';
 import { GUIDE_TOPOLOGY } from '../../src/cli/common';
 import { fixtureModel } from '../fixtures/model';
+import { webService } from '../fixtures/web-service';
 import { LabModel } from '../../src/model/types';
 
+/** The fixture with Service web selecting pod3 only, its port unnamed. */
 function withService(m: LabModel): LabModel {
-  m.services.push({
-    name: 'web',
-    namespace: 'default',
-    type: 'ClusterIP',
-    clusterIP: '10.96.0.50',
-    selector: { app: 'pod3' },
-    ports: [{ protocol: 'TCP', port: 80, targetPort: 8080 }],
-    sessionAffinity: 'None',
-    affinityTimeoutSeconds: 10800,
-    internalTrafficPolicy: 'Cluster',
-    externalTrafficPolicy: 'Cluster',
-    publishNotReadyAddresses: false,
-  });
+  m.services.push(webService({ selector: { app: 'pod3' }, ports: [{ protocol: 'TCP', port: 80, targetPort: 8080 }] }));
   return m;
 }
 
@@ -80,6 +70,9 @@ describe('labGraph', () => {
     expect(g.groups.find((x) => x.id === 'node/node1')!.state).toBe('running');
     expect(g.groups.find((x) => x.id === 'node/node2')!.state).toBe('down');
     expect(g.groups.find((x) => x.id === 'node/node3')!.state).toBe('down');
+    // node1's container runs, but status found it broken (links gone): down, not running.
+    const broken = { ...status, nodes: [{ name: 'node1', state: 'broken' }] } as unknown as StatusReport;
+    expect(labGraph(m, broken).groups.find((x) => x.id === 'node/node1')!.state).toBe('down');
   });
 
   it('draws the guide lab edge: gateway, Internet host, load balancer to its LoadBalancer Services, ingress to its backends', () => {

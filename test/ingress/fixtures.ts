@@ -1,23 +1,18 @@
 /** Services and Ingress objects shared by the ingress unit tests. */
 import type { ServiceModel } from '../../src/model/types';
 import type { IngressSource } from '../../src/ingress/parse';
+import { webService } from '../fixtures/web-service';
 
 export function svc(name: string, nodePort: number | undefined, opts: Partial<ServiceModel> = {}): ServiceModel {
-  return {
+  return webService({
     name,
-    namespace: 'default',
     type: nodePort === undefined ? 'ClusterIP' : 'NodePort',
-    clusterIP: '10.96.0.50',
+    selector: undefined,
     ports: [
       { name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, ...(nodePort !== undefined ? { nodePort } : {}) },
     ],
-    sessionAffinity: 'None',
-    affinityTimeoutSeconds: 10800,
-    internalTrafficPolicy: 'Cluster',
-    externalTrafficPolicy: 'Cluster',
-    publishNotReadyAddresses: false,
     ...opts,
-  };
+  });
 }
 
 export const backend = (name: string, port: number | string = 80) => ({

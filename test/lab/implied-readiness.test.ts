@@ -1,20 +1,46 @@
 import { ImpliedReadiness } from '../../src/lab/implied-readiness';
 
 describe('ImpliedReadiness (no readinessProbe: Kubernetes defaults 3 x 10 s)', () => {
-  it('stays ready until failing for failureThreshold x periodSeconds x scale, ready again at once', () => {
+  it('stays ready until failing for failureThreshold x periodSeconds x scale from the first failure seen, ready again at once', () => {
     const r = new ImpliedReadiness(0.1);
     expect(r.thresholdMs).toBe(3000);
-    expect(r.ready('p', false, 1000)).toBe(true);
-    expect(r.ready('p', false, 3999)).toBe(true);
-    expect(r.ready('p', false, 4000)).toBe(false);
-    expect(r.ready('p', true, 4500)).toBe(true);
-    // a new failure counts from its own start
-    expect(r.ready('p', false, 5000)).toBe(true);
-    expect(r.ready('p', false, 7999)).toBe(true);
+    r.observe('p', false, 900, 1000);
+    expect(r.ready('p', 3999)).toBe(true);
+    expect(r.ready('p', 4000)).toBe(false);
+    expect(r.nextDecision(1500)).toBe(4000);
+    r.observe('p', true, 4100, 4500);
+    expect(r.ready('p', 4500)).toBe(true);
+    expect(r.nextDecision(4500)).toBeUndefined();
+    // a new failure counts from its own first sighting
+    r.observe('p', false, 4900, 5000);
+    expect(r.ready('p', 7999)).toBe(true);
+    expect(r.ready('p', 8000)).toBe(false);
+  });
+  it('never early: a failure counts from the end of the observation that saw it, however long it ran', () => {
+    const r = new ImpliedReadiness(0.1);
+    r.observe('p', false, 0, 2500);
+    expect(r.ready('p', 5499)).toBe(true);
+    expect(r.ready('p', 5500)).toBe(false);
+  });
+  it('a success seen by an observation that began before the failure was seen does not end it (stale)', () => {
+    const r = new ImpliedReadiness(0.1);
+    r.observe('p', false, 800, 1000); // the ticker saw it failing
+    r.observe('p', true, 500, 1200); // the loop's observation began earlier: its success is older
+    expect(r.ready('p', 4000)).toBe(false);
+    r.observe('p', true, 4100, 4200); // begun after: the server answers again
+    expect(r.ready('p', 4200)).toBe(true);
+  });
+  it('the earliest sighting counts when two observations report the same failure', () => {
+    const r = new ImpliedReadiness(0.1);
+    r.observe('p', false, 1500, 2000);
+    r.observe('p', false, 900, 1000);
+    expect(r.ready('p', 4000)).toBe(false);
   });
   it('scale 0 (lab watch --once: no history): as observed', () => {
     const r = new ImpliedReadiness(0);
-    expect(r.ready('p', false, 1)).toBe(false);
-    expect(r.ready('p', true, 2)).toBe(true);
+    r.observe('p', false, 0, 1);
+    expect(r.ready('p', 1)).toBe(false);
+    r.observe('p', true, 2, 3);
+    expect(r.ready('p', 3)).toBe(true);
   });
 });

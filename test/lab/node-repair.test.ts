@@ -30,7 +30,7 @@ describe('a restarted node (its VPC-router port gone)', () => {
     const sep = '\n---K8S-NETLAB-LINKS---\n';
     const v = parseFaultView(`{"active":[]}${sep}${without2}`, m);
     expect([...v.linkDown.keys()]).toEqual(['node2']);
-    expect(v.linkDown.get('node2')).toMatch(/restarted, unplumbed \(lab up re-plumbs it\)/);
+    expect(v.linkDown.get('node2')).toMatch(/restarted, unplumbed \(lab watch or lab up re-plumbs it\)/);
     expect(parseFaultView(`{"active":[]}${sep}${all}`, m).linkDown.size).toBe(0);
     // Nothing read from the router (exec failed): no node assumed gone.
     expect(parseFaultView(`{"active":[]}${sep}`, m).linkDown.size).toBe(0);

@@ -4,7 +4,7 @@ import { CommonArgs, GUIDE_TOPOLOGY, withCommon } from '../common';
 import { pingEngine } from '../../runtime/docker';
 import { loadTopology } from '../../topology/load';
 import { pickLab, readModel } from '../../lab/state';
-import { watchLab } from '../../lab/watch';
+import { watchLab } from '../../lab/watch/loop';
 import { InputError } from '../../errors';
 import { faultEvents, renderEventJson, renderTimelineLine, WatchEvent } from '../../report/timeline';
 import { readFaults } from '../../lab/faults/store';
@@ -17,6 +17,7 @@ interface WatchArgs extends CommonArgs {
   cniCheck: number;
   'time-scale': number;
   eviction: boolean;
+  'node-repair': boolean;
   timeline: boolean;
   json: boolean;
 }
@@ -36,9 +37,15 @@ export function builder(y: Argv) {
     })
     .option('eviction', {
       type: 'boolean',
-      default: false,
+      default: true,
       describe:
-        "evict the pods of a node NotReady for the not-ready toleration (300 s x time-scale); Deployments' pods are recreated on a Ready node, bare pods are gone",
+        "evict the pods of a node NotReady for the not-ready toleration (300 s x time-scale), as Kubernetes does by default; Deployments' pods are recreated on a Ready node, bare pods are gone (--no-eviction: never)",
+    })
+    .option('node-repair', {
+      type: 'boolean',
+      default: true,
+      describe:
+        'a node container running again without its links (docker restart, the engine restarting): re-plumb it (links, node network, CNI, pods, rules) as lab up does (--no-node-repair: leave it to lab up)',
     })
     .option('time-scale', {
       type: 'number',
@@ -133,12 +140,13 @@ export async function handler(argv: WatchArgs): Promise<void> {
       cniCheckMs: argv.cniCheck * 1000,
       timeScale: argv['time-scale'],
       eviction: argv.eviction,
+      repair: argv['node-repair'],
       // With --timeline/--json the loop's own lines go to stderr, the events to stdout.
       ...(events ? { onEvent: print, log: (l: string) => process.stderr.write(`${l}\n`) } : {}),
     });
     if (!argv.once)
       console.log(
-        `watch stopped: ${s.iterations} iterations, ${s.syncs} proxy syncs, ${s.restarts} container restarts, ${s.cniChecks} CNI CHECK rounds (${s.cniFailures} failed pod checks)`,
+        `watch stopped: ${s.iterations} iterations, ${s.syncs} proxy syncs, ${s.restarts} container restarts, ${s.cniChecks} CNI CHECK rounds (${s.cniFailures} failed pod checks), ${s.heartbeatRounds} heartbeat rounds (longest ${s.longestHeartbeatMs} ms)`,
       );
   } finally {
     if (poller) clearInterval(poller);

@@ -13,6 +13,8 @@ export interface FaultView {
   stuck: Map<string, string>;
   /** Nodes whose link is observed down on the VPC router, with why. */
   linkDown: Map<string, string>;
+  /** Nodes whose port on the VPC router is gone altogether (their container restarted): also in linkDown. */
+  unplumbed: Set<string>;
 }
 
 const SEP = '---K8S-NETLAB-LINKS---';
@@ -22,7 +24,7 @@ export const FAULT_VIEW_SCRIPT = `cat ${FAULTS_PATH} 2>/dev/null; echo '${SEP}';
 /** Pure: the fault store and `ip -o link show` of the VPC router → the view. */
 export function parseFaultView(stdout: string, model: LabModel): FaultView {
   const [json, links = ''] = stdout.split(SEP);
-  const view: FaultView = { stuck: new Map(), linkDown: new Map() };
+  const view: FaultView = { stuck: new Map(), linkDown: new Map(), unplumbed: new Set() };
   let store: FaultStore | undefined;
   try {
     store = json.trim() ? (JSON.parse(json) as FaultStore) : undefined;
@@ -35,11 +37,13 @@ export function parseFaultView(stdout: string, model: LabModel): FaultView {
     const line = links.split('\n').find((l) => new RegExp(`^\\d+: ${n.vpcIface}(@\\S+)?:`).test(l));
     if (!line) {
       // The router's port of the node is gone: its container was restarted (new network namespace, no links).
-      if (/^\d+: lo:/m.test(links))
+      if (/^\d+: lo:/m.test(links)) {
+        view.unplumbed.add(n.name);
         view.linkDown.set(
           n.name,
-          `no link ${n.vpcIface} on the VPC router: node container restarted, unplumbed (lab up re-plumbs it)`,
+          `no link ${n.vpcIface} on the VPC router: node container restarted, unplumbed (lab watch or lab up re-plumbs it)`,
         );
+      }
       continue;
     }
     const flags = /<([^>]*)>/.exec(line)?.[1].split(',') ?? [];

@@ -1,24 +1,12 @@
 import { fixtureModel } from '../../fixtures/model';
+import { webService } from '../../fixtures/web-service';
 import type { LabModel, ServiceModel } from '../../../src/model/types';
 import { planLoad, renderLoadScript } from '../../../src/lab/load/plan';
 import { classify, longestWindow, parseRawLoad, renderLoadReport, summarize } from '../../../src/lab/load/report';
 import { runLoad } from '../../../src/lab/load/run';
 
 function svc(over: Partial<ServiceModel> = {}): ServiceModel {
-  return {
-    name: 'web',
-    namespace: 'default',
-    type: 'ClusterIP',
-    clusterIP: '10.96.0.50',
-    selector: { role: 'web' },
-    ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }],
-    sessionAffinity: 'None',
-    affinityTimeoutSeconds: 10800,
-    internalTrafficPolicy: 'Cluster',
-    externalTrafficPolicy: 'Cluster',
-    publishNotReadyAddresses: false,
-    ...over,
-  };
+  return webService({ selector: { role: 'web' }, ...over });
 }
 
 /** The fixture with pod3 (node2) and pod1 (node1) as the Service's backends. */

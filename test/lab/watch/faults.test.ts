@@ -4,17 +4,17 @@
  * kube-proxy is stuck is left out of every sync while the others follow the endpoints, and is
  * synced again once the fault is gone. The fault view comes from a fake VPC router's output.
  */
-import type { LabModel } from '../../src/model/types';
-import { fixtureModel } from '../fixtures/model';
-import { parseFaultView } from '../../src/lab/faults/watch-view';
+import type { LabModel } from '../../../src/model/types';
+import { fixtureModel } from '../../fixtures/model';
+import { parseFaultView } from '../../../src/lab/faults/watch-view';
 
 const synced: Array<{ ready: string[]; skip: string[] }> = [];
 let model: LabModel;
 let vpcOut = '';
 let unready = new Set<string>();
 
-jest.mock('../../src/lab/state', () => ({ readModel: async () => model }));
-jest.mock('../../src/runtime/containers', () => ({
+jest.mock('../../../src/lab/state', () => ({ readModel: async () => model }));
+jest.mock('../../../src/runtime/containers', () => ({
   listLabContainers: async () =>
     model.nodes.map((n) => ({
       name: n.container,
@@ -25,10 +25,10 @@ jest.mock('../../src/runtime/containers', () => ({
       labels: {},
     })),
 }));
-jest.mock('../../src/runtime/exec', () => ({
+jest.mock('../../../src/runtime/exec', () => ({
   exec: async () => ({ stdout: vpcOut, stderr: '', exitCode: 0, failed: false, container: 'vpc', command: '' }),
 }));
-jest.mock('../../src/lab/kubelet', () => ({
+jest.mock('../../../src/lab/kubelet', () => ({
   observePods: async (m: LabModel) =>
     m.pods.map((pod) => ({
       pod,
@@ -46,7 +46,7 @@ jest.mock('../../src/lab/kubelet', () => ({
   runProbes: async () => [],
   checkPodNetworks: async () => new Map(),
 }));
-jest.mock('../../src/lab/proxy', () => ({
+jest.mock('../../../src/lab/proxy', () => ({
   podKey: (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`,
   syncProxy: async (_m: LabModel, o: { ready: Set<string>; skipNodes?: Set<string> }) => {
     synced.push({ ready: [...o.ready].sort(), skip: [...(o.skipNodes ?? [])].sort() });
@@ -54,8 +54,8 @@ jest.mock('../../src/lab/proxy', () => ({
   },
 }));
 
-import { watchLab } from '../../src/lab/watch';
-import type { WatchEvent } from '../../src/report/timeline';
+import { watchLab } from '../../../src/lab/watch/loop';
+import type { WatchEvent } from '../../../src/report/timeline';
 
 const LINKS = (downIface?: string) =>
   ['v-node1', 'v-node2', 'v-node3']

@@ -1,25 +1,25 @@
 /**
- * lab watch --eviction on fakes (no engine): a node stopped stays NotReady; after the not-ready
- * toleration × time-scale its pods are evicted once (the eviction itself is faked here: it is the
- * model change src/lab/workload-ops.ts makes, tested apart), with pod-evicted and pod-rescheduled
- * events; without --eviction nothing is evicted.
+ * lab watch's taint-based eviction (on by default) on fakes (no engine): a node stopped stays
+ * NotReady; after the not-ready toleration × time-scale its pods are evicted once (the eviction
+ * itself is faked here: it is the model change src/lab/workload-ops.ts makes, tested apart), with
+ * pod-evicted and pod-rescheduled events; with --no-eviction nothing is evicted.
  */
-import type { LabModel, PodModel } from '../../src/model/types';
-import { fixtureModel } from '../fixtures/model';
+import type { LabModel, PodModel } from '../../../src/model/types';
+import { fixtureModel } from '../../fixtures/model';
 
 const engine = new Map<string, string>();
 let model: LabModel;
 const evictions: Array<{ node: string; at: number; unschedulable: string[] }> = [];
 
-jest.mock('../../src/lab/state', () => ({ readModel: async () => model }));
-jest.mock('../../src/runtime/containers', () => ({
+jest.mock('../../../src/lab/state', () => ({ readModel: async () => model }));
+jest.mock('../../../src/runtime/containers', () => ({
   listLabContainers: async () =>
     [...engine].map(([name, state]) => ({ name, state, id: name, lab: 'x', role: 'node', labels: {} })),
 }));
-jest.mock('../../src/runtime/exec', () => ({
+jest.mock('../../../src/runtime/exec', () => ({
   exec: async () => ({ stdout: '', stderr: '', exitCode: 1, failed: true, container: 'vpc', command: '' }),
 }));
-jest.mock('../../src/lab/kubelet', () => ({
+jest.mock('../../../src/lab/kubelet', () => ({
   observePods: async (m: LabModel) =>
     m.pods.map((pod) => ({
       pod,
@@ -32,11 +32,11 @@ jest.mock('../../src/lab/kubelet', () => ({
   runProbes: async () => [],
   checkPodNetworks: async () => new Map(),
 }));
-jest.mock('../../src/lab/proxy', () => ({
+jest.mock('../../../src/lab/proxy', () => ({
   podKey: (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`,
   syncProxy: async () => ({ states: new Map(), nodes: [], endpoints: [] }),
 }));
-jest.mock('../../src/lab/evict', () => ({
+jest.mock('../../../src/lab/evict', () => ({
   cleanUpEvicted: async () => undefined,
   evictNodePods: async (m: LabModel, node: string, unschedulable: Set<string>) => {
     evictions.push({ node, at: Date.now(), unschedulable: [...unschedulable] });
@@ -50,10 +50,10 @@ jest.mock('../../src/lab/evict', () => ({
   },
 }));
 
-import { watchLab } from '../../src/lab/watch';
-import type { WatchEvent } from '../../src/report/timeline';
+import { watchLab } from '../../../src/lab/watch/loop';
+import type { WatchEvent } from '../../../src/report/timeline';
 
-async function run(eviction: boolean, ms: number): Promise<WatchEvent[]> {
+async function run(eviction: boolean | undefined, ms: number): Promise<WatchEvent[]> {
   model = fixtureModel();
   for (const n of model.nodes) engine.set(n.container, 'running');
   engine.set(model.nodes[1].container, 'exited');
@@ -83,7 +83,7 @@ afterEach(() => {
   engine.clear();
 });
 
-it('--eviction: the NotReady node’s pods are evicted once, after the toleration, with the node unschedulable', async () => {
+it('eviction: the NotReady node’s pods are evicted once, after the toleration, with the node unschedulable', async () => {
   const events = await run(true, 1500);
   const nr = events.find((e) => e.kind === 'node-not-ready' && e.node === 'node2')!;
   expect(nr).toBeDefined();
@@ -95,7 +95,13 @@ it('--eviction: the NotReady node’s pods are evicted once, after the toleratio
   expect(events.filter((e) => e.kind === 'pod-rescheduled').every((e) => e.node === 'node1')).toBe(true);
 });
 
-it('without --eviction: NotReady, nothing evicted', async () => {
+it('by default (eviction not set) the pods are evicted, as in Kubernetes', async () => {
+  const events = await run(undefined, 1500);
+  expect(evictions.map((e) => e.node)).toEqual(['node2']);
+  expect(events.some((e) => e.kind === 'pod-evicted')).toBe(true);
+});
+
+it('--no-eviction: NotReady, nothing evicted', async () => {
   const events = await run(false, 1200);
   expect(events.some((e) => e.kind === 'node-not-ready')).toBe(true);
   expect(evictions).toEqual([]);

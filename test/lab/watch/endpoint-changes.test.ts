@@ -1,25 +1,14 @@
-import { computeEndpoints } from '../../src/proxy/endpoints';
-import { clock, endpointChanges } from '../../src/lab/watch';
-import { LabModel, ServiceModel } from '../../src/model/types';
-import { fixtureModel } from '../fixtures/model';
+import { computeEndpoints } from '../../../src/proxy/endpoints';
+import { endpointChanges } from '../../../src/lab/watch/endpoint-changes';
+import { clock } from '../../../src/lab/watch/log-time';
+import { LabModel } from '../../../src/model/types';
+import { fixtureModel } from '../../fixtures/model';
+import { webService } from '../../fixtures/web-service';
 
 function withService(): LabModel {
   const m = fixtureModel();
   for (const p of m.pods) if (p.name !== 'client') p.labels = { app: 'web' };
-  const svc: ServiceModel = {
-    name: 'web',
-    namespace: 'default',
-    type: 'ClusterIP',
-    clusterIP: '10.96.0.20',
-    selector: { app: 'web' },
-    ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }],
-    sessionAffinity: 'None',
-    affinityTimeoutSeconds: 10800,
-    internalTrafficPolicy: 'Cluster',
-    externalTrafficPolicy: 'Cluster',
-    publishNotReadyAddresses: false,
-  };
-  m.services = [svc];
+  m.services = [webService({ clusterIP: '10.96.0.20' })];
   return m;
 }
 
