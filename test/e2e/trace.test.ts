@@ -349,14 +349,4 @@ describe('lab capture and lab trace', () => {
     expect(await tcpdumpsLeft()).toEqual([]);
     fs.rmSync(dir, { recursive: true, force: true });
   });
-
-  it('one trace takes under 5 s on the guide lab', () => {
-    const totals = Object.values(traces)
-      .map((d) => d.timings.totalMs)
-      .sort((a, b) => a - b);
-    console.log(
-      `trace in-command times: max ${totals[totals.length - 1]} ms, median ${totals[Math.floor(totals.length / 2)]} ms`,
-    );
-    expect(totals[totals.length - 1]).toBeLessThan(5000);
-  });
 });
