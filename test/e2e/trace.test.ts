@@ -270,22 +270,41 @@ describe('lab capture and lab trace', () => {
 
   it('captures several points for --duration, writes complete pcaps, leaves no tcpdump behind', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trace-cap-'));
-    const pinger = lab(['exec', '--name', NAME, 'node1/pod1', '--', 'ping', '-c', '6', '-i', '0.2', '10.244.1.2']);
-    const r = await lab([
-      'capture',
-      'node1/pod1:eth0',
-      'node1:eth0',
-      'vpc:v-node2',
-      '--duration',
-      '1',
-      '-w',
-      dir,
-      '--name',
-      NAME,
-      '--filter',
-      'icmp',
-    ]);
-    await pinger;
+    // The pings start once every point is capturing (not beside the capture's start: on a loaded
+    // machine they could be over before tcpdump listens) and end well inside --duration.
+    const capture = execa(
+      'node',
+      [
+        LAB_BIN,
+        'capture',
+        'node1/pod1:eth0',
+        'node1:eth0',
+        'vpc:v-node2',
+        '--duration',
+        '8',
+        '-w',
+        dir,
+        '--name',
+        NAME,
+        '--filter',
+        'icmp',
+      ],
+      { cwd: ROOT, reject: false },
+    );
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`capture did not arm: ${err}`)), 60_000);
+      capture.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('capturing at')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    const ping = await lab(['exec', '--name', NAME, 'node1/pod1', '--', 'ping', '-c', '4', '-i', '0.2', '10.244.1.2']);
+    expect(ping.exitCode).toBe(0);
+    const r = await capture;
     expect(r.exitCode).toBe(0);
     const files = fs.readdirSync(dir).sort();
     expect(files).toEqual(['node1@eth0.pcap', 'node1_pod1@eth0.pcap', 'vpc@v-node2.pcap']);
