@@ -82,6 +82,21 @@ function checkHopsAgainstFile(doc: TraceDoc, lines: Record<string, string[]>): v
   }
 }
 
+/** Resolves once `lab capture` says every point is capturing (its stderr line "capturing at ..."). */
+function armed(capture: { stderr: NodeJS.ReadableStream | null }): Promise<void> {
+  let err = '';
+  return new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`capture did not arm: ${err}`)), 60_000);
+    capture.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('capturing at')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  });
+}
+
 describe('lab capture and lab trace', () => {
   const traces: Record<string, TraceDoc> = {};
   const exitCodes: Record<string, number> = {};
@@ -291,17 +306,7 @@ describe('lab capture and lab trace', () => {
       ],
       { cwd: ROOT, reject: false },
     );
-    let err = '';
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`capture did not arm: ${err}`)), 60_000);
-      capture.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-        if (err.includes('capturing at')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
+    await armed(capture);
     const ping = await lab(['exec', '--name', NAME, 'node1/pod1', '--', 'ping', '-c', '4', '-i', '0.2', '10.244.1.2']);
     expect(ping.exitCode).toBe(0);
     const r = await capture;
@@ -346,17 +351,7 @@ describe('lab capture and lab trace', () => {
       cwd: ROOT,
       reject: false,
     });
-    let err = '';
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`capture did not arm: ${err}`)), 60_000);
-      child.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-        if (err.includes('capturing at')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
+    await armed(child);
     await lab(['exec', '--name', NAME, 'node1/pod1', '--', 'ping', '-c', '3', '-i', '0.2', '10.244.1.2']);
     child.kill('SIGINT');
     const r = await child;
