@@ -6,7 +6,7 @@
  * has Go, so CI always runs CoreDNS and fails rather than skip when it cannot be had). The guide
  * lab then comes up with `--dns-server coredns`: its kube-system/coredns pods are CoreDNS
  * container pods, the full `dns` probe path passes from two namespaces on two nodes, a scale
- * shows in DNS within 2 s (file plugin, reload 1s), answers carry kubeadm's TTL 30, a deleted
+ * shows in DNS (file plugin, reload 1s), answers carry kubeadm's TTL 30, a deleted
  * Service's name is answered NXDOMAIN as soon as the zone is re-read (kubeadm's cache keeps the
  * cluster domain out), forwarded names are cached, a changed Corefile is re-read (`reload`),
  * and a killed CoreDNS container is restarted by the control loop. Where no image can be had
@@ -131,7 +131,7 @@ describe('cluster DNS served by CoreDNS', () => {
     expect(doc.probes).toHaveLength(2);
   });
 
-  it('CoreDNS: a scale of the headless Service follows in DNS within 2 s (file plugin reload 1s)', async () => {
+  it('CoreDNS: a scale of the headless Service follows in DNS (file plugin reload 1s; time logged, bench dns measures it)', async () => {
     if (!avail.available) {
       console.log(
         `coredns image unavailable: ${avail.reason} (no CoreDNS lab to scale; the refusal path was checked above)`,
@@ -145,10 +145,11 @@ describe('cluster DNS served by CoreDNS', () => {
     expect(s.exitCode).toBe(0);
     const t0 = Date.now();
     let now = before;
-    while (now.length !== 4 && Date.now() - t0 < 2000)
+    // A deadline, not a speed test: speed is measured in `npm run bench -- dns`, never asserted here.
+    while (now.length !== 4 && Date.now() - t0 < 15_000)
       now = await digShort('node3/client', ['db.team-a.svc.cluster.local']);
+    console.log(`headless scale 2 -> 3 visible in DNS after ${Date.now() - t0} ms`);
     expect(now).toHaveLength(4);
-    expect(Date.now() - t0).toBeLessThan(2000);
   });
 
   it("TTL and cache as kubeadm: answers say TTL 30; a deleted Service's name is gone as soon as the zone is re-read; forwarded names are cached", async () => {
@@ -185,8 +186,9 @@ describe('cluster DNS served by CoreDNS', () => {
       `deleted Service ttl-probe: last answered ${lastSeen} ms after lab apply returned, NXDOMAIN from ${gone} ms (server cache keeps the cluster domain out; a client cache could keep the answer up to its TTL, 30 s)`,
     );
     expect(after.status).toBe('NXDOMAIN');
-    // Not cached by the server: gone within the file plugin's reload (1 s) plus the query, far below the 30 s TTL.
-    expect(gone).toBeLessThan(5_000);
+    // Not cached by the server: a server cache would keep the answer until its 30 s TTL ran out; gone
+    // well before that (the file plugin re-reads within 1 s; 20 s leaves room for a loaded machine).
+    expect(gone).toBeLessThan(20_000);
 
     // A forwarded name is cached by the server: asked twice of the same pod, the second answer's TTL has counted down.
     const first = await digAnswer('node3/client', [`@${dns.ip}`, 'www.example.com']);

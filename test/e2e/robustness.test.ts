@@ -1,6 +1,6 @@
 /**
- * Bad input creates nothing and exits 2; Ctrl-C during up leaves nothing behind after down;
- * two labs run side by side; --all removes every lab.
+ * Bad input creates nothing and exits 2; Ctrl-C during up leaves nothing behind after down; one
+ * lab up per name. (Two labs side by side and `lab down --all`: down-all.test.ts, run alone.)
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -149,22 +149,6 @@ describe('interrupting up at ten points', () => {
       expect(res.stdout).toMatch(/SIGINT: removing what was created/);
     }
     expect(await leftovers(name)).toEqual([]);
-  });
-});
-
-describe('labs side by side', () => {
-  it('runs two labs under different names and removes both with --all', async () => {
-    const [a, b] = await Promise.all([
-      lab(['up', '-t', GUIDE, '--name', labName('e2e-side-a'), '--no-verify']),
-      lab(['up', '-t', GUIDE, '--name', labName('e2e-side-b'), '--no-verify']),
-    ]);
-    expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
-    const v = await lab(['verify', '--name', labName('e2e-side-b'), '--path', 'pod-to-pod-cross-node', '--json']);
-    expect(JSON.parse(v.stdout).ok).toBe(true);
-    const down = await lab(['down', '--all']);
-    expect(down.exitCode).toBe(0);
-    expect(await labContainers(labName('e2e-side-a'))).toEqual([]);
-    expect(await labContainers(labName('e2e-side-b'))).toEqual([]);
   });
 });
 

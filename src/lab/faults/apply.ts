@@ -20,6 +20,7 @@ import {
   renderDnsUp,
   findPod,
   renderLinkSet,
+  renderNodePowerCut,
 } from '../../faults/render';
 import { readFaults, writeFaults } from './store';
 import { lbCheckPorts, renderLbBackendDown } from '../../edge/lb-fault';
@@ -57,8 +58,10 @@ export async function injectFault(model: LabModel, req: FaultRequest): Promise<F
       detail = `docker pause ${a.container}: every process frozen, state and rules kept`;
       break;
     case 'node-stop':
+      // Silence first (a node losing power sends nothing, not even a RST), then the container.
+      await execScript(a.container, renderNodePowerCut());
       await setContainerRun(a.container, 'stop');
-      detail = `docker stop ${a.container}: kubelet, pods, links and rules gone`;
+      detail = `links down, then docker stop ${a.container}: kubelet, pods, links and rules gone`;
       break;
     case 'pod-kill': {
       const [ns, name] = req.target.includes('/') ? req.target.split('/', 2) : ['default', req.target];
