@@ -138,7 +138,7 @@ async function undo(model: LabModel, f: FaultRecord): Promise<string | undefined
       await setContainerRun(node(f.target)!.container, 'unpause');
       return undefined;
     case 'node-stop':
-      return `node ${f.target} stays stopped: its links and pods died with its network namespaces; docker start it and lab up re-plumbs that node (links, pods, rules), or lab up alone rebuilds the whole lab`;
+      return `node ${f.target} stays stopped: its links and pods died with its network namespaces; docker start it and lab watch (or lab up) re-plumbs that node (links, pods, rules)`;
     case 'pod-kill':
       return undefined; // nothing to undo: the kubelet restarted it
     case 'pod-unready': {
