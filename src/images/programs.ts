@@ -17,6 +17,8 @@ export const PROGRAMS = {
   httpLoad: 'images/load/http-load.py',
   /** The NetworkPolicy probe's reachability matrix from one pod. */
   reach: 'images/probes/reach.py',
+  /** Runs the probes' commands in one container for a whole `lab verify` (one exec instead of one per command). */
+  probeAgent: 'images/probes/agent.py',
   /** K UDP datagrams, each from a new socket (the UDP sweep of the Service probes). */
   udpSweep: 'images/probes/udp-sweep.py',
   /** Benchmarks: timed TCP connects (proxy), throughput sink and sender (CNI), load through the LB (edge). */

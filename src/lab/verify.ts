@@ -1,21 +1,15 @@
 /** Runs the probes of every (or the chosen) path against a running lab, and reports coverage. */
 import { LabModel } from '../model/types';
-import { exec } from '../runtime/exec';
-import { targetArgv } from '../plan/targets';
 import { PATHS } from '../paths';
 import { PathDef, Probe, ProbeResult, ProbeRunner } from '../paths/common/types';
 import { errored } from '../observe/probe';
 import { InputError } from '../errors';
 import type { PathCoverage, VerifyReport } from '../report/verify-report';
 import type { Timings } from './timings';
+import { agentRunner } from './probe-agent';
 
 // Defined beside their renderers (src/report/); re-exported for the commands that run verify.
 export type { VerifyReport };
-
-export const execRunner: ProbeRunner = {
-  run: (t, argv) => exec(t.container, targetArgv(t, argv)),
-  sh: (t, script) => exec(t.container, targetArgv(t, ['sh', '-c', script])),
-};
 
 function chosenPaths(paths?: string[]): PathDef[] {
   const known = PATHS.map((p) => p.id);
@@ -88,7 +82,22 @@ export function coverageOf(
 export async function verifyLab(
   model: LabModel,
   paths?: string[],
-  runner: ProbeRunner = execRunner,
+  runner?: ProbeRunner,
+  timings?: Timings,
+): Promise<VerifyReport> {
+  // By default every command goes through one probe agent per container (probe-agent.ts).
+  const agents = runner ? undefined : agentRunner();
+  try {
+    return await verifyWith(model, paths, runner ?? agents!, timings);
+  } finally {
+    await agents?.close();
+  }
+}
+
+async function verifyWith(
+  model: LabModel,
+  paths: string[] | undefined,
+  runner: ProbeRunner,
   timings?: Timings,
 ): Promise<VerifyReport> {
   const defs = chosenPaths(paths).filter((d) => !d.appliesTo || d.appliesTo(model) || paths?.includes(d.id));
