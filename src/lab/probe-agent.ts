@@ -93,7 +93,13 @@ export function agentRunner(): AgentRunner {
     const agent = await agentFor(t.container);
     if (!agent) return exec(t.container, full);
     const ms = timeoutMs();
+    const t0 = Date.now();
     const a = await agent.client.request(full, ms / 1000);
+    // K8S_NETLAB_DEBUG_EXEC=1: every command with its duration, as exec.ts prints its execs.
+    if (process.env.K8S_NETLAB_DEBUG_EXEC)
+      process.stderr.write(
+        `agent ${Date.now() - t0}ms ${t.container} exit=${a.exit}: ${full.join(' ').slice(0, 160)}\n`,
+      );
     if (a.timedOut) throw new ExecTimeoutError({ container: t.container, argv: full, timeoutMs: ms });
     return {
       container: t.container,
