@@ -440,6 +440,26 @@ describe('loadbalancer-to-service', () => {
       await run(ranges, rangesWorld(curlFail(28), curlFail(28))),
       /192\.0\.2\.10 is inside the ranges but was not served/,
     ));
+  it('LB source ranges: an in-range time-out is asked once more; served then, it passes and says so', async () => {
+    let asked = 0;
+    const slowFirst: World = (t, cmd) =>
+      cmd.includes('--interface 192.0.2.10') && asked++ === 0
+        ? curlFail(28)
+        : rangesWorld(curlOut(webPods[0].name), curlFail(28))(t, cmd);
+    const res = await run(ranges, slowFirst);
+    passes(res);
+    expect(res.evidence.observed.retriedAfterTimeout).toEqual(['192.0.2.10']);
+  });
+  it('LB source ranges: refused when asked again is still a failure', async () => {
+    let asked = 0;
+    const refusedThen: World = (t, cmd) =>
+      cmd.includes('--interface 192.0.2.10')
+        ? asked++ === 0
+          ? curlFail(28)
+          : curlFail(7)
+        : rangesWorld(curlFail(7), curlFail(28))(t, cmd);
+    fails(await run(ranges, refusedThen), /192\.0\.2\.10 is inside the ranges but was not served \(curl exit 7/);
+  });
 });
 
 describe('pod-to-internet DNS', () => {
