@@ -17,6 +17,10 @@ export const PROGRAMS = {
   httpLoad: 'images/load/http-load.py',
   /** The NetworkPolicy probe's reachability matrix from one pod. */
   reach: 'images/probes/reach.py',
+  /** Runs the probes' commands in one container for a whole `lab verify` (one exec instead of one per command). */
+  probeAgent: 'images/probes/agent.py',
+  /** K HTTP requests, each on a new connection, in one process (the HTTP sweep of the Service and LB probes). */
+  httpSweep: 'images/probes/http-sweep.py',
   /** K UDP datagrams, each from a new socket (the UDP sweep of the Service probes). */
   udpSweep: 'images/probes/udp-sweep.py',
   /** Benchmarks: timed TCP connects (proxy), throughput sink and sender (CNI), load through the LB (edge). */

@@ -1,21 +1,16 @@
 /** Runs the probes of every (or the chosen) path against a running lab, and reports coverage. */
+import * as os from 'os';
 import { LabModel } from '../model/types';
-import { exec } from '../runtime/exec';
-import { targetArgv } from '../plan/targets';
 import { PATHS } from '../paths';
 import { PathDef, Probe, ProbeResult, ProbeRunner } from '../paths/common/types';
 import { errored } from '../observe/probe';
 import { InputError } from '../errors';
 import type { PathCoverage, VerifyReport } from '../report/verify-report';
 import type { Timings } from './timings';
+import { agentRunner } from './probe-agent';
 
 // Defined beside their renderers (src/report/); re-exported for the commands that run verify.
 export type { VerifyReport };
-
-export const execRunner: ProbeRunner = {
-  run: (t, argv) => exec(t.container, targetArgv(t, argv)),
-  sh: (t, script) => exec(t.container, targetArgv(t, ['sh', '-c', script])),
-};
 
 function chosenPaths(paths?: string[]): PathDef[] {
   const known = PATHS.map((p) => p.id);
@@ -28,6 +23,16 @@ function chosenPaths(paths?: string[]): PathDef[] {
 
 export function selectProbes(model: LabModel, paths?: string[]): Probe[] {
   return chosenPaths(paths).flatMap((p) => p.probes(model));
+}
+
+/**
+ * Probes run side by side (verifyLab): most of a probe's time is waiting (for a reply, a time-out
+ * that proves a drop, a ping interval), and through the probe agents a command costs a fork, not a
+ * docker exec. Bounded by the machine's cores so a large lab does not start hundreds of requests
+ * at once on a small machine (answers slowed past their time-outs would read as failures).
+ */
+export function verifyConcurrency(cpus = os.cpus().length): number {
+  return Math.min(64, Math.max(8, 32 * cpus));
 }
 
 /** Runs probes with bounded concurrency; a probe that throws is a failed probe, not a crash. */
@@ -88,19 +93,39 @@ export function coverageOf(
 export async function verifyLab(
   model: LabModel,
   paths?: string[],
-  runner: ProbeRunner = execRunner,
+  runner?: ProbeRunner,
+  timings?: Timings,
+): Promise<VerifyReport> {
+  // By default every command goes through one probe agent per container (probe-agent.ts).
+  const agents = runner ? undefined : agentRunner();
+  try {
+    return await verifyWith(model, paths, runner ?? agents!, timings);
+  } finally {
+    await agents?.close();
+  }
+}
+
+async function verifyWith(
+  model: LabModel,
+  paths: string[] | undefined,
+  runner: ProbeRunner,
   timings?: Timings,
 ): Promise<VerifyReport> {
   const defs = chosenPaths(paths).filter((d) => !d.appliesTo || d.appliesTo(model) || paths?.includes(d.id));
   const probes = defs.flatMap((p) => p.probes(model));
   timings?.mark('select probes', `${probes.length} probes`);
-  // Per path: the time its probes took, summed (they run side by side with other paths' probes).
-  const busy = new Map<string, { ms: number; n: number }>(defs.map((d) => [d.id, { ms: 0, n: 0 }]));
-  const results = await runProbes(probes, runner, 6, (p, ms) => {
-    const b = busy.get(p.path) ?? { ms: 0, n: 0 };
-    busy.set(p.path, { ms: b.ms + ms, n: b.n + 1 });
+  // Per path: the time its probes took, summed (they run side by side with other paths' probes),
+  // its longest probe, and when its last probe ended (from the start of the probes): the critical path.
+  const busy = new Map<string, { ms: number; n: number; longest: number; end: number }>(
+    defs.map((d) => [d.id, { ms: 0, n: 0, longest: 0, end: 0 }]),
+  );
+  const t0 = Date.now();
+  const results = await runProbes(probes, runner, verifyConcurrency(), (p, ms) => {
+    const b = busy.get(p.path) ?? { ms: 0, n: 0, longest: 0, end: 0 };
+    busy.set(p.path, { ms: b.ms + ms, n: b.n + 1, longest: Math.max(b.longest, ms), end: Date.now() - t0 });
   });
-  for (const [path, b] of busy) if (b.n) timings?.add(path, b.ms, `${b.n} probes`);
+  for (const [path, b] of busy)
+    if (b.n) timings?.add(path, b.ms, `${b.n} probes, longest ${b.longest} ms, last done at ${b.end} ms`);
   return {
     lab: model.name,
     ok: results.some((r) => r.verdict === 'pass') && results.every((r) => r.ok),

@@ -1,7 +1,7 @@
 /** Many requests in one exec: who answered each, as the client saw it, and tallies of the answers. */
 import { programSource } from '../images/programs';
 import { runPython } from '../plan/shell';
-import { CurlOptions, curlShell, HttpObservation, parseCurl } from './curl';
+import { CurlOptions, HttpObservation, parseCurl } from './curl';
 
 export interface SweepOptions extends CurlOptions {
   /** Stop after that many failures in a row (a dead path need not cost K timeouts). */
@@ -12,18 +12,44 @@ export interface SweepOptions extends CurlOptions {
    * other failure, and a second time-out, stays a failed request.
    */
   retryTimeouts?: boolean;
+  /**
+   * Requests in flight at once (default SWEEP_PARALLEL). Each is its own connection, so each is
+   * its own load-balancing choice whether sent alone or side by side; 1 where the order matters
+   * (sessionAffinity: the first connection must have set the affinity before the next is sent).
+   */
+  parallel?: number;
 }
 
-/** Script: K HTTP requests, one line each: `<curl exit> <body> __CURL__ <code> <remote> <local>`. */
+/** Requests a sweep has in flight at once by default. */
+export const SWEEP_PARALLEL = 8;
+
+/**
+ * Script: K HTTP requests, each on a new connection, one line each in the order sent:
+ * `<curl exit> <body> __CURL__ <code> <remote> <local>` (images/probes/http-sweep.py: one process
+ * for the K requests, where a curl per request cost a process start each).
+ */
 export function renderHttpSweep(url: string, k: number, opts: SweepOptions | number = {}): string {
-  const o: SweepOptions = typeof opts === 'number' ? { timeoutSec: opts } : { timeoutSec: 2, ...opts };
-  const { giveUpAfter, retryTimeouts, ...curl } = o;
-  const stop = giveUpAfter
-    ? `; if [ $x -ne 0 ]; then f=$((f+1)); if [ $f -ge ${giveUpAfter} ]; then break; fi; else f=0; fi`
-    : '';
-  const req = `b=$(${curlShell(url, curl)}); x=$?`;
-  const retry = retryTimeouts ? `; if [ $x -eq 28 ]; then echo '~'; ${req}; fi` : '';
-  return `i=0; f=0; while [ $i -lt ${k} ]; do i=$((i+1)); ${req}${retry}; echo "$x $(printf '%s' "$b" | tr '\\n' ' ')"${stop}; done`;
+  const o: SweepOptions = typeof opts === 'number' ? { timeoutSec: opts } : opts;
+  return runPython(
+    programSource('httpSweep'),
+    [
+      url,
+      k,
+      o.timeoutSec ?? 2,
+      o.parallel ?? SWEEP_PARALLEL,
+      o.giveUpAfter ?? 0,
+      o.retryTimeouts ? 1 : 0,
+      o.iface ?? '',
+      ...(o.headers ?? []),
+    ],
+    'K8S_NETLAB_SWEEP',
+  );
+}
+
+/** The K of a rendered HTTP sweep (for fakes that answer one line per request). */
+export function sweepCount(script: string): number | undefined {
+  const m = /^python3 - \S+ (\d+) /m.exec(script);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** How many requests of a sweep were sent again after a time-out (renderHttpSweep's `~` lines). */

@@ -1,4 +1,5 @@
 import { parseConntrack } from '../../src/observe/conntrack';
+import { sweepCount } from '../../src/observe/sweep';
 import { podToInternet } from '../../src/paths/pod-to-internet/probes';
 import { loadBalancerToService, outsideToNodePort } from '../../src/paths/loadbalancer/probes';
 import { ProbeRunner } from '../../src/paths/common/types';
@@ -152,8 +153,8 @@ describe('loadbalancer-to-service', () => {
           '1\n' +
             JSON.stringify({ updated: 1, services: { [entry]: { healthy: healthy.map((n) => n.name), checks: {} } } }),
         );
-      if (cmd.includes('/hostname') && cmd.includes('while')) {
-        const k = Number(/-lt (\d+)/.exec(cmd)![1]);
+      if (cmd.includes('/hostname') && sweepCount(cmd) !== undefined) {
+        const k = sweepCount(cmd)!;
         return res(
           Array.from(
             { length: k },

@@ -15,6 +15,7 @@ import {
   sampledRequests,
 } from '../../src/paths/common/service-select';
 import { fakeRunner } from '../fixtures/fake-runner';
+import { sweepCount } from '../../src/observe/sweep';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const guide = loadTopology(path.join(ROOT, 'topologies', 'guide.yaml'));
@@ -73,7 +74,7 @@ describe('a sampled spread check judges what was observed', () => {
     fakeRunner((t, cmd) => {
       if (cmd.includes('/healthz')) return { stdout: backends.map((b) => b.ip).join('\n') };
       if (cmd.includes('/hostname')) {
-        const n = Number(/-lt (\d+)/.exec(cmd)![1]);
+        const n = sweepCount(cmd)!;
         const lines = Array.from({ length: n }, (_, i) => backends[i % reached].name);
         return { stdout: lines.map((a) => `0 ${a} __CURL__ 200 10.96.0.1:80 10.244.2.2:4000`).join('\n') };
       }

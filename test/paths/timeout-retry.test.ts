@@ -13,7 +13,6 @@ import { podToService } from '../../src/paths/pod-to-service/probes';
 import { parseNodeToPod, renderNodeToPodScript } from '../../src/paths/node-to-pod/probes';
 import { parseReadiness, renderReadinessScript } from '../../src/paths/common/readiness';
 import { httpServicePorts } from '../../src/paths/common/service-select';
-import { parseHttpSweep, renderHttpSweep, sweepRetries } from '../../src/observe/sweep';
 import { fakeRunner, curlOut } from '../fixtures/fake-runner';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -79,25 +78,6 @@ describe('readiness: every backend at once, a time-out asked again', () => {
     const s = renderReadinessScript(many);
     expect(s.match(/\) &$/gm)).toHaveLength(70);
     expect(s.match(/^wait/gm)).toHaveLength(3);
-  });
-});
-
-describe('a sweep resends a timed-out request once, counted', () => {
-  const u = 'http://10.96.0.10:80/hostname';
-  it('a time-out then an answer is an answer, with one retry counted', () => {
-    const out = runWithStubCurl(renderHttpSweep(u, 3, { retryTimeouts: true }), { [u]: [0, 28, 0, 0] });
-    expect(sweepRetries(out)).toBe(1);
-    expect(parseHttpSweep(out).map((l) => l.exit)).toEqual([0, 0, 0]);
-  });
-  it('two time-outs in a row stay a failed request; a refusal is not resent', () => {
-    const out = runWithStubCurl(renderHttpSweep(u, 3, { retryTimeouts: true }), { [u]: [28, 28, 7, 0] });
-    expect(sweepRetries(out)).toBe(1);
-    expect(parseHttpSweep(out).map((l) => l.exit)).toEqual([28, 7, 0]);
-  });
-  it('without retryTimeouts a time-out is final', () => {
-    const out = runWithStubCurl(renderHttpSweep(u, 2), { [u]: [28, 0] });
-    expect(sweepRetries(out)).toBe(0);
-    expect(parseHttpSweep(out).map((l) => l.exit)).toEqual([28, 0]);
   });
 });
 

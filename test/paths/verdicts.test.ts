@@ -15,6 +15,7 @@ import { podToInternet } from '../../src/paths/pod-to-internet/probes';
 import { Probe, ProbeResult } from '../../src/paths/common/types';
 import { Target } from '../../src/plan/targets';
 import { Answer, curlFail, curlOut, fakeRunner } from '../fixtures/fake-runner';
+import { sweepCount } from '../../src/observe/sweep';
 import { deployment, resolve, service, topo } from '../topology/helpers';
 import { need, notApplicable, probe, verdictOf } from '../../src/observe/probe';
 
@@ -255,7 +256,7 @@ describe('pod-to-service', () => {
   const itp =
     (vipAnswers: string[], control: Answer): World =>
     (_t, cmd) =>
-      cmd.startsWith('i=0') ? sweep(vipAnswers) : control;
+      sweepCount(cmd) !== undefined ? sweep(vipAnswers) : control;
   it('ITP Local, no local endpoint: passes when the VIP gives nothing and the positive control answers', async () =>
     passes(await run(local3, itp(['', '', ''], curlOut(webPods[0].name)))));
   it('ITP Local, no local endpoint: fails on a dead lab (the positive control got nothing too)', async () =>
@@ -270,7 +271,7 @@ describe('pod-to-service', () => {
     (ci: Answer): World =>
     (_t, cmd) => {
       if (cmd.includes('/healthz')) return { stdout: webPods.map((b) => b.ip).join('\n') };
-      if (cmd.startsWith('i=0'))
+      if (sweepCount(cmd) !== undefined)
         return sweep(
           Array(20)
             .fill(0)
@@ -287,7 +288,7 @@ describe('pod-to-service', () => {
       await run(spread, (_t, cmd) =>
         cmd.includes('/healthz')
           ? { stdout: webPods.map((b) => b.ip).join('\n') }
-          : cmd.startsWith('i=0')
+          : sweepCount(cmd) !== undefined
             ? sweep(Array(5).fill(''))
             : curlFail(28),
       ),
@@ -355,8 +356,8 @@ describe('loadbalancer-to-service', () => {
     (entry: string, lbIP: string, nodes: string[], ci: Answer, conntrack = true): World =>
     (_t, cmd) => {
       if (cmd.includes('lb-state.json')) return lbState(entry, nodes);
-      if (cmd.startsWith('i=0')) {
-        const k = Number(/-lt (\d+)/.exec(cmd)![1]);
+      if (sweepCount(cmd) !== undefined) {
+        const k = sweepCount(cmd)!;
         return {
           stdout: Array.from(
             { length: k },
@@ -439,6 +440,26 @@ describe('loadbalancer-to-service', () => {
       await run(ranges, rangesWorld(curlFail(28), curlFail(28))),
       /192\.0\.2\.10 is inside the ranges but was not served/,
     ));
+  it('LB source ranges: an in-range time-out is asked once more; served then, it passes and says so', async () => {
+    let asked = 0;
+    const slowFirst: World = (t, cmd) =>
+      cmd.includes('--interface 192.0.2.10') && asked++ === 0
+        ? curlFail(28)
+        : rangesWorld(curlOut(webPods[0].name), curlFail(28))(t, cmd);
+    const res = await run(ranges, slowFirst);
+    passes(res);
+    expect(res.evidence.observed.retriedAfterTimeout).toEqual(['192.0.2.10']);
+  });
+  it('LB source ranges: refused when asked again is still a failure', async () => {
+    let asked = 0;
+    const refusedThen: World = (t, cmd) =>
+      cmd.includes('--interface 192.0.2.10')
+        ? asked++ === 0
+          ? curlFail(28)
+          : curlFail(7)
+        : rangesWorld(curlFail(7), curlFail(28))(t, cmd);
+    fails(await run(ranges, refusedThen), /192\.0\.2\.10 is inside the ranges but was not served \(curl exit 7/);
+  });
 });
 
 describe('pod-to-internet DNS', () => {

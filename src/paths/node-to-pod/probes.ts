@@ -14,19 +14,26 @@ import { PathDef, Probe } from '../common/types';
  * Per pod: `@@ <pod-ip> <source the node chose>` (`-` when it chose none), then curl's output of
  * /clientip (the pod's view of the caller) in the observe format, then `@@x <curl exit>`. A request
  * that timed out (curl exit 28; one exec runs up to a hundred of them on a loaded machine) is sent
- * once more and marked `@@r`; any other failure is final.
+ * once more and marked `@@r`; any other failure is final. The pods are asked side by side, at most
+ * NODE_TO_POD_PARALLEL at once, each block into a file of its own, printed in order at the end.
  */
 export function renderNodeToPodScript(targets: Array<{ ip: string; port: number }>): string {
-  return targets
-    .map(
-      (t) =>
-        `s=$(ip route get ${t.ip} 2>/dev/null | sed -n 's/.* src \\([0-9.]*\\).*/\\1/p'); echo "@@ ${t.ip} \${s:--}"; ` +
-        `o=$(${curlShell(`http://${t.ip}:${t.port}/clientip`)}); x=$?; ` +
-        `if [ $x -eq 28 ]; then echo @@r; o=$(${curlShell(`http://${t.ip}:${t.port}/clientip`)}); x=$?; fi; ` +
-        `printf '%s\n' "$o"; echo "@@x $x"`,
-    )
-    .join('\n');
+  const block = (t: { ip: string; port: number }, i: number) =>
+    `( s=$(ip route get ${t.ip} 2>/dev/null | sed -n 's/.* src \\([0-9.]*\\).*/\\1/p'); echo "@@ ${t.ip} \${s:--}"; ` +
+    `o=$(${curlShell(`http://${t.ip}:${t.port}/clientip`)}); x=$?; ` +
+    `if [ $x -eq 28 ]; then echo @@r; o=$(${curlShell(`http://${t.ip}:${t.port}/clientip`)}); x=$?; fi; ` +
+    `printf '%s\n' "$o"; echo "@@x $x" ) > "$d/${String(i).padStart(5, '0')}" &`;
+  const lines = ['d=$(mktemp -d)'];
+  targets.forEach((t, i) => {
+    lines.push(block(t, i));
+    if ((i + 1) % NODE_TO_POD_PARALLEL === 0) lines.push('wait');
+  });
+  lines.push('wait', 'cat "$d"/* 2>/dev/null', 'rm -rf "$d"');
+  return lines.join('\n');
 }
+
+/** Pods one node-to-pod probe asks at once. */
+export const NODE_TO_POD_PARALLEL = 16;
 
 export interface NodeToPodLine {
   podIp: string;

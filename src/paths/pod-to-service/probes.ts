@@ -239,7 +239,9 @@ function affinityProbe(model: LabModel, ref: ServicePortRef, client: PodModel): 
   const k = 15;
   return probe(
     meta,
-    async (r) => tally(parseHttpSweep((await r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k))).stdout)),
+    // One at a time: the first connection sets the affinity the next ones must follow.
+    async (r) =>
+      tally(parseHttpSweep((await r.sh(t, renderHttpSweep(vipUrl(ref, '/hostname'), k, { parallel: 1 }))).stdout)),
     (answers, ev) => {
       const { names, failed } = splitTally(answers);
       ev.expected.backends = ref.endpoints.map((e) => e.podName);

@@ -7,6 +7,7 @@ import { podTarget } from '../../plan/targets';
 import { answered, curlShell, describeCurlFailure, parseCurl, portOf } from '../../observe/curl';
 import { describeEntry, parseConntrack } from '../../observe/conntrack';
 import { need, probe } from '../../observe/probe';
+import { waitUntil } from '../../plan/shell';
 import { clientsPerNode, httpServicePorts, ServicePortRef, svcLabel } from '../common/service-select';
 import { PathDef, Probe } from '../common/types';
 
@@ -37,10 +38,19 @@ function returnProbe(model: LabModel, ref: ServicePortRef, client: PodModel): Pr
       // Capture the SYN-ACK as it enters the client pod while one request is made.
       const script = [
         // Every SYN-ACK during the request (the one to curl's port is picked after); timeout bounds a broken path.
-        `timeout 6 tcpdump -l -n -i eth0 'tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack) and src port ${ref.port.port}' > /tmp/synack.$$ 2>/dev/null &`,
-        'p=$!; i=0; while [ $i -lt 30 ] && ! grep -q . /proc/$p/net/packet 2>/dev/null; do i=$((i+1)); sleep 0.05; done; sleep 0.2',
-        `${curlShell(`http://${vip}/hostname`)}; x=$?`,
-        'echo; echo "__EXIT__ $x"; sleep 0.2; kill $p 2>/dev/null; wait $p 2>/dev/null; echo "__SYNACK__ $(cat /tmp/synack.$$)"; rm -f /tmp/synack.$$',
+        `timeout 8 tcpdump -l -n -i eth0 'tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack) and src port ${ref.port.port}' > /tmp/synack.$$ 2>/tmp/synack-err.$$ &`,
+        // Send only once tcpdump says it listens (filter set): before that the SYN-ACK may pass unseen.
+        'p=$!; ' +
+          waitUntil('grep -q listening /tmp/synack-err.$$ 2>/dev/null', {
+            what: 'tcpdump listening',
+            timeoutSec: 5,
+            then: 'continue',
+          }),
+        `o=$(${curlShell(`http://${vip}/hostname`)}); x=$?; printf '%s' "$o"`,
+        // tcpdump prints the SYN-ACK to curl's port (the -w output ends with it) as it reads it: wait
+        // for that line (at most 2 s) rather than a fixed time.
+        'echo; echo "__EXIT__ $x"; lp=${o##*:}; i=0; while [ $i -lt 40 ] && ! grep -q "\\.$lp: Flags \\[S\\.\\]" /tmp/synack.$$; do i=$((i+1)); sleep 0.05; done',
+        'kill $p 2>/dev/null; wait $p 2>/dev/null; echo "__SYNACK__ $(cat /tmp/synack.$$)"; rm -f /tmp/synack.$$ /tmp/synack-err.$$',
       ].join('\n');
       const res = await r.sh(t, script);
       const [curlPart, synPart = ''] = res.stdout.split('__SYNACK__');
