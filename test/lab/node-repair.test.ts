@@ -1,4 +1,9 @@
-import { nodesWithoutLinks, renderStaleNodeState, renderVpcNodePort } from '../../src/lab/node-repair';
+import {
+  nodesWithoutLinks,
+  renderStaleNodeState,
+  renderVpcNodePort,
+  renderVpcNodePortUp,
+} from '../../src/lab/node-repair';
 import { parseFaultView } from '../../src/lab/faults/watch-view';
 import { fixtureModel } from '../fixtures/model';
 
@@ -19,7 +24,10 @@ describe('a restarted node (its VPC-router port gone)', () => {
     const n2 = m.nodes[1];
     const s = m.subnets.find((x) => x.name === n2.subnet)!;
     const lines = renderVpcNodePort({ ...m, cluster: { ...m.cluster, cni: 'vpc-routes' } }, n2);
-    expect(lines).toContain(`ip link set ${n2.vpcIface} master ${s.bridge} up`);
+    // Down until the node is rebuilt: an UP port is the node's heartbeat for lab watch.
+    expect(lines).toContain(`ip link set ${n2.vpcIface} master ${s.bridge}`);
+    expect(lines.join('\n')).not.toMatch(/ up$/m);
+    expect(renderVpcNodePortUp(n2)).toEqual([`ip link set ${n2.vpcIface} up`]);
     expect(lines).toContain(`ip route replace ${n2.podCIDR} via ${n2.ip}`);
     expect(renderVpcNodePort({ ...m, cluster: { ...m.cluster, cni: 'bridge' as never } }, n2).join('\n')).not.toMatch(
       /route/,
