@@ -69,15 +69,11 @@ describe('lab down', () => {
     expect(await downLab('f', (m) => log.push(m))).toBe(3);
     expect(readFileSync(stateFile('n1'), 'utf8')).toBe('THAWED');
     expect(readFileSync(stateFile('n2'), 'utf8')).toBe('THAWED');
-    expect(log.sort()).toEqual(
-      [
-        'n1 (its freezer cgroup was FROZEN)',
-        'n2 (its freezer cgroup was FREEZING)',
-        'n2: docker unpause did not answer within 3000 ms; removing it anyway',
-      ]
-        .map((x) => (x.startsWith('n2:') ? x : `thawed ${x}`))
-        .sort(),
-    );
+    expect(log.sort()).toEqual([
+      'n2: docker unpause did not answer within 3000 ms; removing it anyway',
+      'thawed n1 (its freezer cgroup was FROZEN)',
+      'thawed n2 (its freezer cgroup was FREEZING)',
+    ]);
     expect(unpaused).toEqual(['n2']);
     expect(removed).toEqual([['n1', 'n2', 'n3']]);
   });
