@@ -57,9 +57,19 @@ export function renderVpcNodePort(model: LabModel, node: NodeModel): string[] {
   ];
 }
 
-/** Pure: the node's port on the VPC router up, the repair's last step: from then on it answers. */
+/**
+ * Pure: the node's port on the VPC router up, the repair's last step: from then on it answers. Its
+ * new eth0 has a new MAC, and the router still held the old one as REACHABLE (seen after a
+ * restart): frames to the node went to a MAC nobody has until that entry aged out, so the
+ * router forgets it and resolves the node again.
+ */
 export function renderVpcNodePortUp(node: NodeModel): string[] {
-  return [`ip link set ${q(node.vpcIface)} up`];
+  return [`ip neigh flush to ${node.ip}`, `ip link set ${q(node.vpcIface)} up`];
+}
+
+/** Pure: on a node of the same subnet, which may talk to the repaired node directly, its old MAC forgotten. */
+export function renderForgetNode(node: NodeModel): string[] {
+  return [`ip neigh flush to ${node.ip}`];
 }
 
 /**
@@ -123,6 +133,12 @@ export async function repairNodes(
     const containerPods = await startContainerPods(model, pods, image);
     model = withPods(model, [...processPods, ...containerPods]);
     await execScriptOk(model.vpc.container, script(renderVpcNodePortUp(node)), `vpc port of ${node.name} up`);
+    const peers = model.nodes.filter((n) => n !== node && n.subnet === node.subnet);
+    await Promise.all(
+      peers.map((n) =>
+        execScriptOk(n.container, script(renderForgetNode(node)), `${n.name} forgets ${node.name}'s MAC`),
+      ),
+    );
     done.push({ node: node.name, links: links.length, pods: pods.length, ms: Date.now() - t0 });
     log(
       `repaired ${node.name}: ${links.length} links re-created, node network and CNI set up, ${pods.length} pods started (${Date.now() - t0} ms)`,
