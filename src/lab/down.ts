@@ -1,18 +1,55 @@
 /** Removes every container whose lab label equals the lab's name (all labs only with --all); nothing there is fine. */
-import { listLabContainers, removeContainers } from '../runtime/containers';
+import { listLabContainers, ListedContainer, removeContainers, unpauseWithin } from '../runtime/containers';
+import { freezerFiles, thawContainer } from '../runtime/freezer';
 import { LabError } from '../errors';
 
-export async function downLab(lab: string): Promise<number> {
+/** A paused node's unpause, then each removal, are given up after these (they took < 1 s when they work). */
+const UNPAUSE_TIMEOUT_MS = 3000;
+const REMOVE_TIMEOUT_MS = 10_000;
+
+export async function downLab(lab: string, log: (m: string) => void = () => undefined): Promise<number> {
   if (!lab) throw new LabError('internal: downLab needs a lab name (an empty name would match every lab)');
   // The engine's label filter is an exact match already; the check guards against any change there.
   const cs = (await listLabContainers(lab)).filter((c) => c.lab === lab);
-  await removeContainers(cs.map((c) => c.id));
+  await thawAll(cs, log);
+  await removeWithin(cs);
   return cs.length;
 }
 
 /** `lab down --all`: every container carrying the lab label, whoever started it. */
-export async function downAllLabs(): Promise<number> {
+export async function downAllLabs(log: (m: string) => void = () => undefined): Promise<number> {
   const cs = await listLabContainers();
-  await removeContainers(cs.map((c) => c.id));
+  await thawAll(cs, log);
+  await removeWithin(cs);
   return cs.length;
+}
+
+/**
+ * A frozen container's tasks cannot die until thawed: a `node-freeze` (docker pause) or a freeze
+ * the engine never finished would make removal hang. Thaw every freezer first, from the cgroup
+ * filesystem (the engine itself was seen hanging on such a container), then unpause what the
+ * engine still counts paused, given up after a timeout.
+ */
+async function thawAll(cs: ListedContainer[], log: (m: string) => void): Promise<void> {
+  await Promise.all(
+    cs.map(async (c) => {
+      const t = await thawContainer(c.id);
+      if (t.thawed) log(`thawed ${c.name} (its freezer cgroup was ${t.was})`);
+      if (c.state === 'paused' && !(await unpauseWithin(c.id, UNPAUSE_TIMEOUT_MS)))
+        log(`${c.name}: docker unpause did not answer within ${UNPAUSE_TIMEOUT_MS} ms; removing it anyway`);
+    }),
+  );
+}
+
+async function removeWithin(cs: ListedContainer[]): Promise<void> {
+  const late = await removeContainers(
+    cs.map((c) => c.id),
+    { timeoutMs: REMOVE_TIMEOUT_MS },
+  );
+  if (!late.length) return;
+  const names = cs.filter((c) => late.includes(c.id)).map((c) => c.name);
+  const files = late.map((id) => freezerFiles(id)[0].file);
+  throw new LabError(`the engine did not remove ${names.join(', ')} within ${REMOVE_TIMEOUT_MS / 1000} s`, {
+    hint: `if frozen, thaw it (echo THAWED > ${files.join(' and ')}) and run lab down again`,
+  });
 }

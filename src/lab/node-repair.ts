@@ -39,15 +39,37 @@ export async function findUnplumbedNodes(model: LabModel): Promise<NodeModel[]> 
   return nodesWithoutLinks(model, r.stdout);
 }
 
-/** Pure: the VPC router's side of a node's new link (its bridge port, the pod-CIDR route). */
+/**
+ * Pure: the VPC router's side of a node's new link (its bridge port, the pod-CIDR route), left
+ * down: `lab watch` takes the port up for the node's heartbeat (src/lab/faults/watch-view.ts), and
+ * a node being rebuilt has no kubelet to post one. It goes up once the node and its pods are back
+ * (renderVpcNodePortUp); before, the watch saw the node Ready half-way through the repair and
+ * restarted its pods beside the repair's own (the bench's 65/72, the node-restart e2e's pods not
+ * running after `lab up`).
+ */
 export function renderVpcNodePort(model: LabModel, node: NodeModel): string[] {
   const s = model.subnets.find((x) => x.name === node.subnet);
   if (!s) throw new Error(`node ${node.name}: unknown subnet ${node.subnet}`);
   return [
-    `ip link set ${q(node.vpcIface)} master ${q(s.bridge)} up`,
+    `ip link set ${q(node.vpcIface)} master ${q(s.bridge)}`,
     `echo 0 > /proc/sys/net/ipv4/conf/${node.vpcIface}/send_redirects`,
     ...(model.cluster.cni === 'vpc-routes' ? [`ip route replace ${node.podCIDR} via ${node.ip}`] : []),
   ];
+}
+
+/**
+ * Pure: the node's port on the VPC router up, the repair's last step: from then on it answers. Its
+ * new eth0 has a new MAC, and the router still held the old one as REACHABLE (seen after a
+ * restart): frames to the node went to a MAC nobody has until that entry aged out, so the
+ * router forgets it and resolves the node again.
+ */
+export function renderVpcNodePortUp(node: NodeModel): string[] {
+  return [`ip neigh flush to ${node.ip}`, `ip link set ${q(node.vpcIface)} up`];
+}
+
+/** Pure: on a node of the same subnet, which may talk to the repaired node directly, its old MAC forgotten. */
+export function renderForgetNode(node: NodeModel): string[] {
+  return [`ip neigh flush to ${node.ip}`];
 }
 
 /**
@@ -110,6 +132,13 @@ export async function repairNodes(
     );
     const containerPods = await startContainerPods(model, pods, image);
     model = withPods(model, [...processPods, ...containerPods]);
+    await execScriptOk(model.vpc.container, script(renderVpcNodePortUp(node)), `vpc port of ${node.name} up`);
+    const peers = model.nodes.filter((n) => n !== node && n.subnet === node.subnet);
+    await Promise.all(
+      peers.map((n) =>
+        execScriptOk(n.container, script(renderForgetNode(node)), `${n.name} forgets ${node.name}'s MAC`),
+      ),
+    );
     done.push({ node: node.name, links: links.length, pods: pods.length, ms: Date.now() - t0 });
     log(
       `repaired ${node.name}: ${links.length} links re-created, node network and CNI set up, ${pods.length} pods started (${Date.now() - t0} ms)`,

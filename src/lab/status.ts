@@ -133,12 +133,13 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       ip: p.ip,
       containers: p.containers.map((c) => c.name),
       // A container pod runs in its own engine container (src/lab/container-pods.ts).
-      running: isContainerPod(p)
-        ? state(containerPodName(model, p)) === 'running'
-        : p.containers.every((c) => alive.get(`${p.node}:${p.netns}/${c.name}`) === true) &&
-          // A process whose pod veth is gone is no running pod (after a node restart, a pid file's
-          // number may even belong to another process).
-          !plumbing.get(p.node)?.missingPods.includes(`${p.namespace}/${p.name}`),
+      running:
+        (isContainerPod(p)
+          ? state(containerPodName(model, p)) === 'running'
+          : p.containers.every((c) => alive.get(`${p.node}:${p.netns}/${c.name}`) === true)) &&
+        // A pod whose veth is gone from its node is no running pod: its processes (if any still
+        // run; after a node restart a pid file's number may even be another process's) have no network.
+        !plumbing.get(p.node)?.missingPods.includes(`${p.namespace}/${p.name}`),
       ready: readyOf(p),
     })),
     links: model.links.map((l) => ({ a: `${l.a.container}:${l.a.iface}`, b: `${l.b.container}:${l.b.iface}` })),

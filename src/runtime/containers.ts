@@ -117,18 +117,38 @@ export async function listLabContainers(lab?: string): Promise<ListedContainer[]
   }));
 }
 
-/** Removes containers by id, in parallel; missing ones are fine. */
-export async function removeContainers(ids: string[]): Promise<void> {
+/**
+ * Removes containers by id, in parallel; missing ones are fine. With `timeoutMs`, a removal the
+ * engine has not finished by then is given up (the request aborted) and its id returned, so a
+ * caller never hangs on one container.
+ */
+export async function removeContainers(ids: string[], opts: { timeoutMs?: number } = {}): Promise<string[]> {
+  const late: string[] = [];
   await Promise.all(
     ids.map(async (id) => {
+      const abortSignal = opts.timeoutMs ? AbortSignal.timeout(opts.timeoutMs) : undefined;
       try {
-        await docker().getContainer(id).remove({ force: true, v: true });
+        await docker().getContainer(id).remove({ force: true, v: true, abortSignal });
       } catch (err) {
+        if (abortSignal?.aborted) return void late.push(id);
         const code = (err as { statusCode?: number }).statusCode;
         if (code !== 404 && code !== 409) throw err;
       }
     }),
   );
+  return late;
+}
+
+/** `docker unpause`, given up after `timeoutMs`: true when the engine unpaused it. */
+export async function unpauseWithin(id: string, timeoutMs: number): Promise<boolean> {
+  try {
+    await docker()
+      .getContainer(id)
+      .unpause({ abortSignal: AbortSignal.timeout(timeoutMs) });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function containerPid(name: string): Promise<number> {

@@ -1,4 +1,10 @@
-import { nodesWithoutLinks, renderStaleNodeState, renderVpcNodePort } from '../../src/lab/node-repair';
+import {
+  nodesWithoutLinks,
+  renderStaleNodeState,
+  renderVpcNodePort,
+  renderVpcNodePortUp,
+  renderForgetNode,
+} from '../../src/lab/node-repair';
 import { parseFaultView } from '../../src/lab/faults/watch-view';
 import { fixtureModel } from '../fixtures/model';
 
@@ -19,7 +25,12 @@ describe('a restarted node (its VPC-router port gone)', () => {
     const n2 = m.nodes[1];
     const s = m.subnets.find((x) => x.name === n2.subnet)!;
     const lines = renderVpcNodePort({ ...m, cluster: { ...m.cluster, cni: 'vpc-routes' } }, n2);
-    expect(lines).toContain(`ip link set ${n2.vpcIface} master ${s.bridge} up`);
+    // Down until the node is rebuilt: an UP port is the node's heartbeat for lab watch.
+    expect(lines).toContain(`ip link set ${n2.vpcIface} master ${s.bridge}`);
+    expect(lines.join('\n')).not.toMatch(/ up$/m);
+    // Up last, the node's old MAC forgotten (its new eth0 has a new one).
+    expect(renderVpcNodePortUp(n2)).toEqual([`ip neigh flush to ${n2.ip}`, `ip link set ${n2.vpcIface} up`]);
+    expect(renderForgetNode(n2)).toEqual([`ip neigh flush to ${n2.ip}`]);
     expect(lines).toContain(`ip route replace ${n2.podCIDR} via ${n2.ip}`);
     expect(renderVpcNodePort({ ...m, cluster: { ...m.cluster, cni: 'bridge' as never } }, n2).join('\n')).not.toMatch(
       /route/,

@@ -26,7 +26,7 @@ export async function handler(argv: DownArgs): Promise<void> {
     });
   await pingEngine();
   if (argv.all) {
-    const n = await downAllLabs();
+    const n = await downAllLabs((m) => console.log(m));
     console.log(n ? `removed ${n} containers of every lab` : 'nothing to remove for any lab');
     return;
   }
@@ -40,6 +40,6 @@ export async function handler(argv: DownArgs): Promise<void> {
     argv.topology ? loadTopology(argv.topology, { allowOutside: argv['allow-outside'] }).name : undefined,
     GUIDE_TOPOLOGY,
   );
-  const n = await downLab(lab);
+  const n = await downLab(lab, (m) => console.log(`[${lab}] ${m}`));
   console.log(n ? `removed ${n} containers of ${lab}` : `nothing to remove for ${lab}`);
 }
