@@ -15,6 +15,7 @@ import { DROP_SYS_ADMIN } from './security';
 import { renderReadyOnce } from './probe';
 import { podEnter, renderPodIdentity, renderPodIdentityDelete } from './pod-identity';
 import { cniArgs, cniNetwork, CNI_BIN_DIR, CNI_EXEC, LOOPBACK_CONF, sandboxId } from './cni-config';
+import { renderStaticNeighbourDelete, renderStaticNeighbours } from './static-neigh';
 
 export { podMtu };
 
@@ -26,7 +27,12 @@ export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
  * run by the spec, pods concurrently, as a kubelet starts several pod sandboxes at once. One
  * runtime process per node instead of two per pod keeps pod start as fast as before the plugins.
  */
-export function renderCniBatch(model: LabModel, command: CniCommand, pods: PodModel[]): string[] {
+export function renderCniBatch(
+  model: LabModel,
+  command: CniCommand,
+  pods: PodModel[],
+  opts: { stdout?: string } = {},
+): string[] {
   if (pods.length === 0) return [];
   const order: Array<'eth0' | 'lo'> =
     command === 'ADD' ? ['lo', 'eth0'] : command === 'DEL' ? ['eth0', 'lo'] : ['eth0'];
@@ -44,7 +50,7 @@ export function renderCniBatch(model: LabModel, command: CniCommand, pods: PodMo
   );
   // A quoted here-document: the JSON reaches the program as written.
   return heredoc(
-    `CNI_PATH=${CNI_BIN_DIR} python3 -S ${CNI_EXEC} ${command} --batch`,
+    `CNI_PATH=${CNI_BIN_DIR} python3 -S ${CNI_EXEC} ${command} --batch${opts.stdout ? ` > ${opts.stdout}` : ''}`,
     JSON.stringify(items),
     'CNI_BATCH',
   );
@@ -62,12 +68,27 @@ export function renderPodSandbox(pod: PodModel): string[] {
 }
 
 /** One pod's network: its sandbox, then CNI ADD (loopback, then the node's network on eth0). */
-export function renderPodNetwork(model: LabModel, _node: NodeModel, pod: PodModel): string[] {
+export function renderPodNetwork(model: LabModel, node: NodeModel, pod: PodModel): string[] {
   const net = cniNetwork(model);
   return [
     `# pod ${pod.namespace}/${pod.name}: CNI ADD of ${net.file} (network ${net.name}) for ${pod.ip}, mtu ${podMtu(model)}`,
     ...renderPodSandbox(pod),
-    ...renderCniBatch(model, 'ADD', [pod]),
+    ...renderCniAdd(model, node, [pod]),
+  ];
+}
+
+/**
+ * CNI ADD of the pods (one batch), its `cni-result` lines echoed for the caller, then the static
+ * neighbour entries both ends of each pod's link get from those results (src/plan/static-neigh.ts).
+ */
+function renderCniAdd(model: LabModel, node: NodeModel, pods: PodModel[]): string[] {
+  if (pods.length === 0) return [];
+  return [
+    `out=$(mktemp)`,
+    ...renderCniBatch(model, 'ADD', pods, { stdout: '"$out"' }),
+    'cat "$out"',
+    ...renderStaticNeighbours(model, node, '"$out"'),
+    'rm -f "$out"',
   ];
 }
 
@@ -113,7 +134,7 @@ export interface CniResult {
 export function parseCniResults(out: string): CniResult[] {
   const res: CniResult[] = [];
   for (const line of out.split('\n')) {
-    const m = /^cni-result (\S+) ip=(\S+) host=(\S+)$/.exec(line.trim());
+    const m = /^cni-result (\S+) ip=(\S+) host=(\S+)(?: .*)?$/.exec(line.trim());
     if (m) res.push({ netns: m[1], ip: m[2].split('/')[0], hostVeth: m[3] });
   }
   return res;
@@ -185,8 +206,8 @@ export function renderPodsOnNode(model: LabModel, node: NodeModel, only?: PodMod
   const pods = (only ?? model.pods).filter((p) => p.node === node.name && !isContainerPod(p));
   return [
     ...pods.flatMap(renderPodSandbox),
-    // Every pod's CNI ADD in one runtime process (see renderCniBatch).
-    ...renderCniBatch(model, 'ADD', pods),
+    // Every pod's CNI ADD in one runtime process (see renderCniBatch), then their static neighbours.
+    ...renderCniAdd(model, node, pods),
     ...pods.flatMap((p) => renderPodRest(model, p)),
     ...pods.flatMap((p) => renderWaitReady(p)),
   ];
@@ -200,6 +221,7 @@ export function renderPodDelete(model: LabModel, pod: PodModel): string[] {
     `for f in ${q(dir)}/*.pid; do [ -e "$f" ] && kill $(cat "$f") 2>/dev/null; done; true`,
     `ip netns pids ${q(pod.netns)} 2>/dev/null | xargs -r kill -9 2>/dev/null || true`,
     ...renderCniBatch(model, 'DEL', [pod]),
+    ...renderStaticNeighbourDelete(model, pod),
     `ip netns del ${q(pod.netns)} 2>/dev/null || true`,
     ...renderPodIdentityDelete(pod),
     `rm -rf ${q(dir)}`,
