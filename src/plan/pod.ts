@@ -16,6 +16,7 @@ import { renderReadyOnce } from './probe';
 import { podEnter, renderPodIdentity, renderPodIdentityDelete } from './pod-identity';
 import { cniArgs, cniNetwork, CNI_BIN_DIR, CNI_EXEC, LOOPBACK_CONF, sandboxId } from './cni-config';
 import { renderStaticNeighbourDelete, renderStaticNeighbours } from './static-neigh';
+import { renderJobs } from './jobs';
 
 export { podMtu };
 
@@ -201,15 +202,35 @@ export function isContainerPod(pod: PodModel): boolean {
   return pod.containers.some((c) => c.kind === 'container');
 }
 
-/** Brings up the given pods of one node (all of its pods by default), then waits until they are ready. */
+/** Pods of a node set up at once (sandboxes, then containers): the node script's background jobs. */
+const POD_JOBS = 8;
+/** Readiness waits of a node at once: mostly asleep between polls. */
+const WAIT_JOBS = 32;
+
+/**
+ * Brings up the given pods of one node (all of its pods by default), then waits until they are
+ * ready. Pods are set up side by side (src/plan/jobs.ts), as a kubelet's pod workers do; the first
+ * sandbox alone, so only it makes /run/netns a shared mount (`ip netns add` does that on first use).
+ */
 export function renderPodsOnNode(model: LabModel, node: NodeModel, only?: PodModel[]): string[] {
   const pods = (only ?? model.pods).filter((p) => p.node === node.name && !isContainerPod(p));
+  if (pods.length === 0) return [];
+  const [first, ...others] = pods;
   return [
-    ...pods.flatMap(renderPodSandbox),
+    ...renderPodSandbox(first),
+    ...renderJobs(others.map(renderPodSandbox), POD_JOBS, 'pod sandboxes'),
     // Every pod's CNI ADD in one runtime process (see renderCniBatch), then their static neighbours.
     ...renderCniAdd(model, node, pods),
-    ...pods.flatMap((p) => renderPodRest(model, p)),
-    ...pods.flatMap((p) => renderWaitReady(p)),
+    ...renderJobs(
+      pods.map((p) => renderPodRest(model, p)),
+      POD_JOBS,
+      'pod containers',
+    ),
+    ...renderJobs(
+      pods.map((p) => renderWaitReady(p)),
+      WAIT_JOBS,
+      'pod readiness',
+    ),
   ];
 }
 
