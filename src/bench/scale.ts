@@ -118,7 +118,7 @@ async function scaleRun(n: number, dir: string, image: string): Promise<ScaleRun
         ? count.passed === count.total
           ? `${count.passed}/${count.total}`
           : `**${count.passed}/${count.total}: ${count.total - count.passed} failed**`
-        : `? (exit ${v.r.exitCode})`,
+        : `? (exit ${v.r.exitCode}: ${(v.r.stderr.trim().split('\n').pop() ?? '').slice(0, 200)})`,
       down: down.s,
       memMiB,
       sync,
