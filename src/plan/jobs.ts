@@ -9,7 +9,8 @@
 export function renderJobs(groups: string[][], width: number, what: string): string[] {
   const jobs = groups.filter((g) => g.length > 0);
   if (jobs.length === 0) return [];
-  if (jobs.length === 1) return jobs[0];
+  // One at a time: the lines as they are, in order (the script's set -e stops at the first failure).
+  if (jobs.length === 1 || width <= 1) return jobs.flat();
   const lines = [`# ${what}: ${jobs.length} jobs, ${width} at a time`, '_jobs_failed=0; _jobs_pids='];
   const drain = 'for _p in $_jobs_pids; do wait "$_p" || _jobs_failed=$((_jobs_failed + 1)); done; _jobs_pids=';
   jobs.forEach((job, i) => {

@@ -31,8 +31,9 @@ describe('renderJobs: background jobs in a node script', () => {
     expect(r.stderr).toMatch(/pod containers: 2 of 4 jobs failed/);
     expect(readdirSync(dir).sort()).toEqual(['ok0', 'ok2']);
   });
-  it('one job runs inline, none renders nothing', () => {
+  it('one job, or width 1, runs inline in order; none renders nothing', () => {
     expect(renderJobs([['echo a']], 8, 'x')).toEqual(['echo a']);
+    expect(renderJobs([['echo a'], ['echo b']], 1, 'x')).toEqual(['echo a', 'echo b']);
     expect(renderJobs([[], []], 8, 'x')).toEqual([]);
   });
 });
