@@ -14,7 +14,7 @@ CHECK runs them in order with the cached result as prevResult (skipped when the 
 disableCheck). A .conf file is a list of one plugin. Each plugin gets the list's name and
 cniVersion, and runtimeConfig holding only the capabilities it declares. The environment is
 CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME, CNI_ARGS and CNI_PATH; the configuration
-goes on stdin. With --summary, ADD prints `ip=<address/prefix> host=<host-side interface>` (what
+goes on stdin. With --summary, ADD prints `ip=<address/prefix> host=<host-side interface> mac=<pod MAC> gwmac=<gateway MAC>` (what
 the kubelet records as the pod's status) instead of the result. A plugin's error (exit status != 0, an error object on stdout) ends the run with
 exit status 1 and the error on stderr.
 """
@@ -97,12 +97,24 @@ def cache_path(netlist, opts):
 
 
 def summary(netlist, result):
-    """The pod's address and the host end of its link, from the final result."""
+    """
+    The pod's address, the host end of its link, the pod interface's MAC and the MAC of the host
+    side that answers for the pod's gateway (the bridge when there is one, else the host veth), from
+    the final result: what the node needs to know both ends of the link by address and MAC.
+    """
     result = result or {}
     bridges = {p.get('bridge') for p in netlist['plugins'] if p.get('type') == 'bridge'}
-    hosts = [i.get('name') for i in result.get('interfaces') or [] if not i.get('sandbox') and i.get('name') not in bridges]
+    ifaces = result.get('interfaces') or []
+    hosts = [i for i in ifaces if not i.get('sandbox') and i.get('name') not in bridges]
+    pods = [i for i in ifaces if i.get('sandbox')]
+    gws = [i for i in ifaces if i.get('name') in bridges] or hosts
     ips = [i.get('address') for i in result.get('ips') or []]
-    return f'ip={ips[0] if ips else "-"} host={hosts[0] if hosts else "-"}'
+
+    def first(xs, key):
+        return (xs[0].get(key) if xs else None) or '-'
+
+    return (f'ip={ips[0] if ips else "-"} host={first(hosts, "name")} '
+            f'mac={first(pods, "mac")} gwmac={first(gws, "mac")}')
 
 
 def attach(command, opts, runtime_config, want_summary=False):

@@ -1,8 +1,8 @@
 /**
  * lab up / verify / down as a user runs them (the CLI, images present), each beside a baseline
  * measured in the same run, so a loaded machine shows in both: `docker run -d` of as many
- * containers in parallel (up, verify) and `docker rm -f` of them (down). Also CLI start-up, the
- * per-phase breakdown (--timings) and the scale curve (BENCH_LAB_SCALE=100,250,500,1000).
+ * containers in parallel (up, verify) and `docker rm -f` of them (down). Also CLI start-up and the
+ * per-phase breakdown (--timings). The scale curve is its own suite (src/bench/scale.ts).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,7 +10,6 @@ import * as path from 'path';
 import execa from 'execa';
 import { mdTable } from './report';
 import { parseTimings, Phase } from '../lab/timings';
-import { scaleShape, scaleTopology } from './scale-topology';
 import { readModel } from '../lab/state';
 import { computeEndpoints } from '../proxy/endpoints';
 import { sync } from './proxy';
@@ -20,7 +19,7 @@ import { LABEL_LAB } from '../model/types';
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'lab.js');
 /** Lab names start with this (each engineer or CI job its own; never another's labs). */
-const PREFIX = process.env.BENCH_LAB_PREFIX ?? process.env.K8S_NETLAB_E2E_PREFIX ?? '';
+export const PREFIX = process.env.BENCH_LAB_PREFIX ?? process.env.K8S_NETLAB_E2E_PREFIX ?? '';
 
 const secs = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -66,13 +65,13 @@ export async function baseline(n: number, image: string): Promise<{ run: number;
   return { run: runS, rm: secs(t1) };
 }
 
-async function containersOf(name: string): Promise<string[]> {
+export async function containersOf(name: string): Promise<string[]> {
   const r = await execa('docker', ['ps', '-aq', '--filter', `label=${LABEL_LAB}=${name}`]);
   return r.stdout.split('\n').filter(Boolean);
 }
 
 /** Memory of every container of the lab, as the engine's cgroups count it (docker stats). */
-async function labMemoryMiB(name: string): Promise<number> {
+export async function labMemoryMiB(name: string): Promise<number> {
   const ids = await containersOf(name);
   const r = await execa('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', ...ids]);
   const unit: Record<string, number> = {
@@ -91,7 +90,7 @@ async function labMemoryMiB(name: string): Promise<number> {
 }
 
 /** One full kube-proxy sync of node1 alone (render in Node + apply by one exec), as lab up does on every node. */
-async function fullSyncNode1(name: string): Promise<{ renderMs: number; applyMs: number }> {
+export async function fullSyncNode1(name: string): Promise<{ renderMs: number; applyMs: number }> {
   const model = await readModel(name);
   const slices = computeEndpoints(model, () => true);
   const r = await sync(model, model.nodes[0], slices);
@@ -172,7 +171,7 @@ async function cliStart(statusLab: string, runs: number): Promise<string> {
   return mdTable(['command', 'what it does', `median of ${runs} (s)`, '× node -e 0'], rows);
 }
 
-function phaseTable(cols: Array<{ head: string; phases: Phase[] }>): string {
+export function phaseTable(cols: Array<{ head: string; phases: Phase[] }>): string {
   const names: string[] = [];
   for (const c of cols) for (const p of c.phases) if (!names.includes(p.phase)) names.push(p.phase);
   const rows = names.map((n) => [n, ...cols.map((c) => c.phases.find((p) => p.phase === n)?.ms ?? '')]);
@@ -250,67 +249,6 @@ export async function benchLab(runs = Number(process.env.BENCH_LAB_RUNS ?? 3)): 
     phaseTable(runsG.map((r, i) => ({ head: `run ${i + 1}`, phases: r.verifyPhases }))),
   );
 
-  // The scale curve.
-  const sizes = (process.env.BENCH_LAB_SCALE ?? '100,250,500,1000').split(',').filter(Boolean).map(Number);
-  if (sizes.length) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-scale-'));
-    const curve: Array<Array<string | number>> = [];
-    const phases: Array<{ head: string; phases: Phase[] }> = [];
-    const vphases: Array<{ head: string; phases: Phase[] }> = [];
-    for (const n of sizes) {
-      const shape = scaleShape(n);
-      const name = `${PREFIX}bench-scale-${n}`;
-      const file = path.join(dir, `scale-${n}.yaml`);
-      fs.writeFileSync(file, scaleTopology(name, n));
-      const base = await baseline(shape.nodes + 1, image);
-      const r = await lifecycle(file, name, { extra: true });
-      curve.push([
-        shape.pods,
-        shape.nodes,
-        shape.services,
-        f2(r.up),
-        f2(r.verify),
-        r.probes,
-        f2(r.down),
-        (r.memMiB! / 1024).toFixed(2),
-        `${Math.round(r.sync!.renderMs)} + ${Math.round(r.sync!.applyMs)}`,
-        `${f2(base.run)} / ${f2(base.rm)}`,
-      ]);
-      phases.push({ head: `${shape.pods} pods`, phases: r.upPhases });
-      vphases.push({ head: `${shape.pods} pods`, phases: r.verifyPhases });
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-    out.push(
-      '',
-      '### Scale curve (Deployments of 20 behind a Service each, 50 pods per node; one run each)',
-      '',
-      'Budgets at 1,000 pods: up ≤ 60 s, verify ≤ 60 s, down ≤ 5 s, memory ≤ 4 GB. Memory: the sum of `docker stats` over the lab containers after `lab up` (cgroup usage, page cache included), with the pod server of this branch (the C netexec of images/netexec/netexec.c, one process per pod). Full sync: kube-proxy (iptables) of node1 alone, render in Node + apply by one exec.',
-      '',
-      mdTable(
-        [
-          'pods',
-          'nodes',
-          'Services',
-          'up (s)',
-          'verify (s)',
-          'probes passed',
-          'down (s)',
-          'memory (GiB)',
-          'full sync node1 (ms)',
-          'baseline run / rm (s)',
-        ],
-        curve,
-      ),
-      '',
-      '#### `lab up` phases by size (ms)',
-      '',
-      phaseTable(phases),
-      '',
-      '#### `lab verify` per path by size (ms, probes summed)',
-      '',
-      phaseTable(vphases),
-    );
-  }
   out.push('', VERIFY_COMPLEXITY);
   return out.join('\n');
 }

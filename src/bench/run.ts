@@ -2,6 +2,7 @@
 import * as path from 'path';
 import { writeSection } from './report';
 import { benchLab } from './lab';
+import { benchScale } from './scale';
 import { benchCni } from './cni';
 import { benchProxy } from './proxy';
 import { benchEdge } from './edge';
@@ -17,6 +18,11 @@ const FILE = path.resolve(__dirname, '..', '..', 'BENCHMARKS.md');
 
 const SUITES: Record<string, { title: string; run: () => Promise<string> }> = {
   lab: { title: 'Lab lifecycle: up, verify, down', run: () => benchLab() },
+  // BENCH_LAB_SCALE=100,250 for a shorter curve; its own section, so re-running `lab` keeps it.
+  scale: {
+    title: 'Lab at scale: up, verify, down, memory and the ARP table from 100 to 1,000 pods',
+    run: () => benchScale(),
+  },
   cni: { title: 'Pod network modes: throughput, latency and lab up time per cni', run: () => benchCni() },
   proxy: {
     title: 'kube-proxy: sync time and first-packet connect latency per mode',

@@ -19,7 +19,7 @@ export function scaleTopology(name: string, pods: number): string {
   const lines = [
     '# yaml-language-server: $schema=../schemas/topology.schema.json',
     '#',
-    `# Scale lab (npm run bench -- lab): ${s.nodes} nodes, ${s.pods} pods in ${s.services} Deployments of 20`,
+    `# Scale lab (npm run bench -- scale): ${s.nodes} nodes, ${s.pods} pods in ${s.services} Deployments of 20`,
     '# replicas, each behind a ClusterIP Service. Written by src/bench/scale-topology.ts.',
     `name: ${name}`,
     '',

@@ -15,6 +15,8 @@ import { DROP_SYS_ADMIN } from './security';
 import { renderReadyOnce } from './probe';
 import { podEnter, renderPodIdentity, renderPodIdentityDelete } from './pod-identity';
 import { cniArgs, cniNetwork, CNI_BIN_DIR, CNI_EXEC, LOOPBACK_CONF, sandboxId } from './cni-config';
+import { renderStaticNeighbourDelete, renderStaticNeighbours } from './static-neigh';
+import { renderJobs } from './jobs';
 
 export { podMtu };
 
@@ -26,7 +28,12 @@ export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
  * run by the spec, pods concurrently, as a kubelet starts several pod sandboxes at once. One
  * runtime process per node instead of two per pod keeps pod start as fast as before the plugins.
  */
-export function renderCniBatch(model: LabModel, command: CniCommand, pods: PodModel[]): string[] {
+export function renderCniBatch(
+  model: LabModel,
+  command: CniCommand,
+  pods: PodModel[],
+  opts: { stdout?: string } = {},
+): string[] {
   if (pods.length === 0) return [];
   const order: Array<'eth0' | 'lo'> =
     command === 'ADD' ? ['lo', 'eth0'] : command === 'DEL' ? ['eth0', 'lo'] : ['eth0'];
@@ -44,7 +51,7 @@ export function renderCniBatch(model: LabModel, command: CniCommand, pods: PodMo
   );
   // A quoted here-document: the JSON reaches the program as written.
   return heredoc(
-    `CNI_PATH=${CNI_BIN_DIR} python3 -S ${CNI_EXEC} ${command} --batch`,
+    `CNI_PATH=${CNI_BIN_DIR} python3 -S ${CNI_EXEC} ${command} --batch${opts.stdout ? ` > ${opts.stdout}` : ''}`,
     JSON.stringify(items),
     'CNI_BATCH',
   );
@@ -62,12 +69,27 @@ export function renderPodSandbox(pod: PodModel): string[] {
 }
 
 /** One pod's network: its sandbox, then CNI ADD (loopback, then the node's network on eth0). */
-export function renderPodNetwork(model: LabModel, _node: NodeModel, pod: PodModel): string[] {
+export function renderPodNetwork(model: LabModel, node: NodeModel, pod: PodModel): string[] {
   const net = cniNetwork(model);
   return [
     `# pod ${pod.namespace}/${pod.name}: CNI ADD of ${net.file} (network ${net.name}) for ${pod.ip}, mtu ${podMtu(model)}`,
     ...renderPodSandbox(pod),
-    ...renderCniBatch(model, 'ADD', [pod]),
+    ...renderCniAdd(model, node, [pod]),
+  ];
+}
+
+/**
+ * CNI ADD of the pods (one batch), its `cni-result` lines echoed for the caller, then the static
+ * neighbour entries both ends of each pod's link get from those results (src/plan/static-neigh.ts).
+ */
+function renderCniAdd(model: LabModel, node: NodeModel, pods: PodModel[]): string[] {
+  if (pods.length === 0) return [];
+  return [
+    `out=$(mktemp)`,
+    ...renderCniBatch(model, 'ADD', pods, { stdout: '"$out"' }),
+    'cat "$out"',
+    ...renderStaticNeighbours(model, node, '"$out"'),
+    'rm -f "$out"',
   ];
 }
 
@@ -113,7 +135,7 @@ export interface CniResult {
 export function parseCniResults(out: string): CniResult[] {
   const res: CniResult[] = [];
   for (const line of out.split('\n')) {
-    const m = /^cni-result (\S+) ip=(\S+) host=(\S+)$/.exec(line.trim());
+    const m = /^cni-result (\S+) ip=(\S+) host=(\S+)(?: .*)?$/.exec(line.trim());
     if (m) res.push({ netns: m[1], ip: m[2].split('/')[0], hostVeth: m[3] });
   }
   return res;
@@ -180,15 +202,41 @@ export function isContainerPod(pod: PodModel): boolean {
   return pod.containers.some((c) => c.kind === 'container');
 }
 
-/** Brings up the given pods of one node (all of its pods by default), then waits until they are ready. */
+/**
+ * How many of a node's pods are set up at once (sandboxes, then containers), and how many readiness
+ * waits: every node's script runs at the same time, so the widths shrink as nodes grow (about 32
+ * setups and 128 waits on the machine). Measured on 2 cores: at 5 nodes 8 at a time took 0.56 of
+ * one after another; at 20 nodes 8 and 2 at a time (32 waits) were slower (BENCHMARKS.md, "Lab at scale").
+ */
+function podJobs(model: LabModel): { setup: number; wait: number } {
+  const n = Math.max(1, model.nodes.length);
+  return { setup: Math.min(8, Math.max(1, Math.floor(32 / n))), wait: Math.min(32, Math.max(1, Math.floor(128 / n))) };
+}
+
+/**
+ * Brings up the given pods of one node (all of its pods by default), then waits until they are
+ * ready. Pods are set up side by side (src/plan/jobs.ts), as a kubelet's pod workers do; the first
+ * sandbox alone, so only it makes /run/netns a shared mount (`ip netns add` does that on first use).
+ */
 export function renderPodsOnNode(model: LabModel, node: NodeModel, only?: PodModel[]): string[] {
   const pods = (only ?? model.pods).filter((p) => p.node === node.name && !isContainerPod(p));
+  if (pods.length === 0) return [];
+  const [first, ...others] = pods;
   return [
-    ...pods.flatMap(renderPodSandbox),
-    // Every pod's CNI ADD in one runtime process (see renderCniBatch).
-    ...renderCniBatch(model, 'ADD', pods),
-    ...pods.flatMap((p) => renderPodRest(model, p)),
-    ...pods.flatMap((p) => renderWaitReady(p)),
+    ...renderPodSandbox(first),
+    ...renderJobs(others.map(renderPodSandbox), podJobs(model).setup, 'pod sandboxes'),
+    // Every pod's CNI ADD in one runtime process (see renderCniBatch), then their static neighbours.
+    ...renderCniAdd(model, node, pods),
+    ...renderJobs(
+      pods.map((p) => renderPodRest(model, p)),
+      podJobs(model).setup,
+      'pod containers',
+    ),
+    ...renderJobs(
+      pods.map((p) => renderWaitReady(p)),
+      podJobs(model).wait,
+      'pod readiness',
+    ),
   ];
 }
 
@@ -200,6 +248,7 @@ export function renderPodDelete(model: LabModel, pod: PodModel): string[] {
     `for f in ${q(dir)}/*.pid; do [ -e "$f" ] && kill $(cat "$f") 2>/dev/null; done; true`,
     `ip netns pids ${q(pod.netns)} 2>/dev/null | xargs -r kill -9 2>/dev/null || true`,
     ...renderCniBatch(model, 'DEL', [pod]),
+    ...renderStaticNeighbourDelete(model, pod),
     `ip netns del ${q(pod.netns)} 2>/dev/null || true`,
     ...renderPodIdentityDelete(pod),
     `rm -rf ${q(dir)}`,

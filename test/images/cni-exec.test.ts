@@ -25,7 +25,7 @@ if ${opts.fail ? 'True' : 'False'}:
 if os.environ['CNI_COMMAND'] == 'ADD':
     prev = conf.get('prevResult') or {'cniVersion': '1.0.0', 'interfaces': [], 'ips': []}
     if ${JSON.stringify(type)} == 'bridge':
-        prev = {'cniVersion': '1.0.0', 'interfaces': [{'name': 'cbr0'}, {'name': 'veth1234abcd'}, {'name': 'eth0', 'sandbox': os.environ['CNI_NETNS']}], 'ips': [{'address': '10.244.0.7/24', 'interface': 2}]}
+        prev = {'cniVersion': '1.0.0', 'interfaces': [{'name': 'cbr0', 'mac': '0e:00:00:00:00:01'}, {'name': 'veth1234abcd', 'mac': '0e:00:00:00:00:02'}, {'name': 'eth0', 'mac': '0a:00:00:00:00:07', 'sandbox': os.environ['CNI_NETNS']}], 'ips': [{'address': '10.244.0.7/24', 'interface': 2}]}
     print(json.dumps(prev))
 `,
   );
@@ -114,9 +114,9 @@ describe('cni-exec.py (the CNI spec, runtime side)', () => {
     expect(cached.result.interfaces.map((i: { name: string }) => i.name)).toEqual(['cbr0', 'veth1234abcd', 'eth0']);
   });
 
-  it("--summary gives the address and the host end of the link (not the bridge, not the pod's end)", () => {
+  it("--summary gives the address, the host end of the link (not the bridge, not the pod's end), the pod's MAC and the gateway's (the bridge's)", () => {
     const r = setup().run('ADD', ['--summary']);
-    expect(r.stdout.trim()).toBe('ip=10.244.0.7/24 host=veth1234abcd');
+    expect(r.stdout.trim()).toBe('ip=10.244.0.7/24 host=veth1234abcd mac=0a:00:00:00:00:07 gwmac=0e:00:00:00:00:01');
   });
 
   it('CHECK runs in order with the cached result; DEL runs in reverse with it and drops the cache', () => {
@@ -202,8 +202,9 @@ describe('cni-exec.py (the CNI spec, runtime side)', () => {
     const add = run('ADD', items('ADD'));
     expect(add.status).toBe(0);
     expect(add.stdout.trim().split('\n').sort()).toEqual([
-      'cni-result a ip=10.244.0.7/24 host=veth1234abcd',
-      'cni-result b ip=10.244.0.7/24 host=veth1234abcd',
+      // The gateway's MAC is the bridge's (the pod's gateway lives on cbr0), the pod's its eth0's.
+      'cni-result a ip=10.244.0.7/24 host=veth1234abcd mac=0a:00:00:00:00:07 gwmac=0e:00:00:00:00:01',
+      'cni-result b ip=10.244.0.7/24 host=veth1234abcd mac=0a:00:00:00:00:07 gwmac=0e:00:00:00:00:01',
     ]);
     for (const p of ['a', 'b']) {
       const mine = t.calls().filter((c) => c.env.CNI_CONTAINERID === `id-${p}`);
