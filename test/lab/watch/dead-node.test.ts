@@ -5,6 +5,7 @@
  */
 import type { LabModel } from '../../../src/model/types';
 import { fixtureModel } from '../../fixtures/model';
+import { webService } from '../../fixtures/web-service';
 
 const engine = new Map<string, string>();
 const synced: Array<{ ready: string[]; skip: string[] }> = [];
@@ -65,21 +66,7 @@ describe('watchLab with a dead node', () => {
       how = state;
       model = fixtureModel();
       for (const p of model.pods) p.labels = { app: 'web' };
-      model.services = [
-        {
-          name: 'web',
-          namespace: 'default',
-          type: 'ClusterIP',
-          clusterIP: '10.96.0.20',
-          selector: { app: 'web' },
-          ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }],
-          sessionAffinity: 'None',
-          affinityTimeoutSeconds: 10800,
-          internalTrafficPolicy: 'Cluster',
-          externalTrafficPolicy: 'Cluster',
-          publishNotReadyAddresses: false,
-        } as LabModel['services'][number],
-      ];
+      model.services = [webService({ clusterIP: '10.96.0.20' })];
       for (const n of model.nodes) engine.set(n.container, 'running');
       const dead = model.nodes[1];
       dying = dead.container;

@@ -6,6 +6,7 @@
  */
 import type { LabModel } from '../../../src/model/types';
 import { fixtureModel } from '../../fixtures/model';
+import { webService } from '../../fixtures/web-service';
 import { parseFaultView } from '../../../src/lab/faults/watch-view';
 
 const synced: Array<{ ready: string[]; skip: string[] }> = [];
@@ -72,21 +73,7 @@ const view = (active: Array<{ id: string; kind: string; target: string }>, down?
 function webModel(): LabModel {
   const m = fixtureModel();
   for (const p of m.pods) p.labels = { app: 'web' };
-  m.services = [
-    {
-      name: 'web',
-      namespace: 'default',
-      type: 'ClusterIP',
-      clusterIP: '10.96.0.20',
-      selector: { app: 'web' },
-      ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }],
-      sessionAffinity: 'None',
-      affinityTimeoutSeconds: 10800,
-      internalTrafficPolicy: 'Cluster',
-      externalTrafficPolicy: 'Cluster',
-      publishNotReadyAddresses: false,
-    } as LabModel['services'][number],
-  ];
+  m.services = [webService({ clusterIP: '10.96.0.20' })];
   return m;
 }
 
