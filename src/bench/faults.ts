@@ -223,7 +223,7 @@ export async function benchFaults(scales = [0.1, 1]): Promise<string> {
   }
   const busy = load[0] > os.cpus().length;
   return [
-    `Lab \`${LAB}\` (guide topology, iptables proxy), \`lab watch --json --eviction\` at 1 s intervals; times from \`fault-injected\` to the event. Load average at the start ${load.map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores${busy ? ': **measured under load** (the machine was shared; watch iterations and syncs take longer than on an idle machine)' : ''}. node-stop and eviction only at the smallest scale (at scale 1 eviction takes 350 s).`,
+    `Lab \`${LAB}\` (guide topology, iptables proxy), \`lab watch --json --eviction\` (heartbeats on their own timers); times from \`fault-injected\` to the event. Load average at the start ${load.map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores${busy ? ': **measured under load** (the machine was shared; watch iterations and syncs take longer than on an idle machine)' : ''}. node-stop and eviction only at the smallest scale (at scale 1 eviction takes 350 s).`,
     '',
     mdTable(['fault', 'event', 'expected (Kubernetes defaults × scale)', 'measured'], rows),
     '',
