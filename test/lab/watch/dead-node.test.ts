@@ -16,11 +16,11 @@ let dying: string | undefined;
 /** 'exited': the exec fails at once (409); 'paused': it never returns (a frozen exec). */
 let how: 'exited' | 'paused' = 'exited';
 
+type Fakes = typeof import('./fakes');
+const fakes = () => jest.requireActual<Fakes>('./fakes');
+
 jest.mock('../../../src/lab/state', () => ({ readModel: async () => model }));
-jest.mock('../../../src/runtime/containers', () => ({
-  listLabContainers: async () =>
-    [...engine].map(([name, state]) => ({ name, state, id: name, lab: 'x', role: 'node', labels: {} })),
-}));
+jest.mock('../../../src/runtime/containers', () => fakes().containersFake(() => engine));
 jest.mock('../../../src/lab/kubelet', () => ({
   observePods: async (m: LabModel) => {
     if (++observations === 5 && dying) {

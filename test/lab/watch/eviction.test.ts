@@ -11,27 +11,15 @@ const engine = new Map<string, string>();
 let model: LabModel;
 const evictions: Array<{ node: string; at: number; unschedulable: string[] }> = [];
 
+type Fakes = typeof import('./fakes');
+const fakes = () => jest.requireActual<Fakes>('./fakes');
+
 jest.mock('../../../src/lab/state', () => ({ readModel: async () => model }));
-jest.mock('../../../src/runtime/containers', () => ({
-  listLabContainers: async () =>
-    [...engine].map(([name, state]) => ({ name, state, id: name, lab: 'x', role: 'node', labels: {} })),
-}));
+jest.mock('../../../src/runtime/containers', () => fakes().containersFake(() => engine));
 jest.mock('../../../src/runtime/exec', () => ({
   exec: async () => ({ stdout: '', stderr: '', exitCode: 1, failed: true, container: 'vpc', command: '' }),
 }));
-jest.mock('../../../src/lab/kubelet', () => ({
-  observePods: async (m: LabModel) =>
-    m.pods.map((pod) => ({
-      pod,
-      alive: true,
-      ready: true,
-      containers: pod.containers.map((c) => ({ netns: pod.netns, container: c.name, alive: true, ready: true })),
-    })),
-  restartContainers: async () => [],
-  restartContainer: async () => undefined,
-  runProbes: async () => [],
-  checkPodNetworks: async () => new Map(),
-}));
+jest.mock('../../../src/lab/kubelet', () => fakes().kubeletFake());
 jest.mock('../../../src/lab/proxy', () => ({
   podKey: (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`,
   syncProxy: async () => ({ states: new Map(), nodes: [], endpoints: [] }),

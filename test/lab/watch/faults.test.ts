@@ -14,39 +14,17 @@ let model: LabModel;
 let vpcOut = '';
 let unready = new Set<string>();
 
+type Fakes = typeof import('./fakes');
+const fakes = () => jest.requireActual<Fakes>('./fakes');
+
 jest.mock('../../../src/lab/state', () => ({ readModel: async () => model }));
-jest.mock('../../../src/runtime/containers', () => ({
-  listLabContainers: async () =>
-    model.nodes.map((n) => ({
-      name: n.container,
-      state: 'running',
-      id: n.container,
-      lab: 'x',
-      role: 'node',
-      labels: {},
-    })),
-}));
+jest.mock('../../../src/runtime/containers', () => fakes().containersFake(() => fakes().allRunning(model)));
 jest.mock('../../../src/runtime/exec', () => ({
   exec: async () => ({ stdout: vpcOut, stderr: '', exitCode: 0, failed: false, container: 'vpc', command: '' }),
 }));
-jest.mock('../../../src/lab/kubelet', () => ({
-  observePods: async (m: LabModel) =>
-    m.pods.map((pod) => ({
-      pod,
-      alive: true,
-      ready: !unready.has(pod.name),
-      containers: pod.containers.map((c) => ({
-        netns: pod.netns,
-        container: c.name,
-        alive: true,
-        ready: !unready.has(pod.name),
-      })),
-    })),
-  restartContainers: async () => [],
-  restartContainer: async () => undefined,
-  runProbes: async () => [],
-  checkPodNetworks: async () => new Map(),
-}));
+jest.mock('../../../src/lab/kubelet', () =>
+  fakes().kubeletFake((pod) => ({ alive: true, ready: !unready.has(pod.name) })),
+);
 jest.mock('../../../src/lab/proxy', () => ({
   podKey: (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`,
   syncProxy: async (_m: LabModel, o: { ready: Set<string>; skipNodes?: Set<string> }) => {

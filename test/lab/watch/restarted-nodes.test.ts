@@ -13,18 +13,11 @@ let model: LabModel;
 let plumbed = new Set<string>();
 const restarts: string[] = [];
 
+type Fakes = typeof import('./fakes');
+const fakes = () => jest.requireActual<Fakes>('./fakes');
+
 jest.mock('../../../src/lab/state', () => ({ readModel: async () => model }));
-jest.mock('../../../src/runtime/containers', () => ({
-  listLabContainers: async () =>
-    model.nodes.map((n) => ({
-      name: n.container,
-      state: 'running',
-      id: n.container,
-      lab: 'x',
-      role: 'node',
-      labels: {},
-    })),
-}));
+jest.mock('../../../src/runtime/containers', () => fakes().containersFake(() => fakes().allRunning(model)));
 // The VPC router: `ip -o link show` lists the ports of the plumbed nodes only.
 jest.mock('../../../src/runtime/exec', () => ({
   exec: async () => ({
@@ -40,26 +33,15 @@ jest.mock('../../../src/runtime/exec', () => ({
     command: '',
   }),
 }));
-jest.mock('../../../src/lab/kubelet', () => ({
+jest.mock('../../../src/lab/kubelet', () =>
   // A node without links: its pods' processes are gone (as after a restart).
-  observePods: async (m: LabModel) =>
-    m.pods.map((pod) => {
-      const alive = plumbed.has(pod.node);
-      return {
-        pod,
-        alive,
-        ready: alive,
-        containers: pod.containers.map((c) => ({ netns: pod.netns, container: c.name, alive, ready: alive })),
-      };
-    }),
-  restartContainers: async (_m: LabModel, o: { pod: { name: string; containers: Array<{ name: string }> } }) => {
-    restarts.push(o.pod.name);
-    return o.pod.containers.map((c) => c.name);
-  },
-  restartContainer: async () => undefined,
-  runProbes: async () => [],
-  checkPodNetworks: async () => new Map(),
-}));
+  fakes().kubeletFake((pod) => ({ alive: plumbed.has(pod.node), ready: plumbed.has(pod.node) }), {
+    restartContainers: async (_m: LabModel, o: { pod: { name: string; containers: Array<{ name: string }> } }) => {
+      restarts.push(o.pod.name);
+      return o.pod.containers.map((c) => c.name);
+    },
+  }),
+);
 jest.mock('../../../src/lab/proxy', () => ({
   podKey: (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`,
   syncProxy: async () => ({ states: new Map(), nodes: [], endpoints: [] }),
