@@ -21,6 +21,19 @@ export interface DigAnswer {
 const lower = (s: string) => s.toLowerCase();
 
 /** Parses one dig invocation's output; when several responses are printed, the last counts. */
+/** A line of dig's output that says the query failed (time-out, refused, unreachable), as text; else undefined. */
+export function digError(line: string): string | undefined {
+  if (/^dig:/.test(line)) return line;
+  if (
+    line.startsWith(';') &&
+    /timed out|no servers could be reached|communications error|connection refused|couldn't get address|network unreachable/i.test(
+      line,
+    )
+  )
+    return line.replace(/^;+\s*/, '');
+  return undefined;
+}
+
 export function parseDig(text: string): DigAnswer {
   let res: DigAnswer = { answers: [] };
   let error: string | undefined;
@@ -39,17 +52,8 @@ export function parseDig(text: string): DigAnswer {
       inAnswer = sec[1] === 'ANSWER';
       continue;
     }
-    if (line.startsWith(';')) {
-      if (
-        /timed out|no servers could be reached|communications error|connection refused|couldn't get address|network unreachable/i.test(
-          line,
-        )
-      )
-        error = line.replace(/^;+\s*/, '');
-      continue;
-    }
-    if (/^dig:/.test(line)) {
-      error = line;
+    if (line.startsWith(';') || /^dig:/.test(line)) {
+      error = digError(line) ?? error;
       continue;
     }
     const f = line.split(/\s+/);

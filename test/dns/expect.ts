@@ -10,6 +10,7 @@ import { ParsedZone, parseRRLine, parseZone } from '../../src/dns/parse-zone';
 import { RR, fqdn, inZone, podFqdn, reverseName, serviceFqdn, srvFqdn } from '../../src/dns/records';
 import { renderReverseZones } from '../../src/dns/reverse';
 import { ZoneOptions, renderClusterZone } from '../../src/dns/zone';
+import { digError } from '../../src/observe/dig';
 
 export type Rcode = 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'FORMERR' | 'NOTIMP' | string;
 
@@ -182,17 +183,8 @@ export function parseDigOutput(text: string): DigResult {
               : undefined;
       continue;
     }
-    if (line.startsWith(';')) {
-      if (
-        /timed out|no servers could be reached|communications error|connection refused|couldn't get address|network unreachable/i.test(
-          line,
-        )
-      )
-        error = line.replace(/^;+\s*/, '');
-      continue;
-    }
-    if (/^dig:/.test(line)) {
-      error = line;
+    if (line.startsWith(';') || /^dig:/.test(line)) {
+      error = digError(line) ?? error;
       continue;
     }
     // +noall +answer without +comments prints bare records: they are answers.
