@@ -40,11 +40,21 @@ jest.mock('../../src/runtime/exec', () => {
     },
   };
 });
-jest.mock('../../src/runtime/containers', () => ({ setContainerRun: async () => undefined }));
+/** When set, `docker stop` answers as the engine does for a container that is not running (304). */
+let notRunning = false;
+jest.mock('../../src/runtime/containers', () => ({
+  setContainerRun: async (_name: string, action: string) => {
+    if (notRunning && action === 'stop')
+      throw Object.assign(new Error('could not stop container: (HTTP code 304) container already stopped'), {
+        cause: { statusCode: 304 },
+      });
+  },
+}));
 
 import { checkFault, renderDnsDown, renderPodReadiness } from '../../src/faults/render';
 import { clearFaults, injectFault } from '../../src/lab/faults/apply';
 import { readFaults } from '../../src/lab/faults/store';
+import { InputError } from '../../src/errors';
 
 function model(): LabModel {
   const m = fixtureModel();
@@ -160,6 +170,29 @@ describe('link-down / proxy-stuck on a fake engine', () => {
     const m = model();
     failOn = /ip link set/;
     await expect(injectFault(m, { kind: 'link-down', target: 'node1' })).rejects.toThrow(/link-down node1 failed/);
+    expect((await readFaults(m.vpc.container)).active).toEqual([]);
+  });
+});
+
+describe('node-stop on a fake engine', () => {
+  afterEach(() => {
+    notRunning = false;
+  });
+  it('passes: the links go down in the node first, then the container stops, and the fault is recorded', async () => {
+    const m = model();
+    const f = await injectFault(m, { kind: 'node-stop', target: 'node2' });
+    expect(f).toMatchObject({ kind: 'node-stop', target: 'node2' });
+    expect(calls.map((c) => c.container)).toEqual(['k8s-netlab-t-node2']);
+    expect(calls[0].script).toMatch(/ip link set "\$l" down/);
+  });
+  it('fails: a node that is not running is bad input (exit 2, TARGET, how to fix), and nothing is recorded', async () => {
+    const m = model();
+    notRunning = true;
+    const err = await injectFault(m, { kind: 'node-stop', target: 'node2' }).catch((e) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toBe('TARGET: node node2 is not running: there is nothing to stop');
+    expect(err.hint).toMatch(/docker start k8s-netlab-t-node2/);
     expect((await readFaults(m.vpc.container)).active).toEqual([]);
   });
 });

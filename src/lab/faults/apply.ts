@@ -58,9 +58,19 @@ export async function injectFault(model: LabModel, req: FaultRequest): Promise<F
       detail = `docker pause ${a.container}: every process frozen, state and rules kept`;
       break;
     case 'node-stop':
-      // Silence first (a node losing power sends nothing, not even a RST), then the container.
-      await execScript(a.container, renderNodePowerCut());
-      await setContainerRun(a.container, 'stop');
+      // Silence first (a node losing power sends nothing, not even a RST), then the container. A
+      // node that cannot run it (already stopped, paused outside the tool) has nothing to silence:
+      // the stop goes ahead as before.
+      await execScript(a.container, renderNodePowerCut(), { timeoutMs: 5_000 }).catch(() => undefined);
+      await setContainerRun(a.container, 'stop').catch((err: Error & { cause?: { statusCode?: number } }) => {
+        // 304 from the engine: the container was not running (stopped outside the tool).
+        if (err.cause?.statusCode !== 304) throw err;
+        throw new InputError(`node ${a.name} is not running: there is nothing to stop`, {
+          field: 'TARGET',
+          hint: `docker start ${a.container} and lab watch (or lab up) re-plumbs it; then inject the fault`,
+          cause: err,
+        });
+      });
       detail = `links down, then docker stop ${a.container}: kubelet, pods, links and rules gone`;
       break;
     case 'pod-kill': {
