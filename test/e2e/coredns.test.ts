@@ -19,6 +19,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import execa from 'execa';
 import { GUIDE, LAB_BIN, lab, labContainers, ROOT, labName } from './helpers';
+import { eventually } from './eventually';
 import { resolveCoreDnsImage } from '../../src/runtime/coredns-image';
 import { CoreDnsAvailability } from '../../src/topology/dns-server';
 
@@ -143,12 +144,14 @@ describe('cluster DNS served by CoreDNS', () => {
     expect(before).toHaveLength(3);
     const s = await lab(['scale', 'db', '--namespace', 'team-a', '--replicas', '3', '--name', NAME]);
     expect(s.exitCode).toBe(0);
-    const t0 = Date.now();
     let now = before;
     // A deadline, not a speed test: speed is measured in `npm run bench -- dns`, never asserted here.
-    while (now.length !== 4 && Date.now() - t0 < 15_000)
-      now = await digShort('node3/client', ['db.team-a.svc.cluster.local']);
-    console.log(`headless scale 2 -> 3 visible in DNS after ${Date.now() - t0} ms`);
+    const ms = await eventually(
+      'the third replica in DNS',
+      async () => (now = await digShort('node3/client', ['db.team-a.svc.cluster.local'])).length === 4,
+      { everyMs: 0, explain: () => `last answer: ${now.join(' ')}` },
+    );
+    console.log(`headless scale 2 -> 3 visible in DNS after ${ms} ms`);
     expect(now).toHaveLength(4);
   });
 
@@ -218,14 +221,15 @@ describe('cluster DNS served by CoreDNS', () => {
     // Replaced by rename, as the lab writes it (CoreDNS never reads half a file).
     writeFileSync(`${file}.e2e`, original + probe);
     renameSync(`${file}.e2e`, file);
-    const t0 = Date.now();
     let got: string[] = [];
     // reload checks every 30 s with up to 15 s jitter.
-    while (!got.includes('"reloaded"') && Date.now() - t0 < 60_000) {
-      await new Promise((r) => setTimeout(r, 1_000));
-      got = await digShort('node3/client', [`@${dns.ip}`, 'reload-check.lab.test', 'TXT']);
-    }
-    console.log(`Corefile change served after ${Math.round((Date.now() - t0) / 1000)} s`);
+    const ms = await eventually(
+      'the changed Corefile served',
+      async () =>
+        (got = await digShort('node3/client', [`@${dns.ip}`, 'reload-check.lab.test', 'TXT'])).includes('"reloaded"'),
+      { everyMs: 1_000, explain: () => `last answer: ${got.join(' ')}` },
+    );
+    console.log(`Corefile change served after ${Math.round(ms / 1000)} s`);
     expect(got).toEqual(['"reloaded"']);
     writeFileSync(`${file}.e2e`, original);
     renameSync(`${file}.e2e`, file);

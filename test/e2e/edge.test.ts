@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { GUIDE, hostNetworkState, lab, labContainers, labName } from './helpers';
+import { eventually } from './eventually';
 import { readModel } from '../../src/lab/state';
 import { syncProxy } from '../../src/lab/proxy';
 import { exec } from '../../src/runtime/exec';
@@ -105,14 +106,11 @@ describe('edge', () => {
     const kill = await exec(node2.container, ['sh', '-c', `kill $(cat /run/k8s-netlab/pods/${victim.netns}/*.pid)`]);
     expect(kill.exitCode).toBe(0);
     await syncProxy(model);
-    const t0 = Date.now();
     let now: string[] = [];
-    while (Date.now() - t0 < 15_000) {
-      now = await healthy();
-      if (now.length === 1) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const took = Date.now() - t0;
+    const took = await eventually('node2 dropped by the LB', async () => (now = await healthy()).length === 1, {
+      everyMs: 250,
+      explain: () => `healthy: ${now.join(', ')}`,
+    });
     expect(now).toEqual(['node1']);
     console.log(`load balancer dropped node2 ${took} ms after the kube-proxy sync`);
     // Every connection now lands on node1's backend, and none fails.

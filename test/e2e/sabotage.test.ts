@@ -8,6 +8,7 @@
 import * as path from 'path';
 import execa from 'execa';
 import { GUIDE, lab, labName } from './helpers';
+import { eventually } from './eventually';
 import { readModel } from '../../src/lab/state';
 import { PATHS, pathIds } from '../../src/paths';
 import type { LabModel, PodModel } from '../../src/model/types';
@@ -90,13 +91,7 @@ async function tamperZone(p: PodModel, name: string, ip: string): Promise<void> 
   );
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, seconds = 20): Promise<void> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > seconds * 1000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const waitFor = (what: string, check: () => Promise<boolean>) => eventually(what, check, { everyMs: 500 });
 const lbHealthy = async (entry: string) =>
   (
     JSON.parse(await inLab(edgeC('lb'), 'cat /run/k8s-netlab/edge/lb-state.json')) as {
