@@ -35,7 +35,11 @@ async function run(cmd: string, args: string[], env: Record<string, string> = {}
 
 const lab = (args: string[], bin = BIN) => run('node', [bin, ...args]);
 
-/** `docker run -d` of n containers in parallel, then `docker rm -f` of them: the engine's own cost. */
+/**
+ * `docker run -d` of n containers in parallel, then `docker rm -f` of them: the engine's own cost.
+ * Network mode none, as the lab's containers: the same work, and nothing attached to the host's
+ * docker0 (a bridge endpoint there changes the host's links, which the e2e host-state checks see).
+ */
 export async function baseline(n: number, image: string): Promise<{ run: number; rm: number }> {
   const name = `${PREFIX}bench-baseline`;
   const names = Array.from({ length: n }, (_, i) => `${name}-${i}`);
@@ -50,6 +54,8 @@ export async function baseline(n: number, image: string): Promise<{ run: number;
         c,
         '--label',
         `${LABEL_LAB}=${name}`,
+        '--network',
+        'none',
         '--cap-add',
         'NET_ADMIN',
         '--entrypoint',
