@@ -5,7 +5,7 @@
  * only packets from the LB's own address to the check ports are dropped, and the LB's real
  * traffic never carries that address (it DNATs keeping the client's). The checker then marks the
  * node down after `fall` failed rounds (2 × intervalSeconds 1 s, each check timing out after
- * 0.5 s: within about 3 s, a cloud setting, not a Kubernetes timing, so not time-scaled) and
+ * 1 s: within about 3 s, a cloud setting, not a Kubernetes timing, so not time-scaled) and
  * rewrites the LB's DNAT rules without it; the lab's LoadBalancer paths still pass through the
  * remaining nodes. With no healthy node left the LB has no DNAT rule for the IP and the path
  * fails: this lab's LB routes to healthy targets only (AWS NLB instead "fails open" to every
