@@ -135,10 +135,12 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         const seen = o.containers.find((x) => x.container === c.name);
         if (!seen?.alive) continue;
         const key = `${podKey(o.pod)}/${c.name}`;
-        const change = implied.observe(key, seen.ready !== false, from, to);
+        // A failure counts from when the node had probed it, if it said (never before the round began nor after it ended).
+        const seenAt = o.at === undefined ? to : Math.min(to, Math.max(from, o.at));
+        const change = implied.observe(key, seen.ready !== false, from, seenAt);
         if (change === 'failing')
           say(
-            `kubelet: ${key} /healthz failing (no readinessProbe: Kubernetes' default ${DEFAULT_READINESS_FAILURE_THRESHOLD} x ${DEFAULT_READINESS_PERIOD_MS / 1000}s x ${scale}): not ready at ${clockMs(new Date(to + implied.thresholdMs))} unless it answers`,
+            `kubelet: ${key} /healthz failing (no readinessProbe: Kubernetes' default ${DEFAULT_READINESS_FAILURE_THRESHOLD} x ${DEFAULT_READINESS_PERIOD_MS / 1000}s x ${scale}): not ready at ${clockMs(new Date(seenAt + implied.thresholdMs))} unless it answers`,
           );
         else if (change === 'answering') say(`kubelet: ${key} /healthz answers again: ready`);
       }

@@ -40,9 +40,24 @@ jest.mock('../../../src/runtime/exec', () => ({
     command: '',
   }),
 }));
-jest.mock('../../../src/lab/kubelet', () =>
-  fakes().kubeletFake((pod) => ({ alive: true, ready: !failing.has(pod.name) })),
-);
+/** How long an observation takes, and whether the node reports when it probed (its first ms). */
+let observeMs = 0;
+let nodeTime = false;
+/** When the first observation that saw a failing pod probed it. */
+let firstFailingProbe: number | undefined;
+jest.mock('../../../src/lab/kubelet', () => {
+  const f = fakes().kubeletFake((pod) => ({ alive: true, ready: !failing.has(pod.name) }));
+  return {
+    ...f,
+    observePods: async (m: LabModel) => {
+      const probedAt = Date.now();
+      const obs = await f.observePods(m);
+      if (firstFailingProbe === undefined && obs.some((o) => !o.ready)) firstFailingProbe = probedAt;
+      await new Promise((r) => setTimeout(r, observeMs));
+      return obs.map((o) => ({ ...o, at: nodeTime ? probedAt : undefined }));
+    },
+  };
+});
 jest.mock('../../../src/lab/proxy', () => ({
   podKey: (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`,
   syncProxy: async (m: LabModel, o: { ready: Set<string> }) => {
@@ -83,6 +98,9 @@ beforeEach(() => {
   synced.length = 0;
   failing = new Set();
   readDelayMs = 0;
+  observeMs = 0;
+  nodeTime = false;
+  firstFailingProbe = undefined;
   model = webModel();
   stored = model;
 });
@@ -132,5 +150,28 @@ describe('readiness decided between iterations', () => {
     expect(out.length).toBeGreaterThan(0);
     for (const s of out) expect(s.pods).toBe(model.pods.length - 1);
     expect(lines.join('\n')).not.toMatch(/between iterations/);
+  });
+
+  it.each([
+    ['from when the node probed it', true],
+    ['from the end of the observation when the node said nothing', false],
+  ])('a failure counts %s', async (_how, reported) => {
+    // Observations take 250 ms (exec teardown, a loaded engine); the node probes at their start.
+    observeMs = 250;
+    nodeTime = reported as boolean;
+    let failedAt = 0;
+    await runFor(2500, (t) => {
+      if (t > 600 && !failedAt) {
+        failing.add('pod1');
+        failedAt = Date.now();
+      }
+    });
+    const out = synced.find((s) => !s.ready.includes('default/pod1'));
+    expect(out).toBeDefined();
+    expect(firstFailingProbe).toBeDefined();
+    const ms = out!.at - firstFailingProbe!;
+    expect(ms).toBeGreaterThanOrEqual(THRESHOLD_MS);
+    if (reported) expect(ms).toBeLessThan(THRESHOLD_MS + 200);
+    else expect(ms).toBeGreaterThanOrEqual(THRESHOLD_MS + 250);
   });
 });
