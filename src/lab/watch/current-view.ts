@@ -1,7 +1,8 @@
 /**
- * The stored model and the fault view in one exec into the VPC router: what a readiness sync
- * between iterations checks before it syncs, so that it never applies a model or a proxy-stuck set
- * older than what another command (`lab scale`, `lab fault inject`) stored since the loop read them.
+ * The stored model and the fault view in one exec into the VPC router: each heartbeat round reads
+ * them, so that a readiness sync between iterations knows, without an exec of its own, whether
+ * another command (`lab scale`, `lab fault inject`) stored a model or proxy-stuck faults other
+ * than those the loop read (then it leaves the change to the loop).
  */
 import type { LabModel } from '../../model/types';
 import { exec } from '../../runtime/exec';
@@ -26,5 +27,6 @@ export async function readCurrentView(model: LabModel): Promise<{ modelText?: st
   } catch {
     modelText = undefined;
   }
-  return { modelText, view: parseFaultView(at < 0 ? '' : r.stdout.slice(at + mark.length), model) };
+  // No model section (the file was unreadable and the output cut short): the rest is still the fault view.
+  return { modelText, view: parseFaultView(at < 0 ? r.stdout : r.stdout.slice(at + mark.length), model) };
 }

@@ -166,6 +166,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
     () => undefined, // a node that stops answering mid-round: the heartbeats report it
   );
   let lastReady = new Set<string>();
+  // The newest read of the stored model and proxy-stuck faults (the loop's or a heartbeat round's; `at`: when it began).
+  let stored: { at: number; modelText?: string; stuck: string } | undefined;
   // The containers not ready by implied readiness at the last decision (ImpliedReadiness.notReady).
   let impliedDecided = '';
   // The last iteration's observation (src/lab/watch/loop.ts Seen); undefined before the first.
@@ -210,9 +212,10 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
     });
   /**
    * Decide readiness from `seen` at this moment and, if the endpoints changed, sync every node
-   * that answers. `due`: a readiness sync between iterations (the decision was due then), which
-   * first checks that the stored model and proxy-stuck faults are still those the loop read, and
-   * leaves the change to the loop (woken) if not. False when a node went silent during the sync.
+   * that answers. `due`: a readiness sync between iterations (the decision was due then): if a
+   * heartbeat round read a stored model or proxy-stuck faults other than the loop's since, the
+   * change is left to the loop (woken). No exec of its own: under load the VPC router's execs
+   * queue for seconds. False when a node went silent during the sync.
    */
   const syncIfChanged = async (seen: Seen, t0: number, due?: number): Promise<boolean> => {
     const between = due !== undefined;
@@ -226,9 +229,8 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
     if (fingerprint === synced) return true;
     const skipNodes = new Set([...seen.silent, ...seen.stuck.keys()]);
     if (between) {
-      const current = await readCurrentView(seen.model);
-      const stuckNow = [...current.view.stuck.keys()].sort().join(',');
-      if (current.modelText !== lastModel || stuckNow !== lastStuck) {
+      // A newer read (a heartbeat round's) of the stored model or faults than the loop's: the loop's job.
+      if (stored && (stored.modelText !== lastModel || stored.stuck !== lastStuck)) {
         wait.wake();
         return true;
       }
@@ -333,6 +335,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       // Re-read each time: `lab scale` / `lab apply` from another shell change the stored model.
       const model = await readModel(opts.lab);
       const text = JSON.stringify(model);
+      const storedAt = t0;
       if (lastModel !== undefined && text !== lastModel) {
         say(
           `model changed (${model.pods.length} pods, ${model.services.length} services): re-reading proxy state from the nodes`,
@@ -362,6 +365,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         lastStuck = stuckKey;
         await forget(false); // a node that syncs again gets today's endpoints
       }
+      if (!stored || storedAt >= stored.at) stored = { at: storedAt, modelText: text, stuck: stuckKey };
       const answered = nodeAnswers(model, engine, view);
       if (opts.once) onNodeEvents(lifecycle.observe(answered, Date.now()));
       else if (!heartbeats) {
@@ -372,7 +376,12 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           renew: async () => {
             const m = current!;
             const e = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
-            return nodeAnswers(m, e, await readFaultView(m).catch(() => undefined));
+            // The fault view, and the stored model in the same exec (what a readiness sync checks).
+            const began = Date.now();
+            const now = await readCurrentView(m).catch(() => undefined);
+            if (now?.modelText !== undefined && (!stored || began > stored.at))
+              stored = { at: began, modelText: now.modelText, stuck: [...now.view.stuck.keys()].sort().join(',') };
+            return nodeAnswers(m, e, now?.view);
           },
           onEvents: onNodeEvents,
           onError: (err) => say(`node-lifecycle: heartbeat round failed: ${(err as Error).message.split('\n')[0]}`),

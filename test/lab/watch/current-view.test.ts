@@ -35,4 +35,9 @@ it('no model readable (the file is gone or cut short): undefined, never a model'
   const v = await readCurrentView(m);
   expect(v.modelText).toBeUndefined();
   expect(v.view.stuck.size).toBe(0);
+  // no model section at all: what there is still reads as the fault view
+  out = `${store}\n---K8S-NETLAB-LINKS---\n${links}\n`;
+  const w = await readCurrentView(m);
+  expect(w.modelText).toBeUndefined();
+  expect([...w.view.stuck]).toEqual([['node3', 'f1']]);
 });
