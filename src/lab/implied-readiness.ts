@@ -23,19 +23,32 @@ export class ImpliedReadiness {
    * One observation of /healthz that began at `startedAt` and ended at `endedAt`. A failure counts
    * from the end (the server failed at the latest then: never early); a success ends the failure
    * only if its observation began after the failure was seen (an older success is stale: loop and
-   * ticker observe side by side).
+   * ticker observe side by side). Returns what changed: 'failing' (first seen failing), 'answering' (failing no more).
    */
-  observe(key: string, ok: boolean, startedAt: number, endedAt: number): void {
+  observe(key: string, ok: boolean, startedAt: number, endedAt: number): 'failing' | 'answering' | undefined {
     const since = this.failingSince.get(key);
     if (!ok) {
       if (since === undefined || endedAt < since) this.failingSince.set(key, endedAt);
-    } else if (since !== undefined && startedAt > since) this.failingSince.delete(key);
+      return since === undefined ? 'failing' : undefined;
+    } else if (since !== undefined && startedAt > since) {
+      this.failingSince.delete(key);
+      return 'answering';
+    }
+    return undefined;
   }
 
   /** Ready at `now`: not failing, or failing for less than the threshold. */
   ready(key: string, now: number): boolean {
     const since = this.failingSince.get(key);
     return since === undefined || now - since < this.thresholdMs;
+  }
+
+  /** The containers not ready at `now` (failing for the threshold or longer), sorted. */
+  notReady(now: number): string[] {
+    return [...this.failingSince.entries()]
+      .filter(([, since]) => now - since >= this.thresholdMs)
+      .map(([k]) => k)
+      .sort();
   }
 
   /** The next time a failing container reaches the threshold (after `now`), to act on it then. */

@@ -27,6 +27,7 @@ import {
 } from './container-pods';
 import { prepareDnsPods } from './dns';
 import { recordCniResults, withPods } from './cni';
+import { parseObservedAt, renderObservedAt } from '../plan/observed-at';
 import { saveModel } from './state';
 
 function byNode(model: LabModel, pods: PodModel[]) {
@@ -71,6 +72,8 @@ export interface PodObservation {
   /** Every serving container answers /healthz with 200. */
   ready: boolean;
   containers: ContainerObservation[];
+  /** When its node had probed it (the node's clock, src/plan/observed-at.ts); undefined for container pods. */
+  at?: number;
 }
 
 /**
@@ -80,8 +83,13 @@ export interface PodObservation {
 export async function observePods(model: LabModel, opts: { probes?: boolean } = {}): Promise<PodObservation[]> {
   const seen = await Promise.all(
     byNode(model, model.pods).map(async ({ node, pods }) => {
-      const r = await exec(node.container, ['sh', '-c', renderObservePods(pods, opts).join('\n')]);
-      return parseObservePods(r.stdout);
+      const r = await exec(node.container, [
+        'sh',
+        '-c',
+        [...renderObservePods(pods, opts), renderObservedAt()].join('\n'),
+      ]);
+      const at = parseObservedAt(r.stdout);
+      return parseObservePods(r.stdout).map((c) => ({ ...c, at }));
     }),
   );
   const probedContainerPods =
@@ -101,10 +109,12 @@ export async function observePods(model: LabModel, opts: { probes?: boolean } = 
         containers: [{ netns: pod.netns, container: name, alive: cp.running, ready }],
       };
     }
-    const cs = all.filter((c) => c.netns === pod.netns && pod.containers.some((x) => x.name === c.container));
-    const complete = cs.length === pod.containers.length;
+    const seen = all.filter((c) => c.netns === pod.netns && pod.containers.some((x) => x.name === c.container));
+    const complete = seen.length === pod.containers.length;
+    const cs = seen.map(({ at: _at, ...c }) => c);
     return {
       pod,
+      at: seen[0]?.at,
       containers: cs,
       alive: complete && cs.every((c) => c.alive),
       ready: complete && cs.every((c) => c.alive && c.ready !== false),

@@ -43,4 +43,17 @@ describe('ImpliedReadiness (no readinessProbe: Kubernetes defaults 3 x 10 s)', (
     r.observe('p', true, 2, 3);
     expect(r.ready('p', 3)).toBe(true);
   });
+  it('says what changed, and which containers are not ready at a time (what a readiness sync compares)', () => {
+    const r = new ImpliedReadiness(0.1);
+    expect(r.observe('a', false, 0, 100)).toBe('failing');
+    expect(r.observe('a', false, 150, 200)).toBeUndefined(); // still failing: nothing new
+    expect(r.observe('b', false, 0, 1000)).toBe('failing');
+    expect(r.notReady(3099)).toEqual([]);
+    expect(r.notReady(3100)).toEqual(['a']);
+    expect(r.notReady(4000)).toEqual(['a', 'b']);
+    expect(r.observe('a', true, 50, 4100)).toBeUndefined(); // stale success: began before the failure was seen
+    expect(r.observe('a', true, 4100, 4200)).toBe('answering');
+    expect(r.notReady(4200)).toEqual(['b']);
+    expect(r.observe('c', true, 0, 10)).toBeUndefined();
+  });
 });

@@ -4,13 +4,22 @@
  * /healthz ready), restart containers whose process died (container-restarts.ts) or whose liveness
  * probe gave up (probe-runs.ts), and when the ready endpoints changed, sync every node's proxy
  * (incrementally, from the state in memory). Beside it, on their own timers: node heartbeats
- * (heartbeats.ts) and CNI CHECK rounds (cni-check.ts); in it, taint-based eviction
- * (taint-eviction.ts) and the re-plumbing of restarted node containers (restarted-nodes.ts).
+ * (heartbeats.ts), readiness rounds (readiness-ticker.ts) and CNI CHECK rounds (cni-check.ts); in
+ * it, taint-based eviction (taint-eviction.ts) and the re-plumbing of restarted node containers
+ * (restarted-nodes.ts).
+ *
+ * A readiness change decided between iterations (a container failing for failureThreshold ×
+ * periodSeconds, or answering again) is synced at once, not at the next iteration: in Kubernetes
+ * the change is pushed, never polled. The kubelet's syncLoopIteration sets the container's
+ * readiness in its status manager as soon as the prober's result changes (readinessManager.Updates(),
+ * pkg/kubelet/kubelet.go); the EndpointSlice controller handles the pod update without batching
+ * (--endpointslice-updates-batch-period defaults to 0); kube-proxy syncs on the slice event
+ * (docs/reference/readiness-propagation.md; Kubernetes v1.31).
  */
 import type { LabModel } from '../../model/types';
 import { computeEndpoints, EndpointSlice } from '../../proxy/endpoints';
 import { endpointChanges } from './endpoint-changes';
-import { clock } from './log-time';
+import { clock, clockMs } from './log-time';
 import { NodesSilent, unlessNodeDies, withoutNodes } from './node-silence';
 import type { ProxyState } from '../../proxy/plan';
 import { observePods, PodObservation } from '../kubelet';
@@ -29,10 +38,17 @@ import { RepairDeps, RestartedNodeRepair, restartedNodes } from './restarted-nod
 import { lockLab } from '../lock';
 import { repairNodes } from '../node-repair';
 import type { WatchEvent } from '../../report/timeline';
-import { DEFAULT_READINESS_PERIOD_MS, ImpliedReadiness } from '../implied-readiness';
+import {
+  DEFAULT_READINESS_FAILURE_THRESHOLD,
+  DEFAULT_READINESS_PERIOD_MS,
+  ImpliedReadiness,
+} from '../implied-readiness';
 import { ReadinessTicker } from './readiness-ticker';
 import { readFaultView } from '../faults/watch-view';
 import { LbHealthWatch } from '../faults/lb-watch';
+import { LoopWake } from './loop-wake';
+import { Serial } from './serial';
+import { readCurrentView } from './current-view';
 
 export interface WatchOptions {
   lab: string;
@@ -68,21 +84,25 @@ export interface WatchStats {
   longestHeartbeatMs: number;
 }
 
-function sleep(ms: number, control?: WatchOptions['control']): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, Math.max(0, ms));
-    if (control)
-      control.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-  });
+/** What an iteration observed and decided from: a readiness sync between iterations decides from it again. */
+interface Seen {
+  model: LabModel;
+  obs: PodObservation[];
+  /** Nodes not exec'd into (not answering, heartbeat missed). */
+  silent: Set<string>;
+  /** Nodes whose kube-proxy is stuck (fault): never synced. */
+  stuck: Map<string, string>;
 }
 
 export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const say = (l: string) => log(`${clock()} ${l}`);
   const control = opts.control ?? { stopped: false };
+  // A wake while the loop is busy is kept for its next wait (src/lab/watch/loop-wake.ts).
+  const wait = new LoopWake();
+  control.wake = () => wait.wake();
+  // The loop's syncs, readiness syncs between iterations, repairs and evictions: one at a time.
+  const serial = new Serial();
   const stats: WatchStats = {
     iterations: 0,
     syncs: 0,
@@ -113,14 +133,23 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       for (const c of o.pod.containers) {
         if (c.probes && (c.probes.readiness || c.probes.startup)) continue;
         const seen = o.containers.find((x) => x.container === c.name);
-        if (seen?.alive) implied.observe(`${podKey(o.pod)}/${c.name}`, seen.ready !== false, from, to);
+        if (!seen?.alive) continue;
+        const key = `${podKey(o.pod)}/${c.name}`;
+        // A failure counts from when the node had probed it, if it said (never before the round began nor after it ended).
+        const seenAt = o.at === undefined ? to : Math.min(to, Math.max(from, o.at));
+        const change = implied.observe(key, seen.ready !== false, from, seenAt);
+        if (change === 'failing')
+          say(
+            `kubelet: ${key} /healthz failing (no readinessProbe: Kubernetes' default ${DEFAULT_READINESS_FAILURE_THRESHOLD} x ${DEFAULT_READINESS_PERIOD_MS / 1000}s x ${scale}): not ready at ${clockMs(new Date(seenAt + implied.thresholdMs))} unless it answers`,
+          );
+        else if (change === 'answering') say(`kubelet: ${key} /healthz answers again: ready`);
       }
     }
   };
   let lastSilent: ReadonlySet<string> = new Set();
   let decisionTimer: NodeJS.Timeout | undefined;
   // Readiness probing on its own period (src/lab/watch/readiness-ticker.ts): a failure is seen
-  // within a period whatever the loop does, and the loop is woken when one reaches the threshold.
+  // within a period whatever the loop does, and synced when it reaches the threshold (planDecision).
   const readiness = new ReadinessTicker(
     DEFAULT_READINESS_PERIOD_MS * scale,
     async () => {
@@ -130,13 +159,148 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       const from = Date.now();
       const obs = await unlessNodeDies(observePods(live, { probes: false }), opts.lab, live.nodes);
       feedImplied(obs, lastSilent, from, Date.now());
-      const next = implied.nextDecision(Date.now());
-      clearTimeout(decisionTimer);
-      if (next !== undefined) decisionTimer = setTimeout(() => control.wake?.(), next - Date.now() + 1);
+      planDecision();
+      // A container seen answering again is ready at once (successThreshold 1): synced now.
+      void readinessSync();
     },
     () => undefined, // a node that stops answering mid-round: the heartbeats report it
   );
   let lastReady = new Set<string>();
+  // The newest read of the stored model and proxy-stuck faults (the loop's or a heartbeat round's; `at`: when it began).
+  let stored: { at: number; modelText?: string; stuck: string } | undefined;
+  // The containers not ready by implied readiness at the last decision (ImpliedReadiness.notReady).
+  let impliedDecided = '';
+  // The last iteration's observation (src/lab/watch/loop.ts Seen); undefined before the first.
+  let lastSeen: Seen | undefined;
+  // When a failing container reaches the threshold: its readiness is synced then, whatever the loop does.
+  const planDecision = () => {
+    clearTimeout(decisionTimer);
+    if (control.stopped) return;
+    const next = implied.nextDecision(Date.now());
+    if (next !== undefined)
+      decisionTimer = setTimeout(() => void readinessSync(next), Math.max(0, next - Date.now() + 1));
+  };
+  // Pod keys ready at `now` from what `seen` observed: processes alive, probes or implied readiness.
+  const readyOf = (seen: Seen, now: number): Set<string> => {
+    const podReady = (o: PodObservation): boolean =>
+      o.alive &&
+      o.pod.containers.every((c) => {
+        const st = probeStates.get(`${podKey(o.pod)}/${c.name}`);
+        const byProbe =
+          c.probes && st
+            ? probeReady(c.probes, st)
+            : c.probes && (c.probes.readiness || c.probes.startup)
+              ? false
+              : undefined;
+        if (byProbe !== undefined) return byProbe;
+        return implied.ready(`${podKey(o.pod)}/${c.name}`, now);
+      });
+    const ready = new Set(
+      seen.obs.filter((o) => !seen.silent.has(o.pod.node) && podReady(o)).map((o) => podKey(o.pod)),
+    );
+    // Pods on a silent node: ready as last seen while the node is Ready, not ready once NotReady.
+    for (const p of seen.model.pods)
+      if (seen.silent.has(p.node) && lifecycle?.condition(p.node) === 'Ready' && lastReady.has(podKey(p)))
+        ready.add(podKey(p));
+    return ready;
+  };
+  // Forget what was synced (and the proxy state in memory): after any sync in flight, so it cannot put it back.
+  const forget = (statesToo: boolean) =>
+    serial.run(async () => {
+      synced = undefined;
+      if (statesToo) states = undefined;
+    });
+  /**
+   * Decide readiness from `seen` at this moment and, if the endpoints changed, sync every node
+   * that answers. `due`: a readiness sync between iterations (the decision was due then): if a
+   * heartbeat round read a stored model or proxy-stuck faults other than the loop's since, the
+   * change is left to the loop (woken). No exec of its own: under load the VPC router's execs
+   * queue for seconds. False when a node went silent during the sync.
+   */
+  const syncIfChanged = async (seen: Seen, t0: number, due?: number): Promise<boolean> => {
+    const between = due !== undefined;
+    const now = Date.now();
+    const ready = readyOf(seen, now);
+    lastReady = ready;
+    impliedDecided = implied.notReady(now).join(',');
+    const slices = computeEndpoints(seen.model, (p) => ready.has(podKey(p)));
+    const decided = Date.now();
+    const fingerprint = JSON.stringify(slices);
+    if (fingerprint === synced) return true;
+    const skipNodes = new Set([...seen.silent, ...seen.stuck.keys()]);
+    if (between) {
+      // A newer read (a heartbeat round's) of the stored model or faults than the loop's: the loop's job.
+      if (stored && (stored.modelText !== lastModel || stored.stuck !== lastStuck)) {
+        wait.wake();
+        return true;
+      }
+      // Nodes whose heartbeat was missed since the iteration are not exec'd into either.
+      for (const n of seen.model.nodes) if (!lifecycle?.answering(n.name)) skipNodes.add(n.name);
+    }
+    const changes = endpointChanges(syncedSlices, slices, seen.model);
+    const syncStart = Date.now();
+    let r: Awaited<ReturnType<typeof syncProxy>>;
+    const live = withoutNodes(seen.model, skipNodes);
+    try {
+      r = await unlessNodeDies(syncProxy(seen.model, { ready, prev: states, skipNodes }), opts.lab, live.nodes);
+    } catch (err) {
+      // What the other nodes applied is not known here: the next sync re-reads their state.
+      states = undefined;
+      synced = undefined;
+      if (!(err instanceof NodesSilent)) throw err;
+      say(`node-lifecycle: ${err.message} during the kube-proxy sync`);
+      return false;
+    }
+    states = r.states;
+    synced = fingerprint;
+    syncedSlices = slices;
+    stats.syncs++;
+    if (stats.syncs === 1)
+      say(
+        `endpoints: initial sync, ${slices.reduce((n, s) => n + s.endpoints.filter((e) => e.ready).length, 0)} ready endpoints`,
+      );
+    else for (const c of changes) say(`endpoints: ${c}`);
+    if (stats.syncs > 1) {
+      for (const c of changes)
+        emit({ kind: /\s-\S+ \(/.test(c) ? 'endpoint-not-ready' : 'endpoint-ready', at: decided, detail: c });
+      // Per node: when its kube-proxy had the new rules in place.
+      if (changes.length)
+        for (const n of r.nodes)
+          emit({ kind: 'rules-synced', at: syncStart + n.ms, node: n.node, detail: changes.join('; ') });
+    }
+    for (const n of r.nodes)
+      if (unstuck.delete(n.node))
+        emit({
+          kind: 'rules-synced',
+          at: syncStart + n.ms,
+          node: n.node,
+          detail: 'kube-proxy syncing again (proxy-stuck cleared): rules brought up to date',
+        });
+    const how = r.nodes.map((n) => `${n.node} ${n.partial ? 'partial' : 'full'} ${n.ms}ms`).join(', ');
+    say(
+      `kube-proxy (${seen.model.cluster.proxy}): synced ${how} (${
+        between
+          ? `readiness decided between iterations, ${Date.now() - due}ms after it was due`
+          : `${Date.now() - t0}ms after the observation began`
+      })`,
+    );
+    return true;
+  };
+  /**
+   * A change of implied readiness between iterations (a container failing for the threshold, or
+   * answering again; `due`: when it came due), synced at once from the last observation. Any
+   * other change (a process died, a node NotReady) is the loop's.
+   */
+  const readinessSync = (due = Date.now()): Promise<void> =>
+    serial
+      .run(async () => {
+        if (!lastSeen || control.stopped || implied.notReady(Date.now()).join(',') === impliedDecided) return;
+        await syncIfChanged(lastSeen, due, due);
+      })
+      .catch((err) => {
+        say(`error: readiness sync: ${(err as Error).message.split('\n')[0]} (the loop syncs again)`);
+        wait.wake();
+      });
   let lastStuck = '';
   // Nodes whose kube-proxy syncs again after proxy-stuck: their next sync is a timeline event.
   const unstuck = new Set<string>();
@@ -171,13 +335,13 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       // Re-read each time: `lab scale` / `lab apply` from another shell change the stored model.
       const model = await readModel(opts.lab);
       const text = JSON.stringify(model);
+      const storedAt = t0;
       if (lastModel !== undefined && text !== lastModel) {
         say(
           `model changed (${model.pods.length} pods, ${model.services.length} services): re-reading proxy state from the nodes`,
         );
         // Another command synced the nodes since: what is in memory is no longer what is applied.
-        states = undefined;
-        synced = undefined;
+        await forget(true);
       }
       lastModel = text;
       current = model;
@@ -199,8 +363,9 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         if (stuckKey) say(`kube-proxy stuck (fault) on ${stuckKey}: its rules are not synced`);
         for (const n of lastStuck.split(',')) if (n && !stuck.has(n)) unstuck.add(n);
         lastStuck = stuckKey;
-        synced = undefined; // a node that syncs again gets today's endpoints
+        await forget(false); // a node that syncs again gets today's endpoints
       }
+      if (!stored || storedAt >= stored.at) stored = { at: storedAt, modelText: text, stuck: stuckKey };
       const answered = nodeAnswers(model, engine, view);
       if (opts.once) onNodeEvents(lifecycle.observe(answered, Date.now()));
       else if (!heartbeats) {
@@ -211,7 +376,12 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           renew: async () => {
             const m = current!;
             const e = new Map((await listLabContainers(opts.lab)).map((c) => [c.name, c.state]));
-            return nodeAnswers(m, e, await readFaultView(m).catch(() => undefined));
+            // The fault view, and the stored model in the same exec (what a readiness sync checks).
+            const began = Date.now();
+            const now = await readCurrentView(m).catch(() => undefined);
+            if (now?.modelText !== undefined && (!stored || began > stored.at))
+              stored = { at: began, modelText: now.modelText, stuck: [...now.view.stuck.keys()].sort().join(',') };
+            return nodeAnswers(m, e, now?.view);
           },
           onEvents: onNodeEvents,
           onError: (err) => say(`node-lifecycle: heartbeat round failed: ${(err as Error).message.split('\n')[0]}`),
@@ -223,7 +393,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       }
       for (const e of nodeEvents.splice(0)) {
         // A node that answers again has rules from before its silence: sync it whatever changed.
-        if (e.kind === 'node-ready') synced = undefined;
+        if (e.kind === 'node-ready') await forget(false);
         await eviction.nodeEvent(e, model);
       }
       // A node container running again without its links: re-plumb it before anything else.
@@ -231,7 +401,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       if (comeBack.length) {
         const names = comeBack.map((n) => n.name).join(', ');
         say(`node-repair: ${names}: container running without its links (restarted): re-plumbing`);
-        const r = await restarted.repair(opts.lab, model, comeBack, (l) => say(`node-repair: ${l}`));
+        const r = await serial.run(() => restarted.repair(opts.lab, model, comeBack, (l) => say(`node-repair: ${l}`)));
         if (r.error)
           say(
             `node-repair: ${names} not repaired: ${r.error} (tried again in ${(restarted.retryMs / 1000).toFixed(1)}s)`,
@@ -245,13 +415,12 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
           });
         if (r.repaired.length) {
           // The repair synced every node's rules and stored the model: re-read both next time.
-          states = undefined;
-          synced = undefined;
+          await forget(true);
           continue;
         }
       }
       // the next iteration reads the new model and syncs it
-      if (evictionOn && (await eviction.evictDue(model))) continue;
+      if (evictionOn && (await serial.run(() => eviction.evictDue(model)))) continue;
       for (const e of await lbHealth.poll(model).catch(() => [])) {
         emit(e);
         say(`load balancer: ${e.detail}`);
@@ -295,82 +464,22 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
       const round = cni.start(model, silent);
       if (opts.once) await round;
       feedImplied(obs, silent, observedFrom, observedTo);
+      planDecision();
       lastSilent = silent;
-      const podReady = (o: (typeof obs)[number]): boolean =>
-        o.alive &&
-        o.pod.containers.every((c) => {
-          const st = probeStates.get(`${podKey(o.pod)}/${c.name}`);
-          const byProbe =
-            c.probes && st
-              ? probeReady(c.probes, st)
-              : c.probes && (c.probes.readiness || c.probes.startup)
-                ? false
-                : undefined;
-          if (byProbe !== undefined) return byProbe;
-          return implied.ready(`${podKey(o.pod)}/${c.name}`, Date.now());
-        });
-      const ready = new Set(obs.filter((o) => !silent.has(o.pod.node) && podReady(o)).map((o) => podKey(o.pod)));
-      // Pods on a silent node: ready as last seen while the node is Ready, not ready once NotReady.
-      for (const p of model.pods)
-        if (silent.has(p.node) && lifecycle.condition(p.node) === 'Ready' && lastReady.has(podKey(p)))
-          ready.add(podKey(p));
-      lastReady = ready;
-      const slices = computeEndpoints(model, (p) => ready.has(podKey(p)));
-      const decided = Date.now();
-      const fingerprint = JSON.stringify(slices);
-      if (fingerprint !== synced) {
-        const changes = endpointChanges(syncedSlices, slices, model);
-        const syncStart = Date.now();
-        let r: Awaited<ReturnType<typeof syncProxy>>;
-        try {
-          const skipNodes = new Set([...silent, ...stuck.keys()]);
-          r = await unlessNodeDies(syncProxy(model, { ready, prev: states, skipNodes }), opts.lab, live.nodes);
-        } catch (err) {
-          if (!(err instanceof NodesSilent)) throw err;
-          // What the other nodes applied is not known here: the next sync re-reads their state.
-          say(`node-lifecycle: ${err.message} during the kube-proxy sync`);
-          states = undefined;
-          synced = undefined;
-          continue;
-        }
-        states = r.states;
-        synced = fingerprint;
-        syncedSlices = slices;
-        stats.syncs++;
-        if (stats.syncs === 1)
-          say(
-            `endpoints: initial sync, ${slices.reduce((n, s) => n + s.endpoints.filter((e) => e.ready).length, 0)} ready endpoints`,
-          );
-        else for (const c of changes) say(`endpoints: ${c}`);
-        if (stats.syncs > 1) {
-          for (const c of changes)
-            emit({ kind: /\s-\S+ \(/.test(c) ? 'endpoint-not-ready' : 'endpoint-ready', at: decided, detail: c });
-          // Per node: when its kube-proxy had the new rules in place.
-          if (changes.length)
-            for (const n of r.nodes)
-              emit({ kind: 'rules-synced', at: syncStart + n.ms, node: n.node, detail: changes.join('; ') });
-        }
-        for (const n of r.nodes)
-          if (unstuck.delete(n.node))
-            emit({
-              kind: 'rules-synced',
-              at: syncStart + n.ms,
-              node: n.node,
-              detail: 'kube-proxy syncing again (proxy-stuck cleared): rules brought up to date',
-            });
-        const how = r.nodes.map((n) => `${n.node} ${n.partial ? 'partial' : 'full'} ${n.ms}ms`).join(', ');
-        say(`kube-proxy (${model.cluster.proxy}): synced ${how} (${Date.now() - t0}ms after the observation began)`);
-      }
+      lastSeen = { model, obs, silent, stuck };
+      const seen = lastSeen;
+      if (!(await serial.run(() => syncIfChanged(seen, t0)))) continue;
     } catch (err) {
       if (opts.once) throw err;
       say(`error: ${(err as Error).message.split('\n')[0]} (retrying)`);
     }
     if (opts.once) break;
-    await sleep(opts.intervalMs - (Date.now() - t0), control);
+    await wait.sleep(opts.intervalMs - (Date.now() - t0));
   }
   await heartbeats?.stop();
   await readiness.stop();
   clearTimeout(decisionTimer);
+  await serial.idle();
   await cni.settle();
   stats.restarts = kubelet.total;
   stats.heartbeatRounds = heartbeats?.rounds ?? 0;
