@@ -3,8 +3,11 @@
  * container Ready for as long as it runs; the lab's pods answer /healthz (netexec), and `lab
  * watch` reads it as if the container had a readinessProbe with Kubernetes' defaults
  * (core/v1 Probe: periodSeconds 10, failureThreshold 3, successThreshold 1; k8s.io/api v0.32
- * core/v1/types.go): Ready goes False after failureThreshold × periodSeconds of failing (× the
- * time-scale), and back to True at the first success.
+ * core/v1/types.go): Ready goes False at the failureThreshold-th consecutive failed check, that is
+ * (failureThreshold − 1) × periodSeconds (× the time-scale) after the first failure was seen, and
+ * back to True at the first success. The kubelet's probe worker sets the result only once its run
+ * of equal results reaches the threshold (pkg/kubelet/prober/worker.go doProbe, `resultRun <
+ * FailureThreshold` keeps the old state; kubernetes release-1.34): 20–30 s after the server fails.
  */
 export const DEFAULT_READINESS_PERIOD_MS = 10_000;
 export const DEFAULT_READINESS_FAILURE_THRESHOLD = 3;
@@ -14,9 +17,9 @@ export class ImpliedReadiness {
   private readonly failingSince = new Map<string, number>();
   constructor(private readonly scale = 1) {}
 
-  /** How long a container must fail before it is not ready. */
+  /** How long after the first failed check the container is not ready (the threshold-th check). */
   get thresholdMs(): number {
-    return DEFAULT_READINESS_FAILURE_THRESHOLD * DEFAULT_READINESS_PERIOD_MS * this.scale;
+    return (DEFAULT_READINESS_FAILURE_THRESHOLD - 1) * DEFAULT_READINESS_PERIOD_MS * this.scale;
   }
 
   /**

@@ -12,7 +12,9 @@ jest.setTimeout(900_000);
 
 const name = labName('o-faults-pods');
 const SCALE = 0.1;
-const UNREADY_MS = 3 * 10_000 * SCALE;
+// Kubernetes' readiness defaults (periodSeconds 10, failureThreshold 3): not ready at the 3rd failed
+// check in a row, so at least 2 periods after the first failed check, which comes after the fault.
+const UNREADY_MS = (3 - 1) * 10_000 * SCALE;
 
 let w: WatchRecorder;
 
@@ -41,7 +43,7 @@ it('refuses a pod that does not serve netexec, and a DNS target that is no DNS p
   expect((await lab(['fault', 'list', '--name', name])).stdout).toBe('no active fault');
 });
 
-it('pod-unready: endpoint out of every node after 3 × 10 s × scale, the Service paths through it fail; clear heals', async () => {
+it('pod-unready: endpoint out of every node at the 3rd failed check (10 s × scale apart), the Service paths through it fail; clear heals', async () => {
   const st = JSON.parse((await lab(['status', '--name', name, '--json'])).stdout) as {
     pods: Array<{ name: string; node: string; ip: string }>;
   };
@@ -57,7 +59,7 @@ it('pod-unready: endpoint out of every node after 3 × 10 s × scale, the Servic
       w.waitFor(from, (e) => e.kind === 'rules-synced' && e.node === n && ep.test(e.detail), `rules-synced ${n}`),
     ),
   );
-  // Not before Kubernetes would: failureThreshold × periodSeconds of failing, counted from the fault.
+  // Not before Kubernetes would: (failureThreshold − 1) × periodSeconds after the fault at the least.
   expect(out.at - injected.at).toBeGreaterThanOrEqual(UNREADY_MS);
   for (const r of rules) expect(r.at).toBeGreaterThanOrEqual(out.at);
   // No node went NotReady: only the pod's readiness changed.
@@ -77,11 +79,11 @@ it('pod-unready: endpoint out of every node after 3 × 10 s × scale, the Servic
   );
   expect((await verifyPath(name, 'pod-to-service')).ok).toBe(true);
   process.stdout.write(
-    `pod-unready timeline (scale ${SCALE}, expected ${UNREADY_MS} ms): endpoint out +${out.at - injected.at}ms, rules ${rules.map((r) => `${r.node} +${r.at - injected.at}ms`).join(' ')}\n`,
+    `pod-unready timeline (scale ${SCALE}, expected ${UNREADY_MS}–${UNREADY_MS + 10_000 * SCALE} ms): endpoint out +${out.at - injected.at}ms, rules ${rules.map((r) => `${r.node} +${r.at - injected.at}ms`).join(' ')}\n`,
   );
 });
 
-it('dns-down all: the dns path fails; CoreDNS pods fail their readiness check and leave after 3 × 10 s × scale; clear heals, then every path passes', async () => {
+it('dns-down all: the dns path fails; CoreDNS pods fail their readiness check and leave at its 3rd failure; clear heals, then every path passes', async () => {
   const status = (await lab(['status', '--name', name])).stdout;
   // Expected from the model: the lab checks CoreDNS over the network (it fails), the offline server over lo (it does not).
   const coredns = /\bdns coredns\b/.test(status);

@@ -194,7 +194,8 @@ describe('workloads of a running lab', () => {
       eventually(what, check, { everyMs: 50, explain: () => `lab watch printed, last lines:\n${tail(out)}` });
     beforeAll(async () => {
       expect((await lab(['scale', 'web', '--replicas', '2', '--name', NAME])).exitCode).toBe(0);
-      // --time-scale 0.05: a pod without a readinessProbe leaves after Kubernetes' default 3 x 10 s x 0.05 = 1.5 s.
+      // --time-scale 0.05: a pod without a readinessProbe leaves at Kubernetes' default 3rd failed check,
+      // 0.5 s apart: 1.0–1.5 s after it stops answering.
       watch = execa(
         'node',
         [LAB_BIN, 'watch', '--name', NAME, '--interval', '0.5', '--cni-check', '0', '--time-scale', '0.05'],

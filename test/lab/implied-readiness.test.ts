@@ -1,26 +1,26 @@
 import { ImpliedReadiness } from '../../src/lab/implied-readiness';
 
-describe('ImpliedReadiness (no readinessProbe: Kubernetes defaults 3 x 10 s)', () => {
-  it('stays ready until failing for failureThreshold x periodSeconds x scale from the first failure seen, ready again at once', () => {
+describe('ImpliedReadiness (no readinessProbe: Kubernetes defaults periodSeconds 10, failureThreshold 3)', () => {
+  it('stays ready until the 3rd failed check, (failureThreshold - 1) x periodSeconds x scale after the first one seen, ready again at once', () => {
     const r = new ImpliedReadiness(0.1);
-    expect(r.thresholdMs).toBe(3000);
+    expect(r.thresholdMs).toBe(2000);
     r.observe('p', false, 900, 1000);
-    expect(r.ready('p', 3999)).toBe(true);
-    expect(r.ready('p', 4000)).toBe(false);
-    expect(r.nextDecision(1500)).toBe(4000);
-    r.observe('p', true, 4100, 4500);
-    expect(r.ready('p', 4500)).toBe(true);
-    expect(r.nextDecision(4500)).toBeUndefined();
+    expect(r.ready('p', 2999)).toBe(true);
+    expect(r.ready('p', 3000)).toBe(false);
+    expect(r.nextDecision(1500)).toBe(3000);
+    r.observe('p', true, 3100, 3500);
+    expect(r.ready('p', 3500)).toBe(true);
+    expect(r.nextDecision(3500)).toBeUndefined();
     // a new failure counts from its own first sighting
     r.observe('p', false, 4900, 5000);
-    expect(r.ready('p', 7999)).toBe(true);
-    expect(r.ready('p', 8000)).toBe(false);
+    expect(r.ready('p', 6999)).toBe(true);
+    expect(r.ready('p', 7000)).toBe(false);
   });
   it('never early: a failure counts from the end of the observation that saw it, however long it ran', () => {
     const r = new ImpliedReadiness(0.1);
     r.observe('p', false, 0, 2500);
-    expect(r.ready('p', 5499)).toBe(true);
-    expect(r.ready('p', 5500)).toBe(false);
+    expect(r.ready('p', 4499)).toBe(true);
+    expect(r.ready('p', 4500)).toBe(false);
   });
   it('a success seen by an observation that began before the failure was seen does not end it (stale)', () => {
     const r = new ImpliedReadiness(0.1);
@@ -34,7 +34,8 @@ describe('ImpliedReadiness (no readinessProbe: Kubernetes defaults 3 x 10 s)', (
     const r = new ImpliedReadiness(0.1);
     r.observe('p', false, 1500, 2000);
     r.observe('p', false, 900, 1000);
-    expect(r.ready('p', 4000)).toBe(false);
+    // from 1000: not ready at 3000 (from 2000 it would be ready until 4000)
+    expect(r.ready('p', 3500)).toBe(false);
   });
   it('scale 0 (lab watch --once: no history): as observed', () => {
     const r = new ImpliedReadiness(0);
@@ -48,9 +49,9 @@ describe('ImpliedReadiness (no readinessProbe: Kubernetes defaults 3 x 10 s)', (
     expect(r.observe('a', false, 0, 100)).toBe('failing');
     expect(r.observe('a', false, 150, 200)).toBeUndefined(); // still failing: nothing new
     expect(r.observe('b', false, 0, 1000)).toBe('failing');
-    expect(r.notReady(3099)).toEqual([]);
-    expect(r.notReady(3100)).toEqual(['a']);
-    expect(r.notReady(4000)).toEqual(['a', 'b']);
+    expect(r.notReady(2099)).toEqual([]);
+    expect(r.notReady(2100)).toEqual(['a']);
+    expect(r.notReady(3000)).toEqual(['a', 'b']);
     expect(r.observe('a', true, 50, 4100)).toBeUndefined(); // stale success: began before the failure was seen
     expect(r.observe('a', true, 4100, 4200)).toBe('answering');
     expect(r.notReady(4200)).toEqual(['b']);

@@ -140,7 +140,7 @@ export async function watchLab(opts: WatchOptions): Promise<WatchStats> {
         const change = implied.observe(key, seen.ready !== false, from, seenAt);
         if (change === 'failing')
           say(
-            `kubelet: ${key} /healthz failing (no readinessProbe: Kubernetes' default ${DEFAULT_READINESS_FAILURE_THRESHOLD} x ${DEFAULT_READINESS_PERIOD_MS / 1000}s x ${scale}): not ready at ${clockMs(new Date(seenAt + implied.thresholdMs))} unless it answers`,
+            `kubelet: ${key} /healthz failing (no readinessProbe: Kubernetes' default: ${DEFAULT_READINESS_FAILURE_THRESHOLD} failed checks in a row, one every ${DEFAULT_READINESS_PERIOD_MS / 1000}s x ${scale}): not ready at ${clockMs(new Date(seenAt + implied.thresholdMs))} unless it answers`,
           );
         else if (change === 'answering') say(`kubelet: ${key} /healthz answers again: ready`);
       }

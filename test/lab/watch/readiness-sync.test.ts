@@ -1,6 +1,6 @@
 /**
  * A readiness decision synced between iterations, on fakes: once a container without a
- * readinessProbe has failed /healthz for 3 x 10 s x time-scale, its endpoint leaves every node's
+ * readinessProbe has failed /healthz 3 checks in a row (10 s x time-scale apart), its endpoint leaves every node's
  * rules then, even while the loop is stuck in a slow iteration (here: reading the stored model, as
  * a loaded engine makes it); never before the threshold; and never with a model older than the
  * stored one (then the loop syncs it).
@@ -75,8 +75,8 @@ function webModel(): LabModel {
   return m;
 }
 
-const SCALE = 0.01; // readiness period 100 ms, not ready after 3 x 100 ms failing
-const THRESHOLD_MS = 300;
+const SCALE = 0.01; // readiness period 100 ms, not ready at the 3rd failed check: 2 x 100 ms after the first
+const THRESHOLD_MS = 200;
 
 async function runFor(ms: number, during: (elapsed: number) => void): Promise<string[]> {
   const lines: string[] = [];
