@@ -220,6 +220,20 @@ export async function containerLogs(name: string, tail: number): Promise<string>
   return demuxLogs(buf);
 }
 
+/**
+ * `docker restart` with no grace (t 0: killed, as a node losing power), given up after `timeoutMs`:
+ * the repair of a node left half set up starts again from a new, empty network namespace.
+ */
+export async function restartContainer(name: string, timeoutMs: number): Promise<void> {
+  const abortSignal = AbortSignal.timeout(timeoutMs);
+  try {
+    await docker().getContainer(name).restart({ t: 0, abortSignal });
+  } catch (err) {
+    const why = abortSignal.aborted ? `no answer within ${timeoutMs / 1000} s` : (err as Error).message;
+    throw new EngineError(`could not restart container ${name}: ${why}`, { cause: err });
+  }
+}
+
 /** Fault injection: freeze (cgroup freezer), stop or start one container (thawing is bounded: unpauseWithin). */
 export async function setContainerRun(name: string, action: 'pause' | 'stop' | 'start'): Promise<void> {
   const c = docker().getContainer(name);
