@@ -50,9 +50,12 @@ export function missingPlumbing(p: NodePlumbing): string[] {
   return what;
 }
 
+/** Pure: the status of a node whose container runs but which lacks `what`; undefined when nothing is. */
+export function brokenStatus(what: string[]): string | undefined {
+  return what.length ? `NotReady (broken: ${what.join(', ')}; lab up repairs it)` : undefined;
+}
+
 /** Pure: a node status for a node whose container runs but whose links are gone; undefined when nothing is missing. */
 export function brokenNodeStatus(p: NodePlumbing): string | undefined {
-  const what = missingPlumbing(p);
-  if (!what.length) return undefined;
-  return `NotReady (broken: ${what.join(', ')}; lab up repairs it)`;
+  return brokenStatus(missingPlumbing(p));
 }

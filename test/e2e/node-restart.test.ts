@@ -179,11 +179,14 @@ it('a repair killed half-way (node2 half set up, its VPC port left down): lab up
   expect(killed.signal).toBe('SIGKILL');
   expect(killed.stdout).toMatch(/node2: running but not plumbed/);
   expect(killed.stdout).not.toMatch(/repaired node2/);
-  // Observed: the port is there but down (no UP flag), and lab status does not call node2 Ready.
+  // Observed: the port is there but down (no UP flag), and lab status calls node2 broken, saying so.
   const left = await port();
   expect(left).toMatch(/^\d+: v-node2@\S+: <(?![^>]*\bUP\b)[^>]*>/);
   const half = await nodeStatus('node2');
-  expect(half.status).not.toBe('Ready');
+  expect(half.state).toBe('broken');
+  expect(half.status).toMatch(
+    /^NotReady \(broken: .*port v-node2 down on the VPC router with no link-down fault; lab up repairs it\)$/,
+  );
   const broken = await lab(['verify', '--name', name, '--path', 'pod-to-pod-cross-node']);
   expect(broken.exitCode).not.toBe(0);
 
