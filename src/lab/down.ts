@@ -1,10 +1,10 @@
 /** Removes every container whose lab label equals the lab's name (all labs only with --all); nothing there is fine. */
-import { listLabContainers, ListedContainer, removeContainers, unpauseWithin } from '../runtime/containers';
-import { freezerFiles, thawContainer } from '../runtime/freezer';
+import { listLabContainers, ListedContainer, removeContainers } from '../runtime/containers';
+import { freezerFiles } from '../runtime/freezer';
+import { thawBounded } from './thaw';
 import { LabError } from '../errors';
 
-/** A paused node's unpause, then each removal, are given up after these (they took < 1 s when they work). */
-const UNPAUSE_TIMEOUT_MS = 3000;
+/** Each removal is given up after this (it took < 1 s when it works); a paused node's unpause after UNPAUSE_TIMEOUT_MS. */
 const REMOVE_TIMEOUT_MS = 10_000;
 
 export async function downLab(lab: string, log: (m: string) => void = () => undefined): Promise<number> {
@@ -33,10 +33,9 @@ export async function downAllLabs(log: (m: string) => void = () => undefined): P
 async function thawAll(cs: ListedContainer[], log: (m: string) => void): Promise<void> {
   await Promise.all(
     cs.map(async (c) => {
-      const t = await thawContainer(c.id);
-      if (t.thawed) log(`thawed ${c.name} (its freezer cgroup was ${t.was})`);
-      if (c.state === 'paused' && !(await unpauseWithin(c.id, UNPAUSE_TIMEOUT_MS)))
-        log(`${c.name}: docker unpause did not answer within ${UNPAUSE_TIMEOUT_MS} ms; removing it anyway`);
+      const t = await thawBounded(c);
+      if (t.cgroup.thawed) log(`thawed ${c.name} (its freezer cgroup was ${t.cgroup.was})`);
+      if (t.error) log(`${c.name}: ${t.error}; removing it anyway`);
     }),
   );
 }

@@ -28,7 +28,7 @@ import {
 import { prepareDnsPods } from './dns';
 import { recordCniResults, withPods } from './cni';
 import { parseObservedAt, renderObservedAt } from '../plan/observed-at';
-import { saveModel } from './state';
+import { readModel, saveModel } from './state';
 
 function byNode(model: LabModel, pods: PodModel[]) {
   return model.nodes
@@ -150,8 +150,10 @@ export async function restartContainers(model: LabModel, obs: PodObservation): P
   if (dead.length === 0) return [];
   if (isContainerPod(obs.pod)) {
     const plumbed = await restartContainerPod(model, obs.pod);
-    // The new sandbox's link has a new host veth (named by the plugin): the stored model records it.
-    if (plumbed.hostVeth !== obs.pod.hostVeth) await saveModel(withPods(model, [plumbed]));
+    // The new sandbox's link has a new host veth (named by the plugin): the stored model records it,
+    // in the model as stored now, not the caller's copy: a node repair (lab up) may have saved its
+    // pods' new veths since that copy was read (seen: node2's 4 pods then looked unplumbed).
+    if (plumbed.hostVeth !== obs.pod.hostVeth) await saveModel(withPods(await readModel(model.name), [plumbed]));
     return obs.pod.containers.map((c) => c.name);
   }
   const node = model.nodes.find((n) => n.name === obs.pod.node)!;

@@ -39,14 +39,23 @@ export function nodePlumbing(model: LabModel, node: NodeModel, ipLinkShow: strin
   return res;
 }
 
-/** Pure: a node status for a node whose container runs but whose links are gone; undefined when nothing is missing. */
-export function brokenNodeStatus(p: NodePlumbing): string | undefined {
-  if (!p.missingLinks.length && !p.missingPods.length) return undefined;
+/** What of the node's plumbing is missing, in words (`links eth0 missing`, `3 of 4 pod veths missing`); empty when whole. */
+export function missingPlumbing(p: NodePlumbing): string[] {
   const what: string[] = [];
   if (p.missingLinks.length) what.push(`links ${p.missingLinks.join(',')} missing`);
   if (p.missingPods.length) {
     const total = p.missingPods.length + p.plumbedPods.length;
     what.push(`${p.missingPods.length} of ${total} pod veths missing`);
   }
-  return `NotReady (broken: ${what.join(', ')}; lab up repairs it)`;
+  return what;
+}
+
+/** Pure: the status of a node whose container runs but which lacks `what`; undefined when nothing is. */
+export function brokenStatus(what: string[]): string | undefined {
+  return what.length ? `NotReady (broken: ${what.join(', ')}; lab up repairs it)` : undefined;
+}
+
+/** Pure: a node status for a node whose container runs but whose links are gone; undefined when nothing is missing. */
+export function brokenNodeStatus(p: NodePlumbing): string | undefined {
+  return brokenStatus(missingPlumbing(p));
 }

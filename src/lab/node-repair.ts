@@ -6,7 +6,7 @@
  * only; then every node's kube-proxy and the edge are synced with the pods ready again.
  */
 import type { LabModel, NodeModel } from '../model/types';
-import { containerPid, runToCompletion } from '../runtime/containers';
+import { containerPid, restartContainer, runToCompletion } from '../runtime/containers';
 import { exec, execScriptOk, podSetupTimeoutMs } from '../runtime/exec';
 import { fabricHelperSpec } from '../plan/containers';
 import { renderLinkScript } from '../plan/fabric';
@@ -21,22 +21,58 @@ import { prepareDnsPods } from './dns';
 import { startContainerPods } from './container-pods';
 import { podKey, readyPods, syncProxy } from './proxy';
 import { saveModel } from './state';
+import { readFaults } from './faults/store';
+import { NodeToRepair, nodesToRepair } from './nodes-to-repair';
 
-/** Pure: nodes whose port on the VPC router is missing from `ip -o link show` there. */
-export function nodesWithoutLinks(model: LabModel, vpcLinks: string): NodeModel[] {
-  const names = new Set(
-    vpcLinks
-      .split('\n')
-      .map((l) => /^\d+: ([^:@\s]+)/.exec(l)?.[1])
-      .filter((x): x is string => !!x),
-  );
-  return model.nodes.filter((n) => !names.has(n.vpcIface));
+/** A node restarted to redo a half-done set-up is given up after this (it takes about 1 s). */
+const RESTART_TIMEOUT_MS = 20_000;
+
+/**
+ * Observes what `lab up` judges (src/lab/nodes-to-repair.ts): `ip -o link show` in the VPC router
+ * and in every running node, and the active link-down faults.
+ */
+export async function observeNodesToRepair(model: LabModel): Promise<NodeToRepair[]> {
+  const [vpc, faults, nodes] = await Promise.all([
+    exec(model.vpc.container, ['ip', '-o', 'link', 'show']),
+    readFaults(model.vpc.container),
+    Promise.all(model.nodes.map(async (n) => [n, await exec(n.container, ['ip', '-o', 'link', 'show'])] as const)),
+  ]);
+  if (vpc.failed) throw new LabError(`cannot read the VPC router's links: ${vpc.stderr.trim()}`);
+  const nodeLinks = new Map<string, string>();
+  for (const [n, r] of nodes) {
+    if (r.failed)
+      throw new LabError(
+        `cannot read node ${n.name}'s links: ${(r.stderr.trim() || `exit ${r.exitCode}`).split('\n')[0]}`,
+        {
+          hint: `lab status --name ${model.name} shows the node; lab down --name ${model.name} && lab up rebuilds the lab`,
+        },
+      );
+    nodeLinks.set(n.name, r.stdout);
+  }
+  const linkDownFaults = new Set(faults.active.filter((f) => f.kind === 'link-down').map((f) => f.target));
+  return nodesToRepair(model, { nodeLinks, vpcLinks: vpc.stdout, linkDownFaults });
 }
 
-export async function findUnplumbedNodes(model: LabModel): Promise<NodeModel[]> {
-  const r = await exec(model.vpc.container, ['ip', '-o', 'link', 'show']);
-  if (r.failed) throw new LabError(`cannot read the VPC router's links: ${r.stderr.trim()}`);
-  return nodesWithoutLinks(model, r.stdout);
+/**
+ * Repairs what observeNodesToRepair found. A node left half set up is restarted first; its port
+ * on the router is deleted before (one end of a veth takes the other with it at once), so the new
+ * link is not created while the old namespace's teardown still holds the name.
+ */
+export async function repairObservedNodes(
+  model: LabModel,
+  found: NodeToRepair[],
+  log: (m: string) => void,
+): Promise<NodeRepair[]> {
+  for (const { node } of found.filter((f) => f.restart)) {
+    await execScriptOk(model.vpc.container, script([`ip link del ${q(node.vpcIface)}`]), `old port of ${node.name}`);
+    await restartContainer(node.container, RESTART_TIMEOUT_MS);
+    log(`${node.name}: container restarted (a new, empty network namespace) to set it up again from the start`);
+  }
+  return repairNodes(
+    model,
+    found.map((f) => f.node),
+    log,
+  );
 }
 
 /**

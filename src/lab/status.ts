@@ -11,7 +11,9 @@ import { isDnsPod } from '../plan/dns-pod';
 import { containerPodName } from '../plan/container-pod';
 import { edgeStatus, renderEdgeStatus } from '../edge/status';
 import { observePods } from './kubelet';
-import { brokenNodeStatus, NodePlumbing, nodePlumbing } from './node-plumbing';
+import { brokenNodeStatus, brokenStatus, NodePlumbing, nodePlumbing } from './node-plumbing';
+import { nodesToRepair } from './nodes-to-repair';
+import { readFaults } from './faults/store';
 import type { StatusReport } from '../report/status-report';
 
 // Defined beside the pure layer that renders it (graph, ui); re-exported for status's callers.
@@ -69,6 +71,16 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
   const link = new Map<string, string>();
   const plumbing = new Map<string, NodePlumbing>();
   const unknown = new Map<string, string>();
+  const nodeLinks = new Map<string, string>();
+  // The VPC router's ports and the active faults: a node half set up (its port down with no
+  // link-down fault asking for it) is broken, judged as lab up judges what to repair.
+  const router =
+    state(model.vpc.container) === 'running'
+      ? Promise.all([
+          exec(model.vpc.container, ['ip', '-o', 'link', 'show']),
+          readFaults(model.vpc.container).catch(() => undefined),
+        ])
+      : undefined;
   await Promise.all(
     model.nodes.map(async (n) => {
       if (state(n.container) !== 'running') return;
@@ -85,11 +97,25 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
       }
       link.set(n.name, /^eth0 (\S+)$/m.exec(procs)?.[1] ?? 'missing');
       plumbing.set(n.name, nodePlumbing(model, n, links));
+      nodeLinks.set(n.name, links);
       for (const l of procs.trim().split('\n').filter(Boolean)) {
         const [k, a] = l.split(' ');
         alive.set(`${n.name}:${k}`, a === '1');
       }
     }),
+  );
+  const [vpc, faults] = (await router) ?? [];
+  const halfSetUp = new Map(
+    (vpc && !vpc.failed && faults
+      ? nodesToRepair(model, {
+          nodeLinks,
+          vpcLinks: vpc.stdout,
+          linkDownFaults: new Set(faults.active.filter((f) => f.kind === 'link-down').map((f) => f.target)),
+        })
+      : []
+    )
+      .filter((r) => r.restart)
+      .map((r) => [r.node.name, r.why]),
   );
   // Readiness as the kubelet would report it: probes run once (src/plan/probe.ts).
   const observed = new Map((await observePods(model).catch(() => [])).map((o) => [o.pod, o]));
@@ -114,7 +140,8 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
     containers,
     nodes: model.nodes.map((n) => {
       const p = plumbing.get(n.name);
-      const broken = p && brokenNodeStatus(p);
+      const half = halfSetUp.get(n.name);
+      const broken = half ? brokenStatus(half) : p && brokenNodeStatus(p);
       return {
         name: n.name,
         ip: n.ip,
@@ -123,7 +150,7 @@ export async function labStatus(model: LabModel): Promise<StatusReport> {
         // The container runs, the node does not: never shown as running.
         state: broken ? 'broken' : state(n.container),
         status: broken || unknown.get(n.name) || nodeStatus(state(n.container), link.get(n.name)),
-        ...(broken ? { missing: { links: p.missingLinks, pods: p.missingPods } } : {}),
+        ...(broken && p ? { missing: { links: p.missingLinks, pods: p.missingPods } } : {}),
       };
     }),
     pods: model.pods.map((p) => ({

@@ -139,15 +139,23 @@ export async function removeContainers(ids: string[], opts: { timeoutMs?: number
   return late;
 }
 
-/** `docker unpause`, given up after `timeoutMs`: true when the engine unpaused it. */
-export async function unpauseWithin(id: string, timeoutMs: number): Promise<boolean> {
+/** What `docker unpause` came to: unpaused, not paused in the engine's record (409: nothing to do), or failed (with why). */
+export type UnpauseResult = { ok: true } | { ok: false; notPaused: boolean; timedOut: boolean; error: string };
+
+/** `docker unpause`, given up after `timeoutMs` (the request aborted); never throws. */
+export async function unpauseWithin(id: string, timeoutMs: number): Promise<UnpauseResult> {
+  const abortSignal = AbortSignal.timeout(timeoutMs);
   try {
-    await docker()
-      .getContainer(id)
-      .unpause({ abortSignal: AbortSignal.timeout(timeoutMs) });
-    return true;
-  } catch {
-    return false;
+    await docker().getContainer(id).unpause({ abortSignal });
+    return { ok: true };
+  } catch (err) {
+    const code = (err as { statusCode?: number }).statusCode;
+    return {
+      ok: false,
+      notPaused: code === 409 && /not paused/i.test((err as Error).message),
+      timedOut: abortSignal.aborted,
+      error: (err as Error).message.split('\n')[0].trim(),
+    };
   }
 }
 
@@ -212,12 +220,25 @@ export async function containerLogs(name: string, tail: number): Promise<string>
   return demuxLogs(buf);
 }
 
-/** Fault injection: freeze (cgroup freezer), thaw, stop or start one container. */
-export async function setContainerRun(name: string, action: 'pause' | 'unpause' | 'stop' | 'start'): Promise<void> {
+/**
+ * `docker restart` with no grace (t 0: killed, as a node losing power), given up after `timeoutMs`:
+ * the repair of a node left half set up starts again from a new, empty network namespace.
+ */
+export async function restartContainer(name: string, timeoutMs: number): Promise<void> {
+  const abortSignal = AbortSignal.timeout(timeoutMs);
+  try {
+    await docker().getContainer(name).restart({ t: 0, abortSignal });
+  } catch (err) {
+    const why = abortSignal.aborted ? `no answer within ${timeoutMs / 1000} s` : (err as Error).message;
+    throw new EngineError(`could not restart container ${name}: ${why}`, { cause: err });
+  }
+}
+
+/** Fault injection: freeze (cgroup freezer), stop or start one container (thawing is bounded: unpauseWithin). */
+export async function setContainerRun(name: string, action: 'pause' | 'stop' | 'start'): Promise<void> {
   const c = docker().getContainer(name);
   try {
     if (action === 'pause') await c.pause();
-    else if (action === 'unpause') await c.unpause();
     else if (action === 'stop') await c.stop({ t: 0 });
     else await c.start();
   } catch (err) {

@@ -32,7 +32,8 @@ jest.mock('../../src/runtime/containers', () => ({
   },
   unpauseWithin: async (id: string) => {
     unpaused.push(id);
-    return false; // the engine hangs on it: down goes on regardless
+    // The engine hangs on it (the request aborted at the timeout): down goes on regardless.
+    return { ok: false, notPaused: false, timedOut: true, error: 'The operation was aborted' };
   },
 }));
 

@@ -23,8 +23,17 @@ jest.mock('../../src/runtime/containers', () => ({
       labels: {},
     })),
 }));
+/** The VPC router: its `ip -o link show` and the fault store; absent: its exec fails. */
+let router: { links: string; faults: string } | undefined;
+
 jest.mock('../../src/runtime/exec', () => ({
-  exec: async (container: string) => {
+  exec: async (container: string, argv: string[]) => {
+    if (container === model.vpc.container) {
+      if (!router)
+        return { container, command: '', stdout: '', stderr: 'OCI runtime exec failed', exitCode: 126, failed: true };
+      const stdout = argv[0] === 'cat' ? router.faults : router.links;
+      return { container, command: '', stdout, stderr: '', exitCode: 0, failed: false };
+    }
     const l = links[container];
     if (!l)
       return { container, command: '', stdout: '', stderr: 'OCI runtime exec failed', exitCode: 126, failed: true };
@@ -54,8 +63,20 @@ const healthy = (m: LabModel, node: string) => [
   ...m.pods.filter((p) => p.node === node).map((p) => p.hostVeth),
 ];
 
+/** The router's links: every node's port up, `down` ones without the UP flag (set down). */
+const routerLinks = (down: string[] = []) =>
+  [
+    '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 state UNKNOWN',
+    ...model.nodes.map((n, i) =>
+      down.includes(n.name)
+        ? `${i + 5}: ${n.vpcIface}@if2: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN`
+        : `${i + 5}: ${n.vpcIface}@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP`,
+    ),
+  ].join('\n');
+
 beforeEach(() => {
   model = fixtureModel();
+  router = undefined;
   links = Object.fromEntries(model.nodes.map((n) => [n.container, healthy(model, n.name)]));
 });
 
@@ -123,5 +144,25 @@ describe('labStatus with a node whose links are gone', () => {
     const n3 = (await labStatus(model)).nodes.find((n) => n.name === 'node3')!;
     expect(n3.status).toBe('Unknown (exec in the node failed: OCI runtime exec failed)');
     expect(n3.state).toBe('running');
+  });
+
+  it('node2 half set up (a repair killed before its last step: port down on the VPC router, no link-down fault): broken, as lab up judges it', async () => {
+    router = { links: routerLinks(['node2']), faults: '{"active":[],"highest":0,"cleared":[]}' };
+    links[model.nodes[1].container] = ['eth0', 'cbr0', model.pods.find((p) => p.name === 'pod3')!.hostVeth];
+    const n2 = (await labStatus(model)).nodes.find((n) => n.name === 'node2')!;
+    expect([n2.state, n2.status]).toEqual([
+      'broken',
+      `NotReady (broken: 1 of 2 pod veths missing, port ${model.nodes[1].vpcIface} down on the VPC router with no link-down fault; lab up repairs it)`,
+    ]);
+    expect(n2.missing).toEqual({ links: [], pods: ['default/pod4'] });
+  });
+
+  it('a port down because a link-down fault asks for it, or every port up: not broken', async () => {
+    const fault = { id: 'f1', kind: 'link-down', target: 'node2', injectedAt: '', detail: '' };
+    router = { links: routerLinks(['node2']), faults: JSON.stringify({ active: [fault], highest: 1, cleared: [] }) };
+    const down = (await labStatus(model)).nodes.find((n) => n.name === 'node2')!;
+    expect(down.state).toBe('running');
+    router = { links: routerLinks(), faults: '' };
+    expect((await labStatus(model)).nodes.map((n) => n.state)).toEqual(['running', 'running', 'running']);
   });
 });

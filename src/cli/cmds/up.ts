@@ -1,5 +1,5 @@
 /** lab up: build the lab from a topology file (default: the guide), then verify it. */
-import { findUnplumbedNodes, repairNodes } from '../../lab/node-repair';
+import { observeNodesToRepair, repairObservedNodes } from '../../lab/node-repair';
 import { Argv } from 'yargs';
 import { CommonArgs, GUIDE_TOPOLOGY, withCommon } from '../common';
 import { loadTopology } from '../../topology/load';
@@ -131,13 +131,18 @@ async function upLocked(
       );
     }
     // A node container restarted (docker restart, the engine restarting) runs with a new, empty
-    // network namespace: its links, pods and rules are gone. Re-plumb it (src/lab/node-repair.ts).
-    const unplumbed = await findUnplumbedNodes(running);
-    if (unplumbed.length) {
-      log(
-        `${unplumbed.map((n) => n.name).join(', ')}: running but not plumbed (no link on the VPC router: restarted?); re-plumbing`,
-      );
-      await repairNodes(running, unplumbed, log);
+    // network namespace: its links, pods and rules are gone. A repair killed half-way leaves a node
+    // half set up (its port on the VPC router down). Both are judged from what is observed against
+    // the model, as lab status judges a node broken (src/lab/nodes-to-repair.ts), and repaired.
+    const found = await observeNodesToRepair(running);
+    if (found.length) {
+      for (const f of found)
+        log(
+          f.restart
+            ? `${f.node.name}: running but half set up (${f.why.join(', ')}: a repair left unfinished?); restarting it and re-plumbing`
+            : `${f.node.name}: running but not plumbed (${f.why.join(', ')}: restarted?); re-plumbing`,
+        );
+      await repairObservedNodes(running, found, log);
     } else log('already running and matches the topology; nothing to do');
   } else {
     // The cluster DNS server, decided before anything is created (src/lab/dns-server.ts).

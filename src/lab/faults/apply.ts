@@ -2,7 +2,8 @@
 import type { LabModel } from '../../model/types';
 import { InputError } from '../../errors';
 import { execScript, execScriptOk } from '../../runtime/exec';
-import { setContainerRun } from '../../runtime/containers';
+import { listLabContainers, setContainerRun } from '../../runtime/containers';
+import { thawNode } from '../thaw';
 import { script } from '../../plan/shell';
 import { renderContainerKill } from '../../plan/probe';
 import { isContainerPod } from '../../plan/pod';
@@ -144,9 +145,15 @@ export async function injectFault(model: LabModel, req: FaultRequest): Promise<F
 async function undo(model: LabModel, f: FaultRecord): Promise<string | undefined> {
   const node = (name: string | undefined) => model.nodes.find((n) => n.name === name);
   switch (f.kind) {
-    case 'node-freeze':
-      await setContainerRun(node(f.target)!.container, 'unpause');
-      return undefined;
+    case 'node-freeze': {
+      // Bounded, as lab down thaws (src/lab/thaw.ts): the freezer cgroup, then docker unpause within 3 s.
+      const name = node(f.target)!.container;
+      return thawNode(
+        f.target,
+        (await listLabContainers(model.name)).find((c) => c.name === name),
+        model.name,
+      );
+    }
     case 'node-stop':
       return `node ${f.target} stays stopped: its links and pods died with its network namespaces; docker start it and lab watch (or lab up) re-plumbs that node (links, pods, rules)`;
     case 'pod-kill':
