@@ -45,12 +45,17 @@ function helperImage(model: LabModel, image?: string): string {
   return img;
 }
 
-/** Attaches the running containers' namespaces to their nodes (one helper run) and plumbs them; returns them as their CNI ADD recorded them. */
+/**
+ * Attaches the running containers' namespaces to their nodes (one helper run, or one exec in a
+ * running attach helper: src/plan/containers.ts standbyHelperSpec) and plumbs them; returns them as
+ * their CNI ADD recorded them.
+ */
 async function attachAndPlumb(
   model: LabModel,
   pods: PodModel[],
   pids: Map<string, number>,
   image: string,
+  attachHelper?: string,
 ): Promise<PodModel[]> {
   const nodePids = new Map<string, number>();
   for (const n of new Set(pods.map((p) => p.node)))
@@ -58,7 +63,9 @@ async function attachAndPlumb(
   const text = pods
     .map((p) => renderAttachNetns(p, pids.get(containerPodName(model, p))!, nodePids.get(p.node)!))
     .join('');
-  const helper = await runToCompletion(fabricHelperSpec(model, image, text, 'attach'));
+  const helper = attachHelper
+    ? await execScript(attachHelper, text).then((r) => ({ exitCode: r.exitCode, output: r.stdout + r.stderr }))
+    : await runToCompletion(fabricHelperSpec(model, image, text, 'attach'));
   if (helper.exitCode !== 0)
     throw new LabError(`attaching container pods to their nodes failed: ${helper.output.trim()}`);
   const byNode = new Map<string, PodModel[]>();
@@ -80,13 +87,26 @@ async function attachAndPlumb(
 }
 
 /** Creates, starts and plumbs container pods (any stale container of the same name is replaced); returns them as CNI ADD recorded them. */
-export async function startContainerPods(model: LabModel, pods: PodModel[], image?: string): Promise<PodModel[]> {
+export async function startContainerPods(
+  model: LabModel,
+  pods: PodModel[],
+  image?: string,
+  opts: {
+    /** A running attach helper (lab up's standby one) to exec the attach in, instead of a helper run. */
+    attachHelper?: string;
+    /** lab up of a new lab: no stale container pod can exist. */
+    fresh?: boolean;
+  } = {},
+): Promise<PodModel[]> {
   const cps = pods.filter(isContainerPod);
   if (!cps.length) return [];
   const img = helperImage(model, image);
   const names = new Set(cps.map((p) => containerPodName(model, p)));
-  const stale = (await listLabContainers(model.name)).filter((c) => names.has(c.name));
-  await removeContainers(stale.map((c) => c.id));
+  // A fresh lab (lab up found none of its containers) has no stale one to look for.
+  if (!opts.fresh) {
+    const stale = (await listLabContainers(model.name)).filter((c) => names.has(c.name));
+    await removeContainers(stale.map((c) => c.id));
+  }
   const pids = new Map<string, number>();
   await Promise.all(
     cps.map(async (p) => {
@@ -94,7 +114,7 @@ export async function startContainerPods(model: LabModel, pods: PodModel[], imag
       pids.set(containerPodName(model, p), pid);
     }),
   );
-  const plumbed = await attachAndPlumb(model, cps, pids, img);
+  const plumbed = await attachAndPlumb(model, cps, pids, img, opts.attachHelper);
   await waitCoreDnsReady(model, cps);
   return plumbed;
 }

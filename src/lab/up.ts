@@ -1,11 +1,11 @@
 /** Brings a lab up from its model: containers, links, node/VPC/pod plumbing. All or nothing. */
 import { LabModel, PodModel } from '../model/types';
-import { createAndStart, listLabContainers, runToCompletion, stopCreating } from '../runtime/containers';
-import { execScriptOk, podSetupTimeoutMs } from '../runtime/exec';
-import { fabricHelperSpec, nodeSpec, vpcSpec } from '../plan/containers';
+import { createAndStart, listLabContainers, removeContainers, stopCreating } from '../runtime/containers';
+import { execScript, execScriptOk, podSetupTimeoutMs } from '../runtime/exec';
+import { nodeSpec, standbyHelperSpec, vpcSpec } from '../plan/containers';
 import { renderLinkScript } from '../plan/fabric';
 import { renderNodeBase } from '../plan/node';
-import { isContainerPod, parseCniResults, renderPodsOnNode } from '../plan/pod';
+import { isContainerPod, parseCniResults, podsOnNodeNeedDnsFiles, renderPodsOnNode } from '../plan/pod';
 import { recordCniResults, renderCniInstall, withPods } from './cni';
 import { renderVpc } from '../plan/vpc';
 import { script } from '../plan/shell';
@@ -62,15 +62,23 @@ export async function buildLab(
     ...edgeSpecs(model, image),
     ...(ingress ? [ingressSpec(model, image)] : []),
   ];
-  const started = await Promise.all(specs.map((s) => createAndStart(s)));
+  // The helpers (links; attaching container pods) start with the others and wait for their job,
+  // which then costs an exec instead of a container start on the way (standbyHelperSpec).
+  const linksHelper = standbyHelperSpec(model, image, 'links');
+  const attachHelper = model.pods.some(isContainerPod) ? standbyHelperSpec(model, image, 'attach') : undefined;
+  const helpers = [linksHelper, ...(attachHelper ? [attachHelper] : [])];
+  const started = await Promise.all([...specs, ...helpers].map((s) => createAndStart(s)));
   const pids: Record<string, number> = {};
   specs.forEach((s, i) => (pids[s.name] = started[i].pid));
-  progress(`containers: ${specs.length} started (${since()})`);
-  timings.mark('containers', `${specs.length} created and started`);
+  progress(`containers: ${specs.length} started, and ${helpers.length} helpers (${since()})`);
+  timings.mark('containers', `${specs.length} created and started, and ${helpers.length} helpers`);
 
   const links = [...model.links, ...(ingress ? [attachmentLink(model, ingress)] : [])];
-  const helper = await runToCompletion(fabricHelperSpec(model, image, renderLinkScript(links, pids)));
-  if (helper.exitCode !== 0) throw new LabError(`creating links failed: ${helper.output.trim()}`);
+  const linked = await execScript(linksHelper.name, renderLinkScript(links, pids));
+  if (linked.failed) throw new LabError(`creating links failed: ${(linked.stdout + linked.stderr).trim()}`);
+  // Done with it: removed beside what follows, and awaited before the lab counts as up.
+  const linksHelperGone = removeContainers([linksHelper.name]);
+  linksHelperGone.catch(() => undefined); // awaited below; a failure before then must not go unhandled
   progress(`links: ${links.length} veth pairs (${since()})`);
   timings.mark('links', `${links.length} veth pairs`);
 
@@ -113,20 +121,39 @@ export async function buildLab(
       progress(
         `network policies: ${model.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules on ${policies.length} nodes (${since()})`,
       );
-    await timings.span('dns', () => prepareDnsPods(model, model.pods));
+    // The DNS pods' files, beside the pods: only the DNS pods (CoreDNS containers, offline DNS
+    // process pods) wait for them.
+    const dnsFiles = timings.span('dns', () => prepareDnsPods(model, model.pods));
     pods = await timings.span(
       'pods',
       async () => {
-        const [outs, containerPods] = await Promise.all([
-          Promise.all(
-            model.nodes.map((n) =>
-              execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`, {
-                timeoutMs: podSetupTimeoutMs(model.pods.length),
+        // Both settle before a failure is thrown: the clean-up must not miss a container pod in creation.
+        const [processOuts, containerPodsDone] = [
+          timings.span('process pods', () =>
+            Promise.all(
+              model.nodes.map(async (n) => {
+                if (podsOnNodeNeedDnsFiles(model, n)) await dnsFiles;
+                return execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`, {
+                  timeoutMs: podSetupTimeoutMs(model.pods.length),
+                });
               }),
             ),
           ),
-          startContainerPods(model, model.pods, image),
-        ]);
+          dnsFiles.then(() =>
+            timings.span('container pods', async () => {
+              try {
+                return await startContainerPods(model, model.pods, image, {
+                  attachHelper: attachHelper?.name,
+                  fresh: true,
+                });
+              } finally {
+                if (attachHelper) await removeContainers([attachHelper.name]);
+              }
+            }),
+          ),
+        ];
+        await allOrFirstError([processOuts, containerPodsDone]);
+        const [outs, containerPods] = [await processOuts, await containerPodsDone];
         const processPods = recordCniResults(
           model.pods.filter((p) => !isContainerPod(p)),
           outs.flatMap((o) => parseCniResults(o.stdout)),
@@ -137,7 +164,7 @@ export async function buildLab(
     );
     progress(`pods: ${model.pods.length} running and ready (${since()})`);
   };
-  await allOrFirstError([edge(), podsBranch()]);
+  await allOrFirstError([edge(), podsBranch(), linksHelperGone]);
   // From here on the model holds what each pod's CNI ADD returned (the host veth the plugin named).
   model = withPods(model, pods);
 

@@ -203,6 +203,18 @@ export function isContainerPod(pod: PodModel): boolean {
 }
 
 /**
+ * Whether the node's pod script must wait for the DNS pods' files (src/lab/dns.ts prepareDnsPods):
+ * only when it starts a DNS server as a process pod (the offline DNS pods read their zones at
+ * start). Every other pod starts without them, as on a cluster where nothing orders a pod's start
+ * after CoreDNS's ConfigMap but CoreDNS's own.
+ */
+export function podsOnNodeNeedDnsFiles(model: LabModel, node: NodeModel): boolean {
+  return model.pods.some(
+    (p) => p.node === node.name && !isContainerPod(p) && p.containers.some((c) => c.kind === 'dns'),
+  );
+}
+
+/**
  * How many of a node's pods are set up at once (sandboxes, then containers), and how many readiness
  * waits: every node's script runs at the same time, so the widths shrink as nodes grow (about 32
  * setups and 128 waits on the machine). Measured on 2 cores: at 5 nodes 8 at a time took 0.56 of

@@ -3,7 +3,7 @@ import { renderLinkScript } from '../../src/plan/fabric';
 import { renderNodeBase } from '../../src/plan/node';
 import { netexecArgs, podMtu, renderPod, renderPodsOnNode, renderWaitReady } from '../../src/plan/pod';
 import { renderVpc } from '../../src/plan/vpc';
-import { nodeSpec, vpcSpec, fabricHelperSpec } from '../../src/plan/containers';
+import { nodeSpec, vpcSpec, fabricHelperSpec, standbyHelperSpec, HELPER_STANDBY_SEC } from '../../src/plan/containers';
 import { q, script } from '../../src/plan/shell';
 import { fixtureModel } from '../fixtures/model';
 
@@ -127,5 +127,18 @@ describe('container specs', () => {
     expect(h.privileges.capAdd).not.toContain('SYS_PTRACE');
     expect(fabricHelperSpec(m, 'img', 'true', 'attach').privileges.capAdd).toContain('SYS_ADMIN');
     expect(h.role).toBe('helper');
+  });
+  it('gives a standby helper the privileges and labels of its job, idle for a bounded time', () => {
+    for (const job of ['links', 'attach'] as const) {
+      const s = standbyHelperSpec(m, 'img', job);
+      const once = fabricHelperSpec(m, 'img', 'true', job);
+      expect(s.privileges).toEqual(once.privileges);
+      expect(s.pidHost).toBe(true);
+      expect(s.labels).toEqual(once.labels);
+      expect(s.role).toBe('helper');
+      expect(s.cmd).toEqual(['sleep', String(HELPER_STANDBY_SEC)]);
+    }
+    // Both jobs' helpers run at once in lab up: their names differ.
+    expect(standbyHelperSpec(m, 'img', 'links').name).not.toBe(standbyHelperSpec(m, 'img', 'attach').name);
   });
 });
