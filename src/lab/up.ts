@@ -73,27 +73,42 @@ export async function buildLab(
   progress(`containers: ${specs.length} started, and ${helpers.length} helpers (${since()})`);
   timings.mark('containers', `${specs.length} created and started, and ${helpers.length} helpers`);
 
+  // The DNS pods' files need only the nodes' file systems: written beside the links and the node
+  // setup. Only the DNS pods (CoreDNS containers, offline DNS process pods) wait for them.
+  const dnsFiles = timings.span('dns', () => prepareDnsPods(model, model.pods));
+  dnsFiles.catch(() => undefined); // awaited by the pods branch; a failure before it must not go unhandled
+
+  // Spans, not marks, from here: the DNS files are written beside them.
   const links = [...model.links, ...(ingress ? [attachmentLink(model, ingress)] : [])];
-  const linked = await execScript(linksHelper.name, renderLinkScript(links, pids));
-  if (linked.failed) throw new LabError(`creating links failed: ${(linked.stdout + linked.stderr).trim()}`);
+  await timings.span(
+    'links',
+    async () => {
+      const linked = await execScript(linksHelper.name, renderLinkScript(links, pids));
+      if (linked.failed) throw new LabError(`creating links failed: ${(linked.stdout + linked.stderr).trim()}`);
+    },
+    () => `${links.length} veth pairs`,
+  );
   // Done with it: removed beside what follows, and awaited before the lab counts as up.
   const linksHelperGone = removeContainers([linksHelper.name]);
   linksHelperGone.catch(() => undefined); // awaited below; a failure before then must not go unhandled
   progress(`links: ${links.length} veth pairs (${since()})`);
-  timings.mark('links', `${links.length} veth pairs`);
 
-  await Promise.all([
-    execScriptOk(model.vpc.container, script(renderVpc(model)), 'vpc router setup'),
-    ...model.nodes.map((n) =>
-      execScriptOk(
-        n.container,
-        script([...renderNodeBase(model, n), ...renderCniInstall(model, n)]),
-        `node ${n.name} setup`,
-      ),
-    ),
-  ]);
+  await timings.span(
+    'node setup',
+    () =>
+      Promise.all([
+        execScriptOk(model.vpc.container, script(renderVpc(model)), 'vpc router setup'),
+        ...model.nodes.map((n) =>
+          execScriptOk(
+            n.container,
+            script([...renderNodeBase(model, n), ...renderCniInstall(model, n)]),
+            `node ${n.name} setup`,
+          ),
+        ),
+      ]),
+    () => `vpc router and ${model.nodes.length} nodes`,
+  );
   progress(`network: vpc router and ${model.nodes.length} nodes configured (${since()})`);
-  timings.mark('node setup', `vpc router and ${model.nodes.length} nodes`);
 
   const edge = async () => {
     const e = model.edge;
@@ -121,9 +136,6 @@ export async function buildLab(
       progress(
         `network policies: ${model.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules on ${policies.length} nodes (${since()})`,
       );
-    // The DNS pods' files, beside the pods: only the DNS pods (CoreDNS containers, offline DNS
-    // process pods) wait for them.
-    const dnsFiles = timings.span('dns', () => prepareDnsPods(model, model.pods));
     pods = await timings.span(
       'pods',
       async () => {
