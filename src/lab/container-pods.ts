@@ -87,34 +87,54 @@ async function attachAndPlumb(
 }
 
 /** Creates, starts and plumbs container pods (any stale container of the same name is replaced); returns them as CNI ADD recorded them. */
-export async function startContainerPods(
-  model: LabModel,
-  pods: PodModel[],
-  image?: string,
-  opts: {
-    /** A running attach helper (lab up's standby one) to exec the attach in, instead of a helper run. */
-    attachHelper?: string;
-    /** lab up of a new lab: no stale container pod can exist. */
-    fresh?: boolean;
-  } = {},
-): Promise<PodModel[]> {
+export async function startContainerPods(model: LabModel, pods: PodModel[], image?: string): Promise<PodModel[]> {
   const cps = pods.filter(isContainerPod);
   if (!cps.length) return [];
-  const img = helperImage(model, image);
+  return plumbContainerPods(model, cps, await createContainerPods(model, cps), image);
+}
+
+/**
+ * The first half of startContainerPods: creates and starts the container pods (network mode none;
+ * a stale container of the same name is replaced unless `fresh`, lab up of a new lab, where none
+ * can exist); returns their PIDs by container name.
+ */
+export async function createContainerPods(
+  model: LabModel,
+  pods: PodModel[],
+  opts: { fresh?: boolean } = {},
+): Promise<Map<string, number>> {
+  const cps = pods.filter(isContainerPod);
+  const pids = new Map<string, number>();
+  if (!cps.length) return pids;
   const names = new Set(cps.map((p) => containerPodName(model, p)));
-  // A fresh lab (lab up found none of its containers) has no stale one to look for.
   if (!opts.fresh) {
     const stale = (await listLabContainers(model.name)).filter((c) => names.has(c.name));
     await removeContainers(stale.map((c) => c.id));
   }
-  const pids = new Map<string, number>();
   await Promise.all(
     cps.map(async (p) => {
       const { pid } = await createAndStart(containerPodSpec(model, p));
       pids.set(containerPodName(model, p), pid);
     }),
   );
-  const plumbed = await attachAndPlumb(model, cps, pids, img, opts.attachHelper);
+  return pids;
+}
+
+/**
+ * The second half: hands the running container pods' namespaces to their nodes, runs their CNI ADD
+ * and waits for CoreDNS pods to serve; returns them as CNI ADD recorded them. `attachHelper` names
+ * a running attach helper (lab up's standby one) to exec the attach in, instead of a helper run.
+ */
+export async function plumbContainerPods(
+  model: LabModel,
+  pods: PodModel[],
+  pids: Map<string, number>,
+  image?: string,
+  opts: { attachHelper?: string } = {},
+): Promise<PodModel[]> {
+  const cps = pods.filter(isContainerPod);
+  if (!cps.length) return [];
+  const plumbed = await attachAndPlumb(model, cps, pids, helperImage(model, image), opts.attachHelper);
   await waitCoreDnsReady(model, cps);
   return plumbed;
 }

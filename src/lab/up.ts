@@ -15,7 +15,7 @@ import { LabError } from '../errors';
 import { podKey, readyPods, syncProxy } from './proxy';
 import { syncNetworkPolicies } from './netpol';
 import { prepareDnsPods } from './dns';
-import { startContainerPods } from './container-pods';
+import { createContainerPods, plumbContainerPods } from './container-pods';
 import { syncIngress } from './ingress';
 import { edgeSpecs } from '../edge/containers';
 import { attachmentLink, configureAttachment, setupEdge } from './edge';
@@ -76,38 +76,61 @@ export async function buildLab(
   // The DNS pods' files need only the nodes' file systems: written beside the links and the node
   // setup. Only the DNS pods (CoreDNS containers, offline DNS process pods) wait for them.
   const dnsFiles = timings.span('dns', () => prepareDnsPods(model, model.pods));
-  dnsFiles.catch(() => undefined); // awaited by the pods branch; a failure before it must not go unhandled
+  // Container pods (CoreDNS) are started once their files are there, beside the links and the node
+  // setup too; their network (attach, CNI ADD) waits for the node setup and the NetworkPolicies,
+  // like every pod's (the gate opens in the pods branch).
+  let openPodNetwork = () => undefined as void;
+  const podNetwork = new Promise<void>((resolve) => (openPodNetwork = resolve));
+  const containerPodsStarted = dnsFiles.then(() => createContainerPods(model, model.pods, { fresh: true }));
+  const containerPodsDone = timings.span('container pods', async () => {
+    const cpPids = await containerPodsStarted;
+    await podNetwork;
+    try {
+      return await plumbContainerPods(model, model.pods, cpPids, image, { attachHelper: attachHelper?.name });
+    } finally {
+      if (attachHelper) await removeContainers([attachHelper.name]);
+    }
+  });
+  // Awaited by the pods branch; a failure before it must not go unhandled.
+  for (const p of [dnsFiles, containerPodsStarted, containerPodsDone]) p.catch(() => undefined);
 
-  // Spans, not marks, from here: the DNS files are written beside them.
-  const links = [...model.links, ...(ingress ? [attachmentLink(model, ingress)] : [])];
-  await timings.span(
-    'links',
-    async () => {
-      const linked = await execScript(linksHelper.name, renderLinkScript(links, pids));
-      if (linked.failed) throw new LabError(`creating links failed: ${(linked.stdout + linked.stderr).trim()}`);
-    },
-    () => `${links.length} veth pairs`,
-  );
-  // Done with it: removed beside what follows, and awaited before the lab counts as up.
-  const linksHelperGone = removeContainers([linksHelper.name]);
-  linksHelperGone.catch(() => undefined); // awaited below; a failure before then must not go unhandled
-  progress(`links: ${links.length} veth pairs (${since()})`);
+  let linksHelperGone: Promise<unknown> = Promise.resolve();
+  try {
+    // Spans, not marks, from here: the DNS files are written beside them.
+    const links = [...model.links, ...(ingress ? [attachmentLink(model, ingress)] : [])];
+    await timings.span(
+      'links',
+      async () => {
+        const linked = await execScript(linksHelper.name, renderLinkScript(links, pids));
+        if (linked.failed) throw new LabError(`creating links failed: ${(linked.stdout + linked.stderr).trim()}`);
+      },
+      () => `${links.length} veth pairs`,
+    );
+    // Done with it: removed beside what follows, and awaited before the lab counts as up.
+    linksHelperGone = removeContainers([linksHelper.name]);
+    linksHelperGone.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+    progress(`links: ${links.length} veth pairs (${since()})`);
 
-  await timings.span(
-    'node setup',
-    () =>
-      Promise.all([
-        execScriptOk(model.vpc.container, script(renderVpc(model)), 'vpc router setup'),
-        ...model.nodes.map((n) =>
-          execScriptOk(
-            n.container,
-            script([...renderNodeBase(model, n), ...renderCniInstall(model, n)]),
-            `node ${n.name} setup`,
+    await timings.span(
+      'node setup',
+      () =>
+        Promise.all([
+          execScriptOk(model.vpc.container, script(renderVpc(model)), 'vpc router setup'),
+          ...model.nodes.map((n) =>
+            execScriptOk(
+              n.container,
+              script([...renderNodeBase(model, n), ...renderCniInstall(model, n)]),
+              `node ${n.name} setup`,
+            ),
           ),
-        ),
-      ]),
-    () => `vpc router and ${model.nodes.length} nodes`,
-  );
+        ]),
+      () => `vpc router and ${model.nodes.length} nodes`,
+    );
+  } catch (err) {
+    // The clean-up lists the lab's containers: none may still be in creation.
+    await containerPodsStarted.catch(() => undefined);
+    throw err;
+  }
   progress(`network: vpc router and ${model.nodes.length} nodes configured (${since()})`);
 
   const edge = async () => {
@@ -132,6 +155,7 @@ export async function buildLab(
   const podsBranch = async () => {
     // NetworkPolicies before the pods start: a pod a policy isolates is never open.
     const policies = await timings.span('network policies', () => syncNetworkPolicies(model));
+    openPodNetwork();
     if (policies.length)
       progress(
         `network policies: ${model.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules on ${policies.length} nodes (${since()})`,
@@ -140,30 +164,16 @@ export async function buildLab(
       'pods',
       async () => {
         // Both settle before a failure is thrown: the clean-up must not miss a container pod in creation.
-        const [processOuts, containerPodsDone] = [
-          timings.span('process pods', () =>
-            Promise.all(
-              model.nodes.map(async (n) => {
-                if (podsOnNodeNeedDnsFiles(model, n)) await dnsFiles;
-                return execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`, {
-                  timeoutMs: podSetupTimeoutMs(model.pods.length),
-                });
-              }),
-            ),
-          ),
-          dnsFiles.then(() =>
-            timings.span('container pods', async () => {
-              try {
-                return await startContainerPods(model, model.pods, image, {
-                  attachHelper: attachHelper?.name,
-                  fresh: true,
-                });
-              } finally {
-                if (attachHelper) await removeContainers([attachHelper.name]);
-              }
+        const processOuts = timings.span('process pods', () =>
+          Promise.all(
+            model.nodes.map(async (n) => {
+              if (podsOnNodeNeedDnsFiles(model, n)) await dnsFiles;
+              return execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`, {
+                timeoutMs: podSetupTimeoutMs(model.pods.length),
+              });
             }),
           ),
-        ];
+        );
         await allOrFirstError([processOuts, containerPodsDone]);
         const [outs, containerPods] = [await processOuts, await containerPodsDone];
         const processPods = recordCniResults(
@@ -176,7 +186,8 @@ export async function buildLab(
     );
     progress(`pods: ${model.pods.length} running and ready (${since()})`);
   };
-  await allOrFirstError([edge(), podsBranch(), linksHelperGone]);
+  // The container pods' creation too: it runs beside everything since the DNS files.
+  await allOrFirstError([edge(), podsBranch(), linksHelperGone, containerPodsStarted]);
   // From here on the model holds what each pod's CNI ADD returned (the host veth the plugin named).
   model = withPods(model, pods);
 
