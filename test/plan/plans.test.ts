@@ -72,6 +72,19 @@ describe('node and pod plumbing', () => {
     const wait = renderWaitReady(pod).join('\n');
     expect(wait).toContain('http://10.244.0.2:8080/healthz');
     expect(wait).toContain('http://127.0.0.1:9090/healthz');
+    // Both asked from inside the pod's network namespace (its localhost is not the node's).
+    expect(wait.match(/nsenter --net=\/run\/netns\/pod1 curl /g)).toHaveLength(2);
+  });
+  it("turns IPv6 off inside each pod's namespace before its CNI ADD", () => {
+    const lines = renderPodsOnNode(m, m.nodes[0]);
+    const add = cniBatches(lines)[0].index;
+    for (const p of m.pods.filter((x) => x.node === 'node1')) {
+      const i = lines.findIndex((l) => l.startsWith(`nsenter --net=/run/netns/${p.netns} sh -c`));
+      expect(lines[i]).toContain('echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6');
+      expect(lines[i]).toContain('echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6');
+      expect(i).toBeGreaterThan(lines.indexOf(`ip netns add ${p.netns}`));
+      expect(i).toBeLessThan(add);
+    }
   });
   it("starts a node's pods with one CNI ADD run for all of them, after their namespaces exist", () => {
     const lines = renderPodsOnNode(m, m.nodes[0]);
