@@ -62,16 +62,17 @@ export async function buildLab(
     ...edgeSpecs(model, image),
     ...(ingress ? [ingressSpec(model, image)] : []),
   ];
-  // The helpers (links; attaching container pods) start with the others and wait for their job,
-  // which then costs an exec instead of a container start on the way (standbyHelperSpec).
+  // The helpers wait for their job, which then costs an exec instead of a container start on the
+  // way (standbyHelperSpec): the links helper starts with the others, the one attaching container
+  // pods with those pods, beside the links and the node setup (every container more in the first
+  // wave makes the wave longer).
   const linksHelper = standbyHelperSpec(model, image, 'links');
   const attachHelper = model.pods.some(isContainerPod) ? standbyHelperSpec(model, image, 'attach') : undefined;
-  const helpers = [linksHelper, ...(attachHelper ? [attachHelper] : [])];
-  const started = await Promise.all([...specs, ...helpers].map((s) => createAndStart(s)));
+  const started = await Promise.all([...specs, linksHelper].map((s) => createAndStart(s)));
   const pids: Record<string, number> = {};
   specs.forEach((s, i) => (pids[s.name] = started[i].pid));
-  progress(`containers: ${specs.length} started, and ${helpers.length} helpers (${since()})`);
-  timings.mark('containers', `${specs.length} created and started, and ${helpers.length} helpers`);
+  progress(`containers: ${specs.length} started, and the links helper (${since()})`);
+  timings.mark('containers', `${specs.length} created and started, and the links helper`);
 
   // The DNS pods' files need only the nodes' file systems: written beside the links and the node
   // setup. Only the DNS pods (CoreDNS containers, offline DNS process pods) wait for them.
@@ -81,7 +82,18 @@ export async function buildLab(
   // like every pod's (the gate opens in the pods branch).
   let openPodNetwork = () => undefined as void;
   const podNetwork = new Promise<void>((resolve) => (openPodNetwork = resolve));
-  const containerPodsStarted = dnsFiles.then(() => createContainerPods(model, model.pods, { fresh: true }));
+  const containerPodsStarted = dnsFiles.then(async () => {
+    // Both settle before a failure is thrown: the clean-up must not miss a container in creation.
+    const [cps, helper] = await Promise.allSettled([
+      createContainerPods(model, model.pods, { fresh: true }),
+      // Called in an async function: createAndStart throws at once after an interrupt, which here
+      // must become a rejection, or the other creation's would go unhandled.
+      (async () => (attachHelper ? createAndStart(attachHelper) : undefined))(),
+    ]);
+    if (helper.status === 'rejected') throw helper.reason;
+    if (cps.status === 'rejected') throw cps.reason;
+    return cps.value;
+  });
   const containerPodsDone = timings.span('container pods', async () => {
     const cpPids = await containerPodsStarted;
     await podNetwork;
