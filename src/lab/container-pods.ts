@@ -5,7 +5,7 @@
  * exec), as `kubectl debug` would with a debug container: the pod's image may have no shell.
  */
 import { LabModel, PodModel } from '../model/types';
-import { LabError } from '../errors';
+import { ExecError, LabError } from '../errors';
 import {
   containerPid,
   createAndStart,
@@ -45,32 +45,69 @@ function helperImage(model: LabModel, image?: string): string {
   return img;
 }
 
-/** Attaches the running containers' namespaces to their nodes (one helper run) and plumbs them; returns them as their CNI ADD recorded them. */
+/**
+ * Attaches the running containers' namespaces to their nodes (one helper run, or one exec in a
+ * running attach helper: src/plan/containers.ts standbyHelperSpec) and plumbs them; returns them as
+ * their CNI ADD recorded them. With `awaitReady`, each node's plumbing script then waits for its
+ * CoreDNS pods to serve every zone (one exec per node for both).
+ */
 async function attachAndPlumb(
   model: LabModel,
   pods: PodModel[],
   pids: Map<string, number>,
   image: string,
+  opts: { attachHelper?: string; awaitReady?: boolean } = {},
 ): Promise<PodModel[]> {
-  const nodePids = new Map<string, number>();
-  for (const n of new Set(pods.map((p) => p.node)))
-    nodePids.set(n, await containerPid(nodeOf(model, pods.find((p) => p.node === n)!).container));
+  const attachHelper = opts.attachHelper;
+  const nodeNames = [...new Set(pods.map((p) => p.node))];
+  const nodePids = new Map<string, number>(
+    await Promise.all(
+      nodeNames.map(
+        async (n) => [n, await containerPid(nodeOf(model, pods.find((p) => p.node === n)!).container)] as const,
+      ),
+    ),
+  );
   const text = pods
     .map((p) => renderAttachNetns(p, pids.get(containerPodName(model, p))!, nodePids.get(p.node)!))
     .join('');
-  const helper = await runToCompletion(fabricHelperSpec(model, image, text, 'attach'));
+  const helper = attachHelper
+    ? await execScript(attachHelper, text).then((r) => ({ exitCode: r.exitCode, output: r.stdout + r.stderr }))
+    : await runToCompletion(fabricHelperSpec(model, image, text, 'attach'));
   if (helper.exitCode !== 0)
     throw new LabError(`attaching container pods to their nodes failed: ${helper.output.trim()}`);
   const byNode = new Map<string, PodModel[]>();
   for (const p of pods) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
   const outs = await Promise.all(
-    [...byNode].map(([n, ps]) => {
+    [...byNode].map(async ([n, ps]) => {
       const node = nodeOf(model, ps[0]);
-      return execScriptOk(
+      const ready = opts.awaitReady ? ps.filter(isCoreDnsPod) : [];
+      const r = await execScript(
         node.container,
-        script(ps.flatMap((p) => renderContainerPodNetwork(model, node, p))),
-        `container pods on ${n}`,
+        script([
+          ...ps.flatMap((p) => renderContainerPodNetwork(model, node, p)),
+          ...ready.flatMap((p) => renderCoreDnsWaitReady(model, p)),
+        ]),
       );
+      if (!r.failed) return r;
+      // Every pod plumbed (its CNI result printed): what failed is a CoreDNS pod's readiness wait.
+      const plumbed = new Set(parseCniResults(r.stdout).map((c) => c.netns));
+      if (ready.length && ps.every((p) => plumbed.has(p.netns)))
+        throw new LabError(
+          `${r.stderr.trim() || `pods ${ready.map((p) => p.name).join(', ')}: CoreDNS not ready`}\n${(
+            await Promise.all(
+              ready.map(
+                async (p) => `${containerPodName(model, p)} logs:\n${await logTail(containerPodName(model, p))}`,
+              ),
+            )
+          ).join('\n')}`,
+        );
+      throw new ExecError({
+        container: node.container,
+        command: `container pods on ${n}`,
+        exitStatus: r.exitCode,
+        stdout: r.stdout,
+        stderr: r.stderr,
+      });
     }),
   );
   return recordCniResults(
@@ -83,20 +120,54 @@ async function attachAndPlumb(
 export async function startContainerPods(model: LabModel, pods: PodModel[], image?: string): Promise<PodModel[]> {
   const cps = pods.filter(isContainerPod);
   if (!cps.length) return [];
-  const img = helperImage(model, image);
-  const names = new Set(cps.map((p) => containerPodName(model, p)));
-  const stale = (await listLabContainers(model.name)).filter((c) => names.has(c.name));
-  await removeContainers(stale.map((c) => c.id));
+  return plumbContainerPods(model, cps, await createContainerPods(model, cps), image);
+}
+
+/**
+ * The first half of startContainerPods: creates and starts the container pods (network mode none;
+ * a stale container of the same name is replaced unless `fresh`, lab up of a new lab, where none
+ * can exist); returns their PIDs by container name.
+ */
+export async function createContainerPods(
+  model: LabModel,
+  pods: PodModel[],
+  opts: { fresh?: boolean } = {},
+): Promise<Map<string, number>> {
+  const cps = pods.filter(isContainerPod);
   const pids = new Map<string, number>();
+  if (!cps.length) return pids;
+  const names = new Set(cps.map((p) => containerPodName(model, p)));
+  if (!opts.fresh) {
+    const stale = (await listLabContainers(model.name)).filter((c) => names.has(c.name));
+    await removeContainers(stale.map((c) => c.id));
+  }
   await Promise.all(
     cps.map(async (p) => {
       const { pid } = await createAndStart(containerPodSpec(model, p));
       pids.set(containerPodName(model, p), pid);
     }),
   );
-  const plumbed = await attachAndPlumb(model, cps, pids, img);
-  await waitCoreDnsReady(model, cps);
-  return plumbed;
+  return pids;
+}
+
+/**
+ * The second half: hands the running container pods' namespaces to their nodes, runs their CNI ADD
+ * and waits for CoreDNS pods to serve; returns them as CNI ADD recorded them. `attachHelper` names
+ * a running attach helper (lab up's standby one) to exec the attach in, instead of a helper run.
+ */
+export async function plumbContainerPods(
+  model: LabModel,
+  pods: PodModel[],
+  pids: Map<string, number>,
+  image?: string,
+  opts: { attachHelper?: string } = {},
+): Promise<PodModel[]> {
+  const cps = pods.filter(isContainerPod);
+  if (!cps.length) return [];
+  return attachAndPlumb(model, cps, pids, helperImage(model, image), {
+    attachHelper: opts.attachHelper,
+    awaitReady: true,
+  });
 }
 
 async function logTail(name: string, lines = 10): Promise<string> {
@@ -105,22 +176,6 @@ async function logTail(name: string, lines = 10): Promise<string> {
   } catch (e) {
     return `(no logs: ${(e as Error).message})`;
   }
-}
-
-/** CoreDNS pods: wait until every zone is loaded (an authoritative SOA answer per zone, asked from the node). */
-async function waitCoreDnsReady(model: LabModel, pods: PodModel[]): Promise<void> {
-  const dns = pods.filter(isCoreDnsPod);
-  await Promise.all(
-    dns.map(async (p) => {
-      const r = await execScript(nodeOf(model, p).container, script(renderCoreDnsWaitReady(model, p)));
-      if (r.failed) {
-        const name = containerPodName(model, p);
-        throw new LabError(
-          `${r.stderr.trim() || `pod ${p.name}: CoreDNS not ready`}\n${name} logs:\n${await logTail(name)}`,
-        );
-      }
-    }),
-  );
 }
 
 export interface ContainerPodState {

@@ -1,11 +1,11 @@
 /** Brings a lab up from its model: containers, links, node/VPC/pod plumbing. All or nothing. */
 import { LabModel, PodModel } from '../model/types';
-import { createAndStart, listLabContainers, runToCompletion, stopCreating } from '../runtime/containers';
-import { execScriptOk, podSetupTimeoutMs } from '../runtime/exec';
-import { fabricHelperSpec, nodeSpec, vpcSpec } from '../plan/containers';
+import { createAndStart, listLabContainers, removeContainers, stopCreating } from '../runtime/containers';
+import { execScript, execScriptOk, podSetupTimeoutMs } from '../runtime/exec';
+import { nodeSpec, standbyHelperSpec, vpcSpec } from '../plan/containers';
 import { renderLinkScript } from '../plan/fabric';
 import { renderNodeBase } from '../plan/node';
-import { isContainerPod, parseCniResults, renderPodsOnNode } from '../plan/pod';
+import { isContainerPod, parseCniResults, podsOnNodeNeedDnsFiles, renderPodsOnNode } from '../plan/pod';
 import { recordCniResults, renderCniInstall, withPods } from './cni';
 import { renderVpc } from '../plan/vpc';
 import { script } from '../plan/shell';
@@ -15,7 +15,7 @@ import { LabError } from '../errors';
 import { podKey, readyPods, syncProxy } from './proxy';
 import { syncNetworkPolicies } from './netpol';
 import { prepareDnsPods } from './dns';
-import { startContainerPods } from './container-pods';
+import { createContainerPods, plumbContainerPods } from './container-pods';
 import { syncIngress } from './ingress';
 import { edgeSpecs } from '../edge/containers';
 import { attachmentLink, configureAttachment, setupEdge } from './edge';
@@ -62,30 +62,88 @@ export async function buildLab(
     ...edgeSpecs(model, image),
     ...(ingress ? [ingressSpec(model, image)] : []),
   ];
-  const started = await Promise.all(specs.map((s) => createAndStart(s)));
+  // The helpers wait for their job, which then costs an exec instead of a container start on the
+  // way (standbyHelperSpec): the links helper starts with the others, the one attaching container
+  // pods with those pods, beside the links and the node setup (every container more in the first
+  // wave makes the wave longer).
+  const linksHelper = standbyHelperSpec(model, image, 'links');
+  const attachHelper = model.pods.some(isContainerPod) ? standbyHelperSpec(model, image, 'attach') : undefined;
+  const started = await Promise.all([...specs, linksHelper].map((s) => createAndStart(s)));
   const pids: Record<string, number> = {};
   specs.forEach((s, i) => (pids[s.name] = started[i].pid));
-  progress(`containers: ${specs.length} started (${since()})`);
-  timings.mark('containers', `${specs.length} created and started`);
+  progress(`containers: ${specs.length} started, and the links helper (${since()})`);
+  timings.mark('containers', `${specs.length} created and started, and the links helper`);
 
-  const links = [...model.links, ...(ingress ? [attachmentLink(model, ingress)] : [])];
-  const helper = await runToCompletion(fabricHelperSpec(model, image, renderLinkScript(links, pids)));
-  if (helper.exitCode !== 0) throw new LabError(`creating links failed: ${helper.output.trim()}`);
-  progress(`links: ${links.length} veth pairs (${since()})`);
-  timings.mark('links', `${links.length} veth pairs`);
+  // The DNS pods' files need only the nodes' file systems: written beside the links and the node
+  // setup. Only the DNS pods (CoreDNS containers, offline DNS process pods) wait for them.
+  const dnsFiles = timings.span('dns', () => prepareDnsPods(model, model.pods));
+  // Container pods (CoreDNS) are started once their files are there, beside the links and the node
+  // setup too; their network (attach, CNI ADD) waits for the node setup and the NetworkPolicies,
+  // like every pod's (the gate opens in the pods branch).
+  let openPodNetwork = () => undefined as void;
+  const podNetwork = new Promise<void>((resolve) => (openPodNetwork = resolve));
+  const containerPodsStarted = dnsFiles.then(async () => {
+    // Both settle before a failure is thrown: the clean-up must not miss a container in creation.
+    const [cps, helper] = await Promise.allSettled([
+      createContainerPods(model, model.pods, { fresh: true }),
+      // Called in an async function: createAndStart throws at once after an interrupt, which here
+      // must become a rejection, or the other creation's would go unhandled.
+      (async () => (attachHelper ? createAndStart(attachHelper) : undefined))(),
+    ]);
+    if (helper.status === 'rejected') throw helper.reason;
+    if (cps.status === 'rejected') throw cps.reason;
+    return cps.value;
+  });
+  const containerPodsDone = timings.span('container pods', async () => {
+    const cpPids = await containerPodsStarted;
+    await podNetwork;
+    try {
+      return await plumbContainerPods(model, model.pods, cpPids, image, { attachHelper: attachHelper?.name });
+    } finally {
+      if (attachHelper) await removeContainers([attachHelper.name]);
+    }
+  });
+  // Awaited by the pods branch; a failure before it must not go unhandled.
+  for (const p of [dnsFiles, containerPodsStarted, containerPodsDone]) p.catch(() => undefined);
 
-  await Promise.all([
-    execScriptOk(model.vpc.container, script(renderVpc(model)), 'vpc router setup'),
-    ...model.nodes.map((n) =>
-      execScriptOk(
-        n.container,
-        script([...renderNodeBase(model, n), ...renderCniInstall(model, n)]),
-        `node ${n.name} setup`,
-      ),
-    ),
-  ]);
+  let linksHelperGone: Promise<unknown> = Promise.resolve();
+  try {
+    // Spans, not marks, from here: the DNS files are written beside them.
+    const links = [...model.links, ...(ingress ? [attachmentLink(model, ingress)] : [])];
+    await timings.span(
+      'links',
+      async () => {
+        const linked = await execScript(linksHelper.name, renderLinkScript(links, pids));
+        if (linked.failed) throw new LabError(`creating links failed: ${(linked.stdout + linked.stderr).trim()}`);
+      },
+      () => `${links.length} veth pairs`,
+    );
+    // Done with it: removed beside what follows, and awaited before the lab counts as up.
+    linksHelperGone = removeContainers([linksHelper.name]);
+    linksHelperGone.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+    progress(`links: ${links.length} veth pairs (${since()})`);
+
+    await timings.span(
+      'node setup',
+      () =>
+        Promise.all([
+          execScriptOk(model.vpc.container, script(renderVpc(model)), 'vpc router setup'),
+          ...model.nodes.map((n) =>
+            execScriptOk(
+              n.container,
+              script([...renderNodeBase(model, n), ...renderCniInstall(model, n)]),
+              `node ${n.name} setup`,
+            ),
+          ),
+        ]),
+      () => `vpc router and ${model.nodes.length} nodes`,
+    );
+  } catch (err) {
+    // The clean-up lists the lab's containers: none may still be in creation.
+    await containerPodsStarted.catch(() => undefined);
+    throw err;
+  }
   progress(`network: vpc router and ${model.nodes.length} nodes configured (${since()})`);
-  timings.mark('node setup', `vpc router and ${model.nodes.length} nodes`);
 
   const edge = async () => {
     const e = model.edge;
@@ -109,24 +167,27 @@ export async function buildLab(
   const podsBranch = async () => {
     // NetworkPolicies before the pods start: a pod a policy isolates is never open.
     const policies = await timings.span('network policies', () => syncNetworkPolicies(model));
+    openPodNetwork();
     if (policies.length)
       progress(
         `network policies: ${model.networkPolicies?.length ?? 0} policies, ${policies.reduce((n, s) => n + s.rules, 0)} rules on ${policies.length} nodes (${since()})`,
       );
-    await timings.span('dns', () => prepareDnsPods(model, model.pods));
     pods = await timings.span(
       'pods',
       async () => {
-        const [outs, containerPods] = await Promise.all([
+        // Both settle before a failure is thrown: the clean-up must not miss a container pod in creation.
+        const processOuts = timings.span('process pods', () =>
           Promise.all(
-            model.nodes.map((n) =>
-              execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`, {
+            model.nodes.map(async (n) => {
+              if (podsOnNodeNeedDnsFiles(model, n)) await dnsFiles;
+              return execScriptOk(n.container, script(renderPodsOnNode(model, n)), `pods on ${n.name}`, {
                 timeoutMs: podSetupTimeoutMs(model.pods.length),
-              }),
-            ),
+              });
+            }),
           ),
-          startContainerPods(model, model.pods, image),
-        ]);
+        );
+        await allOrFirstError([processOuts, containerPodsDone]);
+        const [outs, containerPods] = [await processOuts, await containerPodsDone];
         const processPods = recordCniResults(
           model.pods.filter((p) => !isContainerPod(p)),
           outs.flatMap((o) => parseCniResults(o.stdout)),
@@ -137,7 +198,8 @@ export async function buildLab(
     );
     progress(`pods: ${model.pods.length} running and ready (${since()})`);
   };
-  await allOrFirstError([edge(), podsBranch()]);
+  // The container pods' creation too: it runs beside everything since the DNS files.
+  await allOrFirstError([edge(), podsBranch(), linksHelperGone, containerPodsStarted]);
   // From here on the model holds what each pod's CNI ADD returned (the host veth the plugin named).
   model = withPods(model, pods);
 

@@ -66,3 +66,22 @@ export function fabricHelperSpec(
     pidHost: true,
   };
 }
+
+/**
+ * How long a standby helper waits for its job before it exits by itself: lab up uses it within
+ * seconds and removes it, so this only bounds one a crashed lab up left behind.
+ */
+export const HELPER_STANDBY_SEC = 600;
+
+/**
+ * The same helper for one job, created beside the lab's containers and idle until lab up execs the
+ * job's script in it (their PIDs are known only once they run): the job then costs an exec, not a
+ * container start. Same privileges, PID namespace and labels as fabricHelperSpec's.
+ */
+export function standbyHelperSpec(model: LabModel, image: string, job: HelperJob): ContainerSpec {
+  return {
+    ...fabricHelperSpec(model, image, '', job),
+    name: `${model.prefix}-${model.name}-fabric-${job}-${process.pid}`,
+    cmd: ['sleep', String(HELPER_STANDBY_SEC)],
+  };
+}

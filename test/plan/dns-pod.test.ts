@@ -9,7 +9,7 @@ import {
   renderPodUnboundConf,
   SERIAL_TOKEN,
 } from '../../src/plan/dns-pod';
-import { renderObservePods, renderPodsOnNode } from '../../src/plan/pod';
+import { podsOnNodeNeedDnsFiles, renderObservePods, renderPodsOnNode } from '../../src/plan/pod';
 import { podResolvConf, renderPodResolvConf, resolvOptions } from '../../src/plan/resolv';
 import { containerPodSpec, renderAttachNetns, renderContainerPodNetwork } from '../../src/plan/container-pod';
 import type { LabModel } from '../../src/model/types';
@@ -128,6 +128,24 @@ describe('pod resolv.conf', () => {
       search: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'],
       options: ['ndots:5'],
     });
+  });
+});
+
+describe('which pod scripts wait for the DNS files (lab up)', () => {
+  it('only a node that starts an offline DNS server as a process pod', () => {
+    const m = model({ nodes: [{ name: 'node1' }, { name: 'node2' }, { name: 'node3' }] });
+    const dnsNodes = new Set(m.pods.filter((p) => p.namespace === 'kube-system').map((p) => p.node));
+    for (const n of m.nodes) expect(podsOnNodeNeedDnsFiles(m, n)).toBe(dnsNodes.has(n.name));
+    // Both answers occur: a node with a DNS pod and one without.
+    expect(dnsNodes.size).toBeGreaterThan(0);
+    expect(dnsNodes.size).toBeLessThan(m.nodes.length);
+  });
+  it('none with CoreDNS: its pods are containers, started apart from the node scripts', () => {
+    const m = resolveTopology({ name: 'd', nodes: [{ name: 'node1' }, { name: 'node2' }], objects: [] } as never, {
+      overrides: { dnsServerChoice: 'coredns' },
+    });
+    expect(m.pods.filter((p) => p.namespace === 'kube-system').length).toBeGreaterThan(0);
+    for (const n of m.nodes) expect(podsOnNodeNeedDnsFiles(m, n)).toBe(false);
   });
 });
 

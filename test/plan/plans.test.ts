@@ -3,7 +3,7 @@ import { renderLinkScript } from '../../src/plan/fabric';
 import { renderNodeBase } from '../../src/plan/node';
 import { netexecArgs, podMtu, renderPod, renderPodsOnNode, renderWaitReady } from '../../src/plan/pod';
 import { renderVpc } from '../../src/plan/vpc';
-import { nodeSpec, vpcSpec, fabricHelperSpec } from '../../src/plan/containers';
+import { nodeSpec, vpcSpec, fabricHelperSpec, standbyHelperSpec, HELPER_STANDBY_SEC } from '../../src/plan/containers';
 import { q, script } from '../../src/plan/shell';
 import { fixtureModel } from '../fixtures/model';
 
@@ -72,6 +72,19 @@ describe('node and pod plumbing', () => {
     const wait = renderWaitReady(pod).join('\n');
     expect(wait).toContain('http://10.244.0.2:8080/healthz');
     expect(wait).toContain('http://127.0.0.1:9090/healthz');
+    // Both asked from inside the pod's network namespace (its localhost is not the node's).
+    expect(wait.match(/nsenter --net=\/run\/netns\/pod1 curl /g)).toHaveLength(2);
+  });
+  it("turns IPv6 off inside each pod's namespace before its CNI ADD", () => {
+    const lines = renderPodsOnNode(m, m.nodes[0]);
+    const add = cniBatches(lines)[0].index;
+    for (const p of m.pods.filter((x) => x.node === 'node1')) {
+      const i = lines.findIndex((l) => l.startsWith(`nsenter --net=/run/netns/${p.netns} sh -c`));
+      expect(lines[i]).toContain('echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6');
+      expect(lines[i]).toContain('echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6');
+      expect(i).toBeGreaterThan(lines.indexOf(`ip netns add ${p.netns}`));
+      expect(i).toBeLessThan(add);
+    }
   });
   it("starts a node's pods with one CNI ADD run for all of them, after their namespaces exist", () => {
     const lines = renderPodsOnNode(m, m.nodes[0]);
@@ -127,5 +140,18 @@ describe('container specs', () => {
     expect(h.privileges.capAdd).not.toContain('SYS_PTRACE');
     expect(fabricHelperSpec(m, 'img', 'true', 'attach').privileges.capAdd).toContain('SYS_ADMIN');
     expect(h.role).toBe('helper');
+  });
+  it('gives a standby helper the privileges and labels of its job, idle for a bounded time', () => {
+    for (const job of ['links', 'attach'] as const) {
+      const s = standbyHelperSpec(m, 'img', job);
+      const once = fabricHelperSpec(m, 'img', 'true', job);
+      expect(s.privileges).toEqual(once.privileges);
+      expect(s.pidHost).toBe(true);
+      expect(s.labels).toEqual(once.labels);
+      expect(s.role).toBe('helper');
+      expect(s.cmd).toEqual(['sleep', String(HELPER_STANDBY_SEC)]);
+    }
+    // Both jobs' helpers run at once in lab up: their names differ.
+    expect(standbyHelperSpec(m, 'img', 'links').name).not.toBe(standbyHelperSpec(m, 'img', 'attach').name);
   });
 });
