@@ -7,6 +7,10 @@ rise/fall counts, and when the healthy set changes loads the entry's rules with 
 iptables-restore --noflush. The rules come rendered in the config (lb.ts renders them as data);
 this program only picks the healthy targets' DNAT rules and adds kube-proxy's probabilities.
 
+A new CONFIG (its mtime changes: written again, or touched by `lab up` once the nodes' health
+servers run) starts the next round at once instead of after the interval. STATE says when the
+round it reports began ("started"), so a reader can wait for a round that began after an event.
+
   checker.py CONFIG STATE RULES           run the loop (the LB container runs this)
   checker.py --render CONFIG HEALTHY [STALE]  print the rules for a healthy set (tests)
 """
@@ -99,6 +103,7 @@ def main(conf_path, state_path, rules_path):
     while True:
         t0 = time.time()
         try:
+            seen = os.stat(conf_path).st_mtime_ns
             with open(conf_path) as f:
                 conf = json.load(f)
         except Exception:
@@ -120,8 +125,19 @@ def main(conf_path, state_path, rules_path):
                 last_error = r.stderr
                 sys.stderr.write(r.stderr)
                 sys.stderr.flush()
-        write_json(state_path, {"updated": time.time(), "services": report})
-        time.sleep(max(0.0, conf["intervalSeconds"] - (time.time() - t0)))
+        write_json(state_path, {"started": t0, "updated": time.time(), "services": report})
+        wait_for_round(conf_path, seen, t0 + conf["intervalSeconds"])
+
+
+def wait_for_round(conf_path, seen, until):
+    """Sleeps until `until`, or less if the config changed since it was read (mtime `seen`)."""
+    while time.time() < until:
+        try:
+            if os.stat(conf_path).st_mtime_ns != seen:
+                return
+        except OSError:
+            pass
+        time.sleep(min(0.1, max(0.0, until - time.time())))
 
 
 if __name__ == "__main__":

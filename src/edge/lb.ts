@@ -12,7 +12,7 @@ import { createHash } from 'crypto';
 import type { LabModel } from '../model/types';
 import { iptablesBinary, iptablesRestoreBinary } from '../proxy/iptables-bootstrap';
 import { base32 } from '../proxy/hash';
-import { q, writeFileLines } from '../plan/shell';
+import { q, waitUntil, writeFileLines } from '../plan/shell';
 import { programSource } from '../images/programs';
 import { EDGE_DIR, restoreWithJumps, rpFilterOff, startOnce } from './common';
 
@@ -199,5 +199,30 @@ export function renderLbSync(model: LabModel): string[] {
       `python3 ${LB_CHECKER} ${LB_CONFIG} ${LB_STATE} ${LB_RULES}`,
       `${EDGE_DIR}/lb-healthcheck.log`,
     ),
+  ];
+}
+
+/** How long `lab up` waits for the load balancer's first health round after the proxy sync. */
+export const LB_FRESH_ROUND_SEC = 10;
+
+/**
+ * Run in the LB container once the nodes' health servers and NodePort rules exist (after `lab up`'s
+ * proxy sync): touch the checker's config so its next round starts at once, and wait for a round
+ * that began after that (its state's "started"). A round begun earlier may have checked nodes
+ * whose health servers were not up yet, and marked them down until the next round: a verify run
+ * right after `up` then saw only some nodes behind the LB. Prints `fresh`, or `stale` when no such
+ * round came within the bound (`up` says so; the LB path's probe waits on its own).
+ */
+export function renderLbFreshRound({
+  config = LB_CONFIG,
+  state = LB_STATE,
+  timeoutSec = LB_FRESH_ROUND_SEC,
+} = {}): string[] {
+  const fresh = `awk -v t="$_kick" '$1 == "\\"started\\":" { s = $2; sub(/,$/, "", s); if (s + 0 >= t + 0) f = 1 } END { exit !f }' ${state} 2>/dev/null`;
+  return [
+    `touch ${config}`,
+    '_kick=$(date +%s.%N)',
+    waitUntil(fresh, { what: 'a load-balancer health round after the proxy sync', timeoutSec, then: 'continue' }),
+    `if ${fresh}; then echo fresh; else echo stale; fi`,
   ];
 }

@@ -20,6 +20,7 @@ import { syncIngress } from './ingress';
 import { edgeSpecs } from '../edge/containers';
 import { attachmentLink, configureAttachment, setupEdge } from './edge';
 import { ingressSpec } from '../plan/ingress';
+import { LB_FRESH_ROUND_SEC, renderLbFreshRound } from '../edge/lb';
 import { Timings } from './timings';
 import { neighbourTableWarning, readNeighbourTable } from './neighbour-table';
 
@@ -222,6 +223,20 @@ export async function buildLab(
     `kube-proxy (${model.cluster.proxy}): ${model.services.length} services, ${eps} endpoints on ${sync.nodes.length} nodes (${since()})`,
   );
   timings.mark('proxy sync', `${model.services.length} services, ${eps} endpoints, ${sync.nodes.length} nodes`);
+  if (model.edge) {
+    // The LB's view of the nodes from a health round begun now that their health servers run
+    // (src/edge/lb.ts renderLbFreshRound): `up` returns with the LB routing to every healthy node.
+    const round = await execScriptOk(
+      model.edge.lb.container,
+      script(renderLbFreshRound()),
+      'load balancer health round',
+    );
+    if (round.stdout.trim() !== 'fresh')
+      progress(
+        `load balancer: no health round after the proxy sync within ${LB_FRESH_ROUND_SEC} s; its view of the nodes may lag (${since()})`,
+      );
+    timings.mark('load balancer health');
+  }
   await saveModel({ ...model, image });
   timings.mark('model store');
 }

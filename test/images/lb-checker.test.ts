@@ -102,6 +102,54 @@ describe('LB checker program', () => {
     );
   });
 
+  it('a touched config starts the next round at once (not after the 30 s interval); the state says when its round began', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lbk-'));
+    const tcp = net.createServer((c) => c.end());
+    servers.push(tcp);
+    const port = await listen(tcp);
+    const restore = path.join(dir, 'restore');
+    fs.writeFileSync(restore, '#!/bin/sh\n', { mode: 0o755 });
+    const conf = {
+      restore,
+      intervalSeconds: 30,
+      timeoutSeconds: 1,
+      rise: 1,
+      fall: 1,
+      rules: { natChains: ['LB-SERVICES'], filterChain: 'LB-FIREWALL' },
+      entries: [
+        {
+          name: 'e',
+          targets: [{ node: 'n1', ip: '127.0.0.1', port, check: { kind: 'tcp', port } }],
+          rules: { nat: [], filter: [], dnat: [{ node: 'n1', head: '-A X', tail: '-j DNAT' }] },
+        },
+      ],
+    };
+    const confPath = path.join(dir, 'conf.json');
+    fs.writeFileSync(confPath, JSON.stringify(conf));
+    const state = path.join(dir, 'state.json');
+    proc = spawn('python3', [CHECKER, confPath, state, path.join(dir, 'rules')]);
+    const read = () =>
+      fs.existsSync(state)
+        ? (JSON.parse(fs.readFileSync(state, 'utf8')) as { started: number; updated: number })
+        : undefined;
+    const first = await until(read, 'the first round');
+    expect(first.started).toBeLessThanOrEqual(first.updated);
+    const kicked = Date.now() / 1000;
+    await new Promise((r) => setTimeout(r, 50));
+    fs.utimesSync(confPath, new Date(), new Date());
+    // A round that began after the touch, long before the interval would have ended.
+    const next = await until(
+      () => {
+        const s = read();
+        return s && s.started >= kicked ? s : undefined;
+      },
+      'a round begun after the touch',
+      5_000,
+    );
+    expect(next.started).toBeGreaterThan(first.started);
+    expect(next.started - kicked).toBeLessThan(5);
+  });
+
   it('--render: kube-proxy probabilities over the healthy targets, stale chains deleted', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lbr-'));
     const dnat = (node: string) => ({ node, head: `-A C -m comment --comment "${node}"`, tail: '-j DNAT' });
