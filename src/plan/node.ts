@@ -17,7 +17,12 @@ export function renderNodeBase(model: LabModel, node: NodeModel): string[] {
     bridge
       ? `# node ${node.name}: eth0 on subnet ${node.subnet}, pod block ${node.podCIDR} on cbr0`
       : `# node ${node.name}: eth0 on subnet ${node.subnet}, pod addresses ${node.podCIDR} of the subnet routed per veth`,
-    `mkdir -p ${LOG_DIR}/pods ${RUN_DIR}/pods /etc/netns`,
+    `mkdir -p ${LOG_DIR}/pods ${RUN_DIR}/pods /etc/netns /run/netns`,
+    // /run/netns made a shared mount once, here, as `ip netns add` does on first use (iproute2
+    // ip/ipnetns.c netns_add: make it shared, or bind it onto itself first when it is no mount).
+    // Left to the first `ip netns add`, that bind raced the container pods' netns bind mounts
+    // (src/plan/container-pod.ts): a pod's netns then showed mounted twice and its detach failed.
+    'mount --make-rshared /run/netns 2>/dev/null || { mount --rbind /run/netns /run/netns && mount --make-rshared /run/netns; }',
     'ip link set lo up',
     `ip addr add ${node.ip}/${node.prefixLen} dev eth0`,
     'ip link set eth0 up',
