@@ -76,13 +76,14 @@ export function startWatch(name: string, args: string[] = []): WatchRecorder {
 }
 
 /** `lab verify --path P` on lab `name`: whether it passed, and its FAIL lines. */
-export async function verifyPath(name: string, p: string): Promise<{ ok: boolean; fails: string[] }> {
+export async function verifyPath(name: string, p: string): Promise<{ ok: boolean; fails: string[]; why: string[] }> {
   const r = await lab(['verify', '--name', name, '--path', p]);
+  const lines = r.stdout.split('\n');
+  const failing = lines.map((l, i) => [l, i] as const).filter(([l]) => /^ {2}FAIL/.test(l));
   return {
     ok: r.exitCode === 0,
-    fails: r.stdout
-      .split('\n')
-      .filter((l) => /^ {2}FAIL/.test(l))
-      .map((l) => l.trim()),
+    fails: failing.map(([l]) => l.trim()),
+    // Each FAIL with its reason (the `why:` line under it), for a test's failure message.
+    why: failing.map(([l, i]) => `${l.trim()} (${(lines.slice(i + 1).find((x) => /^\s+why: /.test(x)) ?? '').trim()})`),
   };
 }
