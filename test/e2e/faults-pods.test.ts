@@ -1,7 +1,8 @@
 /**
  * Pod faults on a running guide lab under `lab watch --json --time-scale 0.1`: pod-unready (the pod
- * answers but fails its readiness check: its endpoint leaves every node's rules after Kubernetes'
- * default failureThreshold 3 × periodSeconds 10 × 0.1 = 3 s, and comes back at the first success)
+ * answers but fails its readiness check: its endpoint leaves every node's rules at the 3rd failed
+ * check in a row, Kubernetes' default failureThreshold 3, one every periodSeconds 10 × 0.1 = 1 s:
+ * 2–3 s after the fault; it comes back at the first success)
  * and dns-down (every DNS pod stops answering: the dns path fails, no endpoint changes). Each:
  * inject, timeline in order, the expected paths fail, clear, every path passes again.
  */

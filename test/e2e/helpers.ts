@@ -55,3 +55,18 @@ export async function hostNetworkState(): Promise<string> {
 export function labName(name: string): string {
   return `${process.env.K8S_NETLAB_E2E_PREFIX ?? ''}${name}`;
 }
+
+/** Each FAIL of lab verify's table with the lines under it (observed, expected, why), trimmed, one string per probe. */
+export function failingProbes(out: string): string[] {
+  const lines = out.split('\n');
+  return lines.flatMap((l, i) => {
+    if (!/^\s+FAIL\s/.test(l)) return [];
+    const under = lines.slice(i + 1).findIndex((x) => !/^\s{8}(observed|expected|why): /.test(x));
+    return [
+      lines
+        .slice(i, i + 1 + (under < 0 ? lines.length : under))
+        .map((x) => x.trim())
+        .join('\n'),
+    ];
+  });
+}

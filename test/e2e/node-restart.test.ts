@@ -7,7 +7,7 @@
  * path passes again; the watch sees the node Ready again.
  */
 import execa from 'execa';
-import { LAB_BIN, lab, labName, ROOT } from './helpers';
+import { LAB_BIN, failingProbes, lab, labName, ROOT } from './helpers';
 import { sleep, startWatch } from './watch-events';
 
 jest.setTimeout(900_000);
@@ -23,18 +23,6 @@ function summary(out: string): { passed: number; probes: number } {
     probes += Number(m[2]);
   }
   return { passed, probes };
-}
-
-/** The FAIL lines of lab verify's table, each with the lines under it (observed, expected, why). */
-function failing(out: string): string {
-  const lines = out.split('\n');
-  return lines
-    .flatMap((l, i) => {
-      if (!/^\s+FAIL\s/.test(l)) return [];
-      const under = lines.slice(i + 1).findIndex((x) => !/^\s{8}(observed|expected|why): /.test(x));
-      return lines.slice(i, i + 1 + (under < 0 ? lines.length : under)).map((x) => x.trim());
-    })
-    .join('\n');
 }
 
 /** node `n` and its pods as `lab status --json` reports them. */
@@ -97,7 +85,7 @@ it('docker restart of node2: verify fails, watch counts node2 silent, lab up re-
     expect([fixed.state, fixed.status, fixed.pods.filter((p) => !p.running)]).toEqual(['running', 'Ready', []]);
     const ready = await w.waitFor(0, (e) => e.kind === 'node-ready' && e.node === 'node2', 'node2 Ready again');
     const all = await lab(['verify', '--name', name]);
-    expect(`${all.exitCode} ${failing(all.stdout)}`).toBe('0 ');
+    expect(`${all.exitCode} ${failingProbes(all.stdout).join('\n')}`).toBe('0 ');
     const sum = summary(all.stdout);
     expect(sum.probes).toBeGreaterThan(0);
     expect(sum.passed).toBe(sum.probes);
@@ -142,7 +130,7 @@ it('docker restart of node2 under lab watch: the watch re-plumbs it (node-repair
     const restarts = w.events.slice(from).filter((e) => e.kind === 'container-restarted' && e.node === 'node2');
     expect(restarts.filter((e) => !/\(restart 1\)$/.test(e.detail))).toEqual([]);
     const all = await lab(['verify', '--name', name]);
-    expect(`${all.exitCode} ${failing(all.stdout)}`).toBe('0 ');
+    expect(`${all.exitCode} ${failingProbes(all.stdout).join('\n')}`).toBe('0 ');
     const sum = summary(all.stdout);
     expect(sum.probes).toBeGreaterThan(0);
     expect(sum.passed).toBe(sum.probes);

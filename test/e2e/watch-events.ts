@@ -4,7 +4,7 @@
  * copy for every fault e2e file (faults*, node-restart, eviction, load).
  */
 import execa from 'execa';
-import { LAB_BIN, ROOT, lab } from './helpers';
+import { LAB_BIN, ROOT, failingProbes, lab } from './helpers';
 
 /** One line of `lab watch --json`. */
 export interface WatchEvent {
@@ -78,12 +78,13 @@ export function startWatch(name: string, args: string[] = []): WatchRecorder {
 /** `lab verify --path P` on lab `name`: whether it passed, and its FAIL lines. */
 export async function verifyPath(name: string, p: string): Promise<{ ok: boolean; fails: string[]; why: string[] }> {
   const r = await lab(['verify', '--name', name, '--path', p]);
-  const lines = r.stdout.split('\n');
-  const failing = lines.map((l, i) => [l, i] as const).filter(([l]) => /^ {2}FAIL/.test(l));
   return {
     ok: r.exitCode === 0,
-    fails: failing.map(([l]) => l.trim()),
-    // Each FAIL with its reason (the `why:` line under it), for a test's failure message.
-    why: failing.map(([l, i]) => `${l.trim()} (${(lines.slice(i + 1).find((x) => /^\s+why: /.test(x)) ?? '').trim()})`),
+    fails: r.stdout
+      .split('\n')
+      .filter((l) => /^ {2}FAIL/.test(l))
+      .map((l) => l.trim()),
+    // Each FAIL with what was observed and why (for a test's failure message).
+    why: failingProbes(r.stdout),
   };
 }

@@ -8,8 +8,8 @@
  * it, taint-based eviction (taint-eviction.ts) and the re-plumbing of restarted node containers
  * (restarted-nodes.ts).
  *
- * A readiness change decided between iterations (a container failing for failureThreshold ×
- * periodSeconds, or answering again) is synced at once, not at the next iteration: in Kubernetes
+ * A readiness change decided between iterations (a container reaching failureThreshold failed
+ * checks in a row, or answering again) is synced at once, not at the next iteration: in Kubernetes
  * the change is pushed, never polled. The kubelet's syncLoopIteration sets the container's
  * readiness in its status manager as soon as the prober's result changes (readinessManager.Updates(),
  * pkg/kubelet/kubelet.go); the EndpointSlice controller handles the pod update without batching
